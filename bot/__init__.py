@@ -1,0 +1,1 @@
+"""The Telegram adapter: updates in, calls into flows and storage, messages out."""

@@ -1,0 +1,26 @@
+"""What happens when a handler fails: a calm word to the member, a log line without content."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from flows import texts
+
+log = logging.getLogger("valuestory.bot")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    # Name the failure, never the update's content: it may hold a member's answer.
+    log.error("handler failed on update %s: %s", update_id, type(error).__name__,
+              exc_info=(type(error), error, error.__traceback__) if error else None)
+    if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
+        try:
+            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
+        except TelegramError:
+            log.warning("could not tell chat about the failure")

@@ -1,0 +1,1 @@
+"""The adapter to the database: typed models, repositories, migrations."""

@@ -1,0 +1,362 @@
+"""Typed SQLAlchemy models. Every timestamp is timezone-aware and stored in UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp, stored in UTC, read back aware on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)  # SQLite keeps no zone; we only ever write UTC
+        return value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime}
+
+
+class Role(StrEnum):
+    CONVENER = "convener"
+    RESEARCHER = "researcher"
+
+
+class PromptStatus(StrEnum):
+    SCHEDULED = "scheduled"  # due in the future, not yet sent
+    OPEN = "open"  # sent; the member can answer
+    COMPLETED = "completed"
+    STOPPED = "stopped"  # the member ended it early; what they gave is kept
+    NOT_ATTENDED = "not_attended"
+    CLOSED = "closed"  # its window passed
+    MISSED = "missed"  # fell due while the bot was down and its window had passed
+    CANCELLED = "cancelled"  # the event was cancelled, or the member withdrew
+
+    @classmethod
+    def finished(cls) -> tuple[PromptStatus, ...]:
+        return (cls.COMPLETED, cls.STOPPED, cls.NOT_ATTENDED, cls.CLOSED, cls.MISSED, cls.CANCELLED)
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    question_set: Mapped[str] = mapped_column(String(500), default="default")
+    # Scheduling settings (minutes/hours/days so they read as users set them).
+    prompt_delay_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    reminder_after_hours: Mapped[int] = mapped_column(Integer, default=48)
+    window_days: Mapped[int] = mapped_column(Integer, default=7)
+    quiet_start: Mapped[str] = mapped_column(String(5), default="20:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    followup_applied_days: Mapped[int] = mapped_column(Integer, default=42)
+    followup_reframing_days: Mapped[int] = mapped_column(Integer, default=91)
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    retention_months: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Member(Base):
+    """A person who agreed to take part. Holds no name or username: only what reaches them."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)  # all communities
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="member")
+
+
+class Consent(Base):
+    """A member's agreement to one version of the participant information."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("member_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(64))
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("member_id", "community_id"),
+        UniqueConstraint("community_id", "pseudonym"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    pseudonym: Mapped[str] = mapped_column(String(16))
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="memberships")
+    community: Mapped[Community] = relationship()
+
+
+class RoleGrant(Base):
+    """A convener or researcher role, keyed by Telegram id so it can be granted before joining.
+
+    A researcher grant with no community covers every community.
+    """
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("telegram_user_id", "community_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), default=None
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    checkin_code: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    community: Mapped[Community] = relationship()
+
+
+class Prompt(Base):
+    """One request to one member about one event: the post-event chat or a follow-up.
+
+    The member's place in the conversation lives here, so any process can carry it on.
+    """
+
+    __tablename__ = "prompts"
+    __table_args__ = (
+        UniqueConstraint("member_id", "event_id", "kind"),
+        Index("ix_prompts_status_due_at", "status", "due_at"),
+        Index("ix_prompts_member_id_status", "member_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    story_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PromptStatus.SCHEDULED)
+    question_set: Mapped[str] = mapped_column(String(500), default="default")
+    question_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    fresh: Mapped[bool] = mapped_column(Boolean, default=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    due_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    remind_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    member: Mapped[Member] = relationship()
+    event: Mapped[Event] = relationship()
+    community: Mapped[Community] = relationship()
+
+
+class Narrative(Base):
+    """A member's current answer to one question of one prompt: the evidence."""
+
+    __tablename__ = "narratives"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "question_id"),
+        Index("ix_narratives_community_id_cycle", "community_id", "cycle"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[str] = mapped_column(String(36), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    question_text: Mapped[str] = mapped_column(Text)
+    cycle: Mapped[str] = mapped_column(String(16))
+    capital: Mapped[str | None] = mapped_column(String(16), default=None)
+    intended: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revised_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    revisions: Mapped[list[NarrativeRevision]] = relationship(
+        back_populates="narrative", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class NarrativeRevision(Base):
+    """An earlier version of a narrative, kept when the member revised it."""
+
+    __tablename__ = "narrative_revisions"
+    __table_args__ = (UniqueConstraint("narrative_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narratives.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[dt.datetime]
+    replaced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    narrative: Mapped[Narrative] = relationship(back_populates="revisions")
+
+
+class Choice(Base):
+    """A button answer (attended, kinds of capital): context for narratives, not a narrative."""
+
+    __tablename__ = "choices"
+    __table_args__ = (UniqueConstraint("prompt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    values: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class HandledUpdate(Base):
+    """Messages and button presses already acted on, so a redelivered update changes nothing."""
+
+    __tablename__ = "handled_updates"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    handled_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Delivery(Base):
+    """A scheduled message to a member, claimed before it is sent so it is never sent twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("prompt_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # "prompt" or "reminder"
+    status: Mapped[str] = mapped_column(String(16))  # claimed, sent, failed, unreachable
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class AuditEntry(Base):
+    """Who did what that touches members' data. Never a copy of the data itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL"), default=None
+    )
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class SchedulerState(Base):
+    """Heartbeats and per-key markers that every process shares through the database."""
+
+    __tablename__ = "scheduler_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(200), default=None)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Choice",
+    "Community",
+    "Consent",
+    "Delivery",
+    "Event",
+    "HandledUpdate",
+    "Member",
+    "Membership",
+    "Narrative",
+    "NarrativeRevision",
+    "Prompt",
+    "PromptStatus",
+    "Role",
+    "RoleGrant",
+    "SchedulerState",
+    "func",
+    "utcnow",
+]

@@ -1,0 +1,236 @@
+"""Repositories: add and get. They never commit; the caller's unit of work does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Choice,
+    Community,
+    Consent,
+    Event,
+    HandledUpdate,
+    Member,
+    Membership,
+    Narrative,
+    NarrativeRevision,
+    Prompt,
+    PromptStatus,
+    RoleGrant,
+    utcnow,
+)
+
+
+async def community_by_name_or_id(session: AsyncSession, ref: str) -> Community | None:
+    ref = ref.strip()
+    if ref.isdigit():
+        found = await session.get(Community, int(ref))
+        if found:
+            return found
+    return await session.scalar(select(Community).where(Community.name == ref))
+
+
+async def community_by_invite(session: AsyncSession, code: str) -> Community | None:
+    return await session.scalar(select(Community).where(Community.invite_code == code))
+
+
+async def communities(session: AsyncSession) -> Sequence[Community]:
+    return (await session.scalars(select(Community).order_by(Community.name))).all()
+
+
+async def member_by_telegram_id(
+    session: AsyncSession, telegram_user_id: int, *, lock: bool = False
+) -> Member | None:
+    query = select(Member).where(Member.telegram_user_id == telegram_user_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def membership(session: AsyncSession, member_id: int, community_id: int) -> Membership | None:
+    return await session.scalar(
+        select(Membership).where(
+            Membership.member_id == member_id, Membership.community_id == community_id
+        )
+    )
+
+
+async def memberships_of(session: AsyncSession, member_id: int) -> Sequence[Membership]:
+    return (await session.scalars(
+        select(Membership).where(Membership.member_id == member_id).order_by(Membership.id)
+    )).all()
+
+
+async def consent(session: AsyncSession, member_id: int, version: str) -> Consent | None:
+    return await session.scalar(
+        select(Consent).where(Consent.member_id == member_id, Consent.version == version)
+    )
+
+
+async def pseudonym_taken(session: AsyncSession, community_id: int, pseudonym: str) -> bool:
+    found = await session.scalar(
+        select(Membership.id).where(
+            Membership.community_id == community_id, Membership.pseudonym == pseudonym
+        )
+    )
+    return found is not None
+
+
+async def role_grants(session: AsyncSession, telegram_user_id: int) -> Sequence[RoleGrant]:
+    return (await session.scalars(
+        select(RoleGrant).where(RoleGrant.telegram_user_id == telegram_user_id)
+    )).all()
+
+
+async def has_role(
+    session: AsyncSession, telegram_user_id: int, role: str, community_id: int
+) -> bool:
+    found = await session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.telegram_user_id == telegram_user_id,
+            RoleGrant.role == role,
+            or_(RoleGrant.community_id == community_id, RoleGrant.community_id.is_(None)),
+        )
+    )
+    return found is not None
+
+
+async def events(session: AsyncSession, community_id: int | None = None) -> Sequence[Event]:
+    query = select(Event).order_by(Event.starts_at)
+    if community_id is not None:
+        query = query.where(Event.community_id == community_id)
+    return (await session.scalars(query)).all()
+
+
+async def prompt(session: AsyncSession, prompt_id: int, *, lock: bool = False) -> Prompt | None:
+    query = select(Prompt).where(Prompt.id == prompt_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def open_prompts(session: AsyncSession, member_id: int) -> Sequence[Prompt]:
+    """A member's open prompts, the one to answer first at the head."""
+    return (await session.scalars(
+        select(Prompt)
+        .where(Prompt.member_id == member_id, Prompt.status == PromptStatus.OPEN)
+        .order_by(Prompt.opened_at, Prompt.id)
+    )).all()
+
+
+async def prompt_for(
+    session: AsyncSession, member_id: int, event_id: int, kind: str
+) -> Prompt | None:
+    return await session.scalar(
+        select(Prompt).where(
+            Prompt.member_id == member_id, Prompt.event_id == event_id, Prompt.kind == kind
+        )
+    )
+
+
+async def narratives_of_prompt(session: AsyncSession, prompt_id: int) -> Sequence[Narrative]:
+    return (await session.scalars(
+        select(Narrative).where(Narrative.prompt_id == prompt_id).order_by(Narrative.id)
+    )).all()
+
+
+async def narratives_of_story(session: AsyncSession, story_id: str) -> Sequence[Narrative]:
+    return (await session.scalars(
+        select(Narrative).where(Narrative.story_id == story_id).order_by(Narrative.id)
+    )).all()
+
+
+async def narratives_of_member(session: AsyncSession, member_id: int) -> Sequence[Narrative]:
+    return (await session.scalars(
+        select(Narrative).where(Narrative.member_id == member_id).order_by(Narrative.id)
+    )).all()
+
+
+async def choices_of_prompt(session: AsyncSession, prompt_id: int) -> Sequence[Choice]:
+    return (await session.scalars(select(Choice).where(Choice.prompt_id == prompt_id))).all()
+
+
+async def revisions(session: AsyncSession, narrative_id: int) -> Sequence[NarrativeRevision]:
+    return (await session.scalars(
+        select(NarrativeRevision)
+        .where(NarrativeRevision.narrative_id == narrative_id)
+        .order_by(NarrativeRevision.version)
+    )).all()
+
+
+async def save_answer(
+    session: AsyncSession,
+    prompt: Prompt,
+    *,
+    question_id: str,
+    question_text: str,
+    cycle: str,
+    capital: str | None,
+    intended: bool,
+    text: str,
+    append: bool,
+    now: dt.datetime,
+) -> Narrative:
+    """Store what a member said: a new answer, more of the answer being written, or a revision."""
+    narrative = await session.scalar(
+        select(Narrative).where(
+            Narrative.prompt_id == prompt.id, Narrative.question_id == question_id
+        )
+    )
+    if narrative is None:
+        narrative = Narrative(
+            prompt_id=prompt.id, member_id=prompt.member_id, community_id=prompt.community_id,
+            event_id=prompt.event_id, story_id=prompt.story_id, question_id=question_id,
+            question_text=question_text, cycle=cycle, capital=capital, intended=intended,
+            text=text, answered_at=now, updated_at=now,
+        )
+        session.add(narrative)
+    elif append:
+        narrative.text = f"{narrative.text}\n\n{text}"
+        narrative.updated_at = now
+    else:
+        session.add(NarrativeRevision(
+            narrative_id=narrative.id, version=narrative.version, text=narrative.text,
+            written_at=narrative.updated_at, replaced_at=now,
+        ))
+        narrative.text = text
+        narrative.question_text = question_text
+        narrative.version += 1
+        narrative.revised_at = now
+        narrative.updated_at = now
+    await session.flush()
+    return narrative
+
+
+async def save_choice(
+    session: AsyncSession, prompt_id: int, question_id: str, values: list[str]
+) -> None:
+    choice = await session.scalar(
+        select(Choice).where(Choice.prompt_id == prompt_id, Choice.question_id == question_id)
+    )
+    if choice is None:
+        session.add(Choice(prompt_id=prompt_id, question_id=question_id, values=values))
+    else:
+        choice.values = values
+        choice.updated_at = utcnow()
+
+
+async def mark_handled(session: AsyncSession, key: str) -> bool:
+    """Record an update as handled; False if it already was (a redelivery)."""
+    if await session.get(HandledUpdate, key) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(HandledUpdate(key=key))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def forget_handled_before(session: AsyncSession, before: dt.datetime) -> None:
+    await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))

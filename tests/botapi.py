@@ -1,0 +1,220 @@
+"""A Bot API double at the HTTP layer: it answers python-telegram-bot's requests with Bot API JSON
+and records what the bot sent, so tests can assert on what a person would see in their chat.
+
+`DoubleRequest` plugs it into an Application in-process (PTB's own request interface);
+`BotApiServer` serves the same double over HTTP on 127.0.0.1 for tests that run separate processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000001
+BOT_USERNAME = "valuestory_test_bot"
+TOKEN = f"{BOT_ID}:AAH-test-token-not-real-0123456789abcdef"
+
+
+@dataclass
+class SentMessage:
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
+    document: tuple[str, bytes] | None = None
+    photo: bytes | None = None
+    caption: str | None = None
+
+    def buttons(self) -> list[str]:
+        return [b["text"] for row in self.keyboard for b in row]
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": 0,
+            "chat": {"id": self.chat_id, "type": "private" if self.chat_id > 0 else "group"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "valuestory",
+                     "username": BOT_USERNAME},
+        }
+        if self.text:
+            out["text"] = self.text
+        if self.keyboard:
+            out["reply_markup"] = {"inline_keyboard": self.keyboard}
+        return out
+
+
+# What a rule returns to override a reply: (HTTP status, Bot API JSON), or None to carry on.
+Rule = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None]
+
+
+class BotApiDouble:
+    """Telegram's side of the conversation, kept in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.messages: dict[int, list[SentMessage]] = {}
+        self.rules: list[Rule] = []
+
+    # --- what tests read -----------------------------------------------------------------
+    def chat(self, chat_id: int) -> list[SentMessage]:
+        return list(self.messages.get(chat_id, []))
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m.text or m.caption or "" for m in self.chat(chat_id)]
+
+    def count(self, method: str) -> int:
+        return sum(1 for name, _ in self.calls if name == method)
+
+    # --- the Bot API ---------------------------------------------------------------------
+    def handle(self, method: str, params: dict[str, Any],
+               files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.calls.append((method, params))
+            for rule in self.rules:
+                override = rule(method, params)
+                if override is not None:
+                    return override
+            return 200, {"ok": True, "result": self._result(method, params, files or {})}
+
+    def _keyboard(self, params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return list((markup or {}).get("inline_keyboard", []))
+
+    def _find(self, params: dict[str, Any]) -> SentMessage | None:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        return next((m for m in self.messages.get(chat_id, []) if m.message_id == message_id),
+                    None)
+
+    def _result(self, method: str, params: dict[str, Any],
+                files: dict[str, tuple[str, bytes]]) -> Any:
+        if method == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "valuestory",
+                    "username": BOT_USERNAME, "can_join_groups": True,
+                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
+            chat_id = int(params["chat_id"])
+            message = SentMessage(chat_id, next(self._ids), str(params.get("text", "")),
+                                  self._keyboard(params), caption=params.get("caption"))
+            if "document" in files:
+                message.document = files["document"]
+            if "photo" in files:
+                message.photo = files["photo"][1]
+            self.messages.setdefault(chat_id, []).append(message)
+            return message.to_api()
+        if method == "editMessageReplyMarkup":
+            found = self._find(params)
+            if found is not None:
+                found.keyboard = self._keyboard(params)
+                return found.to_api()
+            return True
+        if method == "editMessageText":
+            found = self._find(params)
+            if found is not None:
+                found.text = str(params["text"])
+                found.keyboard = self._keyboard(params)
+                return found.to_api()
+            return True
+        if method in ("getUpdates",):
+            return []
+        return True
+
+
+def _files(request_data: RequestData) -> dict[str, tuple[str, bytes]]:
+    if not request_data.contains_files:
+        return {}
+    out = {}
+    for name, value in request_data.multipart_data.items():
+        if isinstance(value, tuple):
+            out[name] = (str(value[0]), bytes(value[1]))
+    return out
+
+
+class DoubleRequest(BaseRequest):
+    """PTB's request interface, answered by the double instead of Telegram's servers."""
+
+    def __init__(self, double: BotApiDouble) -> None:
+        self.double = double
+        self.urls: list[str] = []
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.urls.append(url)
+        api_method = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        files = _files(request_data) if request_data else {}
+        if api_method == "getUpdates":
+            await asyncio.sleep(0.05)
+        status, payload = self.double.handle(api_method, dict(params), files)
+        return status, json.dumps(payload).encode()
+
+
+class BotApiServer:
+    """The double over HTTP, on 127.0.0.1, for bots running in other processes."""
+
+    def __init__(self, double: BotApiDouble) -> None:
+        self.double = double
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                kind = self.headers.get("Content-Type", "")
+                if "json" in kind and body:
+                    params = json.loads(body)
+                elif body and "multipart" not in kind:
+                    params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+                else:
+                    params = {}
+                method = self.path.rstrip("/").rsplit("/", 1)[-1]
+                status, payload = outer.double.handle(method, params)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/bot"
+
+    def __enter__(self) -> BotApiServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,125 @@
+"""A member joins, consents, and tells their story in Telegram, end to end."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Choice, Consent, Member, Membership, Narrative, NarrativeRevision, Prompt
+from tests import seed
+from tests.harness import Harness
+
+
+async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    alex = harness.person(501, first_name="Alex", username="alex_rn")
+
+    replies = await alex.say(f"/start {community.invite_code}")
+    assert "Joining Diabetes in Pregnancy" in replies[0]
+    assert "pseudonym" in replies[0] and "/withdraw" in replies[0]
+    assert alex.last.buttons() == ["I agree", "Not now"]
+
+    replies = await alex.tap("I agree")
+    assert "Welcome to Diabetes in Pregnancy" in replies[-1]
+
+    prompt = await seed.open_prompt(harness.db, alex, event)
+    replies = await alex.say("/continue")
+    assert "Winter Learning Session" in replies[0]
+    assert "5 questions, about 5 minutes" in replies[0]
+    assert "1 of 5" in replies[0]
+    await alex.tap("Yes, I was there")
+    assert "2 of 5" in alex.last.text and "What happened at" in alex.last.text
+
+    await alex.say("The midwife's case about insulin timing.")
+    await alex.say("And hearing how another team runs their clinic.")
+    replies = await alex.tap("Next")
+    assert "3 of 5" in replies[-1]
+    await alex.tap("Skip")
+    await alex.tap("A useful connection")
+    await alex.tap("A new insight or skill")
+    replies = await alex.tap("Done")
+    assert "Tell me about the insight or skill" in replies[-1] and "5 of 7" in replies[-1]
+    await alex.say("How to read a CGM trace with the patient.")
+    await alex.tap("Next")
+    await alex.say("A dietitian from the next trust.")
+    await alex.tap("Next")
+    await alex.say("Try the shared clinic template next month.")
+    replies = await alex.tap("Next")
+
+    recap = replies[-1]
+    assert "Thank you" in recap
+    assert "Immediate value" in recap and "insulin timing" in recap
+    assert "Potential value" in recap and "CGM trace" in recap
+    assert "Applied value" in recap and "shared clinic template" in recap
+
+    async with harness.db.session() as s:
+        stored = (await s.scalars(select(Narrative).order_by(Narrative.id))).all()
+        done = await s.get(Prompt, prompt.id)
+        choices = {c.question_id: c.values for c in (await s.scalars(select(Choice))).all()}
+    assert [(n.question_id, n.cycle, n.capital) for n in stored] == [
+        ("immediate.moment", "immediate", None),
+        ("potential.human", "potential", "human"),
+        ("potential.social", "potential", "social"),
+        ("applied.intention", "applied", None),
+    ]
+    assert stored[0].text == (
+        "The midwife's case about insulin timing.\n\nAnd hearing how another team runs their clinic."
+    )
+    assert stored[0].question_text.startswith("What happened at Winter Learning Session")
+    assert all(n.story_id == prompt.story_id and n.event_id == event.id for n in stored)
+    assert stored[3].intended is True
+    assert done is not None and done.status == "completed" and done.attended is True
+    assert choices == {"attended": ["yes"], "potential.capitals": ["human", "social"]}
+
+
+async def test_member_who_says_not_now_leaves_nothing_behind(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    sam = harness.person(502)
+    await sam.say(f"/start {community.invite_code}")
+    replies = await sam.tap("Not now")
+    assert "nothing has been kept" in replies[-1]
+    replies = await sam.say("Here is my story anyway")
+    assert "don't think we've met" in replies[-1]
+    async with harness.db.session() as s:
+        assert (await s.scalars(select(Member))).all() == []
+        assert (await s.scalars(select(Narrative))).all() == []
+
+
+async def test_consent_is_reused_for_a_second_community_when_the_text_is_unchanged(
+    harness: Harness,
+) -> None:
+    first = await seed.community(harness.db, "Diabetes in Pregnancy")
+    second = await seed.community(harness.db, "Frailty Network")
+    kim = harness.person(503)
+    await seed.join(kim, first)
+    replies = await kim.say(f"/start {second.invite_code}")
+    assert "Welcome to Frailty Network" in replies[0]
+    async with harness.db.session() as s:
+        assert len((await s.scalars(select(Consent))).all()) == 1
+        pseudonyms = (await s.scalars(select(Membership.pseudonym))).all()
+    assert len(pseudonyms) == 2 and all(p.startswith("P-") for p in pseudonyms)
+
+
+async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_kept(
+    harness: Harness,
+) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    lee = harness.person(504)
+    await seed.join(lee, community)
+    await seed.open_prompt(harness.db, lee, event)
+    await lee.say("/continue")
+    await lee.tap("Yes, I was there")
+    await lee.say("First thought")
+    await lee.tap("Next")
+    replies = await lee.tap("Back")
+    assert "You said:" in replies[-1] and "First thought" in replies[-1]
+    await lee.say("A better thought")
+    replies = await lee.tap("Next")
+    assert "3 of 5" in replies[-1]
+    async with harness.db.session() as s:
+        narrative = (await s.scalars(select(Narrative))).one()
+        old = (await s.scalars(select(NarrativeRevision))).all()
+    assert narrative.text == "A better thought" and narrative.version == 2
+    assert narrative.revised_at is not None
+    assert [r.text for r in old] == ["First thought"]

@@ -1,0 +1,112 @@
+"""Settings: one typed object, read from the environment and an optional .env file."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,60}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///valuestory.db"
+
+
+class SettingsError(Exception):
+    """A setting that stops the bot from starting, with one line saying what to fix."""
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone name; try one like Europe/London") from None
+    return name
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    admin_telegram_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    valuestory_timezone: str = "Europe/London"
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be Telegram user ids (numbers) separated by commas")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("valuestory_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_url(cls, value: str) -> str:
+        # Accept the URLs people copy from elsewhere and pick the async driver for them.
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value[len(plain):]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    def bot_token(self) -> str:
+        """The token, checked; raises SettingsError saying what to fix."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in the "
+                "environment or in .env"
+            )
+        token = self.telegram_bot_token.get_secret_value().strip()
+        if not TOKEN_PATTERN.match(token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (it should look like "
+                "123456789:ABC...); copy it again from @BotFather"
+            )
+        return token
+
+
+ENV_NAMES = {
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "database_url": "DATABASE_URL",
+    "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
+    "admin_telegram_ids": "ADMIN_TELEGRAM_IDS",
+    "valuestory_timezone": "VALUESTORY_TIMEZONE",
+    "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
+}
+
+
+def load_settings() -> Settings:
+    """Read settings, turning a validation error into one line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "setting"
+        name = ENV_NAMES.get(field, field.upper())
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} {message}") from None

@@ -1,0 +1,114 @@
+"""`valuestory try`: the member conversation in a terminal, on the same engine and storage."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from flows import engine, texts
+from flows.questions import PromptKind
+from storage import repositories as repo
+from storage.db import Database
+from valuestory import admin, conversation
+from valuestory.conversation import Out
+
+TRY_USER_ID = 1
+TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as terminal text."""
+    return html.unescape(TAG.sub("", text))
+
+
+class Terminal:
+    """Shows the bot's messages and turns what the person types into the same actions."""
+
+    def __init__(self, db: Database, read: Callable[[str], str], write: Callable[[str], None],
+                 question_set: str = "default") -> None:
+        self.db = db
+        self.read = read
+        self.write = write
+        self.question_set = question_set
+        self.buttons: list[tuple[str, str]] = []
+
+    def show(self, outs: list[Out]) -> None:
+        for out in outs:
+            if out.edit:
+                self.write("")
+            elif out.text:
+                self.write("\n" + plain(out.text))
+            if out.buttons:
+                self.buttons = [b for row in out.buttons for b in row]
+                self.write("   " + "   ".join(
+                    f"[{i}] {label}" for i, (label, _) in enumerate(self.buttons, 1)))
+
+    async def run(self) -> None:
+        async with self.db.session() as session:
+            community = await admin.create_community(
+                session, "Try-out community", "Europe/London", self.question_set
+            )
+            event = await admin.create_event(
+                session, community, "your last community event", "2026-01-01 14:00",
+                "2026-01-01 16:00",
+            )
+            code, event_id = community.invite_code, event.id
+        self.write("This is what a member sees, in the terminal instead of Telegram.")
+        self.write("Type your answers. Type a number to press a button; /help for help; "
+                   "/quit to finish.")
+        self.show(await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code))
+        opened = False
+        while True:
+            if not opened and await self._is_member():
+                async with self.db.session() as session:
+                    member = await repo.member_by_telegram_id(session, TRY_USER_ID)
+                    e = await repo.events(session)
+                    assert member is not None
+                    event = next(x for x in e if x.id == event_id)
+                    await admin.open_prompt(session, member, event, PromptKind.POST_EVENT)
+                opened = True
+                self.show(await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
+                                                 engine.Begin()))
+            try:
+                line = self.read("> ").strip()
+            except EOFError:
+                break
+            if line in ("/quit", "/exit", "quit"):
+                break
+            if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+                _, token = self.buttons[int(line) - 1]
+                outs = await conversation.press(self.db, TRY_USER_ID, TRY_USER_ID, token)
+            elif line == "/help":
+                outs = await conversation.help_text(self.db, TRY_USER_ID)
+            elif line.startswith("/") and line[1:] in engine.COMMANDS:
+                outs = await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
+                                              engine.COMMANDS[line[1:]])
+            elif line.startswith("/"):
+                outs = [Out(texts.UNKNOWN_COMMAND)]
+            else:
+                outs = await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
+                                              engine.Text(line))
+            self.show(outs)
+            if opened and not await self._has_open_prompt():
+                break
+        await self.show_stored()
+
+    async def _is_member(self) -> bool:
+        async with self.db.session() as session:
+            member = await repo.member_by_telegram_id(session, TRY_USER_ID)
+            return member is not None and bool(await repo.memberships_of(session, member.id))
+
+    async def _has_open_prompt(self) -> bool:
+        async with self.db.session() as session:
+            member = await repo.member_by_telegram_id(session, TRY_USER_ID)
+            return member is not None and bool(await repo.open_prompts(session, member.id))
+
+    async def show_stored(self) -> None:
+        stored = await conversation.stored_story(self.db, TRY_USER_ID)
+        self.write("\n=== What was stored, by value cycle ===")
+        if not stored:
+            self.write("Nothing: no answer was given.")
+        for cycle in ("immediate", "potential", "applied", "realised", "reframing"):
+            for question, answer in stored.get(cycle, []):
+                self.write(f"\n[{texts.CYCLE_NAMES[cycle]}] {question}\n  {answer}")
