@@ -31,6 +31,7 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
+from valuestory.metrics import METRICS
 
 CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -198,6 +199,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
             now=now,
         )
+        METRICS.inc("valuestory_answers_stored_total")
     if result.store_choice is not None:
         q = result.store_choice.question
         await repo.save_choice(session, prompt.id, q.id, list(result.store_choice.values))
