@@ -15,6 +15,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import admin, errors, members
+from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from storage.db import Database
 from storage.models import SchedulerState
 from valuestory.settings import Settings
@@ -35,11 +36,22 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    application = builder.post_init(remember_username).build()
+    application = (
+        builder.application_class(DurableApplication)
+        .update_queue(DurableUpdateQueue(db))
+        .post_init(on_start)
+        .build()
+    )
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
     wire(application)
     return application
+
+
+async def on_start(application: Application) -> None:  # type: ignore[type-arg]
+    """Before taking new updates: remember who we are, and replay what the last run left."""
+    await remember_username(application)
+    await replay_kept_updates(application)
 
 
 async def remember_username(application: Application) -> None:  # type: ignore[type-arg]

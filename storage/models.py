@@ -297,6 +297,20 @@ class HandledUpdate(Base):
     handled_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
+class InboxUpdate(Base):
+    """An update Telegram handed us, kept until it is handled, so a crash never loses it.
+
+    Long polling confirms updates before they are processed; this is what makes that safe.
+    Rows live for moments, not for keeps.
+    """
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Delivery(Base):
     """A scheduled message to a member, claimed before it is sent so it is never sent twice."""
 
@@ -348,6 +362,7 @@ __all__ = [
     "Delivery",
     "Event",
     "HandledUpdate",
+    "InboxUpdate",
     "Member",
     "Membership",
     "Narrative",

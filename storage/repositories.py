@@ -15,6 +15,7 @@ from storage.models import (
     Consent,
     Event,
     HandledUpdate,
+    InboxUpdate,
     Member,
     Membership,
     Narrative,
@@ -234,3 +235,22 @@ async def mark_handled(session: AsyncSession, key: str) -> bool:
 
 async def forget_handled_before(session: AsyncSession, before: dt.datetime) -> None:
     await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))
+
+
+async def keep_update(session: AsyncSession, update_id: int, payload: str) -> None:
+    """Keep an incoming update until it is handled; a second copy of it is ignored."""
+    if await session.get(InboxUpdate, update_id) is not None:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(InboxUpdate(update_id=update_id, payload=payload))
+    except IntegrityError:
+        pass
+
+
+async def update_handled(session: AsyncSession, update_id: int) -> None:
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+
+
+async def kept_updates(session: AsyncSession) -> Sequence[InboxUpdate]:
+    return (await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,34 @@ class BotApiDouble:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[int, list[SentMessage]] = {}
         self.rules: list[Rule] = []
+        # Seconds each message send takes, to widen the window between "handled" and "said".
+        self.send_delay = 0.0
+        # Updates waiting for a bot that long-polls (getUpdates), as Telegram keeps them.
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._arrived = threading.Condition()
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; returns its update_id."""
+        with self._arrived:
+            update.setdefault("update_id", next(self._update_ids))
+            self._updates.append(update)
+            self._arrived.notify_all()
+            return int(update["update_id"])
+
+    def pending_updates(self) -> int:
+        with self._arrived:
+            return len(self._updates)
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), 0.5)
+        with self._arrived:
+            # Telegram forgets updates below the offset: that is how a bot confirms them.
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and wait:
+                self._arrived.wait(wait)
+            return list(self._updates[: int(params.get("limit") or 100)])
 
     # --- what tests read -----------------------------------------------------------------
     def chat(self, chat_id: int) -> list[SentMessage]:
@@ -79,6 +108,12 @@ class BotApiDouble:
     # --- the Bot API ---------------------------------------------------------------------
     def handle(self, method: str, params: dict[str, Any],
                files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, dict[str, Any]]:
+        if method == "getUpdates":
+            with self._lock:
+                self.calls.append((method, params))
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        if self.send_delay and method.startswith("send"):
+            time.sleep(self.send_delay)
         with self._lock:
             self.calls.append((method, params))
             for rule in self.rules:
@@ -127,8 +162,6 @@ class BotApiDouble:
                 found.keyboard = self._keyboard(params)
                 return found.to_api()
             return True
-        if method in ("getUpdates",):
-            return []
         return True
 
 
@@ -166,7 +199,8 @@ class DoubleRequest(BaseRequest):
         params = request_data.parameters if request_data else {}
         files = _files(request_data) if request_data else {}
         if api_method == "getUpdates":
-            await asyncio.sleep(0.05)
+            status, payload = await asyncio.to_thread(self.double.handle, api_method, dict(params))
+            return status, json.dumps(payload).encode()
         status, payload = self.double.handle(api_method, dict(params), files)
         return status, json.dumps(payload).encode()
 

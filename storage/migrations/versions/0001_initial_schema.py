@@ -48,6 +48,12 @@ def upgrade() -> None:
     with op.batch_alter_table('handled_updates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_handled_updates_handled_at'), ['handled_at'], unique=False)
 
+    op.create_table('inbox_updates',
+    sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('update_id', name=op.f('pk_inbox_updates'))
+    )
     op.create_table('members',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('telegram_user_id', sa.BigInteger(), nullable=False),
@@ -266,6 +272,7 @@ def downgrade() -> None:
     op.drop_table('audit_log')
     op.drop_table('scheduler_state')
     op.drop_table('members')
+    op.drop_table('inbox_updates')
     with op.batch_alter_table('handled_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handled_updates_handled_at'))
 

@@ -1,0 +1,194 @@
+"""The pure conversation engine: many small cases, no database, no Telegram."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows import engine
+from flows.engine import (
+    Back,
+    Begin,
+    Choose,
+    Context,
+    Continue,
+    Done,
+    Later,
+    Next,
+    Progress,
+    Skip,
+    Stop,
+    Text,
+    decode_action,
+    encode_action,
+    step,
+)
+from flows.questions import (
+    Capital,
+    PromptKind,
+    QuestionSetError,
+    ValueCycle,
+    load_question_set,
+    parse_question_set,
+)
+
+POST = load_question_set().script(PromptKind.POST_EVENT)
+CTX = Context(event="Winter <Session> & Co")
+
+
+def run(*actions: engine.Action, progress: Progress | None = None) -> tuple[Progress, engine.Step]:
+    p = progress or Progress()
+    result = step(POST, p, Begin(), CTX) if progress is None else None
+    if result is not None:
+        p = result.progress
+    for action in actions:
+        result = step(POST, p, action, CTX)
+        p = result.progress
+    assert result is not None
+    return p, result
+
+
+def test_every_default_question_carries_its_cycle_and_capital_where_one_applies() -> None:
+    qs = load_question_set()
+    for script in qs.scripts.values():
+        for q in script.questions:
+            if q.kind.value == "text":
+                assert q.cycle is not None, q.id
+                assert q.skippable, q.id
+            if q.cycle is ValueCycle.POTENTIAL and q.kind.value == "text":
+                assert q.capital is not None, q.id
+    capitals = {q.capital for q in POST.questions if q.capital}
+    assert capitals == set(Capital)
+    aspiration = POST.question("applied.intention")
+    assert aspiration is not None and aspiration.intended and aspiration.cycle is ValueCycle.APPLIED
+    followup = qs.script(PromptKind.FOLLOWUP_APPLIED)
+    assert "{aspiration}" in followup.questions[0].text
+    assert [q.cycle for q in followup.questions] == [ValueCycle.APPLIED, ValueCycle.REALISED]
+    assert qs.script(PromptKind.FOLLOWUP_REFRAMING).questions[0].cycle is ValueCycle.REFRAMING
+
+
+def test_begin_names_the_event_escaped_with_count_and_minutes() -> None:
+    result = step(POST, Progress(), Begin(), CTX)
+    text = result.replies[0].text
+    assert "Winter &lt;Session&gt; &amp; Co" in text
+    assert "5 questions, about 5 minutes" in text and "1 of 5" in text
+    assert result.progress.question_id == "attended"
+
+
+def test_several_messages_to_one_question_stay_one_answer() -> None:
+    p, r1 = run(Choose("attended", "yes"), Text("one"))
+    assert r1.store_text is not None and not r1.store_text.append
+    p, r2 = run(Text("two"), progress=p)
+    assert r2.store_text is not None and r2.store_text.append
+    assert p.answers["immediate.moment"] == "one\n\ntwo"
+    assert p.question_id == "immediate.moment"
+
+
+def test_back_then_new_message_starts_a_new_version() -> None:
+    p, _ = run(Choose("attended", "yes"), Text("first"), Next(), Back())
+    assert p.question_id == "immediate.moment" and p.fresh
+    p, r = run(Text("second"), progress=p)
+    assert r.store_text is not None and not r.store_text.append
+    assert p.answers["immediate.moment"] == "second"
+
+
+def test_back_at_the_first_question_says_so_and_stays() -> None:
+    p, r = run(Back())
+    assert p.question_id == "attended"
+    assert "first question" in r.replies[0].text
+
+
+def test_answering_no_to_attendance_ends_as_not_attended() -> None:
+    _, r = run(Choose("attended", "no"))
+    assert r.finished == "not_attended"
+    assert "couldn't make it" in r.replies[0].text
+
+
+def test_capital_picks_decide_which_follow_on_questions_are_asked() -> None:
+    p, _ = run(Choose("attended", "yes"), Skip(), Skip(), Choose("potential.capitals", "tangible"),
+               Choose("potential.capitals", "learning"), Choose("potential.capitals", "tangible"))
+    assert p.choices["potential.capitals"] == ("learning",)
+    p, r = run(Done("potential.capitals"), progress=p)
+    assert p.question_id == "potential.learning"
+    assert "5 of 6" in r.replies[0].text
+
+
+def test_multi_select_toggles_edit_the_buttons_in_place() -> None:
+    _, r = run(Choose("attended", "yes"), Skip(), Skip(), Choose("potential.capitals", "social"))
+    reply = r.replies[0]
+    assert reply.edit
+    labels = [b.label for row in reply.buttons for b in row]
+    assert "✓ A useful connection" in labels and "A new insight or skill" in labels
+
+
+def test_later_holds_the_place_and_continue_resumes_it() -> None:
+    p, r = run(Choose("attended", "yes"), Later())
+    assert p.held and p.question_id == "immediate.moment"
+    assert [b.label for row in r.replies[0].buttons for b in row] == ["Carry on"]
+    p, r = run(Continue(), progress=p)
+    assert not p.held and "2 of 5" in r.replies[0].text
+
+
+def test_a_message_while_held_is_kept_as_the_answer_and_resumes() -> None:
+    p, _ = run(Choose("attended", "yes"), Later())
+    p, r = run(Text("typed after a break"), progress=p)
+    assert r.store_text is not None and r.store_text.text == "typed after a break"
+    assert not p.held and "Welcome back" in r.replies[0].text
+
+
+def test_stop_ends_the_prompt_keeping_answers() -> None:
+    p, r = run(Choose("attended", "yes"), Text("kept"), Stop())
+    assert r.finished == "stopped"
+    assert p.answers["immediate.moment"] == "kept"
+
+
+def test_finishing_recaps_answers_by_cycle_escaped() -> None:
+    _, r = run(Choose("attended", "yes"), Text("<b>bold</b> & more"), Next(), Skip(),
+               Done("potential.capitals"), Text("Try it"), Next())
+    assert r.finished == "completed"
+    recap = r.replies[0].text
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in recap
+    assert recap.index("Immediate value") < recap.index("Applied value")
+    assert "Potential value" not in recap
+
+
+def test_text_while_a_button_question_is_open_asks_for_a_tap_and_stores_nothing() -> None:
+    _, r = run(Text("hello"))
+    assert r.store_text is None and "tap one of the buttons" in r.replies[0].text
+
+
+def test_a_message_over_telegrams_limit_is_refused_kindly() -> None:
+    p, _ = run(Choose("attended", "yes"))
+    p2, r = run(Text("x" * 5000), progress=p)
+    assert r.store_text is None and p2 == p and "longer than I can take" in r.replies[0].text
+
+
+def test_a_button_for_another_question_is_stale_and_changes_nothing() -> None:
+    p, _ = run(Choose("attended", "yes"))
+    p2, r = run(Skip("attended"), progress=p)
+    assert p2 == p and "earlier message" in r.replies[0].text
+
+
+@pytest.mark.parametrize("action", [
+    Choose("potential.capitals", "human"), Done("potential.capitals"), Next("q"), Next(),
+    Skip("immediate.moment"), Back("x"), Later(), Continue(), Stop(),
+])
+def test_button_tokens_round_trip(action: engine.Action) -> None:
+    token = encode_action(action)
+    assert len(f"p|999999999|{token}".encode()) <= 64  # Telegram's callback_data limit
+    assert decode_action(token) == action
+
+
+@pytest.mark.parametrize("forged", ["", "zz", "o|only", "d|", "p|1", "x|y", "o||"])
+def test_forged_tokens_decode_to_nothing(forged: str) -> None:
+    assert decode_action(forged) is None
+
+
+def test_a_question_set_without_a_cycle_on_a_text_question_is_refused() -> None:
+    data = {"scripts": {k.value: {"questions": [{"id": "q", "text": "?"}]} for k in PromptKind}}
+    with pytest.raises(QuestionSetError, match="needs a cycle"):
+        parse_question_set(data)
+
+
+def test_trim_never_cuts_a_word() -> None:
+    assert engine.trim("alpha beta gamma delta", 12) == "alpha beta…"
+    assert engine.trim("The first sentence. Then more words follow.", 30) == "The first sentence."

@@ -1,0 +1,86 @@
+"""Kill the bot at any point and start it again: nothing sent is lost, nothing is said twice,
+and the member carries on at the next unanswered question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import InboxUpdate, Narrative, Prompt
+from tests import seed
+from tests.botapi import BotApiDouble, BotApiServer
+from tests.harness import Harness
+from tests.processes import BotProcess, Chat, wait_until
+from valuestory.settings import Settings
+
+
+async def _seed_member(settings: Settings, db: Database, double: BotApiDouble) -> None:
+    harness = Harness(settings, db, double)
+    await harness.start()
+    community = await seed.community(db)
+    event = await seed.event(db, community)
+    robin = harness.person(701)
+    await seed.join(robin, community)
+    await seed.open_prompt(db, robin, event)
+    await harness.stop()
+
+
+async def _inbox_empty(db: Database) -> bool:
+    async with db.session() as s:
+        return (await s.scalar(select(func.count()).select_from(InboxUpdate))) == 0
+
+
+async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at_next_question(
+    settings: Settings, db: Database, database_url: str, tmp_path: Path,
+) -> None:
+    double = BotApiDouble()
+    await _seed_member(settings, db, double)
+    robin = Chat(double, 701)
+    with BotApiServer(double) as server:
+        bot = BotProcess(server, database_url, tmp_path)
+        await bot.start()
+        robin.push_text("/continue")
+        await robin.expect("1 of 5")
+        robin.push_tap("Yes, I was there")
+        await robin.expect("2 of 5")
+        robin.push_text("answer one")
+        await robin.expect("Got it")
+        # Two more messages. Telegram considers both delivered once the bot has fetched them;
+        # the bot is killed while still replying to the first, the second not yet handled.
+        double.send_delay = 0.5
+        robin.push_text("answer two")
+        robin.push_text("answer three")
+        await wait_until(lambda: double.pending_updates() == 0, "the bot to fetch both")
+        bot.kill()
+        double.send_delay = 0.0
+
+        await bot.start()
+        await wait_until(lambda: double.pending_updates() == 0, "Telegram's queue to drain")
+        robin.push_tap("Next")
+        await robin.expect("3 of 5")
+        robin.push_text("answer four")
+        bot.kill()  # straight after the member spoke
+
+        await bot.start()
+        robin.push_text("/continue")
+        await robin.expect("Welcome back")
+        assert bot.terminate() == 0
+
+    assert await _inbox_empty(db)
+    async with db.session() as s:
+        answers = {n.question_id: n.text for n in (await s.scalars(select(Narrative))).all()}
+        prompt = await s.scalar(select(Prompt))
+    assert answers == {
+        "immediate.moment": "answer one\n\nanswer two\n\nanswer three",
+        "immediate.experience": "answer four",
+    }
+    assert prompt is not None and prompt.question_id == "immediate.experience"
+    seen = robin.seen()
+    # Each question was asked once, each message acknowledged at most once.
+    assert sum("2 of 5" in t for t in seen) == 1
+    assert sum("3 of 5" in t for t in seen) == 2  # asked, then shown again on /continue
+    assert sum(t.startswith("Got it") for t in seen) <= 2
+    assert sum(t.startswith("Added to your answer") for t in seen) <= 2
+    assert "Welcome back" in seen[-1] and "3 of 5" in seen[-1]
