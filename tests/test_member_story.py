@@ -123,3 +123,64 @@ async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_k
     assert narrative.text == "A better thought" and narrative.version == 2
     assert narrative.revised_at is not None
     assert [r.text for r in old] == ["First thought"]
+
+
+async def test_member_says_later_and_resumes_where_they_left_off_after_a_restart(
+    harness: Harness,
+) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    jo = harness.person(505)
+    await seed.join(jo, community)
+    await seed.open_prompt(harness.db, jo, event)
+    await jo.say("/continue")
+    await jo.tap("Yes, I was there")
+    await jo.say("Half a thought")
+    replies = await jo.tap("Later")
+    assert "kept your place" in replies[-1]
+    await harness.restart()
+    replies = await jo.tap("Carry on")
+    assert "Welcome back" in replies[-1] and "2 of 5" in replies[-1]
+    await jo.say("and the other half")
+    await jo.tap("Next")
+    async with harness.db.session() as s:
+        narrative = (await s.scalars(select(Narrative))).one()
+    assert narrative.text == "Half a thought\n\nand the other half"
+
+
+async def test_member_who_stops_keeps_what_they_said_and_is_not_asked_more(
+    harness: Harness,
+) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    mo = harness.person(506)
+    await seed.join(mo, community)
+    prompt = await seed.open_prompt(harness.db, mo, event)
+    await mo.say("/continue")
+    await mo.tap("Yes, I was there")
+    await mo.say("Worth it")
+    replies = await mo.say("/stop")
+    assert "saved what you shared" in replies[-1]
+    replies = await mo.say("one more thing")
+    assert "nothing for you to answer right now" in replies[-1]
+    async with harness.db.session() as s:
+        stopped = await s.get(Prompt, prompt.id)
+        narrative = (await s.scalars(select(Narrative))).one()
+    assert stopped is not None and stopped.status == "stopped"
+    assert narrative.text == "Worth it"
+
+
+async def test_member_who_missed_the_event_is_thanked_and_recorded_as_not_attended(
+    harness: Harness,
+) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    ny = harness.person(507)
+    await seed.join(ny, community)
+    prompt = await seed.open_prompt(harness.db, ny, event)
+    await ny.say("/continue")
+    replies = await ny.tap("No, I missed it")
+    assert "couldn't make it" in replies[-1]
+    async with harness.db.session() as s:
+        done = await s.get(Prompt, prompt.id)
+    assert done is not None and done.status == "not_attended" and done.attended is False

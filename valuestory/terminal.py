@@ -111,4 +111,5 @@ class Terminal:
             self.write("Nothing: no answer was given.")
         for cycle in ("immediate", "potential", "applied", "realised", "reframing"):
             for question, answer in stored.get(cycle, []):
-                self.write(f"\n[{texts.CYCLE_NAMES[cycle]}] {question}\n  {answer}")
+                indented = "\n".join(f"  {line}" for line in answer.splitlines())
+                self.write(f"\n[{texts.CYCLE_NAMES[cycle]}] {question}\n{indented}")

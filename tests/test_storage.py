@@ -1,0 +1,122 @@
+"""The schema protects the data: migrations match the models, and uniqueness lives in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import (
+    Base,
+    Community,
+    Consent,
+    Event,
+    Member,
+    Membership,
+    Narrative,
+    Prompt,
+    PromptStatus,
+)
+from valuestory import admin
+
+NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
+
+
+def _diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_create_exactly_the_schema_the_models_describe(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(_diff) == []
+    assert await db.is_current()
+
+
+async def _member_and_event(db: Database) -> tuple[int, int, int]:
+    async with db.session() as s:
+        community = await admin.create_community(s, "C", "Europe/London")
+        event = await admin.create_event(s, community, "E", "2026-12-03 14:00", "2026-12-03 16:00")
+        member = Member(telegram_user_id=10_000_000_001, chat_id=10_000_000_001)
+        s.add(member)
+        await s.flush()
+        consent = Consent(member_id=member.id, version="v1")
+        s.add(consent)
+        await s.flush()
+        s.add(Membership(member_id=member.id, community_id=community.id, pseudonym="P-AAAA",
+                         consent_id=consent.id))
+        return community.id, event.id, member.id
+
+
+async def test_one_prompt_per_member_per_event_and_kind_is_enforced_by_the_schema(
+    db: Database,
+) -> None:
+    community_id, event_id, member_id = await _member_and_event(db)
+
+    def prompt() -> Prompt:
+        return Prompt(member_id=member_id, community_id=community_id, event_id=event_id,
+                      kind="post_event", story_id="s", status=PromptStatus.OPEN, due_at=NOW)
+
+    async with db.session() as s:
+        s.add(prompt())
+    with pytest.raises(IntegrityError):
+        async with db.session() as s:
+            s.add(prompt())
+
+
+async def test_one_current_answer_per_question_per_prompt_is_enforced_by_the_schema(
+    db: Database,
+) -> None:
+    community_id, event_id, member_id = await _member_and_event(db)
+    async with db.session() as s:
+        p = Prompt(member_id=member_id, community_id=community_id, event_id=event_id,
+                   kind="post_event", story_id="s", status=PromptStatus.OPEN, due_at=NOW)
+        s.add(p)
+        await s.flush()
+        prompt_id = p.id
+
+    def narrative() -> Narrative:
+        return Narrative(prompt_id=prompt_id, member_id=member_id, community_id=community_id,
+                         event_id=event_id, story_id="s", question_id="immediate.moment",
+                         question_text="?", cycle="immediate", text="x", answered_at=NOW,
+                         updated_at=NOW)
+
+    async with db.session() as s:
+        s.add(narrative())
+    with pytest.raises(IntegrityError):
+        async with db.session() as s:
+            s.add(narrative())
+
+
+async def test_invite_codes_are_unique_and_unguessable(db: Database) -> None:
+    async with db.session() as s:
+        codes = [(await admin.create_community(s, f"C{i}", "UTC")).invite_code for i in range(50)]
+    assert len(set(codes)) == 50 and all(len(c) >= 16 for c in codes)
+    with pytest.raises(IntegrityError):
+        async with db.session() as s:
+            s.add(Community(name="Copy", timezone="UTC", invite_code=codes[0]))
+
+
+async def test_telegram_ids_beyond_32_bits_and_times_come_back_aware_in_utc(db: Database) -> None:
+    _, event_id, member_id = await _member_and_event(db)
+    async with db.session() as s:
+        member = await s.get(Member, member_id)
+        event = await s.scalar(select(Event).where(Event.id == event_id))
+    assert member is not None and member.telegram_user_id == 10_000_000_001
+    assert event is not None and event.starts_at == dt.datetime(2026, 12, 3, 14, 0, tzinfo=dt.UTC)
+    assert event.starts_at.tzinfo is not None
+
+
+async def test_an_event_must_end_after_it_starts(db: Database) -> None:
+    async with db.session() as s:
+        community = await admin.create_community(s, "C", "Europe/London")
+    with pytest.raises(admin.AdminError, match="end after"):
+        async with db.session() as s:
+            c = await s.get(Community, community.id)
+            assert c is not None
+            await admin.create_event(s, c, "E", "2026-12-03 16:00", "2026-12-03 14:00")
