@@ -6,7 +6,7 @@ from __future__ import annotations
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, Prompt
-from tests.harness import Person
+from tests.harness import Harness, Person
 from valuestory import admin
 
 
@@ -36,3 +36,17 @@ async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
         return (await admin.open_prompt(session, member, e)).prompt
+
+
+async def member_with_open_prompt(harness: Harness, user_id: int,
+                                  attended: bool = True) -> tuple[Person, Prompt]:
+    """A member who joined, was asked about an event, and has started answering."""
+    c = await community(harness.db)
+    e = await event(harness.db, c)
+    person = harness.person(user_id)
+    await join(person, c)
+    prompt = await open_prompt(harness.db, person, e)
+    await person.say("/continue")
+    if attended:
+        await person.tap("Yes, I was there")
+    return person, prompt

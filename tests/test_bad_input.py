@@ -10,13 +10,7 @@ from tests.harness import Harness, Person
 
 
 async def _mid_question(harness: Harness, user_id: int = 601) -> tuple[Person, int]:
-    community = await seed.community(harness.db)
-    event = await seed.event(harness.db, community)
-    pat = harness.person(user_id)
-    await seed.join(pat, community)
-    prompt = await seed.open_prompt(harness.db, pat, event)
-    await pat.say("/continue")
-    await pat.tap("Yes, I was there")
+    pat, prompt = await seed.member_with_open_prompt(harness, user_id)
     await pat.say("My real answer")
     return pat, prompt.id
 

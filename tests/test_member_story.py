@@ -128,13 +128,7 @@ async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_k
 async def test_member_says_later_and_resumes_where_they_left_off_after_a_restart(
     harness: Harness,
 ) -> None:
-    community = await seed.community(harness.db)
-    event = await seed.event(harness.db, community)
-    jo = harness.person(505)
-    await seed.join(jo, community)
-    await seed.open_prompt(harness.db, jo, event)
-    await jo.say("/continue")
-    await jo.tap("Yes, I was there")
+    jo, _ = await seed.member_with_open_prompt(harness, 505)
     await jo.say("Half a thought")
     replies = await jo.tap("Later")
     assert "kept your place" in replies[-1]
@@ -151,13 +145,7 @@ async def test_member_says_later_and_resumes_where_they_left_off_after_a_restart
 async def test_member_who_stops_keeps_what_they_said_and_is_not_asked_more(
     harness: Harness,
 ) -> None:
-    community = await seed.community(harness.db)
-    event = await seed.event(harness.db, community)
-    mo = harness.person(506)
-    await seed.join(mo, community)
-    prompt = await seed.open_prompt(harness.db, mo, event)
-    await mo.say("/continue")
-    await mo.tap("Yes, I was there")
+    mo, prompt = await seed.member_with_open_prompt(harness, 506)
     await mo.say("Worth it")
     replies = await mo.say("/stop")
     assert "saved what you shared" in replies[-1]
@@ -173,12 +161,7 @@ async def test_member_who_stops_keeps_what_they_said_and_is_not_asked_more(
 async def test_member_who_missed_the_event_is_thanked_and_recorded_as_not_attended(
     harness: Harness,
 ) -> None:
-    community = await seed.community(harness.db)
-    event = await seed.event(harness.db, community)
-    ny = harness.person(507)
-    await seed.join(ny, community)
-    prompt = await seed.open_prompt(harness.db, ny, event)
-    await ny.say("/continue")
+    ny, prompt = await seed.member_with_open_prompt(harness, 507, attended=False)
     replies = await ny.tap("No, I missed it")
     assert "couldn't make it" in replies[-1]
     async with harness.db.session() as s:
