@@ -199,6 +199,9 @@ class Prompt(Base):
         UniqueConstraint("member_id", "event_id", "kind"),
         Index("ix_prompts_status_due_at", "status", "due_at"),
         Index("ix_prompts_member_id_status", "member_id", "status"),
+        # The matrix's participation figures read this index alone.
+        Index("ix_prompts_matrix", "community_id", "status", "attended", "opened_at"),
+        Index("ix_prompts_event_id", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,6 +236,12 @@ class Narrative(Base):
     __table_args__ = (
         UniqueConstraint("prompt_id", "question_id"),
         Index("ix_narratives_community_id_cycle", "community_id", "cycle"),
+        # Covering indexes for the Value Creation Matrix: members per cycle, the newest
+        # excerpts per cycle, and stories that reached a follow-up cycle, each without
+        # touching the table's rows.
+        Index("ix_narratives_matrix_members", "community_id", "cycle", "member_id", "answered_at"),
+        Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at"),
+        Index("ix_narratives_matrix_stories", "community_id", "cycle", "story_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -339,12 +348,26 @@ class SchedulerState(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class ConvenerDraft(Base):
+    """A convener's half-finished dialogue (e.g. /newevent), kept so a restart resumes it."""
+
+    __tablename__ = "convener_drafts"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "AuditEntry",
     "Base",
     "Choice",
     "Community",
     "Consent",
+    "ConvenerDraft",
     "Delivery",
     "Event",
     "HandledUpdate",

@@ -1,0 +1,403 @@
+"""The Value Creation Matrix: what a community's narratives show, cycle by cycle, for a period.
+
+Built from a handful of index-only aggregate queries (see the covering indexes on narratives and
+prompts), so it stays cheap on a community with tens of thousands of narratives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import textwrap
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import texts
+from flows.engine import trim
+from flows.questions import ValueCycle
+from storage.models import (
+    Community,
+    Event,
+    Member,
+    Membership,
+    Narrative,
+    Prompt,
+    PromptStatus,
+    SchedulerState,
+)
+
+CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
+# Cycles a member can only report in a follow-up, weeks after the event: a story that reaches
+# one of them spans several cycles of the framework.
+FOLLOWUP_CYCLES: tuple[str, ...] = (ValueCycle.REALISED.value, ValueCycle.REFRAMING.value)
+EXCERPTS_PER_CYCLE = 3
+EXCERPT_CHARS = 160
+STORIES_SHOWN = 3
+ANSWERED = (PromptStatus.COMPLETED.value, PromptStatus.STOPPED.value)
+SENT = (PromptStatus.OPEN.value, *ANSWERED, PromptStatus.NOT_ATTENDED.value,
+        PromptStatus.CLOSED.value)
+
+
+class PeriodError(ValueError):
+    """A period a person typed that we can't read."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """The stretch of time a matrix covers: everything since `since`, or all time."""
+
+    since: dt.datetime | None = None
+    label: str = "all time"
+
+
+def parse_period(text: str, zone: str, now: dt.datetime) -> Period:
+    """'' or 'all' (all time), '30d', '8w', 'since 2026-09-01' (midnight in the community's zone)."""
+    words = " ".join(text.lower().split())
+    if words in ("", "all", "all time"):
+        return Period()
+    m = re.fullmatch(r"(\d{1,4})\s*([dw])", words)
+    if m:
+        days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+        if days == 0:
+            raise PeriodError(text)
+        unit = "week" if m.group(2) == "w" else "day"
+        n = int(m.group(1))
+        return Period(now - dt.timedelta(days=days), f"the last {n} {unit}{'s' if n != 1 else ''}")
+    m = re.fullmatch(r"(?:since\s+)?(\d{4}-\d{2}-\d{2})", words)
+    if m:
+        try:
+            day = dt.date.fromisoformat(m.group(1))
+        except ValueError:
+            raise PeriodError(text) from None
+        since = dt.datetime.combine(day, dt.time(), ZoneInfo(zone)).astimezone(dt.UTC)
+        return Period(since, f"since {day:%-d %b %Y}")
+    raise PeriodError(text)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    pseudonym: str
+    text: str
+    answered_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Column:
+    """One cycle of the matrix."""
+
+    cycle: str
+    narratives: int
+    members: int
+    new: int
+    excerpts: tuple[Excerpt, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    """One member's story that reached a follow-up cycle, with every cycle it touched."""
+
+    pseudonym: str
+    event: str
+    cycles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Participation:
+    events: int
+    sent: int
+    attended: int
+    answered: int
+    unreachable: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class Matrix:
+    community: str
+    timezone: str
+    period: Period
+    generated_at: dt.datetime
+    last_digest_at: dt.datetime | None
+    columns: tuple[Column, ...]
+    stories_count: int
+    stories: tuple[Story, ...]
+    participation: Participation
+    contributors: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def gaps(self) -> tuple[str, ...]:
+        return tuple(c.cycle for c in self.columns if c.narratives == 0)
+
+    @property
+    def total(self) -> int:
+        return sum(c.narratives for c in self.columns)
+
+
+def digest_key(community_id: int) -> str:
+    return f"digest_sent:{community_id}"
+
+
+async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetime | None:
+    state = await session.get(SchedulerState, digest_key(community_id))
+    return state.at if state is not None else None
+
+
+async def record_digest(session: AsyncSession, community_id: int, now: dt.datetime) -> None:
+    """Remember when a digest went out, so the next one can say what is new since."""
+    state = await session.get(SchedulerState, digest_key(community_id))
+    if state is None:
+        session.add(SchedulerState(key=digest_key(community_id), value="sent", at=now))
+    else:
+        state.at = now
+
+
+async def build_matrix(
+    session: AsyncSession, community: Community, period: Period | None = None,
+    now: dt.datetime | None = None,
+) -> Matrix:
+    """The community's Value Creation Matrix for a period, read from the database."""
+    period = period or Period()
+    now = now or dt.datetime.now(dt.UTC)
+    cid = community.id
+    in_period: list[ColumnElement[bool]] = [Narrative.community_id == cid]
+    if period.since is not None:
+        in_period.append(Narrative.answered_at >= period.since)
+
+    # Narratives and distinct contributors per cycle: one pass over the covering index.
+    counts = {c: 0 for c in CYCLES}
+    members: dict[str, set[int]] = {c: set() for c in CYCLES}
+    rows = await session.execute(
+        select(Narrative.cycle, Narrative.member_id, func.count())
+        .where(*in_period).group_by(Narrative.cycle, Narrative.member_id)
+    )
+    for cycle, member_id, n in rows:
+        counts[cycle] = counts.get(cycle, 0) + n
+        members.setdefault(cycle, set()).add(member_id)
+
+    last_digest = await last_digest_at(session, cid)
+    new = dict(counts)
+    if last_digest is not None:
+        new = {c: 0 for c in CYCLES}
+        since_digest = [*in_period, Narrative.cycle.in_(CYCLES), Narrative.answered_at > last_digest]
+        for cycle, n in await session.execute(
+            select(Narrative.cycle, func.count()).where(*since_digest).group_by(Narrative.cycle)
+        ):
+            new[cycle] = n
+
+    excerpts = await _excerpts(session, cid, period, [c for c in CYCLES if counts[c]])
+
+    story_ids = select(Narrative.story_id).where(
+        *in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES)).distinct().subquery()
+    stories_count = int(await session.scalar(select(func.count()).select_from(story_ids)) or 0)
+    stories = await _stories(session, cid, in_period) if stories_count else ()
+
+    participation = await _participation(session, cid, period, now)
+    contributors = len(set().union(*members.values()))
+    columns = tuple(
+        Column(c, counts[c], len(members[c]), new[c], excerpts.get(c, ())) for c in CYCLES
+    )
+    return Matrix(
+        community=community.name, timezone=community.timezone, period=period, generated_at=now,
+        last_digest_at=last_digest, columns=columns, stories_count=stories_count, stories=stories,
+        participation=participation, contributors=contributors,
+    )
+
+
+async def _excerpts(
+    session: AsyncSession, cid: int, period: Period, cycles: list[str]
+) -> dict[str, tuple[Excerpt, ...]]:
+    out: dict[str, tuple[Excerpt, ...]] = {}
+    for cycle in cycles:
+        query = (
+            select(Narrative.text, Narrative.answered_at, Membership.pseudonym)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .where(Narrative.community_id == cid, Narrative.cycle == cycle)
+            .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
+            .limit(EXCERPTS_PER_CYCLE)
+        )
+        if period.since is not None:
+            query = query.where(Narrative.answered_at >= period.since)
+        out[cycle] = tuple(
+            Excerpt(pseudonym, trim(text, EXCERPT_CHARS), at)
+            for text, at, pseudonym in await session.execute(query)
+        )
+    return out
+
+
+async def _stories(
+    session: AsyncSession, cid: int, in_period: list[ColumnElement[bool]]
+) -> tuple[Story, ...]:
+    recent = (await session.execute(
+        select(Narrative.story_id, func.max(Narrative.answered_at).label("at"))
+        .where(*in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES))
+        .group_by(Narrative.story_id)
+        .order_by(func.max(Narrative.answered_at).desc())
+        .limit(STORIES_SHOWN)
+    )).all()
+    ids = [r.story_id for r in recent]
+    found: dict[str, tuple[str, str, set[str]]] = {}
+    rows = await session.execute(
+        select(Narrative.story_id, Narrative.cycle, Membership.pseudonym, Event.title)
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .join(Event, Event.id == Narrative.event_id)
+        .where(Narrative.story_id.in_(ids), Narrative.community_id == cid)
+    )
+    for story_id, cycle, pseudonym, title in rows:
+        found.setdefault(story_id, (pseudonym, title, set()))[2].add(cycle)
+    return tuple(
+        Story(found[s][0], found[s][1], tuple(c for c in CYCLES if c in found[s][2]))
+        for s in ids if s in found
+    )
+
+
+async def _participation(
+    session: AsyncSession, cid: int, period: Period, now: dt.datetime
+) -> Participation:
+    events_q = select(func.count()).select_from(Event).where(
+        Event.community_id == cid, Event.cancelled_at.is_(None), Event.starts_at <= now)
+    if period.since is not None:
+        events_q = events_q.where(Event.starts_at >= period.since)
+    events = int(await session.scalar(events_q) or 0)
+
+    prompts_q = select(
+        func.count(Prompt.opened_at),
+        func.coalesce(func.sum(case((Prompt.attended.is_(True), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Prompt.status.in_(ANSWERED), 1), else_=0)), 0),
+    ).where(Prompt.community_id == cid, Prompt.status.in_(SENT))
+    if period.since is not None:
+        prompts_q = prompts_q.where(Prompt.opened_at >= period.since)
+    sent, attended, answered = (await session.execute(prompts_q)).one()
+
+    unreachable = int(await session.scalar(
+        select(func.count()).select_from(Membership).join(Member, Member.id == Membership.member_id)
+        .where(Membership.community_id == cid, Member.unreachable_at.is_not(None))
+    ) or 0)
+    return Participation(events, int(sent), int(attended), int(answered), unreachable)
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+
+def _when(at: dt.datetime, zone: str) -> str:
+    return at.astimezone(ZoneInfo(zone)).strftime("%-d %b %Y %H:%M")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else texts.PLURALS.get(word, word + 's')}"
+
+
+def _rate(p: Participation) -> str:
+    rate = p.response_rate
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
+def render_text(matrix: Matrix) -> str:
+    """The matrix as Telegram HTML; everything from a person is escaped."""
+    e = html.escape
+    lines = [texts.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.label)),
+             texts.MATRIX_SUMMARY.format(total=plural(matrix.total, "story"),
+                                             members=plural(matrix.contributors, "member"))]
+    if matrix.last_digest_at is not None:
+        lines.append(texts.MATRIX_SINCE_DIGEST.format(
+            when=e(_when(matrix.last_digest_at, matrix.timezone))))
+    for col in matrix.columns:
+        lines.append("")
+        name = e(texts.CYCLE_NAMES[col.cycle])
+        if col.narratives == 0:
+            lines.append(texts.MATRIX_GAP.format(cycle=name, ask=texts.MATRIX_GAP_ASK[col.cycle]))
+            continue
+        lines.append(texts.MATRIX_COLUMN.format(
+            cycle=name, narratives=col.narratives, members=plural(col.members, "member"),
+            new=col.new))
+        for x in col.excerpts:
+            lines.append(texts.MATRIX_EXCERPT.format(text=e(x.text), pseudonym=e(x.pseudonym)))
+    lines.append("")
+    lines.append(texts.MATRIX_STORIES.format(count=plural(matrix.stories_count, "story")))
+    for s in matrix.stories:
+        chain = " → ".join(texts.CYCLE_SHORT[c] for c in s.cycles)
+        lines.append(texts.MATRIX_STORY.format(pseudonym=e(s.pseudonym), event=e(s.event),
+                                               chain=e(chain)))
+    p = matrix.participation
+    lines.append("")
+    lines.append(texts.MATRIX_PARTICIPATION.format(
+        events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
+        rate=_rate(p), unreachable=p.unreachable))
+    return "\n".join(lines)
+
+
+def render_terminal(matrix: Matrix, width: int = 100) -> str:
+    """The matrix as plain text for a terminal."""
+    from valuestory.terminal import plain
+
+    out: list[str] = []
+    for line in render_text(matrix).split("\n"):
+        flat = plain(line)
+        out.extend(textwrap.wrap(flat, width, subsequent_indent="    ") or [""])
+    return "\n".join(out)
+
+
+def render_png(matrix: Matrix) -> bytes:
+    """The matrix as a portrait picture readable on a phone: counts per cycle and excerpts."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    names = [texts.CYCLE_SHORT[c.cycle].capitalize() for c in matrix.columns]
+    counts = [c.narratives for c in matrix.columns]
+    fig = plt.figure(figsize=(6, 9), dpi=150)
+    try:
+        grid = fig.add_gridspec(2, 1, height_ratios=[1, 1.5], hspace=0.25)
+        ax = fig.add_subplot(grid[0])
+        colours = ["#d9d9d9" if n == 0 else "#2a7ab0" for n in counts]
+        bars = ax.barh(names[::-1], counts[::-1], color=colours[::-1])
+        top = max(counts) if any(counts) else 1
+        for bar, col in zip(bars, matrix.columns[::-1], strict=True):
+            label = (f"{col.narratives} from {col.members} · {col.new} new" if col.narratives
+                     else "no evidence yet")
+            ax.text(bar.get_width() + top * 0.02, bar.get_y() + bar.get_height() / 2, label,
+                    va="center", fontsize=9)
+        ax.set_xlim(0, top * 1.6)
+        ax.set_xticks([])
+        for side in ("top", "right", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="y", labelsize=11)
+        ax.set_title(f"{matrix.community}\nValue Creation Matrix, {matrix.period.label}",
+                     fontsize=12, loc="left")
+        notes = fig.add_subplot(grid[1])
+        notes.axis("off")
+        y = 1.0
+        for col in matrix.columns:
+            name = texts.CYCLE_NAMES[col.cycle]
+            notes.text(0, y, name, fontsize=10, fontweight="bold", va="top")
+            y -= 0.05
+            if not col.excerpts:
+                notes.text(0.02, y, "Nothing yet: " + texts.MATRIX_GAP_ASK[col.cycle],
+                           fontsize=8, va="top", style="italic", wrap=True)
+                y -= 0.07
+                continue
+            x = col.excerpts[0]
+            quoted = textwrap.fill(f"“{trim(x.text, 110)}” ({x.pseudonym})", 70)
+            notes.text(0.02, y, quoted, fontsize=8, va="top")
+            y -= 0.045 * (quoted.count("\n") + 1) + 0.03
+        p = matrix.participation
+        notes.text(0, max(y, 0.0) - 0.02,
+                   f"{p.events} events · {p.sent} asked · {p.answered} answered ({_rate(p)})",
+                   fontsize=9, va="top", color="#555555")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
