@@ -94,7 +94,7 @@ async def seeded(h: Harness) -> tuple[Community, Event, list[Person]]:
 
 
 async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness: Harness) -> None:
-    c, _, (ann, _ben, cat) = await seeded(harness)
+    c, _, (ann, ben, cat) = await seeded(harness)
     async with harness.db.session() as session:
         await matrix.record_digest(session, c.id, T0 + DAY + dt.timedelta(hours=1))
     async with harness.db.session() as session:
@@ -110,7 +110,8 @@ async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness:
     assert m.total == 7 and m.contributors == 3
     ann_p, cat_p = await pseudonym(harness.db, ann, c), await pseudonym(harness.db, cat, c)
     excerpts = cols["immediate"].excerpts
-    assert [x.pseudonym for x in excerpts][0] == cat_p  # most recent first
+    ben_p = await pseudonym(harness.db, ben, c)
+    assert [x.pseudonym for x in excerpts] == [cat_p, ben_p, ann_p]  # most recent first
     # Trimmed at a sentence: whole sentences only, short enough for a phone.
     assert excerpts[0].text.startswith("Hearing that others struggle too. More words.")
     assert excerpts[0].text.endswith("More words.") and len(excerpts[0].text) <= 160
