@@ -236,12 +236,10 @@ class Narrative(Base):
     __table_args__ = (
         UniqueConstraint("prompt_id", "question_id"),
         Index("ix_narratives_community_id_cycle", "community_id", "cycle"),
-        # Covering indexes for the Value Creation Matrix: members per cycle, the newest
-        # excerpts per cycle, and stories that reached a follow-up cycle, each without
-        # touching the table's rows.
+        # Covering indexes for the matrix over a period: members per cycle and the newest
+        # excerpts per cycle, without touching the table's rows.
         Index("ix_narratives_matrix_members", "community_id", "cycle", "member_id", "answered_at"),
         Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at"),
-        Index("ix_narratives_matrix_stories", "community_id", "cycle", "story_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -361,6 +359,47 @@ class ConvenerDraft(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class MatrixCell(Base):
+    """How many narratives one member gave in one cycle of one community.
+
+    Kept by database triggers on narratives (see migration 0003), never written by the
+    application, so the all-time matrix reads a few hundred rows instead of every narrative.
+    """
+
+    __tablename__ = "matrix_cells"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cycle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixFollowup(Base):
+    """A story that reached a follow-up cycle (realised or reframing). Kept by triggers."""
+
+    __tablename__ = "matrix_followups"
+    __table_args__ = (Index("ix_matrix_followups_community_id_last_at", "community_id", "last_at"),)
+
+    story_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
+    narratives: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[dt.datetime]
+
+
+class MatrixPrompts(Base):
+    """Prompts counted by community, status, attended (-1 unknown, 0, 1) and opened. Kept by triggers."""
+
+    __tablename__ = "matrix_prompts"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    attended: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    opened: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prompts: Mapped[int] = mapped_column(Integer)
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -371,6 +410,9 @@ __all__ = [
     "Delivery",
     "Event",
     "HandledUpdate",
+    "MatrixCell",
+    "MatrixFollowup",
+    "MatrixPrompts",
     "Member",
     "Membership",
     "Narrative",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.conveners import send_due_digests, send_weekly_digest
 from flows.questions import PromptKind
@@ -441,3 +441,45 @@ async def test_members_counts_and_settings_in_telegram(harness: Harness) -> None
     assert (community.prompt_delay_minutes, community.quiet_start, community.quiet_end) == (
         30, "21:00", "07:30")
     assert len(grants) == 1
+
+
+async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasure(
+    harness: Harness,
+) -> None:
+    """The all-time matrix reads trigger-kept tallies; they must match counting the narratives."""
+    c, e, (ann, ben, _cat) = await seeded(harness)
+    epoch = matrix.Period(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), "all time")
+
+    async def both() -> tuple[matrix.Matrix, matrix.Matrix]:
+        async with harness.db.session() as session:
+            community = await session.get(Community, c.id)
+            assert community is not None
+            fast = await matrix.build_matrix(session, community, now=T0 + 99 * DAY)
+            slow = await matrix.build_matrix(session, community, epoch, now=T0 + 99 * DAY)
+        return fast, slow
+
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert (fast.stories_count, fast.stories, fast.contributors) == (
+        slow.stories_count, slow.stories, slow.contributors)
+
+    # A revision, a prompt left unanswered, a follow-up for Ben, then Ann erased entirely.
+    async with harness.db.session() as session:
+        prompt = (await session.scalars(select(Prompt).order_by(Prompt.id))).first()
+        assert prompt is not None
+        await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
+                               cycle="immediate", capital=None, intended=False, text="Revised.",
+                               append=False, now=T0 + 60 * DAY)
+        prompt.status = "closed"
+        prompt.attended = None
+    await answer(harness.db, ben, e, T0 + 61 * DAY, [("reframing.success", "reframing", "New lens.")],
+                 kind=PromptKind.FOLLOWUP_REFRAMING)
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert fast.stories_count == slow.stories_count == 2
+    async with harness.db.session() as session:
+        await session.execute(delete(Member).where(Member.telegram_user_id == ann.user_id))
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert fast.stories_count == slow.stories_count == 1 and fast.contributors == 2
+    assert [col.narratives for col in fast.columns] == [2, 0, 1, 0, 1]

@@ -11,9 +11,10 @@ import html
 import re
 import textwrap
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, distinct, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
@@ -22,6 +23,9 @@ from flows.questions import ValueCycle
 from storage.models import (
     Community,
     Event,
+    MatrixCell,
+    MatrixFollowup,
+    MatrixPrompts,
     Member,
     Membership,
     Narrative,
@@ -163,7 +167,11 @@ async def build_matrix(
     session: AsyncSession, community: Community, period: Period | None = None,
     now: dt.datetime | None = None,
 ) -> Matrix:
-    """The community's Value Creation Matrix for a period, read from the database."""
+    """The community's Value Creation Matrix for a period, read from the database.
+
+    All time reads the trigger-kept tallies (a few hundred rows); a period reads the
+    narratives through covering indexes.
+    """
     period = period or Period()
     now = now or dt.datetime.now(dt.UTC)
     cid = community.id
@@ -171,38 +179,70 @@ async def build_matrix(
     if period.since is not None:
         in_period.append(Narrative.answered_at >= period.since)
 
-    # Narratives and distinct contributors per cycle: one pass over the covering index.
     counts = {c: 0 for c in CYCLES}
-    members: dict[str, set[int]] = {c: set() for c in CYCLES}
-    rows = await session.execute(
-        select(Narrative.cycle, Narrative.member_id, func.count())
-        .where(*in_period).group_by(Narrative.cycle, Narrative.member_id)
-    )
-    for cycle, member_id, n in rows:
-        counts[cycle] = counts.get(cycle, 0) + n
-        members.setdefault(cycle, set()).add(member_id)
+    members = {c: 0 for c in CYCLES}
+    if period.since is None:
+        for cycle, n, who in await session.execute(
+            select(MatrixCell.cycle, func.sum(MatrixCell.narratives), func.count())
+            .where(MatrixCell.community_id == cid).group_by(MatrixCell.cycle)
+        ):
+            counts[cycle], members[cycle] = int(n), int(who)
+        contributors_q = select(func.count(distinct(MatrixCell.member_id))).where(
+            MatrixCell.community_id == cid)
+        stories_q = select(func.count()).select_from(MatrixFollowup).where(
+            MatrixFollowup.community_id == cid)
+        recent = (select(MatrixFollowup.story_id, MatrixFollowup.last_at)
+                  .where(MatrixFollowup.community_id == cid)
+                  .order_by(MatrixFollowup.last_at.desc()).limit(STORIES_SHOWN))
+    else:
+        for cycle, n, who in await session.execute(
+            select(Narrative.cycle, func.count(), func.count(distinct(Narrative.member_id)))
+            .where(*in_period).group_by(Narrative.cycle)
+        ):
+            counts[cycle], members[cycle] = int(n), int(who)
+        contributors_q = select(func.count(distinct(Narrative.member_id))).where(*in_period)
+        followups = select(Narrative.story_id).where(
+            *in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES)).distinct().subquery()
+        stories_q = select(func.count()).select_from(followups)
+        last = func.max(Narrative.answered_at)
+        recent = (select(Narrative.story_id, last.label("last_at"))
+                  .where(*in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES))
+                  .group_by(Narrative.story_id).order_by(last.desc()).limit(STORIES_SHOWN))
 
-    last_digest = await last_digest_at(session, cid)
+    # Every single figure in one round trip.
+    sent, attended, answered = _participation(cid, period)
+    events_q = select(func.count()).select_from(Event).where(
+        Event.community_id == cid, Event.cancelled_at.is_(None), Event.starts_at <= now)
+    if period.since is not None:
+        events_q = events_q.where(Event.starts_at >= period.since)
+    unreachable_q = (
+        select(func.count()).select_from(Membership).join(Member, Member.id == Membership.member_id)
+        .where(Membership.community_id == cid, Member.unreachable_at.is_not(None)))
+    digest_q = select(SchedulerState.at).where(SchedulerState.key == digest_key(cid))
+    row = (await session.execute(select(
+        contributors_q.scalar_subquery(), stories_q.scalar_subquery(), events_q.scalar_subquery(),
+        unreachable_q.scalar_subquery(), digest_q.scalar_subquery(), sent.scalar_subquery(),
+        attended.scalar_subquery(), answered.scalar_subquery(),
+    ))).one()
+    contributors, stories_count, events, unreachable = (int(x or 0) for x in row[:4])
+    last_digest = _aware(row[4])
+    participation = Participation(events, int(row[5] or 0), int(row[6] or 0), int(row[7] or 0),
+                                  unreachable)
+
     new = dict(counts)
     if last_digest is not None:
         new = {c: 0 for c in CYCLES}
-        since_digest = [*in_period, Narrative.cycle.in_(CYCLES), Narrative.answered_at > last_digest]
         for cycle, n in await session.execute(
-            select(Narrative.cycle, func.count()).where(*since_digest).group_by(Narrative.cycle)
+            select(Narrative.cycle, func.count())
+            .where(*in_period, Narrative.cycle.in_(CYCLES), Narrative.answered_at > last_digest)
+            .group_by(Narrative.cycle)
         ):
             new[cycle] = n
 
-    excerpts = await _excerpts(session, cid, period, [c for c in CYCLES if counts[c]])
-
-    story_ids = select(Narrative.story_id).where(
-        *in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES)).distinct().subquery()
-    stories_count = int(await session.scalar(select(func.count()).select_from(story_ids)) or 0)
-    stories = await _stories(session, cid, in_period) if stories_count else ()
-
-    participation = await _participation(session, cid, period, now)
-    contributors = len(set().union(*members.values()))
+    excerpts = await _excerpts(session, in_period, [c for c in CYCLES if counts[c]])
+    stories = await _stories(session, cid, recent.subquery()) if stories_count else ()
     columns = tuple(
-        Column(c, counts[c], len(members[c]), new[c], excerpts.get(c, ())) for c in CYCLES
+        Column(c, counts[c], members[c], new[c], excerpts.get(c, ())) for c in CYCLES
     )
     return Matrix(
         community=community.name, timezone=community.timezone, period=period, generated_at=now,
@@ -211,78 +251,71 @@ async def build_matrix(
     )
 
 
+def _aware(value: object) -> dt.datetime | None:
+    # A raw scalar subquery skips the column type, so SQLite hands back text.
+    if value is None:
+        return None
+    at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+def _participation(cid: int, period: Period) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """Prompts sent, attended and answered: from the tallies for all time, else from prompts."""
+    if period.since is None:
+        sent_rows = (MatrixPrompts.community_id == cid, MatrixPrompts.status.in_(SENT))
+        total = func.coalesce(func.sum(MatrixPrompts.prompts), 0)
+        return (select(total).where(*sent_rows, MatrixPrompts.opened == 1),
+                select(total).where(*sent_rows, MatrixPrompts.attended == 1),
+                select(total).where(*sent_rows, MatrixPrompts.status.in_(ANSWERED)))
+    rows = (Prompt.community_id == cid, Prompt.status.in_(SENT), Prompt.opened_at >= period.since)
+    return (select(func.count(Prompt.opened_at)).where(*rows),
+            select(func.count()).where(*rows, Prompt.attended.is_(True)),
+            select(func.count()).where(*rows, Prompt.status.in_(ANSWERED)))
+
+
 async def _excerpts(
-    session: AsyncSession, cid: int, period: Period, cycles: list[str]
+    session: AsyncSession, in_period: list[ColumnElement[bool]], cycles: list[str]
 ) -> dict[str, tuple[Excerpt, ...]]:
-    out: dict[str, tuple[Excerpt, ...]] = {}
-    for cycle in cycles:
-        query = (
-            select(Narrative.text, Narrative.answered_at, Membership.pseudonym)
-            .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                                   Membership.community_id == Narrative.community_id))
-            .where(Narrative.community_id == cid, Narrative.cycle == cycle)
-            .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
-            .limit(EXCERPTS_PER_CYCLE)
-        )
-        if period.since is not None:
-            query = query.where(Narrative.answered_at >= period.since)
-        out[cycle] = tuple(
-            Excerpt(pseudonym, trim(text, EXCERPT_CHARS), at)
-            for text, at, pseudonym in await session.execute(query)
-        )
-    return out
+    if not cycles:
+        return {}
+    newest = [
+        select(Narrative.cycle, Narrative.text, Narrative.answered_at, Narrative.id,
+               Membership.pseudonym)
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .where(*in_period, Narrative.cycle == cycle)
+        .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
+        .limit(EXCERPTS_PER_CYCLE).subquery()
+        for cycle in cycles
+    ]
+    found: dict[str, list[tuple[dt.datetime, int, Excerpt]]] = {}
+    for cycle, text, at, nid, pseudonym in await session.execute(
+        union_all(*(select(q) for q in newest))
+    ):
+        at = _aware(at)
+        assert at is not None
+        found.setdefault(cycle, []).append(
+            (at, nid, Excerpt(pseudonym, trim(text, EXCERPT_CHARS), at)))
+    return {c: tuple(x for _, _, x in sorted(v, key=lambda t: (t[0], t[1]), reverse=True))
+            for c, v in found.items()}
 
 
-async def _stories(
-    session: AsyncSession, cid: int, in_period: list[ColumnElement[bool]]
-) -> tuple[Story, ...]:
-    recent = (await session.execute(
-        select(Narrative.story_id, func.max(Narrative.answered_at).label("at"))
-        .where(*in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES))
-        .group_by(Narrative.story_id)
-        .order_by(func.max(Narrative.answered_at).desc())
-        .limit(STORIES_SHOWN)
-    )).all()
-    ids = [r.story_id for r in recent]
-    found: dict[str, tuple[str, str, set[str]]] = {}
+async def _stories(session: AsyncSession, cid: int, recent: Subquery) -> tuple[Story, ...]:
+    found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
     rows = await session.execute(
-        select(Narrative.story_id, Narrative.cycle, Membership.pseudonym, Event.title)
+        select(recent.c.story_id, recent.c.last_at, Narrative.cycle, Membership.pseudonym,
+               Event.title)
+        .join(Narrative, Narrative.story_id == recent.c.story_id)
         .join(Membership, and_(Membership.member_id == Narrative.member_id,
                                Membership.community_id == Narrative.community_id))
         .join(Event, Event.id == Narrative.event_id)
-        .where(Narrative.story_id.in_(ids), Narrative.community_id == cid)
+        .where(Narrative.community_id == cid)
     )
-    for story_id, cycle, pseudonym, title in rows:
-        found.setdefault(story_id, (pseudonym, title, set()))[2].add(cycle)
-    return tuple(
-        Story(found[s][0], found[s][1], tuple(c for c in CYCLES if c in found[s][2]))
-        for s in ids if s in found
-    )
-
-
-async def _participation(
-    session: AsyncSession, cid: int, period: Period, now: dt.datetime
-) -> Participation:
-    events_q = select(func.count()).select_from(Event).where(
-        Event.community_id == cid, Event.cancelled_at.is_(None), Event.starts_at <= now)
-    if period.since is not None:
-        events_q = events_q.where(Event.starts_at >= period.since)
-    events = int(await session.scalar(events_q) or 0)
-
-    prompts_q = select(
-        func.count(Prompt.opened_at),
-        func.coalesce(func.sum(case((Prompt.attended.is_(True), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Prompt.status.in_(ANSWERED), 1), else_=0)), 0),
-    ).where(Prompt.community_id == cid, Prompt.status.in_(SENT))
-    if period.since is not None:
-        prompts_q = prompts_q.where(Prompt.opened_at >= period.since)
-    sent, attended, answered = (await session.execute(prompts_q)).one()
-
-    unreachable = int(await session.scalar(
-        select(func.count()).select_from(Membership).join(Member, Member.id == Membership.member_id)
-        .where(Membership.community_id == cid, Member.unreachable_at.is_not(None))
-    ) or 0)
-    return Participation(events, int(sent), int(attended), int(answered), unreachable)
+    for story_id, last_at, cycle, pseudonym, title in rows:
+        found.setdefault(story_id, (_aware(last_at) or dt.datetime.min.replace(tzinfo=dt.UTC),
+                                    pseudonym, title, set()))[3].add(cycle)
+    ordered = sorted(found.values(), key=lambda v: v[0], reverse=True)
+    return tuple(Story(p, t, tuple(c for c in CYCLES if c in cs)) for _, p, t, cs in ordered)
 
 
 # --- Rendering ------------------------------------------------------------------------------
