@@ -7,6 +7,7 @@ prompts), so it stays cheap on a community with tens of thousands of narratives.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import textwrap
@@ -14,7 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, distinct, func, select, union_all
+from sqlalchemy import (
+    Executable,
+    Integer,
+    and_,
+    bindparam,
+    distinct,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
@@ -32,6 +42,7 @@ from storage.models import (
     Prompt,
     PromptStatus,
     SchedulerState,
+    UTCDateTime,
 )
 
 CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
@@ -163,6 +174,92 @@ async def record_digest(session: AsyncSession, community_id: int, now: dt.dateti
         state.at = now
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    cells: Executable
+    figures: Executable
+    new: Executable
+    excerpts: Executable
+    stories: Executable
+
+
+def _build_statements(all_time: bool) -> _Statements:
+    """The matrix's five statements, built once with bound parameters and reused."""
+    cid = bindparam("cid", type_=Integer)
+    since = bindparam("since", type_=UTCDateTime())
+    now = bindparam("now", type_=UTCDateTime())
+    in_period = (Narrative.community_id == cid, Narrative.answered_at >= since)
+    last = func.max(Narrative.answered_at)
+    if all_time:
+        cells = (select(MatrixCell.cycle, func.sum(MatrixCell.narratives), func.count())
+                 .where(MatrixCell.community_id == cid).group_by(MatrixCell.cycle))
+        contributors = select(func.count(distinct(MatrixCell.member_id))).where(
+            MatrixCell.community_id == cid)
+        stories = select(func.count()).select_from(MatrixFollowup).where(
+            MatrixFollowup.community_id == cid)
+        recent = (select(MatrixFollowup.story_id, MatrixFollowup.last_at)
+                  .where(MatrixFollowup.community_id == cid)
+                  .order_by(MatrixFollowup.last_at.desc()).limit(STORIES_SHOWN))
+        sent_rows = (MatrixPrompts.community_id == cid, MatrixPrompts.status.in_(SENT))
+        total = func.coalesce(func.sum(MatrixPrompts.prompts), 0)
+        participation = (select(total).where(*sent_rows, MatrixPrompts.opened == 1),
+                         select(total).where(*sent_rows, MatrixPrompts.attended == 1),
+                         select(total).where(*sent_rows, MatrixPrompts.status.in_(ANSWERED)))
+    else:
+        cells = (select(Narrative.cycle, func.count(), func.count(distinct(Narrative.member_id)))
+                 .where(*in_period).group_by(Narrative.cycle))
+        contributors = select(func.count(distinct(Narrative.member_id))).where(*in_period)
+        followups = select(Narrative.story_id).where(
+            *in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES)).distinct().subquery()
+        stories = select(func.count()).select_from(followups)
+        recent = (select(Narrative.story_id, last.label("last_at"))
+                  .where(*in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES))
+                  .group_by(Narrative.story_id).order_by(last.desc()).limit(STORIES_SHOWN))
+        rows = (Prompt.community_id == cid, Prompt.status.in_(SENT), Prompt.opened_at >= since)
+        participation = (select(func.count(Prompt.opened_at)).where(*rows),
+                         select(func.count()).where(*rows, Prompt.attended.is_(True)),
+                         select(func.count()).where(*rows, Prompt.status.in_(ANSWERED)))
+    events = select(func.count()).select_from(Event).where(
+        Event.community_id == cid, Event.cancelled_at.is_(None), Event.starts_at <= now,
+        Event.starts_at >= since)
+    unreachable = (
+        select(func.count()).select_from(Membership).join(Member, Member.id == Membership.member_id)
+        .where(Membership.community_id == cid, Member.unreachable_at.is_not(None)))
+    digest = select(SchedulerState.at).where(SchedulerState.key == bindparam("digest_key"))
+    figures = select(*(q.scalar_subquery() for q in (
+        contributors, stories, events, unreachable, digest, *participation)))
+    new = (select(Narrative.cycle, func.count())
+           .where(Narrative.community_id == cid, Narrative.cycle.in_(CYCLES),
+                  Narrative.answered_at > bindparam("after", type_=UTCDateTime()))
+           .group_by(Narrative.cycle))
+    excerpts = union_all(*(select(
+        select(Narrative.cycle, Narrative.text, Narrative.answered_at, Narrative.id,
+               Membership.pseudonym)
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .where(*in_period, Narrative.cycle == cycle)
+        .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
+        .limit(EXCERPTS_PER_CYCLE).subquery()) for cycle in CYCLES))
+    recent_q = recent.subquery()
+    story_rows = (
+        select(recent_q.c.story_id, recent_q.c.last_at, Narrative.cycle, Membership.pseudonym,
+               Event.title)
+        .join(Narrative, Narrative.story_id == recent_q.c.story_id)
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .join(Event, Event.id == Narrative.event_id)
+        .where(Narrative.community_id == cid))
+    return _Statements(cells, figures, new, excerpts, story_rows)
+
+
+@functools.cache
+def _statements(all_time: bool) -> _Statements:
+    return _build_statements(all_time)
+
+
 async def build_matrix(
     session: AsyncSession, community: Community, period: Period | None = None,
     now: dt.datetime | None = None,
@@ -174,56 +271,18 @@ async def build_matrix(
     """
     period = period or Period()
     now = now or dt.datetime.now(dt.UTC)
-    cid = community.id
-    in_period: list[ColumnElement[bool]] = [Narrative.community_id == cid]
-    if period.since is not None:
-        in_period.append(Narrative.answered_at >= period.since)
+    q = _statements(period.since is None)
+    params: dict[str, Any] = {"cid": community.id, "since": period.since or EPOCH, "now": now,
+                              "digest_key": digest_key(community.id)}
+    # Core execution: the ORM layer adds nothing for plain rows, and this runs on every /matrix.
+    conn = await session.connection()
 
     counts = {c: 0 for c in CYCLES}
     members = {c: 0 for c in CYCLES}
-    if period.since is None:
-        for cycle, n, who in await session.execute(
-            select(MatrixCell.cycle, func.sum(MatrixCell.narratives), func.count())
-            .where(MatrixCell.community_id == cid).group_by(MatrixCell.cycle)
-        ):
-            counts[cycle], members[cycle] = int(n), int(who)
-        contributors_q = select(func.count(distinct(MatrixCell.member_id))).where(
-            MatrixCell.community_id == cid)
-        stories_q = select(func.count()).select_from(MatrixFollowup).where(
-            MatrixFollowup.community_id == cid)
-        recent = (select(MatrixFollowup.story_id, MatrixFollowup.last_at)
-                  .where(MatrixFollowup.community_id == cid)
-                  .order_by(MatrixFollowup.last_at.desc()).limit(STORIES_SHOWN))
-    else:
-        for cycle, n, who in await session.execute(
-            select(Narrative.cycle, func.count(), func.count(distinct(Narrative.member_id)))
-            .where(*in_period).group_by(Narrative.cycle)
-        ):
-            counts[cycle], members[cycle] = int(n), int(who)
-        contributors_q = select(func.count(distinct(Narrative.member_id))).where(*in_period)
-        followups = select(Narrative.story_id).where(
-            *in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES)).distinct().subquery()
-        stories_q = select(func.count()).select_from(followups)
-        last = func.max(Narrative.answered_at)
-        recent = (select(Narrative.story_id, last.label("last_at"))
-                  .where(*in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES))
-                  .group_by(Narrative.story_id).order_by(last.desc()).limit(STORIES_SHOWN))
+    for cycle, n, who in await conn.execute(q.cells, params):
+        counts[cycle], members[cycle] = int(n), int(who)
 
-    # Every single figure in one round trip.
-    sent, attended, answered = _participation(cid, period)
-    events_q = select(func.count()).select_from(Event).where(
-        Event.community_id == cid, Event.cancelled_at.is_(None), Event.starts_at <= now)
-    if period.since is not None:
-        events_q = events_q.where(Event.starts_at >= period.since)
-    unreachable_q = (
-        select(func.count()).select_from(Membership).join(Member, Member.id == Membership.member_id)
-        .where(Membership.community_id == cid, Member.unreachable_at.is_not(None)))
-    digest_q = select(SchedulerState.at).where(SchedulerState.key == digest_key(cid))
-    row = (await session.execute(select(
-        contributors_q.scalar_subquery(), stories_q.scalar_subquery(), events_q.scalar_subquery(),
-        unreachable_q.scalar_subquery(), digest_q.scalar_subquery(), sent.scalar_subquery(),
-        attended.scalar_subquery(), answered.scalar_subquery(),
-    ))).one()
+    row = (await conn.execute(q.figures, params)).one()
     contributors, stories_count, events, unreachable = (int(x or 0) for x in row[:4])
     last_digest = _aware(row[4])
     participation = Participation(events, int(row[5] or 0), int(row[6] or 0), int(row[7] or 0),
@@ -232,17 +291,31 @@ async def build_matrix(
     new = dict(counts)
     if last_digest is not None:
         new = {c: 0 for c in CYCLES}
-        for cycle, n in await session.execute(
-            select(Narrative.cycle, func.count())
-            .where(*in_period, Narrative.cycle.in_(CYCLES), Narrative.answered_at > last_digest)
-            .group_by(Narrative.cycle)
-        ):
-            new[cycle] = n
+        after = max(last_digest, period.since or EPOCH)
+        for cycle, n in await conn.execute(q.new, {**params, "after": after}):
+            new[cycle] = int(n)
 
-    excerpts = await _excerpts(session, in_period, [c for c in CYCLES if counts[c]])
-    stories = await _stories(session, cid, recent.subquery()) if stories_count else ()
+    excerpts: dict[str, list[tuple[dt.datetime, int, Excerpt]]] = {}
+    if any(counts.values()):
+        for cycle, text, at, nid, pseudonym in await conn.execute(q.excerpts, params):
+            when = _aware(at)
+            assert when is not None
+            excerpts.setdefault(cycle, []).append(
+                (when, nid, Excerpt(pseudonym, trim(text, EXCERPT_CHARS), when)))
+
+    stories: tuple[Story, ...] = ()
+    if stories_count:
+        found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
+        for story_id, last_at, cycle, pseudonym, title in await conn.execute(q.stories, params):
+            found.setdefault(story_id, (_aware(last_at) or EPOCH, pseudonym, title, set()))[3].add(
+                cycle)
+        stories = tuple(Story(p, t, tuple(c for c in CYCLES if c in cs))
+                        for _, p, t, cs in sorted(found.values(), key=lambda v: v[0], reverse=True))
+
     columns = tuple(
-        Column(c, counts[c], members[c], new[c], excerpts.get(c, ())) for c in CYCLES
+        Column(c, counts[c], members[c], new[c], tuple(
+            x for _, _, x in sorted(excerpts.get(c, []), key=lambda t: (t[0], t[1]), reverse=True)))
+        for c in CYCLES
     )
     return Matrix(
         community=community.name, timezone=community.timezone, period=period, generated_at=now,
@@ -252,70 +325,11 @@ async def build_matrix(
 
 
 def _aware(value: object) -> dt.datetime | None:
-    # A raw scalar subquery skips the column type, so SQLite hands back text.
+    # A scalar subquery's column carries no type, so SQLite hands back text.
     if value is None:
         return None
     at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-
-
-def _participation(cid: int, period: Period) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """Prompts sent, attended and answered: from the tallies for all time, else from prompts."""
-    if period.since is None:
-        sent_rows = (MatrixPrompts.community_id == cid, MatrixPrompts.status.in_(SENT))
-        total = func.coalesce(func.sum(MatrixPrompts.prompts), 0)
-        return (select(total).where(*sent_rows, MatrixPrompts.opened == 1),
-                select(total).where(*sent_rows, MatrixPrompts.attended == 1),
-                select(total).where(*sent_rows, MatrixPrompts.status.in_(ANSWERED)))
-    rows = (Prompt.community_id == cid, Prompt.status.in_(SENT), Prompt.opened_at >= period.since)
-    return (select(func.count(Prompt.opened_at)).where(*rows),
-            select(func.count()).where(*rows, Prompt.attended.is_(True)),
-            select(func.count()).where(*rows, Prompt.status.in_(ANSWERED)))
-
-
-async def _excerpts(
-    session: AsyncSession, in_period: list[ColumnElement[bool]], cycles: list[str]
-) -> dict[str, tuple[Excerpt, ...]]:
-    if not cycles:
-        return {}
-    newest = [
-        select(Narrative.cycle, Narrative.text, Narrative.answered_at, Narrative.id,
-               Membership.pseudonym)
-        .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                               Membership.community_id == Narrative.community_id))
-        .where(*in_period, Narrative.cycle == cycle)
-        .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
-        .limit(EXCERPTS_PER_CYCLE).subquery()
-        for cycle in cycles
-    ]
-    found: dict[str, list[tuple[dt.datetime, int, Excerpt]]] = {}
-    for cycle, text, at, nid, pseudonym in await session.execute(
-        union_all(*(select(q) for q in newest))
-    ):
-        at = _aware(at)
-        assert at is not None
-        found.setdefault(cycle, []).append(
-            (at, nid, Excerpt(pseudonym, trim(text, EXCERPT_CHARS), at)))
-    return {c: tuple(x for _, _, x in sorted(v, key=lambda t: (t[0], t[1]), reverse=True))
-            for c, v in found.items()}
-
-
-async def _stories(session: AsyncSession, cid: int, recent: Subquery) -> tuple[Story, ...]:
-    found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
-    rows = await session.execute(
-        select(recent.c.story_id, recent.c.last_at, Narrative.cycle, Membership.pseudonym,
-               Event.title)
-        .join(Narrative, Narrative.story_id == recent.c.story_id)
-        .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                               Membership.community_id == Narrative.community_id))
-        .join(Event, Event.id == Narrative.event_id)
-        .where(Narrative.community_id == cid)
-    )
-    for story_id, last_at, cycle, pseudonym, title in rows:
-        found.setdefault(story_id, (_aware(last_at) or dt.datetime.min.replace(tzinfo=dt.UTC),
-                                    pseudonym, title, set()))[3].add(cycle)
-    ordered = sorted(found.values(), key=lambda v: v[0], reverse=True)
-    return tuple(Story(p, t, tuple(c for c in CYCLES if c in cs)) for _, p, t, cs in ordered)
 
 
 # --- Rendering ------------------------------------------------------------------------------
