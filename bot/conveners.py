@@ -6,6 +6,7 @@ plain refusal whether or not the community exists. Button data is re-checked on 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import io
@@ -130,7 +131,7 @@ async def do_matrix(ask: Ask, community: Community, arg: str) -> None:
     async with ask.db.session() as session:
         built = await matrix.build_matrix(session, community, period, now)
     await ask.say(Out(matrix.render_text(built)))
-    await ask.photo(matrix.render_png(built), texts.MATRIX_CAPTION.format(
+    await ask.photo(await asyncio.to_thread(matrix.render_png, built), texts.MATRIX_CAPTION.format(
         community=_e(built.community), period=_e(period.label)))
 
 
@@ -186,7 +187,7 @@ async def send_weekly_digest(bot: Bot, db: Database, community_id: int, now: dt.
     if not to:
         return 0
     body = split_message(texts.DIGEST_INTRO + "\n\n" + matrix.render_text(built))
-    png = matrix.render_png(built)
+    png = await asyncio.to_thread(matrix.render_png, built)
     caption = texts.MATRIX_CAPTION.format(community=_e(built.community), period=_e(built.period.label))
     sent = 0
     for user_id in to:

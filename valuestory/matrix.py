@@ -397,54 +397,51 @@ def render_png(matrix: Matrix) -> bytes:
     """The matrix as a portrait picture readable on a phone: counts per cycle and excerpts."""
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    # The object API, not pyplot: no global state, so it is safe in a worker thread.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     names = [texts.CYCLE_SHORT[c.cycle].capitalize() for c in matrix.columns]
     counts = [c.narratives for c in matrix.columns]
-    fig = plt.figure(figsize=(6, 9), dpi=150)
-    try:
-        grid = fig.add_gridspec(2, 1, height_ratios=[1, 1.5], hspace=0.25)
-        ax = fig.add_subplot(grid[0])
-        colours = ["#d9d9d9" if n == 0 else "#2a7ab0" for n in counts]
-        bars = ax.barh(names[::-1], counts[::-1], color=colours[::-1])
-        top = max(counts) if any(counts) else 1
-        for bar, col in zip(bars, matrix.columns[::-1], strict=True):
-            label = (f"{col.narratives} from {col.members} · {col.new} new" if col.narratives
-                     else "no evidence yet")
-            ax.text(bar.get_width() + top * 0.02, bar.get_y() + bar.get_height() / 2, label,
-                    va="center", fontsize=9)
-        ax.set_xlim(0, top * 1.6)
-        ax.set_xticks([])
-        for side in ("top", "right", "bottom"):
-            ax.spines[side].set_visible(False)
-        ax.tick_params(axis="y", labelsize=11)
-        ax.set_title(f"{matrix.community}\nValue Creation Matrix, {matrix.period.label}",
-                     fontsize=12, loc="left")
-        notes = fig.add_subplot(grid[1])
-        notes.axis("off")
-        y = 1.0
-        for col in matrix.columns:
-            name = texts.CYCLE_NAMES[col.cycle]
-            notes.text(0, y, name, fontsize=10, fontweight="bold", va="top")
-            y -= 0.05
-            if not col.excerpts:
-                notes.text(0.02, y, "Nothing yet: " + texts.MATRIX_GAP_ASK[col.cycle],
-                           fontsize=8, va="top", style="italic", wrap=True)
-                y -= 0.07
-                continue
-            x = col.excerpts[0]
-            quoted = textwrap.fill(f"“{trim(x.text, 110)}” ({x.pseudonym})", 70)
-            notes.text(0.02, y, quoted, fontsize=8, va="top")
-            y -= 0.045 * (quoted.count("\n") + 1) + 0.03
-        p = matrix.participation
-        notes.text(0, max(y, 0.0) - 0.02,
-                   f"{p.events} events · {p.sent} asked · {p.answered} answered ({_rate(p)})",
-                   fontsize=9, va="top", color="#555555")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(6, 9), dpi=150)
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(2, 1, height_ratios=[1, 1.6], hspace=0.1)
+    ax = fig.add_subplot(grid[0])
+    colours = ["#d9d9d9" if n == 0 else "#2a7ab0" for n in counts]
+    bars = ax.barh(names[::-1], counts[::-1], color=colours[::-1])
+    top = max(counts) if any(counts) else 1
+    for bar, col in zip(bars, matrix.columns[::-1], strict=True):
+        label = (f"{plural(col.narratives, 'story')} · {plural(col.members, 'member')}"
+                 f" · {col.new} new" if col.narratives else "no evidence yet")
+        ax.text(bar.get_width() + top * 0.02, bar.get_y() + bar.get_height() / 2, label,
+                va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.6)
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", labelsize=11)
+    ax.set_title(f"{matrix.community}\nValue Creation Matrix, {matrix.period.label}",
+                 fontsize=12, loc="left", parse_math=False)
+    notes = fig.add_subplot(grid[1])
+    notes.axis("off")
+    y = 1.0
+    for col in matrix.columns:
+        name = texts.CYCLE_NAMES[col.cycle]
+        notes.text(0, y, name, fontsize=10, fontweight="bold", va="top")
+        y -= 0.05
+        if not col.excerpts:
+            gap = textwrap.fill("Nothing yet. " + texts.MATRIX_GAP_ASK[col.cycle], 64)
+            notes.text(0.02, y, gap, fontsize=9, va="top", style="italic")
+            y -= 0.05 * (gap.count("\n") + 1) + 0.03
+            continue
+        x = col.excerpts[0]
+        quoted = textwrap.fill(f"“{trim(x.text, 110)}” ({x.pseudonym})", 64)
+        notes.text(0.02, y, quoted, fontsize=9, va="top", parse_math=False)
+        y -= 0.05 * (quoted.count("\n") + 1) + 0.03
+    p = matrix.participation
+    notes.text(0, max(y, 0.0) - 0.02,
+               f"{p.events} events · {p.sent} asked · {p.answered} answered ({_rate(p)})",
+               fontsize=9, va="top", color="#555555")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
