@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from bot.conveners import send_due_digests, send_weekly_digest
@@ -483,3 +485,34 @@ async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasur
     assert fast.columns == slow.columns and fast.participation == slow.participation
     assert fast.stories_count == slow.stories_count == 1 and fast.contributors == 2
     assert [col.narratives for col in fast.columns] == [2, 0, 1, 0, 1]
+
+
+TAGS = ["b", "i", "u", "s", "code"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", *TAGS]),
+                          st.lists(st.text("abc&<>xyz", min_size=1, max_size=12), min_size=1,
+                                   max_size=8),
+                          st.sampled_from([" ", "\n", "\n\n"])),
+                min_size=1, max_size=80),
+       st.integers(min_value=60, max_value=400))
+def test_split_message_parts_fit_and_keep_every_word_and_tag_balanced(
+    chunks: list[tuple[str, list[str], str]], limit: int,
+) -> None:
+    import html
+    import re
+
+    from bot.send import split_message
+
+    text = "".join(
+        (f"<{tag}>" if tag else "") + " ".join(html.escape(w) for w in words)
+        + (f"</{tag}>" if tag else "") + sep
+        for tag, words, sep in chunks)
+    parts = split_message(text, limit=limit)
+    assert all(len(p) <= limit for p in parts)
+    def words(s: str) -> list[str]:
+        return html.unescape(re.sub(r"</?\w+>", "", s)).split()
+    assert [w for p in parts for w in words(p)] == words(text)
+    for p in parts:
+        for tag in TAGS:
+            assert p.count(f"<{tag}>") == p.count(f"</{tag}>")
