@@ -54,6 +54,7 @@ CHECKIN_PREFIX = "ci_"
 CHECKIN_EARLY = dt.timedelta(minutes=30)
 CHECKIN_LATE = dt.timedelta(minutes=60)
 CALLBACK_LIMIT = 64
+DRAFT_LIFETIME = dt.timedelta(hours=2)
 DURATION = re.compile(r"^(?:(\d{1,2})\s*h)?\s*(?:(\d{1,3})\s*(?:m|min|mins|minutes)?)?$")
 
 
@@ -257,6 +258,10 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         draft = await session.get(ConvenerDraft, user.id)
         if draft is None:
             return  # not ours: the member conversation takes it
+        if draft.updated_at < utcnow() - DRAFT_LIFETIME:
+            # An abandoned draft must not swallow a convener's answers as a member.
+            await session.delete(draft)
+            return
         community = await convened_one(session, user.id, draft.community_id, config)
         if community is None:
             await session.delete(draft)

@@ -516,3 +516,23 @@ def test_split_message_parts_fit_and_keep_every_word_and_tag_balanced(
     for p in parts:
         for tag in TAGS:
             assert p.count(f"<{tag}>") == p.count(f"</{tag}>")
+
+
+async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harness: Harness) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c)
+    conv = harness.person(721)
+    await grant(harness.db, conv.user_id, c)
+    await seed.join(conv, c)
+    await conv.say("/newevent")
+    async with harness.db.session() as session:
+        draft = await session.get(ConvenerDraft, conv.user_id)
+        assert draft is not None
+        draft.updated_at = utcnow() - dt.timedelta(hours=3)
+    await seed.open_prompt(harness.db, conv, e)
+    await conv.say("/continue")
+    await conv.tap("Yes, I was there")
+    replies = await conv.say("The talk on shared clinics.")
+    assert "Got it" in replies[0]
+    async with harness.db.session() as session:
+        assert await session.get(ConvenerDraft, conv.user_id) is None

@@ -11,7 +11,7 @@ import functools
 import html
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -145,7 +145,6 @@ class Matrix:
     stories: tuple[Story, ...]
     participation: Participation
     contributors: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
     @property
     def gaps(self) -> tuple[str, ...]:
