@@ -183,7 +183,7 @@ async def measure(db: Database, community_id: int, repeat: int) -> tuple[float, 
     return statistics.median(matrix_times), statistics.median(baseline_times), total
 
 
-async def run(url: str | None, quick: bool, repeat: int) -> float:
+async def run(url: str | None, quick: bool, repeat: int, keep: bool = False) -> float:
     scale = 0.1 if quick else 1.0
     t = time.perf_counter()
     data = rows(scale)
@@ -220,7 +220,9 @@ async def run(url: str | None, quick: bool, repeat: int) -> float:
         took, baseline, total = await measure(db, community_id=7, repeat=repeat)
     finally:
         await db.dispose()
-        if created:
+        if created and keep:
+            print(f"kept database {created}")
+        elif created:
             server = Database(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
             async with server.engine.connect() as conn:
                 await conn.execute(text(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)'))
@@ -242,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="sqlite:///file.db, or a PostgreSQL server URL (a database of its "
                              "own is created there and dropped afterwards)")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the PostgreSQL database it built, to look at query plans")
     args = parser.parse_args(argv)
-    ratio = asyncio.run(run(args.database_url, args.quick, args.repeat))
+    ratio = asyncio.run(run(args.database_url, args.quick, args.repeat, args.keep))
     return 0 if ratio <= 1.5 else 1
 
 

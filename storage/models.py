@@ -113,7 +113,7 @@ class Member(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)  # all communities
-    unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
@@ -239,7 +239,7 @@ class Narrative(Base):
         # Covering indexes for the matrix over a period: members per cycle and the newest
         # excerpts per cycle, without touching the table's rows.
         Index("ix_narratives_matrix_members", "community_id", "cycle", "member_id", "answered_at"),
-        Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at"),
+        Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -374,6 +374,25 @@ class MatrixCell(Base):
     narratives: Mapped[int] = mapped_column(Integer)
 
 
+class MatrixMember(Base):
+    """How many narratives one member gave in one community. Kept by triggers."""
+
+    __tablename__ = "matrix_members"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixCommunity(Base):
+    """How many of a community's stories reached a follow-up cycle. Kept by triggers."""
+
+    __tablename__ = "matrix_communities"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
 class MatrixFollowup(Base):
     """A story that reached a follow-up cycle (realised or reframing). Kept by triggers."""
 
@@ -411,7 +430,9 @@ __all__ = [
     "Event",
     "HandledUpdate",
     "MatrixCell",
+    "MatrixCommunity",
     "MatrixFollowup",
+    "MatrixMember",
     "MatrixPrompts",
     "Member",
     "Membership",

@@ -34,7 +34,9 @@ from storage.models import (
     Community,
     Event,
     MatrixCell,
+    MatrixCommunity,
     MatrixFollowup,
+    MatrixMember,
     MatrixPrompts,
     Member,
     Membership,
@@ -195,10 +197,9 @@ def _build_statements(all_time: bool) -> _Statements:
     if all_time:
         cells = (select(MatrixCell.cycle, func.sum(MatrixCell.narratives), func.count())
                  .where(MatrixCell.community_id == cid).group_by(MatrixCell.cycle))
-        contributors = select(func.count(distinct(MatrixCell.member_id))).where(
-            MatrixCell.community_id == cid)
-        stories = select(func.count()).select_from(MatrixFollowup).where(
-            MatrixFollowup.community_id == cid)
+        contributors = select(func.count()).select_from(MatrixMember).where(
+            MatrixMember.community_id == cid)
+        stories = select(MatrixCommunity.stories).where(MatrixCommunity.community_id == cid)
         recent = (select(MatrixFollowup.story_id, MatrixFollowup.last_at)
                   .where(MatrixFollowup.community_id == cid)
                   .order_by(MatrixFollowup.last_at.desc()).limit(STORIES_SHOWN))
@@ -234,14 +235,20 @@ def _build_statements(all_time: bool) -> _Statements:
            .where(Narrative.community_id == cid, Narrative.cycle.in_(CYCLES),
                   Narrative.answered_at > bindparam("after", type_=UTCDateTime()))
            .group_by(Narrative.cycle))
-    excerpts = union_all(*(select(
+    # Newest few per cycle, each read backwards off (community, cycle, answered_at, id); the
+    # pseudonyms are joined once, outside, which keeps PostgreSQL's planning cheap.
+    newest = union_all(*(select(
         select(Narrative.cycle, Narrative.text, Narrative.answered_at, Narrative.id,
-               Membership.pseudonym)
-        .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                               Membership.community_id == Narrative.community_id))
+               Narrative.member_id)
         .where(*in_period, Narrative.cycle == cycle)
         .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
-        .limit(EXCERPTS_PER_CYCLE).subquery()) for cycle in CYCLES))
+        .limit(EXCERPTS_PER_CYCLE).subquery())
+        for cycle in CYCLES)).subquery()
+    excerpts = (
+        select(newest.c.cycle, newest.c.text, newest.c.answered_at, newest.c.id,
+               Membership.pseudonym)
+        .join(Membership, and_(Membership.member_id == newest.c.member_id,
+                               Membership.community_id == cid)))
     recent_q = recent.subquery()
     story_rows = (
         select(recent_q.c.story_id, recent_q.c.last_at, Narrative.cycle, Membership.pseudonym,

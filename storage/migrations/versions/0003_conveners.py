@@ -30,6 +30,9 @@ def _narrative_add(r: str, greatest: str) -> list[str]:
         f"INSERT INTO matrix_cells (community_id, cycle, member_id, narratives) "
         f"VALUES ({r}.community_id, {r}.cycle, {r}.member_id, 1) "
         f"ON CONFLICT (community_id, cycle, member_id) DO UPDATE SET narratives = matrix_cells.narratives + 1",
+        f"INSERT INTO matrix_members (community_id, member_id, narratives) "
+        f"VALUES ({r}.community_id, {r}.member_id, 1) "
+        f"ON CONFLICT (community_id, member_id) DO UPDATE SET narratives = matrix_members.narratives + 1",
         f"INSERT INTO matrix_followups (story_id, community_id, member_id, event_id, narratives, last_at) "
         f"SELECT {r}.story_id, {r}.community_id, {r}.member_id, {r}.event_id, 1, {r}.answered_at "
         f"WHERE {r}.cycle IN {FOLLOWUP} "
@@ -43,6 +46,10 @@ def _narrative_remove(r: str) -> list[str]:
     return [
         f"UPDATE matrix_cells SET narratives = narratives - 1 WHERE {cell}",
         f"DELETE FROM matrix_cells WHERE {cell} AND narratives <= 0",
+        f"UPDATE matrix_members SET narratives = narratives - 1 "
+        f"WHERE community_id = {r}.community_id AND member_id = {r}.member_id",
+        f"DELETE FROM matrix_members WHERE community_id = {r}.community_id "
+        f"AND member_id = {r}.member_id AND narratives <= 0",
         f"UPDATE matrix_followups SET narratives = narratives - 1, last_at = coalesce(("
         f"SELECT max(n.answered_at) FROM narratives n WHERE n.story_id = {r}.story_id "
         f"AND n.cycle IN {FOLLOWUP}), last_at) WHERE story_id = {r}.story_id AND {r}.cycle IN {FOLLOWUP}",
@@ -65,6 +72,13 @@ def _prompt_remove(r: str) -> list[str]:
     ]
 
 
+def _story_count(r: str, step: int) -> list[str]:
+    return [
+        f"INSERT INTO matrix_communities (community_id, stories) VALUES ({r}.community_id, {step}) "
+        f"ON CONFLICT (community_id) DO UPDATE SET stories = matrix_communities.stories + {step}",
+    ]
+
+
 NARRATIVE_MOVED = ("OLD.community_id <> NEW.community_id OR OLD.cycle <> NEW.cycle OR "
                    "OLD.member_id <> NEW.member_id OR OLD.story_id <> NEW.story_id OR "
                    "OLD.answered_at <> NEW.answered_at")
@@ -82,6 +96,9 @@ TRIGGERS = {
     "matrix_prompt_delete": ("prompts", "DELETE", lambda g: _prompt_remove("OLD"), None),
     "matrix_prompt_update": ("prompts", "UPDATE",
                              lambda g: _prompt_remove("OLD") + _prompt_add("NEW"), PROMPT_MOVED),
+    # A story's row appears and goes with its first and last follow-up narrative.
+    "matrix_followup_insert": ("matrix_followups", "INSERT", lambda g: _story_count("NEW", 1), None),
+    "matrix_followup_delete": ("matrix_followups", "DELETE", lambda g: _story_count("OLD", -1), None),
 }
 
 
@@ -140,6 +157,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('matrix_followups', schema=None) as batch_op:
         batch_op.create_index('ix_matrix_followups_community_id_last_at', ['community_id', 'last_at'], unique=False)
+    op.create_table('matrix_members',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('narratives', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('community_id', 'member_id', name=op.f('pk_matrix_members'))
+    )
+    op.create_table('matrix_communities',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('stories', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('community_id', name=op.f('pk_matrix_communities'))
+    )
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.create_index('ix_members_unreachable_at', ['unreachable_at'], unique=False)
     op.create_table('matrix_prompts',
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -150,7 +180,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('narratives', schema=None) as batch_op:
         batch_op.create_index('ix_narratives_matrix_members', ['community_id', 'cycle', 'member_id', 'answered_at'], unique=False)
-        batch_op.create_index('ix_narratives_matrix_recent', ['community_id', 'cycle', 'answered_at'], unique=False)
+        batch_op.create_index('ix_narratives_matrix_recent', ['community_id', 'cycle', 'answered_at', 'id'], unique=False)
     with op.batch_alter_table('prompts', schema=None) as batch_op:
         batch_op.create_index('ix_prompts_matrix', ['community_id', 'status', 'attended', 'opened_at'], unique=False)
         batch_op.create_index('ix_prompts_event_id', ['event_id'], unique=False)
@@ -158,9 +188,13 @@ def upgrade() -> None:
     op.execute("INSERT INTO matrix_cells (community_id, cycle, member_id, narratives) "
                "SELECT community_id, cycle, member_id, count(*) FROM narratives "
                "GROUP BY community_id, cycle, member_id")
+    op.execute("INSERT INTO matrix_members (community_id, member_id, narratives) "
+               "SELECT community_id, member_id, count(*) FROM narratives GROUP BY community_id, member_id")
     op.execute("INSERT INTO matrix_followups (story_id, community_id, member_id, event_id, narratives, last_at) "
                "SELECT story_id, min(community_id), min(member_id), min(event_id), count(*), max(answered_at) "
                f"FROM narratives WHERE cycle IN {FOLLOWUP} GROUP BY story_id")
+    op.execute("INSERT INTO matrix_communities (community_id, stories) "
+               "SELECT community_id, count(*) FROM matrix_followups GROUP BY community_id")
     op.execute("INSERT INTO matrix_prompts (community_id, status, attended, opened, prompts) "
                f"SELECT {PROMPT_KEY.format(r='prompts')}, count(*) FROM prompts "
                f"GROUP BY {PROMPT_KEY.format(r='prompts')}")
@@ -176,6 +210,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_narratives_matrix_recent')
         batch_op.drop_index('ix_narratives_matrix_members')
     op.drop_table('matrix_prompts')
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_unreachable_at')
+    op.drop_table('matrix_communities')
+    op.drop_table('matrix_members')
     op.drop_table('matrix_followups')
     op.drop_table('matrix_cells')
     op.drop_table('convener_drafts')
