@@ -71,3 +71,13 @@ def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_ur
     assert "Hearing the &lt;care home&gt; team &amp; the GP." in got[0].text
     assert got[-1].photo is not None and got[-1].photo.startswith(b"\x89PNG")
     assert double.chat(4402) == [] and double.chat(4501) == []
+
+
+def test_try_ends_with_the_conveners_matrix() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["try"], input="1\n1\nMeeting the <b>dietitian</b> & team.\n/stop\n")
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("=== The convener's Value Creation Matrix ===", 1)[1]
+    assert "Immediate value: 1 from 1 member, 1 new" in tail
+    assert "“Meeting the <b>dietitian</b> & team.”" in tail
+    assert "Reframing value: nothing yet." in tail
