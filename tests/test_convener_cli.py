@@ -46,10 +46,10 @@ async def _seed(url: str) -> None:
 
 def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_url: str) -> None:
     asyncio.run(_seed(database_url))
-    env = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN}
+    variables = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN}
     runner = CliRunner()
 
-    result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>"], env=env)
+    result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>"], env=variables)
     assert result.exit_code == 0, result.output
     assert "Frailty <Network>: Value Creation Matrix" in result.output
     assert "“Hearing the <care home> team & the GP.” (P-CLI1)" in result.output
@@ -57,13 +57,13 @@ def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_ur
     assert "4501" not in result.output
 
     result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>", "--since", "nope"],
-                           env=env)
+                           env=variables)
     assert result.exit_code == 2 and "not a period" in result.output
 
     double = BotApiDouble()
     with BotApiServer(double) as server:
         result = runner.invoke(main, ["digest", "send", "--community", "Frailty <Network>"],
-                               env={**env, "TELEGRAM_API_BASE_URL": server.base_url})
+                               env={**variables, "TELEGRAM_API_BASE_URL": server.base_url})
     assert result.exit_code == 0, result.output
     assert "to 1 convener(s)" in result.output
     got = double.chat(4401)
