@@ -177,14 +177,21 @@ async def do_digest(ask: Ask, community: Community, arg: str) -> None:
 
 async def send_weekly_digest(bot: Bot, db: Database, community_id: int, now: dt.datetime) -> int:
     """Send the matrix, text and picture, to every convener of the community who wants it."""
+    return await _send_digest(bot, db, community_id, now, due_since=None)
+
+
+async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.datetime,
+                       due_since: dt.datetime | None) -> int:
     async with db.session() as session:
         community = await session.get(Community, community_id)
         if community is None:
             return 0
         built = await matrix.build_matrix(session, community, matrix.Period(), now)
         to = await digest.recipients(session, community_id)
-        # Recorded before sending, so a second process (or a crash and retry) does not send it twice.
-        await matrix.record_digest(session, community_id, now)
+        # Claimed before sending, so a second process (or a crash and retry) does not send it
+        # twice; a scheduled send only goes if nobody has sent since this week's slot.
+        if not await matrix.claim_digest(session, community_id, now, due_since):
+            return 0
     if not to:
         return 0
     body = split_message(texts.DIGEST_INTRO + "\n\n" + matrix.render_text(built))
@@ -206,9 +213,9 @@ async def send_weekly_digest(bot: Bot, db: Database, community_id: int, now: dt.
 async def send_due_digests(bot: Bot, db: Database, now: dt.datetime) -> int:
     """Send every community's digest whose weekly slot has passed; the scheduler calls this."""
     async with db.session() as session:
-        due = [c.id for c in await repo.communities(session)
+        due = [(c.id, digest.last_slot(c, now)) for c in await repo.communities(session)
                if digest.digest_due(c, await matrix.last_digest_at(session, c.id), now)]
-    return sum([await send_weekly_digest(bot, db, cid, now) for cid in due])
+    return sum([await _send_digest(bot, db, cid, now, due_since=slot) for cid, slot in due])
 
 
 # --- /newevent: a dialogue whose state lives in the database --------------------------------

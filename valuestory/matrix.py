@@ -24,7 +24,9 @@ from sqlalchemy import (
     func,
     select,
     union_all,
+    update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
@@ -168,11 +170,30 @@ async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetim
 
 async def record_digest(session: AsyncSession, community_id: int, now: dt.datetime) -> None:
     """Remember when a digest went out, so the next one can say what is new since."""
-    state = await session.get(SchedulerState, digest_key(community_id))
-    if state is None:
-        session.add(SchedulerState(key=digest_key(community_id), value="sent", at=now))
-    else:
-        state.at = now
+    await claim_digest(session, community_id, now, None)
+
+
+async def claim_digest(session: AsyncSession, community_id: int, now: dt.datetime,
+                       due_since: dt.datetime | None) -> bool:
+    """Mark the digest as sent at `now`. With `due_since`, only if none went out since then:
+    one atomic update, so two processes never both send this week's digest."""
+    key = digest_key(community_id)
+    condition = [SchedulerState.key == key]
+    if due_since is not None:
+        condition.append(SchedulerState.at < due_since)
+    updated = await session.execute(
+        update(SchedulerState).where(*condition).values(at=now, value="sent")
+        .execution_options(synchronize_session=False))
+    if updated.rowcount:  # type: ignore[attr-defined]
+        return True
+    if await session.get(SchedulerState, key) is not None:
+        return False  # sent since the slot: someone else has it
+    try:
+        async with session.begin_nested():
+            session.add(SchedulerState(key=key, value="sent", at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
