@@ -203,7 +203,7 @@ CHECKIN_CAPTION = "Scan to check in: {title}"
 CHECKIN_NONE = "There's no event on right now. Check-in opens 30 minutes before an event starts."
 CHECKED_IN = "You're checked in to <b>{title}</b>. I'll ask you about it afterwards."
 CHECKIN_CLOSED = "Check-in for that event has closed. Thank you all the same!"
-CHECKIN_JOIN_FIRST = "To check in, please join {community} first."
+CHECKIN_JOIN_FIRST = "To check in, please join {community} first, then open the check-in link again."
 MEMBERS_COUNTS = (
     "<b>{community}: members</b>\n"
     "Joined: {joined}\nAgreed to the current information: {consented}\n"

@@ -415,6 +415,11 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
 
     replies = await newcomer.say(f"/start ci_{code}")
     assert "join Diabetes in Pregnancy first" in replies[0] and "Joining" in replies[1]
+    await newcomer.tap("I agree")
+    replies = await newcomer.say(f"/start ci_{code}")
+    assert replies == ["You're checked in to <b>Live session</b>. I'll ask you about it afterwards."]
+    async with harness.db.session() as session:
+        assert len((await session.scalars(select(Prompt).where(Prompt.attended.is_(True)))).all()) == 2
 
 
 async def test_members_counts_and_settings_in_telegram(harness: Harness) -> None:
