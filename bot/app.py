@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import admin, errors, members
+from bot import admin, conveners, errors, members
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from storage.db import Database
 from storage.models import SchedulerState
@@ -70,6 +70,11 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(group & filters.UpdateType.MESSAGE,
                                            members.on_group_message))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, members.on_edited))
+    # A convener in the middle of /newevent: their typed answers go to the dialogue (group -1
+    # runs first and stops the update only when a draft took it).
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND
+                                           & filters.UpdateType.MESSAGE, conveners.on_draft_text),
+                            group=-1)
 
     def command(name: str | list[str], callback: object) -> None:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
@@ -80,6 +85,9 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command(list(members.COMMAND_ACTIONS), members.on_flow_command)
     command("newcommunity", admin.on_new_community)
     command("grant", admin.on_grant)
+    command(list(conveners.COMMANDS), conveners.on_command)
+    application.add_handler(CallbackQueryHandler(conveners.on_button,
+                                                 pattern=rf"^{conveners.PREFIX}\|"))
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))

@@ -7,6 +7,7 @@ import html
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
+from bot import conveners
 from bot.context import database
 from bot.send import send
 from flows import engine, texts
@@ -25,7 +26,11 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     code = context.args[0] if context.args else None
-    outs = await conversation.start(database(context), user.id, message.chat_id, code)
+    if conveners.is_checkin(code):
+        assert code is not None
+        outs = await conveners.check_in(database(context), user.id, message.chat_id, code)
+    else:
+        outs = await conversation.start(database(context), user.id, message.chat_id, code)
     await send(context, message.chat_id, outs)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
 from telegram.ext import ContextTypes
@@ -18,24 +20,99 @@ def keyboard(out: Out) -> InlineKeyboardMarkup | None:
     )
 
 
+ATOM = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>|&#?\w+;")
+
+
+def _cut_points(text: str) -> tuple[list[tuple[int, str, tuple[str, ...]]], list[int]]:
+    """Where text may be cut (position, separator, tags open there), and where it never may."""
+    points: list[tuple[int, str, tuple[str, ...]]] = []
+    inside: list[int] = [0] * (len(text) + 1)  # 1 inside a tag or an entity
+    stack: list[tuple[str, str]] = []  # (name, opening tag as written)
+    pos = 0
+    for m in ATOM.finditer(text):
+        for i in range(pos, m.start()):
+            if text[i] in "\n ":
+                sep = "\n\n" if text.startswith("\n\n", i) else text[i]
+                points.append((i, sep, tuple(t for _, t in stack)))
+        for i in range(m.start() + 1, m.end()):
+            inside[i] = 1
+        if m.group(2):
+            name = m.group(2).lower()
+            if m.group(1):
+                for j in range(len(stack) - 1, -1, -1):
+                    if stack[j][0] == name:
+                        del stack[j:]
+                        break
+            else:
+                stack.append((name, m.group(0)))
+        pos = m.end()
+    for i in range(pos, len(text)):
+        if text[i] in "\n ":
+            sep = "\n\n" if text.startswith("\n\n", i) else text[i]
+            points.append((i, sep, tuple(t for _, t in stack)))
+    return points, inside
+
+
+def _closers(opened: tuple[str, ...]) -> str:
+    names = [ATOM.match(t).group(2).lower() for t in opened]  # type: ignore[union-attr]
+    return "".join(f"</{n}>" for n in reversed(names))
+
+
+def _open_at(text: str, end: int) -> tuple[str, ...]:
+    stack: list[tuple[str, str]] = []
+    for m in ATOM.finditer(text, 0, end):
+        if not m.group(2):
+            continue
+        name = m.group(2).lower()
+        if m.group(1):
+            for j in range(len(stack) - 1, -1, -1):
+                if stack[j][0] == name:
+                    del stack[j:]
+                    break
+        else:
+            stack.append((name, m.group(0)))
+    return tuple(t for _, t in stack)
+
+
 def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split at paragraph, then line, then word boundaries so each part fits Telegram's limit."""
+    """Split Telegram HTML to fit the limit: at a paragraph, else a line, else a word, never
+    inside a tag or an entity; tags open at a cut are closed and reopened in the next part."""
     if len(text) <= limit:
         return [text]
+    points, inside = _cut_points(text)
     parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        for sep in ("\n\n", "\n", " "):
-            at = window.rfind(sep)
-            if at > 0:
+    start, reopen = 0, ""
+    while True:
+        if len(reopen) + len(text) - start <= limit:
+            tail = reopen + text[start:]
+            if tail.strip():
+                parts.append(tail)
+            break
+        best: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for at, sep, opened in points:
+            if at <= start:
+                continue
+            if len(reopen) + (at - start) + len(_closers(opened)) > limit:
                 break
-        else:
-            at = limit
-        parts.append(rest[:at].rstrip())
-        rest = rest[at:].lstrip()
-    if rest:
-        parts.append(rest)
+            best[sep] = (at, opened)
+        # A paragraph break is best, unless it leaves this part less than half full.
+        choice = next((best[sep] for sep in ("\n\n", "\n", " ")
+                       if sep in best and best[sep][0] - start >= limit // 2),
+                      max(best.values(), default=None))
+        if choice is None:
+            # One word longer than a message: cut it, but not inside a tag or an entity.
+            at = start + max(1, limit - len(reopen) - 64)
+            while at > start + 1 and inside[at]:
+                at -= 1
+            choice = (at, _open_at(text, at))
+        at, opened = choice
+        parts.append(reopen + text[start:at].rstrip() + _closers(opened))
+        start = at
+        while start < len(text) and text[start] in "\n ":
+            start += 1
+        reopen = "".join(opened)
+        if start >= len(text):
+            break
     return parts
 
 

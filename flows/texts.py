@@ -119,3 +119,109 @@ COMMUNITY_USAGE = "Usage: /newcommunity Name of the community"
 ROLE_GRANTED = "Done: {user} is now a {role} of {community}."
 ROLE_USAGE = "Usage: /grant <telegram user id> convener|researcher <community name or id>"
 COMMUNITY_NOT_FOUND = "I couldn't find a community called {community}."
+
+# --- Conveners: the matrix, the digest, events --------------------------------------------
+CYCLE_SHORT = {
+    "immediate": "immediate",
+    "potential": "potential",
+    "applied": "applied",
+    "realised": "realised",
+    "reframing": "reframing",
+}
+MATRIX_TITLE = "<b>{community}: Value Creation Matrix</b>\n<i>{period}</i>"
+MATRIX_SUMMARY = "{total} so far, from {members}."
+MATRIX_SINCE_DIGEST = "“New” means since the last digest, {when}."
+MATRIX_COLUMN = "<b>{cycle}</b>: {narratives} from {members}, {new} new"
+MATRIX_EXCERPT = "• “{text}” ({pseudonym})"
+MATRIX_GAP = "<b>{cycle}</b>: nothing yet. {ask}"
+MATRIX_GAP_ASK = {
+    "immediate": "Ask members what happened at the last event that stayed with them.",
+    "potential": "Ask what they took away: an idea, a contact, a resource they could use.",
+    "applied": "Ask what they have tried since, in their own practice.",
+    "realised": "Ask what difference it made: for patients, colleagues, the service.",
+    "reframing": "Ask whether it changed how they or their organisation judge success.",
+}
+MATRIX_STORIES = "<b>Stories across cycles</b>: {count} reached realised or reframing value."
+PLURALS = {"story": "stories", "member": "members", "event": "events"}
+MATRIX_STORY = "• {pseudonym}, from {event}: {chain}"
+MATRIX_PARTICIPATION = (
+    "<b>Participation</b>: {events}, {sent} asked, {attended} attended, "
+    "{answered} answered ({rate}). Unreachable: {unreachable}."
+)
+MATRIX_USAGE = "Try /matrix, /matrix 30d or /matrix since 2026-09-01."
+MATRIX_CAPTION = "{community}: Value Creation Matrix, {period}"
+PICK_COMMUNITY = "Which community?"
+DIGEST_STATUS = (
+    "Your weekly digest for <b>{community}</b> is <b>{state}</b>. It goes out on {day} at {time} "
+    "({zone}).\nChange it with /digest on, /digest off or /digest monday 09:00."
+)
+DIGEST_ON = "on"
+DIGEST_OFF = "off"
+DIGEST_USAGE = "Try /digest on, /digest off, or /digest monday 09:00."
+DIGEST_INTRO = "<b>Your weekly digest</b>"
+EVENT_ASK_TITLE = "Let's set up an event for <b>{community}</b>. What is it called?"
+EVENT_ASK_START = (
+    "When does it start? Send a date and time like <code>{example}</code> ({zone} time)."
+)
+EVENT_ASK_DURATION = (
+    "How long is it? For example <code>90</code> (minutes), <code>1h30</code> or <code>2h</code>."
+)
+EVENT_BAD_TITLE = "Please send a title of up to 200 characters."
+EVENT_BAD_START = "I couldn't read that. Please send a date and time like <code>{example}</code>."
+EVENT_IN_PAST = "That time has already passed. Please send a time in the future."
+EVENT_BAD_DURATION = "I couldn't read that. Please send minutes, like <code>90</code>, or <code>1h30</code>."
+EVENT_CONFIRM = "<b>{title}</b>\n{when}, {duration}\n\nShall I create it?"
+EVENT_CREATED = "Done: <b>{title}</b> is on {when}. Members will be asked about it afterwards."
+EVENT_DRAFT_CANCELLED = "Okay, I've dropped that event."
+EVENT_DRAFT_EXPIRED = "That draft has gone. Send /newevent to start again."
+BTN_CREATE = "Create it"
+BTN_CANCEL = "Cancel"
+BTN_CANCEL_EVENT = "Yes, cancel it"
+BTN_KEEP_EVENT = "No, keep it"
+EVENTS_TITLE = "<b>{community}: events</b>"
+EVENTS_UPCOMING = "<b>Coming up</b>"
+EVENTS_RECENT = "<b>Recent</b>"
+EVENTS_NONE = "No events yet. Create one with /newevent."
+EVENT_LINE_UPCOMING = "• {when}: {title}"
+EVENT_LINE_RECENT = "• {when}: {title}, {answered} of {sent} answered ({rate})"
+EVENT_LINE_CANCELLED = "• {when}: <s>{title}</s> (cancelled)"
+CANCEL_PICK = "Which event should I cancel?"
+CANCEL_NONE = "There are no upcoming events to cancel."
+CANCEL_CONFIRM = "Cancel <b>{title}</b> on {when}? Members won't be asked about it."
+EVENT_CANCELLED = "Cancelled <b>{title}</b>. Nobody will be asked about it."
+EVENT_GONE = "That event can't be cancelled any more."
+INVITE = (
+    "Invite link for <b>{community}</b>:\n{link}\n\nShare it, or show the QR code on a slide. "
+    "People who open it read what's kept and agree before joining."
+)
+INVITE_CAPTION = "Scan to join {community}"
+CHECKIN = (
+    "Check-in for <b>{title}</b>:\n{link}\n\nMembers who open it during the event are marked as "
+    "there, and I'll ask them about it afterwards."
+)
+CHECKIN_CAPTION = "Scan to check in: {title}"
+CHECKIN_NONE = "There's no event on right now. Check-in opens 30 minutes before an event starts."
+CHECKED_IN = "You're checked in to <b>{title}</b>. I'll ask you about it afterwards."
+CHECKIN_CLOSED = "Check-in for that event has closed. Thank you all the same!"
+CHECKIN_JOIN_FIRST = "To check in, please join {community} first, then open the check-in link again."
+MEMBERS_COUNTS = (
+    "<b>{community}: members</b>\n"
+    "Joined: {joined}\nAgreed to the current information: {consented}\n"
+    "Paused: {paused}\nUnreachable (blocked the bot): {unreachable}"
+)
+SETTINGS_SHOW = (
+    "<b>{community}: scheduling</b>\n"
+    "Ask members {delay} minutes after an event ends (/settings delay 120)\n"
+    "Remind them after {reminder} hours (/settings reminder 48)\n"
+    "Keep questions open for {window} days (/settings window 7)\n"
+    "Quiet hours {quiet_start} to {quiet_end}, {zone} time (/settings quiet 20:00-08:00)\n"
+    "Weekly digest on {day} at {time} (/digest monday 09:00)"
+)
+SETTINGS_SAVED = "Saved."
+SETTINGS_USAGE = (
+    "Try /settings delay 120 (minutes, 0 to 1440), /settings reminder 48 (hours, 1 to 336), "
+    "/settings window 7 (days, 1 to 60) or /settings quiet 20:00-08:00."
+)
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+DIGEST_NOT_CONVENER = "The weekly digest goes to conveners; you aren't one of this community's."
+EVENT_KEPT = "Okay, <b>{title}</b> stays on."

@@ -113,7 +113,7 @@ class Member(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)  # all communities
-    unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
@@ -199,6 +199,9 @@ class Prompt(Base):
         UniqueConstraint("member_id", "event_id", "kind"),
         Index("ix_prompts_status_due_at", "status", "due_at"),
         Index("ix_prompts_member_id_status", "member_id", "status"),
+        # The matrix's participation figures read this index alone.
+        Index("ix_prompts_matrix", "community_id", "status", "attended", "opened_at"),
+        Index("ix_prompts_event_id", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,6 +236,10 @@ class Narrative(Base):
     __table_args__ = (
         UniqueConstraint("prompt_id", "question_id"),
         Index("ix_narratives_community_id_cycle", "community_id", "cycle"),
+        # Covering indexes for the matrix over a period: members per cycle and the newest
+        # excerpts per cycle, without touching the table's rows.
+        Index("ix_narratives_matrix_members", "community_id", "cycle", "member_id", "answered_at"),
+        Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -353,16 +360,95 @@ class SchedulerState(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class ConvenerDraft(Base):
+    """A convener's half-finished dialogue (e.g. /newevent), kept so a restart resumes it."""
+
+    __tablename__ = "convener_drafts"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MatrixCell(Base):
+    """How many narratives one member gave in one cycle of one community.
+
+    Kept by database triggers on narratives (see migration 0003), never written by the
+    application, so the all-time matrix reads a few hundred rows instead of every narrative.
+    """
+
+    __tablename__ = "matrix_cells"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cycle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixMember(Base):
+    """How many narratives one member gave in one community. Kept by triggers."""
+
+    __tablename__ = "matrix_members"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixCommunity(Base):
+    """How many of a community's stories reached a follow-up cycle. Kept by triggers."""
+
+    __tablename__ = "matrix_communities"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixFollowup(Base):
+    """A story that reached a follow-up cycle (realised or reframing). Kept by triggers."""
+
+    __tablename__ = "matrix_followups"
+    __table_args__ = (Index("ix_matrix_followups_community_id_last_at", "community_id", "last_at"),)
+
+    story_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
+    narratives: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[dt.datetime]
+
+
+class MatrixPrompts(Base):
+    """Prompts counted by community, status, attended (-1 unknown, 0, 1) and opened. Kept by triggers."""
+
+    __tablename__ = "matrix_prompts"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    attended: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    opened: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prompts: Mapped[int] = mapped_column(Integer)
+
+
 __all__ = [
     "AuditEntry",
     "Base",
     "Choice",
     "Community",
     "Consent",
+    "ConvenerDraft",
     "Delivery",
     "Event",
     "HandledUpdate",
     "InboxUpdate",
+    "MatrixCell",
+    "MatrixCommunity",
+    "MatrixFollowup",
+    "MatrixMember",
+    "MatrixPrompts",
     "Member",
     "Membership",
     "Narrative",

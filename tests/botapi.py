@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -205,6 +207,25 @@ class DoubleRequest(BaseRequest):
         return status, json.dumps(payload).encode()
 
 
+def _multipart(kind: str, body: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Form fields and uploaded files (a photo, a document) from a multipart request."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {kind}\r\n\r\n".encode() + body)
+    params: dict[str, Any] = {}
+    files: dict[str, tuple[str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(data, bytes):
+            continue
+        filename = part.get_filename()
+        if filename:
+            files[name] = (filename, data)
+        else:
+            params[name] = data.decode()
+    return params, files
+
+
 class BotApiServer:
     """The double over HTTP, on 127.0.0.1, for bots running in other processes."""
 
@@ -220,14 +241,17 @@ class BotApiServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 kind = self.headers.get("Content-Type", "")
+                files: dict[str, tuple[str, bytes]] = {}
                 if "json" in kind and body:
                     params = json.loads(body)
-                elif body and "multipart" not in kind:
+                elif body and "multipart" in kind:
+                    params, files = _multipart(kind, body)
+                elif body:
                     params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 else:
                     params = {}
                 method = self.path.rstrip("/").rsplit("/", 1)[-1]
-                status, payload = outer.double.handle(method, params)
+                status, payload = outer.double.handle(method, params, files)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

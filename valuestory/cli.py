@@ -347,6 +347,66 @@ async def prompt_open(db: Database, settings: Settings, event_id: int,
          [f"Opened {len(created)} prompt(s) for {e.title}."])
 
 
+# --- the matrix and the digest --------------------------------------------------------------
+
+
+@main.command("matrix")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--since", "period", default="", help='"30d", "8w" or "2026-09-01" (default: all time).')
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the matrix as a PNG picture to this file.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def matrix_show(db: Database, settings: Settings, community_ref: str, period: str,
+                      png_path: str | None, as_json: bool) -> None:
+    """Print a community's Value Creation Matrix."""
+    import dataclasses
+
+    from storage.models import utcnow
+    from valuestory import matrix
+
+    now = utcnow()
+    async with db.session() as session:
+        c = await admin.find_community(session, community_ref)
+        try:
+            chosen = matrix.parse_period(period, c.timezone, now)
+        except matrix.PeriodError:
+            raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
+        built = await matrix.build_matrix(session, c, chosen, now)
+    if png_path:
+        await asyncio.to_thread(Path(png_path).write_bytes, matrix.render_png(built))
+    emit(as_json, dataclasses.asdict(built), [matrix.render_terminal(built)])
+
+
+@main.group()
+def digest() -> None:
+    """The conveners' weekly digest."""
+
+
+@digest.command("send")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def digest_send(db: Database, settings: Settings, community_ref: str, as_json: bool) -> None:
+    """Send the weekly digest to the community's conveners now."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.conveners import send_weekly_digest
+    from storage.models import utcnow
+
+    async with db.session() as session:
+        c = await admin.find_community(session, community_ref)
+    token = settings.bot_token()
+    try:
+        async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
+            sent = await send_weekly_digest(bot, db, c.id, utcnow())
+    except TelegramError as exc:
+        raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
+    emit(as_json, {"community": c.name, "sent_to": sent},
+         [f"Sent the digest for {c.name} to {sent} convener(s)."])
+
+
 @main.group()
 def db() -> None:
     """Database housekeeping."""

@@ -113,3 +113,19 @@ class Terminal:
             for question, answer in stored.get(cycle, []):
                 indented = "\n".join(f"  {line}" for line in answer.splitlines())
                 self.write(f"\n[{texts.CYCLE_NAMES[cycle]}] {question}\n{indented}")
+        await self.show_matrix()
+
+    async def show_matrix(self) -> None:
+        """End with the community's matrix, as its conveners would see it."""
+        from storage.models import Community
+        from valuestory import matrix
+
+        async with self.db.session() as session:
+            communities = await repo.communities(session)
+            if not communities:
+                return
+            community = await session.get(Community, communities[0].id)
+            assert community is not None
+            built = await matrix.build_matrix(session, community)
+        self.write("\n=== The convener's Value Creation Matrix ===")
+        self.write(matrix.render_terminal(built))

@@ -1,0 +1,83 @@
+"""The matrix and the digest from the command line: `valuestory matrix` and `valuestory digest send`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from click.testing import CliRunner
+
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import Consent, Event, Member, Membership
+from tests.botapi import TOKEN, BotApiDouble, BotApiServer
+from valuestory import admin
+from valuestory.cli import main
+
+AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
+
+
+async def _seed(url: str) -> None:
+    db = Database(url)
+    async with db.session() as session:
+        c = await admin.create_community(session, "Frailty <Network>", "Europe/London")
+        e = await admin.create_event(session, c, "Autumn session", "2026-10-01 14:00",
+                                     "2026-10-01 16:00")
+        await admin.grant_role(session, 4401, "convener", c)
+        grant = await admin.grant_role(session, 4402, "convener", c)
+        grant.digest_enabled = False
+        member = Member(telegram_user_id=4501, chat_id=4501)
+        session.add(member)
+        await session.flush()
+        consent = Consent(member_id=member.id, version="v1")
+        session.add(consent)
+        await session.flush()
+        session.add(Membership(member_id=member.id, community_id=c.id, pseudonym="P-CLI1",
+                               consent_id=consent.id))
+        await session.flush()
+        event = await session.get(Event, e.id)
+        assert event is not None
+        prompt = (await admin.open_prompt(session, member, event, now=AT)).prompt
+        await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
+                               cycle="immediate", capital=None, intended=False,
+                               text="Hearing the <care home> team & the GP.", append=False, now=AT)
+    await db.dispose()
+
+
+def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_url: str) -> None:
+    asyncio.run(_seed(database_url))
+    variables = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN}
+    runner = CliRunner()
+
+    result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>"], env=variables)
+    assert result.exit_code == 0, result.output
+    assert "Frailty <Network>: Value Creation Matrix" in result.output
+    assert "“Hearing the <care home> team & the GP.” (P-CLI1)" in result.output
+    assert "Reframing value: nothing yet." in result.output
+    assert "4501" not in result.output
+
+    result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>", "--since", "nope"],
+                           env=variables)
+    assert result.exit_code == 2 and "not a period" in result.output
+
+    double = BotApiDouble()
+    with BotApiServer(double) as server:
+        result = runner.invoke(main, ["digest", "send", "--community", "Frailty <Network>"],
+                               env={**variables, "TELEGRAM_API_BASE_URL": server.base_url})
+    assert result.exit_code == 0, result.output
+    assert "to 1 convener(s)" in result.output
+    got = double.chat(4401)
+    assert "Your weekly digest" in got[0].text
+    assert "Hearing the &lt;care home&gt; team &amp; the GP." in got[0].text
+    assert got[-1].photo is not None and got[-1].photo.startswith(b"\x89PNG")
+    assert double.chat(4402) == [] and double.chat(4501) == []
+
+
+def test_try_ends_with_the_conveners_matrix() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["try"], input="1\n1\nMeeting the <b>dietitian</b> & team.\n/stop\n")
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("=== The convener's Value Creation Matrix ===", 1)[1]
+    assert "Immediate value: 1 from 1 member, 1 new" in tail
+    assert "“Meeting the <b>dietitian</b> & team.”" in tail
+    assert "Reframing value: nothing yet." in tail

@@ -1,0 +1,543 @@
+"""Conveners see their community's Value Creation Matrix, get the weekly digest, and run events
+from Telegram; nobody else learns anything about the community."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from bot.conveners import send_due_digests, send_weekly_digest
+from flows.questions import PromptKind
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import (
+    Community,
+    ConvenerDraft,
+    Event,
+    Member,
+    Membership,
+    Prompt,
+    RoleGrant,
+    utcnow,
+)
+from tests import seed
+from tests.harness import Harness, Person
+from valuestory import admin, matrix
+from valuestory.digest import digest_due
+
+ADMIN = 9001
+DAY = dt.timedelta(days=1)
+T0 = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)
+
+
+async def grant(db: Database, user_id: int, community: Community) -> None:
+    async with db.session() as session:
+        c = await session.get(Community, community.id)
+        await admin.grant_role(session, user_id, "convener", c)
+
+
+async def answer(db: Database, person: Person, event: Event, at: dt.datetime,
+                 answers: list[tuple[str, str, str]],
+                 kind: PromptKind = PromptKind.POST_EVENT) -> str:
+    """Store a member's answers (question id, cycle, text) as the conversation does; the story id."""
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, person.user_id)
+        e = await session.get(Event, event.id)
+        assert member is not None and e is not None
+        prompt = (await admin.open_prompt(session, member, e, kind, now=at)).prompt
+        prompt.attended = True
+        prompt.status = "completed"
+        for question_id, cycle, text in answers:
+            await repo.save_answer(
+                session, prompt, question_id=question_id, question_text="?", cycle=cycle,
+                capital=None, intended=False, text=text, append=False, now=at,
+            )
+        return prompt.story_id
+
+
+async def pseudonym(db: Database, person: Person, community: Community) -> str:
+    async with db.session() as session:
+        return (await session.scalar(
+            select(Membership.pseudonym).join(Member)
+            .where(Member.telegram_user_id == person.user_id,
+                   Membership.community_id == community.id)))  # type: ignore[return-value]
+
+
+async def seeded(h: Harness) -> tuple[Community, Event, list[Person]]:
+    """A community with three members and a known set of narratives, oldest first."""
+    c = await seed.community(h.db)
+    e = await seed.event(h.db, c, starts="2026-09-20 14:00", ends="2026-09-20 16:00")
+    ann, ben, cat = h.person(601, "Ann"), h.person(602, "Ben"), h.person(603, "Cat")
+    for p in (ann, ben, cat):
+        await seed.join(p, c)
+    story = await answer(h.db, ann, e, T0, [
+        ("immediate.moment", "immediate", "The case review. It showed how timing matters."),
+        ("potential.human", "potential", "A way to read CGM traces with patients."),
+    ])
+    await answer(h.db, ben, e, T0 + DAY, [
+        ("immediate.moment", "immediate", "Meeting the dietitian from the next trust."),
+    ])
+    await answer(h.db, cat, e, T0 + 2 * DAY, [
+        ("immediate.moment", "immediate", "Hearing that others struggle too. " + "More words. " * 30),
+        ("applied.intention", "applied", "Try the shared template."),
+    ])
+    await answer(h.db, ann, e, T0 + 40 * DAY, [
+        ("applied.action", "applied", "I used the template in clinic."),
+        ("realised.difference", "realised", "Fewer missed appointments."),
+    ], kind=PromptKind.FOLLOWUP_APPLIED)
+    assert story
+    return c, e, [ann, ben, cat]
+
+
+# --- the matrix -----------------------------------------------------------------------------
+
+
+async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness: Harness) -> None:
+    c, _, (ann, ben, cat) = await seeded(harness)
+    async with harness.db.session() as session:
+        await matrix.record_digest(session, c.id, T0 + DAY + dt.timedelta(hours=1))
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        m = await matrix.build_matrix(session, community, now=T0 + 50 * DAY)
+    cols = {col.cycle: col for col in m.columns}
+    assert [(k, v.narratives, v.members, v.new) for k, v in cols.items()] == [
+        ("immediate", 3, 3, 1), ("potential", 1, 1, 0), ("applied", 2, 2, 2),
+        ("realised", 1, 1, 1), ("reframing", 0, 0, 0),
+    ]
+    assert m.gaps == ("reframing",)
+    assert m.total == 7 and m.contributors == 3
+    ann_p, cat_p = await pseudonym(harness.db, ann, c), await pseudonym(harness.db, cat, c)
+    excerpts = cols["immediate"].excerpts
+    ben_p = await pseudonym(harness.db, ben, c)
+    assert [x.pseudonym for x in excerpts] == [cat_p, ben_p, ann_p]  # most recent first
+    # Trimmed at a sentence: whole sentences only, short enough for a phone.
+    assert excerpts[0].text.startswith("Hearing that others struggle too. More words.")
+    assert excerpts[0].text.endswith("More words.") and len(excerpts[0].text) <= 160
+    assert excerpts[-1].text.startswith("The case review.")
+    assert m.stories_count == 1
+    assert m.stories[0].pseudonym == ann_p
+    assert m.stories[0].cycles == ("immediate", "potential", "applied", "realised")
+    assert (m.participation.sent, m.participation.answered, m.participation.attended) == (4, 4, 4)
+
+    text = matrix.render_text(m)
+    assert "Reframing value</b>: nothing yet. Ask whether it changed" in text
+    assert f"({cat_p})" in text and "Ann" not in text and "601" not in text
+    assert "immediate → potential → applied → realised" in text
+
+
+async def test_matrix_for_a_period_counts_only_what_was_said_in_it(harness: Harness) -> None:
+    c, _, _ = await seeded(harness)
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        now = T0 + 45 * DAY
+        period = matrix.parse_period("30d", community.timezone, now)
+        m = await matrix.build_matrix(session, community, period, now=now)
+        since = matrix.parse_period("since 2026-10-02", community.timezone, now)
+        m2 = await matrix.build_matrix(session, community, since, now=now)
+    assert m.total == 2 and m.period.label == "the last 30 days"
+    assert m2.total == 5 and m2.period.label == "since 2 Oct 2026"
+
+
+async def test_convener_sees_matrix_as_text_and_picture_with_narratives_shown_as_written(
+    harness: Harness,
+) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c)
+    ann = harness.person(611)
+    await seed.join(ann, c)
+    await answer(harness.db, ann, e, T0, [
+        ("immediate.moment", "immediate", "The <b>bold</b> idea & the Q&A <script>"),
+    ])
+    convener = harness.person(612)
+    await grant(harness.db, convener.user_id, c)
+
+    replies = await convener.say("/matrix")
+    sent = harness.double.chat(convener.user_id)
+    assert "The &lt;b&gt;bold&lt;/b&gt; idea &amp; the Q&amp;A &lt;script&gt;" in replies[0]
+    assert "<b>Immediate value</b>: 1 from 1 member, 1 new" in replies[0]
+    assert sent[-1].photo is not None and sent[-1].photo.startswith(b"\x89PNG")
+    assert "Value Creation Matrix" in (sent[-1].caption or "")
+
+    replies = await convener.say("/matrix since yesterday-ish")
+    assert "Try /matrix, /matrix 30d" in replies[-1]
+
+
+async def test_long_matrix_is_split_under_the_limit_without_cutting_excerpts(harness: Harness) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c)
+    people = [harness.person(620 + i) for i in range(8)]
+    for i, p in enumerate(people):
+        await seed.join(p, c)
+        await answer(harness.db, p, e, T0 + i * DAY, [
+            (f"{cycle}.x", cycle, f"Story {i} about {cycle} & <more>. " + "Words " * 25 + "end.")
+            for cycle in matrix.CYCLES
+        ])
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        m = await matrix.build_matrix(session, community)
+    from bot.send import split_message
+
+    text = matrix.render_text(m)
+    parts = split_message(text, limit=700)
+    assert len(parts) > 2 and all(len(p) <= 700 for p in parts)
+    lines = [line for p in parts for line in p.split("\n")]
+    for x in (x for col in m.columns for x in col.excerpts):
+        assert any(x.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in line
+                   for line in lines)
+    for p in parts:
+        assert p.count("<b>") == p.count("</b>")
+
+
+def test_split_message_never_cuts_a_word_a_tag_or_an_entity() -> None:
+    from bot.send import split_message
+
+    text = "<b>Head</b>\n\n" + " ".join(
+        f"<i>word{i}</i> &amp; <a href=\"https://e.x/{i}\">link {i}</a>" for i in range(400))
+    parts = split_message(text, limit=300)
+    assert all(len(p) <= 300 for p in parts)
+    words = [w for p in parts for w in p.split()]
+    assert words == text.split() or " ".join(parts).count("word399") == 1
+    for p in parts:
+        assert p.count("<i>") == p.count("</i>") and p.count("<a ") == p.count("</a>")
+        assert "&am" not in p.replace("&amp;", "")
+    bold = split_message("<b>" + "long text " * 600 + "</b>")
+    assert len(bold) == 2 and bold[1].startswith("<b>") and bold[0].endswith("</b>")
+
+
+# --- who may see what -----------------------------------------------------------------------
+
+
+async def test_only_conveners_of_a_community_see_it_and_others_learn_nothing(
+    harness: Harness,
+) -> None:
+    a = await seed.community(harness.db, "Alpha Network")
+    b = await seed.community(harness.db, "Beta Network")
+    conv_a, member, stranger = harness.person(631), harness.person(632), harness.person(633)
+    await grant(harness.db, conv_a.user_id, a)
+    await seed.join(member, b)
+    admin_person = harness.person(ADMIN)
+
+    for command in ("/matrix", "/events", "/members", "/invite", "/checkin", "/newevent",
+                    "/settings", "/digest", "/cancelevent"):
+        assert await member.say(command) == ["Sorry, that's not something you can do."]
+        assert await stranger.say(command) == ["Sorry, that's not something you can do."]
+
+    replies = await conv_a.say("/members")
+    assert "Alpha Network" in replies[0] and "Beta" not in replies[0]
+    # A forged button for community B, and one for a community that doesn't exist: same answer.
+    message = conv_a.last
+    forged_b = await conv_a.press_data(message, f"cv|matrix|{b.id}|")
+    forged_none = await conv_a.press_data(message, "cv|matrix|99999|")
+    assert forged_b == forged_none == ["Sorry, that's not something you can do."]
+    assert await conv_a.press_data(message, "cv|bogus") == ["Sorry, that's not something you can do."]
+
+    replies = await admin_person.say("/members")
+    assert replies == ["Which community?"]
+    assert admin_person.last.buttons() == ["Alpha Network", "Beta Network"]
+    replies = await admin_person.tap("Beta Network")
+    assert "Beta Network: members" in replies[-1] and "Joined: 1" in replies[-1]
+
+
+async def test_convener_of_several_communities_picks_one_and_the_argument_is_kept(
+    harness: Harness,
+) -> None:
+    a = await seed.community(harness.db, "Alpha Network")
+    b = await seed.community(harness.db, "Beta Network")
+    conv = harness.person(641)
+    await grant(harness.db, conv.user_id, a)
+    await grant(harness.db, conv.user_id, b)
+    assert await conv.say("/settings window 10") == ["Which community?"]
+    replies = await conv.tap("Beta Network")
+    assert replies[-1].startswith("Saved.") and "open for 10 days" in replies[-1]
+    async with harness.db.session() as session:
+        assert (await session.get(Community, b.id)).window_days == 10  # type: ignore[union-attr]
+        assert (await session.get(Community, a.id)).window_days == 7  # type: ignore[union-attr]
+
+
+# --- the digest -----------------------------------------------------------------------------
+
+
+async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harness) -> None:
+    c, _, _ = await seeded(harness)
+    on, off = harness.person(651), harness.person(652)
+    await grant(harness.db, on.user_id, c)
+    await grant(harness.db, off.user_id, c)
+    replies = await off.say("/digest off")
+    assert "is <b>off</b>" in replies[0]
+    replies = await on.say("/digest on")
+    assert "is <b>on</b>" in replies[0] and "Monday at 09:00" in replies[0]
+
+    before_off = len(off.inbox)
+    sent = await send_weekly_digest(harness.app.bot, harness.db, c.id, T0 + 50 * DAY)
+    assert sent == 1
+    assert len(off.inbox) == before_off  # digest off: nothing arrives
+    for member in (601, 602, 603):  # members never get it
+        assert not any("weekly digest" in t for t in harness.double.texts(member))
+    got = harness.double.chat(on.user_id)
+    assert "<b>Your weekly digest</b>" in got[-2].text and "Value Creation Matrix" in got[-2].text
+    assert got[-1].photo is not None
+    async with harness.db.session() as session:
+        assert await matrix.last_digest_at(session, c.id) == T0 + 50 * DAY
+
+
+async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness: Harness) -> None:
+    c = await seed.community(harness.db, timezone="Europe/Berlin")
+    conv = harness.person(661)
+    await grant(harness.db, conv.user_id, c)
+    replies = await conv.say("/digest friday 17:30")
+    assert "Friday at 17:30 (Europe/Berlin)" in replies[0]
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        community.created_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    friday = dt.datetime(2026, 11, 27, 16, 29, tzinfo=dt.UTC)  # 17:29 in Berlin
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        assert digest_due(community, dt.datetime(2026, 11, 21, 16, 31, tzinfo=dt.UTC), friday) is False
+        assert digest_due(community, dt.datetime(2026, 11, 21, 16, 31, tzinfo=dt.UTC),
+                          friday + dt.timedelta(minutes=2)) is True
+    mark = len(conv.inbox)
+    assert await send_due_digests(harness.app.bot, harness.db, friday + dt.timedelta(minutes=2)) == 1
+    assert await send_due_digests(harness.app.bot, harness.db, friday + dt.timedelta(hours=3)) == 0
+    assert sum("weekly digest" in t for t in conv.texts_since(mark)) == 1
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+async def test_newevent_dialogue_validates_confirms_and_survives_a_restart(harness: Harness) -> None:
+    c = await seed.community(harness.db, timezone="America/New_York")
+    conv = harness.person(671)
+    await grant(harness.db, conv.user_id, c)
+    start = (utcnow() + 10 * DAY).astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    when = start.strftime("%Y-%m-%d") + " 14:00"
+
+    assert "What is it called?" in (await conv.say("/newevent"))[0]
+    assert "When does it start?" in (await conv.say("Spring <Session> & Q&A"))[0]
+    assert "America/New_York" in conv.last.text
+    assert "couldn't read that" in (await conv.say("next tuesday"))[0]
+    assert "already passed" in (await conv.say("2020-01-01 10:00"))[0]
+
+    await harness.restart()  # a new process, mid-dialogue
+    assert "How long is it?" in (await conv.say(when))[0]
+    assert "couldn't read that" in (await conv.say("a while"))[0]
+    replies = await conv.say("1h30")
+    assert "<b>Spring &lt;Session&gt; &amp; Q&amp;A</b>" in replies[0]
+    assert "14:00, 1 h 30 min" in replies[0] and conv.last.buttons() == ["Create it", "Cancel"]
+    replies = await conv.tap("Create it")
+    assert "Done: <b>Spring &lt;Session&gt; &amp; Q&amp;A</b>" in replies[-1]
+
+    async with harness.db.session() as session:
+        event = (await session.scalars(select(Event))).one()
+        assert (await session.scalars(select(ConvenerDraft))).all() == []
+    assert event.title == "Spring <Session> & Q&A"
+    local = event.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert local.strftime("%H:%M") == "14:00"
+    assert event.ends_at - event.starts_at == dt.timedelta(minutes=90)
+    # Once the dialogue is over, typed text goes to the member conversation again.
+    assert "don't think we've met" in (await conv.say("hello"))[0]
+
+
+async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harness) -> None:
+    c, past, _ = await seeded(harness)
+    conv = harness.person(681)
+    await grant(harness.db, conv.user_id, c)
+    soon = utcnow() + 5 * DAY
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        upcoming = await admin.create_event(session, community, "Winter <Meetup>", soon,
+                                            soon + dt.timedelta(hours=1))
+    replies = await conv.say("/events")
+    assert "Winter &lt;Meetup&gt;" in replies[0]
+    assert "Winter Learning Session, 3 of 3 answered (100%)" in replies[0]
+
+    await conv.say("/cancelevent")
+    assert conv.last.buttons()[0].endswith("Winter <Meetup>")
+    await conv.press_data(conv.last, f"cv|cx|{upcoming.id}")
+    replies = await conv.tap("Yes, cancel it")
+    assert "Cancelled <b>Winter &lt;Meetup&gt;</b>" in replies[-1]
+    async with harness.db.session() as session:
+        assert (await session.get(Event, upcoming.id)).cancelled_at is not None  # type: ignore[union-attr]
+        assert (await session.get(Event, past.id)).cancelled_at is None  # type: ignore[union-attr]
+    assert "(cancelled)" in (await conv.say("/events"))[0]
+    # Another convener's forged press on this community's event is refused.
+    other = harness.person(682)
+    await other.say("/help")
+    assert await other.press_data(other.last, f"cv|cxy|{past.id}") == [
+        "Sorry, that's not something you can do."]
+
+
+async def test_invite_sends_link_and_qr_code(harness: Harness) -> None:
+    c = await seed.community(harness.db, "Frailty & Falls")
+    conv = harness.person(691)
+    await grant(harness.db, conv.user_id, c)
+    replies = await conv.say("/invite")
+    assert f"https://t.me/valuestory_test_bot?start={c.invite_code}" in replies[0]
+    assert "Frailty &amp; Falls" in replies[0]
+    photo = conv.last
+    assert photo.photo is not None and photo.photo.startswith(b"\x89PNG")
+    assert photo.caption == "Scan to join Frailty &amp; Falls"
+
+
+async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness: Harness) -> None:
+    c = await seed.community(harness.db)
+    now = utcnow()
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        event = await admin.create_event(session, community, "Live session",
+                                         now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
+    conv, ann, newcomer = harness.person(701), harness.person(702), harness.person(703)
+    await grant(harness.db, conv.user_id, c)
+    await seed.join(ann, c)
+
+    replies = await conv.say("/checkin")
+    assert "Check-in for <b>Live session</b>" in replies[0]
+    assert conv.last.photo is not None
+    async with harness.db.session() as session:
+        code = (await session.get(Event, event.id)).checkin_code  # type: ignore[union-attr]
+    assert code and f"?start=ci_{code}" in replies[0]
+
+    replies = await ann.say(f"/start ci_{code}")
+    assert replies == ["You're checked in to <b>Live session</b>. I'll ask you about it afterwards."]
+    async with harness.db.session() as session:
+        prompt = (await session.scalars(select(Prompt))).one()
+    assert prompt.attended is True and prompt.status == "scheduled"
+    assert prompt.due_at == event.ends_at + dt.timedelta(minutes=120)
+
+    replies = await newcomer.say(f"/start ci_{code}")
+    assert "join Diabetes in Pregnancy first" in replies[0] and "Joining" in replies[1]
+    await newcomer.tap("I agree")
+    replies = await newcomer.say(f"/start ci_{code}")
+    assert replies == ["You're checked in to <b>Live session</b>. I'll ask you about it afterwards."]
+    async with harness.db.session() as session:
+        assert len((await session.scalars(select(Prompt).where(Prompt.attended.is_(True)))).all()) == 2
+
+
+async def test_members_counts_and_settings_in_telegram(harness: Harness) -> None:
+    c = await seed.community(harness.db)
+    conv = harness.person(711)
+    await grant(harness.db, conv.user_id, c)
+    people = [harness.person(712 + i) for i in range(3)]
+    for p in people:
+        await seed.join(p, c)
+    async with harness.db.session() as session:
+        m = (await session.scalars(select(Member).order_by(Member.id))).all()
+        m[0].unreachable_at = utcnow()
+        m[1].paused = True
+    replies = await conv.say("/members")
+    assert "Joined: 3" in replies[0] and "current information: 3" in replies[0]
+    assert "Paused: 1" in replies[0] and "Unreachable (blocked the bot): 1" in replies[0]
+
+    assert "Saved." in (await conv.say("/settings delay 30"))[0]
+    assert "Saved." in (await conv.say("/settings quiet 21:00-07:30"))[0]
+    replies = await conv.say("/settings delay 99999")
+    assert replies[0].startswith("Try /settings")
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        grants = (await session.scalars(select(RoleGrant))).all()
+    assert community is not None
+    assert (community.prompt_delay_minutes, community.quiet_start, community.quiet_end) == (
+        30, "21:00", "07:30")
+    assert len(grants) == 1
+
+
+async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasure(
+    harness: Harness,
+) -> None:
+    """The all-time matrix reads trigger-kept tallies; they must match counting the narratives."""
+    c, e, (ann, ben, _cat) = await seeded(harness)
+    epoch = matrix.Period(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), "all time")
+
+    async def both() -> tuple[matrix.Matrix, matrix.Matrix]:
+        async with harness.db.session() as session:
+            community = await session.get(Community, c.id)
+            assert community is not None
+            fast = await matrix.build_matrix(session, community, now=T0 + 99 * DAY)
+            slow = await matrix.build_matrix(session, community, epoch, now=T0 + 99 * DAY)
+        return fast, slow
+
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert (fast.stories_count, fast.stories, fast.contributors) == (
+        slow.stories_count, slow.stories, slow.contributors)
+
+    # A revision, a prompt left unanswered, a follow-up for Ben, then Ann erased entirely.
+    async with harness.db.session() as session:
+        prompt = (await session.scalars(select(Prompt).order_by(Prompt.id))).first()
+        assert prompt is not None
+        await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
+                               cycle="immediate", capital=None, intended=False, text="Revised.",
+                               append=False, now=T0 + 60 * DAY)
+        prompt.status = "closed"
+        prompt.attended = None
+    await answer(harness.db, ben, e, T0 + 61 * DAY, [("reframing.success", "reframing", "New lens.")],
+                 kind=PromptKind.FOLLOWUP_REFRAMING)
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert fast.stories_count == slow.stories_count == 2
+    async with harness.db.session() as session:
+        await session.execute(delete(Member).where(Member.telegram_user_id == ann.user_id))
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert fast.stories_count == slow.stories_count == 1 and fast.contributors == 2
+    assert [col.narratives for col in fast.columns] == [2, 0, 1, 0, 1]
+
+
+TAGS = ["b", "i", "u", "s", "code"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", *TAGS]),
+                          st.lists(st.text("abc&<>xyz", min_size=1, max_size=12), min_size=1,
+                                   max_size=8),
+                          st.sampled_from([" ", "\n", "\n\n"])),
+                min_size=1, max_size=80),
+       st.integers(min_value=60, max_value=400))
+def test_split_message_parts_fit_and_keep_every_word_and_tag_balanced(
+    chunks: list[tuple[str, list[str], str]], limit: int,
+) -> None:
+    import html
+    import re
+
+    from bot.send import split_message
+
+    text = "".join(
+        (f"<{tag}>" if tag else "") + " ".join(html.escape(w) for w in words)
+        + (f"</{tag}>" if tag else "") + sep
+        for tag, words, sep in chunks)
+    parts = split_message(text, limit=limit)
+    assert all(len(p) <= limit for p in parts)
+    def words(s: str) -> list[str]:
+        return html.unescape(re.sub(r"</?\w+>", "", s)).split()
+    assert [w for p in parts for w in words(p)] == words(text)
+    for p in parts:
+        for tag in TAGS:
+            assert p.count(f"<{tag}>") == p.count(f"</{tag}>")
+
+
+async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harness: Harness) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c)
+    conv = harness.person(721)
+    await grant(harness.db, conv.user_id, c)
+    await seed.join(conv, c)
+    await conv.say("/newevent")
+    async with harness.db.session() as session:
+        draft = await session.get(ConvenerDraft, conv.user_id)
+        assert draft is not None
+        draft.updated_at = utcnow() - dt.timedelta(hours=3)
+    await seed.open_prompt(harness.db, conv, e)
+    await conv.say("/continue")
+    await conv.tap("Yes, I was there")
+    replies = await conv.say("The talk on shared clinics.")
+    assert "Got it" in replies[0]
+    async with harness.db.session() as session:
+        assert await session.get(ConvenerDraft, conv.user_id) is None
