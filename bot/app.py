@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import admin, errors, members
+from bot import admin, errors, members, researchers, rights
 from storage.db import Database
 from storage.models import SchedulerState
 from valuestory.settings import Settings
@@ -68,6 +68,11 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command(list(members.COMMAND_ACTIONS), members.on_flow_command)
     command("newcommunity", admin.on_new_community)
     command("grant", admin.on_grant)
+    command("export", researchers.on_export)
+    command("mydata", rights.on_mydata)
+    command("withdraw", rights.on_withdraw)
+    application.add_handler(CallbackQueryHandler(researchers.on_export_button, pattern=r"^ex\|"))
+    application.add_handler(CallbackQueryHandler(rights.on_withdraw_button, pattern=r"^wd\|"))
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))
