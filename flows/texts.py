@@ -137,6 +137,7 @@ EXPORT_READY = "{rows} narratives, pseudonymised ({format}). This export is in t
 MYDATA_NONE = "I don't hold anything about you. There is nothing to send."
 MYDATA_READY = "Here is everything I hold about you. To erase it, send /withdraw."
 WITHDRAW_NOTHING = "You're not part of any community here, so there is nothing to erase."
+WITHDRAW_NOT_THERE = "You're not part of that community, so there is nothing to erase there."
 WITHDRAW_CHOOSE = "Which community would you like to leave? What you shared there will be erased."
 WITHDRAW_EVERYWHERE = "every community"
 WITHDRAW_CONFIRM = (

@@ -82,7 +82,7 @@ async def _two_members(harness: Harness) -> tuple[Community, Person, Person]:
     ben = await member_of(harness, harness.person(602, "Ben", "ben_gp"), community)
     await tell(harness, ana, event, AWKWARD, insight="How to read a CGM trace.",
                intention="Use the shared template.")
-    await tell(harness, ben, event, "Ben's own story, nothing awkward.")
+    await tell(harness, ben, event, "A second story, nothing awkward.")
     return community, ana, ben
 
 
@@ -190,12 +190,15 @@ async def test_exports_carry_no_telegram_ids_names_or_usernames(
             with zipfile.ZipFile(path) as z:
                 blobs = [z.read(n) for n in z.namelist()]
         for blob in blobs:
-            for secret in (b"601", b"602", b"ana_midwife", b"ben_gp", b"Ana", b"Ben\""):
-                assert secret not in blob, (fmt, secret)
+            text = blob.decode("utf-8", errors="replace")
+            for secret in ("601", "602", "ana_midwife", "ben_gp", "Ana", "Ben"):
+                # Bounded, so a digit run inside a random GUID or a timestamp is no false alarm.
+                found = re.search(rf"(?<![0-9A-Za-z_-]){secret}(?![0-9A-Za-z_-])", text)
+                assert found is None, (fmt, secret)
 
 
 async def test_withdrawn_member_is_absent_from_every_format(harness: Harness, tmp_path: Path) -> None:
-    _, ana, ben = await _two_members(harness)
+    _, ana, _ = await _two_members(harness)
     async with harness.db.session() as s:
         ana_pseudonym = (await s.scalars(select(Membership.pseudonym).join(Membership.member)
                                          .where(Membership.member.has(telegram_user_id=601)))).one()
@@ -207,9 +210,9 @@ async def test_withdrawn_member_is_absent_from_every_format(harness: Harness, tm
     jsonl_rows = read_jsonl(await _export(harness, ExportFormat.JSONL, tmp_path))
     project, sources = read_qdpx(await _export(harness, ExportFormat.QDPX, tmp_path))
     for rows in (csv_rows, xlsx_rows, jsonl_rows):
-        assert [r["answer"] for r in rows] == ["Ben's own story, nothing awkward."]
+        assert [r["answer"] for r in rows] == ["A second story, nothing awkward."]
         assert all(r["pseudonym"] != ana_pseudonym for r in rows)
-    assert list(sources.values()) == ["Ben's own story, nothing awkward."]
+    assert list(sources.values()) == ["A second story, nothing awkward."]
     assert ana_pseudonym not in {c.get("name") for c in project.iter(f"{QDA}Case")}
 
 

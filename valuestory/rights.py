@@ -264,8 +264,10 @@ async def withdraw_press(db: Database, user_id: int, token: str,
         if community_id is not None:
             c = await session.get(Community, community_id)
             name = c.name if c else None
-    if not ids or (community_id is not None and community_id not in ids):
+    if not ids:
         return [Out(texts.WITHDRAW_NOTHING)]
+    if community_id is not None and community_id not in ids:
+        return [Out(texts.WITHDRAW_NOT_THERE)]
     if step == "c":
         return [_confirm(target, name)]
     erased = await withdraw(db, user_id, community_id, now)
