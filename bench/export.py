@@ -22,7 +22,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 GOAL_RATIO = 2.0
 GOAL_MB = 200.0
@@ -98,7 +100,7 @@ def build(path: Path, n: int) -> None:
           stamp(base + dt.timedelta(hours=i)), stamp(base + dt.timedelta(hours=i, minutes=90)),
           now, now) for i in range(1, events + 1)])
 
-    def prompt_rows() -> object:
+    def prompt_rows() -> Iterator[tuple[Any, ...]]:
         for i in range(1, prompts + 1):
             member = (i - 1) % members + 1
             community = (member % communities) + 1
@@ -114,7 +116,7 @@ def build(path: Path, n: int) -> None:
     prompt_info = con.execute(
         "SELECT id, member_id, community_id, event_id, story_id FROM prompts ORDER BY id")
 
-    def narrative_rows() -> object:
+    def narrative_rows() -> Iterator[tuple[Any, ...]]:
         nid = 0
         for pid, member, community, event, story in prompt_info:
             for q in range(PER_PROMPT):
