@@ -229,7 +229,8 @@ async def stream_rows(
     query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
         Narrative.id)
     local = LocalTimes()
-    make = ExportRow._make
+    new = tuple.__new__  # skips NamedTuple's argument handling, a cost on every one of millions
+    days: dict[tuple[int, Any], str] = {}  # an event's local date, by community and start time
     async with db.engine.connect() as conn:
         result = await conn.stream(query.execution_options(yield_per=BATCH))
         async for part in result.partitions(BATCH):
@@ -237,11 +238,16 @@ async def stream_rows(
             for (nid, story, pseudonym, community, title, starts, kind, qid, question, cycle,
                  capital, text, answered, revised, attended, cid, mid) in part:
                 zone = zones[cid]
-                batch.append(make((
-                    nid, story, pseudonym, community, title, local(starts, zone)[:10], kind, qid,
-                    question, cycle, capital or "", text, local(answered, zone),
-                    local(revised, zone), "" if attended is None else ("yes" if attended else "no"),
-                    cid, mid,
+                day = days.get((cid, starts))
+                if day is None:
+                    day = days[(cid, starts)] = local(starts, zone)[:10]
+                    if len(days) > LocalTimes.LIMIT:
+                        days.clear()
+                batch.append(new(ExportRow, (
+                    nid, story, pseudonym, community, title, day, kind, qid, question, cycle,
+                    capital or "", text, local(answered, zone),
+                    "" if revised is None else local(revised, zone),
+                    "" if attended is None else ("yes" if attended else "no"), cid, mid,
                 )))
             yield batch
 
@@ -286,12 +292,23 @@ class CsvWriter:
     def __init__(self, path: Path) -> None:
         self.file = path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
         self.file.write("\ufeff" + ",".join(COLUMNS) + "\r\n")
+        # Pseudonyms, communities, events and questions repeat across many rows: quote each once.
+        self.cells: dict[str, str] = {}
+
+    def _repeated(self, text: str) -> str:
+        cell = self.cells.get(text)
+        if cell is None:
+            if len(self.cells) > LocalTimes.LIMIT:
+                self.cells.clear()
+            cell = self.cells[text] = _cell(text)
+        return cell
 
     def write(self, rows: list[ExportRow]) -> None:
-        c = _cell
+        c, get, miss = _cell, self.cells.get, self._repeated
         self.file.write("".join([
-            f"{r[0]},{r[1]},{c(r[2])},{c(r[3])},{c(r[4])},{r[5]},{r[6]},{c(r[7])},{c(r[8])},"
-            f"{r[9]},{r[10]},{c(r[11])},{r[12]},{r[13]},{r[14]}\r\n"
+            f"{r[0]},{r[1]},{get(r[2]) or miss(r[2])},{get(r[3]) or miss(r[3])},"
+            f"{get(r[4]) or miss(r[4])},{r[5]},{r[6]},{get(r[7]) or miss(r[7])},"
+            f"{get(r[8]) or miss(r[8])},{r[9]},{r[10]},{c(r[11])},{r[12]},{r[13]},{r[14]}\r\n"
             for r in rows
         ]))
 
