@@ -18,6 +18,7 @@ from valuestory import exports
 from valuestory.conversation import Out
 from valuestory.exports import ExportError, ExportFormat, ExportRequest
 
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the most a bot may send as one document
 FORMAT_LABELS = {ExportFormat.CSV: "CSV (Excel)", ExportFormat.XLSX: "Excel workbook",
                  ExportFormat.JSONL: "JSON Lines", ExportFormat.QDPX: "REFI-QDA (.qdpx)"}
 
@@ -98,7 +99,10 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, scope: expo
     filename = f"valuestory-{stamp}{exports.SUFFIX[request.format]}"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / filename
-        result = await exports.export(db, scope.actor, request.format, path, filt)
+        result = await exports.export(db, scope.actor, request.format, path, filt, offload=True)
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            await send(context, chat_id, [Out(texts.EXPORT_TOO_BIG.format(rows=result.rows))])
+            return
         with path.open("rb") as document:
             await context.bot.send_document(
                 chat_id, document, filename=filename,

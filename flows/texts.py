@@ -134,6 +134,10 @@ EXPORT_BAD = "{problem}. " + EXPORT_USAGE
 EXPORT_NO_COMMUNITY = "I couldn't find a community called {community} among those you can export."
 EXPORT_WORKING = "Preparing your {format} export…"
 EXPORT_READY = "{rows} narratives, pseudonymised ({format}). This export is in the audit log."
+EXPORT_TOO_BIG = (
+    "That export ({rows} narratives) is larger than Telegram lets me send. Narrow it with "
+    "community=, since=, until= or cycle=, or ask an admin to run <code>valuestory export</code>."
+)
 MYDATA_NONE = "I don't hold anything about you. There is nothing to send."
 MYDATA_READY = "Here is everything I hold about you. To erase it, send /withdraw."
 WITHDRAW_NOTHING = "You're not part of any community here, so there is nothing to erase."

@@ -7,6 +7,7 @@ members who withdrew are absent because their narratives and membership no longe
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -381,7 +382,8 @@ def guid(kind: str, key: object) -> str:
 
 
 def _x(text: str) -> str:
-    return escape(_XML_BAD.sub("\ufffd", text))
+    # A raw CR would be read back as LF by any XML parser; the character reference survives.
+    return escape(_XML_BAD.sub("\ufffd", text), {"\r": "&#13;"})
 
 
 def _attr(text: str) -> str:
@@ -512,14 +514,20 @@ class ExportResult:
 
 async def write_export(
     db: Database, fmt: ExportFormat, path: Path, filt: ExportFilter,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, offload: bool = False,
 ) -> int:
-    """Stream the narratives into `path` in the given format; the number of rows written."""
+    """Stream the narratives into `path` in the given format; the number of rows written.
+
+    `offload` writes each batch in a worker thread so a bot keeps answering others meanwhile.
+    """
     writer = WRITERS[fmt](path)
     written = 0
     try:
         async for batch in stream_rows(db, filt, by_member=writer.by_member):
-            writer.write(batch)
+            if offload:
+                await asyncio.to_thread(writer.write, batch)
+            else:
+                writer.write(batch)
             written += len(batch)
             if progress is not None:
                 progress(len(batch))
@@ -531,9 +539,10 @@ async def write_export(
 async def export(
     db: Database, actor: str, fmt: ExportFormat, path: Path, filt: ExportFilter,
     progress: Callable[[int], None] | None = None, now: dt.datetime | None = None,
+    offload: bool = False,
 ) -> ExportResult:
     """Write an export and record in the audit log who took it, with what filters and how many rows."""
-    rows = await write_export(db, fmt, path, filt, progress)
+    rows = await write_export(db, fmt, path, filt, progress, offload)
     async with db.session() as session:
         names = {c.id: c.name for c in await _communities(session, filt.community_ids)}
         filters = filt.describe(names)
