@@ -110,6 +110,28 @@ async def test_csv_opens_in_excel_neutralises_formulas_and_keeps_every_character
     assert exports.neutralise("+x") == "'+x" and exports.neutralise("\tx") == "'\tx"
 
 
+async def test_csv_and_the_other_formats_agree_on_every_record(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await _two_members(harness)
+    async with harness.db.session() as s:  # a revised answer, so revised_at is filled somewhere
+        from storage.models import Narrative
+
+        first = (await s.scalars(select(Narrative).order_by(Narrative.id))).first()
+        assert first is not None
+        import datetime as dt
+
+        first.revised_at = dt.datetime(2026, 12, 4, 23, 30, 5, tzinfo=dt.UTC)
+    in_csv = read_csv(await _export(harness, ExportFormat.CSV, tmp_path))
+    in_jsonl = read_jsonl(await _export(harness, ExportFormat.JSONL, tmp_path))
+    in_xlsx = read_xlsx(await _export(harness, ExportFormat.XLSX, tmp_path))
+    as_text = [{k: exports.neutralise(str(v)) if k != "narrative_id" else str(v)
+                for k, v in r.items()} for r in in_jsonl]
+    assert in_csv == as_text
+    assert [{k: "" if v is None else v for k, v in r.items()} for r in in_xlsx] == in_jsonl
+    assert in_jsonl[0]["revised_at"] == "2026-12-04T23:30:05+00:00"  # London is on GMT then
+
+
 async def test_xlsx_keeps_awkward_text_as_text_not_formulas(harness: Harness, tmp_path: Path) -> None:
     await _two_members(harness)
     rows = read_xlsx(await _export(harness, ExportFormat.XLSX, tmp_path))

@@ -187,7 +187,7 @@ _ROW_COLUMNS = (
 class LocalTimes:
     """UTC timestamps as ISO 8601 in a community's zone, with the zone arithmetic cached per minute."""
 
-    LIMIT = 100_000  # entries; keeps the cache's memory bounded on any export
+    LIMIT = 10_000  # entries; keeps the cache's memory small and bounded on any export
 
     def __init__(self) -> None:
         self.cache: dict[tuple[ZoneInfo, str], tuple[str, str]] = {}
