@@ -320,8 +320,9 @@ async def test_cli_export_writes_the_file_and_the_audit_log_lists_it(
         "filters": {"communities": [community.name], "since": "2026-12-01", "until": None,
                     "cycle": "immediate"}}
     code, out, _ = await _cli(url, tmp_path, "audit")
-    assert "command line  export [Diabetes in Pregnancy]" in out and '"rows"' not in out
-    assert "rows=2" in out and "SUM" not in out
+    assert "command line  export [Diabetes in Pregnancy]" in out
+    assert "format=csv rows=2 communities=['Diabetes in Pregnancy'] since=2026-12-01" in out
+    assert "cycle=immediate" in out and "SUM" not in out
 
     code, _, err = await _cli(url, tmp_path, "export", "--format", "csv", "--output",
                               str(output), "--cycle", "joy")

@@ -396,8 +396,10 @@ async def audit_cmd(db: Database, settings: Settings, limit: int | None, as_json
     entries = await exports.audit_entries(db, limit)
 
     def line(e: dict[str, Any]) -> str:
-        details = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
-                            for k, v in e["details"].items())
+        flat = dict(e["details"])
+        flat.update(flat.pop("filters", None) or {})  # an export's filters read as its own fields
+        details = " ".join(f"{k}={'all' if k == 'communities' and v is None else v}"
+                           for k, v in flat.items() if v is not None)
         where = f" [{e['community']}]" if e["community"] else ""
         return f"{e['at']}  {e['actor']}  {e['action']}{where}  {details}"
 
