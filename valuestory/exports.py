@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import json
 import re
 import tempfile
 import uuid
-import zipfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,6 +37,7 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
+from valuestory.streamzip import StreamingZip
 
 BATCH = 2000
 
@@ -427,11 +426,11 @@ class QdpxWriter:
     by_member = True  # a case's narratives arrive together, so each Case is written once
 
     def __init__(self, path: Path, now: dt.datetime | None = None) -> None:
-        self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+        self.now = (now or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
+        self.zip = StreamingZip(path, self.now)
         self.cases: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
         self.sources: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
         self.current_case: int | None = None
-        self.now = (now or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
         self.any = False
 
     def write(self, rows: list[ExportRow]) -> None:
@@ -447,7 +446,7 @@ class QdpxWriter:
                 )
             source = guid("narrative", r.narrative_id)
             self.cases.write(f'<SourceRef targetGUID="{source}"/>')
-            self.zip.writestr(f"sources/{source}.txt", r.answer.encode("utf-8"))
+            self.zip.write(f"sources/{source}.txt", r.answer.encode("utf-8"))
             codes = [guid("code", ValueCycle(r.cycle))] if r.cycle in set(ValueCycle) else []
             if r.capital:
                 codes.append(guid("code", f"potential.{r.capital}"))
@@ -474,24 +473,24 @@ class QdpxWriter:
     def close(self) -> None:
         if self.current_case is not None:
             self.cases.write("</Case>")
-        with self.zip.open("project.qde", "w") as raw:
-            out = io.TextIOWrapper(raw, encoding="utf-8")
-            out.write('<?xml version="1.0" encoding="utf-8"?>\n'
-                      f'<Project xmlns="urn:QDA-XML:project:1.0" name="valuestory export" '
-                      f'origin="valuestory" creationDateTime="{self.now.isoformat()}">')
-            out.write(codebook_xml())
-            out.write(variables_xml())
+        with self.zip.write_stream("project.qde") as entry:
+            def out(text: str) -> None:
+                entry.write(text.encode("utf-8"))
+
+            out('<?xml version="1.0" encoding="utf-8"?>\n'
+                f'<Project xmlns="urn:QDA-XML:project:1.0" name="valuestory export" '
+                f'origin="valuestory" creationDateTime="{self.now.isoformat()}">')
+            out(codebook_xml())
+            out(variables_xml())
             for tag, part in (("Cases", self.cases), ("Sources", self.sources)):
                 if self.any:  # both elements need at least one child to be valid
-                    out.write(f"<{tag}>")
+                    out(f"<{tag}>")
                     part.seek(0)
                     while chunk := part.read(1 << 16):
-                        out.write(chunk)
-                    out.write(f"</{tag}>")
+                        out(chunk)
+                    out(f"</{tag}>")
                 part.close()
-            out.write("</Project>\n")
-            out.flush()
-            out.detach()
+            out("</Project>\n")
         self.zip.close()
 
 
