@@ -364,7 +364,11 @@ async def prompt_open(db: Database, settings: Settings, event_id: int,
 async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
                      community_ref: str | None, since: str | None, until: str | None,
                      cycle: str | None, as_json: bool) -> None:
-    """Export pseudonymised narratives for analysis; recorded in the audit log."""
+    """Export pseudonymised narratives.
+
+    One record per narrative, under each member's pseudonym for the community; never a Telegram
+    id, name or username. Every export is recorded in the audit log (`valuestory audit`).
+    """
     async with db.session() as session:
         c = await admin.find_community(session, community_ref) if community_ref else None
     filt = exports.ExportFilter(
