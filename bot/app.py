@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import admin, conveners, errors, members
+from bot import admin, conveners, errors, members, researchers, rights
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from storage.db import Database
 from storage.models import SchedulerState
@@ -88,6 +88,11 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command(list(conveners.COMMANDS), conveners.on_command)
     application.add_handler(CallbackQueryHandler(conveners.on_button,
                                                  pattern=rf"^{conveners.PREFIX}\|"))
+    command("export", researchers.on_export)
+    command("mydata", rights.on_mydata)
+    command("withdraw", rights.on_withdraw)
+    application.add_handler(CallbackQueryHandler(researchers.on_export_button, pattern=r"^ex\|"))
+    application.add_handler(CallbackQueryHandler(rights.on_withdraw_button, pattern=r"^wd\|"))
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))

@@ -225,3 +225,45 @@ SETTINGS_USAGE = (
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DIGEST_NOT_CONVENER = "The weekly digest goes to conveners; you aren't one of this community's."
 EVENT_KEPT = "Okay, <b>{title}</b> stays on."
+
+# Researchers' exports and members' rights (/export, /mydata, /withdraw)
+EXPORT_CHOOSE = (
+    "Which format would you like? Everything is pseudonymised.\n"
+    "To filter, send for example:\n"
+    "<code>/export csv community=Name since=2026-09-01 until=2026-12-31 cycle=applied</code>"
+)
+EXPORT_USAGE = (
+    "Usage: <code>/export csv|xlsx|jsonl|qdpx [community=Name] [since=YYYY-MM-DD] "
+    "[until=YYYY-MM-DD] [cycle=immediate|potential|applied|realised|reframing]</code>"
+)
+EXPORT_BAD = "{problem}. " + EXPORT_USAGE
+EXPORT_NO_COMMUNITY = "I couldn't find a community called {community} among those you can export."
+EXPORT_WORKING = "Preparing your {format} export…"
+EXPORT_READY = "{rows} narratives, pseudonymised ({format}). This export is in the audit log."
+EXPORT_TOO_BIG = (
+    "That export ({rows} narratives) is larger than Telegram lets me send. Narrow it with "
+    "community=, since=, until= or cycle=, or ask an admin to run <code>valuestory export</code>."
+)
+MYDATA_NONE = "I don't hold anything about you. There is nothing to send."
+MYDATA_READY = "Here is everything I hold about you. To erase it, send /withdraw."
+WITHDRAW_NOTHING = "You're not part of any community here, so there is nothing to erase."
+WITHDRAW_NOT_THERE = "You're not part of that community, so there is nothing to erase there."
+WITHDRAW_CHOOSE = "Which community would you like to leave? What you shared there will be erased."
+WITHDRAW_EVERYWHERE = "every community"
+WITHDRAW_CONFIRM = (
+    "<b>Leave {where}?</b>\n\n"
+    "This erases your answers, their earlier versions and your pseudonym there, and stops "
+    "all questions. It can't be undone. Exports already taken by researchers can't be recalled."
+)
+BTN_WITHDRAW_YES = "Yes, erase it"
+BTN_WITHDRAW_KEEP = "No, keep it"
+BTN_WITHDRAW_ALL = "All of them"
+WITHDRAW_KEPT = "Nothing has changed. Thank you for staying."
+WITHDRAWN_ONE = (
+    "Done. You've left {community} and what you shared there has been erased. "
+    "Your other communities are unchanged."
+)
+WITHDRAWN_ALL = (
+    "Done. Everything you shared has been erased and I won't message you again. "
+    "Thank you for taking part."
+)

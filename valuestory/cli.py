@@ -17,7 +17,7 @@ from flows.questions import PromptKind, QuestionSetError
 from storage import repositories as repo
 from storage.db import Database, describe_url
 from storage.models import Community, Event, SchedulerState
-from valuestory import admin
+from valuestory import admin, exports
 from valuestory.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -37,7 +37,7 @@ def one_line_errors(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
             return fn(*args, **kwargs)
-        except (SettingsError, admin.AdminError, QuestionSetError) as exc:
+        except (SettingsError, admin.AdminError, QuestionSetError, exports.ExportError) as exc:
             raise Stop(str(exc)) from None
     return wrapper
 
@@ -405,6 +405,69 @@ async def digest_send(db: Database, settings: Settings, community_ref: str, as_j
         raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
     emit(as_json, {"community": c.name, "sent_to": sent},
          [f"Sent the digest for {c.name} to {sent} convener(s)."])
+
+
+# --- researchers' exports and the audit log -------------------------------------------------
+
+
+@main.command("export")
+@click.option("--format", "fmt", required=True, type=click.Choice([f.value for f in exports.ExportFormat]),
+              help="csv (opens in Excel), xlsx, jsonl, or qdpx (REFI-QDA for QDA software).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The file to write.")
+@click.option("--community", "community_ref", default=None, help="Community name or id (default: all).")
+@click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Only events on or before this date (YYYY-MM-DD).")
+@click.option("--cycle", default=None, help="Only one value cycle, e.g. applied.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
+                     community_ref: str | None, since: str | None, until: str | None,
+                     cycle: str | None, as_json: bool) -> None:
+    """Export pseudonymised narratives.
+
+    One record per narrative, under each member's pseudonym for the community; never a Telegram
+    id, name or username. Every export is recorded in the audit log (`valuestory audit`).
+    """
+    async with db.session() as session:
+        c = await admin.find_community(session, community_ref) if community_ref else None
+    filt = exports.ExportFilter(
+        community_ids=frozenset({c.id}) if c else None,
+        since=exports.parse_date(since) if since else None,
+        until=exports.parse_date(until) if until else None,
+        cycle=exports.parse_cycle(cycle) if cycle else None,
+    )
+    if filt.since and filt.until and filt.until < filt.since:
+        raise exports.ExportError("--until comes before --since")
+    fmt_ = exports.ExportFormat(fmt)
+    if sys.stderr.isatty() and not as_json:
+        total = await exports.count(db, filt)
+        with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+            result = await exports.export(db, "command line", fmt_, output, filt, bar.update)
+    else:
+        result = await exports.export(db, "command line", fmt_, output, filt)
+    emit(as_json, {"output": str(output), "format": fmt, "rows": result.rows,
+                   "filters": result.filters},
+         [f"Wrote {result.rows} narratives to {output} ({fmt})."])
+
+
+@main.command("audit")
+@click.option("--limit", type=int, default=None, help="Only the newest N entries.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def audit_cmd(db: Database, settings: Settings, limit: int | None, as_json: bool) -> None:
+    """List the audit log: exports and withdrawals, newest first. Never the data itself."""
+    entries = await exports.audit_entries(db, limit)
+
+    def line(e: dict[str, Any]) -> str:
+        flat = dict(e["details"])
+        flat.update(flat.pop("filters", None) or {})  # an export's filters read as its own fields
+        details = " ".join(f"{k}={'all' if k == 'communities' and v is None else v}"
+                           for k, v in flat.items() if v is not None)
+        where = f" [{e['community']}]" if e["community"] else ""
+        return f"{e['at']}  {e['actor']}  {e['action']}{where}  {details}"
+
+    emit(as_json, {"entries": entries}, [line(e) for e in entries] or ["The audit log is empty."])
 
 
 @main.group()

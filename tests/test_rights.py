@@ -1,0 +1,193 @@
+"""Members stay in control: /mydata shows everything held, /withdraw erases it, /privacy informs."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.models import (
+    AuditEntry,
+    Choice,
+    Consent,
+    Delivery,
+    HandledUpdate,
+    Member,
+    Membership,
+    Narrative,
+    NarrativeRevision,
+    Prompt,
+)
+from tests import seed
+from tests.harness import Harness
+from tests.stories import member_of, tell
+
+
+async def test_mydata_sends_everything_held_about_the_member_as_a_file(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    dee = await member_of(harness, harness.person(801, "Dee", "dee_dietitian"), community)
+    await tell(harness, dee, event, "First thought", insight="Reading CGM traces.")
+    async with harness.db.session() as s:
+        pseudonym = (await s.scalars(select(Membership.pseudonym))).one()
+        consent = (await s.scalars(select(Consent.version))).one()
+    # Revise an answer through the bot so an earlier version exists.
+    await seed.open_prompt(harness.db, dee, event)
+
+    await dee.say("/mydata")
+    doc = dee.last.document
+    assert doc is not None and doc[0] == "my-valuestory-data.txt"
+    assert dee.last.caption is not None and "/withdraw" in dee.last.caption
+    text = doc[1].decode("utf-8")
+    assert "Telegram user id: 801" in text
+    assert f"Your pseudonym here: {pseudonym}" in text
+    assert "COMMUNITY: Diabetes in Pregnancy" in text
+    assert f"participant information version {consent}" in text
+    assert "Winter Learning Session (2026-12-03 14:00 GMT)" in text
+    assert "Attended: yes" in text and "Your choice for attended: yes" in text
+    assert "Question (immediate): What happened at Winter Learning Session" in text
+    assert "      First thought" in text
+    assert "Question (potential, human)" in text and "Reading CGM traces." in text
+    assert "dee_dietitian" not in text  # we never stored it, so it can't be in there
+
+
+async def test_mydata_shows_earlier_versions_of_a_revised_answer(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    lee = await member_of(harness, harness.person(802), community)
+    await seed.open_prompt(harness.db, lee, event)
+    await lee.say("/continue")
+    await lee.tap("Yes, I was there")
+    await lee.say("First thought")
+    await lee.tap("Next")
+    await lee.tap("Back")
+    await lee.say("A better thought")
+    await lee.tap("Next")
+    await lee.say("/mydata")
+    doc = lee.last.document
+    assert doc is not None
+    text = doc[1].decode("utf-8")
+    assert "Your answer, version 2" in text and "      A better thought" in text
+    assert "Earlier version 1" in text and "      First thought" in text
+
+
+async def test_mydata_for_a_stranger_says_nothing_is_held(harness: Harness) -> None:
+    stranger = harness.person(803)
+    assert await stranger.say("/mydata") == [
+        "I don't hold anything about you. There is nothing to send."]
+
+
+async def test_withdraw_from_one_community_keeps_the_other(harness: Harness) -> None:
+    first = await seed.community(harness.db, "Diabetes in Pregnancy")
+    second = await seed.community(harness.db, "Frailty Network")
+    e1 = await seed.event(harness.db, first)
+    e2 = await seed.event(harness.db, second, "Frailty Huddle")
+    eve = await member_of(harness, harness.person(804), first, second)
+    await tell(harness, eve, e1, "diabetes story", insight="diabetes insight")
+    await tell(harness, eve, e2, "frailty story")
+    async with harness.db.session() as s:
+        pseudonyms = {cid: p for cid, p in (await s.execute(
+            select(Membership.community_id, Membership.pseudonym))).all()}
+
+    await eve.say("/withdraw")
+    assert eve.last.buttons() == ["Diabetes in Pregnancy", "Frailty Network", "All of them",
+                                  "No, keep it"]
+    replies = await eve.tap("Diabetes in Pregnancy")
+    assert "Leave Diabetes in Pregnancy?" in replies[-1] and "can't be undone" in replies[-1]
+    async with harness.db.session() as s:  # nothing happens before the confirmation
+        assert await s.scalar(select(func.count(Narrative.id))) == 3
+    replies = await eve.tap("Yes, erase it")
+    assert "You've left Diabetes in Pregnancy" in replies[-1]
+    assert "other communities are unchanged" in replies[-1]
+
+    async with harness.db.session() as s:
+        left = (await s.scalars(select(Narrative.text))).all()
+        memberships = (await s.scalars(select(Membership.community_id))).all()
+        prompts = (await s.scalars(select(Prompt.community_id))).all()
+        audit = (await s.scalars(select(AuditEntry))).one()
+        assert await s.scalar(select(func.count(Member.id))) == 1
+    assert left == ["frailty story"]
+    assert memberships == [second.id] and prompts == [second.id]
+    assert audit.action == "withdraw" and audit.community_id == first.id
+    assert audit.actor == f"member {pseudonyms[first.id]}"
+    assert audit.details == {"pseudonym": pseudonyms[first.id], "narratives": 2, "revisions": 0,
+                             "choices": 2, "prompts": 1, "deliveries": 0}
+    assert "diabetes" not in str(audit.details) and "804" not in audit.actor
+
+    # A stale confirmation for the community already left changes nothing.
+    replies = await eve.press_data(eve.last, f"wd|y|{first.id}")
+    async with harness.db.session() as s:
+        assert (await s.scalars(select(Narrative.text))).all() == ["frailty story"]
+
+
+async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    later = await seed.event(harness.db, community, "Spring Session", "2027-03-03 14:00",
+                             "2027-03-03 16:00")
+    fay = await member_of(harness, harness.person(805), community)
+    prompt = await seed.open_prompt(harness.db, fay, event)
+    await fay.say("/continue")
+    await fay.tap("Yes, I was there")
+    await fay.say("First thought")
+    await fay.tap("Next")
+    await fay.tap("Back")
+    await fay.say("A better thought")
+    waiting = await seed.open_prompt(harness.db, fay, later)
+    async with harness.db.session() as s:
+        s.add(Delivery(prompt_id=waiting.id, purpose="prompt", status="sent", claimed_by="test"))
+
+    replies = await fay.say("/withdraw")
+    assert "Leave Diabetes in Pregnancy?" in replies[-1]
+    assert fay.last.buttons() == ["Yes, erase it", "No, keep it"]
+    replies = await fay.tap("Yes, erase it")
+    assert "Everything you shared has been erased" in replies[-1]
+
+    async with harness.db.session() as s:
+        for table in (Member, Membership, Consent, Prompt, Narrative, NarrativeRevision, Choice,
+                      Delivery):
+            assert await s.scalar(select(func.count()).select_from(table)) == 0, table
+        keys = (await s.scalars(select(HandledUpdate.key))).all()
+        audit = (await s.scalars(select(AuditEntry))).one()
+    assert not any(k.startswith("m|805|") for k in keys)
+    assert audit.details["narratives"] == 1 and audit.details["revisions"] == 1
+    assert audit.details["prompts"] == 2 and audit.details["deliveries"] == 1
+    assert prompt.id != waiting.id
+
+    # Nothing is asked of them any more: they are a stranger to the bot.
+    replies = await fay.say("/continue")
+    assert "don't think we've met" in replies[-1]
+    assert await fay.say("/withdraw") == [
+        "You're not part of any community here, so there is nothing to erase."]
+
+
+async def test_withdraw_can_be_called_off(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    gus = await member_of(harness, harness.person(806), community)
+    await gus.say("/withdraw")
+    replies = await gus.tap("No, keep it")
+    assert replies[-1] == "Nothing has changed. Thank you for staying."
+    assert gus.inbox[-2].keyboard == []  # the buttons are taken off the question
+    async with harness.db.session() as s:
+        assert await s.scalar(select(func.count(Membership.id))) == 1
+
+
+async def test_withdraw_buttons_are_checked_not_trusted(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    other = await seed.community(harness.db, "Frailty Network")
+    hal = await member_of(harness, harness.person(807), community)
+    ivy = await member_of(harness, harness.person(808), other)
+    await hal.say("/withdraw")
+    # Ivy forges the button for Hal's community, then nonsense: nothing of Hal's is touched.
+    replies = await ivy.press_data(ivy.last, f"wd|y|{community.id}")
+    assert replies[-1] == "You're not part of that community, so there is nothing to erase there."
+    replies = await ivy.press_data(ivy.last, "wd|y|; DROP TABLE")
+    assert "earlier message" in replies[-1]
+    async with harness.db.session() as s:
+        assert await s.scalar(select(func.count(Membership.id))) == 2
+
+
+async def test_privacy_shows_the_participant_information_again(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    jo = await member_of(harness, harness.person(809), community)
+    replies = await jo.say("/privacy")
+    assert "Your privacy" in replies[0] and "pseudonym" in replies[0]
+    assert "/mydata" in replies[0] and "/withdraw" in replies[0]

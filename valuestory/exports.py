@@ -1,0 +1,645 @@
+"""Pseudonymised exports of narratives for researchers: CSV, XLSX, JSON Lines and REFI-QDA.
+
+One streaming query feeds every format, so memory stays flat however many narratives there are.
+An export carries a member's pseudonym for the community, never a Telegram id, name or username;
+members who withdrew are absent because their narratives and membership no longer exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, NamedTuple, Protocol
+from xml.sax.saxutils import escape, quoteattr
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.questions import Capital, ValueCycle
+from storage.db import Database
+from storage.models import (
+    AuditEntry,
+    Community,
+    Event,
+    Membership,
+    Narrative,
+    Prompt,
+    Role,
+    RoleGrant,
+    utcnow,
+)
+from valuestory.streamzip import StreamingZip
+
+BATCH = 2000
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    JSONL = "jsonl"
+    QDPX = "qdpx"
+
+
+SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSONL: ".jsonl",
+          ExportFormat.QDPX: ".qdpx"}
+
+COLUMNS = (
+    "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
+    "question_id", "question", "cycle", "capital", "answer", "answered_at", "revised_at",
+    "attended",
+)
+
+
+class ExportError(ValueError):
+    """A filter or format that can't be used, said plainly."""
+
+
+class ExportRow(NamedTuple):
+    """One narrative as researchers receive it. Times are ISO 8601 in the community's zone."""
+
+    narrative_id: int
+    story_id: str
+    pseudonym: str
+    community: str
+    event: str
+    event_date: str
+    prompt_kind: str
+    question_id: str
+    question: str
+    cycle: str
+    capital: str
+    answer: str
+    answered_at: str
+    revised_at: str
+    attended: str
+    community_id: int
+    membership_id: int
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which narratives: communities (None is every one), event dates (inclusive) and a cycle."""
+
+    community_ids: frozenset[int] | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    cycle: str | None = None
+
+    def describe(self, names: dict[int, str] | None = None) -> dict[str, Any]:
+        """The filters as plain data for the audit log."""
+        communities: list[Any] | None = None
+        if self.community_ids is not None:
+            communities = sorted((names or {}).get(i, str(i)) for i in self.community_ids)
+        return {
+            "communities": communities,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "cycle": self.cycle,
+        }
+
+
+def parse_date(text: str) -> dt.date:
+    """A date typed by a person, YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ExportError(f"{text!r} is not a date like 2026-09-01") from None
+
+
+def parse_cycle(text: str) -> str:
+    value = text.strip().lower()
+    if value not in set(ValueCycle):
+        raise ExportError(f"the cycle must be one of {', '.join(ValueCycle)}")
+    return value
+
+
+def parse_format(text: str) -> ExportFormat:
+    try:
+        return ExportFormat(text.strip().lower())
+    except ValueError:
+        raise ExportError(f"the format must be one of {', '.join(ExportFormat)}") from None
+
+
+# --- the query ------------------------------------------------------------------------------
+
+
+async def _communities(session: AsyncSession, ids: frozenset[int] | None) -> Sequence[Community]:
+    query = select(Community).order_by(Community.id)
+    if ids is not None:
+        query = query.where(Community.id.in_(ids))
+    return (await session.scalars(query)).all()
+
+
+def _query(communities: Sequence[Community], filt: ExportFilter, columns: Sequence[Any]) -> Select[Any]:
+    query = (
+        select(*columns)
+        .select_from(Narrative)
+        # An inner join to the membership: a member who withdrew has none, so nothing of theirs
+        # can leak even if a narrative were somehow left behind.
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .join(Community, Community.id == Narrative.community_id)
+        .join(Event, Event.id == Narrative.event_id)
+        .join(Prompt, Prompt.id == Narrative.prompt_id)
+    )
+    if filt.community_ids is not None:
+        query = query.where(Narrative.community_id.in_(filt.community_ids))
+    if filt.cycle:
+        query = query.where(Narrative.cycle == filt.cycle)
+    if filt.since or filt.until:
+        # A date means a day in each community's own zone, so bounds differ per community.
+        per_community = []
+        for c in communities:
+            zone = ZoneInfo(c.timezone)
+            conds = [Narrative.community_id == c.id]
+            if filt.since:
+                conds.append(Event.starts_at >= dt.datetime.combine(filt.since, dt.time(), zone))
+            if filt.until:
+                end = dt.datetime.combine(filt.until + dt.timedelta(days=1), dt.time(), zone)
+                conds.append(Event.starts_at < end)
+            per_community.append(and_(*conds))
+        query = query.where(or_(*per_community) if per_community else Narrative.id.is_(None))
+    return query
+
+
+# Timestamps are read as the database gives them (text on SQLite) and converted by `LocalTimes`:
+# SQLAlchemy's per-value datetime processing plus zoneinfo would cost more than the query itself.
+_RAW = String()
+_ROW_COLUMNS = (
+    Narrative.id, Narrative.story_id, Membership.pseudonym, Community.name, Event.title,
+    type_coerce(Event.starts_at, _RAW), Prompt.kind, Narrative.question_id,
+    Narrative.question_text, Narrative.cycle, Narrative.capital, Narrative.text,
+    type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
+    Prompt.attended, Narrative.community_id, Membership.id,
+)
+
+
+class LocalTimes:
+    """UTC timestamps as ISO 8601 in a community's zone, with the zone arithmetic cached per minute."""
+
+    LIMIT = 10_000  # entries; keeps the cache's memory small and bounded on any export
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[ZoneInfo, str], tuple[str, str]] = {}
+
+    def __call__(self, value: str | dt.datetime | None, zone: ZoneInfo) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+            return moment.astimezone(zone).isoformat(timespec="seconds")
+        # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (see UTCDateTime).
+        key = (zone, value[:16])
+        hit = self.cache.get(key)
+        if hit is None:
+            local = dt.datetime.fromisoformat(value[:16]).replace(tzinfo=dt.UTC).astimezone(zone)
+            text = local.isoformat(timespec="minutes")
+            hit = (text[:16], text[16:])
+            if len(self.cache) >= self.LIMIT:
+                self.cache.clear()
+            self.cache[key] = hit
+        return f"{hit[0]}:{value[17:19] or '00'}{hit[1]}"
+
+
+async def count(db: Database, filt: ExportFilter) -> int:
+    """How many narratives an export with these filters would hold."""
+    async with db.session() as session:
+        communities = await _communities(session, filt.community_ids)
+        total = await session.scalar(_query(communities, filt, [func.count(Narrative.id)]))
+    return int(total or 0)
+
+
+async def stream_rows(
+    db: Database, filt: ExportFilter, *, by_member: bool = False
+) -> AsyncIterator[list[ExportRow]]:
+    """The narratives in batches, straight from a server-side cursor."""
+    async with db.session() as session:
+        communities = await _communities(session, filt.community_ids)
+    zones = {c.id: ZoneInfo(c.timezone) for c in communities}
+    query = _query(communities, filt, _ROW_COLUMNS)
+    query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
+        Narrative.id)
+    local = LocalTimes()
+    new = tuple.__new__  # skips NamedTuple's argument handling, a cost on every one of millions
+    days: dict[tuple[int, Any], str] = {}  # an event's local date, by community and start time
+    async with db.engine.connect() as conn:
+        result = await conn.stream(query.execution_options(yield_per=BATCH))
+        async for part in result.partitions(BATCH):
+            batch = []
+            for (nid, story, pseudonym, community, title, starts, kind, qid, question, cycle,
+                 capital, text, answered, revised, attended, cid, mid) in part:
+                zone = zones[cid]
+                day = days.get((cid, starts))
+                if day is None:
+                    day = days[(cid, starts)] = local(starts, zone)[:10]
+                    if len(days) > LocalTimes.LIMIT:
+                        days.clear()
+                batch.append(new(ExportRow, (
+                    nid, story, pseudonym, community, title, day, kind, qid, question, cycle,
+                    capital or "", text, local(answered, zone),
+                    "" if revised is None else local(revised, zone),
+                    "" if attended is None else ("yes" if attended else "no"), cid, mid,
+                )))
+            yield batch
+
+
+# --- writers --------------------------------------------------------------------------------
+
+
+class Writer(Protocol):
+    by_member: bool
+
+    def write(self, rows: list[ExportRow]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_N = len(COLUMNS)
+
+
+def neutralise(cell: str) -> str:
+    """Stop a spreadsheet reading a cell as a formula: a leading apostrophe, as Excel itself uses."""
+    return "'" + cell if cell.startswith(_DANGEROUS) else cell
+
+
+def _cell(text: str) -> str:
+    """One quoted RFC 4180 cell, neutralised: quotes doubled, line breaks kept inside the quotes."""
+    if text.startswith(_DANGEROUS):
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"'
+
+
+class CsvWriter:
+    """UTF-8 with a byte order mark so Excel reads it as UTF-8; RFC 4180 quoting, CRLF lines.
+
+    Cells are formatted here rather than by the csv module, which is several times slower on
+    long, quoted text. Everything a person typed (or named) is quoted and neutralised; the rest
+    (ids, dates, our own enum values) can hold neither quotes nor formula characters.
+    """
+
+    by_member = False
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
+        self.file.write("\ufeff" + ",".join(COLUMNS) + "\r\n")
+        # Pseudonyms, communities, events and questions repeat across many rows: quote each once.
+        self.cells: dict[str, str] = {}
+
+    def _repeated(self, text: str) -> str:
+        cell = self.cells.get(text)
+        if cell is None:
+            if len(self.cells) > LocalTimes.LIMIT:
+                self.cells.clear()
+            cell = self.cells[text] = _cell(text)
+        return cell
+
+    def write(self, rows: list[ExportRow]) -> None:
+        c, get, miss = _cell, self.cells.get, self._repeated
+        self.file.write("".join([
+            f"{r[0]},{r[1]},{get(r[2]) or miss(r[2])},{get(r[3]) or miss(r[3])},"
+            f"{get(r[4]) or miss(r[4])},{r[5]},{r[6]},{get(r[7]) or miss(r[7])},"
+            f"{get(r[8]) or miss(r[8])},{r[9]},{r[10]},{c(r[11])},{r[12]},{r[13]},{r[14]}\r\n"
+            for r in rows
+        ]))
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class JsonlWriter:
+    by_member = False
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("w", encoding="utf-8", newline="\n")
+
+    def write(self, rows: list[ExportRow]) -> None:
+        dumps = json.dumps
+        self.file.writelines(
+            dumps(dict(zip(COLUMNS, r[:_N], strict=True)), ensure_ascii=False) + "\n"
+            for r in rows
+        )
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class XlsxWriter:
+    """constant_memory mode flushes each row to disk as it is written."""
+
+    by_member = False
+
+    def __init__(self, path: Path) -> None:
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True,
+                                                    "strings_to_formulas": False,
+                                                    "strings_to_urls": False,
+                                                    "strings_to_numbers": False})
+        self.sheet = self.book.add_worksheet("narratives")
+        bold = self.book.add_format({"bold": True})
+        for col, name in enumerate(COLUMNS):
+            self.sheet.write_string(0, col, name, bold)
+        self.sheet.freeze_panes(1, 0)
+        self.row = 1
+
+    def write(self, rows: list[ExportRow]) -> None:
+        sheet = self.sheet
+        for r in rows:
+            sheet.write_number(self.row, 0, r[0])
+            for col in range(1, _N):
+                # write_string: never a formula, whatever the text begins with.
+                sheet.write_string(self.row, col, r[col])
+            self.row += 1
+
+    def close(self) -> None:
+        self.book.close()
+
+
+# REFI-QDA ----------------------------------------------------------------------------------
+
+_NS = uuid.UUID("6f0d5f0e-2b8a-4a39-9a55-6c3e8a0b7d21")
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CYCLE_COLOURS = {"immediate": "#4E79A7", "potential": "#F28E2B", "applied": "#59A14F",
+                 "realised": "#E15759", "reframing": "#B07AA1"}
+VARIABLES = (("community", "Text"), ("event", "Text"), ("event_date", "Date"),
+             ("question", "Text"), ("question_id", "Text"), ("prompt_kind", "Text"))
+
+
+def guid(kind: str, key: object) -> str:
+    """A stable GUID, so a second export of the same narratives lines up with the first."""
+    return str(uuid.uuid5(_NS, f"{kind}:{key}"))
+
+
+def _x(text: str) -> str:
+    # A raw CR would be read back as LF by any XML parser; the character reference survives.
+    return escape(_XML_BAD.sub("\ufffd", text), {"\r": "&#13;"})
+
+
+def _attr(text: str) -> str:
+    return quoteattr(_XML_BAD.sub("\ufffd", text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def codebook_xml() -> str:
+    """A code per value cycle; the five capitals under potential value."""
+    parts = ["<CodeBook><Codes>"]
+    for cycle in ValueCycle:
+        parts.append(f'<Code guid="{guid("code", cycle)}" name="{cycle.value} value" '
+                     f'isCodable="true" color="{CYCLE_COLOURS[cycle]}">')
+        if cycle is ValueCycle.POTENTIAL:
+            for capital in Capital:
+                parts.append(f'<Code guid="{guid("code", f"potential.{capital}")}" '
+                             f'name="{capital.value} capital" isCodable="true"/>')
+        parts.append("</Code>")
+    parts.append("</Codes></CodeBook>")
+    return "".join(parts)
+
+
+def variables_xml() -> str:
+    return "<Variables>" + "".join(
+        f'<Variable guid="{guid("variable", name)}" name="{name}" typeOfVariable="{kind}"/>'
+        for name, kind in VARIABLES
+    ) + "</Variables>"
+
+
+def _value(name: str, element: str, value: str) -> str:
+    return (f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/>'
+            f"<{element}>{_x(value)}</{element}></VariableValue>")
+
+
+class QdpxWriter:
+    """A REFI-QDA project: each narrative a text source under sources/, coded with its cycle.
+
+    The .qde XML is built in two temporary files (cases, sources) as rows arrive, then copied
+    into the zip in chunks, so no part of the project is held in memory at once.
+    """
+
+    by_member = True  # a case's narratives arrive together, so each Case is written once
+
+    def __init__(self, path: Path, now: dt.datetime | None = None) -> None:
+        self.now = (now or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
+        self.zip = StreamingZip(path, self.now)
+        self.cases: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self.sources: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self.current_case: int | None = None
+        self.any = False
+
+    def write(self, rows: list[ExportRow]) -> None:
+        for r in rows:
+            self.any = True
+            if r.membership_id != self.current_case:
+                if self.current_case is not None:
+                    self.cases.write("</Case>")
+                self.current_case = r.membership_id
+                self.cases.write(
+                    f'<Case guid="{guid("case", r.membership_id)}" name={_attr(r.pseudonym)}>'
+                    + _value("community", "TextValue", r.community)
+                )
+            source = guid("narrative", r.narrative_id)
+            self.cases.write(f'<SourceRef targetGUID="{source}"/>')
+            self.zip.write(f"sources/{source}.txt", r.answer.encode("utf-8"))
+            codes = [guid("code", ValueCycle(r.cycle))] if r.cycle in set(ValueCycle) else []
+            if r.capital:
+                codes.append(guid("code", f"potential.{r.capital}"))
+            codings = "".join(
+                f'<Coding guid="{guid("coding", f"{r.narrative_id}:{code}")}">'
+                f'<CodeRef targetGUID="{code}"/></Coding>' for code in codes
+            )
+            name = f"{r.pseudonym} {r.event_date} {r.question_id}"
+            self.sources.write(
+                f'<TextSource guid="{source}" name={_attr(name)} '
+                f'plainTextPath="internal://{source}.txt">'
+                f'<PlainTextSelection guid="{guid("selection", r.narrative_id)}" '
+                f'name={_attr(r.question_id)} startPosition="0" endPosition="{len(r.answer)}">'
+                f"{codings}</PlainTextSelection>"
+                + _value("community", "TextValue", r.community)
+                + _value("event", "TextValue", r.event)
+                + _value("event_date", "DateValue", r.event_date)
+                + _value("question", "TextValue", r.question)
+                + _value("question_id", "TextValue", r.question_id)
+                + _value("prompt_kind", "TextValue", r.prompt_kind)
+                + "</TextSource>"
+            )
+
+    def close(self) -> None:
+        if self.current_case is not None:
+            self.cases.write("</Case>")
+        with self.zip.write_stream("project.qde") as entry:
+            def out(text: str) -> None:
+                entry.write(text.encode("utf-8"))
+
+            out('<?xml version="1.0" encoding="utf-8"?>\n'
+                f'<Project xmlns="urn:QDA-XML:project:1.0" name="valuestory export" '
+                f'origin="valuestory" creationDateTime="{self.now.isoformat()}">')
+            out(codebook_xml())
+            out(variables_xml())
+            for tag, part in (("Cases", self.cases), ("Sources", self.sources)):
+                if self.any:  # both elements need at least one child to be valid
+                    out(f"<{tag}>")
+                    part.seek(0)
+                    while chunk := part.read(1 << 16):
+                        out(chunk)
+                    out(f"</{tag}>")
+                part.close()
+            out("</Project>\n")
+        self.zip.close()
+
+
+WRITERS: dict[ExportFormat, Callable[[Path], Writer]] = {
+    ExportFormat.CSV: CsvWriter, ExportFormat.XLSX: XlsxWriter, ExportFormat.JSONL: JsonlWriter,
+    ExportFormat.QDPX: QdpxWriter,
+}
+
+
+# --- running an export ----------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    rows: int
+    format: ExportFormat
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+async def write_export(
+    db: Database, fmt: ExportFormat, path: Path, filt: ExportFilter,
+    progress: Callable[[int], None] | None = None, offload: bool = False,
+) -> int:
+    """Stream the narratives into `path` in the given format; the number of rows written.
+
+    `offload` writes each batch in a worker thread so a bot keeps answering others meanwhile.
+    """
+    writer = WRITERS[fmt](path)
+    written = 0
+    try:
+        async for batch in stream_rows(db, filt, by_member=writer.by_member):
+            if offload:
+                await asyncio.to_thread(writer.write, batch)
+            else:
+                writer.write(batch)
+            written += len(batch)
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        writer.close()
+    return written
+
+
+async def export(
+    db: Database, actor: str, fmt: ExportFormat, path: Path, filt: ExportFilter,
+    progress: Callable[[int], None] | None = None, now: dt.datetime | None = None,
+    offload: bool = False,
+) -> ExportResult:
+    """Write an export and record in the audit log who took it, with what filters and how many rows."""
+    rows = await write_export(db, fmt, path, filt, progress, offload)
+    async with db.session() as session:
+        names = {c.id: c.name for c in await _communities(session, filt.community_ids)}
+        filters = filt.describe(names)
+        only = next(iter(filt.community_ids)) if filt.community_ids and len(
+            filt.community_ids) == 1 else None
+        session.add(AuditEntry(
+            at=now or utcnow(), actor=actor, action="export", community_id=only,
+            details={"format": fmt.value, "filters": filters, "rows": rows},
+        ))
+    return ExportResult(path, rows, fmt, filters)
+
+
+async def audit_entries(db: Database, limit: int | None = None) -> list[dict[str, Any]]:
+    """The audit log, newest first, as plain data."""
+    async with db.session() as session:
+        query = (select(AuditEntry, Community.name)
+                 .outerjoin(Community, Community.id == AuditEntry.community_id)
+                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+        if limit:
+            query = query.limit(limit)
+        found = (await session.execute(query)).all()
+    return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+             "action": e.action, "community": name, "details": e.details} for e, name in found]
+
+
+# --- who may export -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may export; `actor` names them in the audit log without a Telegram id."""
+
+    actor: str
+    community_ids: frozenset[int] | None  # None: every community
+
+
+async def export_scope(session: AsyncSession, telegram_user_id: int,
+                       admin_ids: frozenset[int]) -> Scope | None:
+    """Admins and researchers (of some communities, or all) may export; None for anyone else."""
+    if telegram_user_id in admin_ids:
+        return Scope("admin", None)
+    grants = (await session.scalars(
+        select(RoleGrant).where(RoleGrant.telegram_user_id == telegram_user_id,
+                                RoleGrant.role == Role.RESEARCHER).order_by(RoleGrant.id)
+    )).all()
+    if not grants:
+        return None
+    actor = "researcher grant " + ",".join(f"#{g.id}" for g in grants)
+    if any(g.community_id is None for g in grants):
+        return Scope(actor, None)
+    return Scope(actor, frozenset(g.community_id for g in grants if g.community_id is not None))
+
+
+def narrow(scope: Scope, wanted: Community | None) -> frozenset[int] | None:
+    """The communities to export: the one asked for if allowed, else all the scope covers.
+
+    Raises ExportError when the community asked for is outside the scope.
+    """
+    if wanted is None:
+        return scope.community_ids
+    if scope.community_ids is not None and wanted.id not in scope.community_ids:
+        raise ExportError("not allowed")
+    return frozenset({wanted.id})
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What someone typed after /export: a format and filters."""
+
+    format: ExportFormat | None
+    community: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    cycle: str | None = None
+
+
+_KEY = re.compile(r"(?:^|\s)(community|since|until|cycle|format)=", re.IGNORECASE)
+
+
+def parse_request(text: str) -> ExportRequest:
+    """`csv community=Name with spaces since=2026-09-01 cycle=applied`: a value runs to the next key."""
+    text = text.strip()
+    keys = list(_KEY.finditer(text))
+    head = text[: keys[0].start()].strip() if keys else text
+    values: dict[str, str] = {}
+    for i, match in enumerate(keys):
+        end = keys[i + 1].start() if i + 1 < len(keys) else len(text)
+        values[match.group(1).lower()] = text[match.end():end].strip()
+    fmt_text = values.get("format") or head
+    if fmt_text and " " in fmt_text:
+        raise ExportError(f"I didn't understand {fmt_text!r}")
+    since = parse_date(values["since"]) if values.get("since") else None
+    until = parse_date(values["until"]) if values.get("until") else None
+    if since and until and until < since:
+        raise ExportError("until comes before since")
+    return ExportRequest(
+        format=parse_format(fmt_text) if fmt_text else None,
+        community=values.get("community") or None,
+        since=since, until=until,
+        cycle=parse_cycle(values["cycle"]) if values.get("cycle") else None,
+    )

@@ -1,0 +1,281 @@
+"""Members' rights: see everything held about them (/mydata) and withdraw (/withdraw).
+
+Front-end neutral like `conversation`: these return `Out` messages and plain text, and the
+Telegram adapter only shows them. Withdrawing erases; the audit log keeps that it happened, with
+counts, never a copy of what was erased.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import texts
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import (
+    AuditEntry,
+    Choice,
+    Community,
+    Consent,
+    Delivery,
+    Event,
+    HandledUpdate,
+    Member,
+    Membership,
+    Narrative,
+    NarrativeRevision,
+    Prompt,
+    utcnow,
+)
+from valuestory.conversation import Out
+
+WITHDRAW_ALL = "all"
+
+
+# --- /mydata --------------------------------------------------------------------------------
+
+
+def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _indent(text: str, prefix: str = "      ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines() or [""])
+
+
+async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) -> str | None:
+    """Everything stored about a member as a readable text document, or None if nothing is."""
+    now = now or utcnow()
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id)
+        if member is None:
+            return None
+        consents = (await session.scalars(
+            select(Consent).where(Consent.member_id == member.id).order_by(Consent.given_at)
+        )).all()
+        memberships = await repo.memberships_of(session, member.id)
+        communities = {m.community_id: await session.get(Community, m.community_id)
+                       for m in memberships}
+        first_zone = ZoneInfo(next((c.timezone for c in communities.values() if c), "UTC"))
+        lines = [
+            "Everything valuestory holds about you",
+            f"Prepared {_when(now, first_zone)}",
+            "",
+            "ABOUT YOU",
+            f"  Telegram user id: {member.telegram_user_id}",
+            f"  Chat id: {member.chat_id}",
+            f"  First joined: {_when(member.created_at, first_zone)}",
+            f"  Paused everywhere: {'yes' if member.paused else 'no'}",
+            "  We keep no name or username.",
+            "",
+            "CONSENT",
+        ]
+        lines += [f"  Agreed to participant information version {c.version} on "
+                  f"{_when(c.given_at, first_zone)}" for c in consents] or ["  (none)"]
+        for m in memberships:
+            community = communities[m.community_id]
+            assert community is not None
+            zone = ZoneInfo(community.timezone)
+            lines += [
+                "",
+                f"COMMUNITY: {community.name}",
+                f"  Your pseudonym here: {m.pseudonym} (researchers and conveners see only this)",
+                f"  Joined: {_when(m.joined_at, zone)}",
+                f"  Paused: {'yes' if m.paused else 'no'}",
+            ]
+            prompts = (await session.scalars(
+                select(Prompt).where(Prompt.member_id == member.id,
+                                     Prompt.community_id == community.id)
+                .order_by(Prompt.due_at, Prompt.id)
+            )).all()
+            if not prompts:
+                lines.append("  No questions asked yet.")
+            for p in prompts:
+                event = await session.get(Event, p.event_id)
+                assert event is not None
+                lines += [
+                    "",
+                    f"  {event.title} ({_when(event.starts_at, zone)})",
+                    f"    Asked: {p.kind.replace('_', ' ')}; status {p.status}; "
+                    f"due {_when(p.due_at, zone)}; finished {_when(p.finished_at, zone)}",
+                ]
+                if p.attended is not None:
+                    lines.append(f"    Attended: {'yes' if p.attended else 'no'}")
+                for c in await repo.choices_of_prompt(session, p.id):
+                    lines.append(f"    Your choice for {c.question_id}: {', '.join(c.values)}")
+                for n in await repo.narratives_of_prompt(session, p.id):
+                    label = n.cycle + (f", {n.capital}" if n.capital else "")
+                    lines += [
+                        f"    Question ({label}): {n.question_text}",
+                        f"    Your answer, version {n.version}, given {_when(n.answered_at, zone)}"
+                        + (f", revised {_when(n.revised_at, zone)}" if n.revised_at else "") + ":",
+                        _indent(n.text),
+                    ]
+                    for r in await repo.revisions(session, n.id):
+                        lines += [
+                            f"    Earlier version {r.version}, written {_when(r.written_at, zone)},"
+                            f" replaced {_when(r.replaced_at, zone)}:",
+                            _indent(r.text),
+                        ]
+        lines += ["", "To erase all of this, send /withdraw.", ""]
+    return "\n".join(lines)
+
+
+# --- /withdraw ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erased:
+    pseudonym: str
+    community: str
+    narratives: int
+    revisions: int
+    choices: int
+    prompts: int
+    deliveries: int
+
+
+async def _count(session: AsyncSession, query: object) -> int:
+    return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+async def _erase_membership(session: AsyncSession, member: Member, membership: Membership,
+                            community: Community, now: dt.datetime) -> Erased:
+    narratives = select(Narrative.id).where(Narrative.member_id == member.id,
+                                            Narrative.community_id == community.id)
+    prompts = select(Prompt.id).where(Prompt.member_id == member.id,
+                                      Prompt.community_id == community.id)
+    erased = Erased(
+        pseudonym=membership.pseudonym,
+        community=community.name,
+        narratives=await _count(session, select(func.count()).select_from(narratives.subquery())),
+        revisions=await _count(session, select(func.count(NarrativeRevision.id)).where(
+            NarrativeRevision.narrative_id.in_(narratives))),
+        choices=await _count(session, select(func.count(Choice.id)).where(
+            Choice.prompt_id.in_(prompts))),
+        prompts=await _count(session, select(func.count()).select_from(prompts.subquery())),
+        deliveries=await _count(session, select(func.count(Delivery.id)).where(
+            Delivery.prompt_id.in_(prompts))),
+    )
+    # Children first, so the erasure does not depend on each database's cascade settings.
+    await session.execute(delete(NarrativeRevision).where(
+        NarrativeRevision.narrative_id.in_(narratives)))
+    await session.execute(delete(Narrative).where(Narrative.member_id == member.id,
+                                                  Narrative.community_id == community.id))
+    await session.execute(delete(Choice).where(Choice.prompt_id.in_(prompts)))
+    await session.execute(delete(Delivery).where(Delivery.prompt_id.in_(prompts)))
+    await session.execute(delete(Prompt).where(Prompt.member_id == member.id,
+                                               Prompt.community_id == community.id))
+    await session.execute(delete(Membership).where(Membership.id == membership.id))
+    session.add(AuditEntry(
+        at=now, actor=f"member {membership.pseudonym}", action="withdraw",
+        community_id=community.id,
+        details={"pseudonym": erased.pseudonym, "narratives": erased.narratives,
+                 "revisions": erased.revisions, "choices": erased.choices,
+                 "prompts": erased.prompts, "deliveries": erased.deliveries},
+    ))
+    return erased
+
+
+async def withdraw(db: Database, user_id: int, community_id: int | None,
+                   now: dt.datetime | None = None) -> list[Erased] | None:
+    """Erase a member from one community (or all); their identity goes when none is left.
+
+    None when there was nothing to withdraw from (already gone, or not a member there).
+    """
+    now = now or utcnow()
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id, lock=True)
+        if member is None:
+            return None
+        memberships = list(await repo.memberships_of(session, member.id))
+        chosen = [m for m in memberships if community_id is None or m.community_id == community_id]
+        if not chosen:
+            return None
+        done = []
+        for m in chosen:
+            community = await session.get(Community, m.community_id)
+            assert community is not None
+            done.append(await _erase_membership(session, member, m, community, now))
+        if len(chosen) == len(memberships):
+            # Leaving every community: nothing may be left that says they were ever here.
+            chat_id = member.chat_id
+            await session.execute(delete(Prompt).where(Prompt.member_id == member.id))
+            await session.execute(delete(Consent).where(Consent.member_id == member.id))
+            await session.execute(delete(Member).where(Member.id == member.id))
+            await session.execute(delete(HandledUpdate).where(
+                HandledUpdate.key.like(f"m|{chat_id}|%")))
+        return done
+
+
+async def withdraw_start(db: Database, user_id: int) -> list[Out]:
+    """/withdraw: what would be erased, and buttons to confirm (or choose where from)."""
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id)
+        if member is None:
+            return [Out(texts.WITHDRAW_NOTHING)]
+        memberships = await repo.memberships_of(session, member.id)
+        names = []
+        for m in memberships:
+            c = await session.get(Community, m.community_id)
+            assert c is not None
+            names.append((c.id, c.name))
+    if not names:
+        return [Out(texts.WITHDRAW_NOTHING)]
+    if len(names) == 1:
+        return [_confirm(str(names[0][0]), names[0][1])]
+    rows = tuple(((name, f"wd|c|{cid}"),) for cid, name in names)
+    return [Out(texts.WITHDRAW_CHOOSE, (*rows, ((texts.BTN_WITHDRAW_ALL, "wd|c|all"),),
+                                        ((texts.BTN_WITHDRAW_KEEP, "wd|no"),)))]
+
+
+def _confirm(target: str, name: str | None) -> Out:
+    where = texts.WITHDRAW_EVERYWHERE if name is None else escape(name)
+    return Out(texts.WITHDRAW_CONFIRM.format(where=where),
+               (((texts.BTN_WITHDRAW_YES, f"wd|y|{target}"),
+                 (texts.BTN_WITHDRAW_KEEP, "wd|no")),))
+
+
+async def withdraw_press(db: Database, user_id: int, token: str,
+                         now: dt.datetime | None = None) -> list[Out]:
+    """A button under /withdraw. Checked against what is stored, never trusted."""
+    parts = token.split("|")
+    if parts == ["wd", "no"]:
+        return [Out(texts.WITHDRAW_KEPT)]
+    if len(parts) != 3 or parts[1] not in ("c", "y") or not (
+            parts[2] == WITHDRAW_ALL or parts[2].isdigit()):
+        return [Out(texts.STALE_BUTTON)]
+    step, target = parts[1], parts[2]
+    community_id = None if target == WITHDRAW_ALL else int(target)
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id)
+        ids: Sequence[int] = [m.community_id for m in await repo.memberships_of(session, member.id)
+                              ] if member else []
+        name = None
+        if community_id is not None:
+            c = await session.get(Community, community_id)
+            name = c.name if c else None
+    if not ids:
+        return [Out(texts.WITHDRAW_NOTHING)]
+    if community_id is not None and community_id not in ids:
+        return [Out(texts.WITHDRAW_NOT_THERE)]
+    if step == "c":
+        return [_confirm(target, name)]
+    erased = await withdraw(db, user_id, community_id, now)
+    if not erased:
+        return [Out(texts.WITHDRAW_NOTHING)]
+    if community_id is None or len(ids) == 1:
+        return [Out(texts.WITHDRAWN_ALL)]
+    return [Out(texts.WITHDRAWN_ONE.format(community=escape(erased[0].community)))]
+
+
+__all__ = ["Erased", "my_data", "withdraw", "withdraw_press", "withdraw_start"]
