@@ -119,3 +119,11 @@ COMMUNITY_USAGE = "Usage: /newcommunity Name of the community"
 ROLE_GRANTED = "Done: {user} is now a {role} of {community}."
 ROLE_USAGE = "Usage: /grant <telegram user id> convener|researcher <community name or id>"
 COMMUNITY_NOT_FOUND = "I couldn't find a community called {community}."
+
+# --- Running as a service: retention ---------------------------------------------------------
+RETENTION_NOTICE = (
+    "<b>Heads-up about {community}</b>\n\n"
+    "This community keeps stories for {months} months. On {date} I'll erase {count} answers "
+    "given before {cutoff}, and record that in the audit log.\n\n"
+    "If you still need them, export them before then, or ask your admin to keep stories longer."
+)

@@ -65,6 +65,8 @@ class BotApiDouble:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[int, list[SentMessage]] = {}
         self.rules: list[Rule] = []
+        # Updates waiting for a bot in long-polling mode to fetch with getUpdates.
+        self.pending_updates: list[dict[str, Any]] = []
 
     # --- what tests read -----------------------------------------------------------------
     def chat(self, chat_id: int) -> list[SentMessage]:
@@ -127,8 +129,10 @@ class BotApiDouble:
                 found.keyboard = self._keyboard(params)
                 return found.to_api()
             return True
-        if method in ("getUpdates",):
-            return []
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+            return list(self.pending_updates)
         return True
 
 
