@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,15 @@ async def tell_story(person: Person, answers: tuple[str, str, str, str]) -> list
     await person.tap("Next")
     await person.say(intention)
     return await person.tap("Next")
+
+
+async def until(predicate: Callable[[], bool], what: str, within: float = READY_WITHIN) -> None:
+    """Wait for something another process does; the limit only guards against a hang."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    for _ in itertools.count():
+        if predicate():
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting: {what}")
+        await asyncio.sleep(0.01)
