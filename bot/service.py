@@ -43,6 +43,7 @@ class Service:
         self._idle = asyncio.Event()
         self._idle.set()
         self._server: tornado.httpserver.HTTPServer | None = None
+        self._stopped = False
 
     @asynccontextmanager
     async def in_flight(self) -> AsyncIterator[None]:
@@ -82,6 +83,8 @@ class Service:
 
     async def stop(self) -> None:
         """Stop taking updates, finish what is in flight, then stop jobs and disconnect."""
+        if self._stopped:
+            return
         self.closing = True
         if self._server is not None:
             self._server.stop()  # no new connections; running requests carry on
@@ -95,6 +98,7 @@ class Service:
         await self.application.shutdown()
         if self._server is not None:
             await self._server.close_all_connections()
+        self._stopped = True
 
     async def stop_within(self, seconds: float) -> bool:
         """stop(), but give up after `seconds`; False if work was still running then."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from collections.abc import AsyncIterator
@@ -230,3 +231,24 @@ async def test_switching_from_webhook_to_polling_carries_the_story_on_without_mi
         assert (await s.scalars(select(Narrative.text))).all() == [
             "Said while the bot took webhooks"]
         assert await s.scalar(select(func.count(Member.id))) == 1
+
+
+async def test_health_command_exits_zero_only_when_the_bot_is_healthy(webhook: Webhook) -> None:
+    from click.testing import CliRunner
+
+    from valuestory.cli import main
+
+    url = f"http://127.0.0.1:{webhook.service.port}/healthz"
+
+    def ask() -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["health", "--url", url])
+        return result.exit_code, result.output
+
+    METRICS.last_tick_at = None
+    code, output = await asyncio.to_thread(ask)
+    assert (code, output) == (1, "scheduler has not looked for due work since start\n")
+    METRICS.last_tick_at = utcnow()
+    assert await asyncio.to_thread(ask) == (0, "ok\n")
+    await webhook.service.stop()
+    code, output = await asyncio.to_thread(ask)
+    assert code == 1 and output.startswith(f"the bot does not answer at {url}")

@@ -166,6 +166,35 @@ def run(webhook: bool) -> None:
         raise Stop(f"can't listen for web requests: {exc.strerror or exc}") from None
 
 
+@main.command()
+@click.option("--url", default=None,
+              help="Address of /healthz (default: this machine, WEBHOOK_PORT if WEBHOOK_URL is "
+                   "set, else HEALTH_PORT).")
+@one_line_errors
+def health(url: str | None) -> None:
+    """Ask the running bot whether it is healthy: exit 0 if so, else 1 with the reason.
+
+    For container health checks; needs no tools beyond Python.
+    """
+    import urllib.error
+    import urllib.request
+
+    if url is None:
+        settings = settings_or_stop()
+        port = settings.webhook_port if settings.webhook_url else settings.health_port
+        url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:
+            click.echo(response.read().decode().strip() or "ok")
+    except urllib.error.HTTPError as exc:
+        click.echo(exc.read().decode().strip() or f"HTTP {exc.code}", err=True)
+        sys.exit(1)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        click.echo(f"the bot does not answer at {url}: {reason}", err=True)
+        sys.exit(1)
+
+
 @main.command("try")
 @click.option("--database", "database_url", default=None,
               help="Database to use (default: a throwaway SQLite file).")
