@@ -62,10 +62,17 @@ class Service:
 
     async def start(self) -> None:
         """Connect to Telegram, start jobs, listen, and tell Telegram where updates go."""
-        await self.application.initialize()
-        await self.application.start()
+        # Bound first, so a taken port stops us before Telegram is told anything; accepted only
+        # once the Application can handle what arrives.
         sockets = tornado.netutil.bind_sockets(self.wanted_port, self.listen)
         self.port = sockets[0].getsockname()[1]
+        try:
+            await self.application.initialize()
+            await self.application.start()
+        except BaseException:
+            for sock in sockets:
+                sock.close()
+            raise
         self._server = tornado.httpserver.HTTPServer(web.make_app(self, self.webhook))
         self._server.add_sockets(sockets)
         if self.webhook:

@@ -111,6 +111,9 @@ class Remote:
         self.client = httpx.AsyncClient(timeout=60)
         self.turns: dict[int, int] = {}
         self.sent_to: list[int] = []
+        # Chats whose every update reaches all processes at once, as when Telegram redelivers
+        # an update to another replica while the first is still handling it.
+        self.everywhere: set[int] = set()
 
     async def post(self, process: BotProcess, data: dict[str, Any],
                    secret: str | None = SECRET) -> httpx.Response:
@@ -121,6 +124,10 @@ class Remote:
         """Deliver an update; a person's updates take turns between the processes."""
         data.setdefault("update_id", next(_update_ids))
         chat = _chat_of(data)
+        if chat in self.everywhere:
+            responses = await asyncio.gather(*(self.post(p, data) for p in self.processes))
+            assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+            return
         turn = self.turns.get(chat, chat)
         self.turns[chat] = turn + 1
         index = turn % len(self.processes)

@@ -50,6 +50,7 @@ async def test_member_whose_answers_alternate_between_two_replicas_tells_one_int
                 return (f"Moment {i}: the case review", f"Insight {i}: reading a CGM trace",
                         f"Connection {i}: the dietitian", f"Intention {i}: the clinic template")
 
+            telegram.everywhere.add(people[0].user_id)
             recaps = await asyncio.gather(*(
                 tell_story(p, answers(i)) for i, p in enumerate(people)))
             await telegram.close()
@@ -63,6 +64,8 @@ async def test_member_whose_answers_alternate_between_two_replicas_tells_one_int
     webhook_calls = [p for name, p in double.calls if name == "setWebhook"]
     assert len(webhook_calls) == 2
     assert {c["secret_token"] for c in webhook_calls} == {webhook_calls[0]["secret_token"]}
+    # The member whose every update reached both replicas saw exactly what the others saw.
+    assert len(double.texts(people[0].user_id)) == len(double.texts(people[1].user_id))
     for i, (person, recap) in enumerate(zip(people, recaps, strict=True)):
         moment, insight, connection, intention = answers(i)
         assert "Thank you" in recap[-1]
