@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,16 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
             await seed.open_prompt(db, zara, event)
             recap = await tell_story(zara, answers)
             await zara.send(contact={"phone_number": "+447700900123", "first_name": "Zarathustra"})
+            failures = iter([True])
+
+            def refuse_once(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+                if method == "sendMessage" and next(failures, False):
+                    return 400, {"ok": False, "error_code": 400,
+                                 "description": "Bad Request: message is too long"}
+                return None
+
+            double.rules.append(refuse_once)
+            await zara.say("/help")  # the reply fails: a handler error with a traceback
             forged = await telegram.post(bot, {"update_id": 1, "message": zara.message(
                 text="Quiet revelation about insulin pumps")}, secret="wrong")
             assert forged.status_code == 403
@@ -152,7 +163,12 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
     lines = [line for line in logs.splitlines() if line.strip()]
     assert len(lines) > 5
     if log_format == "json":
-        assert all(isinstance(json.loads(line), dict) for line in lines)
+        entries = [json.loads(line) for line in lines]
+        assert any("BadRequest" in e.get("error", "") for e in entries)
+    else:
+        # One line per event: the traceback is folded onto its line.
+        assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line) for line in lines)
+        assert any("handler failed" in line and "Traceback" in line for line in lines)
     assert f"{pseudonym} finished prompt" in logs  # members are named by pseudonym
     for secret in (*answers, "insulin", "Zarathustra", "zara_midwife", "Priyanka", "7700900123",
                    TOKEN, TOKEN.split(":")[1], SECRET, str(zara.user_id)):
