@@ -88,13 +88,18 @@ class Service:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("taking updates by long polling; health on %s:%s", self.listen, self.port)
 
+    def refuse_new_updates(self) -> None:
+        """From now on, webhook calls get 503 and no new connection is accepted."""
+        if not self.closing:
+            self.closing = True
+            if self._server is not None:
+                self._server.stop()  # running requests carry on
+
     async def stop(self) -> None:
         """Stop taking updates, finish what is in flight, then stop jobs and disconnect."""
         if self._stopped:
             return
-        self.closing = True
-        if self._server is not None:
-            self._server.stop()  # no new connections; running requests carry on
+        self.refuse_new_updates()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -129,6 +134,7 @@ async def serve(settings: Settings, webhook: bool) -> None:
     try:
         await service.start()
         await stopping.wait()
+        service.refuse_new_updates()
         log.info("stop requested: finishing work in flight")
         if await service.stop_within(settings.shutdown_grace_seconds):
             log.info("stopped cleanly")
