@@ -169,7 +169,8 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
         # One line per event: the traceback is folded onto its line.
         assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line) for line in lines)
         assert any("handler failed" in line and "Traceback" in line for line in lines)
-    assert f"{pseudonym} finished prompt" in logs  # members are named by pseudonym
+    # Members are named by pseudonym.
+    assert f"{pseudonym} joined community" in logs and f"{pseudonym} finished prompt" in logs
     for secret in (*answers, "insulin", "Zarathustra", "zara_midwife", "Priyanka", "7700900123",
                    TOKEN, TOKEN.split(":")[1], SECRET, str(zara.user_id)):
         assert secret not in logs, f"{secret!r} leaked into the logs"

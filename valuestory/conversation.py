@@ -92,6 +92,7 @@ async def _join(session: AsyncSession, member: Member, community: Community,
     )
     session.add(membership)
     await session.flush()
+    log.info("%s joined community %s", pseudonym, community.id)
     return membership
 
 
