@@ -113,3 +113,27 @@ def test_webhook_mode_without_a_public_address_stops_with_what_to_fix(
         "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN, missing: ""})
     assert result.exit_code == 2
     assert result.output.startswith(f"valuestory: {missing} is not set")
+
+
+def test_service_settings_say_what_to_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.botapi import TOKEN
+    from valuestory.settings import SettingsError, load_settings
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/")
+    settings = load_settings()
+    assert settings.webhook_endpoint() == "https://bot.example.org/telegram"
+    derived = settings.webhook_secret_token()
+    assert len(derived) == 64 and TOKEN.split(":")[1] not in derived
+    assert load_settings().webhook_secret_token() == derived  # every replica agrees
+
+    monkeypatch.setenv("WEBHOOK_SECRET", "not allowed!")
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_SECRET must be 1 to 256 letters"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "chosen_secret-1")
+    assert load_settings().webhook_secret_token() == "chosen_secret-1"
+
+    monkeypatch.setenv("WEBHOOK_URL", "bot.example.org")
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_URL must be the public https:// address"):
+        load_settings()

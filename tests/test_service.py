@@ -252,3 +252,23 @@ async def test_health_command_exits_zero_only_when_the_bot_is_healthy(webhook: W
     await webhook.service.stop()
     code, output = await asyncio.to_thread(ask)
     assert code == 1 and output.startswith(f"the bot does not answer at {url}")
+
+
+async def test_healthz_asks_telegram_itself_when_it_has_been_quiet(webhook: Webhook) -> None:
+    METRICS.last_tick_at = utcnow()
+    METRICS.last_api_ok_at = utcnow() - dt.timedelta(minutes=10)
+
+    def telegram_down(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if method == "getMe":
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        return None
+
+    webhook.double.rules.append(telegram_down)
+    response = await webhook.client.get("/healthz")
+    assert (response.status_code, response.text) == (
+        503, "Telegram's Bot API last answered 10 minutes ago\n")
+
+    webhook.double.rules.clear()
+    response = await webhook.client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok\n")
+    assert webhook.double.count("getMe") >= 3  # start, and one probe per quiet check
