@@ -73,11 +73,11 @@ class TelegramHandler(_Base):
             return
         try:
             data = json.loads(self.request.body)
-            update = Update.de_json(data, self.service.application.bot)
-        except (ValueError, TypeError, KeyError):
-            self.plain(400, "not a Telegram update")
-            return
-        if update is None:
+            update = Update.de_json(data, self.service.application.bot) if isinstance(
+                data, dict) else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None or not isinstance(update.update_id, int):
             self.plain(400, "not a Telegram update")
             return
         async with self.service.in_flight():

@@ -272,3 +272,14 @@ async def test_healthz_asks_telegram_itself_when_it_has_been_quiet(webhook: Webh
     response = await webhook.client.get("/healthz")
     assert (response.status_code, response.text) == (200, "ok\n")
     assert webhook.double.count("getMe") >= 3  # start, and one probe per quiet check
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b"{}", b'{"update_id": "x"}',
+                                  b'{"update_id": 1, "message": "x"}'])
+async def test_a_body_that_is_not_an_update_gets_400_and_changes_nothing(
+    webhook: Webhook, db: Database, body: bytes,
+) -> None:
+    response = await webhook.client.post("/telegram", content=body, headers={
+        SECRET_HEADER: webhook.service.secret, "Content-Type": "application/json"})
+    assert (response.status_code, response.text) == (400, "not a Telegram update\n")
+    assert [c for c in webhook.double.calls if c[0] == "sendMessage"] == []
