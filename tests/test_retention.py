@@ -28,7 +28,7 @@ async def keep_for(db: Database, community: Community, months: int | None) -> No
     async with db.session() as s:
         c = await s.get(Community, community.id)
         assert c is not None
-        c.retention_months = months
+        await retention.set_months(s, c, months, actor="test")
 
 
 async def audit(db: Database, action: str) -> list[AuditEntry]:
@@ -137,9 +137,16 @@ async def test_first_erasure_waits_a_week_after_the_notice_even_for_long_overdue
     for days in range(1, 7):
         await retention.run(db, now + dt.timedelta(days=days), notify)
         assert len(await narratives(db, community)) == 4, f"erased after {days} days"
+
+    # The limit changes before anything was erased: conveners are told again, a week ahead.
+    await keep_for(db, community, 2)
     [outcome] = await retention.run(db, now + dt.timedelta(days=7), notify)
+    assert (outcome.erased, outcome.conveners_told) == (0, 1)
+    assert "keeps stories for 2 months" in harness.double.texts(CONVENER)[-1]
+    [outcome] = await retention.run(db, now + dt.timedelta(days=14), notify)
     assert outcome.erased == 4
     assert await narratives(db, community) == []
+    assert [e.details["months"] for e in await audit(db, "retention.set")] == [1, 2]
 
 
 def test_months_are_calendar_months_in_the_communitys_zone() -> None:

@@ -281,7 +281,7 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
 
     Conveners are told a week before the first erasure; every erasure is in the audit log.
     """
-    from storage.models import AuditEntry
+    from valuestory import retention
 
     if months.lower() == "keep":
         value: int | None = None
@@ -291,10 +291,7 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
         raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
     async with db.session() as session:
         c = await admin.find_community(session, community_ref)
-        before = c.retention_months
-        c.retention_months = value
-        session.add(AuditEntry(actor="cli", action="retention.set", community_id=c.id,
-                               details={"months": value, "was": before}))
+        await retention.set_months(session, c, value, actor="cli")
     emit(as_json, {"community": c.name, "retention_months": value},
          [f"{c.name} keeps answers for {value} months, then erases them." if value
           else f"{c.name} keeps answers until members withdraw them."])

@@ -63,6 +63,21 @@ def months_before(moment: dt.datetime, months: int, zone: ZoneInfo) -> dt.dateti
     return local.replace(year=year, month=month + 1, day=day).astimezone(dt.UTC)
 
 
+async def set_months(session: AsyncSession, community: Community, months: int | None,
+                     actor: str) -> None:
+    """Change how long a community keeps answers (None: keep), audited.
+
+    A notice already given was for the old limit; conveners are told again before a first
+    erasure under the new one.
+    """
+    before = community.retention_months
+    community.retention_months = months
+    session.add(AuditEntry(actor=actor, action="retention.set", community_id=community.id,
+                           details={"months": months, "was": before}))
+    await session.execute(delete(SchedulerState).where(
+        SchedulerState.key == f"retention-notice:{community.id}"))
+
+
 async def run(db: Database, now: dt.datetime, notify: Notify | None = None) -> list[Outcome]:
     """Check every community with a retention limit; at most once per community per local day."""
     async with db.session() as session:
