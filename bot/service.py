@@ -32,6 +32,10 @@ class Service:
         self.db = db
         self.webhook = webhook
         self.application = build_application(settings, db, request=request, webhook=webhook)
+        # Set on SIGTERM: long jobs (the scheduler's fan-out) may check it between batches and
+        # leave the rest to the next process instead of running past the grace period.
+        self.stopping = asyncio.Event()
+        self.application.bot_data["stopping"] = self.stopping
         self.secret = settings.webhook_secret_token() if webhook else ""
         self.listen = listen or settings.webhook_listen
         self.wanted_port = port if port is not None else (
@@ -92,6 +96,7 @@ class Service:
         """From now on, webhook calls get 503 and no new connection is accepted."""
         if not self.closing:
             self.closing = True
+            self.stopping.set()
             if self._server is not None:
                 self._server.stop()  # running requests carry on
 
