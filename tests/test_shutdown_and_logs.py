@@ -4,6 +4,7 @@ and its logs, even at DEBUG, hold no answers, names, usernames or token."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 import signal
@@ -15,10 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Member, Membership, Narrative
+from storage.models import Community, Delivery, Member, Membership, Narrative, utcnow
 from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
+from tests.harness import Harness
 from tests.remote import SECRET, BotProcess, Remote, tell_story, until
+from valuestory import admin
 
 
 def slow_sends(method: str, params: dict[str, Any]) -> None:
@@ -110,10 +113,60 @@ async def test_sigterm_in_a_burst_of_answers_loses_nothing_and_sends_nothing_twi
     await db.dispose()
 
 
-@pytest.mark.skip(reason="needs the scheduler's fan-out (scheduling issue): SIGTERM in the "
-                         "middle of a fan-out, restart, and count what each member received")
-async def test_sigterm_in_the_middle_of_a_fan_out_sends_each_prompt_exactly_once() -> None:
-    """Place for the fan-out half of graceful shutdown, once the scheduler is merged."""
+async def test_sigterm_in_the_middle_of_a_fan_out_sends_each_prompt_exactly_once(
+    harness: Harness, database_url: str, tmp_path: Path,
+) -> None:
+    """The fan-out half of graceful shutdown; it needs the scheduler (bot.scheduling)."""
+    pytest.importorskip("bot.scheduling", reason="needs the scheduler's fan-out")
+    members = 30
+    community = await seed.community(harness.db)
+    people = [harness.person(1000 + i) for i in range(members)]
+    for person in people:
+        await seed.join(person, community)
+    async with harness.db.session() as s:
+        c = await s.get(Community, community.id)
+        assert c is not None
+        c.prompt_delay_minutes, c.quiet_start, c.quiet_end = 0, "00:00", "00:00"
+        now = utcnow()
+        # Members of long standing: only members who had joined by then are asked about an event.
+        for membership in (await s.scalars(select(Membership))).all():
+            membership.joined_at = now - dt.timedelta(days=30)
+        await admin.create_event(s, c, "Evening Session", now - dt.timedelta(hours=2),
+                                 now - dt.timedelta(minutes=1))
+    double = harness.double
+    double.rules.append(slow_sends)  # type: ignore[arg-type]
+
+    def asked() -> list[int]:
+        return [sum("Evening Session" in t for t in double.texts(p.user_id)) for p in people]
+
+    env = {"SCHEDULER_INTERVAL_SECONDS": "1"}
+    with BotApiServer(double) as api:
+        bot = BotProcess(tmp_path, database_url, api, "bot", extra_env=env)
+        restarted = BotProcess(tmp_path, database_url, api, "restarted", port=bot.port,
+                               extra_env=env)
+        try:
+            await bot.start()
+            await until(lambda: sum(asked()) >= 3, "the fan-out to start")
+            assert sum(asked()) < members, "the stop should land in the middle of the fan-out"
+            assert await bot.terminate() == 0
+            assert "stopped cleanly" in bot.logs()
+            at_stop = asked()
+            assert sum(at_stop) > 0 and max(at_stop) == 1
+            async with harness.db.session() as s:
+                # Everything sent before the stop is recorded as sent: no claim left in doubt.
+                assert (await s.scalars(select(Delivery).where(
+                    Delivery.status == "claimed"))).all() == []
+            double.rules.clear()
+            await restarted.start()
+            await until(lambda: sum(asked()) >= members, "the rest of the fan-out")
+            assert await restarted.terminate() == 0
+        finally:
+            bot.kill()
+            restarted.kill()
+    assert asked() == [1] * members  # nobody lost, nobody asked twice
+    async with harness.db.session() as s:
+        statuses = (await s.scalars(select(Delivery.status))).all()
+    assert statuses.count("sent") == members and set(statuses) == {"sent"}
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
