@@ -62,6 +62,7 @@ class Service:
                 self._idle.set()
 
     async def probe_api(self) -> None:
+        """Ask Telegram getMe if it has not answered for a while."""
         await web.probe(self)
 
     async def start(self) -> None:

@@ -43,6 +43,7 @@ class _Base(tornado.web.RequestHandler):
 
 class HealthHandler(_Base):
     async def get(self) -> None:
+        """200 "ok", or 503 with one line saying what is wrong."""
         await self.service.probe_api()
         result = await health.check(self.service.db, METRICS, utcnow())
         self.plain(200 if result.ok else 503, result.reason)
@@ -50,6 +51,7 @@ class HealthHandler(_Base):
 
 class MetricsHandler(_Base):
     async def get(self) -> None:
+        """The process's counters in Prometheus text format."""
         self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         self.finish(METRICS.render())
 
@@ -59,6 +61,7 @@ class TelegramHandler(_Base):
     an update that was in flight when a process died is delivered again (and deduplicated)."""
 
     async def post(self) -> None:
+        """Check the secret, then handle the update before answering."""
         expected = self.service.secret
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -86,6 +89,7 @@ class TelegramHandler(_Base):
 
 
 def make_app(service: Service, webhook: bool) -> tornado.web.Application:
+    """The routes: /healthz and /metrics, and /telegram in webhook mode."""
     routes: list[Any] = [
         (r"/healthz", HealthHandler, {"service": service}),
         (r"/metrics", MetricsHandler, {"service": service}),
