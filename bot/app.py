@@ -10,11 +10,12 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import admin, conveners, errors, members, researchers, rights
+from bot import admin, conveners, errors, members, ops, researchers, rights
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from storage.db import Database
 from storage.models import SchedulerState
@@ -24,9 +25,12 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def build_application(
-    settings: Settings, db: Database, request: BaseRequest | None = None,
+    settings: Settings, db: Database, request: BaseRequest | None = None, *, webhook: bool = False,
 ) -> Application:  # type: ignore[type-arg]
-    """An Application for this bot; `request` lets tests and benchmarks talk to a double."""
+    """An Application for this bot; `request` lets tests and benchmarks talk to a double.
+
+    With `webhook`, there is no Updater: bot.service feeds updates posted to its web server.
+    """
     builder = (
         Application.builder()
         .token(settings.bot_token())
@@ -34,8 +38,12 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+    # Every request goes through TrackedRequest so /healthz knows when Telegram last answered.
+    builder = builder.request(ops.TrackedRequest(request or HTTPXRequest(connection_pool_size=256)))
+    if webhook:
+        builder = builder.updater(None)
+    else:
+        builder = builder.get_updates_request(ops.TrackedRequest(request or HTTPXRequest()))
     application = (
         builder.application_class(DurableApplication)
         .update_queue(DurableUpdateQueue(db))
@@ -66,6 +74,9 @@ async def remember_username(application: Application) -> None:  # type: ignore[t
 
 
 def wire(application: Application) -> None:  # type: ignore[type-arg]
+    # Counts every update before any other handler sees it; reads nothing of its content.
+    application.add_handler(TypeHandler(Update, ops.count_update), group=-2)
+    ops.schedule_jobs(application)
     group = ~PRIVATE & (filters.COMMAND | filters.Entity("mention") | filters.REPLY)
     application.add_handler(MessageHandler(group & filters.UpdateType.MESSAGE,
                                            members.on_group_message))

@@ -267,3 +267,11 @@ WITHDRAWN_ALL = (
     "Done. Everything you shared has been erased and I won't message you again. "
     "Thank you for taking part."
 )
+
+# --- Running as a service: retention ---------------------------------------------------------
+RETENTION_NOTICE = (
+    "<b>Heads-up about {community}</b>\n\n"
+    "This community keeps stories for {months} months. On {date} I'll erase {count} answers "
+    "given before {cutoff}, and record that in the audit log.\n\n"
+    "If you still need them, export them before then, or ask your admin to keep stories longer."
+)

@@ -127,31 +127,72 @@ def main() -> None:
 
 
 @main.command()
+@click.option("--webhook", is_flag=True,
+              help="Take updates by webhook at WEBHOOK_URL instead of long polling.")
 @one_line_errors
-def run() -> None:
-    """Run the bot (long polling). Creates or upgrades the database first."""
-    from telegram.error import InvalidToken, NetworkError
+def run(webhook: bool) -> None:
+    """Run the bot (long polling, or --webhook). Creates or upgrades the database first.
 
-    from bot.app import build_application
+    Serves /healthz and /metrics on HEALTH_PORT (polling) or WEBHOOK_PORT (webhook). On SIGTERM
+    it stops taking updates, finishes what is in flight, and exits.
+    """
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.service import serve
     from valuestory.logs import setup_logging
 
     settings = settings_or_stop()
     token = settings.bot_token()
-    setup_logging(settings.log_level, settings.log_format, secrets=(token,))
+    secrets = (token, settings.webhook_secret_token())
+    if webhook:
+        settings.webhook_endpoint()  # stop now, with what to fix, if WEBHOOK_URL is missing
+    setup_logging(settings.log_level, settings.log_format, secrets=secrets)
 
     async def prepare() -> Database:
         db = await open_database(settings.database_url)
         await db.dispose()  # the bot's own event loop opens fresh connections
         return db
 
-    db = asyncio.run(prepare())
-    application = build_application(settings, db)
+    asyncio.run(prepare())
     try:
-        application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+        asyncio.run(serve(settings, webhook))
     except InvalidToken:
         raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
     except NetworkError as exc:
         raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
+    except TelegramError as exc:
+        raise Stop(f"Telegram refused to start the bot: {exc}") from None
+    except OSError as exc:
+        raise Stop(f"can't listen for web requests: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.option("--url", default=None,
+              help="Address of /healthz (default: this machine, WEBHOOK_PORT if WEBHOOK_URL is "
+                   "set, else HEALTH_PORT).")
+@one_line_errors
+def health(url: str | None) -> None:
+    """Ask the running bot whether it is healthy: exit 0 if so, else 1 with the reason.
+
+    For container health checks; needs no tools beyond Python.
+    """
+    import urllib.error
+    import urllib.request
+
+    if url is None:
+        settings = settings_or_stop()
+        port = settings.webhook_port if settings.webhook_url else settings.health_port
+        url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:
+            click.echo(response.read().decode().strip() or "ok")
+    except urllib.error.HTTPError as exc:
+        click.echo(exc.read().decode().strip() or f"HTTP {exc.code}", err=True)
+        sys.exit(1)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        click.echo(f"the bot does not answer at {url}: {reason}", err=True)
+        sys.exit(1)
 
 
 @main.command("try")
@@ -227,6 +268,33 @@ async def community_list(db: Database, settings: Settings, as_json: bool) -> Non
     emit(as_json, {"communities": rows},
          [f"{r['id']}  {r['name']}  ({r['timezone']})  {r['invite_link']}" for r in rows]
          or ["No communities yet."])
+
+
+@community.command("retention")
+@click.argument("community_ref", metavar="COMMUNITY")
+@click.argument("months", metavar="MONTHS|keep")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def community_retention(db: Database, settings: Settings, community_ref: str, months: str,
+                              as_json: bool) -> None:
+    """Keep a community's answers for MONTHS months, then erase them daily ("keep": no limit).
+
+    Conveners are told a week before the first erasure; every erasure is in the audit log.
+    """
+    from valuestory import retention
+
+    if months.lower() == "keep":
+        value: int | None = None
+    elif months.isdigit() and 1 <= int(months) <= 1200:
+        value = int(months)
+    else:
+        raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
+    async with db.session() as session:
+        c = await admin.find_community(session, community_ref)
+        await retention.set_months(session, c, value, actor="cli")
+    emit(as_json, {"community": c.name, "retention_months": value},
+         [f"{c.name} keeps answers for {value} months, then erases them." if value
+          else f"{c.name} keeps answers until members withdraw them."])
 
 
 @main.group()
@@ -473,6 +541,50 @@ async def audit_cmd(db: Database, settings: Settings, limit: int | None, as_json
 @main.group()
 def db() -> None:
     """Database housekeeping."""
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@one_line_errors
+def db_backup(file: Path, force: bool) -> None:
+    """Copy a SQLite database to FILE, consistently, even while the bot runs."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    settings = settings_or_stop()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise Stop(
+            "the database is PostgreSQL: back it up with pg_dump, for example "
+            "pg_dump --format=custom --file valuestory.dump \"$DATABASE_URL\" "
+            "(restore with pg_restore --clean --dbname \"$DATABASE_URL\" valuestory.dump)"
+        )
+    source = Path(url.database or "")
+    if not url.database or url.database == ":memory:" or not source.exists():
+        raise Stop(f"there is no SQLite database at {source}: check DATABASE_URL")
+    if file.exists() and not force:
+        raise Stop(f"{file} already exists: choose another name or add --force")
+    if file.resolve() == source.resolve():
+        raise Stop("the backup must go to another file than the database itself")
+    partial = file.with_name(file.name + ".partial")
+    try:
+        # SQLite's online backup copies one consistent snapshot while the bot keeps writing.
+        with sqlite3.connect(source) as src, \
+                sqlite3.connect(partial) as dst:
+            src.execute("PRAGMA busy_timeout=10000")
+            src.backup(dst)
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        src.close()
+        dst.close()
+        if ok != "ok":
+            raise Stop(f"the copy failed its integrity check ({ok}); the database was not changed")
+        partial.replace(file)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise Stop(f"can't back up {source}: {exc}") from None
+    click.echo(f"Backed up {source} to {file} ({file.stat().st_size} bytes).")
 
 
 @db.command("upgrade")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from valuestory.metrics import METRICS
 
 CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+log = logging.getLogger("valuestory.conversation")
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
@@ -89,6 +92,7 @@ async def _join(session: AsyncSession, member: Member, community: Community,
     )
     session.add(membership)
     await session.flush()
+    log.info("%s joined community %s", pseudonym, community.id)
     return membership
 
 
@@ -214,6 +218,10 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
                          if result.finished in PromptStatus.__members__.values()
                          else PromptStatus.COMPLETED)
         prompt.finished_at = now
+        membership = await repo.membership(session, prompt.member_id, prompt.community_id)
+        # Pseudonym only: logs never name a member or carry what they said.
+        log.info("%s finished prompt %s: %s", membership.pseudonym if membership else "a member",
+                 prompt.id, prompt.status)
         member = await session.get(Member, prompt.member_id)
         assert member is not None
         outs += await _resume(session, member, now, announce=True)

@@ -17,6 +17,7 @@ HELP = {
     "valuestory_prompts_unreachable_total": "Sends refused because the member blocked the bot.",
     "valuestory_handler_errors_total": "Handlers that raised.",
     "valuestory_job_lag_seconds": "How late the last scheduler run started, in seconds.",
+    "valuestory_webhook_rejected_total": "Webhook calls refused for a missing or wrong secret.",
 }
 
 

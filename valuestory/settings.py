@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,60}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///valuestory.db"
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+WEBHOOK_PATH = "/telegram"
 
 
 class SettingsError(Exception):
@@ -35,6 +39,13 @@ class Settings(BaseSettings):
     valuestory_timezone: str = "Europe/London"
     log_level: str = "INFO"
     log_format: str = "text"
+    # Running as a service: webhook mode, the small web server, and how long a stop may take.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    health_port: int = Field(default=8080, ge=1, le=65535)
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=600)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -73,6 +84,44 @@ class Settings(BaseSettings):
             raise ValueError("must be text or json")
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith("https://") and not value.startswith("http://"):
+            raise ValueError("must be the public https:// address Telegram can reach")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET_PATTERN.match(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 letters, digits, _ or -")
+        return value
+
+    def webhook_secret_token(self) -> str:
+        """The secret Telegram sends with every webhook call: set, or derived from the token.
+
+        Derived with HMAC so every replica with the same token agrees without sharing a file.
+        """
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        return hmac.new(self.bot_token().encode(), b"valuestory webhook secret",
+                        hashlib.sha256).hexdigest()
+
+    def webhook_endpoint(self) -> str:
+        """The full address Telegram posts updates to."""
+        if self.webhook_url is None:
+            raise SettingsError(
+                "WEBHOOK_URL is not set: give the public https:// address of this bot "
+                "(for example https://bot.example.org) to run with --webhook"
+            )
+        return self.webhook_url + WEBHOOK_PATH
+
     def bot_token(self) -> str:
         """The token, checked; raises SettingsError saying what to fix."""
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
@@ -97,6 +146,12 @@ ENV_NAMES = {
     "valuestory_timezone": "VALUESTORY_TIMEZONE",
     "log_level": "LOG_LEVEL",
     "log_format": "LOG_FORMAT",
+    "webhook_url": "WEBHOOK_URL",
+    "webhook_listen": "WEBHOOK_LISTEN",
+    "webhook_port": "WEBHOOK_PORT",
+    "webhook_secret": "WEBHOOK_SECRET",
+    "health_port": "HEALTH_PORT",
+    "shutdown_grace_seconds": "SHUTDOWN_GRACE_SECONDS",
 }
 
 

@@ -1,0 +1,81 @@
+"""Running as a service, Telegram side: counting updates, noticing Telegram's answers, daily
+retention."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+from telegram.request import BaseRequest, RequestData
+
+from bot.context import database
+from storage.models import utcnow
+from valuestory import retention
+from valuestory.metrics import METRICS, Metrics
+
+log = logging.getLogger("valuestory.ops")
+
+RETENTION_JOB = "valuestory.retention"
+RETENTION_EVERY_SECONDS = 3600  # wakes hourly; a database marker makes the work once a day
+
+
+class TrackedRequest(BaseRequest):
+    """Wraps the real request so any answer from Telegram marks the Bot API as reachable."""
+
+    def __init__(self, inner: BaseRequest, metrics: Metrics = METRICS) -> None:
+        self.inner = inner
+        self.metrics = metrics
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, body = await self.inner.do_request(url, method, request_data, *args, **kwargs)
+        # A 4xx is still Telegram answering; only 5xx and network errors mean it is not there.
+        if status < 500:
+            self.metrics.last_api_ok_at = utcnow()
+        return status, body
+
+
+async def count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Count an update; never look at what it says."""
+    METRICS.inc("valuestory_updates_handled_total")
+
+
+async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily retention check, called with the real clock; no exception escapes a job."""
+
+    async def notify(telegram_user_id: int, text: str) -> bool:
+        try:
+            await context.bot.send_message(telegram_user_id, text)
+        except TelegramError as exc:
+            log.warning("retention notice not delivered to a convener: %s", type(exc).__name__)
+            return False
+        return True
+
+    try:
+        await retention.run(database(context), utcnow(), notify)
+    except Exception:
+        log.exception("retention check failed; it runs again within the hour")
+
+
+def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
+    """Ops jobs on the JobQueue, under fixed names so a restart never doubles them."""
+    if application.job_queue is None:
+        return
+    for job in application.job_queue.get_jobs_by_name(RETENTION_JOB):
+        job.schedule_removal()
+    application.job_queue.run_repeating(
+        retention_job, interval=RETENTION_EVERY_SECONDS, first=60, name=RETENTION_JOB
+    )

@@ -1,0 +1,180 @@
+"""Real bot processes (`valuestory run --webhook`) for tests about running as a service.
+
+Each process talks to the Bot API double over HTTP and takes updates at its own port on
+127.0.0.1, exactly as it would behind a reverse proxy. `Remote` stands in for the harness, so
+`tests.harness.Person` can act as a member whose updates go to one process or another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.botapi import TOKEN, BotApiDouble, BotApiServer
+from tests.harness import Person
+from valuestory.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = Settings(telegram_bot_token=TOKEN, _env_file=None).webhook_secret_token()  # type: ignore[call-arg]
+READY_WITHIN = 60.0  # a guard against a hung start, not a speed goal
+
+_update_ids = itertools.count(5_000_000)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BotProcess:
+    """One `valuestory run --webhook` subprocess."""
+
+    def __init__(self, workdir: Path, database_url: str, api: BotApiServer, name: str,
+                 port: int | None = None, extra_env: dict[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.log_path = workdir / f"{name}.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "LOG_"))},
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "DATABASE_URL": database_url,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "WEBHOOK_URL": f"http://127.0.0.1:{self.port}",
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(self.port),
+            "PYTHONPATH": str(ROOT),
+            **(extra_env or {}),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def logs(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def spawn(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "valuestory.cli", "run", "--webhook"],
+                cwd=self.workdir, env=self.env, stdout=log, stderr=log,
+            )
+
+    async def start(self) -> BotProcess:
+        """Start the process and wait until it answers on its port."""
+        self.spawn()
+        assert self.proc is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + READY_WITHIN
+        async with httpx.AsyncClient() as client:
+            while True:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"bot exited on start:\n{self.logs()}")
+                try:
+                    await client.get(self.url + "/metrics")
+                    return self
+                except httpx.TransportError:
+                    if loop.time() > deadline:
+                        raise AssertionError(f"bot did not start:\n{self.logs()}") from None
+                    await asyncio.sleep(0.1)
+
+    async def terminate(self) -> int:
+        """SIGTERM, as a container platform sends; returns the exit status."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.to_thread(self.proc.wait, 60)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Remote:
+    """Telegram's webhook side: posts updates to bot processes, alternating between them."""
+
+    def __init__(self, double: BotApiDouble, processes: list[BotProcess]) -> None:
+        self.double = double
+        self.processes = processes
+        self.client = httpx.AsyncClient(timeout=60)
+        self.turns: dict[int, int] = {}
+        self.sent_to: list[int] = []
+        # Chats whose every update reaches all processes at once, as when Telegram redelivers
+        # an update to another replica while the first is still handling it.
+        self.everywhere: set[int] = set()
+
+    async def post(self, process: BotProcess, data: dict[str, Any],
+                   secret: str | None = SECRET) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        return await self.client.post(process.url + "/telegram", json=data, headers=headers)
+
+    async def feed(self, data: dict[str, Any]) -> None:
+        """Deliver an update; a person's updates take turns between the processes."""
+        data.setdefault("update_id", next(_update_ids))
+        chat = _chat_of(data)
+        if chat in self.everywhere:
+            responses = await asyncio.gather(*(self.post(p, data) for p in self.processes))
+            assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+            return
+        turn = self.turns.get(chat, chat)
+        self.turns[chat] = turn + 1
+        index = turn % len(self.processes)
+        self.sent_to.append(index)
+        response = await self.post(self.processes[index], data)
+        assert response.status_code == 200, response.text
+
+    def person(self, user_id: int, first_name: str = "Alex", username: str | None = None) -> Person:
+        return Person(self, user_id, first_name, username)  # type: ignore[arg-type]
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _chat_of(data: dict[str, Any]) -> int:
+    for kind in ("message", "edited_message"):
+        if kind in data:
+            return int(data[kind]["chat"]["id"])
+    return int(data["callback_query"]["from"]["id"])
+
+
+async def tell_story(person: Person, answers: tuple[str, str, str, str]) -> list[str]:
+    """Walk the default post-event conversation with four typed answers; returns the recap."""
+    moment, insight, connection, intention = answers
+    await person.say("/continue")
+    await person.tap("Yes, I was there")
+    await person.say(moment)
+    await person.tap("Next")
+    await person.tap("Skip")
+    await person.tap("A useful connection")
+    await person.tap("A new insight or skill")
+    await person.tap("Done")
+    await person.say(insight)
+    await person.tap("Next")
+    await person.say(connection)
+    await person.tap("Next")
+    await person.say(intention)
+    return await person.tap("Next")
+
+
+async def until(predicate: Callable[[], bool], what: str, within: float = READY_WITHIN) -> None:
+    """Wait for something another process does; the limit only guards against a hang."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    for _ in itertools.count():
+        if predicate():
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting: {what}")
+        await asyncio.sleep(0.01)
