@@ -38,10 +38,15 @@ def free_port() -> int:
 
 
 class BotProcess:
-    """One `valuestory run --webhook` subprocess."""
+    """One `valuestory run` subprocess: by webhook, or long polling the double (`webhook=False`).
+
+    Its web server (webhook, /healthz, /metrics) listens on 127.0.0.1 at a free port.
+    """
 
     def __init__(self, workdir: Path, database_url: str, api: BotApiServer, name: str,
-                 port: int | None = None, extra_env: dict[str, str] | None = None) -> None:
+                 port: int | None = None, extra_env: dict[str, str] | None = None,
+                 webhook: bool = True) -> None:
+        self.webhook = webhook
         self.workdir = workdir
         self.port = port or free_port()
         self.log_path = workdir / f"{name}.log"
@@ -53,6 +58,7 @@ class BotProcess:
             "WEBHOOK_URL": f"http://127.0.0.1:{self.port}",
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(self.port),
+            "HEALTH_PORT": str(self.port),
             "PYTHONPATH": str(ROOT),
             **(extra_env or {}),
         }
@@ -68,7 +74,8 @@ class BotProcess:
     def spawn(self) -> None:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "valuestory.cli", "run", "--webhook"],
+                [sys.executable, "-m", "valuestory.cli", "run",
+                 *(["--webhook"] if self.webhook else [])],
                 cwd=self.workdir, env=self.env, stdout=log, stderr=log,
             )
 
@@ -178,3 +185,42 @@ async def until(predicate: Callable[[], bool], what: str, within: float = READY_
         if loop.time() > deadline:
             raise AssertionError(f"gave up waiting: {what}")
         await asyncio.sleep(0.01)
+
+
+class Chat:
+    """A member's private chat with a polling bot: updates wait at the double until fetched."""
+
+    def __init__(self, double: BotApiDouble, user_id: int) -> None:
+        self.double = double
+        self.user_id = user_id
+        self.user = {"id": user_id, "is_bot": False, "first_name": "Robin"}
+        self.chat = {"id": user_id, "type": "private", "first_name": "Robin"}
+        self._message_ids = itertools.count(1)
+
+    def seen(self) -> list[str]:
+        return self.double.texts(self.user_id)
+
+    def push_text(self, text: str) -> None:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split()[0])}]
+        self.double.push_update({"message": {
+            "message_id": next(self._message_ids), "date": 0, "chat": self.chat,
+            "from": self.user, **content}})
+
+    def push_tap(self, label: str) -> None:
+        for message in reversed(self.double.chat(self.user_id)):
+            for row in message.keyboard:
+                for button in row:
+                    if button["text"] == label:
+                        self.double.push_update({"callback_query": {
+                            "id": f"{self.user_id}-{len(self.double.calls)}", "from": self.user,
+                            "chat_instance": "ci", "message": message.to_api(),
+                            "data": button["callback_data"]}})
+                        return
+        raise AssertionError(f"no {label!r} button in the chat")
+
+    async def expect(self, fragment: str, count: int = 1) -> None:
+        await until(lambda: sum(fragment in t for t in self.seen()) >= count,
+                    f"the bot to say {fragment!r}")

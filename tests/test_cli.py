@@ -11,17 +11,25 @@ from pathlib import Path
 import pytest
 
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
+from tests.remote import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This machine's environment without our settings; any server listens on 127.0.0.1."""
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_", "VALUESTORY_", "LOG_",
+                                 "WEBHOOK_", "HEALTH_"))}
+    return {**base, "PYTHONPATH": str(ROOT), "WEBHOOK_LISTEN": "127.0.0.1",
+            "HEALTH_PORT": str(free_port()), **extra}
+
+
 def vs(*args: str, cwd: Path, env: dict[str, str] | None = None,
        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_", "VALUESTORY_", "LOG_"))}
     return subprocess.run(
         [sys.executable, "-m", "valuestory.cli", *args], cwd=cwd, capture_output=True, text=True,
-        env={**base, "PYTHONPATH": str(ROOT), **(env or {})}, input=stdin, timeout=120,
+        env=clean_env(**(env or {})), input=stdin, timeout=120,
     )
 
 
@@ -149,10 +157,7 @@ def test_with_only_a_token_the_bot_creates_its_sqlite_database_in_the_working_fo
     with BotApiServer(double) as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "valuestory.cli", "run"], cwd=tmp_path,
-            env={**{k: v for k, v in os.environ.items()
-                    if not k.startswith(("TELEGRAM_", "DATABASE_"))},
-                 "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
-                 "TELEGRAM_API_BASE_URL": server.base_url},
+            env=clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         try:

@@ -12,7 +12,7 @@ from storage.models import InboxUpdate, Narrative, Prompt
 from tests import seed
 from tests.botapi import BotApiDouble, BotApiServer
 from tests.harness import Harness
-from tests.processes import BotProcess, Chat, wait_until
+from tests.remote import BotProcess, Chat, until
 from valuestory.settings import Settings
 
 
@@ -39,7 +39,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
     await _seed_member(settings, db, double)
     robin = Chat(double, 701)
     with BotApiServer(double) as server:
-        bot = BotProcess(server, database_url, tmp_path)
+        bot = BotProcess(tmp_path, database_url, server, "bot", webhook=False)
         await bot.start()
         robin.push_text("/continue")
         await robin.expect("1 of 5")
@@ -52,12 +52,12 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
         double.send_delay = 0.5
         robin.push_text("answer two")
         robin.push_text("answer three")
-        await wait_until(lambda: double.pending_updates() == 0, "the bot to fetch both")
+        await until(lambda: double.pending_updates() == 0, "the bot to fetch both")
         bot.kill()
         double.send_delay = 0.0
 
         await bot.start()
-        await wait_until(lambda: double.pending_updates() == 0, "Telegram's queue to drain")
+        await until(lambda: double.pending_updates() == 0, "Telegram's queue to drain")
         robin.push_tap("Next")
         await robin.expect("3 of 5")
         robin.push_text("answer four")
@@ -66,7 +66,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
         await bot.start()
         robin.push_text("/continue")
         await robin.expect("Welcome back")
-        assert bot.terminate() == 0
+        assert await bot.terminate() == 0
 
     assert await _inbox_empty(db)
     async with db.session() as s:

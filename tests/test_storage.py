@@ -120,3 +120,18 @@ async def test_an_event_must_end_after_it_starts(db: Database) -> None:
             c = await s.get(Community, community.id)
             assert c is not None
             await admin.create_event(s, c, "E", "2026-12-03 16:00", "2026-12-03 14:00")
+
+
+async def test_a_unit_of_work_is_all_or_nothing_even_with_a_savepoint_inside(db: Database) -> None:
+    from storage import repositories as repo
+    from storage.models import HandledUpdate
+
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash):
+        async with db.session() as s:
+            assert await repo.mark_handled(s, "m|1|1")  # runs in a savepoint
+            raise Crash  # e.g. storing the answer failed
+    async with db.session() as s:
+        assert await s.get(HandledUpdate, "m|1|1") is None
