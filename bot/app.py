@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -14,7 +15,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import admin, errors, members
+from bot import admin, errors, members, pausing, scheduling
 from storage.db import Database
 from storage.models import SchedulerState
 from valuestory.settings import Settings
@@ -32,6 +33,8 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        # Telegram's overall limit, and 429s waited out and retried, for every message we send.
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -68,6 +71,9 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command(list(members.COMMAND_ACTIONS), members.on_flow_command)
     command("newcommunity", admin.on_new_community)
     command("grant", admin.on_grant)
+    command("pause", pausing.on_pause)
+    command("resume", pausing.on_resume)
+    application.add_handler(CallbackQueryHandler(pausing.on_button, pattern=r"^z\|"))
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))
@@ -75,6 +81,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE,
                                            members.on_unsupported))
     application.add_error_handler(errors.on_error)
+    scheduling.schedule(application, application.bot_data["settings"].scheduler_interval_seconds)
 
 
 __all__ = ["Update", "build_application", "wire"]

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     valuestory_timezone: str = "Europe/London"
     log_level: str = "INFO"
     log_format: str = "text"
+    # How often the scheduler looks for due work (it also looks at once on start).
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0, le=60)
+    # Telegram's overall sending limit, messages a second; only a local Bot API server lifts it.
+    telegram_max_rate: float = Field(default=30.0, gt=0)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -97,6 +101,8 @@ ENV_NAMES = {
     "valuestory_timezone": "VALUESTORY_TIMEZONE",
     "log_level": "LOG_LEVEL",
     "log_format": "LOG_FORMAT",
+    "scheduler_interval_seconds": "SCHEDULER_INTERVAL_SECONDS",
+    "telegram_max_rate": "TELEGRAM_MAX_RATE",
 }
 
 
