@@ -49,7 +49,11 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, rate: float = 30.0, retries: int = 3, backoff: float = 1.0) -> None:
         self.bot = bot
-        self.limiter = AsyncLimiter(rate, 1) if rate > 0 else None
+        self.rate = rate
+        # Half a second's burst at most: less than Telegram tolerates, so arrival jitter on the
+        # way there does not turn into 429s.
+        burst = max(1.0, rate * 0.5)
+        self.limiter = AsyncLimiter(burst, burst / rate) if rate > 0 else None
         self.retries = retries
         self.backoff = backoff
 

@@ -30,6 +30,7 @@ ATTENDANCE = "Did you take part in Winter Learning Session?"
 
 async def tick(h: Harness, now: dt.datetime, **kwargs: Any) -> TickReport:
     """One scheduler run against the harness's Telegram, at `now`."""
+    kwargs.setdefault("batch", 3)  # claims several at once, as at high sending rates
     return await scheduler.tick(h.db, TelegramSender(h.app.bot, rate=0, backoff=0), now, **kwargs)
 
 
@@ -324,7 +325,8 @@ async def test_two_schedulers_on_one_postgres_send_each_member_one_prompt(
     try:
         due = at(event_day, "18:00")
         reports = await asyncio.gather(
-            *(scheduler.tick(h.db, TelegramSender(h.app.bot, rate=0), due, worker=f"w{i}")
+            *(scheduler.tick(h.db, TelegramSender(h.app.bot, rate=0), due, worker=f"w{i}",
+                             batch=1 + i)
               for i, h in enumerate((harness, other, harness, other)))
         )
     finally:
@@ -334,7 +336,7 @@ async def test_two_schedulers_on_one_postgres_send_each_member_one_prompt(
     assert [len(received(p, marks[p.user_id], ATTENDANCE)) for p in people] == [1] * len(people)
     async with harness.db.session() as s:
         claims = (await s.scalars(select(Delivery.claimed_by))).all()
-    assert len(claims) == len(people) and len(set(claims)) > 1  # the work was shared
+    assert len(claims) == len(people)  # one claim per prompt, whichever process won it
 
 
 # --- 6. Telegram's limits and errors ----------------------------------------------------------
@@ -401,7 +403,7 @@ async def test_server_errors_and_safe_timeouts_are_retried_and_arrive_once(
         pam.user_id, 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}))
     harness.double.rules.append(answer_once(
         quin.user_id, 429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
-                            "parameters": {"retry_after": 0}}))
+                            "parameters": {"retry_after": 0.01}}))
 
     def refused_connection(method: str, params: dict[str, Any]) -> None:
         if method == "sendMessage" and int(params["chat_id"]) == ray.user_id and not seen_ray:

@@ -186,11 +186,13 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
 
 
 async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
-                 now: dt.datetime) -> list[Out]:
+                 now: dt.datetime, progress: Progress | None = None) -> list[Out]:
     """Run one action through the engine and persist everything it decided."""
     script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
     ctx = await _context(session, prompt)
-    result: Step = engine.step(script, await _progress(session, prompt), action, ctx)
+    if progress is None:
+        progress = await _progress(session, prompt)
+    result: Step = engine.step(script, progress, action, ctx)
     if result.store_text is not None:
         q = result.store_text.question
         assert q.cycle is not None
@@ -241,7 +243,9 @@ async def _resume(session: AsyncSession, member: Member, now: dt.datetime | None
 
 async def opening(session: AsyncSession, prompt: Prompt, now: dt.datetime) -> list[Out]:
     """The first message of a prompt the scheduler is opening; its progress is kept in `session`."""
-    return await _apply(session, prompt, Begin(), now)
+    # A prompt never opened has no answers yet: no need to look them up for every member.
+    fresh = Progress() if prompt.question_id is None else None
+    return await _apply(session, prompt, Begin(), now, fresh)
 
 
 async def reminder(session: AsyncSession, prompt: Prompt) -> list[Out]:

@@ -326,142 +326,205 @@ async def sweep(db: Database, now: dt.datetime) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True)
+class Due:
+    """One message the tick means to send: a prompt's opening, or its one reminder."""
+
+    purpose: str  # "prompt" or "reminder"
+    prompt_id: int
+    member_id: int
+    chat_id: int
+    community_id: int
+
+
+@dataclass(frozen=True)
 class Claimed:
     delivery_id: int
-    chat_id: int
+    due: Due
     outs: list[Out]
-    purpose: str
 
 
 class _Run:
-    """One tick's fan-out: claims, sends and records, a few at a time."""
+    """One tick's fan-out: claim, send, record, for a few messages at a time."""
 
     def __init__(self, db: Database, sender: Sender, now: dt.datetime, worker: str,
-                 report: TickReport) -> None:
+                 report: TickReport, communities: dict[int, Community], busy: set[int]) -> None:
         self.db, self.sender, self.now, self.worker, self.report = db, sender, now, worker, report
+        self.communities = communities
+        self.busy = busy  # members with an open conversation: a new one waits its turn
         # SQLite has one writer: our own workers take turns rather than meet "database is locked".
         self.lock: AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if db.dialect == "sqlite" else nullcontext()
         )
+        self.results: asyncio.Queue[tuple[Claimed, SendResult] | None] = asyncio.Queue()
 
-    def _locked(self) -> Any:
-        return self.lock
-
-    async def claim_opening(self, prompt_id: int) -> Claimed | None:
-        async with self._locked(), self.db.session() as session:
-            prompt = await session.scalar(
-                select(Prompt).where(Prompt.id == prompt_id, Prompt.status == PromptStatus.SCHEDULED)
-                .with_for_update(skip_locked=True)
-            )
-            if prompt is None:
-                return None  # another process has it, or it changed since we looked
-            if prompt.closes_at is not None and prompt.closes_at <= self.now:
-                prompt.status, prompt.finished_at = PromptStatus.MISSED, self.now
-                self.report.missed += 1
-                return None
-            member = await session.get(Member, prompt.member_id)
-            community = await session.get(Community, prompt.community_id)
-            assert member is not None and community is not None
-            busy = await session.scalar(select(Prompt.id).where(
-                Prompt.member_id == member.id, Prompt.status == PromptStatus.OPEN,
-                Prompt.id != prompt.id,
-            ).limit(1))
-            prompt.status, prompt.opened_at = PromptStatus.OPEN, self.now
-            if busy is not None:
-                # One conversation at a time: this one is offered when the open one finishes.
-                self.report.queued += 1
-                return None
-            prompt.remind_at = remind_for(community, self.now, prompt.closes_at)
-            delivery = Delivery(prompt_id=prompt.id, purpose="prompt", status="claimed",
-                                claimed_by=self.worker, claimed_at=self.now)
-            session.add(delivery)
+    async def claim_openings(self, batch: list[Due]) -> list[Claimed]:
+        """Claim a few due prompts in one transaction; returns the ones this process must send."""
+        by_id = {d.prompt_id: d for d in batch}
+        claimed: list[tuple[Due, Prompt, Delivery]] = []
+        async with self.lock, self.db.session() as session:
+            found = (await session.scalars(
+                select(Prompt).where(Prompt.id.in_(by_id), Prompt.status == PromptStatus.SCHEDULED)
+                .order_by(Prompt.id).with_for_update(skip_locked=True)
+            )).all()  # a prompt missing here: another process has it, or it changed since we looked
+            for prompt in found:
+                due = by_id[prompt.id]
+                if prompt.closes_at is not None and prompt.closes_at <= self.now:
+                    prompt.status, prompt.finished_at = PromptStatus.MISSED, self.now
+                    self.report.missed += 1
+                    continue
+                prompt.status, prompt.opened_at = PromptStatus.OPEN, self.now
+                if due.member_id in self.busy:
+                    # One conversation at a time: this one is offered when the open one finishes.
+                    self.report.queued += 1
+                    continue
+                self.busy.add(due.member_id)
+                prompt.remind_at = remind_for(self.communities[due.community_id], self.now,
+                                              prompt.closes_at)
+                delivery = Delivery(prompt_id=prompt.id, purpose="prompt", status="claimed",
+                                    claimed_by=self.worker, claimed_at=self.now)
+                session.add(delivery)
+                claimed.append((due, prompt, delivery))
             await session.flush()
-            outs = await conversation.opening(session, prompt, self.now)
-            return Claimed(delivery.id, member.chat_id, outs, "prompt")
+            return [Claimed(delivery.id, due, await conversation.opening(session, prompt, self.now))
+                    for due, prompt, delivery in claimed]
 
-    async def claim_reminder(self, prompt_id: int) -> Claimed | None:
-        async with self._locked(), self.db.session() as session:
+    async def claim_reminder(self, due: Due) -> Claimed | None:
+        async with self.lock, self.db.session() as session:
             prompt = await session.scalar(
-                select(Prompt).where(Prompt.id == prompt_id, Prompt.status == PromptStatus.OPEN,
+                select(Prompt).where(Prompt.id == due.prompt_id, Prompt.status == PromptStatus.OPEN,
                                      Prompt.remind_at.is_not(None), Prompt.remind_at <= self.now)
                 .with_for_update(skip_locked=True)
             )
             if prompt is None:
                 return None
             prompt.remind_at = None
-            member = await session.get(Member, prompt.member_id)
-            assert member is not None
             delivery = Delivery(prompt_id=prompt.id, purpose="reminder", status="claimed",
                                 claimed_by=self.worker, claimed_at=self.now)
             session.add(delivery)
             await session.flush()
             outs = await conversation.reminder(session, prompt)
-            return Claimed(delivery.id, member.chat_id, outs, "reminder")
+            return Claimed(delivery.id, due, outs)
 
-    async def record(self, claimed: Claimed, result: SendResult) -> None:
-        async with self._locked(), self.db.session() as session:
-            delivery = await session.get(Delivery, claimed.delivery_id)
-            assert delivery is not None
-            delivery.status = result.outcome
-            delivery.error = result.error
+    async def recorder(self) -> None:
+        """Write outcomes in batches: one transaction per batch, not one per message."""
+        done = False
+        while not done:
+            batch = [await self.results.get()]
+            while not self.results.empty() and len(batch) < 500:
+                batch.append(self.results.get_nowait())
+            done = batch[-1] is None
+            entries = [b for b in batch if b is not None]
+            if entries:
+                try:
+                    await self.record(entries)
+                except Exception as exc:  # the claims stay; a later sweep marks them uncertain
+                    log.exception("could not record %d scheduled sends", len(entries))
+                    self.report.errors.append(type(exc).__name__)
+
+    async def record(self, entries: list[tuple[Claimed, SendResult]]) -> None:
+        rows = []
+        unreachable = []
+        for claimed, result in entries:
+            row: dict[str, Any] = {"id": claimed.delivery_id, "status": result.outcome,
+                                   "error": result.error}
             if result.outcome is Outcome.SENT:
-                delivery.sent_at = self.now
-                delivery.telegram_message_id = result.message_id
+                row |= {"sent_at": self.now, "telegram_message_id": result.message_id}
+            rows.append(row)
             if result.outcome is Outcome.UNREACHABLE:
-                prompt = await session.get(Prompt, delivery.prompt_id)
-                assert prompt is not None
-                member = await session.get(Member, prompt.member_id)
-                assert member is not None
-                member.unreachable_at = self.now
-        counter = {
-            Outcome.SENT: "valuestory_prompts_sent_total",
-            Outcome.FAILED: "valuestory_prompts_failed_total",
-            Outcome.UNCERTAIN: "valuestory_prompts_failed_total",
-            Outcome.UNREACHABLE: "valuestory_prompts_unreachable_total",
-        }[result.outcome]
-        METRICS.inc(counter)
-        if result.outcome is Outcome.SENT:
-            if claimed.purpose == "reminder":
-                self.report.reminded += 1
+                unreachable.append(claimed.due.member_id)
+        async with self.lock, self.db.session() as session:
+            sent = [r for r in rows if r["status"] is Outcome.SENT]
+            other = [r | {"sent_at": None, "telegram_message_id": None}
+                     for r in rows if r["status"] is not Outcome.SENT]
+            for group in (sent, other):
+                if group:
+                    await session.execute(update(Delivery), group)
+            if unreachable:
+                await session.execute(
+                    update(Member).where(Member.id.in_(unreachable))
+                    .values(unreachable_at=self.now)
+                    .execution_options(synchronize_session=False)
+                )
+        for claimed, result in entries:
+            METRICS.inc({
+                Outcome.SENT: "valuestory_prompts_sent_total",
+                Outcome.FAILED: "valuestory_prompts_failed_total",
+                Outcome.UNCERTAIN: "valuestory_prompts_failed_total",
+                Outcome.UNREACHABLE: "valuestory_prompts_unreachable_total",
+            }[result.outcome])
+            if result.outcome is Outcome.SENT:
+                if claimed.due.purpose == "reminder":
+                    self.report.reminded += 1
+                else:
+                    self.report.sent += 1
             else:
-                self.report.sent += 1
-        else:
-            setattr(self.report, result.outcome.value,
-                    getattr(self.report, result.outcome.value) + 1)
+                name = result.outcome.value
+                setattr(self.report, name, getattr(self.report, name) + 1)
 
-    async def one(self, purpose: str, prompt_id: int) -> None:
-        await self.sender.pace()
+    async def send(self, claimed: Claimed) -> None:
+        result = await self.sender.send(claimed.due.chat_id, claimed.outs)
+        self.results.put_nowait((claimed, result))
+
+    async def some(self, batch: list[Due]) -> None:
+        for _ in batch:
+            await self.sender.pace()
         try:
-            if purpose == "prompt":
-                claimed = await self.claim_opening(prompt_id)
+            if batch[0].purpose == "prompt":
+                claimed = await self.claim_openings(batch)
             else:
-                claimed = await self.claim_reminder(prompt_id)
+                one = await self.claim_reminder(batch[0])
+                claimed = [one] if one else []
         except IntegrityError:
-            return  # another process claimed it between our look and our claim
-        if claimed is None:
+            if len(batch) == 1:
+                return  # another process claimed it between our look and our claim
+            for due in batch:  # find which one, and claim the rest
+                await self.some([due])
             return
         # Nothing may stand between the committed claim and the send but the send itself.
-        result = await self.sender.send(claimed.chat_id, claimed.outs)
-        await self.record(claimed, result)
+        await asyncio.gather(*(self.send(c) for c in claimed))
 
-    async def fan_out(self, work: list[tuple[str, int]]) -> None:
-        queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
-        for item in work:
-            queue.put_nowait(item)
+    async def fan_out(self, work: list[Due], batch: int) -> None:
+        # Batches never mix openings with reminders.
+        chunks: list[list[Due]] = []
+        for due in work:
+            if (chunks and len(chunks[-1]) < batch and chunks[-1][0].purpose == due.purpose
+                    and due.purpose == "prompt"):
+                chunks[-1].append(due)
+            else:
+                chunks.append([due])
+        queue: asyncio.Queue[list[Due]] = asyncio.Queue()
+        for chunk in chunks:
+            queue.put_nowait(chunk)
 
         async def worker() -> None:
             while not queue.empty():
-                purpose, prompt_id = queue.get_nowait()
+                chunk = queue.get_nowait()
                 try:
-                    await self.one(purpose, prompt_id)
+                    await self.some(chunk)
                 except Exception as exc:  # one bad prompt must not stop the others
-                    log.exception("scheduled send failed for prompt %s", prompt_id)
+                    log.exception("scheduled sends failed for prompts %s",
+                                  [d.prompt_id for d in chunk])
                     self.report.errors.append(type(exc).__name__)
 
-        await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(work)))))
+        recorder = asyncio.create_task(self.recorder())
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(chunks)))))
+        finally:
+            self.results.put_nowait(None)
+            await recorder
 
 
-async def _due_openings(db: Database, now: dt.datetime, report: TickReport) -> list[int]:
+def _active() -> Any:
+    return (
+        select(Prompt.id, Prompt.member_id, Member.chat_id, Prompt.community_id)
+        .join(Member, Member.id == Prompt.member_id)
+        .join(Membership, and_(Membership.member_id == Prompt.member_id,
+                               Membership.community_id == Prompt.community_id))
+        .where(_eligible())
+    )
+
+
+async def _due_openings(db: Database, now: dt.datetime, report: TickReport) -> list[Due]:
     """Scheduled prompts that are due, one per member; paused members' prompts are cancelled."""
     async with db.session() as session:
         # Withdrawn or paused since planning: they asked not to be messaged.
@@ -481,54 +544,46 @@ async def _due_openings(db: Database, now: dt.datetime, report: TickReport) -> l
             )
             report.cancelled += len(stopped)
         rows = (await session.execute(
-            select(Prompt.id, Prompt.member_id)
-            .join(Member, Member.id == Prompt.member_id)
-            .join(Membership, and_(Membership.member_id == Prompt.member_id,
-                                   Membership.community_id == Prompt.community_id))
-            .where(Prompt.status == PromptStatus.SCHEDULED, Prompt.due_at <= now, _eligible())
+            _active().where(Prompt.status == PromptStatus.SCHEDULED, Prompt.due_at <= now)
             .order_by(Prompt.due_at, Prompt.id)
         )).all()
     seen: set[int] = set()
     out = []
-    for prompt_id, member_id in rows:
+    for prompt_id, member_id, chat_id, community_id in rows:
         if member_id not in seen:  # one new conversation per member per tick
             seen.add(member_id)
-            out.append(prompt_id)
+            out.append(Due("prompt", prompt_id, member_id, chat_id, community_id))
     return out
 
 
-async def _due_reminders(db: Database, now: dt.datetime, busy: set[int]) -> list[int]:
+async def _due_reminders(db: Database, now: dt.datetime, skip: set[int]) -> list[Due]:
     async with db.session() as session:
         rows = (await session.execute(
-            select(Prompt.id, Prompt.member_id)
-            .join(Member, Member.id == Prompt.member_id)
-            .join(Membership, and_(Membership.member_id == Prompt.member_id,
-                                   Membership.community_id == Prompt.community_id))
-            .where(Prompt.status == PromptStatus.OPEN, Prompt.remind_at <= now,
-                   Prompt.closes_at > now, _eligible(),
-                   # Only nudge about a prompt the member was actually sent.
-                   exists().where(Delivery.prompt_id == Prompt.id, Delivery.purpose == "prompt",
-                                  Delivery.status == Outcome.SENT))
-            .order_by(Prompt.remind_at, Prompt.id)
+            _active().where(
+                Prompt.status == PromptStatus.OPEN, Prompt.remind_at <= now, Prompt.closes_at > now,
+                # Only nudge about a prompt the member was actually sent.
+                exists().where(Delivery.prompt_id == Prompt.id, Delivery.purpose == "prompt",
+                               Delivery.status == Outcome.SENT),
+            ).order_by(Prompt.remind_at, Prompt.id)
         )).all()
     out = []
-    for prompt_id, member_id in rows:
-        if member_id not in busy:
-            busy.add(member_id)
-            out.append(prompt_id)
+    for prompt_id, member_id, chat_id, community_id in rows:
+        if member_id not in skip:
+            skip.add(member_id)
+            out.append(Due("reminder", prompt_id, member_id, chat_id, community_id))
     return out
 
 
-async def _members_of(db: Database, prompt_ids: list[int]) -> set[int]:
-    if not prompt_ids:
-        return set()
+async def _busy_members(db: Database) -> set[int]:
     async with db.session() as session:
-        found: set[int] = set()
-        for start in range(0, len(prompt_ids), 1000):
-            found.update((await session.scalars(
-                select(Prompt.member_id).where(Prompt.id.in_(prompt_ids[start:start + 1000]))
-            )).all())
-        return found
+        return set((await session.scalars(
+            select(Prompt.member_id).where(Prompt.status == PromptStatus.OPEN).distinct()
+        )).all())
+
+
+async def _communities(db: Database) -> dict[int, Community]:
+    async with db.session() as session:
+        return {c.id: c for c in (await session.scalars(select(Community))).all()}
 
 
 # --- The weekly digest ----------------------------------------------------------------------
@@ -574,7 +629,8 @@ async def _beat(db: Database, now: dt.datetime) -> None:
 
 
 async def tick(db: Database, sender: Sender, now: dt.datetime, *,
-               on_digest_due: DigestHook | None = None, worker: str | None = None) -> TickReport:
+               on_digest_due: DigestHook | None = None, worker: str | None = None,
+               batch: int | None = None) -> TickReport:
     """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -583,12 +639,16 @@ async def tick(db: Database, sender: Sender, now: dt.datetime, *,
     await _beat(db, now)
     missed, report.closed, report.uncertain = await sweep(db, now)
     report.missed += missed
-    run = _Run(db, sender, now, worker or worker_name(), report)
+    run = _Run(db, sender, now, worker or worker_name(), report, await _communities(db),
+               await _busy_members(db))
     openings = await _due_openings(db, now, report)
     # One message per member per tick keeps every chat well under one message a second.
-    busy = await _members_of(db, openings)
-    reminders = await _due_reminders(db, now, busy)
-    await run.fan_out([("prompt", p) for p in openings] + [("reminder", p) for p in reminders])
+    reminders = await _due_reminders(db, now, {d.member_id for d in openings})
+    if batch is None:
+        # Claim about a twentieth of a second's sending at once: few transactions at high rates,
+        # and few messages between claim and send at Telegram's own.
+        batch = max(1, round(getattr(sender, "rate", 30.0) / 20))
+    await run.fan_out(openings + reminders, batch)
     if on_digest_due is not None:
         await _digests(db, now, on_digest_due, report)
     return report

@@ -1,0 +1,1 @@
+"""Benchmarks: speed as a ratio to a floor measured in the same run."""
