@@ -57,3 +57,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text", secrets: tuple[str, ..
     # httpx logs every request URL, bot token included, at INFO.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The scheduler job runs every few seconds; APScheduler would log every run at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
