@@ -148,9 +148,11 @@ async def run(n: int, url: str, rate: float, base_url: str) -> dict[str, Any]:
         await app.shutdown()
     async with db.session() as s:
         statuses = (await s.scalars(select(Delivery.status))).all()
+        errors = (await s.scalars(select(Delivery.error).where(Delivery.error.is_not(None)))).all()
         opened = len((await s.scalars(select(Prompt.id).where(Prompt.status == "open"))).all())
     await db.dispose()
-    return {"elapsed": elapsed, "report": report, "deliveries": statuses, "opened": opened}
+    return {"elapsed": elapsed, "report": report, "deliveries": statuses, "opened": opened,
+            "errors": sorted(set(errors))}
 
 
 def main() -> None:
@@ -194,6 +196,8 @@ def main() -> None:
     print(f"duplicated {duplicated}, lost {lost}, 429s answered {stats['rejected']}, "
           f"sent {result['report'].sent}, uncertain {result['report'].uncertain}, "
           f"failed {result['report'].failed}")
+    if result["errors"]:
+        print(f"errors: {', '.join(result['errors'])}")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,8 @@ class TelegramSender:
                 return SendResult(Outcome.FAILED, error=f"BadRequest: {str(exc)[:150]}")
             except NetworkError as exc:
                 if not _not_delivered(exc):
-                    return SendResult(Outcome.UNCERTAIN, error=type(exc).__name__)
+                    cause = type(exc.__cause__).__name__ if exc.__cause__ else "answer"
+                    return SendResult(Outcome.UNCERTAIN, error=f"{type(exc).__name__} ({cause})")
                 if last:
                     return SendResult(Outcome.FAILED, error=type(exc).__name__)
                 await asyncio.sleep(self.backoff * 2**attempt)

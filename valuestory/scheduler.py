@@ -53,7 +53,7 @@ PLAN_HORIZON = dt.timedelta(days=240)
 # A claim this old whose outcome was never recorded belonged to a process that died mid-send.
 STALE_CLAIM = dt.timedelta(minutes=10)
 WORKERS = 16
-IN_FLIGHT = 8  # messages claimed but not yet answered, at Telegram's rate
+IN_FLIGHT = 8  # messages claimed but not yet answered at Telegram's rate: about a quarter second
 # The last time any process finished planning: when everyone who could be asked was asked.
 HEARTBEAT = "scheduler:last_tick"
 
@@ -512,7 +512,7 @@ class _Run:
         try:
             # Few batches in flight: a claim is a promise to send at once, and what is claimed but
             # unanswered when a process dies can only be recorded uncertain.
-            workers = min(WORKERS, max(2, math.ceil(IN_FLIGHT / batch)), len(chunks))
+            workers = min(WORKERS, max(4, math.ceil(IN_FLIGHT / batch)), len(chunks))
             await asyncio.gather(*(worker() for _ in range(workers)))
         finally:
             self.results.put_nowait(None)
