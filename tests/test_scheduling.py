@@ -552,3 +552,24 @@ async def test_a_failing_digest_does_not_stop_the_prompts(harness: Harness) -> N
     assert report.errors == ["RuntimeError"] and report.sent == 1
     assert received(uma, mark, "Did you take part")
 
+
+
+async def test_a_communitys_own_delay_reminder_and_window_are_used(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    (vic,) = await members(harness, community, 771)
+    async with harness.db.session() as s:
+        c = await s.get(Community, community.id)
+        assert c is not None
+        c.prompt_delay_minutes, c.reminder_after_hours, c.window_days = 30, 24, 3
+        c.quiet_start = c.quiet_end = "00:00"  # quiet hours off
+    event_day = day(7)
+    await event_on(harness, community, event_day, "20:00", "22:00")
+    mark = len(vic.inbox)
+    await tick(harness, at(event_day, "22:29"))
+    assert vic.texts_since(mark) == []
+    await tick(harness, at(event_day, "22:30"))
+    assert received(vic, mark, "Did you take part")
+    await tick(harness, at(event_day, "22:30") + dt.timedelta(hours=24))
+    assert received(vic, mark, "gentle nudge")
+    report = await tick(harness, at(event_day, "22:30") + dt.timedelta(days=3))
+    assert report.closed == 1
