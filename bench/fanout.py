@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import insert, select
 
 from storage.db import Database
@@ -84,7 +85,8 @@ def serve(rate: float, per_chat: float, ready: Any, stop: Any) -> None:
 
     double.rules.append(limits)
     server = BotApiServer(double)
-    server.server.RequestHandlerClass.protocol_version = "HTTP/1.1"  # keep connections open
+    handler: Any = server.server.RequestHandlerClass
+    handler.protocol_version = "HTTP/1.1"  # keep connections open, as Telegram does
     with server:
         ready.send(server.base_url)
         stop.recv()
@@ -134,8 +136,9 @@ async def run(n: int, url: str, rate: float, base_url: str) -> dict[str, Any]:
     await db.upgrade()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     await seed(db, n, now)
-    settings = Settings(telegram_bot_token=TOKEN, database_url=url, telegram_api_base_url=base_url,
-                        telegram_max_rate=rate, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(telegram_bot_token=SecretStr(TOKEN), database_url=url,
+                        telegram_api_base_url=base_url, telegram_max_rate=rate,
+                        _env_file=None)  # type: ignore[call-arg]
     app = build_application(settings, db)
     await app.initialize()
     try:

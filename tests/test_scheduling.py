@@ -229,10 +229,10 @@ async def test_follow_ups_quote_the_members_own_words_and_share_the_story_id(
     assert kay.texts_since(marks[kay.user_id]) == []  # did not attend: nothing to look back on
 
     by_member: dict[int, set[str]] = {}
-    for p in await prompts(harness.db):
-        by_member.setdefault(p.member_id, set()).add(p.story_id)
+    for row in await prompts(harness.db):
+        by_member.setdefault(row.member_id, set()).add(row.story_id)
     assert all(len(stories) == 1 for stories in by_member.values())
-    kinds = sorted(p.kind for p in await prompts(harness.db))
+    kinds = sorted(row.kind for row in await prompts(harness.db))
     assert kinds == ["followup_applied", "followup_reframing", "followup_reframing",
                      "post_event", "post_event", "post_event"]
 
@@ -343,7 +343,7 @@ async def test_two_schedulers_on_one_postgres_send_each_member_one_prompt(
 
 
 def answer_once(chat_id: int, status: int, body: dict[str, Any]) -> Any:
-    fired = []
+    fired: list[int] = []
 
     def rule(method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         if method == "sendMessage" and int(params["chat_id"]) == chat_id and not fired:
