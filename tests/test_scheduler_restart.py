@@ -39,11 +39,11 @@ async def wait_until(condition: Callable[[], Awaitable[bool]], what: str,
 
 @contextmanager
 def bot_process(server: BotApiServer, database_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": database_url,
+    environment = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": database_url,
            "TELEGRAM_API_BASE_URL": server.base_url, "SCHEDULER_INTERVAL_SECONDS": "1",
            "LOG_LEVEL": "INFO"}
     with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"], env=environment,
                                    stdout=out, stderr=out, cwd=log.parent)
     try:
         yield process

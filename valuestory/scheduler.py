@@ -180,7 +180,7 @@ def digest_moment(c: Community, now: dt.datetime) -> dt.datetime:
     return moment
 
 
-# --- Database helpers -----------------------------------------------------------------------
+# --- Database access -------------------------------------------------------------------------
 
 
 def _insert(db: Database, table: Any) -> Any:
