@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -15,7 +16,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import admin, conveners, errors, members, ops, researchers, rights
+from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from storage.db import Database
 from storage.models import SchedulerState
@@ -37,6 +38,8 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        # Telegram's overall limit, and 429s waited out and retried, for every message we send.
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
     )
     # Every request goes through TrackedRequest so /healthz knows when Telegram last answered.
     builder = builder.request(ops.TrackedRequest(request or HTTPXRequest(connection_pool_size=256)))
@@ -104,6 +107,9 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command("withdraw", rights.on_withdraw)
     application.add_handler(CallbackQueryHandler(researchers.on_export_button, pattern=r"^ex\|"))
     application.add_handler(CallbackQueryHandler(rights.on_withdraw_button, pattern=r"^wd\|"))
+    command("pause", pausing.on_pause)
+    command("resume", pausing.on_resume)
+    application.add_handler(CallbackQueryHandler(pausing.on_button, pattern=r"^z\|"))
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))
@@ -111,6 +117,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE,
                                            members.on_unsupported))
     application.add_error_handler(errors.on_error)
+    scheduling.schedule(application, application.bot_data["settings"].scheduler_interval_seconds)
 
 
 __all__ = ["Update", "build_application", "wire"]

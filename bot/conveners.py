@@ -210,14 +210,6 @@ async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.dateti
     return sent
 
 
-async def send_due_digests(bot: Bot, db: Database, now: dt.datetime) -> int:
-    """Send every community's digest whose weekly slot has passed; the scheduler calls this."""
-    async with db.session() as session:
-        due = [(c.id, digest.last_slot(c, now)) for c in await repo.communities(session)
-               if digest.digest_due(c, await matrix.last_digest_at(session, c.id), now)]
-    return sum([await _send_digest(bot, db, cid, now, due_since=slot) for cid, slot in due])
-
-
 # --- /newevent: a dialogue whose state lives in the database --------------------------------
 
 

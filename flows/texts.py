@@ -275,3 +275,28 @@ RETENTION_NOTICE = (
     "given before {cutoff}, and record that in the audit log.\n\n"
     "If you still need them, export them before then, or ask your admin to keep stories longer."
 )
+
+# Scheduling: reminders, pausing and resuming
+REMINDER = (
+    "A gentle nudge: I'd still love to hear what you got from <b>{event}</b>. "
+    "It takes about {minutes} minutes. Tap Carry on when you're ready."
+)
+PAUSE_WHICH = "Which community should I stop messaging you about?"
+RESUME_WHICH = "Which community should I message you about again?"
+BTN_ALL_COMMUNITIES = "All of them"
+PAUSED_ONE = (
+    "Paused. I won't message you about {community} until you send /resume. "
+    "What you've shared is kept."
+)
+PAUSED_ALL = (
+    "Paused. I won't message you about any community until you send /resume. "
+    "What you've shared is kept."
+)
+RESUMED_ONE = "Welcome back! I'll message you after {community}'s next event."
+RESUMED_ALL = "Welcome back! I'll message you after your communities' next events."
+NOT_PAUSED = "You're not paused, so there's nothing to resume. I'll message you after your next event."
+ALREADY_PAUSED = "You're already paused. Send /resume whenever you'd like to hear from me again."
+PAUSE_NO_COMMUNITY = (
+    "You're not part of a community yet, so I won't message you. "
+    "To join, open the invite link your convener shared with you."
+)

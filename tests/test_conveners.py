@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from bot.conveners import send_due_digests, send_weekly_digest
+from bot.conveners import send_weekly_digest
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
@@ -24,9 +24,9 @@ from storage.models import (
     utcnow,
 )
 from tests import seed
+from tests.clock import tick
 from tests.harness import Harness, Person
 from valuestory import admin, matrix
-from valuestory.digest import digest_due
 
 ADMIN = 9001
 DAY = dt.timedelta(days=1)
@@ -295,17 +295,17 @@ async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness:
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        community.created_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        community.created_at = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)  # after last week's slot
     friday = dt.datetime(2026, 11, 27, 16, 29, tzinfo=dt.UTC)  # 17:29 in Berlin
-    async with harness.db.session() as session:
-        community = await session.get(Community, c.id)
-        assert community is not None
-        assert digest_due(community, dt.datetime(2026, 11, 21, 16, 31, tzinfo=dt.UTC), friday) is False
-        assert digest_due(community, dt.datetime(2026, 11, 21, 16, 31, tzinfo=dt.UTC),
-                          friday + dt.timedelta(minutes=2)) is True
+
+    async def digest_hook(community_id: int, now: dt.datetime) -> int:
+        return await send_weekly_digest(harness.app.bot, harness.db, community_id, now)
+
     mark = len(conv.inbox)
-    assert await send_due_digests(harness.app.bot, harness.db, friday + dt.timedelta(minutes=2)) == 1
-    assert await send_due_digests(harness.app.bot, harness.db, friday + dt.timedelta(hours=3)) == 0
+    await tick(harness, friday, on_digest_due=digest_hook)
+    assert not any("weekly digest" in t for t in conv.texts_since(mark))
+    await tick(harness, friday + dt.timedelta(minutes=2), on_digest_due=digest_hook)
+    await tick(harness, friday + dt.timedelta(hours=3), on_digest_due=digest_hook)
     assert sum("weekly digest" in t for t in conv.texts_since(mark)) == 1
 
 

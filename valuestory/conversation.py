@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import engine, texts
-from flows.engine import Action, Begin, Context, Progress, Reply, Step
+from flows.engine import Action, Begin, Context, Continue, Progress, Reply, Step
 from flows.questions import PromptKind, load_question_set
 from storage import repositories as repo
 from storage.db import Database
@@ -36,6 +36,8 @@ from valuestory.metrics import METRICS
 
 CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# A message after a prompt closed is told so for this long; after that it is simply news.
+CLOSED_NOTICE_DAYS = 14
 
 log = logging.getLogger("valuestory.conversation")
 
@@ -188,11 +190,13 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
 
 
 async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
-                 now: dt.datetime) -> list[Out]:
+                 now: dt.datetime, progress: Progress | None = None) -> list[Out]:
     """Run one action through the engine and persist everything it decided."""
     script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
     ctx = await _context(session, prompt)
-    result: Step = engine.step(script, await _progress(session, prompt), action, ctx)
+    if progress is None:
+        progress = await _progress(session, prompt)
+    result: Step = engine.step(script, progress, action, ctx)
     if result.store_text is not None:
         q = result.store_text.question
         assert q.cycle is not None
@@ -245,6 +249,37 @@ async def _resume(session: AsyncSession, member: Member, now: dt.datetime | None
     return outs + await _apply(session, nxt, Begin(), now or utcnow())
 
 
+async def opening(session: AsyncSession, prompt: Prompt, now: dt.datetime) -> list[Out]:
+    """The first message of a prompt the scheduler is opening; its progress is kept in `session`."""
+    # A prompt never opened has no answers yet: no need to look them up for every member.
+    fresh = Progress() if prompt.question_id is None else None
+    return await _apply(session, prompt, Begin(), now, fresh)
+
+
+async def reminder(session: AsyncSession, prompt: Prompt) -> list[Out]:
+    """The one nudge about a prompt the member has not finished."""
+    from html import escape
+
+    event = await session.get(Event, prompt.event_id)
+    assert event is not None
+    script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
+    text = texts.REMINDER.format(event=escape(event.title), minutes=script.minutes)
+    return [Out(text, (((texts.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+
+
+async def _closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
+    """Whether the member's latest prompt closed (its window passed) in the last few weeks."""
+    from sqlalchemy import select
+
+    latest = await session.scalar(
+        select(Prompt).where(Prompt.member_id == member.id, Prompt.finished_at.is_not(None))
+        .order_by(Prompt.finished_at.desc(), Prompt.id.desc()).limit(1)
+    )
+    return (latest is not None and latest.status == PromptStatus.CLOSED
+            and latest.finished_at is not None
+            and latest.finished_at >= now - dt.timedelta(days=CLOSED_NOTICE_DAYS))
+
+
 async def act(
     db: Database, user_id: int, chat_id: int, action: Action, *, key: str | None = None,
     prompt_id: int | None = None, now: dt.datetime | None = None,
@@ -271,6 +306,8 @@ async def act(
             else:
                 pending = await repo.open_prompts(session, member.id)
                 if not pending:
+                    if await _closed_lately(session, member, now):
+                        return [Out(texts.PROMPT_CLOSED)]
                     return [Out(texts.NOTHING_OPEN)]
                 prompt = await repo.prompt(session, pending[0].id, lock=True)
                 assert prompt is not None
@@ -329,6 +366,6 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 
 __all__: Sequence[str] = (
-    "CONSENT_VERSION", "Out", "act", "answer_consent", "help_text", "press", "start",
-    "stored_story",
+    "CONSENT_VERSION", "Out", "act", "answer_consent", "help_text", "opening", "press",
+    "reminder", "start", "stored_story",
 )

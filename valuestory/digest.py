@@ -34,12 +34,6 @@ def last_slot(community: Community, now: dt.datetime) -> dt.datetime:
     return slot.astimezone(dt.UTC)
 
 
-def digest_due(community: Community, last_sent: dt.datetime | None, now: dt.datetime) -> bool:
-    """True when this week's slot has passed and no digest went out since it."""
-    slot = last_slot(community, now)
-    return slot > (last_sent or community.created_at)
-
-
 async def recipients(session: AsyncSession, community_id: int) -> list[int]:
     """Telegram ids of the community's conveners who want the digest."""
     return list((await session.scalars(

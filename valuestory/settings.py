@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     health_port: int = Field(default=8080, ge=1, le=65535)
     shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=600)
+    # How often the scheduler looks for due work (it also looks at once on start).
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0, le=60)
+    # Telegram's overall sending limit, messages a second; only a local Bot API server lifts it.
+    telegram_max_rate: float = Field(default=30.0, gt=0)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -152,6 +156,8 @@ ENV_NAMES = {
     "webhook_secret": "WEBHOOK_SECRET",
     "health_port": "HEALTH_PORT",
     "shutdown_grace_seconds": "SHUTDOWN_GRACE_SECONDS",
+    "scheduler_interval_seconds": "SCHEDULER_INTERVAL_SECONDS",
+    "telegram_max_rate": "TELEGRAM_MAX_RATE",
 }
 
 

@@ -1,0 +1,35 @@
+"""/pause and /resume in Telegram, with buttons to pick a community when there are several."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.context import database
+from bot.send import send
+from valuestory import pausing
+
+
+async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    await send(context, message.chat_id, await pausing.pause(database(context), user.id))
+
+
+async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    await send(context, message.chat_id, await pausing.resume(database(context), user.id))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A community picked under /pause or /resume."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    await query.answer()
+    pressed = query.message if isinstance(query.message, Message) else None
+    if pressed is None or pressed.chat.type != pressed.chat.PRIVATE:
+        return
+    outs = await pausing.press(database(context), user.id, query.data or "")
+    await pressed.edit_reply_markup(reply_markup=None)
+    await send(context, pressed.chat_id, outs)

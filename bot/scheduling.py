@@ -1,0 +1,148 @@
+"""The scheduler in the bot: a JobQueue job that wakes up and runs `scheduler.tick`, and the
+Telegram side of sending (limits, retries, and what an error means for the member)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ContextTypes
+
+from bot.context import database, settings
+from bot.conveners import send_weekly_digest
+from bot.send import keyboard, split_message
+from storage.models import utcnow
+from valuestory import scheduler
+from valuestory.conversation import Out
+from valuestory.metrics import METRICS
+from valuestory.scheduler import Outcome, SendResult
+
+log = logging.getLogger("valuestory.scheduler")
+
+JOB_NAME = "scheduler-tick"
+# Longest we wait on one 429 before giving the message up as failed (Telegram asks for seconds).
+MAX_RETRY_AFTER = 60.0
+
+
+def _not_delivered(exc: NetworkError) -> bool:
+    """Whether a network error proves the message did not reach Telegram, so a retry is safe."""
+    cause = exc.__cause__
+    if isinstance(exc, TimedOut):
+        return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc)
+    if cause is None:
+        return True  # Telegram answered with an error status (5xx): nothing was sent
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+class TelegramSender:
+    """Sends scheduled messages through the bot, paced under Telegram's overall limit.
+
+    Retries only what provably did not arrive (5xx answers, failed connections, 429s);
+    a timeout after the request went out may have been delivered, so it is never repeated.
+    """
+
+    def __init__(self, bot: Bot, rate: float = 30.0, retries: int = 3, backoff: float = 1.0) -> None:
+        self.bot = bot
+        self.rate = rate
+        # Half a second's burst at most: less than Telegram tolerates, so arrival jitter on the
+        # way there does not turn into 429s.
+        burst = max(1.0, rate * 0.5)
+        self.limiter = AsyncLimiter(burst, burst / rate) if rate > 0 else None
+        self.retries = retries
+        self.backoff = backoff
+
+    async def pace(self) -> None:
+        if self.limiter is not None:
+            await self.limiter.acquire()
+
+    async def _one(self, chat_id: int, text: str, markup: Any) -> SendResult:
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                message = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                METRICS.last_api_ok_at = utcnow()
+                return SendResult(Outcome.SENT, message.message_id)
+            except Forbidden:
+                return SendResult(Outcome.UNREACHABLE, error="Forbidden")
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+                if last or seconds > MAX_RETRY_AFTER:
+                    return SendResult(Outcome.FAILED, error="RetryAfter")
+                await asyncio.sleep(seconds)
+            except BadRequest as exc:
+                return SendResult(Outcome.FAILED, error=f"BadRequest: {str(exc)[:150]}")
+            except NetworkError as exc:
+                if not _not_delivered(exc):
+                    cause = type(exc.__cause__).__name__ if exc.__cause__ else "answer"
+                    return SendResult(Outcome.UNCERTAIN, error=f"{type(exc).__name__} ({cause})")
+                if last:
+                    return SendResult(Outcome.FAILED, error=type(exc).__name__)
+                await asyncio.sleep(self.backoff * 2**attempt)
+            except TelegramError as exc:
+                return SendResult(Outcome.FAILED, error=type(exc).__name__)
+            except Exception as exc:  # unknown: it may have gone out, so it is never repeated
+                log.exception("unexpected error sending a scheduled message")
+                return SendResult(Outcome.UNCERTAIN, error=type(exc).__name__)
+        return SendResult(Outcome.FAILED, error="retries exhausted")  # pragma: no cover
+
+    async def send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
+        result = SendResult(Outcome.SENT)
+        for out in outs:
+            chunks = split_message(out.text)
+            for i, chunk in enumerate(chunks):
+                markup = keyboard(out) if i == len(chunks) - 1 else None
+                result = await self._one(chat_id, chunk, markup)
+                if result.outcome is not Outcome.SENT:
+                    return result
+        return result
+
+
+def sender_for(application: Application) -> TelegramSender:  # type: ignore[type-arg]
+    """The application's one sender, so pacing holds across ticks."""
+    found = application.bot_data.get("scheduler_sender")
+    if not isinstance(found, TelegramSender):
+        found = TelegramSender(application.bot, rate=application.bot_data["settings"].telegram_max_rate)
+        application.bot_data["scheduler_sender"] = found
+    return found
+
+
+async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The JobQueue callback: run the scheduler with the real clock. Nothing escapes it."""
+    now = utcnow()
+    interval = settings(context).scheduler_interval_seconds
+    if METRICS.last_tick_at is not None:
+        expected = METRICS.last_tick_at + dt.timedelta(seconds=interval)
+        METRICS.set("valuestory_job_lag_seconds", max(0.0, (now - expected).total_seconds()))
+    METRICS.last_tick_at = now
+    try:
+        report = await scheduler.tick(
+            database(context), sender_for(context.application), now,
+            on_digest_due=lambda community_id, at: send_weekly_digest(
+                context.bot, database(context), community_id, at),
+        )
+    except Exception:  # the next tick tries again; the database still says what is due
+        log.exception("scheduler tick failed")
+        return
+    counts = {k: v for k, v in vars(report).items() if v and k != "errors"}
+    if counts or report.errors:
+        log.info("scheduler tick: %s%s", counts, f" errors={report.errors}" if report.errors else "")
+
+
+def schedule(application: Application, interval: float) -> None:  # type: ignore[type-arg]
+    """Wake the scheduler at once on start, then every `interval` seconds."""
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        log.warning("no JobQueue: scheduled prompts will not be sent")
+        return
+    application.job_queue.run_repeating(
+        on_tick, interval=interval, first=0, name=JOB_NAME,
+        # A long fan-out must not overlap the next run; late runs collapse into one.
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )

@@ -1,0 +1,68 @@
+"""Conveners' scheduling settings from the command line: delay, reminder, window, quiet hours,
+digest time and retention, shown back in words and as JSON, and used by the scheduler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from valuestory.cli import main
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> CliRunner:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(str(tmp_path))  # no .env from the working folder
+    return CliRunner()
+
+
+def test_convener_changes_scheduling_settings_and_sees_them(cli: CliRunner) -> None:
+    created = cli.invoke(main, ["community", "create", "Frailty Network", "--timezone",
+                                "Europe/Paris", "--json"])
+    assert created.exit_code == 0, created.output
+    community_id = json.loads(created.output)["id"]
+
+    result = cli.invoke(main, ["community", "set", "Frailty Network", "--delay", "90m",
+                               "--reminder", "2d", "--window", "10d", "--quiet", "21:30-7:00",
+                               "--digest", "friday 16:30", "--retention-months", "24"])
+    assert result.exit_code == 0, result.output
+    assert "ask 90m after each event ends, nudge once after 2d, close after 10d" in result.output
+    assert "quiet hours: 21:30-07:00" in result.output
+    assert "weekly digest: friday 16:30" in result.output
+    assert "retention: 24 months" in result.output
+
+    shown = cli.invoke(main, ["community", "set", str(community_id), "--quiet", "off",
+                              "--retention-months", "keep", "--json"])
+    data = json.loads(shown.output)
+    assert data["prompt_delay_minutes"] == 90 and data["reminder_after_hours"] == 48
+    assert data["window_days"] == 10 and data["quiet_hours"] == "off"
+    assert data["digest"] == "friday 16:30" and data["retention_months"] is None
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--delay", "soon"], "--delay takes a duration like 90m, 2h or 7d"),
+    (["--window", "36h"], "--window takes whole days"),
+    (["--quiet", "22:00"], "--quiet takes"),
+    (["--quiet", "25:00-07:00"], "--quiet takes a time like 20:00"),
+    (["--digest", "someday 09:00"], "--digest takes a day and time"),
+    (["--retention-months", "forever"], "--retention-months takes a number of months, or keep"),
+    (["--reminder", "8d"], "the reminder must come before the prompt closes"),
+])
+def test_bad_settings_are_refused_in_one_line_and_nothing_changes(
+    cli: CliRunner, args: list[str], message: str,
+) -> None:
+    cli.invoke(main, ["community", "create", "Frailty Network", "--timezone", "Europe/London"])
+    result = cli.invoke(main, ["community", "set", "Frailty Network", *args])
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    unchanged = json.loads(cli.invoke(main, ["community", "set", "Frailty Network", "--json"]).output)
+    assert unchanged["prompt_delay_minutes"] == 120 and unchanged["window_days"] == 7
+    assert unchanged["quiet_hours"] == "20:00-08:00" and unchanged["retention_months"] is None
+
+
+def test_unknown_community_is_named(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["community", "set", "Nowhere", "--delay", "1h"])
+    assert result.exit_code == 2 and "no community called 'Nowhere'" in result.output
