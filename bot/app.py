@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
+from flows import texts
 from storage.db import Database
 from storage.models import SchedulerState
 from valuestory.settings import Settings
@@ -62,6 +63,7 @@ def build_application(
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Before taking new updates: remember who we are, and replay what the last run left."""
     await remember_username(application)
+    await application.bot.set_my_commands(list(texts.COMMAND_MENU.items()))
     await replay_kept_updates(application)
 
 

@@ -106,11 +106,26 @@ HELP = (
     "• <b>Back</b> (/back) to change your previous answer.\n"
     "• <b>Later</b> (/later) to stop for now and carry on where you left off (/continue).\n"
     "• <b>Stop</b> (/stop) to end this one; what you've shared is kept.\n\n"
+    "/pause no more questions for now; /resume to hear from me again\n"
     "/privacy what's kept and who sees it\n"
     "/mydata everything I hold about you\n"
     "/withdraw leave and erase what you shared"
 )
 HELP_WHERE = "\n\nRight now we're on question {index} of {total}."
+
+# The command menu Telegram shows members in a private chat.
+COMMAND_MENU = {
+    "help": "How this works",
+    "continue": "Carry on where you left off",
+    "skip": "Skip this question",
+    "back": "Change your previous answer",
+    "later": "Stop for now, keep my place",
+    "pause": "No more questions for now",
+    "resume": "Hear from me again",
+    "privacy": "What's kept and who sees it",
+    "mydata": "Everything held about me",
+    "withdraw": "Leave and erase what I shared",
+}
 
 # Admin
 NOT_ALLOWED = "Sorry, that's not something you can do."

@@ -172,6 +172,9 @@ def test_with_only_a_token_the_bot_creates_its_sqlite_database_in_the_working_fo
             out, _ = proc.communicate(timeout=30)
     assert double.count("getUpdates") >= 2, out
     assert (tmp_path / "valuestory.db").exists()
+    menu = next(params["commands"] for method, params in double.calls if method == "setMyCommands")
+    commands = {c["command"] for c in (json.loads(menu) if isinstance(menu, str) else menu)}
+    assert {"help", "skip", "back", "later", "pause", "mydata", "withdraw"} <= commands
     assert TOKEN not in out and TOKEN.split(":")[1] not in out
     listed = vs("community", "create", "After start", "--json", cwd=tmp_path)
     # The bot remembered its username, so invite links from the command line are complete.

@@ -41,4 +41,5 @@ def test_compose_runs_postgres_16_with_health_check_and_volume_and_migrates_firs
     assert bot["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
     assert bot["environment"]["DATABASE_URL"].startswith("postgresql://")
+    assert bot["healthcheck"]["test"] == ["CMD", "valuestory", "health"]
     assert (ROOT / "Dockerfile").read_text().count("valuestory") >= 1

@@ -231,7 +231,7 @@ def try_(database_url: str | None, question_set: str) -> None:
 
 @main.group()
 def community() -> None:
-    """Create and list communities."""
+    """Create, list and configure communities."""
 
 
 @community.command("create")
