@@ -127,6 +127,7 @@ async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             database(context), sender_for(context.application), now,
             on_digest_due=lambda community_id, at: send_weekly_digest(
                 context.bot, database(context), community_id, at),
+            stop=context.application.bot_data.get("stopping"),
         )
     except Exception:  # the next tick tries again; the database still says what is due
         log.exception("scheduler tick failed")

@@ -89,6 +89,24 @@ async def test_every_active_member_is_asked_once_after_the_event_and_its_delay(
     assert sorted(c.values[0] for c in choices) == ["no", "yes"]  # attendance kept as evidence
 
 
+async def test_a_stopping_process_claims_nothing_more_and_leaves_it_to_the_next(
+    harness: Harness,
+) -> None:
+    community = await seed.community(harness.db)
+    ann, ben = await members(harness, community, 621, 622)
+    event_day = day(7)
+    await event_on(harness, community, event_day)
+    marks = {p.user_id: len(p.inbox) for p in (ann, ben)}
+    stopping = asyncio.Event()
+    stopping.set()  # SIGTERM arrived before this tick's fan-out
+    report = await tick(harness, at(event_day, "18:00"), stop=stopping)
+    assert report.sent == 0
+    assert all(p.texts_since(marks[p.user_id]) == [] for p in (ann, ben))
+    report = await tick(harness, at(event_day, "18:01"))  # the next process, or the restart
+    assert report.sent == 2
+    assert all(len(received(p, marks[p.user_id], ATTENDANCE)) == 1 for p in (ann, ben))
+
+
 async def test_prompts_falling_in_quiet_hours_wait_for_the_morning(harness: Harness) -> None:
     community = await seed.community(harness.db)
     (dee,) = await members(harness, community, 611)

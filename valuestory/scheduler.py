@@ -346,6 +346,9 @@ class _Run:
             asyncio.Lock() if db.dialect == "sqlite" else nullcontext()
         )
         self.results: asyncio.Queue[tuple[Claimed, SendResult] | None] = asyncio.Queue()
+        # Set when the process is told to stop: no new batch is claimed, the rest stays due
+        # for whichever process looks next.
+        self.stop: asyncio.Event | None = None
 
     async def claim_openings(self, batch: list[Due]) -> list[Claimed]:
         """Claim a few due prompts in one transaction; returns the ones this process must send."""
@@ -487,7 +490,7 @@ class _Run:
             queue.put_nowait(chunk)
 
         async def worker() -> None:
-            while not queue.empty():
+            while not queue.empty() and not (self.stop and self.stop.is_set()):
                 chunk = queue.get_nowait()
                 try:
                     await self.some(chunk)
@@ -623,7 +626,7 @@ async def _beat(db: Database, now: dt.datetime) -> None:
 
 async def tick(db: Database, sender: Sender, now: dt.datetime, *,
                on_digest_due: DigestHook | None = None, worker: str | None = None,
-               batch: int | None = None) -> TickReport:
+               batch: int | None = None, stop: asyncio.Event | None = None) -> TickReport:
     """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -634,6 +637,7 @@ async def tick(db: Database, sender: Sender, now: dt.datetime, *,
     report.missed += missed
     run = _Run(db, sender, now, worker or worker_name(), report, await _communities(db),
                await _busy_members(db))
+    run.stop = stop
     openings = await _due_openings(db, now, report)
     # One message per member per tick keeps every chat well under one message a second.
     reminders = await _due_reminders(db, now, {d.member_id for d in openings})
