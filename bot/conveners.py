@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, Message, Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.context import database, settings
+from bot.context import database, private_press, settings
 from bot.send import send, split_message
 from flows import texts
 from flows.questions import PromptKind
@@ -616,13 +616,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A press on one of our convener buttons. The data is parsed and every right re-checked."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    pressed = query.message if isinstance(query.message, Message) else None
-    if pressed is None or pressed.chat.type != pressed.chat.PRIVATE:
+    press = await private_press(update)
+    if press is None:
         return
-    ask = Ask(context, pressed.chat_id, user.id)
+    query, user_id, pressed = press
+    ask = Ask(context, pressed.chat_id, user_id)
     parts = (query.data or "").split("|", 3)
     await pressed.edit_reply_markup(reply_markup=None)
     if len(parts) >= 3 and parts[1] == "draft" and parts[2] in ("create", "cancel"):
@@ -633,7 +631,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if len(parts) == 4 and parts[1] in ACTIONS and parts[2].isdigit():
         async with database(context).session() as session:
-            community = await convened_one(session, user.id, int(parts[2]), settings(context))
+            community = await convened_one(session, user_id, int(parts[2]), settings(context))
         if community is not None:
             await ACTIONS[parts[1]](ask, community, parts[3])
             return

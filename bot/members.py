@@ -8,7 +8,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import conveners
-from bot.context import database
+from bot.context import database, private_press
 from bot.send import send
 from flows import engine, texts
 from valuestory import conversation
@@ -59,14 +59,12 @@ async def on_flow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button under one of our messages. Its data is checked, never trusted."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    pressed = query.message if isinstance(query.message, Message) else None
-    if pressed is None or pressed.chat.type != pressed.chat.PRIVATE:
+    press = await private_press(update)
+    if press is None:
         return
+    query, user_id, pressed = press
     outs = await conversation.press(
-        database(context), user.id, pressed.chat_id, query.data or "", key=f"c|{query.id}"
+        database(context), user_id, pressed.chat_id, query.data or "", key=f"c|{query.id}"
     )
     if outs and not any(o.edit for o in outs):
         # The conversation moved on: take the buttons off the message that was pressed.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.context import database
+from bot.context import database, private_press
 from bot.send import send
 from valuestory import pausing
 
@@ -24,12 +24,10 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A community picked under /pause or /resume."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    pressed = query.message if isinstance(query.message, Message) else None
-    if pressed is None or pressed.chat.type != pressed.chat.PRIVATE:
+    press = await private_press(update)
+    if press is None:
         return
-    outs = await pausing.press(database(context), user.id, query.data or "")
+    query, user_id, pressed = press
+    outs = await pausing.press(database(context), user_id, query.data or "")
     await pressed.edit_reply_markup(reply_markup=None)
     await send(context, pressed.chat_id, outs)

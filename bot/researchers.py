@@ -7,10 +7,10 @@ import html
 import tempfile
 from pathlib import Path
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.context import database, settings
+from bot.context import database, private_press, settings
 from bot.send import send
 from flows import texts
 from storage import repositories as repo
@@ -55,13 +55,11 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A format button under /export: the role is checked again, the data never trusted."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    pressed = query.message if isinstance(query.message, Message) else None
-    if pressed is None or pressed.chat.type != pressed.chat.PRIVATE:
+    press = await private_press(update)
+    if press is None:
         return
-    scope = await _scope(context, user.id)
+    query, user_id, pressed = press
+    scope = await _scope(context, user_id)
     if scope is None:
         await send(context, pressed.chat_id, [Out(texts.NOT_ALLOWED)])
         return

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.context import database
+from bot.context import database, private_press
 from bot.send import send
 from flows import texts
 from valuestory import rights
@@ -35,12 +35,10 @@ async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button under /withdraw; what it names is checked against what is stored."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    await query.answer()
-    pressed = query.message if isinstance(query.message, Message) else None
-    if pressed is None or pressed.chat.type != pressed.chat.PRIVATE:
+    press = await private_press(update)
+    if press is None:
         return
-    outs = await rights.withdraw_press(database(context), user.id, query.data or "")
+    query, user_id, pressed = press
+    outs = await rights.withdraw_press(database(context), user_id, query.data or "")
     await pressed.edit_reply_markup(reply_markup=None)
     await send(context, pressed.chat_id, outs)

@@ -23,6 +23,20 @@ def keyboard(out: Out) -> InlineKeyboardMarkup | None:
 ATOM = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>|&#?\w+;")
 
 
+def _track(stack: list[tuple[str, str]], m: re.Match[str]) -> None:
+    """Open or close a tag on the stack of tags open so far (entities change nothing)."""
+    if not m.group(2):
+        return
+    name = m.group(2).lower()
+    if not m.group(1):
+        stack.append((name, m.group(0)))
+        return
+    for j in range(len(stack) - 1, -1, -1):
+        if stack[j][0] == name:
+            del stack[j:]
+            return
+
+
 def _cut_points(text: str) -> tuple[list[tuple[int, str, tuple[str, ...]]], list[int]]:
     """Where text may be cut (position, separator, tags open there), and where it never may."""
     points: list[tuple[int, str, tuple[str, ...]]] = []
@@ -36,15 +50,7 @@ def _cut_points(text: str) -> tuple[list[tuple[int, str, tuple[str, ...]]], list
                 points.append((i, sep, tuple(t for _, t in stack)))
         for i in range(m.start() + 1, m.end()):
             inside[i] = 1
-        if m.group(2):
-            name = m.group(2).lower()
-            if m.group(1):
-                for j in range(len(stack) - 1, -1, -1):
-                    if stack[j][0] == name:
-                        del stack[j:]
-                        break
-            else:
-                stack.append((name, m.group(0)))
+        _track(stack, m)
         pos = m.end()
     for i in range(pos, len(text)):
         if text[i] in "\n ":
@@ -61,16 +67,7 @@ def _closers(opened: tuple[str, ...]) -> str:
 def _open_at(text: str, end: int) -> tuple[str, ...]:
     stack: list[tuple[str, str]] = []
     for m in ATOM.finditer(text, 0, end):
-        if not m.group(2):
-            continue
-        name = m.group(2).lower()
-        if m.group(1):
-            for j in range(len(stack) - 1, -1, -1):
-                if stack[j][0] == name:
-                    del stack[j:]
-                    break
-        else:
-            stack.append((name, m.group(0)))
+        _track(stack, m)
     return tuple(t for _, t in stack)
 
 
