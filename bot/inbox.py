@@ -18,8 +18,26 @@ from telegram.ext import Application
 
 from storage import repositories as repo
 from storage.db import Database
+from storage.models import HandledUpdate
 
 log = logging.getLogger("valuestory.inbox")
+
+
+def _without_names(value: Any) -> Any:
+    """The update with people's names, usernames and shared contacts left out: we keep none."""
+    if isinstance(value, dict):
+        kept = {k: _without_names(v) for k, v in value.items()
+                if k not in ("last_name", "username", "contact")}
+        if "first_name" in kept:
+            kept["first_name"] = ""  # required by the Bot API's shape, never needed by us
+        return kept
+    if isinstance(value, list):
+        return [_without_names(v) for v in value]
+    return value
+
+
+def handled_key(update_id: int) -> str:
+    return f"u|{update_id}"
 
 
 class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
@@ -32,19 +50,31 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
     async def put(self, item: Any) -> None:
         if isinstance(item, Update):
             async with self.db.session() as session:
-                await repo.keep_update(session, item.update_id, json.dumps(item.to_dict()))
+                await repo.keep_update(
+                    session, item.update_id, json.dumps(_without_names(item.to_dict()))
+                )
         await super().put(item)
 
 
 class DurableApplication(Application):  # type: ignore[type-arg]
-    """An Application that clears each update from the inbox once its handlers are done."""
+    """An Application that handles each update once, then clears it from the inbox.
+
+    An update seen again (replayed after a restart, or redelivered by Telegram after a slow
+    answer) is only cleared: a second /start or /export would otherwise answer twice.
+    """
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
-        if isinstance(update, Update):
-            db: Database = self.bot_data["db"]
-            async with db.session() as session:
-                await repo.update_handled(session, update.update_id)
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        db: Database = self.bot_data["db"]
+        async with db.session() as session:
+            seen = await session.get(HandledUpdate, handled_key(update.update_id)) is not None
+        if not seen:
+            await super().process_update(update)
+        async with db.session() as session:
+            await repo.mark_handled(session, handled_key(update.update_id))
+            await repo.update_handled(session, update.update_id)
 
 
 async def replay_kept_updates(application: Application) -> int:  # type: ignore[type-arg]

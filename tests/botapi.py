@@ -72,7 +72,8 @@ class BotApiDouble:
         self.send_delay = 0.0
         # Updates waiting for a bot that long-polls (getUpdates), as Telegram keeps them.
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
+        # Far from the ids other test helpers use: Telegram never reuses an update id.
+        self._update_ids = itertools.count(20_000_000)
         self._arrived = threading.Condition()
 
     def push_update(self, update: dict[str, Any]) -> int:

@@ -84,3 +84,49 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
     assert sum(t.startswith("Got it") for t in seen) <= 2
     assert sum(t.startswith("Added to your answer") for t in seen) <= 2
     assert "Welcome back" in seen[-1] and "3 of 5" in seen[-1]
+
+
+async def test_an_update_delivered_again_after_it_was_handled_is_not_answered_twice(
+    settings: Settings, db: Database
+) -> None:
+    harness = Harness(settings, db)
+    await harness.start()
+    community = await seed.community(db)
+    sam = harness.person(711)
+    start = {"update_id": 424242, "message": sam.message(
+        text=f"/start {community.invite_code}",
+        entities=[{"type": "bot_command", "offset": 0, "length": 6}])}
+    await harness.feed(dict(start))
+    await harness.feed(dict(start))  # Telegram retrying a webhook that answered late
+    await harness.stop()
+    assert sum("Joining Diabetes in Pregnancy" in t for t in harness.double.texts(711)) == 1
+
+
+async def test_the_inbox_keeps_no_names_and_replays_what_was_not_handled(
+    settings: Settings, db: Database
+) -> None:
+    from telegram import Update
+
+    from bot.inbox import replay_kept_updates
+
+    harness = Harness(settings, db)
+    await harness.start()
+    community = await seed.community(db)
+    kim = harness.person(712, first_name="Kimberley", username="kim_the_midwife")
+    data = {"update_id": 515151, "message": kim.message(
+        text=f"/start {community.invite_code}",
+        entities=[{"type": "bot_command", "offset": 0, "length": 6}])}
+    # Arrives, and the process stops before handling it.
+    await harness.app.update_queue.put(Update.de_json(data, harness.app.bot))
+    async with db.session() as s:
+        kept = (await s.scalars(select(InboxUpdate.payload))).all()
+    assert len(kept) == 1
+    assert "Kimberley" not in kept[0] and "kim_the_midwife" not in kept[0]
+    await harness.restart()
+    while not harness.app.update_queue.empty():
+        harness.app.update_queue.get_nowait()  # what the dead process had queued is gone
+    assert await replay_kept_updates(harness.app) == 1
+    await harness.app.process_update(await harness.app.update_queue.get())
+    await harness.stop()
+    assert any("Joining Diabetes in Pregnancy" in t for t in harness.double.texts(712))
+    assert await _inbox_empty(db)
