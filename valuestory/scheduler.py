@@ -365,11 +365,12 @@ class _Run:
                     prompt.status, prompt.finished_at = PromptStatus.MISSED, self.now
                     self.report.missed += 1
                     continue
-                prompt.status, prompt.opened_at = PromptStatus.OPEN, self.now
                 if due.member_id in self.busy:
-                    # One conversation at a time: this one is offered when the open one finishes.
+                    # One conversation at a time: this one stays due, and is sent by the first
+                    # run after the open one finishes or closes.
                     self.report.queued += 1
                     continue
+                prompt.status, prompt.opened_at = PromptStatus.OPEN, self.now
                 self.busy.add(due.member_id)
                 prompt.remind_at = remind_for(self.communities[due.community_id], self.now,
                                               prompt.closes_at)
