@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import conveners
 from bot.context import database, private_press
-from bot.send import send
+from bot.send import send, set_buttons
 from flows import engine, texts
 from valuestory import conversation
 from valuestory.conversation import Out
@@ -68,7 +68,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if outs and not any(o.edit for o in outs):
         # The conversation moved on: take the buttons off the message that was pressed.
-        await pressed.edit_reply_markup(reply_markup=None)
+        await set_buttons(pressed)
     await send(context, pressed.chat_id, outs, pressed=pressed)
 
 

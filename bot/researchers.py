@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import database, private_press, settings
-from bot.send import send
+from bot.send import send, set_buttons
 from flows import texts
 from storage import repositories as repo
 from valuestory import exports
@@ -68,7 +68,7 @@ async def on_export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except ExportError:
         await send(context, pressed.chat_id, [Out(texts.STALE_BUTTON)])
         return
-    await pressed.edit_reply_markup(reply_markup=None)
+    await set_buttons(pressed)
     await _deliver(context, pressed.chat_id, scope, ExportRequest(format=fmt))
 
 

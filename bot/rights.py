@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import database, private_press
-from bot.send import send
+from bot.send import send, set_buttons
 from flows import texts
 from valuestory import rights
 from valuestory.conversation import Out
@@ -40,5 +40,5 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     query, user_id, pressed = press
     outs = await rights.withdraw_press(database(context), user_id, query.data or "")
-    await pressed.edit_reply_markup(reply_markup=None)
+    await set_buttons(pressed)
     await send(context, pressed.chat_id, outs)

@@ -6,6 +6,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from valuestory.conversation import Out
@@ -113,6 +114,19 @@ def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[
     return parts
 
 
+async def set_buttons(message: Message, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace (or, with none, remove) a message's buttons.
+
+    A second tap on the same button asks for a change already made; Telegram refuses that
+    ("message is not modified"), and it is no failure of ours.
+    """
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
 async def send(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, outs: list[Out],
     pressed: Message | None = None,
@@ -120,7 +134,7 @@ async def send(
     """Send each message; an `edit` message replaces the buttons of the one that was pressed."""
     for out in outs:
         if out.edit and pressed is not None:
-            await pressed.edit_reply_markup(reply_markup=keyboard(out))
+            await set_buttons(pressed, keyboard(out))
             continue
         chunks = split_message(out.text)
         for i, chunk in enumerate(chunks):

@@ -55,6 +55,10 @@ class SentMessage:
         return out
 
 
+class _NotModified(Exception):
+    """Telegram refuses an edit that changes nothing."""
+
+
 # What a rule returns to override a reply: (HTTP status, Bot API JSON), or None to carry on.
 Rule = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None]
 
@@ -123,7 +127,13 @@ class BotApiDouble:
                 override = rule(method, params)
                 if override is not None:
                     return override
-            return 200, {"ok": True, "result": self._result(method, params, files or {})}
+            try:
+                return 200, {"ok": True, "result": self._result(method, params, files or {})}
+            except _NotModified:
+                return 400, {"ok": False, "error_code": 400, "description":
+                             "Bad Request: message is not modified: specified new message content "
+                             "and reply markup are exactly the same as a current content and "
+                             "reply markup of the message"}
 
     def _keyboard(self, params: dict[str, Any]) -> list[list[dict[str, Any]]]:
         markup = params.get("reply_markup")
@@ -154,6 +164,8 @@ class BotApiDouble:
             return message.to_api()
         if method == "editMessageReplyMarkup":
             found = self._find(params)
+            if found is not None and found.keyboard == self._keyboard(params):
+                raise _NotModified
             if found is not None:
                 found.keyboard = self._keyboard(params)
                 return found.to_api()

@@ -102,8 +102,10 @@ async def test_forged_button_data_is_refused_and_changes_nothing(harness: Harnes
     before = await _state(harness)
     message = pat.last
     for forged in ["garbage", f"p|{prompt_id}|zz", f"p|{prompt_id}|o|attended|no",
-                   f"p|{prompt_id}|o|immediate.moment|x", "p|notanumber|x", "j|bad|code"]:
-        await pat.press_data(message, forged)
+                   f"p|{prompt_id}|o|immediate.moment|x", "p|notanumber|x", "j|bad|code",
+                   "p|²|s|", f"p|{10**20}|s|", "p|99999999999|x", "p|-1|x"]:
+        replies = await pat.press_data(message, forged)
+        assert replies and not any("went wrong" in r for r in replies), forged
     assert await _state(harness) == before
     async with harness.db.session() as s:
         choice = await s.scalar(select(Choice).where(Choice.question_id == "attended"))
@@ -119,6 +121,20 @@ async def test_a_button_meant_for_someone_else_is_refused(harness: Harness) -> N
     replies = await eve.press_data(eve.last, f"p|{prompt_id}|s|immediate.moment")
     assert "isn't meant for you" in replies[0]
     assert await _state(harness) == before
+
+
+async def test_tapping_the_same_button_twice_is_answered_kindly(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    dee = harness.person(606)
+    await seed.join(dee, community)
+    await seed.open_prompt(harness.db, dee, event)
+    await dee.say("/continue")
+    message, data = dee.button("Yes, I was there")
+    await dee.press_data(message, data)
+    replies = await dee.press_data(message, data)  # a double tap on a slow connection
+    assert "earlier message" in replies[0] and "2 of 5" in replies[0]
+    assert not any("went wrong" in r for r in dee.texts_since(0))
 
 
 async def test_a_button_on_an_old_message_is_stale_and_shows_where_we_are(harness: Harness) -> None:

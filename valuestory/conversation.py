@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -323,7 +324,8 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
     if token.startswith(("j|", "k|")):
         return await answer_consent(db, user_id, chat_id, token, now)
     parts = token.split("|", 2)
-    if len(parts) == 3 and parts[0] == "p" and parts[1].isdigit():
+    # Ids are ASCII digits of a size the database holds; anything else is not ours.
+    if len(parts) == 3 and parts[0] == "p" and re.fullmatch(r"[0-9]{1,9}", parts[1]):
         action = engine.decode_action(parts[2])
         if action is not None:
             return await act(db, user_id, chat_id, action, key=key, prompt_id=int(parts[1]),
