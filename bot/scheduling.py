@@ -114,13 +114,20 @@ def sender_for(application: Application) -> TelegramSender:  # type: ignore[type
     return found
 
 
+def _alive() -> None:
+    """The scheduler is still at work: /healthz must not call a long fan-out a hang."""
+    METRICS.last_tick_at = utcnow()
+
+
 async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The JobQueue callback: run the scheduler with the real clock. Nothing escapes it."""
     now = utcnow()
     interval = settings(context).scheduler_interval_seconds
-    if METRICS.last_tick_at is not None:
-        expected = METRICS.last_tick_at + dt.timedelta(seconds=interval)
+    started = context.application.bot_data.get("tick_started_at")
+    if isinstance(started, dt.datetime):
+        expected = started + dt.timedelta(seconds=interval)
         METRICS.set("valuestory_job_lag_seconds", max(0.0, (now - expected).total_seconds()))
+    context.application.bot_data["tick_started_at"] = now
     METRICS.last_tick_at = now
     try:
         report = await scheduler.tick(
@@ -128,6 +135,7 @@ async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             on_digest_due=lambda community_id, at: send_weekly_digest(
                 context.bot, database(context), community_id, at),
             stop=context.application.bot_data.get("stopping"),
+            heartbeat=_alive,
         )
     except Exception:  # the next tick tries again; the database still says what is due
         log.exception("scheduler tick failed")

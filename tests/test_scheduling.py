@@ -107,6 +107,21 @@ async def test_a_stopping_process_claims_nothing_more_and_leaves_it_to_the_next(
     assert all(len(received(p, marks[p.user_id], ATTENDANCE)) == 1 for p in (ann, ben))
 
 
+async def test_a_long_fan_out_keeps_telling_health_checks_it_is_alive(harness: Harness) -> None:
+    community = await seed.community(harness.db)
+    people = await members(harness, community, 631, 632, 633, 634)
+    event_day = day(7)
+    await event_on(harness, community, event_day)
+    beats: list[int] = []
+
+    def beat() -> None:
+        beats.append(harness.double.count("sendMessage"))
+
+    await tick(harness, at(event_day, "18:00"), batch=1, heartbeat=beat)
+    # A beat after every batch: never minutes of silence while thousands are being sent.
+    assert len(beats) == len(people) and beats == sorted(beats) and beats[0] < beats[-1]
+
+
 async def test_prompts_falling_in_quiet_hours_wait_for_the_morning(harness: Harness) -> None:
     community = await seed.community(harness.db)
     (dee,) = await members(harness, community, 611)

@@ -349,6 +349,8 @@ class _Run:
         # Set when the process is told to stop: no new batch is claimed, the rest stays due
         # for whichever process looks next.
         self.stop: asyncio.Event | None = None
+        # Called after each batch, so a long fan-out still shows the scheduler is alive.
+        self.heartbeat: Callable[[], object] | None = None
 
     async def claim_openings(self, batch: list[Due]) -> list[Claimed]:
         """Claim a few due prompts in one transaction; returns the ones this process must send."""
@@ -499,6 +501,8 @@ class _Run:
                     log.exception("scheduled sends failed for prompts %s",
                                   [d.prompt_id for d in chunk])
                     self.report.errors.append(type(exc).__name__)
+                if self.heartbeat is not None:
+                    self.heartbeat()
 
         recorder = asyncio.create_task(self.recorder())
         try:
@@ -627,7 +631,8 @@ async def _beat(db: Database, now: dt.datetime) -> None:
 
 async def tick(db: Database, sender: Sender, now: dt.datetime, *,
                on_digest_due: DigestHook | None = None, worker: str | None = None,
-               batch: int | None = None, stop: asyncio.Event | None = None) -> TickReport:
+               batch: int | None = None, stop: asyncio.Event | None = None,
+               heartbeat: Callable[[], object] | None = None) -> TickReport:
     """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -638,7 +643,7 @@ async def tick(db: Database, sender: Sender, now: dt.datetime, *,
     report.missed += missed
     run = _Run(db, sender, now, worker or worker_name(), report, await _communities(db),
                await _busy_members(db))
-    run.stop = stop
+    run.stop, run.heartbeat = stop, heartbeat
     openings = await _due_openings(db, now, report)
     # One message per member per tick keeps every chat well under one message a second.
     reminders = await _due_reminders(db, now, {d.member_id for d in openings})
