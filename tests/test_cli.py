@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
+from tests.harness import Harness
 from tests.remote import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,36 +82,31 @@ def test_settings_are_read_from_a_dot_env_file_in_the_working_folder(
     assert made["timezone"] == "Asia/Kolkata"
 
 
-def test_a_prompt_opened_from_the_command_line_is_asked_when_the_member_writes(
-    tmp_path: Path, db_env: dict[str, str], database_url: str
+async def test_a_prompt_opened_from_the_command_line_is_sent_by_the_scheduler(
+    tmp_path: Path, db_env: dict[str, str], harness: Harness
 ) -> None:
-    import asyncio
-
-    from storage.db import Database
-    from valuestory import conversation
+    from storage.models import utcnow
+    from tests.clock import tick
 
     community = json.loads(vs("community", "create", "C", "--json", cwd=tmp_path,
                               env=db_env).stdout)
     event = json.loads(vs("event", "create", "--community", "C", "--title", "Spring meet",
                           "--starts", "2026-04-01 10:00", "--ends", "2026-04-01 12:00", "--json",
                           cwd=tmp_path, env=db_env).stdout)
-
-    async def join_and_write() -> list[str]:
-        db = Database(database_url)
-        token = f"j|{community['invite_code']}|{conversation.CONSENT_VERSION}"
-        await conversation.answer_consent(db, 777, 777, token)
-        opened = vs("prompt", "open", "--event", str(event["id"]), "--member", "777", "--json",
-                    cwd=tmp_path, env=db_env)
-        assert len(json.loads(opened.stdout)["opened"]) == 1, opened.stderr
-        again = vs("prompt", "open", "--event", str(event["id"]), "--json", cwd=tmp_path,
-                   env=db_env)
-        assert json.loads(again.stdout)["opened"] == []  # one prompt per member per event
-        outs = await conversation.act(db, 777, 777, conversation.engine.Text("hello?"))
-        await db.dispose()
-        return [o.text for o in outs]
-
-    said = asyncio.run(join_and_write())
-    assert "Spring meet" in said[0] and "1 of 5" in said[0]
+    ray = harness.person(777)
+    await ray.say(f"/start {community['invite_code']}")
+    await ray.tap("I agree")
+    opened = vs("prompt", "open", "--event", str(event["id"]), "--member", "777", "--json",
+                cwd=tmp_path, env=db_env)
+    assert len(json.loads(opened.stdout)["opened"]) == 1, opened.stderr
+    again = vs("prompt", "open", "--event", str(event["id"]), "--json", cwd=tmp_path, env=db_env)
+    assert json.loads(again.stdout)["opened"] == []  # one prompt per member per event
+    # Quiet hours are switched off so the check does not depend on the time of day it runs.
+    assert vs("community", "set", "C", "--quiet", "off", cwd=tmp_path, env=db_env).returncode == 0
+    mark = len(ray.inbox)
+    await tick(harness, utcnow())
+    said = ray.texts_since(mark)
+    assert len(said) == 1 and "Spring meet" in said[0] and "1 of 5" in said[0]
 
 
 def test_mistakes_stop_with_one_line_saying_what_to_fix(

@@ -115,9 +115,14 @@ class OpenedPrompt:
 
 async def open_prompt(
     session: AsyncSession, member: Member, event: Event, kind: PromptKind = PromptKind.POST_EVENT,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, *, send: bool = False,
 ) -> OpenedPrompt:
-    """Open a prompt for a member now (or return the one that already exists)."""
+    """Open a prompt for a member now (or return the one that already exists).
+
+    With `send`, it is left due now for the scheduler, which sends its first question (within
+    its quiet hours and pauses) and reminds once; otherwise it opens silently, and the member's
+    next message begins it.
+    """
     now = now or utcnow()
     existing = await repo.prompt_for(session, member.id, event.id, kind)
     if existing is not None:
@@ -133,8 +138,9 @@ async def open_prompt(
     assert community is not None
     prompt = Prompt(
         member_id=member.id, community_id=event.community_id, event_id=event.id, kind=kind,
-        story_id=story_id, status=PromptStatus.OPEN, question_set=community.question_set,
-        due_at=now, opened_at=now, closes_at=now + dt.timedelta(days=community.window_days),
+        story_id=story_id, status=PromptStatus.SCHEDULED if send else PromptStatus.OPEN,
+        question_set=community.question_set, due_at=now, opened_at=None if send else now,
+        closes_at=now + dt.timedelta(days=community.window_days),
     )
     session.add(prompt)
     await session.flush()

@@ -510,7 +510,11 @@ def prompt() -> None:
 @with_database
 async def prompt_open(db: Database, settings: Settings, event_id: int,
                       telegram_user_id: int | None, kind: str, as_json: bool) -> None:
-    """Open a prompt about an event for one member, or all of its community's members."""
+    """Ask one member, or all of the event's community, about an event now.
+
+    The running bot sends the first question within a minute (not in quiet hours, not to paused
+    members) and reminds once, as for any prompt.
+    """
     from sqlalchemy import select
 
     from storage.models import Member, Membership
@@ -525,11 +529,12 @@ async def prompt_open(db: Database, settings: Settings, event_id: int,
         members = (await session.scalars(query)).all()
         if telegram_user_id is not None and not members:
             raise admin.AdminError("that person is not a member of the event's community")
-        opened = [await admin.open_prompt(session, m, e, PromptKind(kind)) for m in members]
+        opened = [await admin.open_prompt(session, m, e, PromptKind(kind), send=True)
+                  for m in members]
     created = [o.prompt.id for o in opened if o.created]
     emit(as_json, {"event": event_id, "opened": created,
                    "already_open": [o.prompt.id for o in opened if not o.created]},
-         [f"Opened {len(created)} prompt(s) for {e.title}."])
+         [f"{len(created)} prompt(s) about {e.title} are due now; the running bot sends them."])
 
 
 # --- the matrix and the digest --------------------------------------------------------------
