@@ -25,7 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.context import database, private_press, settings
-from bot.send import send, split_message
+from bot.send import send, set_buttons, split_message
 from flows import texts
 from flows.questions import PromptKind
 from storage import repositories as repo
@@ -622,7 +622,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, user_id, pressed = press
     ask = Ask(context, pressed.chat_id, user_id)
     parts = (query.data or "").split("|", 3)
-    await pressed.edit_reply_markup(reply_markup=None)
+    await set_buttons(pressed)
     if len(parts) >= 3 and parts[1] == "draft" and parts[2] in ("create", "cancel"):
         await _finish_draft(ask, parts[2] == "create")
         return

@@ -167,3 +167,20 @@ async def test_member_who_missed_the_event_is_thanked_and_recorded_as_not_attend
     async with harness.db.session() as s:
         done = await s.get(Prompt, prompt.id)
     assert done is not None and done.status == "not_attended" and done.attended is False
+
+
+async def test_member_who_checked_in_at_the_event_is_not_asked_whether_they_came(
+    harness: Harness,
+) -> None:
+    community = await seed.community(harness.db)
+    event = await seed.event(harness.db, community)
+    vi = harness.person(508)
+    await seed.join(vi, community)
+    prompt = await seed.open_prompt(harness.db, vi, event)
+    async with harness.db.session() as s:
+        checked_in = await s.get(Prompt, prompt.id)
+        assert checked_in is not None
+        checked_in.attended = True  # as the convener's check-in link records it
+    replies = await vi.say("/continue")
+    assert "Did you take part" not in replies[0]
+    assert "What happened at Winter Learning Session" in replies[0]

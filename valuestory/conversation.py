@@ -170,12 +170,15 @@ async def answer_consent(
 async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
     narratives = await repo.narratives_of_prompt(session, prompt.id)
     choices = await repo.choices_of_prompt(session, prompt.id)
+    chosen = {c.question_id: tuple(c.values) for c in choices}
+    if prompt.attended and "attended" not in chosen:
+        chosen["attended"] = ("yes",)  # checked in at the event: no need to ask
     return Progress(
         question_id=prompt.question_id,
         fresh=prompt.fresh,
         held=prompt.held,
         answers={n.question_id: n.text for n in narratives},
-        choices={c.question_id: tuple(c.values) for c in choices},
+        choices=chosen,
     )
 
 
