@@ -21,6 +21,7 @@ from storage.models import Community, Delivery, Member, Prompt, utcnow
 from tests import seed
 from tests.botapi import TOKEN, BotApiServer
 from tests.harness import Harness
+from tests.remote import free_port
 from valuestory import admin, scheduler
 
 ATTENDANCE = "Did you take part in Evening Session?"
@@ -41,7 +42,7 @@ async def wait_until(condition: Callable[[], Awaitable[bool]], what: str,
 def bot_process(server: BotApiServer, database_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     environment = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": database_url,
            "TELEGRAM_API_BASE_URL": server.base_url, "SCHEDULER_INTERVAL_SECONDS": "1",
-           "LOG_LEVEL": "INFO"}
+           "LOG_LEVEL": "INFO", "WEBHOOK_LISTEN": "127.0.0.1", "HEALTH_PORT": str(free_port())}
     with log.open("ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"], env=environment,
                                    stdout=out, stderr=out, cwd=log.parent)
