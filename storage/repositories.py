@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,19 +86,6 @@ async def role_grants(session: AsyncSession, telegram_user_id: int) -> Sequence[
     return (await session.scalars(
         select(RoleGrant).where(RoleGrant.telegram_user_id == telegram_user_id)
     )).all()
-
-
-async def has_role(
-    session: AsyncSession, telegram_user_id: int, role: str, community_id: int
-) -> bool:
-    found = await session.scalar(
-        select(RoleGrant.id).where(
-            RoleGrant.telegram_user_id == telegram_user_id,
-            RoleGrant.role == role,
-            or_(RoleGrant.community_id == community_id, RoleGrant.community_id.is_(None)),
-        )
-    )
-    return found is not None
 
 
 async def events(session: AsyncSession, community_id: int | None = None) -> Sequence[Event]:

@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
+from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
     AuditEntry,
     Community,
-    HandledUpdate,
     Narrative,
     NarrativeRevision,
     Role,
@@ -85,9 +85,7 @@ async def run(db: Database, now: dt.datetime, notify: Notify | None = None) -> l
             select(Community.id).where(Community.retention_months.is_not(None))
             .order_by(Community.id)
         )).all()
-        await session.execute(
-            delete(HandledUpdate).where(HandledUpdate.handled_at < now - HANDLED_UPDATES_KEPT)
-        )
+        await repo.forget_handled_before(session, now - HANDLED_UPDATES_KEPT)
     outcomes = []
     for community_id in ids:
         outcome = await _check(db, community_id, now, notify)
