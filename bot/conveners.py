@@ -11,7 +11,6 @@ import datetime as dt
 import html
 import io
 import logging
-import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -43,7 +42,7 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
-from valuestory import admin, conversation, digest, matrix
+from valuestory import admin, community_settings, conversation, digest, matrix, parsing, scheduler
 from valuestory.conversation import Out
 from valuestory.settings import Settings
 
@@ -55,7 +54,6 @@ CHECKIN_EARLY = dt.timedelta(minutes=30)
 CHECKIN_LATE = dt.timedelta(minutes=60)
 CALLBACK_LIMIT = 64
 DRAFT_LIFETIME = dt.timedelta(hours=2)
-DURATION = re.compile(r"^(?:(\d{1,2})\s*h)?\s*(?:(\d{1,3})\s*(?:m|min|mins|minutes)?)?$")
 
 
 # --- who may see what -----------------------------------------------------------------------
@@ -139,14 +137,6 @@ async def do_matrix(ask: Ask, community: Community, arg: str) -> None:
 # --- /digest --------------------------------------------------------------------------------
 
 
-def _weekday(word: str) -> int | None:
-    word = word.lower()
-    for i, name in enumerate(texts.WEEKDAYS):
-        if len(word) >= 3 and name.lower().startswith(word):
-            return i
-    return None
-
-
 async def do_digest(ask: Ask, community: Community, arg: str) -> None:
     words = arg.lower().split()
     async with ask.db.session() as session:
@@ -160,11 +150,12 @@ async def do_digest(ask: Ask, community: Community, arg: str) -> None:
                 await ask.say(Out(texts.DIGEST_NOT_CONVENER))
                 return
             grant.digest_enabled = words == ["on"]
-        elif len(words) == 2 and _weekday(words[0]) is not None and digest.parse_hhmm(words[1]):
-            day = _weekday(words[0])
-            assert day is not None
-            c.digest_weekday = day
-            c.digest_time = digest.parse_hhmm(words[1]) or c.digest_time
+        elif len(words) == 2:
+            try:
+                community_settings.apply(c, community_settings.Change(digest=" ".join(words)))
+            except community_settings.SettingError:
+                await ask.say(Out(texts.DIGEST_USAGE))
+                return
         elif words:
             await ask.say(Out(texts.DIGEST_USAGE))
             return
@@ -213,13 +204,10 @@ async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.dateti
 # --- /newevent: a dialogue whose state lives in the database --------------------------------
 
 
-def parse_duration(text: str) -> int | None:
-    """'90', '90m', '1h30', '2h', '1h 30m' as minutes (5 minutes to 24 hours)."""
-    m = DURATION.match(text.strip().lower())
-    if not m or not any(m.groups()):
-        return None
-    minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
-    return minutes if 5 <= minutes <= 24 * 60 else None
+def event_minutes(text: str) -> int | None:
+    """How long an event lasts, as typed ('90', '1h30', '2h'): 5 minutes to 24 hours."""
+    minutes = parsing.parse_duration(text)
+    return minutes if minutes is not None and 5 <= minutes <= 24 * 60 else None
 
 
 def _duration_label(minutes: int) -> str:
@@ -292,7 +280,7 @@ def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.d
         draft.data, draft.step = data, "duration"
         return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
     if draft.step == "duration":
-        minutes = parse_duration(text)
+        minutes = event_minutes(text)
         if minutes is None:
             return Out(texts.EVENT_BAD_DURATION, (CANCEL_ROW,))
         data["minutes"] = str(minutes)
@@ -534,11 +522,7 @@ async def do_members(ask: Ask, community: Community, arg: str) -> None:
         unreachable=unreachable)))
 
 
-SETTING_RANGES = {
-    "delay": ("prompt_delay_minutes", 0, 1440),
-    "reminder": ("reminder_after_hours", 1, 336),
-    "window": ("window_days", 1, 60),
-}
+SETTINGS = ("delay", "reminder", "window", "quiet")
 
 
 async def do_settings(ask: Ask, community: Community, arg: str) -> None:
@@ -547,21 +531,14 @@ async def do_settings(ask: Ask, community: Community, arg: str) -> None:
         c = await session.get(Community, community.id)
         assert c is not None
         saved = False
-        if len(words) == 2 and words[0] in SETTING_RANGES and words[1].isdigit():
-            name, low, high = SETTING_RANGES[words[0]]
-            value = int(words[1])
-            if not low <= value <= high:
-                await ask.say(Out(html.escape(texts.SETTINGS_USAGE)))
+        if len(words) == 2 and words[0] in SETTINGS:
+            try:
+                community_settings.apply(c, community_settings.Change(**{words[0]: words[1]}))
+            except community_settings.SettingError as exc:
+                problem = (texts.SETTINGS_REMINDER_TOO_LATE if exc.field == "order"
+                           else html.escape(texts.SETTINGS_USAGE))
+                await ask.say(Out(problem))
                 return
-            setattr(c, name, value)
-            saved = True
-        elif len(words) == 2 and words[0] == "quiet" and "-" in words[1]:
-            start, _, end = words[1].partition("-")
-            start_t, end_t = digest.parse_hhmm(start), digest.parse_hhmm(end)
-            if start_t is None or end_t is None:
-                await ask.say(Out(html.escape(texts.SETTINGS_USAGE)))
-                return
-            c.quiet_start, c.quiet_end = start_t, end_t
             saved = True
         elif words:
             await ask.say(Out(html.escape(texts.SETTINGS_USAGE)))
@@ -626,12 +603,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(parts) >= 3 and parts[1] == "draft" and parts[2] in ("create", "cancel"):
         await _finish_draft(ask, parts[2] == "create")
         return
-    if len(parts) == 3 and parts[1] in ("cx", "cxy", "cxn") and parts[2].isdigit():
-        await _cancel_pressed(ask, parts[1], int(parts[2]))
+    target = parsing.parse_id(parts[2]) if len(parts) >= 3 else None
+    if len(parts) == 3 and parts[1] in ("cx", "cxy", "cxn") and target is not None:
+        await _cancel_pressed(ask, parts[1], target)
         return
-    if len(parts) == 4 and parts[1] in ACTIONS and parts[2].isdigit():
+    if len(parts) == 4 and parts[1] in ACTIONS and target is not None:
         async with database(context).session() as session:
-            community = await convened_one(session, user_id, int(parts[2]), settings(context))
+            community = await convened_one(session, user_id, target, settings(context))
         if community is not None:
             await ACTIONS[parts[1]](ask, community, parts[3])
             return
