@@ -487,12 +487,13 @@ async def check_in(db: Database, user_id: int, chat_id: int, code: str,
             member.chat_id = chat_id
             prompt = await repo.prompt_for(session, member.id, event.id, PromptKind.POST_EVENT)
             if prompt is None:
-                due = event.ends_at + dt.timedelta(minutes=community.prompt_delay_minutes)
+                # The scheduler's own rule, so a check-in never asks during quiet hours.
+                due = scheduler.due_for(community, event, PromptKind.POST_EVENT)
                 session.add(Prompt(
                     member_id=member.id, community_id=community.id, event_id=event.id,
                     kind=PromptKind.POST_EVENT, story_id=str(uuid.uuid4()),
                     status=PromptStatus.SCHEDULED, question_set=community.question_set,
-                    attended=True, due_at=due, closes_at=due + dt.timedelta(days=community.window_days),
+                    attended=True, due_at=due, closes_at=scheduler.closes_for(community, due),
                 ))
             else:
                 prompt.attended = True

@@ -4,6 +4,7 @@ from Telegram; nobody else learns anything about the community."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -395,6 +396,13 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
         assert community is not None
         event = await admin.create_event(session, community, "Live session",
                                          now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
+        # Quiet hours around the moment the prompt would fall due, whatever the time of day the
+        # test runs: the check-in prompt must wait for them to end, as the scheduler's do.
+        asked = (event.ends_at + dt.timedelta(minutes=community.prompt_delay_minutes)).astimezone(
+            ZoneInfo(community.timezone))
+        community.quiet_start = (asked - dt.timedelta(hours=1)).strftime("%H:%M")
+        community.quiet_end = (asked + dt.timedelta(hours=1)).strftime("%H:%M")
+        quiet_end = (asked + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
     conv, ann, newcomer = harness.person(701), harness.person(702), harness.person(703)
     await grant(harness.db, conv.user_id, c)
     await seed.join(ann, c)
@@ -411,7 +419,8 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     async with harness.db.session() as session:
         prompt = (await session.scalars(select(Prompt))).one()
     assert prompt.attended is True and prompt.status == "scheduled"
-    assert prompt.due_at == event.ends_at + dt.timedelta(minutes=120)
+    assert prompt.due_at == quiet_end.astimezone(dt.UTC)
+    assert prompt.closes_at == prompt.due_at + dt.timedelta(days=7)
 
     replies = await newcomer.say(f"/start ci_{code}")
     assert "join Diabetes in Pregnancy first" in replies[0] and "Joining" in replies[1]
