@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -168,21 +169,15 @@ async def do_digest(ask: Ask, community: Community, arg: str) -> None:
 
 async def send_weekly_digest(bot: Bot, db: Database, community_id: int, now: dt.datetime) -> int:
     """Send the matrix, text and picture, to every convener of the community who wants it."""
-    return await _send_digest(bot, db, community_id, now, due_since=None)
-
-
-async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.datetime,
-                       due_since: dt.datetime | None) -> int:
     async with db.session() as session:
         community = await session.get(Community, community_id)
         if community is None:
             return 0
         built = await matrix.build_matrix(session, community, matrix.Period(), now)
         to = await digest.recipients(session, community_id)
-        # Claimed before sending, so a second process (or a crash and retry) does not send it
-        # twice; a scheduled send only goes if nobody has sent since this week's slot.
-        if not await matrix.claim_digest(session, community_id, now, due_since):
-            return 0
+        # The scheduler alone decides when a digest is due; this only remembers when one went
+        # out, so the next one can say what is new since.
+        await matrix.record_digest(session, community_id, now)
     if not to:
         return 0
     body = split_message(texts.DIGEST_INTRO + "\n\n" + matrix.render_text(built))
@@ -192,8 +187,9 @@ async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.dateti
     for user_id in to:
         try:
             for part in body:
-                await bot.send_message(user_id, part)
-            await bot.send_photo(user_id, png, caption=caption)
+                # Explicit, not left to the Bot's defaults: the command line's plain Bot has none.
+                await bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
+            await bot.send_photo(user_id, png, caption=caption, parse_mode=ParseMode.HTML)
             sent += 1
         except TelegramError as exc:
             log.warning("digest for community %s not delivered to a convener: %s",

@@ -521,7 +521,7 @@ def digest() -> None:
 async def digest_send(db: Database, settings: Settings, community_ref: str, as_json: bool) -> None:
     """Send the weekly digest to the community's conveners now."""
     from telegram import Bot
-    from telegram.error import TelegramError
+    from telegram.error import InvalidToken, TelegramError
 
     from bot.conveners import send_weekly_digest
     from storage.models import utcnow
@@ -532,8 +532,12 @@ async def digest_send(db: Database, settings: Settings, community_ref: str, as_j
     try:
         async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
             sent = await send_weekly_digest(bot, db, c.id, utcnow())
+    except InvalidToken:
+        # Its message quotes the token; say what `run` says instead.
+        raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
     except TelegramError as exc:
-        raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
+        # Only the kind of failure: the text of a Telegram error can carry the token or its URL.
+        raise Stop(f"can't reach Telegram's Bot API ({type(exc).__name__})") from None
     emit(as_json, {"community": c.name, "sent_to": sent},
          [f"Sent the digest for {c.name} to {sent} convener(s)."])
 

@@ -170,30 +170,17 @@ async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetim
 
 async def record_digest(session: AsyncSession, community_id: int, now: dt.datetime) -> None:
     """Remember when a digest went out, so the next one can say what is new since."""
-    await claim_digest(session, community_id, now, None)
-
-
-async def claim_digest(session: AsyncSession, community_id: int, now: dt.datetime,
-                       due_since: dt.datetime | None) -> bool:
-    """Mark the digest as sent at `now`. With `due_since`, only if none went out since then:
-    one atomic update, so two processes never both send this week's digest."""
     key = digest_key(community_id)
-    condition = [SchedulerState.key == key]
-    if due_since is not None:
-        condition.append(SchedulerState.at < due_since)
     updated = await session.execute(
-        update(SchedulerState).where(*condition).values(at=now, value="sent")
+        update(SchedulerState).where(SchedulerState.key == key).values(at=now, value="sent")
         .execution_options(synchronize_session=False))
     if updated.rowcount:  # type: ignore[attr-defined]
-        return True
-    if await session.get(SchedulerState, key) is not None:
-        return False  # sent since the slot: someone else has it
+        return
     try:
         async with session.begin_nested():
             session.add(SchedulerState(key=key, value="sent", at=now))
     except IntegrityError:
-        return False
-    return True
+        pass  # another process recorded one at the same moment: either time will do
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
