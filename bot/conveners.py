@@ -245,6 +245,8 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             # An abandoned draft must not swallow a convener's answers as a member.
             await session.delete(draft)
             return
+        if await _asked_since(session, user.id, draft.updated_at):
+            return  # a question they were asked as a member came later: the answer is for it
         community = await convened_one(session, user.id, draft.community_id, config)
         if community is None:
             await session.delete(draft)
@@ -253,6 +255,27 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         draft.updated_at = utcnow()
     await send(context, message.chat_id, [reply])
     raise ApplicationHandlerStop
+
+
+async def _asked_since(session: AsyncSession, user_id: int, since: dt.datetime) -> bool:
+    """Whether this person, as a member, has an open prompt touched after `since`."""
+    member = await repo.member_by_telegram_id(session, user_id)
+    if member is None:
+        return False
+    newest = await session.scalar(select(func.max(Prompt.updated_at)).where(
+        Prompt.member_id == member.id, Prompt.status == PromptStatus.OPEN))
+    return newest is not None and newest >= since
+
+
+async def on_any_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any command ends an unfinished /newevent, so the draft never takes later typed text."""
+    user = update.effective_user
+    if user is None:
+        return
+    async with database(context).session() as session:
+        draft = await session.get(ConvenerDraft, user.id)
+        if draft is not None:
+            await session.delete(draft)
 
 
 def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.datetime) -> Out:
