@@ -290,7 +290,9 @@ def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.d
         return Out(texts.EVENT_ASK_START.format(example=_example(zone), zone=_e(zone)), (CANCEL_ROW,))
     if draft.step == "start":
         try:
-            starts = admin.parse_time(text, zone)
+            starts = admin.parse_time(text, zone, now)
+        except admin.TimeOutOfRange as exc:
+            return Out(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR, (CANCEL_ROW,))
         except admin.AdminError:
             return Out(texts.EVENT_BAD_START.format(example=_example(zone)), (CANCEL_ROW,))
         if starts <= now:
