@@ -209,8 +209,8 @@ def event_minutes(text: str) -> int | None:
 def _duration_label(minutes: int) -> str:
     h, m = divmod(minutes, 60)
     if h and m:
-        return f"{h} h {m} min"
-    return f"{h} h" if h else f"{m} min"
+        return texts.DURATION_HOURS_MINUTES.format(hours=h, minutes=m)
+    return texts.DURATION_HOURS.format(hours=h) if h else texts.DURATION_MINUTES.format(minutes=m)
 
 
 def _example(zone: str) -> str:
@@ -381,7 +381,7 @@ async def do_events(ask: Ask, community: Community, arg: str) -> None:
         if e.cancelled_at is not None:
             return texts.EVENT_LINE_CANCELLED.format(when=when, title=_e(e.title))
         sent, answered = rates.get(e.id, (0, 0))
-        rate = f"{answered / sent:.0%}" if sent else "n/a"
+        rate = f"{answered / sent:.0%}" if sent else texts.RATE_NONE
         return template.format(when=when, title=_e(e.title), sent=sent, answered=answered, rate=rate)
 
     if upcoming:

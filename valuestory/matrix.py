@@ -353,13 +353,12 @@ def _when(at: dt.datetime, zone: str) -> str:
     return at.astimezone(ZoneInfo(zone)).strftime("%-d %b %Y %H:%M")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else texts.PLURALS.get(word, word + 's')}"
+plural = texts.plural
 
 
 def _rate(p: Participation) -> str:
     rate = p.response_rate
-    return "n/a" if rate is None else f"{rate:.0%}"
+    return texts.RATE_NONE if rate is None else f"{rate:.0%}"
 
 
 def render_text(matrix: Matrix) -> str:
@@ -425,8 +424,9 @@ def render_png(matrix: Matrix) -> bytes:
     bars = ax.barh(names[::-1], counts[::-1], color=colours[::-1])
     top = max(counts) if any(counts) else 1
     for bar, col in zip(bars, matrix.columns[::-1], strict=True):
-        label = (f"{plural(col.narratives, 'story')} · {plural(col.members, 'member')}"
-                 f" · {col.new} new" if col.narratives else "no evidence yet")
+        label = (f"{plural(col.narratives, 'story')} · {plural(col.members, 'member')} · "
+                 + texts.MATRIX_PNG_NEW.format(new=col.new)
+                 if col.narratives else texts.MATRIX_PNG_NO_EVIDENCE)
         ax.text(bar.get_width() + top * 0.02, bar.get_y() + bar.get_height() / 2, label,
                 va="center", fontsize=9)
     ax.set_xlim(0, top * 1.6)
@@ -444,7 +444,7 @@ def render_png(matrix: Matrix) -> bytes:
         notes.text(0, y, name, fontsize=10, fontweight="bold", va="top")
         y -= 0.05
         if not col.excerpts:
-            gap = textwrap.fill("Nothing yet. " + texts.MATRIX_GAP_ASK[col.cycle], 64)
+            gap = textwrap.fill(texts.MATRIX_PNG_GAP.format(ask=texts.MATRIX_GAP_ASK[col.cycle]), 64)
             notes.text(0.02, y, gap, fontsize=9, va="top", style="italic")
             y -= 0.05 * (gap.count("\n") + 1) + 0.03
             continue
@@ -454,7 +454,9 @@ def render_png(matrix: Matrix) -> bytes:
         y -= 0.05 * (quoted.count("\n") + 1) + 0.03
     p = matrix.participation
     notes.text(0, max(y, 0.0) - 0.02,
-               f"{p.events} events · {p.sent} asked · {p.answered} answered ({_rate(p)})",
+               texts.MATRIX_PNG_PARTICIPATION.format(
+                   events=plural(p.events, "event"), sent=p.sent, answered=p.answered,
+                   rate=_rate(p)),
                fontsize=9, va="top", color="#555555")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
