@@ -112,3 +112,22 @@ def test_try_reads_an_odd_digit_as_typed_text_not_a_button() -> None:
     assert "don't think we've met" in result.output  # "²" was typed text, before joining
     assert "Welcome to Try-out community" in result.output
     assert "“Meeting the team.”" in result.output
+
+
+def test_event_create_refuses_a_start_too_far_off_in_one_line(database_url: str) -> None:
+    variables = {"DATABASE_URL": database_url}
+    runner = CliRunner()
+    created = runner.invoke(main, ["community", "create", "Far Network", "--timezone",
+                                   "America/New_York"], env=variables)
+    assert created.exit_code == 0, created.output
+    for starts, ends in (("9999-12-30 10:00", "9999-12-30 12:00"),
+                         ("9999-12-31 23:00", "9999-12-31 23:59"),
+                         ("1999-01-01 10:00", "1999-01-01 12:00")):
+        result = runner.invoke(main, ["event", "create", "--community", "Far Network", "--title",
+                                      "Far", "--starts", starts, "--ends", ends], env=variables)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().splitlines() == [
+            f"valuestory: '{starts}' is too far off: events can be from 2000 up to two years "
+            "from now"]
+    listed = runner.invoke(main, ["event", "list"], env=variables)
+    assert listed.output.strip() == "No events yet."
