@@ -550,3 +550,22 @@ async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harne
     assert "Got it" in replies[0]
     async with harness.db.session() as session:
         assert await session.get(ConvenerDraft, conv.user_id) is None
+
+
+async def test_matrix_picture_counts_one_event_in_the_singular_and_names_gaps(
+    harness: Harness,
+) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c, starts="2026-10-01 14:00", ends="2026-10-01 16:00")
+    ann = harness.person(731)
+    await seed.join(ann, c)
+    await answer(harness.db, ann, e, T0, [("immediate.moment", "immediate", "The case review.")])
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        m = await matrix.build_matrix(session, community, now=T0 + DAY)
+    words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
+    assert "1 event · 1 asked · 1 answered (100%)" in words
+    assert "1 story · 1 member · 1 new" in words
+    assert words.count("no evidence yet") == 4
+    assert any(w.startswith("Nothing yet. Ask whether it changed") for w in words)

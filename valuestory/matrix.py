@@ -12,7 +12,7 @@ import html
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -48,6 +48,9 @@ from storage.models import (
     SchedulerState,
     UTCDateTime,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
 # Cycles a member can only report in a follow-up, weeks after the event: a story that reaches
@@ -410,6 +413,13 @@ def render_png(matrix: Matrix) -> bytes:
     """The matrix as a portrait picture readable on a phone: counts per cycle and excerpts."""
     import io
 
+    buffer = io.BytesIO()
+    picture(matrix).savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def picture(matrix: Matrix) -> Figure:
+    """The matrix's picture before it is drawn, so its words can be read back."""
     # The object API, not pyplot: no global state, so it is safe in a worker thread.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -458,6 +468,4 @@ def render_png(matrix: Matrix) -> bytes:
                    events=plural(p.events, "event"), sent=p.sent, answered=p.answered,
                    rate=_rate(p)),
                fontsize=9, va="top", color="#555555")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    return buffer.getvalue()
+    return fig
