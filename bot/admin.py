@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.context import database, settings
 from bot.send import send
 from flows import texts
-from valuestory import admin
+from valuestory import admin, parsing
 from valuestory.conversation import Out
 
 
@@ -51,10 +51,11 @@ async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context, message.chat_id, [Out(texts.NOT_ALLOWED)])
         return
     args = context.args or []
-    if len(args) < 3 or not args[0].isdigit():
+    user_id = parsing.parse_id(args[0]) if args else None
+    if len(args) < 3 or user_id is None:
         await send(context, message.chat_id, [Out(html.escape(texts.ROLE_USAGE))])
         return
-    user_id, role, ref = int(args[0]), args[1].lower(), " ".join(args[2:])
+    role, ref = args[1].lower(), " ".join(args[2:])
     try:
         async with database(context).session() as session:
             community = await admin.find_community(session, ref)

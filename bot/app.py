@@ -91,6 +91,9 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND
                                            & filters.UpdateType.MESSAGE, conveners.on_draft_text),
                             group=-1)
+    # Any command drops an unfinished /newevent first (then /newevent itself starts afresh).
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
+                                           conveners.on_any_command), group=-1)
 
     def command(name: str | list[str], callback: object) -> None:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]

@@ -11,7 +11,6 @@ import datetime as dt
 import html
 import io
 import logging
-import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -43,7 +43,7 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
-from valuestory import admin, conversation, digest, matrix
+from valuestory import admin, community_settings, conversation, digest, matrix, parsing, scheduler
 from valuestory.conversation import Out
 from valuestory.settings import Settings
 
@@ -55,7 +55,6 @@ CHECKIN_EARLY = dt.timedelta(minutes=30)
 CHECKIN_LATE = dt.timedelta(minutes=60)
 CALLBACK_LIMIT = 64
 DRAFT_LIFETIME = dt.timedelta(hours=2)
-DURATION = re.compile(r"^(?:(\d{1,2})\s*h)?\s*(?:(\d{1,3})\s*(?:m|min|mins|minutes)?)?$")
 
 
 # --- who may see what -----------------------------------------------------------------------
@@ -139,14 +138,6 @@ async def do_matrix(ask: Ask, community: Community, arg: str) -> None:
 # --- /digest --------------------------------------------------------------------------------
 
 
-def _weekday(word: str) -> int | None:
-    word = word.lower()
-    for i, name in enumerate(texts.WEEKDAYS):
-        if len(word) >= 3 and name.lower().startswith(word):
-            return i
-    return None
-
-
 async def do_digest(ask: Ask, community: Community, arg: str) -> None:
     words = arg.lower().split()
     async with ask.db.session() as session:
@@ -160,11 +151,12 @@ async def do_digest(ask: Ask, community: Community, arg: str) -> None:
                 await ask.say(Out(texts.DIGEST_NOT_CONVENER))
                 return
             grant.digest_enabled = words == ["on"]
-        elif len(words) == 2 and _weekday(words[0]) is not None and digest.parse_hhmm(words[1]):
-            day = _weekday(words[0])
-            assert day is not None
-            c.digest_weekday = day
-            c.digest_time = digest.parse_hhmm(words[1]) or c.digest_time
+        elif len(words) == 2:
+            try:
+                community_settings.apply(c, community_settings.Change(digest=" ".join(words)))
+            except community_settings.SettingError:
+                await ask.say(Out(texts.DIGEST_USAGE))
+                return
         elif words:
             await ask.say(Out(texts.DIGEST_USAGE))
             return
@@ -177,21 +169,15 @@ async def do_digest(ask: Ask, community: Community, arg: str) -> None:
 
 async def send_weekly_digest(bot: Bot, db: Database, community_id: int, now: dt.datetime) -> int:
     """Send the matrix, text and picture, to every convener of the community who wants it."""
-    return await _send_digest(bot, db, community_id, now, due_since=None)
-
-
-async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.datetime,
-                       due_since: dt.datetime | None) -> int:
     async with db.session() as session:
         community = await session.get(Community, community_id)
         if community is None:
             return 0
         built = await matrix.build_matrix(session, community, matrix.Period(), now)
         to = await digest.recipients(session, community_id)
-        # Claimed before sending, so a second process (or a crash and retry) does not send it
-        # twice; a scheduled send only goes if nobody has sent since this week's slot.
-        if not await matrix.claim_digest(session, community_id, now, due_since):
-            return 0
+        # The scheduler alone decides when a digest is due; this only remembers when one went
+        # out, so the next one can say what is new since.
+        await matrix.record_digest(session, community_id, now)
     if not to:
         return 0
     body = split_message(texts.DIGEST_INTRO + "\n\n" + matrix.render_text(built))
@@ -201,8 +187,9 @@ async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.dateti
     for user_id in to:
         try:
             for part in body:
-                await bot.send_message(user_id, part)
-            await bot.send_photo(user_id, png, caption=caption)
+                # Explicit, not left to the Bot's defaults: the command line's plain Bot has none.
+                await bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
+            await bot.send_photo(user_id, png, caption=caption, parse_mode=ParseMode.HTML)
             sent += 1
         except TelegramError as exc:
             log.warning("digest for community %s not delivered to a convener: %s",
@@ -213,20 +200,17 @@ async def _send_digest(bot: Bot, db: Database, community_id: int, now: dt.dateti
 # --- /newevent: a dialogue whose state lives in the database --------------------------------
 
 
-def parse_duration(text: str) -> int | None:
-    """'90', '90m', '1h30', '2h', '1h 30m' as minutes (5 minutes to 24 hours)."""
-    m = DURATION.match(text.strip().lower())
-    if not m or not any(m.groups()):
-        return None
-    minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
-    return minutes if 5 <= minutes <= 24 * 60 else None
+def event_minutes(text: str) -> int | None:
+    """How long an event lasts, as typed ('90', '1h30', '2h'): 5 minutes to 24 hours."""
+    minutes = parsing.parse_duration(text)
+    return minutes if minutes is not None and 5 <= minutes <= 24 * 60 else None
 
 
 def _duration_label(minutes: int) -> str:
     h, m = divmod(minutes, 60)
     if h and m:
-        return f"{h} h {m} min"
-    return f"{h} h" if h else f"{m} min"
+        return texts.DURATION_HOURS_MINUTES.format(hours=h, minutes=m)
+    return texts.DURATION_HOURS.format(hours=h) if h else texts.DURATION_MINUTES.format(minutes=m)
 
 
 def _example(zone: str) -> str:
@@ -261,6 +245,8 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             # An abandoned draft must not swallow a convener's answers as a member.
             await session.delete(draft)
             return
+        if await _asked_since(session, user.id, draft.updated_at):
+            return  # a question they were asked as a member came later: the answer is for it
         community = await convened_one(session, user.id, draft.community_id, config)
         if community is None:
             await session.delete(draft)
@@ -269,6 +255,27 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         draft.updated_at = utcnow()
     await send(context, message.chat_id, [reply])
     raise ApplicationHandlerStop
+
+
+async def _asked_since(session: AsyncSession, user_id: int, since: dt.datetime) -> bool:
+    """Whether this person, as a member, has an open prompt touched after `since`."""
+    member = await repo.member_by_telegram_id(session, user_id)
+    if member is None:
+        return False
+    newest = await session.scalar(select(func.max(Prompt.updated_at)).where(
+        Prompt.member_id == member.id, Prompt.status == PromptStatus.OPEN))
+    return newest is not None and newest >= since
+
+
+async def on_any_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any command ends an unfinished /newevent, so the draft never takes later typed text."""
+    user = update.effective_user
+    if user is None:
+        return
+    async with database(context).session() as session:
+        draft = await session.get(ConvenerDraft, user.id)
+        if draft is not None:
+            await session.delete(draft)
 
 
 def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.datetime) -> Out:
@@ -283,7 +290,9 @@ def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.d
         return Out(texts.EVENT_ASK_START.format(example=_example(zone), zone=_e(zone)), (CANCEL_ROW,))
     if draft.step == "start":
         try:
-            starts = admin.parse_time(text, zone)
+            starts = admin.parse_time(text, zone, now)
+        except admin.TimeOutOfRange as exc:
+            return Out(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR, (CANCEL_ROW,))
         except admin.AdminError:
             return Out(texts.EVENT_BAD_START.format(example=_example(zone)), (CANCEL_ROW,))
         if starts <= now:
@@ -292,7 +301,7 @@ def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.d
         draft.data, draft.step = data, "duration"
         return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
     if draft.step == "duration":
-        minutes = parse_duration(text)
+        minutes = event_minutes(text)
         if minutes is None:
             return Out(texts.EVENT_BAD_DURATION, (CANCEL_ROW,))
         data["minutes"] = str(minutes)
@@ -372,7 +381,7 @@ async def do_events(ask: Ask, community: Community, arg: str) -> None:
         if e.cancelled_at is not None:
             return texts.EVENT_LINE_CANCELLED.format(when=when, title=_e(e.title))
         sent, answered = rates.get(e.id, (0, 0))
-        rate = f"{answered / sent:.0%}" if sent else "n/a"
+        rate = f"{answered / sent:.0%}" if sent else texts.RATE_NONE
         return template.format(when=when, title=_e(e.title), sent=sent, answered=answered, rate=rate)
 
     if upcoming:
@@ -499,12 +508,13 @@ async def check_in(db: Database, user_id: int, chat_id: int, code: str,
             member.chat_id = chat_id
             prompt = await repo.prompt_for(session, member.id, event.id, PromptKind.POST_EVENT)
             if prompt is None:
-                due = event.ends_at + dt.timedelta(minutes=community.prompt_delay_minutes)
+                # The scheduler's own rule, so a check-in never asks during quiet hours.
+                due = scheduler.due_for(community, event, PromptKind.POST_EVENT)
                 session.add(Prompt(
                     member_id=member.id, community_id=community.id, event_id=event.id,
                     kind=PromptKind.POST_EVENT, story_id=str(uuid.uuid4()),
                     status=PromptStatus.SCHEDULED, question_set=community.question_set,
-                    attended=True, due_at=due, closes_at=due + dt.timedelta(days=community.window_days),
+                    attended=True, due_at=due, closes_at=scheduler.closes_for(community, due),
                 ))
             else:
                 prompt.attended = True
@@ -534,11 +544,7 @@ async def do_members(ask: Ask, community: Community, arg: str) -> None:
         unreachable=unreachable)))
 
 
-SETTING_RANGES = {
-    "delay": ("prompt_delay_minutes", 0, 1440),
-    "reminder": ("reminder_after_hours", 1, 336),
-    "window": ("window_days", 1, 60),
-}
+SETTINGS = ("delay", "reminder", "window", "quiet")
 
 
 async def do_settings(ask: Ask, community: Community, arg: str) -> None:
@@ -547,21 +553,14 @@ async def do_settings(ask: Ask, community: Community, arg: str) -> None:
         c = await session.get(Community, community.id)
         assert c is not None
         saved = False
-        if len(words) == 2 and words[0] in SETTING_RANGES and words[1].isdigit():
-            name, low, high = SETTING_RANGES[words[0]]
-            value = int(words[1])
-            if not low <= value <= high:
-                await ask.say(Out(html.escape(texts.SETTINGS_USAGE)))
+        if len(words) == 2 and words[0] in SETTINGS:
+            try:
+                community_settings.apply(c, community_settings.Change(**{words[0]: words[1]}))
+            except community_settings.SettingError as exc:
+                problem = (texts.SETTINGS_REMINDER_TOO_LATE if exc.field == "order"
+                           else html.escape(texts.SETTINGS_USAGE))
+                await ask.say(Out(problem))
                 return
-            setattr(c, name, value)
-            saved = True
-        elif len(words) == 2 and words[0] == "quiet" and "-" in words[1]:
-            start, _, end = words[1].partition("-")
-            start_t, end_t = digest.parse_hhmm(start), digest.parse_hhmm(end)
-            if start_t is None or end_t is None:
-                await ask.say(Out(html.escape(texts.SETTINGS_USAGE)))
-                return
-            c.quiet_start, c.quiet_end = start_t, end_t
             saved = True
         elif words:
             await ask.say(Out(html.escape(texts.SETTINGS_USAGE)))
@@ -626,12 +625,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(parts) >= 3 and parts[1] == "draft" and parts[2] in ("create", "cancel"):
         await _finish_draft(ask, parts[2] == "create")
         return
-    if len(parts) == 3 and parts[1] in ("cx", "cxy", "cxn") and parts[2].isdigit():
-        await _cancel_pressed(ask, parts[1], int(parts[2]))
+    target = parsing.parse_id(parts[2]) if len(parts) >= 3 else None
+    if len(parts) == 3 and parts[1] in ("cx", "cxy", "cxn") and target is not None:
+        await _cancel_pressed(ask, parts[1], target)
         return
-    if len(parts) == 4 and parts[1] in ACTIONS and parts[2].isdigit():
+    if len(parts) == 4 and parts[1] in ACTIONS and target is not None:
         async with database(context).session() as session:
-            community = await convened_one(session, user_id, int(parts[2]), settings(context))
+            community = await convened_one(session, user_id, target, settings(context))
         if community is not None:
             await ACTIONS[parts[1]](ask, community, parts[3])
             return

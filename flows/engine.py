@@ -324,8 +324,9 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
         # that still needs an answer, whatever the member sent.
         first = next((q for q in seq if q.kind is QuestionKind.TEXT or q.id not in progress.choices),
                      seq[0])
-        intro = texts.INTRO.format(intro=render(script.intro, ctx), count=len(seq),
-                                   minutes=script.minutes)
+        questions = (texts.QUESTION if len(seq) == 1 else texts.QUESTIONS).format(count=len(seq))
+        intro = texts.INTRO.format(intro=render(script.intro, ctx), questions=questions,
+                                   minutes=texts.plural(script.minutes, "minute"))
         return _move_to(script, progress, ctx, first, lead=intro)
 
     stale = getattr(action, "question_id", None)

@@ -16,7 +16,7 @@ BTN_AGREE = "I agree"
 BTN_NOT_NOW = "Not now"
 
 # The conversation
-INTRO = "{intro}\n\n{count} questions, about {minutes} minutes. Skip anything you like."
+INTRO = "{intro}\n\n{questions}, about {minutes}. Skip anything you like."
 PROGRESS = "<b>{index} of {total}</b>"
 ASK_TEXT_HINT = "Answer in one message or several, then tap Next."
 ASK_MULTI_HINT = "Tap to choose, then Done."
@@ -157,7 +157,8 @@ MATRIX_GAP_ASK = {
     "reframing": "Ask whether it changed how they or their organisation judge success.",
 }
 MATRIX_STORIES = "<b>Stories across cycles</b>: {count} reached realised or reframing value."
-PLURALS = {"story": "stories", "member": "members", "event": "events"}
+PLURALS = {"story": "stories", "member": "members", "event": "events", "month": "months",
+           "answer": "answers", "narrative": "narratives", "minute": "minutes"}
 MATRIX_STORY = "• {pseudonym}, from {event}: {chain}"
 MATRIX_PARTICIPATION = (
     "<b>Participation</b>: {events}, {sent} asked, {attended} attended, "
@@ -234,8 +235,8 @@ SETTINGS_SHOW = (
 )
 SETTINGS_SAVED = "Saved."
 SETTINGS_USAGE = (
-    "Try /settings delay 120 (minutes, 0 to 1440), /settings reminder 48 (hours, 1 to 336), "
-    "/settings window 7 (days, 1 to 60) or /settings quiet 20:00-08:00."
+    "Try /settings delay 120 (minutes, or 2h; up to 7d), /settings reminder 48 (hours, or 2d), "
+    "/settings window 7 (days, 1 to 60), /settings quiet 20:00-08:00 or /settings quiet off."
 )
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DIGEST_NOT_CONVENER = "The weekly digest goes to conveners; you aren't one of this community's."
@@ -254,9 +255,9 @@ EXPORT_USAGE = (
 EXPORT_BAD = "{problem}. " + EXPORT_USAGE
 EXPORT_NO_COMMUNITY = "I couldn't find a community called {community} among those you can export."
 EXPORT_WORKING = "Preparing your {format} export…"
-EXPORT_READY = "{rows} narratives, pseudonymised ({format}). This export is in the audit log."
+EXPORT_READY = "Narratives: {rows}, pseudonymised ({format}). This export is in the audit log."
 EXPORT_TOO_BIG = (
-    "That export ({rows} narratives) is larger than Telegram lets me send. Narrow it with "
+    "That export (narratives: {rows}) is larger than Telegram lets me send. Narrow it with "
     "community=, since=, until= or cycle=, or ask an admin to run <code>valuestory export</code>."
 )
 MYDATA_NONE = "I don't hold anything about you. There is nothing to send."
@@ -286,7 +287,7 @@ WITHDRAWN_ALL = (
 # --- Running as a service: retention ---------------------------------------------------------
 RETENTION_NOTICE = (
     "<b>Heads-up about {community}</b>\n\n"
-    "This community keeps stories for {months} months. On {date} I'll erase {count} answers "
+    "This community keeps stories for {months}. On {date} I'll erase {count} "
     "given before {cutoff}, and record that in the audit log.\n\n"
     "If you still need them, export them before then, or ask your admin to keep stories longer."
 )
@@ -315,3 +316,29 @@ PAUSE_NO_COMMUNITY = (
     "You're not part of a community yet, so I won't message you. "
     "To join, open the invite link your convener shared with you."
 )
+
+# --- Counts in words, durations and conveners' input (shared by every area) -------------
+QUESTION = "{count} question"
+QUESTIONS = "{count} questions"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 story', '2 stories': a count with its noun, singular only for exactly one."""
+    return f"{n} {word if n == 1 else PLURALS.get(word, word + 's')}"
+
+
+RATE_NONE = "n/a"
+DURATION_HOURS_MINUTES = "{hours} h {minutes} min"
+DURATION_HOURS = "{hours} h"
+DURATION_MINUTES = "{minutes} min"
+EVENT_TOO_FAR = (
+    "That's further off than I can plan for. Please send a time within the next two years."
+)
+SETTINGS_REMINDER_TOO_LATE = (
+    "The reminder has to go out before the questions close. Make the reminder shorter or keep "
+    "questions open for longer (/settings window)."
+)
+MATRIX_PNG_NO_EVIDENCE = "no evidence yet"
+MATRIX_PNG_GAP = "Nothing yet. {ask}"
+MATRIX_PNG_NEW = "{new} new"
+MATRIX_PNG_PARTICIPATION = "{events} · {sent} asked · {answered} answered ({rate})"

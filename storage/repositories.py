@@ -25,12 +25,15 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
+from valuestory.parsing import parse_id
 
 
 async def community_by_name_or_id(session: AsyncSession, ref: str) -> Community | None:
     ref = ref.strip()
-    if ref.isdigit():
-        found = await session.get(Community, int(ref))
+    # Only ids that fit the column: "²" or a 30-digit number is looked up as a name.
+    community_id = parse_id(ref)
+    if community_id is not None:
+        found = await session.get(Community, community_id)
         if found:
             return found
     return await session.scalar(select(Community).where(Community.name == ref))

@@ -50,6 +50,13 @@ def test_convener_changes_scheduling_settings_and_sees_them(cli: CliRunner) -> N
     (["--digest", "someday 09:00"], "--digest takes a day and time"),
     (["--retention-months", "forever"], "--retention-months takes a number of months, or keep"),
     (["--reminder", "8d"], "the reminder must come before the prompt closes"),
+    (["--window", "61d"], "--window can be at most 60d"),
+    (["--delay", "8d"], "--delay can be at most 7d"),
+    (["--delay", "²"], "--delay takes a duration like 90m, 2h or 7d"),
+    (["--delay", "9" * 30], "--delay takes a duration like 90m, 2h or 7d"),
+    (["--quiet", "²0:00-08:00"], "--quiet takes a time like 20:00"),
+    (["--digest", "monday ²:00"], "--digest takes a day and time"),
+    (["--retention-months", "²"], "--retention-months takes a number of months, or keep"),
 ])
 def test_bad_settings_are_refused_in_one_line_and_nothing_changes(
     cli: CliRunner, args: list[str], message: str,
@@ -61,6 +68,17 @@ def test_bad_settings_are_refused_in_one_line_and_nothing_changes(
     unchanged = json.loads(cli.invoke(main, ["community", "set", "Frailty Network", "--json"]).output)
     assert unchanged["prompt_delay_minutes"] == 120 and unchanged["window_days"] == 7
     assert unchanged["quiet_hours"] == "20:00-08:00" and unchanged["retention_months"] is None
+
+
+def test_durations_read_the_same_as_in_telegram(cli: CliRunner) -> None:
+    """One syntax for durations everywhere; a bare number is the setting's own unit."""
+    cli.invoke(main, ["community", "create", "Frailty Network", "--timezone", "Europe/London"])
+    result = cli.invoke(main, ["community", "set", "Frailty Network", "--delay", "1h30",
+                               "--reminder", "36", "--window", "14", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["prompt_delay_minutes"], data["reminder_after_hours"], data["window_days"]) == (
+        90, 36, 14)
 
 
 def test_unknown_community_is_named(cli: CliRunner) -> None:

@@ -71,6 +71,28 @@ def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_ur
     assert "Hearing the &lt;care home&gt; team &amp; the GP." in got[0].text
     assert got[-1].photo is not None and got[-1].photo.startswith(b"\x89PNG")
     assert double.chat(4402) == [] and double.chat(4501) == []
+    # Read as HTML by Telegram whatever Bot sends it: conveners see bold, not <b> and &lt;.
+    sends = [params for method, params in double.calls if method in ("sendMessage", "sendPhoto")]
+    assert sends and all(params.get("parse_mode") == "HTML" for params in sends)
+
+
+def test_digest_send_with_a_rejected_token_says_so_in_one_line_without_the_token(
+    database_url: str,
+) -> None:
+    asyncio.run(_seed(database_url))
+    double = BotApiDouble()
+    double.rules.append(lambda method, params: (401, {"ok": False, "error_code": 401,
+                                                      "description": "Unauthorized"}))
+    with BotApiServer(double) as server:
+        result = CliRunner().invoke(
+            main, ["digest", "send", "--community", "Frailty <Network>"],
+            env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN,
+                 "TELEGRAM_API_BASE_URL": server.base_url})
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "valuestory: Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather"]
+    assert TOKEN not in result.output and TOKEN.split(":")[1] not in result.output
+    assert double.chat(4401) == []
 
 
 def test_try_ends_with_the_conveners_matrix() -> None:
@@ -81,3 +103,31 @@ def test_try_ends_with_the_conveners_matrix() -> None:
     assert "Immediate value: 1 from 1 member, 1 new" in tail
     assert "“Meeting the <b>dietitian</b> & team.”" in tail
     assert "Reframing value: nothing yet." in tail
+
+
+def test_try_reads_an_odd_digit_as_typed_text_not_a_button() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["try"], input="²\n1\n1\nMeeting the team.\n/stop\n")
+    assert result.exit_code == 0, result.output
+    assert "don't think we've met" in result.output  # "²" was typed text, before joining
+    assert "Welcome to Try-out community" in result.output
+    assert "“Meeting the team.”" in result.output
+
+
+def test_event_create_refuses_a_start_too_far_off_in_one_line(database_url: str) -> None:
+    variables = {"DATABASE_URL": database_url}
+    runner = CliRunner()
+    created = runner.invoke(main, ["community", "create", "Far Network", "--timezone",
+                                   "America/New_York"], env=variables)
+    assert created.exit_code == 0, created.output
+    for starts, ends in (("9999-12-30 10:00", "9999-12-30 12:00"),
+                         ("9999-12-31 23:00", "9999-12-31 23:59"),
+                         ("1999-01-01 10:00", "1999-01-01 12:00")):
+        result = runner.invoke(main, ["event", "create", "--community", "Far Network", "--title",
+                                      "Far", "--starts", starts, "--ends", ends], env=variables)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().splitlines() == [
+            f"valuestory: '{starts}' is too far off: events can be from 2000 up to two years "
+            "from now"]
+    listed = runner.invoke(main, ["event", "list"], env=variables)
+    assert listed.output.strip() == "No events yet."

@@ -4,6 +4,7 @@ from Telegram; nobody else learns anything about the community."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -395,6 +396,13 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
         assert community is not None
         event = await admin.create_event(session, community, "Live session",
                                          now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
+        # Quiet hours around the moment the prompt would fall due, whatever the time of day the
+        # test runs: the check-in prompt must wait for them to end, as the scheduler's do.
+        asked = (event.ends_at + dt.timedelta(minutes=community.prompt_delay_minutes)).astimezone(
+            ZoneInfo(community.timezone))
+        community.quiet_start = (asked - dt.timedelta(hours=1)).strftime("%H:%M")
+        community.quiet_end = (asked + dt.timedelta(hours=1)).strftime("%H:%M")
+        quiet_end = (asked + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
     conv, ann, newcomer = harness.person(701), harness.person(702), harness.person(703)
     await grant(harness.db, conv.user_id, c)
     await seed.join(ann, c)
@@ -411,7 +419,8 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     async with harness.db.session() as session:
         prompt = (await session.scalars(select(Prompt))).one()
     assert prompt.attended is True and prompt.status == "scheduled"
-    assert prompt.due_at == event.ends_at + dt.timedelta(minutes=120)
+    assert prompt.due_at == quiet_end.astimezone(dt.UTC)
+    assert prompt.closes_at == prompt.due_at + dt.timedelta(days=7)
 
     replies = await newcomer.say(f"/start ci_{code}")
     assert "join Diabetes in Pregnancy first" in replies[0] and "Joining" in replies[1]
@@ -541,3 +550,22 @@ async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harne
     assert "Got it" in replies[0]
     async with harness.db.session() as session:
         assert await session.get(ConvenerDraft, conv.user_id) is None
+
+
+async def test_matrix_picture_counts_one_event_in_the_singular_and_names_gaps(
+    harness: Harness,
+) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c, starts="2026-10-01 14:00", ends="2026-10-01 16:00")
+    ann = harness.person(731)
+    await seed.join(ann, c)
+    await answer(harness.db, ann, e, T0, [("immediate.moment", "immediate", "The case review.")])
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        m = await matrix.build_matrix(session, community, now=T0 + DAY)
+    words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
+    assert "1 event · 1 asked · 1 answered (100%)" in words
+    assert "1 story · 1 member · 1 new" in words
+    assert words.count("no evidence yet") == 4
+    assert any(w.startswith("Nothing yet. Ask whether it changed") for w in words)

@@ -359,7 +359,7 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
     await rosa.tap("CSV (Excel)")
     doc = rosa.last.document
     assert doc is not None and doc[0].endswith(".csv")
-    assert rosa.last.caption is not None and rosa.last.caption.startswith("4 narratives")
+    assert rosa.last.caption is not None and rosa.last.caption.startswith("Narratives: 4,")
 
     await rosa.say(f"/export jsonl community={community.name} cycle=potential")
     doc = rosa.last.document
@@ -392,4 +392,4 @@ async def test_admin_and_all_communities_researcher_can_export_everything(harnes
         await person.say("/export qdpx")
         doc = person.last.document
         assert doc is not None and doc[0].endswith(".qdpx")
-        assert person.last.caption is not None and person.last.caption.startswith("4 narratives")
+        assert person.last.caption is not None and person.last.caption.startswith("Narratives: 4,")

@@ -17,7 +17,7 @@ from flows.questions import PromptKind, QuestionSetError
 from storage import repositories as repo
 from storage.db import Database, describe_url
 from storage.models import Community, Event, SchedulerState
-from valuestory import admin, exports
+from valuestory import admin, exports, parsing
 from valuestory.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -297,36 +297,13 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
           else f"{c.name} keeps answers until members withdraw them."])
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-UNITS = {"m": 1, "min": 1, "h": 60, "d": 60 * 24, "w": 60 * 24 * 7}
-
-
-def parse_duration(text: str, option: str) -> int:
-    """'90m', '2h', '7d', '1w' (or a bare number of the option's own unit) in minutes."""
-    import re
-
-    found = re.fullmatch(r"\s*(\d+)\s*(min|m|h|d|w)?\s*", text.lower())
-    if not found:
-        raise admin.AdminError(f"{option} takes a duration like 90m, 2h or 7d, not {text!r}")
-    return int(found.group(1)) * UNITS[found.group(2) or "m"]
-
-
-def parse_clock(text: str, option: str) -> str:
-    import re
-
-    found = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
-    if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
-        raise admin.AdminError(f"{option} takes a time like 20:00, not {text!r}")
-    return f"{int(found.group(1)):02d}:{found.group(2)}"
-
-
 def schedule_data(c: Community) -> dict[str, Any]:
     quiet = "off" if c.quiet_start == c.quiet_end else f"{c.quiet_start}-{c.quiet_end}"
     return {
         "id": c.id, "name": c.name, "timezone": c.timezone,
         "prompt_delay_minutes": c.prompt_delay_minutes,
         "reminder_after_hours": c.reminder_after_hours, "window_days": c.window_days,
-        "quiet_hours": quiet, "digest": f"{WEEKDAYS[c.digest_weekday]} {c.digest_time}",
+        "quiet_hours": quiet, "digest": f"{parsing.WEEKDAYS[c.digest_weekday]} {c.digest_time}",
         "followup_applied_days": c.followup_applied_days,
         "followup_reframing_days": c.followup_reframing_days,
         "retention_months": c.retention_months,
@@ -357,51 +334,20 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
                         reminder: str | None, window: str | None, quiet: str | None,
                         digest: str | None, retention_months: str | None, as_json: bool) -> None:
     """Change a community's scheduling, digest and retention settings; show them all."""
-    from valuestory import retention
+    from valuestory import community_settings, retention
 
     async with db.session() as session:
         c = await admin.find_community(session, ref)
-        if delay is not None:
-            minutes = parse_duration(delay, "--delay")
-            if minutes > 60 * 24 * 7:
-                raise admin.AdminError("--delay can be at most 7d")
-            c.prompt_delay_minutes = minutes
-        if reminder is not None:
-            minutes = parse_duration(reminder, "--reminder")
-            if minutes % 60 or minutes == 0:
-                raise admin.AdminError("--reminder takes whole hours, like 48h or 2d")
-            c.reminder_after_hours = minutes // 60
-        if window is not None:
-            minutes = parse_duration(window, "--window")
-            if minutes % (60 * 24) or minutes == 0:
-                raise admin.AdminError("--window takes whole days, like 7d")
-            c.window_days = minutes // (60 * 24)
-        if quiet is not None:
-            if quiet.strip().lower() in ("off", "none"):
-                c.quiet_start = c.quiet_end = "00:00"
-            else:
-                start, sep, end = quiet.partition("-")
-                if not sep:
-                    raise admin.AdminError(f'--quiet takes "20:00-08:00" or "off", not {quiet!r}')
-                c.quiet_start = parse_clock(start, "--quiet")
-                c.quiet_end = parse_clock(end, "--quiet")
-        if digest is not None:
-            day, _, at = digest.strip().lower().partition(" ")
-            match = [i for i, name in enumerate(WEEKDAYS) if name.startswith(day[:3])] if day else []
-            if len(day) < 3 or not match:
-                raise admin.AdminError(f'--digest takes a day and time like "monday 09:00", '
-                                       f"not {digest!r}")
-            c.digest_weekday = match[0]
-            c.digest_time = parse_clock(at or "09:00", "--digest")
+        community_settings.apply(c, community_settings.Change(
+            delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest),
+            names={name: f"--{name}" for name in ("delay", "reminder", "window", "quiet", "digest")})
         if retention_months is not None:
             value = retention_months.strip().lower()
-            if value != "keep" and not (value.isdigit() and int(value) > 0):
+            months = None if value == "keep" else parsing.parse_count(value, 1200)
+            if value != "keep" and not months:
                 raise admin.AdminError("--retention-months takes a number of months, or keep")
             # Through retention, so the change is audited and conveners get a fresh notice.
-            await retention.set_months(session, c, None if value == "keep" else int(value),
-                                       actor="cli")
-        if c.reminder_after_hours >= c.window_days * 24:
-            raise admin.AdminError("the reminder must come before the prompt closes (--window)")
+            await retention.set_months(session, c, months, actor="cli")
         data = schedule_data(c)
     emit(as_json, data, [
         f"{c.name} ({c.timezone}):",
@@ -580,7 +526,7 @@ def digest() -> None:
 async def digest_send(db: Database, settings: Settings, community_ref: str, as_json: bool) -> None:
     """Send the weekly digest to the community's conveners now."""
     from telegram import Bot
-    from telegram.error import TelegramError
+    from telegram.error import InvalidToken, TelegramError
 
     from bot.conveners import send_weekly_digest
     from storage.models import utcnow
@@ -591,8 +537,12 @@ async def digest_send(db: Database, settings: Settings, community_ref: str, as_j
     try:
         async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
             sent = await send_weekly_digest(bot, db, c.id, utcnow())
+    except InvalidToken:
+        # Its message quotes the token; say what `run` says instead.
+        raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
     except TelegramError as exc:
-        raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
+        # Only the kind of failure: the text of a Telegram error can carry the token or its URL.
+        raise Stop(f"can't reach Telegram's Bot API ({type(exc).__name__})") from None
     emit(as_json, {"community": c.name, "sent_to": sent},
          [f"Sent the digest for {c.name} to {sent} convener(s)."])
 

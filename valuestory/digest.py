@@ -11,17 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Community, Role, RoleGrant
 
 
-def parse_hhmm(text: str) -> str | None:
-    """'9:00' or '09:00' as '09:00'; None if it isn't a time of day."""
-    parts = text.strip().split(":")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return None
-    hours, minutes = int(parts[0]), int(parts[1])
-    if not (0 <= hours < 24 and 0 <= minutes < 60 and len(parts[1]) == 2):
-        return None
-    return f"{hours:02d}:{minutes:02d}"
-
-
 def last_slot(community: Community, now: dt.datetime) -> dt.datetime:
     """The most recent weekly digest time at or before `now`, in UTC."""
     zone = ZoneInfo(community.timezone)

@@ -12,7 +12,7 @@ import html
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -48,6 +48,9 @@ from storage.models import (
     SchedulerState,
     UTCDateTime,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
 # Cycles a member can only report in a follow-up, weeks after the event: a story that reaches
@@ -170,30 +173,17 @@ async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetim
 
 async def record_digest(session: AsyncSession, community_id: int, now: dt.datetime) -> None:
     """Remember when a digest went out, so the next one can say what is new since."""
-    await claim_digest(session, community_id, now, None)
-
-
-async def claim_digest(session: AsyncSession, community_id: int, now: dt.datetime,
-                       due_since: dt.datetime | None) -> bool:
-    """Mark the digest as sent at `now`. With `due_since`, only if none went out since then:
-    one atomic update, so two processes never both send this week's digest."""
     key = digest_key(community_id)
-    condition = [SchedulerState.key == key]
-    if due_since is not None:
-        condition.append(SchedulerState.at < due_since)
     updated = await session.execute(
-        update(SchedulerState).where(*condition).values(at=now, value="sent")
+        update(SchedulerState).where(SchedulerState.key == key).values(at=now, value="sent")
         .execution_options(synchronize_session=False))
     if updated.rowcount:  # type: ignore[attr-defined]
-        return True
-    if await session.get(SchedulerState, key) is not None:
-        return False  # sent since the slot: someone else has it
+        return
     try:
         async with session.begin_nested():
             session.add(SchedulerState(key=key, value="sent", at=now))
     except IntegrityError:
-        return False
-    return True
+        pass  # another process recorded one at the same moment: either time will do
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -366,13 +356,12 @@ def _when(at: dt.datetime, zone: str) -> str:
     return at.astimezone(ZoneInfo(zone)).strftime("%-d %b %Y %H:%M")
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else texts.PLURALS.get(word, word + 's')}"
+plural = texts.plural
 
 
 def _rate(p: Participation) -> str:
     rate = p.response_rate
-    return "n/a" if rate is None else f"{rate:.0%}"
+    return texts.RATE_NONE if rate is None else f"{rate:.0%}"
 
 
 def render_text(matrix: Matrix) -> str:
@@ -424,6 +413,13 @@ def render_png(matrix: Matrix) -> bytes:
     """The matrix as a portrait picture readable on a phone: counts per cycle and excerpts."""
     import io
 
+    buffer = io.BytesIO()
+    picture(matrix).savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def picture(matrix: Matrix) -> Figure:
+    """The matrix's picture before it is drawn, so its words can be read back."""
     # The object API, not pyplot: no global state, so it is safe in a worker thread.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -438,8 +434,9 @@ def render_png(matrix: Matrix) -> bytes:
     bars = ax.barh(names[::-1], counts[::-1], color=colours[::-1])
     top = max(counts) if any(counts) else 1
     for bar, col in zip(bars, matrix.columns[::-1], strict=True):
-        label = (f"{plural(col.narratives, 'story')} · {plural(col.members, 'member')}"
-                 f" · {col.new} new" if col.narratives else "no evidence yet")
+        label = (f"{plural(col.narratives, 'story')} · {plural(col.members, 'member')} · "
+                 + texts.MATRIX_PNG_NEW.format(new=col.new)
+                 if col.narratives else texts.MATRIX_PNG_NO_EVIDENCE)
         ax.text(bar.get_width() + top * 0.02, bar.get_y() + bar.get_height() / 2, label,
                 va="center", fontsize=9)
     ax.set_xlim(0, top * 1.6)
@@ -457,7 +454,7 @@ def render_png(matrix: Matrix) -> bytes:
         notes.text(0, y, name, fontsize=10, fontweight="bold", va="top")
         y -= 0.05
         if not col.excerpts:
-            gap = textwrap.fill("Nothing yet. " + texts.MATRIX_GAP_ASK[col.cycle], 64)
+            gap = textwrap.fill(texts.MATRIX_PNG_GAP.format(ask=texts.MATRIX_GAP_ASK[col.cycle]), 64)
             notes.text(0.02, y, gap, fontsize=9, va="top", style="italic")
             y -= 0.05 * (gap.count("\n") + 1) + 0.03
             continue
@@ -467,8 +464,8 @@ def render_png(matrix: Matrix) -> bytes:
         y -= 0.05 * (quoted.count("\n") + 1) + 0.03
     p = matrix.participation
     notes.text(0, max(y, 0.0) - 0.02,
-               f"{p.events} events · {p.sent} asked · {p.answered} answered ({_rate(p)})",
+               texts.MATRIX_PNG_PARTICIPATION.format(
+                   events=plural(p.events, "event"), sent=p.sent, answered=p.answered,
+                   rate=_rate(p)),
                fontsize=9, va="top", color="#555555")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    return buffer.getvalue()
+    return fig

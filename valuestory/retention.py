@@ -163,7 +163,9 @@ async def _give_notice(session: AsyncSession, community: Community, now: dt.date
     ).distinct())).all()
     log.info("retention: community %s, %d narratives announced for erasure", community.id, due)
     message = texts.RETENTION_NOTICE.format(
-        community=escape(community.name), months=community.retention_months, count=due,
+        community=escape(community.name),
+        months=texts.plural(community.retention_months or 0, "month"),
+        count=texts.plural(due, "answer"),
         date=erase_on.astimezone(zone).strftime("%-d %B %Y"),
         cutoff=cutoff.astimezone(zone).strftime("%-d %B %Y"),
     )

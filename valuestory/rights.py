@@ -34,6 +34,7 @@ from storage.models import (
     Prompt,
     utcnow,
 )
+from valuestory import parsing
 from valuestory.conversation import Out
 
 WITHDRAW_ALL = "all"
@@ -252,10 +253,10 @@ async def withdraw_press(db: Database, user_id: int, token: str,
     if parts == ["wd", "no"]:
         return [Out(texts.WITHDRAW_KEPT)]
     if len(parts) != 3 or parts[1] not in ("c", "y") or not (
-            parts[2] == WITHDRAW_ALL or parts[2].isdigit()):
+            parts[2] == WITHDRAW_ALL or parsing.parse_id(parts[2]) is not None):
         return [Out(texts.STALE_BUTTON)]
     step, target = parts[1], parts[2]
-    community_id = None if target == WITHDRAW_ALL else int(target)
+    community_id = None if target == WITHDRAW_ALL else parsing.parse_id(target)
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
         ids: Sequence[int] = [m.community_id for m in await repo.memberships_of(session, member.id)

@@ -40,7 +40,7 @@ from storage.models import (
     PromptStatus,
     SchedulerState,
 )
-from valuestory import conversation
+from valuestory import conversation, parsing
 from valuestory.conversation import Out
 from valuestory.digest import last_slot
 from valuestory.metrics import METRICS
@@ -113,9 +113,7 @@ def worker_name() -> str:
 # --- Time rules -----------------------------------------------------------------------------
 
 
-def parse_hhmm(text: str) -> dt.time:
-    hours, minutes = text.strip().split(":")
-    return dt.time(int(hours), int(minutes))
+parse_hhmm = parsing.clock
 
 
 def in_quiet_hours(at: dt.datetime, zone: str, quiet_start: str, quiet_end: str) -> bool:

@@ -10,7 +10,7 @@ from flows import engine, texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
-from valuestory import admin, conversation
+from valuestory import admin, conversation, parsing
 from valuestory.conversation import Out
 
 TRY_USER_ID = 1
@@ -76,8 +76,9 @@ class Terminal:
                 break
             if line in ("/quit", "/exit", "quit"):
                 break
-            if line.isdigit() and 1 <= int(line) <= len(self.buttons):
-                _, token = self.buttons[int(line) - 1]
+            choice = parsing.parse_id(line)
+            if choice is not None and 1 <= choice <= len(self.buttons):
+                _, token = self.buttons[choice - 1]
                 outs = await conversation.press(self.db, TRY_USER_ID, TRY_USER_ID, token)
             elif line == "/help":
                 outs = await conversation.help_text(self.db, TRY_USER_ID)

@@ -1,0 +1,111 @@
+"""The one set of rules for a community's scheduling and digest settings.
+
+Telegram's /settings and /digest and the command line's `community set` both go through
+`apply`, so a value one accepts the other accepts too, with the same limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.models import Community
+from valuestory import parsing
+from valuestory.admin import AdminError
+
+MAX_DELAY_MINUTES = 7 * 24 * 60
+MAX_WINDOW_DAYS = 60
+
+
+class SettingError(AdminError):
+    """A setting a person asked for that can't be used, said plainly; nothing was changed."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Change:
+    """Settings as typed; None leaves a setting as it is."""
+
+    delay: str | None = None
+    reminder: str | None = None
+    window: str | None = None
+    quiet: str | None = None
+    digest: str | None = None
+
+
+def _name(names: dict[str, str], field: str) -> str:
+    return names.get(field, field)
+
+
+def apply(c: Community, change: Change, names: dict[str, str] | None = None) -> None:
+    """Check every changed setting, then save them all, or raise SettingError and save none.
+
+    `names` says what each setting is called where it was typed (e.g. "--delay"), for messages.
+    A bare number is minutes for the delay, hours for the reminder and days for the window.
+    """
+    names = names or {}
+    delay, reminder, window = c.prompt_delay_minutes, c.reminder_after_hours, c.window_days
+    quiet = (c.quiet_start, c.quiet_end)
+    digest = (c.digest_weekday, c.digest_time)
+
+    def duration(field: str, text: str, bare_unit: str) -> int:
+        minutes = parsing.parse_duration(text, bare_unit)
+        if minutes is None:
+            raise SettingError(field, f"{_name(names, field)} takes a duration like 90m, 2h or 7d, "
+                                      f"not {text!r}")
+        return minutes
+
+    if change.delay is not None:
+        delay = duration("delay", change.delay, "m")
+        if delay > MAX_DELAY_MINUTES:
+            raise SettingError("delay", f"{_name(names, 'delay')} can be at most 7d")
+    if change.reminder is not None:
+        minutes = duration("reminder", change.reminder, "h")
+        if minutes % 60 or minutes == 0:
+            raise SettingError("reminder", f"{_name(names, 'reminder')} takes whole hours, "
+                                           "like 48h or 2d")
+        reminder = minutes // 60
+    if change.window is not None:
+        minutes = duration("window", change.window, "d")
+        if minutes % (60 * 24) or minutes == 0:
+            raise SettingError("window", f"{_name(names, 'window')} takes whole days, like 7d")
+        window = minutes // (60 * 24)
+        if window > MAX_WINDOW_DAYS:
+            raise SettingError("window", f"{_name(names, 'window')} can be at most "
+                                         f"{MAX_WINDOW_DAYS}d")
+    if change.quiet is not None:
+        quiet = parse_quiet(change.quiet, _name(names, "quiet"))
+    if change.digest is not None:
+        digest = parse_digest(change.digest, _name(names, "digest"))
+    if reminder >= window * 24:
+        raise SettingError("order", "the reminder must come before the prompt closes "
+                                       f"({_name(names, 'window')})")
+    c.prompt_delay_minutes, c.reminder_after_hours, c.window_days = delay, reminder, window
+    c.quiet_start, c.quiet_end = quiet
+    c.digest_weekday, c.digest_time = digest
+
+
+def parse_quiet(text: str, name: str = "quiet") -> tuple[str, str]:
+    """'20:00-08:00' as its start and end; 'off' (or 'none') as no quiet hours."""
+    if text.strip().lower() in ("off", "none"):
+        return "00:00", "00:00"
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise SettingError("quiet", f'{name} takes "20:00-08:00" or "off", not {text!r}')
+    start_t, end_t = parsing.parse_hhmm(start), parsing.parse_hhmm(end)
+    if start_t is None or end_t is None:
+        raise SettingError("quiet", f"{name} takes a time like 20:00, not {text!r}")
+    return start_t, end_t
+
+
+def parse_digest(text: str, name: str = "digest") -> tuple[int, str]:
+    """'monday 09:00' (or just a day, at 09:00) as a weekday (Monday is 0) and a time."""
+    day, _, at = text.strip().lower().partition(" ")
+    weekday = parsing.parse_weekday(day)
+    time = parsing.parse_hhmm(at or "09:00")
+    if weekday is None or time is None:
+        raise SettingError("digest", f'{name} takes a day and time like "monday 09:00", '
+                                     f"not {text!r}")
+    return weekday, time
