@@ -51,7 +51,7 @@ async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context, message.chat_id, [Out(texts.NOT_ALLOWED)])
         return
     args = context.args or []
-    user_id = parsing.parse_id(args[0]) if args else None
+    user_id = parsing.parse_telegram_id(args[0]) if args else None
     if len(args) < 3 or user_id is None:
         await send(context, message.chat_id, [Out(html.escape(texts.ROLE_USAGE))])
         return

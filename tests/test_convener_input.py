@@ -28,6 +28,7 @@ from valuestory import admin, retention
 
 ADMIN = 9001
 HUGE = "9" * 30
+BIG = "9" * 18  # fits 64 bits, not our 32-bit row ids
 REFUSED = "Sorry, that's not something you can do."
 
 
@@ -56,6 +57,7 @@ def settings_of(c: Community) -> tuple[object, ...]:
 
 @pytest.mark.parametrize("data", [
     "cv|matrix|²|", f"cv|matrix|{HUGE}|", "cv|cx|²", f"cv|cx|{HUGE}", f"cv|cxy|{HUGE}",
+    f"cv|matrix|{BIG}|", f"cv|cx|{BIG}",
     "cv|cxy|١٢",
 ])
 async def test_forged_convener_buttons_get_a_refusal_and_change_nothing(
@@ -70,7 +72,7 @@ async def test_forged_convener_buttons_get_a_refusal_and_change_nothing(
         assert (await session.get(Event, e.id)).cancelled_at is None  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("target", ["²", HUGE, "١"])
+@pytest.mark.parametrize("target", ["²", HUGE, BIG, "١"])
 async def test_forged_withdraw_buttons_are_stale_and_erase_nothing(
     harness: Harness, target: str,
 ) -> None:
@@ -85,7 +87,7 @@ async def test_forged_withdraw_buttons_are_stale_and_erase_nothing(
         assert await session.scalar(select(func.count(Membership.id))) == 1
 
 
-@pytest.mark.parametrize("ref", ["²", HUGE])
+@pytest.mark.parametrize("ref", ["²", HUGE, BIG])
 async def test_export_for_an_odd_community_id_says_it_was_not_found(
     harness: Harness, ref: str,
 ) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
+from valuestory import parsing
 from valuestory.metrics import METRICS
 
 CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
@@ -327,11 +327,11 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
     if token.startswith(("j|", "k|")):
         return await answer_consent(db, user_id, chat_id, token, now)
     parts = token.split("|", 2)
-    # Ids are ASCII digits of a size the database holds; anything else is not ours.
-    if len(parts) == 3 and parts[0] == "p" and re.fullmatch(r"[0-9]{1,9}", parts[1]):
+    prompt_id = parsing.parse_id(parts[1]) if len(parts) == 3 else None
+    if parts[0] == "p" and prompt_id is not None:
         action = engine.decode_action(parts[2])
         if action is not None:
-            return await act(db, user_id, chat_id, action, key=key, prompt_id=int(parts[1]),
+            return await act(db, user_id, chat_id, action, key=key, prompt_id=prompt_id,
                              now=now)
     return [Out(texts.STALE_BUTTON)]
 

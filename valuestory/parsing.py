@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-# 18 digits always fit a signed 64-bit database integer (and every Telegram id).
+# 18 digits always fit a signed 64-bit integer, as every Telegram id does; our own rows are
+# numbered in 32 bits.
 _ID = re.compile(r"[0-9]{1,18}")
+ROW_ID_MAX = 2**31 - 1
 _HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _DURATION = re.compile(
     r"(?:([0-9]{1,4})\s*(w|d|h|m|min|mins|minutes)?)"
@@ -22,7 +24,13 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def parse_id(text: str) -> int | None:
-    """A database or Telegram id typed or pressed by a person; None if it can't be one."""
+    """The id of one of our rows (a community, an event), typed or pressed; None if it can't be."""
+    value = parse_telegram_id(text)
+    return value if value is not None and value <= ROW_ID_MAX else None
+
+
+def parse_telegram_id(text: str) -> int | None:
+    """A Telegram user id typed by a person; None if it can't be one."""
     return int(text) if _ID.fullmatch(text) else None
 
 
