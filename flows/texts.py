@@ -295,7 +295,7 @@ RETENTION_NOTICE = (
 # Scheduling: reminders, pausing and resuming
 REMINDER = (
     "A gentle nudge: I'd still love to hear what you got from <b>{event}</b>. "
-    "It takes about {minutes} minutes. Tap Carry on when you're ready."
+    "It takes about {minutes}. Tap Carry on when you're ready."
 )
 PAUSE_WHICH = "Which community should I stop messaging you about?"
 RESUME_WHICH = "Which community should I message you about again?"

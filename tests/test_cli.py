@@ -124,6 +124,9 @@ def test_mistakes_stop_with_one_line_saying_what_to_fix(
         (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_TELEGRAM_IDS": "12,abc"},
          "ADMIN_TELEGRAM_IDS"),
         (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_TELEGRAM_IDS": "1²"},
+         "ADMIN_TELEGRAM_IDS"),
+        (("community", "retention", "Any", "²"), db_env, "MONTHS must be"),
     ]
     for args, env, expected in cases:
         result = vs(*args, cwd=tmp_path, env=env)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from flows import texts
 from flows.questions import PromptKind, QuestionSetError
 from storage import repositories as repo
 from storage.db import Database, describe_url
@@ -285,8 +286,8 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
 
     if months.lower() == "keep":
         value: int | None = None
-    elif months.isdigit() and 1 <= int(months) <= 1200:
-        value = int(months)
+    elif (count := parsing.parse_count(months, 1200)) is not None and count >= 1:
+        value = count
     else:
         raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
     async with db.session() as session:
@@ -588,7 +589,7 @@ async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
         result = await exports.export(db, "command line", fmt_, output, filt)
     emit(as_json, {"output": str(output), "format": fmt, "rows": result.rows,
                    "filters": result.filters},
-         [f"Wrote {result.rows} narratives to {output} ({fmt})."])
+         [f"Wrote {texts.plural(result.rows, 'narrative')} to {output} ({fmt})."])
 
 
 @main.command("audit")

@@ -267,7 +267,8 @@ async def reminder(session: AsyncSession, prompt: Prompt) -> list[Out]:
     event = await session.get(Event, prompt.event_id)
     assert event is not None
     script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
-    text = texts.REMINDER.format(event=escape(event.title), minutes=script.minutes)
+    text = texts.REMINDER.format(event=escape(event.title),
+                                minutes=texts.plural(script.minutes, 'minute'))
     return [Out(text, (((texts.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
 
 

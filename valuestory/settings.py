@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            if not all(p.lstrip("-").isdigit() for p in parts):
+            if not all(re.fullmatch(r"-?[0-9]{1,18}", p) for p in parts):
                 raise ValueError("must be Telegram user ids (numbers) separated by commas")
             return frozenset(int(p) for p in parts)
         return value
