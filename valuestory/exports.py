@@ -22,7 +22,8 @@ from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flows.questions import Capital, ValueCycle
 from storage.db import Database
@@ -254,6 +255,39 @@ async def count(db: Database, filt: ExportFilter) -> int:
     return int(total or 0)
 
 
+def _driver_statement(query: Select[Any], dialect: Dialect) -> tuple[str, list[Any]]:
+    """The query as SQL and positional parameters for the driver itself, as SQLAlchemy binds them."""
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    args = []
+    for name in compiled.positiontup or ():
+        # An expanded IN list's parameters have no bind of their own; they are plain integers.
+        bind = compiled.binds.get(name)
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
+        args.append(process(values[name]) if process else values[name])
+    return compiled.string, args
+
+
+async def _batches(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[Sequence[Any]]:
+    """The query's rows as plain tuples, BATCH at a time, from a server-side cursor."""
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy's result rows cost more than reading them; the driver's own cursor gives
+        # plain tuples and still runs the query in aiosqlite's thread, off the event loop.
+        sql, args = _driver_statement(query, conn.dialect)
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        cursor = await driver.execute(sql, args)
+        try:
+            while part := await cursor.fetchmany(BATCH):
+                yield part
+        finally:
+            await cursor.close()
+        return
+    result = await conn.stream(query.execution_options(yield_per=BATCH))
+    async for part in result.partitions(BATCH):
+        yield part
+
+
 async def stream_rows(
     db: Database, filt: ExportFilter, *, by_member: bool = False
 ) -> AsyncIterator[list[ExportRow]]:
@@ -268,8 +302,7 @@ async def stream_rows(
     new = tuple.__new__  # skips NamedTuple's argument handling, a cost on every one of millions
     days: dict[tuple[int, Any], str] = {}  # an event's local date, by community and start time
     async with db.engine.connect() as conn:
-        result = await conn.stream(query.execution_options(yield_per=BATCH))
-        async for part in result.partitions(BATCH):
+        async for part in _batches(conn, query):
             batch = []
             for (nid, story, pseudonym, community, title, starts, kind, qid, question, cycle,
                  capital, text, answered, revised, attended, cid, mid) in part:
