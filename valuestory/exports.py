@@ -40,7 +40,10 @@ from storage.models import (
 )
 from valuestory.streamzip import StreamingZip
 
-BATCH = 2000
+# Rows per batch: small enough that a batch is still in the processor's cache when it is
+# written (2,000 measured slower than 500 on a million-row export), large enough that the
+# round trips to the database do not add up.
+BATCH = 500
 
 
 class ExportFormat(StrEnum):
