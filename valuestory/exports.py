@@ -166,8 +166,9 @@ def _query(communities: Sequence[Community], filt: ExportFilter, columns: Sequen
 # SQLAlchemy's per-value datetime processing plus zoneinfo would cost more than the query itself.
 _RAW = String()
 _ROW_COLUMNS = (
-    Narrative.id, Narrative.story_id, Membership.pseudonym, Community.name, Event.title,
-    type_coerce(Event.starts_at, _RAW), Prompt.kind, Narrative.question_id,
+    # The event by id: its title and date are looked up once per event, not read on every row.
+    Narrative.id, Narrative.story_id, Membership.pseudonym, Community.name, Narrative.event_id,
+    Prompt.kind, Narrative.question_id,
     Narrative.question_text, Narrative.cycle, Narrative.capital, Narrative.text,
     type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
     Prompt.attended, Narrative.community_id, Membership.id,
@@ -289,18 +290,28 @@ async def stream_rows(
     query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
         Narrative.id)
     local = LocalTimes()
-    days: dict[tuple[int, Any], str] = {}  # an event's local date, by community and start time
+    # Event id -> title, local date. Unbounded, but events are few beside their narratives.
+    events: dict[int, tuple[str, str]] = {}
+
+    async def event(event_id: int) -> tuple[str, str]:
+        """An event's title and local date, loaded with every other event of its community."""
+        async with db.session() as session:
+            found = (await session.execute(
+                select(Event.id, Event.community_id, Event.title, type_coerce(Event.starts_at, _RAW))
+                .where(Event.community_id == select(Event.community_id)
+                       .where(Event.id == event_id).scalar_subquery())
+            )).all()
+        for eid, cid, title, starts in found:
+            events[eid] = (title, local(starts, zones[cid])[:10])
+        return events[event_id]
+
     async with db.engine.connect() as conn:
         async for part in _batches(conn, query):
             batch: list[ExportRow] = []
-            for (nid, story, pseudonym, community, title, starts, kind, qid, question, cycle,
+            for (nid, story, pseudonym, community, eid, kind, qid, question, cycle,
                  capital, text, answered, revised, attended, cid, mid) in part:
                 zone = zones[cid]
-                day = days.get((cid, starts))
-                if day is None:
-                    day = days[(cid, starts)] = local(starts, zone)[:10]
-                    if len(days) > LocalTimes.LIMIT:
-                        days.clear()
+                title, day = events.get(eid) or await event(eid)
                 batch.append((
                     nid, story, pseudonym, community, title, day, kind, qid, question, cycle,
                     capital or "", text, local(answered, zone),
