@@ -138,8 +138,6 @@ def _query(communities: Sequence[Community], filt: ExportFilter, columns: Sequen
         # can leak even if a narrative were somehow left behind.
         .join(Membership, and_(Membership.member_id == Narrative.member_id,
                                Membership.community_id == Narrative.community_id))
-        .join(Community, Community.id == Narrative.community_id)
-        .join(Event, Event.id == Narrative.event_id)
         .join(Prompt, Prompt.id == Narrative.prompt_id)
     )
     if filt.community_ids is not None:
@@ -147,6 +145,8 @@ def _query(communities: Sequence[Community], filt: ExportFilter, columns: Sequen
     if filt.cycle:
         query = query.where(Narrative.cycle == filt.cycle)
     if filt.since or filt.until:
+        # Joined only to filter: communities' names and events' titles are looked up once each.
+        query = query.join(Event, Event.id == Narrative.event_id)
         # A date means a day in each community's own zone, so bounds differ per community.
         per_community = []
         for c in communities:
@@ -167,7 +167,7 @@ def _query(communities: Sequence[Community], filt: ExportFilter, columns: Sequen
 _RAW = String()
 _ROW_COLUMNS = (
     # The event by id: its title and date are looked up once per event, not read on every row.
-    Narrative.id, Narrative.story_id, Membership.pseudonym, Community.name, Narrative.event_id,
+    Narrative.id, Narrative.story_id, Membership.pseudonym, Narrative.event_id,
     Prompt.kind, Narrative.question_id,
     Narrative.question_text, Narrative.cycle, Narrative.capital, Narrative.text,
     type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
@@ -286,6 +286,7 @@ async def stream_rows(
     async with db.session() as session:
         communities = await _communities(session, filt.community_ids)
     zones = {c.id: ZoneInfo(c.timezone) for c in communities}
+    names = {c.id: c.name for c in communities}
     query = _query(communities, filt, _ROW_COLUMNS)
     query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
         Narrative.id)
@@ -308,9 +309,9 @@ async def stream_rows(
     async with db.engine.connect() as conn:
         async for part in _batches(conn, query):
             batch: list[ExportRow] = []
-            for (nid, story, pseudonym, community, eid, kind, qid, question, cycle,
+            for (nid, story, pseudonym, eid, kind, qid, question, cycle,
                  capital, text, answered, revised, attended, cid, mid) in part:
-                zone = zones[cid]
+                zone, community = zones[cid], names[cid]
                 title, day = events.get(eid) or await event(eid)
                 batch.append((
                     nid, story, pseudonym, community, title, day, kind, qid, question, cycle,
