@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import conveners
 from bot.context import database, private_press
-from bot.send import send, set_buttons
+from bot.send import replying_to_command, send, set_buttons
 from flows import engine, texts
 from valuestory import conversation
 from valuestory.conversation import Out
@@ -72,10 +72,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, pressed.chat_id, outs, pressed=pressed)
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    await send(context, message.chat_id, await conversation.help_text(database(context), user.id))
+# /help: how it works, and where the member is now.
+on_help = replying_to_command(conversation.help_text)
 
 
 async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.context import database, private_press
-from bot.send import send, set_buttons
+from bot.context import database
+from bot.send import replying_to_button, replying_to_command, send
 from flows import texts
 from valuestory import rights
 from valuestory.conversation import Out
@@ -26,19 +26,7 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/withdraw: confirm first, and ask which community when there are several."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    await send(context, message.chat_id, await rights.withdraw_start(database(context), user.id))
-
-
-async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button under /withdraw; what it names is checked against what is stored."""
-    press = await private_press(update)
-    if press is None:
-        return
-    query, user_id, pressed = press
-    outs = await rights.withdraw_press(database(context), user_id, query.data or "")
-    await set_buttons(pressed)
-    await send(context, pressed.chat_id, outs)
+# /withdraw: confirm first, and ask which community when there are several.
+on_withdraw = replying_to_command(rights.withdraw_start)
+# A button under /withdraw; what it names is checked against what is stored.
+on_withdraw_button = replying_to_button(rights.withdraw_press)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.context import database, private_press
+from storage.db import Database
 from valuestory.conversation import Out
 
 
@@ -142,3 +146,33 @@ async def send(
             await context.bot.send_message(
                 chat_id, chunk, reply_markup=keyboard(out) if last else None
             )
+
+
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def replying_to_command(service: Callable[[Database, int], Awaitable[list[Out]]]) -> Handler:
+    """A command handler that asks `service` what to say to the person who sent the command."""
+
+    async def handler(update: Update, context: Context) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        await send(context, message.chat_id, await service(database(context), user.id))
+
+    return handler
+
+
+def replying_to_button(service: Callable[[Database, int, str], Awaitable[list[Out]]]) -> Handler:
+    """A button handler: `service` checks the data (never trusted); the buttons go, replies follow."""
+
+    async def handler(update: Update, context: Context) -> None:
+        press = await private_press(update)
+        if press is None:
+            return
+        query, user_id, pressed = press
+        outs = await service(database(context), user_id, query.data or "")
+        await set_buttons(pressed)
+        await send(context, pressed.chat_id, outs)
+
+    return handler
