@@ -393,3 +393,24 @@ async def test_admin_and_all_communities_researcher_can_export_everything(harnes
         doc = person.last.document
         assert doc is not None and doc[0].endswith(".qdpx")
         assert person.last.caption is not None and person.last.caption.startswith("Narratives: 4,")
+
+
+async def test_a_csv_export_shared_between_two_processes_is_the_same_file(
+    harness: Harness, tmp_path: Path
+) -> None:
+    if harness.db.dialect != "sqlite":
+        pytest.skip("only SQLite exports are shared between processes")
+    community, _, _ = await _two_members(harness)
+    third = await member_of(harness, harness.person(603, "Cy", "cy_nurse"), community)
+    await tell(harness, third, await seed.event(harness.db, community, "Spring"), "Odd one out.")
+    for filt in (ExportFilter(), ExportFilter(cycle="immediate"),
+                 ExportFilter(community_ids=frozenset({community.id}))):
+        alone, shared = tmp_path / "alone.csv", tmp_path / "shared.csv"
+        rows_alone = await exports.write_export(harness.db, ExportFormat.CSV, alone, filt,
+                                                processes=1)
+        rows_shared = await exports.write_export(harness.db, ExportFormat.CSV, shared, filt,
+                                                 processes=2)
+        assert rows_shared == rows_alone > 0
+        assert shared.read_bytes() == alone.read_bytes()  # one header, every row, in order
+        ids = [int(r["narrative_id"]) for r in read_csv(shared)]
+        assert ids == sorted(ids)
