@@ -3,9 +3,13 @@ admins and members use."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import select
+
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Event, Prompt
+from storage.models import Community, Event, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
 from valuestory import admin
 
@@ -50,3 +54,23 @@ async def member_with_open_prompt(harness: Harness, user_id: int,
     if attended:
         await person.tap("Yes, I was there")
     return person, prompt
+
+
+async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: int,
+                                   title: str = "Evening Session") -> list[Person]:
+    """`count` long-standing members of a community whose event just ended, asked at once."""
+    c = await community(harness.db)
+    people = [harness.person(first_user_id + i) for i in range(count)]
+    for person in people:
+        await join(person, c)
+    async with harness.db.session() as s:
+        found = await s.get(Community, c.id)
+        assert found is not None
+        found.prompt_delay_minutes, found.quiet_start, found.quiet_end = 0, "00:00", "00:00"
+        now = utcnow()
+        # Only members who had joined by the time an event ended are asked about it.
+        for membership in (await s.scalars(select(Membership))).all():
+            membership.joined_at = now - dt.timedelta(days=30)
+        await admin.create_event(s, found, title, now - dt.timedelta(hours=2),
+                                 now - dt.timedelta(minutes=1))
+    return people

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.scheduling import TelegramSender
-from storage.models import Community, Delivery, Member, Prompt, utcnow
+from storage.models import Delivery, Member, Prompt, utcnow
 from tests import seed
 from tests.botapi import TOKEN, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
-from valuestory import admin, scheduler
+from valuestory import scheduler
 
 ATTENDANCE = "Did you take part in Evening Session?"
 MEMBERS = 40
@@ -57,16 +57,7 @@ def bot_process(server: BotApiServer, database_url: str, log: Path) -> Iterator[
 async def test_killed_mid_fan_out_and_restarted_no_member_is_asked_twice(
     harness: Harness, database_url: str, tmp_path: Path,
 ) -> None:
-    community = await seed.community(harness.db)
-    people = [harness.person(900 + i) for i in range(MEMBERS)]
-    for p in people:
-        await seed.join(p, community)
-    async with harness.db.session() as s:
-        c = await s.get(Community, community.id)
-        assert c is not None
-        c.prompt_delay_minutes, c.quiet_start, c.quiet_end = 0, "00:00", "00:00"
-        now = utcnow()  # everyone has joined by the time it ends
-        await admin.create_event(s, c, "Evening Session", now - dt.timedelta(hours=2), now)
+    people = await seed.members_due_a_prompt_now(harness, 900, MEMBERS)
 
     def slow(method: str, params: dict[str, Any]) -> None:
         if method == "sendMessage":

@@ -4,7 +4,6 @@ and its logs, even at DEBUG, hold no answers, names, usernames or token."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import re
 import signal
@@ -16,12 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Community, Delivery, Member, Membership, Narrative, utcnow
+from storage.models import Delivery, Member, Membership, Narrative
 from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
 from tests.remote import SECRET, BotProcess, Remote, tell_story, until
-from valuestory import admin
 
 
 def slow_sends(method: str, params: dict[str, Any]) -> None:
@@ -119,20 +117,7 @@ async def test_sigterm_in_the_middle_of_a_fan_out_sends_each_prompt_exactly_once
     """The fan-out half of graceful shutdown; it needs the scheduler (bot.scheduling)."""
     pytest.importorskip("bot.scheduling", reason="needs the scheduler's fan-out")
     members = 30
-    community = await seed.community(harness.db)
-    people = [harness.person(1000 + i) for i in range(members)]
-    for person in people:
-        await seed.join(person, community)
-    async with harness.db.session() as s:
-        c = await s.get(Community, community.id)
-        assert c is not None
-        c.prompt_delay_minutes, c.quiet_start, c.quiet_end = 0, "00:00", "00:00"
-        now = utcnow()
-        # Members of long standing: only members who had joined by then are asked about an event.
-        for membership in (await s.scalars(select(Membership))).all():
-            membership.joined_at = now - dt.timedelta(days=30)
-        await admin.create_event(s, c, "Evening Session", now - dt.timedelta(hours=2),
-                                 now - dt.timedelta(minutes=1))
+    people = await seed.members_due_a_prompt_now(harness, 1000, members)
     double = harness.double
     double.rules.append(slow_sends)  # type: ignore[arg-type]
 
