@@ -124,12 +124,7 @@ async def test_a_button_meant_for_someone_else_is_refused(harness: Harness) -> N
 
 
 async def test_tapping_the_same_button_twice_is_answered_kindly(harness: Harness) -> None:
-    community = await seed.community(harness.db)
-    event = await seed.event(harness.db, community)
-    dee = harness.person(606)
-    await seed.join(dee, community)
-    await seed.open_prompt(harness.db, dee, event)
-    await dee.say("/continue")
+    dee, _ = await seed.member_with_open_prompt(harness, 606, attended=False)
     message, data = dee.button("Yes, I was there")
     await dee.press_data(message, data)
     replies = await dee.press_data(message, data)  # a double tap on a slow connection

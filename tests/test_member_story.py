@@ -103,13 +103,7 @@ async def test_consent_is_reused_for_a_second_community_when_the_text_is_unchang
 async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_kept(
     harness: Harness,
 ) -> None:
-    community = await seed.community(harness.db)
-    event = await seed.event(harness.db, community)
-    lee = harness.person(504)
-    await seed.join(lee, community)
-    await seed.open_prompt(harness.db, lee, event)
-    await lee.say("/continue")
-    await lee.tap("Yes, I was there")
+    lee, _ = await seed.member_with_open_prompt(harness, 504)
     await lee.say("First thought")
     await lee.tap("Next")
     replies = await lee.tap("Back")

@@ -315,15 +315,20 @@ async def test_moved_and_cancelled_events_are_followed_without_a_restart(harness
     assert sorted(p.status for p in await prompts(harness.db)) == ["cancelled", "open"]
 
 
-async def test_a_second_event_waits_until_the_first_conversation_is_finished(
-    harness: Harness,
-) -> None:
+async def morning_and_afternoon(harness: Harness, user_id: int) -> tuple[Person, dt.date, int]:
+    """A member of a community with two events on one day; where their chat stood before."""
     community = await seed.community(harness.db)
-    (ned,) = await members(harness, community, 671)
+    (person,) = await members(harness, community, user_id)
     event_day = day(7)
     await event_on(harness, community, event_day, "10:00", "11:00", title="Morning Session")
     await event_on(harness, community, event_day, "14:00", "16:00", title="Afternoon Session")
-    mark = len(ned.inbox)
+    return person, event_day, len(person.inbox)
+
+
+async def test_a_second_event_waits_until_the_first_conversation_is_finished(
+    harness: Harness,
+) -> None:
+    ned, event_day, mark = await morning_and_afternoon(harness, 671)
     await tick(harness, at(event_day, "13:00"))
     await ned.tap("Yes, I was there")
     report = await tick(harness, at(event_day, "18:00"))
@@ -340,12 +345,7 @@ async def test_a_second_event_waits_until_the_first_conversation_is_finished(
 async def test_a_member_who_never_finishes_the_first_is_still_asked_about_the_second(
     harness: Harness,
 ) -> None:
-    community = await seed.community(harness.db)
-    (ola,) = await members(harness, community, 672)
-    event_day = day(7)
-    await event_on(harness, community, event_day, "10:00", "11:00", title="Morning Session")
-    await event_on(harness, community, event_day, "14:00", "16:00", title="Afternoon Session")
-    mark = len(ola.inbox)
+    ola, event_day, mark = await morning_and_afternoon(harness, 672)
     await tick(harness, at(event_day, "13:00"))  # asked about the morning; never answers
     await tick(harness, at(event_day, "18:00"))  # the afternoon waits its turn
     assert not received(ola, mark, "Afternoon Session")
