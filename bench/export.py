@@ -157,7 +157,7 @@ def python_floor(db_path: Path) -> float:
 def child(db_path: str, out_path: str) -> None:
     """Run our exporter and print its own timing as JSON (run in a separate process)."""
     from storage.db import Database
-    from valuestory.exports import ExportFilter, ExportFormat, write_export
+    from valuestory.usecases.exports import ExportFilter, ExportFormat, write_export
 
     async def run() -> tuple[int, float]:
         db = Database(f"sqlite+aiosqlite:///{db_path}")

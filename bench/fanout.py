@@ -28,7 +28,7 @@ from sqlalchemy import insert, select
 
 from storage.db import Database
 from storage.models import Community, Consent, Delivery, Event, Member, Membership, Prompt
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 TELEGRAM_RATE = 30.0  # messages a second, overall
 PER_CHAT_RATE = 1.0  # messages a second, per chat
@@ -130,7 +130,7 @@ async def seed(db: Database, n: int, now: dt.datetime) -> None:
 async def run(n: int, url: str, rate: float, base_url: str) -> dict[str, Any]:
     from bot.app import build_application
     from bot.scheduling import sender_for
-    from valuestory import scheduler
+    from valuestory.usecases import scheduler
 
     db = Database(url)
     await db.upgrade()

@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from storage.db import Database
 from storage.models import Community, Narrative, SchedulerState
-from valuestory import matrix
+from valuestory.usecases import matrix
 
 COMMUNITIES = 20
 START = dt.datetime(2025, 11, 1, 9, 0, tzinfo=dt.UTC)

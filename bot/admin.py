@@ -10,8 +10,8 @@ from telegram.ext import ContextTypes
 from bot.context import database, settings
 from bot.send import send
 from flows import texts
-from valuestory import admin, parsing
-from valuestory.conversation import Out
+from valuestory.usecases import admin, parsing
+from valuestory.usecases.out import Out
 
 
 def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

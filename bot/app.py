@@ -21,7 +21,7 @@ from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_update
 from flows import texts
 from storage.db import Database
 from storage.models import SchedulerState
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 PRIVATE = filters.ChatType.PRIVATE
 

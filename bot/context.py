@@ -8,7 +8,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from storage.db import Database
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 
 def database(context: ContextTypes.DEFAULT_TYPE) -> Database:

@@ -43,11 +43,11 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
-from valuestory import admin, community_settings, conversation, digest, matrix, parsing, scheduler
-from valuestory.conversation import Out
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
+from valuestory.usecases import admin, community_settings, conversation, digest, matrix, parsing, scheduler
+from valuestory.usecases.out import Out
 
-log = logging.getLogger("valuestory.conveners")
+log = logging.getLogger(__name__)
 
 PREFIX = "cv"
 CHECKIN_PREFIX = "ci_"

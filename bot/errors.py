@@ -9,14 +9,14 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from flows import texts
-from valuestory.metrics import METRICS
+from valuestory.process.metrics import HANDLER_ERRORS
 
-log = logging.getLogger("valuestory.bot")
+log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
-    METRICS.inc("valuestory_handler_errors_total")
+    HANDLER_ERRORS.inc()
     update_id = update.update_id if isinstance(update, Update) else None
     # Name the failure, never the update's content: it may hold a member's answer.
     log.error("handler failed on update %s: %s", update_id, type(error).__name__,

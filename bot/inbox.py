@@ -20,7 +20,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import HandledUpdate
 
-log = logging.getLogger("valuestory.inbox")
+log = logging.getLogger(__name__)
 
 
 def _without_names(value: Any) -> Any:

@@ -11,8 +11,8 @@ from bot import conveners
 from bot.context import database, private_press
 from bot.send import replying_to_command, send, set_buttons
 from flows import engine, texts
-from valuestory import conversation
-from valuestory.conversation import Out
+from valuestory.usecases import conversation
+from valuestory.usecases.out import Out
 
 COMMAND_ACTIONS = engine.COMMANDS
 

@@ -13,12 +13,12 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.context import database
 from storage.models import utcnow
-from valuestory import retention
-from valuestory.metrics import METRICS, Metrics
+from valuestory.process.metrics import METRICS, UPDATES_HANDLED, Metrics
+from valuestory.usecases import retention
 
-log = logging.getLogger("valuestory.ops")
+log = logging.getLogger(__name__)
 
-RETENTION_JOB = "valuestory.retention"
+RETENTION_JOB = "valuestory.usecases.retention"
 RETENTION_EVERY_SECONDS = 3600  # wakes hourly; a database marker makes the work once a day
 
 
@@ -50,7 +50,7 @@ class TrackedRequest(BaseRequest):
 
 async def count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Count an update; never look at what it says."""
-    METRICS.inc("valuestory_updates_handled_total")
+    UPDATES_HANDLED.inc()
 
 
 async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.send import replying_to_button, replying_to_command
-from valuestory import pausing
+from valuestory.usecases import pausing
 
 on_pause = replying_to_command(pausing.pause)
 on_resume = replying_to_command(pausing.resume)

@@ -13,10 +13,9 @@ from telegram.ext import ContextTypes
 from bot.context import database, private_press, settings
 from bot.send import send, set_buttons
 from flows import texts
-from storage import repositories as repo
-from valuestory import exports
-from valuestory.conversation import Out
-from valuestory.exports import ExportError, ExportFormat, ExportRequest
+from valuestory.usecases import admin, exports
+from valuestory.usecases.exports import ExportError, ExportFormat, ExportRequest
+from valuestory.usecases.out import Out
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the most a bot may send as one document
 FORMAT_LABELS = {ExportFormat.CSV: "CSV (Excel)", ExportFormat.XLSX: "Excel workbook",
@@ -79,7 +78,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, scope: expo
     wanted = None
     if request.community:
         async with db.session() as session:
-            wanted = await repo.community_by_name_or_id(session, request.community)
+            wanted = await admin.lookup_community(session, request.community)
     try:
         if request.community and wanted is None:
             raise ExportError("not found")

@@ -8,8 +8,8 @@ from telegram.ext import ContextTypes
 from bot.context import database
 from bot.send import replying_to_button, replying_to_command, send
 from flows import texts
-from valuestory import rights
-from valuestory.conversation import Out
+from valuestory.usecases import rights
+from valuestory.usecases.out import Out
 
 
 async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,12 +19,12 @@ from bot.context import database, settings
 from bot.conveners import send_weekly_digest
 from bot.send import keyboard, split_message
 from storage.models import utcnow
-from valuestory import scheduler
-from valuestory.conversation import Out
-from valuestory.metrics import METRICS
-from valuestory.scheduler import Outcome, SendResult
+from valuestory.process.metrics import JOB_LAG, METRICS
+from valuestory.usecases import scheduler
+from valuestory.usecases.out import Out
+from valuestory.usecases.scheduler import Outcome, SendResult
 
-log = logging.getLogger("valuestory.scheduler")
+log = logging.getLogger(__name__)
 
 JOB_NAME = "scheduler-tick"
 # Longest we wait on one 429 before giving the message up as failed (Telegram asks for seconds).
@@ -126,7 +126,7 @@ async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     started = context.application.bot_data.get("tick_started_at")
     if isinstance(started, dt.datetime):
         expected = started + dt.timedelta(seconds=interval)
-        METRICS.set("valuestory_job_lag_seconds", max(0.0, (now - expected).total_seconds()))
+        JOB_LAG.set(max(0.0, (now - expected).total_seconds()))
     context.application.bot_data["tick_started_at"] = now
     METRICS.last_tick_at = now
     try:

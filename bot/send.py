@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import database, private_press
 from storage.db import Database
-from valuestory.conversation import Out
+from valuestory.usecases.out import Out
 
 
 def keyboard(out: Out) -> InlineKeyboardMarkup | None:

@@ -1,23 +1,29 @@
-"""The bot as a long-running service: start, serve webhook or polling, stop gracefully."""
+"""The bot as a long-running service: start, serve webhook or polling, stop gracefully.
+
+The web server is the process's own (`valuestory.process.web`); other front ends' routes (the
+dashboard) arrive as `routes` from whoever composes the process, so this module imports none.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
 from telegram.request import BaseRequest
 
-from bot import web
 from bot.app import build_application
+from bot.webhook import Prober, webhook_route
 from storage.db import Database
-from valuestory.settings import Settings
+from valuestory.process import web
+from valuestory.process.settings import WEBHOOK_PATH, Settings
 
-log = logging.getLogger("valuestory.service")
+log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
@@ -27,7 +33,7 @@ class Service:
 
     def __init__(self, settings: Settings, db: Database, *, webhook: bool,
                  request: BaseRequest | None = None, listen: str | None = None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, routes: Sequence[Any] = ()) -> None:
         self.settings = settings
         self.db = db
         self.webhook = webhook
@@ -42,7 +48,8 @@ class Service:
             settings.webhook_port if webhook else settings.health_port)
         self.port = 0
         self.closing = False
-        self.probe_lock = asyncio.Lock()
+        self.probe_api = Prober(self.application)
+        self.routes = list(routes)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -61,10 +68,6 @@ class Service:
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def probe_api(self) -> None:
-        """Ask Telegram getMe if it has not answered for a while."""
-        await web.probe(self)
-
     async def start(self) -> None:
         """Connect to Telegram, start jobs, listen, and tell Telegram where updates go."""
         # Bound first, so a taken port stops us before Telegram is told anything; accepted only
@@ -81,7 +84,9 @@ class Service:
             for sock in sockets:
                 sock.close()
             raise
-        self._server = tornado.httpserver.HTTPServer(web.make_app(self, self.webhook))
+        routes = [webhook_route(WEBHOOK_PATH, self)] if self.webhook else []
+        app = web.make_app(self.db, self.probe_api, [*routes, *self.routes])
+        self._server = tornado.httpserver.HTTPServer(app)
         self._server.add_sockets(sockets)
         if self.webhook:
             await self.application.bot.set_webhook(
@@ -132,10 +137,10 @@ class Service:
         return True
 
 
-async def serve(settings: Settings, webhook: bool) -> None:
+async def serve(settings: Settings, webhook: bool, routes: Sequence[Any] = ()) -> None:
     """Run until SIGTERM or SIGINT, then stop gracefully within the configured time."""
     db = Database(settings.database_url)
-    service = Service(settings, db, webhook=webhook)
+    service = Service(settings, db, webhook=webhook, routes=routes)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -25,18 +25,17 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
-from valuestory.parsing import parse_id
 
 
-async def community_by_name_or_id(session: AsyncSession, ref: str) -> Community | None:
-    ref = ref.strip()
-    # Only ids that fit the column: "²" or a 30-digit number is looked up as a name.
-    community_id = parse_id(ref)
+async def community_by_name_or_id(
+    session: AsyncSession, name: str, community_id: int | None = None
+) -> Community | None:
+    """The community with this id, else the one with this name."""
     if community_id is not None:
         found = await session.get(Community, community_id)
         if found:
             return found
-    return await session.scalar(select(Community).where(Community.name == ref))
+    return await session.scalar(select(Community).where(Community.name == name))
 
 
 async def community_by_invite(session: AsyncSession, code: str) -> Community | None:

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.scheduling import TelegramSender
 from storage.models import utcnow
 from tests.harness import Harness
-from valuestory import scheduler
-from valuestory.scheduler import TickReport
+from valuestory.usecases import scheduler
+from valuestory.usecases.scheduler import TickReport
 
 ZONE = "Europe/London"
 

@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.models import Base
 from tests.botapi import TOKEN
 from tests.harness import Harness
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 POSTGRES_URL = os.environ.get(
     "VALUESTORY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

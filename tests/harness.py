@@ -10,7 +10,7 @@ from telegram import Update
 from bot.app import build_application
 from storage.db import Database
 from tests.botapi import BotApiDouble, DoubleRequest, SentMessage
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(100_000)

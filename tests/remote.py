@@ -22,7 +22,7 @@ import httpx
 
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Person
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = Settings(telegram_bot_token=TOKEN, _env_file=None).webhook_secret_token()  # type: ignore[call-arg]

@@ -11,7 +11,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
-from valuestory import admin
+from valuestory.usecases import admin
 
 
 async def community(db: Database, name: str = "Diabetes in Pregnancy",

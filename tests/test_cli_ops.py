@@ -117,7 +117,7 @@ def test_webhook_mode_without_a_public_address_stops_with_what_to_fix(
 
 def test_service_settings_say_what_to_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from tests.botapi import TOKEN
-    from valuestory.settings import SettingsError, load_settings
+    from valuestory.process.settings import SettingsError, load_settings
 
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)

@@ -11,8 +11,8 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Consent, Event, Member, Membership
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
-from valuestory import admin
 from valuestory.cli import main
+from valuestory.usecases import admin
 
 AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 

@@ -24,7 +24,7 @@ from storage.models import (
 )
 from tests import seed
 from tests.harness import Harness, Person
-from valuestory import admin, retention
+from valuestory.usecases import admin, retention
 
 ADMIN = 9001
 HUGE = "9" * 30

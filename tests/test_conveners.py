@@ -27,7 +27,7 @@ from storage.models import (
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness, Person
-from valuestory import admin, matrix
+from valuestory.usecases import admin, matrix
 
 ADMIN = 9001
 DAY = dt.timedelta(days=1)

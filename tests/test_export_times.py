@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from valuestory.exports import LocalTimes
+from valuestory.usecases.exports import LocalTimes
 
 # Whole-hour zones with and without summer time, half- and three-quarter-hour zones, and zones
 # whose summer time moves them by half an hour or changes at a half hour.

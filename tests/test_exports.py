@@ -22,8 +22,8 @@ from storage.models import AuditEntry, Community, Membership
 from tests import seed
 from tests.harness import Harness, Person
 from tests.stories import member_of, tell
-from valuestory import exports
-from valuestory.exports import ExportFilter, ExportFormat
+from valuestory.usecases import exports
+from valuestory.usecases.exports import ExportFilter, ExportFormat
 
 SCHEMA = Path(__file__).parent / "data" / "Project-mrt2019.xsd"
 QDA = "{urn:QDA-XML:project:1.0}"
@@ -348,7 +348,7 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
     community, _, _ = await _two_members(harness)
     other = await seed.community(harness.db, "Frailty Network")
     async with harness.db.session() as s:
-        from valuestory import admin
+        from valuestory.usecases import admin
 
         c = await s.get(Community, community.id)
         await admin.grant_role(s, 700, "researcher", c)
@@ -384,7 +384,7 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
 async def test_admin_and_all_communities_researcher_can_export_everything(harness: Harness) -> None:
     await _two_members(harness)
     async with harness.db.session() as s:
-        from valuestory import admin
+        from valuestory.usecases import admin
 
         await admin.grant_role(s, 701, "researcher", None)
     for user_id in (9001, 701):

@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Narrative, NarrativeRevision
 from tests import seed
 from tests.harness import Harness
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 _users = itertools.count(800_000)
 _words = itertools.count(1)

@@ -13,7 +13,7 @@ from tests import seed
 from tests.botapi import BotApiDouble, BotApiServer
 from tests.harness import Harness
 from tests.remote import BotProcess, Chat, until
-from valuestory.settings import Settings
+from valuestory.process.settings import Settings
 
 
 async def _seed_member(settings: Settings, db: Database, double: BotApiDouble) -> None:

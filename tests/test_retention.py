@@ -13,7 +13,7 @@ from storage.models import AuditEntry, Choice, Community, Narrative, Prompt, utc
 from tests import seed
 from tests.harness import Harness
 from tests.remote import tell_story
-from valuestory import admin, retention
+from valuestory.usecases import admin, retention
 
 LONDON = ZoneInfo("Europe/London")
 CONVENER = 9100

@@ -22,7 +22,7 @@ from tests import seed
 from tests.botapi import TOKEN, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
-from valuestory import scheduler
+from valuestory.usecases import scheduler
 
 ATTENDANCE = "Did you take part in Evening Session?"
 MEMBERS = 40

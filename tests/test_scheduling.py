@@ -21,9 +21,9 @@ from storage.models import Choice, Community, Delivery, Event, Member, Prompt, S
 from tests import seed
 from tests.clock import ZONE, at, day, text, tick
 from tests.harness import Harness, Person
-from valuestory import scheduler
-from valuestory.metrics import METRICS
-from valuestory.scheduler import allowed_time, in_quiet_hours
+from valuestory.process.metrics import METRICS
+from valuestory.usecases import scheduler
+from valuestory.usecases.scheduler import allowed_time, in_quiet_hours
 
 ATTENDANCE = "Did you take part in Winter Learning Session?"
 

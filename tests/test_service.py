@@ -19,9 +19,9 @@ from tests import seed
 from tests.botapi import BotApiDouble, DoubleRequest
 from tests.harness import Person
 from tests.remote import until
-from valuestory import health
-from valuestory.metrics import METRICS, Metrics
-from valuestory.settings import Settings
+from valuestory.process import health
+from valuestory.process.metrics import METRICS, Metrics
+from valuestory.process.settings import Settings
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _ids = itertools.count(9_000_000)

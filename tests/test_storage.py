@@ -22,7 +22,7 @@ from storage.models import (
     Prompt,
     PromptStatus,
 )
-from valuestory import admin
+from valuestory.usecases import admin
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 

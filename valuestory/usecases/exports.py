@@ -42,7 +42,7 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
-from valuestory.streamzip import StreamingZip
+from valuestory.usecases.streamzip import StreamingZip
 
 # Rows per batch: small enough that a batch is still in the processor's cache when it is
 # written (2,000 measured slower than 500 on a million-row export), large enough that the

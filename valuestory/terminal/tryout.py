@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 
 from flows import engine, texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
-from valuestory import admin, conversation, parsing
-from valuestory.conversation import Out
+from valuestory.usecases import admin, conversation, parsing
+from valuestory.usecases.out import Out, plain
 
 TRY_USER_ID = 1
-TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
-
-
-def plain(text: str) -> str:
-    """Telegram HTML as terminal text."""
-    return html.unescape(TAG.sub("", text))
-
-
 class Terminal:
     """Shows the bot's messages and turns what the person types into the same actions."""
 
@@ -119,7 +109,7 @@ class Terminal:
     async def show_matrix(self) -> None:
         """End with the community's matrix, as its conveners would see it."""
         from storage.models import Community
-        from valuestory import matrix
+        from valuestory.usecases import matrix
 
         async with self.db.session() as session:
             communities = await repo.communities(session)

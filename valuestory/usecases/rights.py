@@ -34,8 +34,8 @@ from storage.models import (
     Prompt,
     utcnow,
 )
-from valuestory import parsing
-from valuestory.conversation import Out
+from valuestory.usecases import parsing
+from valuestory.usecases.out import Out
 
 WITHDRAW_ALL = "all"
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from storage.db import Database
-from valuestory.metrics import Metrics
+from valuestory.process.metrics import Metrics
 
 # The scheduler looks for due work at least once a minute; two minutes allows one missed tick.
 TICK_WITHIN = dt.timedelta(minutes=2)

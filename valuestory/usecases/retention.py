@@ -33,7 +33,7 @@ from storage.models import (
     SchedulerState,
 )
 
-log = logging.getLogger("valuestory.retention")
+log = logging.getLogger(__name__)
 
 NOTICE_AHEAD = dt.timedelta(days=7)
 # Telegram redelivers an unconfirmed update for about a day; a week of keys is plenty.

@@ -18,8 +18,8 @@ from flows.questions import PromptKind, QuestionSetError
 from storage import repositories as repo
 from storage.db import Database, describe_url
 from storage.models import Community, Event, SchedulerState
-from valuestory import admin, exports, parsing
-from valuestory.settings import Settings, SettingsError, load_settings
+from valuestory.process.settings import Settings, SettingsError, load_settings
+from valuestory.usecases import admin, exports, parsing
 
 T = TypeVar("T")
 
@@ -140,7 +140,7 @@ def run(webhook: bool) -> None:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.service import serve
-    from valuestory.logs import setup_logging
+    from valuestory.process.logs import setup_logging
 
     settings = settings_or_stop()
     token = settings.bot_token()
@@ -205,7 +205,7 @@ def health(url: str | None) -> None:
 def try_(database_url: str | None, question_set: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
     from flows.questions import load_question_set
-    from valuestory.terminal import Terminal
+    from valuestory.terminal.tryout import Terminal
 
     load_question_set(question_set)
 
@@ -282,7 +282,7 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
 
     Conveners are told a week before the first erasure; every erasure is in the audit log.
     """
-    from valuestory import retention
+    from valuestory.usecases import retention
 
     if months.lower() == "keep":
         value: int | None = None
@@ -335,7 +335,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
                         reminder: str | None, window: str | None, quiet: str | None,
                         digest: str | None, retention_months: str | None, as_json: bool) -> None:
     """Change a community's scheduling, digest and retention settings; show them all."""
-    from valuestory import community_settings, retention
+    from valuestory.usecases import community_settings, retention
 
     async with db.session() as session:
         c = await admin.find_community(session, ref)
@@ -500,7 +500,7 @@ async def matrix_show(db: Database, settings: Settings, community_ref: str, peri
     import dataclasses
 
     from storage.models import utcnow
-    from valuestory import matrix
+    from valuestory.usecases import matrix
 
     now = utcnow()
     async with db.session() as session:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.questions import PromptKind, load_question_set
 from storage import repositories as repo
 from storage.models import Community, Event, Member, Prompt, PromptStatus, Role, RoleGrant, utcnow
-from valuestory.settings import check_timezone
+from valuestory.usecases.parsing import check_timezone, parse_id
 
 
 class AdminError(ValueError):
@@ -50,8 +50,15 @@ async def create_community(
     return community
 
 
+async def lookup_community(session: AsyncSession, ref: str) -> Community | None:
+    """A community given by id or by name; None if there is none."""
+    ref = ref.strip()
+    # Only ids that fit the column: "²" or a 30-digit number is looked up as a name.
+    return await repo.community_by_name_or_id(session, ref, parse_id(ref))
+
+
 async def find_community(session: AsyncSession, ref: str) -> Community:
-    community = await repo.community_by_name_or_id(session, ref)
+    community = await lookup_community(session, ref)
     if community is None:
         raise AdminError(f"no community called {ref!r}")
     return community

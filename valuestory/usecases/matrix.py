@@ -48,6 +48,7 @@ from storage.models import (
     SchedulerState,
     UTCDateTime,
 )
+from valuestory.usecases.out import plain
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -400,8 +401,6 @@ def render_text(matrix: Matrix) -> str:
 
 def render_terminal(matrix: Matrix, width: int = 100) -> str:
     """The matrix as plain text for a terminal."""
-    from valuestory.terminal import plain
-
     out: list[str] = []
     for line in render_text(matrix).split("\n"):
         flat = plain(line)

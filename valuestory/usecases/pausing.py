@@ -10,7 +10,7 @@ from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Member, Membership
-from valuestory.conversation import Out
+from valuestory.usecases.out import Out
 
 ALL = "all"
 

@@ -6,10 +6,11 @@ import hashlib
 import hmac
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from valuestory.usecases.parsing import check_timezone
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,60}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///valuestory.db"
@@ -19,14 +20,6 @@ WEBHOOK_PATH = "/telegram"
 
 class SettingsError(Exception):
     """A setting that stops the bot from starting, with one line saying what to fix."""
-
-
-def check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not a time zone name; try one like Europe/London") from None
-    return name
 
 
 class Settings(BaseSettings):

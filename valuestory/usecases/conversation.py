@@ -12,8 +12,8 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,27 +32,16 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from valuestory import parsing
-from valuestory.metrics import METRICS
+from valuestory.usecases import parsing
+from valuestory.usecases.out import Out
 
 CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # A message after a prompt closed is told so for this long; after that it is simply news.
 CLOSED_NOTICE_DAYS = 14
 
-log = logging.getLogger("valuestory.conversation")
-
-Buttons = tuple[tuple[tuple[str, str], ...], ...]
-
-
-@dataclass(frozen=True)
-class Out:
-    """A message for the member: HTML text and buttons as (label, token) rows."""
-
-    text: str
-    buttons: Buttons = ()
-    edit: bool = False
-
+log = logging.getLogger(__name__)
+ANSWERS_STORED = Counter("valuestory_answers_stored", "Answer messages committed to the database.")
 
 def prompt_token(prompt_id: int, action: Action) -> str:
     return f"p|{prompt_id}|{engine.encode_action(action)}"
@@ -211,7 +200,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
             now=now,
         )
-        METRICS.inc("valuestory_answers_stored_total")
+        ANSWERS_STORED.inc()
     if result.store_choice is not None:
         q = result.store_choice.question
         await repo.save_choice(session, prompt.id, q.id, list(result.store_choice.values))

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from prometheus_client import Counter
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,12 +41,16 @@ from storage.models import (
     PromptStatus,
     SchedulerState,
 )
-from valuestory import conversation, parsing
-from valuestory.conversation import Out
-from valuestory.digest import last_slot
-from valuestory.metrics import METRICS
+from valuestory.usecases import conversation, parsing
+from valuestory.usecases.digest import last_slot
+from valuestory.usecases.out import Out
 
-log = logging.getLogger("valuestory.scheduler")
+log = logging.getLogger(__name__)
+
+_SENT = Counter("valuestory_prompts_sent", "Prompts, reminders and follow-ups sent.")
+_FAILED = Counter("valuestory_prompts_failed", "Scheduled sends that failed after retries.")
+_UNREACHABLE = Counter("valuestory_prompts_unreachable",
+                       "Sends refused because the member blocked the bot.")
 
 # Prompts are planned this far ahead of being due, so what is coming is visible in the database.
 LOOKAHEAD = dt.timedelta(days=1)
@@ -65,6 +70,10 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"  # the member blocked the bot or never started it
     UNCERTAIN = "uncertain"  # it may or may not have arrived: never sent again
 
+
+# An uncertain send is counted as failed: nobody can say it arrived.
+COUNTERS = {Outcome.SENT: _SENT, Outcome.FAILED: _FAILED, Outcome.UNCERTAIN: _FAILED,
+            Outcome.UNREACHABLE: _UNREACHABLE}
 
 @dataclass(frozen=True)
 class SendResult:
@@ -440,12 +449,7 @@ class _Run:
                     .execution_options(synchronize_session=False)
                 )
         for claimed, result in entries:
-            METRICS.inc({
-                Outcome.SENT: "valuestory_prompts_sent_total",
-                Outcome.FAILED: "valuestory_prompts_failed_total",
-                Outcome.UNCERTAIN: "valuestory_prompts_failed_total",
-                Outcome.UNREACHABLE: "valuestory_prompts_unreachable_total",
-            }[result.outcome])
+            COUNTERS[result.outcome].inc()
             if result.outcome is Outcome.SENT:
                 if claimed.due.purpose == "reminder":
                     self.report.reminded += 1

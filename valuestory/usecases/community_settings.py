@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.models import Community
-from valuestory import parsing
-from valuestory.admin import AdminError
+from valuestory.usecases import parsing
+from valuestory.usecases.admin import AdminError
 
 MAX_DELAY_MINUTES = 7 * 24 * 60
 MAX_WINDOW_DAYS = 60

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # 18 digits always fit a signed 64-bit integer, as every Telegram id does; our own rows are
 # numbered in 32 bits.
@@ -21,6 +22,15 @@ _DURATION = re.compile(
 )
 UNITS = {"m": 1, "min": 1, "mins": 1, "minutes": 1, "h": 60, "d": 60 * 24, "w": 60 * 24 * 7}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def check_timezone(name: str) -> str:
+    """The name, if it is an IANA time zone; else ValueError saying what to type."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone name; try one like Europe/London") from None
+    return name
 
 
 def parse_id(text: str) -> int | None:

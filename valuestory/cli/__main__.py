@@ -1,0 +1,3 @@
+from valuestory.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Process plumbing: settings, logs, metrics and health, shared by every front end."""

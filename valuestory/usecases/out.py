@@ -1,0 +1,31 @@
+"""What a use case says: `Out` messages, neutral to the front end that shows them.
+
+Text is Telegram's small HTML subset (the bot sends it as is; the terminal and the dashboard
+flatten or escape it); buttons are (label, callback data) rows made by `usecases.callbacks`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Out:
+    """A message: HTML text and buttons as (label, token) rows; with `photo`, the text is its
+    caption; with `edit`, it replaces the buttons of the message that was pressed."""
+
+    text: str
+    buttons: Buttons = ()
+    edit: bool = False
+    photo: bytes | None = None
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as plain text, for a terminal."""
+    return html.unescape(TAG.sub("", text))
