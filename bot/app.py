@@ -22,6 +22,7 @@ from flows import texts
 from storage.db import Database
 from storage.models import SchedulerState
 from valuestory.process.settings import Settings
+from valuestory.usecases.callbacks import Prefix, pattern
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -105,16 +106,19 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command("newcommunity", admin.on_new_community)
     command("grant", admin.on_grant)
     command(list(conveners.COMMANDS), conveners.on_command)
-    application.add_handler(CallbackQueryHandler(conveners.on_button,
-                                                 pattern=rf"^{conveners.PREFIX}\|"))
+    def button(prefix: Prefix, callback: object) -> None:
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern(prefix)))  # type: ignore[arg-type]
+
+    button(Prefix.CONVENER, conveners.on_button)
     command("export", researchers.on_export)
     command("mydata", rights.on_mydata)
     command("withdraw", rights.on_withdraw)
-    application.add_handler(CallbackQueryHandler(researchers.on_export_button, pattern=r"^ex\|"))
-    application.add_handler(CallbackQueryHandler(rights.on_withdraw_button, pattern=r"^wd\|"))
+    button(Prefix.EXPORT, researchers.on_export_button)
+    button(Prefix.WITHDRAW, rights.on_withdraw_button)
     command("pause", pausing.on_pause)
     command("resume", pausing.on_resume)
-    application.add_handler(CallbackQueryHandler(pausing.on_button, pattern=r"^z\|"))
+    button(Prefix.PAUSE, pausing.on_button)
+    # The member's story, consent, and anything else: checked, never trusted.
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))

@@ -19,6 +19,11 @@ def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
     return cast(Settings, context.bot_data["settings"])
 
 
+def command_name(message: Message) -> str:
+    """'/matrix@our_bot 30d' as 'matrix'."""
+    return (message.text or "").split()[0].lstrip("/").split("@")[0].lower()
+
+
 async def private_press(update: Update) -> tuple[CallbackQuery, int, Message] | None:
     """Acknowledge a button press; its query, presser and message, if it was in a private chat."""
     query, user = update.callback_query, update.effective_user

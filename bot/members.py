@@ -7,11 +7,10 @@ import html
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot import conveners
 from bot.context import database, private_press
 from bot.send import replying_to_command, send, set_buttons
 from flows import engine, texts
-from valuestory.usecases import conversation
+from valuestory.usecases import conversation, events
 from valuestory.usecases.out import Out
 
 COMMAND_ACTIONS = engine.COMMANDS
@@ -26,9 +25,9 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     code = context.args[0] if context.args else None
-    if conveners.is_checkin(code):
+    if events.is_checkin(code):
         assert code is not None
-        outs = await conveners.check_in(database(context), user.id, message.chat_id, code)
+        outs = await events.check_in(database(context), user.id, message.chat_id, code)
     else:
         outs = await conversation.start(database(context), user.id, message.chat_id, code)
     await send(context, message.chat_id, outs)

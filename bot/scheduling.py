@@ -11,16 +11,16 @@ from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from telegram import Bot
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from bot.context import database, settings
-from bot.conveners import send_weekly_digest
-from bot.send import keyboard, split_message
+from bot.send import keyboard, send_file, split_message
 from storage.models import utcnow
 from valuestory.process.metrics import JOB_LAG, METRICS
-from valuestory.usecases import scheduler
+from valuestory.usecases import digest, scheduler
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Outcome, SendResult
 
@@ -62,11 +62,17 @@ class TelegramSender:
         if self.limiter is not None:
             await self.limiter.acquire()
 
-    async def _one(self, chat_id: int, text: str, markup: Any) -> SendResult:
+    async def _one(self, chat_id: int, text: str, markup: Any, file: Out | None = None) -> SendResult:
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
-                message = await self.bot.send_message(chat_id, text, reply_markup=markup)
+                if file is not None:
+                    message = await send_file(self.bot, chat_id, file)
+                else:
+                    # Explicit, not left to the Bot's defaults: the command line's plain Bot has none.
+                    message = await self.bot.send_message(
+                        chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
                 METRICS.last_api_ok_at = utcnow()
                 return SendResult(Outcome.SENT, message.message_id)
             except Forbidden:
@@ -96,6 +102,11 @@ class TelegramSender:
     async def send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
         result = SendResult(Outcome.SENT)
         for out in outs:
+            if out.photo is not None or out.document is not None:
+                result = await self._one(chat_id, out.text, None, file=out)
+                if result.outcome is not Outcome.SENT:
+                    return result
+                continue
             chunks = split_message(out.text)
             for i, chunk in enumerate(chunks):
                 markup = keyboard(out) if i == len(chunks) - 1 else None
@@ -132,8 +143,8 @@ async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         report = await scheduler.tick(
             database(context), sender_for(context.application), now,
-            on_digest_due=lambda community_id, at: send_weekly_digest(
-                context.bot, database(context), community_id, at),
+            on_digest_due=lambda community_id, at: digest.send_weekly(
+                database(context), sender_for(context.application), community_id, at),
             stop=context.application.bot_data.get("stopping"),
             heartbeat=_alive,
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import MessageLimit
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -140,12 +141,32 @@ async def send(
         if out.edit and pressed is not None:
             await set_buttons(pressed, keyboard(out))
             continue
+        if out.photo is not None or out.document is not None:
+            await send_file(context.bot, chat_id, out)
+            continue
         chunks = split_message(out.text)
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
             await context.bot.send_message(
                 chat_id, chunk, reply_markup=keyboard(out) if last else None
             )
+
+
+async def send_file(bot: Bot, chat_id: int, out: Out) -> Message:
+    """A photo or a document, with the text as its caption (explicit HTML: a plain Bot, as the
+    command line's, has no defaults)."""
+    caption = out.text or None
+    if out.photo is not None:
+        return await bot.send_photo(chat_id, out.photo, caption=caption, parse_mode=ParseMode.HTML,
+                                    reply_markup=keyboard(out))
+    assert out.document is not None
+    name, content = out.document
+    if isinstance(content, Path):
+        with content.open("rb") as handle:
+            return await bot.send_document(chat_id, handle, filename=name, caption=caption,
+                                           parse_mode=ParseMode.HTML)
+    return await bot.send_document(chat_id, content, filename=name, caption=caption,
+                                   parse_mode=ParseMode.HTML)
 
 
 Context = ContextTypes.DEFAULT_TYPE

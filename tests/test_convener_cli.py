@@ -12,7 +12,7 @@ from storage.db import Database
 from storage.models import Consent, Event, Member, Membership
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from valuestory.cli import main
-from valuestory.usecases import admin
+from valuestory.usecases import communities, events, roles
 
 AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -20,11 +20,11 @@ AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 async def _seed(url: str) -> None:
     db = Database(url)
     async with db.session() as session:
-        c = await admin.create_community(session, "Frailty <Network>", "Europe/London")
-        e = await admin.create_event(session, c, "Autumn session", "2026-10-01 14:00",
+        c = await communities.create_community(session, "Frailty <Network>", "Europe/London")
+        e = await events.create_event(session, c, "Autumn session", "2026-10-01 14:00",
                                      "2026-10-01 16:00")
-        await admin.grant_role(session, 4401, "convener", c)
-        grant = await admin.grant_role(session, 4402, "convener", c)
+        await roles.grant_role(session, 4401, "convener", c)
+        grant = await roles.grant_role(session, 4402, "convener", c)
         grant.digest_enabled = False
         member = Member(telegram_user_id=4501, chat_id=4501)
         session.add(member)
@@ -37,7 +37,7 @@ async def _seed(url: str) -> None:
         await session.flush()
         event = await session.get(Event, e.id)
         assert event is not None
-        prompt = (await admin.open_prompt(session, member, event, now=AT)).prompt
+        prompt = (await events.open_prompt(session, member, event, now=AT)).prompt
         await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
                                cycle="immediate", capital=None, intended=False,
                                text="Hearing the <care home> team & the GP.", append=False, now=AT)

@@ -24,7 +24,7 @@ from storage.models import (
 )
 from tests import seed
 from tests.harness import Harness, Person
-from valuestory.usecases import admin, retention
+from valuestory.usecases import events, retention, roles
 
 ADMIN = 9001
 HUGE = "9" * 30
@@ -36,7 +36,7 @@ async def convener_of(h: Harness, user_id: int, name: str = "Diabetes in Pregnan
                       ) -> tuple[Person, Community]:
     c = await seed.community(h.db, name)
     async with h.db.session() as session:
-        await admin.grant_role(session, user_id, "convener", await session.get(Community, c.id))
+        await roles.grant_role(session, user_id, "convener", await session.get(Community, c.id))
     return h.person(user_id), c
 
 
@@ -153,9 +153,9 @@ async def test_newevent_refuses_a_start_too_far_off_and_keeps_asking(
 async def test_far_off_times_are_refused_where_times_are_parsed() -> None:
     now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
     for text in ("9999-12-31 23:59", "2029-01-01 00:00", "1999-12-31 23:59"):
-        with pytest.raises(admin.TimeOutOfRange):
-            admin.parse_time(text, "America/New_York", now)
-    assert admin.parse_time("2028-11-20 10:00", "Europe/London", now) == dt.datetime(
+        with pytest.raises(events.TimeOutOfRange):
+            events.parse_time(text, "America/New_York", now)
+    assert events.parse_time("2028-11-20 10:00", "Europe/London", now) == dt.datetime(
         2028, 11, 20, 10, 0, tzinfo=dt.UTC)
 
 
@@ -200,7 +200,7 @@ async def test_a_question_asked_after_the_draft_takes_the_conveners_typed_answer
         member = await repo.member_by_telegram_id(session, conv.user_id)
         event = await session.get(Event, e.id)
         assert member is not None and event is not None
-        prompt = (await admin.open_prompt(session, member, event)).prompt
+        prompt = (await events.open_prompt(session, member, event)).prompt
         prompt.question_id = "immediate.moment"
         prompt.attended = True
     replies = await conv.say("The talk on shared clinics.")
@@ -238,7 +238,7 @@ async def test_a_single_question_follow_up_says_one_question(harness: Harness) -
         m = await repo.member_by_telegram_id(session, member.user_id)
         event = await session.get(Event, e.id)
         assert m is not None and event is not None
-        await admin.open_prompt(session, m, event, PromptKind.FOLLOWUP_REFRAMING)
+        await events.open_prompt(session, m, event, PromptKind.FOLLOWUP_REFRAMING)
     replies = await member.say("/continue")
     assert "1 question, about 2 minutes" in replies[0]
 
@@ -252,11 +252,11 @@ async def test_retention_notice_counts_one_month_and_one_answer(harness: Harness
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        await admin.grant_role(session, 812, "convener", community)
+        await roles.grant_role(session, 812, "convener", community)
         m = await repo.member_by_telegram_id(session, member.user_id)
         event = await session.get(Event, e.id)
         assert m is not None and event is not None
-        prompt = (await admin.open_prompt(session, m, event, now=told)).prompt
+        prompt = (await events.open_prompt(session, m, event, now=told)).prompt
         await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
                                cycle="immediate", capital=None, intended=False, text="One.",
                                append=False, now=told)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from bot.conveners import send_weekly_digest
+from bot.scheduling import TelegramSender
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
@@ -27,7 +27,7 @@ from storage.models import (
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness, Person
-from valuestory.usecases import admin, matrix
+from valuestory.usecases import digest, events, matrix, roles
 
 ADMIN = 9001
 DAY = dt.timedelta(days=1)
@@ -37,7 +37,7 @@ T0 = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)
 async def grant(db: Database, user_id: int, community: Community) -> None:
     async with db.session() as session:
         c = await session.get(Community, community.id)
-        await admin.grant_role(session, user_id, "convener", c)
+        await roles.grant_role(session, user_id, "convener", c)
 
 
 async def answer(db: Database, person: Person, event: Event, at: dt.datetime,
@@ -48,7 +48,7 @@ async def answer(db: Database, person: Person, event: Event, at: dt.datetime,
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
-        prompt = (await admin.open_prompt(session, member, e, kind, now=at)).prompt
+        prompt = (await events.open_prompt(session, member, e, kind, now=at)).prompt
         prompt.attended = True
         prompt.status = "completed"
         for question_id, cycle, text in answers:
@@ -99,7 +99,7 @@ async def seeded(h: Harness) -> tuple[Community, Event, list[Person]]:
 async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness: Harness) -> None:
     c, _, (ann, ben, cat) = await seeded(harness)
     async with harness.db.session() as session:
-        await matrix.record_digest(session, c.id, T0 + DAY + dt.timedelta(hours=1))
+        await digest.record_digest(session, c.id, T0 + DAY + dt.timedelta(hours=1))
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
@@ -275,7 +275,7 @@ async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harnes
     assert "is <b>on</b>" in replies[0] and "Monday at 09:00" in replies[0]
 
     before_off = len(off.inbox)
-    sent = await send_weekly_digest(harness.app.bot, harness.db, c.id, T0 + 50 * DAY)
+    sent = await digest.send_weekly(harness.db, TelegramSender(harness.app.bot), c.id, T0 + 50 * DAY)
     assert sent == 1
     assert len(off.inbox) == before_off  # digest off: nothing arrives
     for member in (601, 602, 603):  # members never get it
@@ -284,7 +284,7 @@ async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harnes
     assert "<b>Your weekly digest</b>" in got[-2].text and "Value Creation Matrix" in got[-2].text
     assert got[-1].photo is not None
     async with harness.db.session() as session:
-        assert await matrix.last_digest_at(session, c.id) == T0 + 50 * DAY
+        assert await digest.last_digest_at(session, c.id) == T0 + 50 * DAY
 
 
 async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness: Harness) -> None:
@@ -300,7 +300,7 @@ async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness:
     friday = dt.datetime(2026, 11, 27, 16, 29, tzinfo=dt.UTC)  # 17:29 in Berlin
 
     async def digest_hook(community_id: int, now: dt.datetime) -> int:
-        return await send_weekly_digest(harness.app.bot, harness.db, community_id, now)
+        return await digest.send_weekly(harness.db, TelegramSender(harness.app.bot), community_id, now)
 
     mark = len(conv.inbox)
     await tick(harness, friday, on_digest_due=digest_hook)
@@ -354,7 +354,7 @@ async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harn
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        upcoming = await admin.create_event(session, community, "Winter <Meetup>", soon,
+        upcoming = await events.create_event(session, community, "Winter <Meetup>", soon,
                                             soon + dt.timedelta(hours=1))
     replies = await conv.say("/events")
     assert "Winter &lt;Meetup&gt;" in replies[0]
@@ -394,7 +394,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        event = await admin.create_event(session, community, "Live session",
+        event = await events.create_event(session, community, "Live session",
                                          now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
         # Quiet hours around the moment the prompt would fall due, whatever the time of day the
         # test runs: the check-in prompt must wait for them to end, as the scheduler's do.

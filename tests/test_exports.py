@@ -348,10 +348,10 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
     community, _, _ = await _two_members(harness)
     other = await seed.community(harness.db, "Frailty Network")
     async with harness.db.session() as s:
-        from valuestory.usecases import admin
+        from valuestory.usecases import roles
 
         c = await s.get(Community, community.id)
-        await admin.grant_role(s, 700, "researcher", c)
+        await roles.grant_role(s, 700, "researcher", c)
     rosa = harness.person(700, "Rosa")
 
     await rosa.say("/export")
@@ -384,9 +384,9 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
 async def test_admin_and_all_communities_researcher_can_export_everything(harness: Harness) -> None:
     await _two_members(harness)
     async with harness.db.session() as s:
-        from valuestory.usecases import admin
+        from valuestory.usecases import roles
 
-        await admin.grant_role(s, 701, "researcher", None)
+        await roles.grant_role(s, 701, "researcher", None)
     for user_id in (9001, 701):
         person = harness.person(user_id)
         await person.say("/export qdpx")

@@ -22,7 +22,7 @@ from storage.models import (
     Prompt,
     PromptStatus,
 )
-from valuestory.usecases import admin
+from valuestory.usecases import communities, errors, events
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 
@@ -40,8 +40,8 @@ async def test_migrations_create_exactly_the_schema_the_models_describe(db: Data
 
 async def _member_and_event(db: Database) -> tuple[int, int, int]:
     async with db.session() as s:
-        community = await admin.create_community(s, "C", "Europe/London")
-        event = await admin.create_event(s, community, "E", "2026-12-03 14:00", "2026-12-03 16:00")
+        community = await communities.create_community(s, "C", "Europe/London")
+        event = await events.create_event(s, community, "E", "2026-12-03 14:00", "2026-12-03 16:00")
         member = Member(telegram_user_id=10_000_000_001, chat_id=10_000_000_001)
         s.add(member)
         await s.flush()
@@ -95,7 +95,7 @@ async def test_one_current_answer_per_question_per_prompt_is_enforced_by_the_sch
 
 async def test_invite_codes_are_unique_and_unguessable(db: Database) -> None:
     async with db.session() as s:
-        codes = [(await admin.create_community(s, f"C{i}", "UTC")).invite_code for i in range(50)]
+        codes = [(await communities.create_community(s, f"C{i}", "UTC")).invite_code for i in range(50)]
     assert len(set(codes)) == 50 and all(len(c) >= 16 for c in codes)
     with pytest.raises(IntegrityError):
         async with db.session() as s:
@@ -114,12 +114,12 @@ async def test_telegram_ids_beyond_32_bits_and_times_come_back_aware_in_utc(db: 
 
 async def test_an_event_must_end_after_it_starts(db: Database) -> None:
     async with db.session() as s:
-        community = await admin.create_community(s, "C", "Europe/London")
-    with pytest.raises(admin.AdminError, match="end after"):
+        community = await communities.create_community(s, "C", "Europe/London")
+    with pytest.raises(errors.AdminError, match="end after"):
         async with db.session() as s:
             c = await s.get(Community, community.id)
             assert c is not None
-            await admin.create_event(s, c, "E", "2026-12-03 16:00", "2026-12-03 14:00")
+            await events.create_event(s, c, "E", "2026-12-03 16:00", "2026-12-03 14:00")
 
 
 async def test_a_unit_of_work_is_all_or_nothing_even_with_a_savepoint_inside(db: Database) -> None:

@@ -19,7 +19,7 @@ from storage import repositories as repo
 from storage.db import Database, describe_url
 from storage.models import Community, Event, SchedulerState
 from valuestory.process.settings import Settings, SettingsError, load_settings
-from valuestory.usecases import admin, exports, parsing
+from valuestory.usecases import communities, errors, events, exports, parsing, roles
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def one_line_errors(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
             return fn(*args, **kwargs)
-        except (SettingsError, admin.AdminError, QuestionSetError, exports.ExportError) as exc:
+        except (SettingsError, errors.AdminError, QuestionSetError, exports.ExportError) as exc:
             raise Stop(str(exc)) from None
     return wrapper
 
@@ -110,7 +110,7 @@ async def bot_username(db: Database, settings: Settings) -> str | None:
 
 
 def invite_link(username: str | None, code: str) -> str:
-    return admin.deep_link(username or "<your bot's username>", code)
+    return communities.deep_link(username or "<your bot's username>", code)
 
 
 def community_data(c: Community, link: str) -> dict[str, Any]:
@@ -246,7 +246,7 @@ async def community_create(db: Database, settings: Settings, name: str, timezone
                            question_set: str, as_json: bool) -> None:
     """Create a community and print its invite code and link."""
     async with db.session() as session:
-        c = await admin.create_community(
+        c = await communities.create_community(
             session, name, timezone or settings.valuestory_timezone, question_set
         )
     link = invite_link(await bot_username(db, settings), c.invite_code)
@@ -291,7 +291,7 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
     else:
         raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref)
+        c = await communities.find_community(session, community_ref)
         await retention.set_months(session, c, value, actor="cli")
     emit(as_json, {"community": c.name, "retention_months": value},
          [f"{c.name} keeps answers for {value} months, then erases them." if value
@@ -338,7 +338,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
     from valuestory.usecases import community_settings, retention
 
     async with db.session() as session:
-        c = await admin.find_community(session, ref)
+        c = await communities.find_community(session, ref)
         community_settings.apply(c, community_settings.Change(
             delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest),
             names={name: f"--{name}" for name in ("delay", "reminder", "window", "quiet", "digest")})
@@ -346,7 +346,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
             value = retention_months.strip().lower()
             months = None if value == "keep" else parsing.parse_count(value, 1200)
             if value != "keep" and not months:
-                raise admin.AdminError("--retention-months takes a number of months, or keep")
+                raise errors.AdminError("--retention-months takes a number of months, or keep")
             # Through retention, so the change is audited and conveners get a fresh notice.
             await retention.set_months(session, c, months, actor="cli")
         data = schedule_data(c)
@@ -378,8 +378,8 @@ async def role_grant(db: Database, settings: Settings, telegram_user_id: int, ro
                      community_ref: str | None, as_json: bool) -> None:
     """Give a Telegram user a role in a community."""
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref) if community_ref else None
-        grant = await admin.grant_role(session, telegram_user_id, role_name, c)
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        grant = await roles.grant_role(session, telegram_user_id, role_name, c)
     where = c.name if c else "every community"
     emit(as_json, {"id": grant.id, "telegram_user_id": telegram_user_id, "role": role_name,
                    "community": c.name if c else None},
@@ -416,8 +416,8 @@ async def event_create(db: Database, settings: Settings, community_ref: str, tit
                        starts: str, ends: str, as_json: bool) -> None:
     """Schedule an event."""
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref)
-        e = await admin.create_event(session, c, title, starts, ends)
+        c = await communities.find_community(session, community_ref)
+        e = await events.create_event(session, c, title, starts, ends)
     data = event_data(e, c)
     emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}"])
 
@@ -430,7 +430,7 @@ async def event_list(db: Database, settings: Settings, community_ref: str | None
                      as_json: bool) -> None:
     """List events, oldest first, times in each community's zone."""
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref) if community_ref else None
+        c = await communities.find_community(session, community_ref) if community_ref else None
         found = await repo.events(session, c.id if c else None)
         rows = []
         for e in found:
@@ -469,14 +469,14 @@ async def prompt_open(db: Database, settings: Settings, event_id: int,
     async with db.session() as session:
         e = await session.get(Event, event_id)
         if e is None:
-            raise admin.AdminError(f"no event with id {event_id}")
+            raise errors.AdminError(f"no event with id {event_id}")
         query = select(Member).join(Membership).where(Membership.community_id == e.community_id)
         if telegram_user_id is not None:
             query = query.where(Member.telegram_user_id == telegram_user_id)
         members = (await session.scalars(query)).all()
         if telegram_user_id is not None and not members:
-            raise admin.AdminError("that person is not a member of the event's community")
-        opened = [await admin.open_prompt(session, m, e, PromptKind(kind), send=True)
+            raise errors.AdminError("that person is not a member of the event's community")
+        opened = [await events.open_prompt(session, m, e, PromptKind(kind), send=True)
                   for m in members]
     created = [o.prompt.id for o in opened if o.created]
     emit(as_json, {"event": event_id, "opened": created,
@@ -504,7 +504,7 @@ async def matrix_show(db: Database, settings: Settings, community_ref: str, peri
 
     now = utcnow()
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref)
+        c = await communities.find_community(session, community_ref)
         try:
             chosen = matrix.parse_period(period, c.timezone, now)
         except matrix.PeriodError:
@@ -529,15 +529,16 @@ async def digest_send(db: Database, settings: Settings, community_ref: str, as_j
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.conveners import send_weekly_digest
+    from bot.scheduling import TelegramSender
     from storage.models import utcnow
+    from valuestory.usecases import digest
 
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref)
+        c = await communities.find_community(session, community_ref)
     token = settings.bot_token()
     try:
         async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
-            sent = await send_weekly_digest(bot, db, c.id, utcnow())
+            sent = await digest.send_weekly(db, TelegramSender(bot), c.id, utcnow())
     except InvalidToken:
         # Its message quotes the token; say what `run` says instead.
         raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
@@ -571,7 +572,7 @@ async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
     id, name or username. Every export is recorded in the audit log (`valuestory audit`).
     """
     async with db.session() as session:
-        c = await admin.find_community(session, community_ref) if community_ref else None
+        c = await communities.find_community(session, community_ref) if community_ref else None
     filt = exports.ExportFilter(
         community_ids=frozenset({c.id}) if c else None,
         since=exports.parse_date(since) if since else None,

@@ -8,7 +8,7 @@ from flows import engine, texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
-from valuestory.usecases import admin, conversation, parsing
+from valuestory.usecases import communities, conversation, events, parsing
 from valuestory.usecases.out import Out, plain
 
 TRY_USER_ID = 1
@@ -36,10 +36,10 @@ class Terminal:
 
     async def run(self) -> None:
         async with self.db.session() as session:
-            community = await admin.create_community(
+            community = await communities.create_community(
                 session, "Try-out community", "Europe/London", self.question_set
             )
-            event = await admin.create_event(
+            event = await events.create_event(
                 session, community, "your last community event", "2026-01-01 14:00",
                 "2026-01-01 16:00",
             )
@@ -56,7 +56,7 @@ class Terminal:
                     e = await repo.events(session)
                     assert member is not None
                     event = next(x for x in e if x.id == event_id)
-                    await admin.open_prompt(session, member, event, PromptKind.POST_EVENT)
+                    await events.open_prompt(session, member, event, PromptKind.POST_EVENT)
                 opened = True
                 self.show(await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
                                                  engine.Begin()))

@@ -7,10 +7,14 @@ Telegram's /settings and /digest and the command line's `community set` both go 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
+from flows import texts
+from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import parsing
-from valuestory.usecases.admin import AdminError
+from valuestory.usecases.errors import AdminError
+from valuestory.usecases.out import Out
 
 MAX_DELAY_MINUTES = 7 * 24 * 60
 MAX_WINDOW_DAYS = 60
@@ -109,3 +113,30 @@ def parse_digest(text: str, name: str = "digest") -> tuple[int, str]:
         raise SettingError("digest", f'{name} takes a day and time like "monday 09:00", '
                                      f"not {text!r}")
     return weekday, time
+
+
+SETTINGS = ("delay", "reminder", "window", "quiet")
+
+
+async def show_or_change(db: Database, community: Community, arg: str) -> list[Out]:
+    """/settings: show the scheduling settings, or change one (`delay 120`, `quiet 20:00-08:00`)."""
+    words = arg.lower().split()
+    async with db.session() as session:
+        c = await session.get(Community, community.id)
+        assert c is not None
+        saved = False
+        if len(words) == 2 and words[0] in SETTINGS:
+            try:
+                apply(c, Change(**{words[0]: words[1]}))
+            except SettingError as exc:
+                problem = (texts.SETTINGS_REMINDER_TOO_LATE if exc.field == "order"
+                           else escape(texts.SETTINGS_USAGE))
+                return [Out(problem)]
+            saved = True
+        elif words:
+            return [Out(escape(texts.SETTINGS_USAGE))]
+        shown = texts.SETTINGS_SHOW.format(
+            community=escape(c.name), delay=c.prompt_delay_minutes, reminder=c.reminder_after_hours,
+            window=c.window_days, quiet_start=c.quiet_start, quiet_end=c.quiet_end,
+            zone=escape(c.timezone), day=texts.WEEKDAYS[c.digest_weekday], time=c.digest_time)
+    return [Out((texts.SETTINGS_SAVED + "\n\n" if saved else "") + shown)]

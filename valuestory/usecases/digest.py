@@ -1,26 +1,29 @@
-"""When a community's weekly digest is due, and who receives it. Front-end neutral."""
+"""The conveners' weekly digest: what it holds, for whom, when, and recording that it went.
+
+The scheduler alone decides when a digest is due (once per community per week, claimed in the
+database); this module builds it, sends it through the scheduler's `Sender`, and remembers
+when it went so the next matrix can say what is new since.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from zoneinfo import ZoneInfo
+import logging
+from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, Role, RoleGrant
+from flows import texts
+from storage.db import Database
+from storage.models import Community, Role, RoleGrant, SchedulerState
+from valuestory.usecases import community_settings, matrix
+from valuestory.usecases.out import Out
+from valuestory.usecases.scheduler import Outcome, Sender
 
-
-def last_slot(community: Community, now: dt.datetime) -> dt.datetime:
-    """The most recent weekly digest time at or before `now`, in UTC."""
-    zone = ZoneInfo(community.timezone)
-    local = now.astimezone(zone)
-    hours, minutes = (int(x) for x in community.digest_time.split(":"))
-    day = local.date() - dt.timedelta(days=(local.weekday() - community.digest_weekday) % 7)
-    slot = dt.datetime.combine(day, dt.time(hours, minutes), zone)
-    if slot > local:
-        slot = dt.datetime.combine(day - dt.timedelta(days=7), dt.time(hours, minutes), zone)
-    return slot.astimezone(dt.UTC)
+log = logging.getLogger(__name__)
 
 
 async def recipients(session: AsyncSession, community_id: int) -> list[int]:
@@ -31,3 +34,77 @@ async def recipients(session: AsyncSession, community_id: int) -> list[int]:
             RoleGrant.digest_enabled.is_(True),
         ).order_by(RoleGrant.id)
     )).all())
+
+
+async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetime | None:
+    state = await session.get(SchedulerState, matrix.digest_key(community_id))
+    return state.at if state is not None else None
+
+
+async def record_digest(session: AsyncSession, community_id: int, now: dt.datetime) -> None:
+    """Remember when a digest went out, so the next one can say what is new since."""
+    key = matrix.digest_key(community_id)
+    updated = await session.execute(
+        update(SchedulerState).where(SchedulerState.key == key).values(at=now, value="sent")
+        .execution_options(synchronize_session=False))
+    if updated.rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        async with session.begin_nested():
+            session.add(SchedulerState(key=key, value="sent", at=now))
+    except IntegrityError:
+        pass  # another process recorded one at the same moment: either time will do
+
+
+async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.datetime) -> int:
+    """Send the matrix, text and picture, to every convener of the community who wants it."""
+    async with db.session() as session:
+        community = await session.get(Community, community_id)
+        if community is None:
+            return 0
+        built = await matrix.build_matrix(session, community, matrix.Period(), now)
+        to = await recipients(session, community_id)
+        # The scheduler alone decides when a digest is due; this only remembers when one went
+        # out, so the next one can say what is new since.
+        await record_digest(session, community_id, now)
+    if not to:
+        return 0
+    png = await asyncio.to_thread(matrix.render_png, built)
+    caption = texts.MATRIX_CAPTION.format(community=escape(built.community),
+                                          period=escape(built.period.label))
+    outs = [Out(texts.DIGEST_INTRO + "\n\n" + matrix.render_text(built)), Out(caption, photo=png)]
+    sent = 0
+    for user_id in to:
+        result = await sender.send(user_id, outs)
+        if result.outcome is Outcome.SENT:
+            sent += 1
+        else:
+            log.warning("digest for community %s not delivered to a convener: %s",
+                        community_id, result.error)
+    return sent
+
+
+async def preferences(db: Database, user_id: int, community: Community, arg: str) -> list[Out]:
+    """/digest: on or off for this convener, the community's day and time, or how it stands."""
+    words = arg.lower().split()
+    async with db.session() as session:
+        c = await session.get(Community, community.id)
+        assert c is not None
+        grant = await session.scalar(select(RoleGrant).where(
+            RoleGrant.telegram_user_id == user_id, RoleGrant.community_id == c.id,
+            RoleGrant.role == Role.CONVENER))
+        if words in (["on"], ["off"]):
+            if grant is None:
+                return [Out(texts.DIGEST_NOT_CONVENER)]
+            grant.digest_enabled = words == ["on"]
+        elif len(words) == 2:
+            try:
+                community_settings.apply(c, community_settings.Change(digest=" ".join(words)))
+            except community_settings.SettingError:
+                return [Out(texts.DIGEST_USAGE)]
+        elif words:
+            return [Out(texts.DIGEST_USAGE)]
+        enabled = grant is not None and grant.digest_enabled
+        return [Out(texts.DIGEST_STATUS.format(
+            community=escape(c.name), state=texts.DIGEST_ON if enabled else texts.DIGEST_OFF,
+            day=texts.WEEKDAYS[c.digest_weekday], time=c.digest_time, zone=escape(c.timezone)))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import html
 import json
 import multiprocessing
 import os
@@ -17,7 +18,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,7 @@ from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from flows import texts
 from flows.questions import Capital, ValueCycle
 from storage.db import Database
 from storage.models import (
@@ -38,10 +40,11 @@ from storage.models import (
     Membership,
     Narrative,
     Prompt,
-    Role,
-    RoleGrant,
     utcnow,
 )
+from valuestory.usecases import callbacks
+from valuestory.usecases.access import Scope, export_scope
+from valuestory.usecases.out import Out
 from valuestory.usecases.streamzip import StreamingZip
 
 # Rows per batch: small enough that a batch is still in the processor's cache when it is
@@ -723,32 +726,7 @@ async def audit_entries(db: Database, limit: int | None = None) -> list[dict[str
              "action": e.action, "community": name, "details": e.details} for e, name in found]
 
 
-# --- who may export -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one person may export; `actor` names them in the audit log without a Telegram id."""
-
-    actor: str
-    community_ids: frozenset[int] | None  # None: every community
-
-
-async def export_scope(session: AsyncSession, telegram_user_id: int,
-                       admin_ids: frozenset[int]) -> Scope | None:
-    """Admins and researchers (of some communities, or all) may export; None for anyone else."""
-    if telegram_user_id in admin_ids:
-        return Scope("admin", None)
-    grants = (await session.scalars(
-        select(RoleGrant).where(RoleGrant.telegram_user_id == telegram_user_id,
-                                RoleGrant.role == Role.RESEARCHER).order_by(RoleGrant.id)
-    )).all()
-    if not grants:
-        return None
-    actor = "researcher grant " + ",".join(f"#{g.id}" for g in grants)
-    if any(g.community_id is None for g in grants):
-        return Scope(actor, None)
-    return Scope(actor, frozenset(g.community_id for g in grants if g.community_id is not None))
+# --- who may export, and /export in a chat ---------------------------------------------------
 
 
 def narrow(scope: Scope, wanted: Community | None) -> frozenset[int] | None:
@@ -799,3 +777,79 @@ def parse_request(text: str) -> ExportRequest:
         since=since, until=until,
         cycle=parse_cycle(values["cycle"]) if values.get("cycle") else None,
     )
+
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the most a bot may send as one document
+FORMAT_LABELS = {ExportFormat.CSV: "CSV (Excel)", ExportFormat.XLSX: "Excel workbook",
+                 ExportFormat.JSONL: "JSON Lines", ExportFormat.QDPX: "REFI-QDA (.qdpx)"}
+Say = Callable[[list[Out]], Awaitable[None]]
+
+
+async def _scope(db: Database, user_id: int, admins: frozenset[int]) -> Scope | None:
+    async with db.session() as session:
+        return await export_scope(session, user_id, admins)
+
+
+async def for_chat(db: Database, user_id: int, admins: frozenset[int], text: str, folder: Path,
+                   say: Say) -> list[Out]:
+    """/export [format] [community=..] [since=..] [until=..] [cycle=..] in a chat.
+
+    The file is written into `folder`, which the caller removes once it has sent it.
+    """
+    scope = await _scope(db, user_id, admins)
+    if scope is None:
+        return [Out(texts.NOT_ALLOWED)]
+    try:
+        request = parse_request(text)
+    except ExportError as exc:
+        return [Out(texts.EXPORT_BAD.format(problem=html.escape(str(exc).capitalize())))]
+    if request.format is None and not text.strip():
+        buttons = tuple(((label, callbacks.encode(callbacks.Prefix.EXPORT, fmt.value)),)
+                        for fmt, label in FORMAT_LABELS.items())
+        return [Out(texts.EXPORT_CHOOSE, buttons)]
+    if request.format is None:
+        return [Out(texts.EXPORT_USAGE)]
+    return await _deliver(db, scope, request, folder, say)
+
+
+async def format_pressed(db: Database, user_id: int, admins: frozenset[int], data: str,
+                         folder: Path, say: Say) -> list[Out]:
+    """A format button under /export: the role is checked again, the data never trusted."""
+    scope = await _scope(db, user_id, admins)
+    if scope is None:
+        return [Out(texts.NOT_ALLOWED)]
+    _, parts = callbacks.decode(data)
+    try:
+        fmt = parse_format(parts[0] if len(parts) == 1 else "")
+    except ExportError:
+        return [Out(texts.STALE_BUTTON)]
+    return await _deliver(db, scope, ExportRequest(format=fmt), folder, say)
+
+
+async def _deliver(db: Database, scope: Scope, request: ExportRequest, folder: Path,
+                   say: Say) -> list[Out]:
+    from valuestory.usecases.communities import lookup_community
+
+    assert request.format is not None
+    wanted = None
+    if request.community:
+        async with db.session() as session:
+            wanted = await lookup_community(session, request.community)
+    try:
+        if request.community and wanted is None:
+            raise ExportError("not found")
+        ids = narrow(scope, wanted)
+    except ExportError:
+        # The same answer whether it doesn't exist or isn't theirs: they learn nothing.
+        return [Out(texts.EXPORT_NO_COMMUNITY.format(community=html.escape(request.community or "")))]
+    filt = ExportFilter(community_ids=ids, since=request.since, until=request.until,
+                        cycle=request.cycle)
+    await say([Out(texts.EXPORT_WORKING.format(format=FORMAT_LABELS[request.format]))])
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    filename = f"valuestory-{stamp}{SUFFIX[request.format]}"
+    path = folder / filename
+    result = await export(db, scope.actor, request.format, path, filt, offload=True)
+    if path.stat().st_size > MAX_DOCUMENT_BYTES:
+        return [Out(texts.EXPORT_TOO_BIG.format(rows=result.rows))]
+    return [Out(texts.EXPORT_READY.format(rows=result.rows, format=FORMAT_LABELS[request.format]),
+                document=(filename, path))]

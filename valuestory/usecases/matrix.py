@@ -24,14 +24,13 @@ from sqlalchemy import (
     func,
     select,
     union_all,
-    update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
 from flows.engine import trim
 from flows.questions import ValueCycle
+from storage.db import Database
 from storage.models import (
     Community,
     Event,
@@ -48,7 +47,8 @@ from storage.models import (
     SchedulerState,
     UTCDateTime,
 )
-from valuestory.usecases.out import plain
+from valuestory.usecases.out import Out, plain
+from valuestory.usecases.times import local_time
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -165,26 +165,6 @@ class Matrix:
 
 def digest_key(community_id: int) -> str:
     return f"digest_sent:{community_id}"
-
-
-async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetime | None:
-    state = await session.get(SchedulerState, digest_key(community_id))
-    return state.at if state is not None else None
-
-
-async def record_digest(session: AsyncSession, community_id: int, now: dt.datetime) -> None:
-    """Remember when a digest went out, so the next one can say what is new since."""
-    key = digest_key(community_id)
-    updated = await session.execute(
-        update(SchedulerState).where(SchedulerState.key == key).values(at=now, value="sent")
-        .execution_options(synchronize_session=False))
-    if updated.rowcount:  # type: ignore[attr-defined]
-        return
-    try:
-        async with session.begin_nested():
-            session.add(SchedulerState(key=key, value="sent", at=now))
-    except IntegrityError:
-        pass  # another process recorded one at the same moment: either time will do
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -350,11 +330,25 @@ def _aware(value: object) -> dt.datetime | None:
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
 
 
+async def show(db: Database, community: Community, arg: str,
+               now: dt.datetime | None = None) -> list[Out]:
+    """/matrix [period]: the matrix as text, then as a picture."""
+    import asyncio
+
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        period = parse_period(arg, community.timezone, now)
+    except PeriodError:
+        return [Out(texts.MATRIX_USAGE)]
+    async with db.session() as session:
+        built = await build_matrix(session, community, period, now)
+    png = await asyncio.to_thread(render_png, built)
+    return [Out(render_text(built)),
+            Out(texts.MATRIX_CAPTION.format(community=html.escape(built.community),
+                                            period=html.escape(period.label)), photo=png)]
+
+
 # --- Rendering ------------------------------------------------------------------------------
-
-
-def _when(at: dt.datetime, zone: str) -> str:
-    return at.astimezone(ZoneInfo(zone)).strftime("%-d %b %Y %H:%M")
 
 
 plural = texts.plural
@@ -373,7 +367,7 @@ def render_text(matrix: Matrix) -> str:
                                              members=plural(matrix.contributors, "member"))]
     if matrix.last_digest_at is not None:
         lines.append(texts.MATRIX_SINCE_DIGEST.format(
-            when=e(_when(matrix.last_digest_at, matrix.timezone))))
+            when=e(local_time(matrix.last_digest_at, matrix.timezone))))
     for col in matrix.columns:
         lines.append("")
         name = e(texts.CYCLE_NAMES[col.cycle])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
@@ -17,13 +18,17 @@ TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
 
 @dataclass(frozen=True)
 class Out:
-    """A message: HTML text and buttons as (label, token) rows; with `photo`, the text is its
-    caption; with `edit`, it replaces the buttons of the message that was pressed."""
+    """A message: HTML text and buttons as (label, token) rows.
+
+    With `photo` (PNG bytes) or `document` (a file name and its bytes or path), the text is its
+    caption; with `edit`, it replaces the buttons of the message that was pressed.
+    """
 
     text: str
     buttons: Buttons = ()
     edit: bool = False
     photo: bytes | None = None
+    document: tuple[str, bytes | Path] | None = None
 
 
 def plain(text: str) -> str:

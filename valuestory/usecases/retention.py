@@ -32,6 +32,7 @@ from storage.models import (
     RoleGrant,
     SchedulerState,
 )
+from valuestory.usecases.times import local_date
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +167,8 @@ async def _give_notice(session: AsyncSession, community: Community, now: dt.date
         community=escape(community.name),
         months=texts.plural(community.retention_months or 0, "month"),
         count=texts.plural(due, "answer"),
-        date=erase_on.astimezone(zone).strftime("%-d %B %Y"),
-        cutoff=cutoff.astimezone(zone).strftime("%-d %B %Y"),
+        date=local_date(erase_on, zone.key),
+        cutoff=local_date(cutoff, zone.key),
     )
     return Outcome(community.id, noticed=due), list(conveners), message
 

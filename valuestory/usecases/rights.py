@@ -36,6 +36,7 @@ from storage.models import (
 )
 from valuestory.usecases import parsing
 from valuestory.usecases.out import Out
+from valuestory.usecases.times import record_time
 
 WITHDRAW_ALL = "all"
 
@@ -46,7 +47,16 @@ WITHDRAW_ALL = "all"
 def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "-"
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return record_time(moment, zone.key)
+
+
+async def my_data_file(db: Database, user_id: int) -> list[Out]:
+    """/mydata: everything held about the member, as a text file."""
+    document = await my_data(db, user_id)
+    if document is None:
+        return [Out(texts.MYDATA_NONE)]
+    return [Out(texts.MYDATA_READY,
+                document=("my-valuestory-data.txt", document.encode("utf-8")))]
 
 
 def _indent(text: str, prefix: str = "      ") -> str:

@@ -42,7 +42,6 @@ from storage.models import (
     SchedulerState,
 )
 from valuestory.usecases import conversation, parsing
-from valuestory.usecases.digest import last_slot
 from valuestory.usecases.out import Out
 
 log = logging.getLogger(__name__)
@@ -173,6 +172,19 @@ def closes_for(c: Community, due: dt.datetime) -> dt.datetime:
 def remind_for(c: Community, opened: dt.datetime, closes: dt.datetime | None) -> dt.datetime | None:
     at = _allowed(c, opened + dt.timedelta(hours=c.reminder_after_hours))
     return at if closes is None or at < closes else None
+
+
+def last_slot(community: Community, now: dt.datetime) -> dt.datetime:
+    """The most recent weekly digest time at or before `now`, in UTC."""
+    zone = ZoneInfo(community.timezone)
+    local = now.astimezone(zone)
+    hours, minutes = (int(x) for x in community.digest_time.split(":"))
+    day = local.date() - dt.timedelta(days=(local.weekday() - community.digest_weekday) % 7)
+    slot = dt.datetime.combine(day, dt.time(hours, minutes), zone)
+    if slot > local:
+        slot = dt.datetime.combine(day - dt.timedelta(days=7), dt.time(hours, minutes), zone)
+    return slot.astimezone(dt.UTC)
+
 
 
 # --- Database access -------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Who may see and do what: the one place the rules for admins, conveners and researchers live.
+
+Every front end asks here on every request, against the roles as they are now, so a revoked role
+loses access at the next message, button or click. A community someone may not act on is
+answered exactly as one that does not exist: None, and they learn nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Community, Role, RoleGrant
+
+
+def is_admin(user_id: int, admins: frozenset[int]) -> bool:
+    """Admins are named by Telegram id in ADMIN_TELEGRAM_IDS."""
+    return user_id in admins
+
+
+async def convened(session: AsyncSession, user_id: int, admins: frozenset[int]) -> list[Community]:
+    """The communities this person may act on as a convener, by name."""
+    query = select(Community).order_by(Community.name)
+    if not is_admin(user_id, admins):
+        query = query.join(RoleGrant, RoleGrant.community_id == Community.id).where(
+            RoleGrant.telegram_user_id == user_id, RoleGrant.role == Role.CONVENER)
+    return list((await session.scalars(query)).unique().all())
+
+
+async def convened_one(session: AsyncSession, user_id: int, community_id: int,
+                       admins: frozenset[int]) -> Community | None:
+    """The community, if this person convenes it (or is an admin); None tells them nothing."""
+    community = await session.get(Community, community_id)
+    if community is None:
+        return None
+    if is_admin(user_id, admins):
+        return community
+    grant = await session.scalar(select(RoleGrant.id).where(
+        RoleGrant.telegram_user_id == user_id, RoleGrant.community_id == community_id,
+        RoleGrant.role == Role.CONVENER))
+    return community if grant is not None else None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may export; `actor` names them in the audit log without a Telegram id."""
+
+    actor: str
+    community_ids: frozenset[int] | None  # None: every community
+
+
+async def export_scope(session: AsyncSession, user_id: int, admins: frozenset[int]) -> Scope | None:
+    """Admins and researchers (of some communities, or all) may export; None for anyone else."""
+    if is_admin(user_id, admins):
+        return Scope("admin", None)
+    grants = (await session.scalars(
+        select(RoleGrant).where(RoleGrant.telegram_user_id == user_id,
+                                RoleGrant.role == Role.RESEARCHER).order_by(RoleGrant.id)
+    )).all()
+    if not grants:
+        return None
+    actor = "researcher grant " + ",".join(f"#{g.id}" for g in grants)
+    if any(g.community_id is None for g in grants):
+        return Scope(actor, None)
+    return Scope(actor, frozenset(g.community_id for g in grants if g.community_id is not None))

@@ -1,0 +1,51 @@
+"""Button data: every prefix in one table, made by `encode` and read by `decode`.
+
+Telegram hands button data back exactly as we made it, or as someone forged it: `decode` never
+trusts it (the use case behind each prefix re-checks every id and right), and data is kept under
+Telegram's 64-byte limit. The Telegram adapter wires its button handlers from `pattern`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+LIMIT = 64  # bytes: Telegram's limit for callback data
+SEPARATOR = "|"
+
+
+class Prefix(StrEnum):
+    """What a button belongs to."""
+
+    PROMPT = "p"  # a step in a member's story: p|<prompt id>|<engine action>
+    AGREE = "j"  # agree to the participant information: j|<invite code>|<consent version>
+    NOT_NOW = "k"  # not now, under the participant information: k|<invite code>
+    PAUSE = "z"  # pause or resume: z|p|<community id or all>, z|r|...
+    CONVENER = "cv"  # a convener command or its next step: cv|<step>|...
+    EXPORT = "ex"  # an export format: ex|<format>
+    WITHDRAW = "wd"  # withdrawing: wd|c|<target>, wd|y|<target>, wd|no
+
+
+def encode(prefix: Prefix, *parts: object) -> str:
+    """Button data for `prefix` and its parts."""
+    return SEPARATOR.join([prefix.value, *(str(p) for p in parts)])
+
+
+def fits(data: str) -> bool:
+    return len(data.encode()) <= LIMIT
+
+
+def decode(data: str, maxsplit: int = -1) -> tuple[Prefix | None, list[str]]:
+    """The prefix (None if it is not one of ours) and the parts after it."""
+    head, _, rest = data.partition(SEPARATOR)
+    try:
+        prefix = Prefix(head)
+    except ValueError:
+        return None, []
+    if not _:
+        return prefix, []
+    return prefix, rest.split(SEPARATOR, maxsplit) if maxsplit >= 0 else rest.split(SEPARATOR)
+
+
+def pattern(prefix: Prefix) -> str:
+    """A regular expression matching this prefix's button data, for handler wiring."""
+    return rf"^{prefix.value}\{SEPARATOR}"

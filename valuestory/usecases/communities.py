@@ -1,0 +1,114 @@
+"""Communities: creating and finding them, their invite links, and their members in numbers."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from html import escape
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import texts
+from flows.questions import load_question_set
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import Community, Consent, Member, Membership
+from valuestory.usecases.conversation import CONSENT_VERSION
+from valuestory.usecases.errors import AdminError
+from valuestory.usecases.out import Out
+from valuestory.usecases.parsing import check_timezone, parse_id
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def new_invite_code() -> str:
+    # 96 random bits; fits Telegram's start parameter alphabet (A-Z a-z 0-9 _ -).
+    return secrets.token_urlsafe(12)
+
+
+async def create_community(
+    session: AsyncSession, name: str, timezone: str, question_set: str = "default"
+) -> Community:
+    name = " ".join(name.split())
+    if not name:
+        raise AdminError("a community needs a name")
+    try:
+        check_timezone(timezone)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    load_question_set(question_set)  # fail now, not after the first event
+    if await repo.community_by_name_or_id(session, name):
+        raise AdminError(f"there is already a community called {name!r}")
+    community = Community(
+        name=name, timezone=timezone, invite_code=new_invite_code(), question_set=question_set
+    )
+    session.add(community)
+    await session.flush()
+    return community
+
+
+async def lookup_community(session: AsyncSession, ref: str) -> Community | None:
+    """A community given by id or by name; None if there is none."""
+    ref = ref.strip()
+    # Only ids that fit the column: "²" or a 30-digit number is looked up as a name.
+    return await repo.community_by_name_or_id(session, ref, parse_id(ref))
+
+
+async def find_community(session: AsyncSession, ref: str) -> Community:
+    community = await lookup_community(session, ref)
+    if community is None:
+        raise AdminError(f"no community called {ref!r}")
+    return community
+
+
+async def create_for_admin(db: Database, name: str, timezone: str, bot_username: str) -> list[Out]:
+    """/newcommunity: create a community and show its invite link."""
+    if not name:
+        return [Out(texts.COMMUNITY_USAGE)]
+    try:
+        async with db.session() as session:
+            community = await create_community(session, name, timezone)
+    except AdminError as exc:
+        return [Out(escape(str(exc).capitalize()) + ".")]
+    link = deep_link(bot_username, community.invite_code)
+    return [Out(texts.COMMUNITY_CREATED.format(community=escape(community.name),
+                                               link=escape(link)))]
+
+
+def qr_png(link: str) -> bytes:
+    """A QR code of the link, big enough to scan from the back of a room."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=12, border=4)
+    return buffer.getvalue()
+
+
+async def invite(community: Community, bot_username: str) -> list[Out]:
+    """The invite link, and a QR code of it for slides."""
+    link = deep_link(bot_username, community.invite_code)
+    name = escape(community.name)
+    return [Out(texts.INVITE.format(community=name, link=escape(link))),
+            Out(texts.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
+
+
+async def member_counts(db: Database, community: Community) -> list[Out]:
+    """Joined, agreed to the current information, paused, unreachable."""
+    async with db.session() as session:
+        joined, consented, paused, unreachable = (await session.execute(
+            select(
+                func.count(Membership.id),
+                func.coalesce(func.sum(case((Consent.version == CONSENT_VERSION, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((or_(Membership.paused.is_(True),
+                                                 Member.paused.is_(True)), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Member.unreachable_at.is_not(None), 1), else_=0)), 0),
+            )
+            .join(Member, Member.id == Membership.member_id)
+            .join(Consent, and_(Consent.id == Membership.consent_id))
+            .where(Membership.community_id == community.id))).one()
+    return [Out(texts.MEMBERS_COUNTS.format(
+        community=escape(community.name), joined=joined, consented=consented, paused=paused,
+        unreachable=unreachable))]

@@ -1,0 +1,87 @@
+"""Convener commands: which community a command is for, and the step behind each button.
+
+Only conveners of a community (and admins) see anything about it; everyone else gets the same
+plain refusal whether or not the community exists. Button data is re-checked on every press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from flows import texts
+from storage.db import Database
+from storage.models import Community
+from valuestory.usecases import (
+    access,
+    callbacks,
+    communities,
+    community_settings,
+    digest,
+    events,
+    matrix,
+    parsing,
+)
+from valuestory.usecases.out import Out
+
+
+@dataclass(frozen=True)
+class Convener:
+    """Who is asking, and what the front end knows that the rules need."""
+
+    user_id: int
+    admins: frozenset[int]
+    bot_username: str
+
+
+Action = Callable[[Database, Convener, Community, str], Awaitable[list[Out]]]
+
+ACTIONS: dict[str, Action] = {
+    "matrix": lambda db, who, c, arg: matrix.show(db, c, arg),
+    "digest": lambda db, who, c, arg: digest.preferences(db, who.user_id, c, arg),
+    "newevent": lambda db, who, c, arg: events.start_draft(db, who.user_id, c),
+    "events": lambda db, who, c, arg: events.listing(db, c),
+    "cancelevent": lambda db, who, c, arg: events.cancel_choices(db, c),
+    "invite": lambda db, who, c, arg: communities.invite(c, who.bot_username),
+    "checkin": lambda db, who, c, arg: events.checkin_for(db, c, who.bot_username),
+    "members": lambda db, who, c, arg: communities.member_counts(db, c),
+    "settings": lambda db, who, c, arg: community_settings.show_or_change(db, c, arg),
+}
+COMMANDS = tuple(ACTIONS)
+
+
+def token(*parts: object) -> str:
+    return callbacks.encode(callbacks.Prefix.CONVENER, *parts)
+
+
+async def command(db: Database, who: Convener, name: str, arg: str) -> list[Out]:
+    """A convener command: run it for their one community, or ask which one."""
+    async with db.session() as session:
+        mine = await access.convened(session, who.user_id, who.admins)
+    if not mine:
+        return [Out(texts.NOT_ALLOWED)]
+    if len(mine) == 1:
+        return await ACTIONS[name](db, who, mine[0], arg)
+    rows = []
+    for c in mine:
+        data = token(name, c.id, arg)
+        if not callbacks.fits(data):
+            data = token(name, c.id, "")
+        rows.append(((c.name[:60], data),))
+    return [Out(texts.PICK_COMMUNITY, tuple(rows))]
+
+
+async def press(db: Database, who: Convener, data: str) -> list[Out]:
+    """A press on one of our convener buttons. The data is parsed and every right re-checked."""
+    _, parts = callbacks.decode(data, maxsplit=2)
+    if len(parts) >= 2 and parts[0] == "draft" and parts[1] in ("create", "cancel"):
+        return await events.finish_draft(db, who.user_id, parts[1] == "create", who.admins)
+    target = parsing.parse_id(parts[1]) if len(parts) >= 2 else None
+    if len(parts) == 2 and parts[0] in ("cx", "cxy", "cxn") and target is not None:
+        return await events.cancel_step(db, who.user_id, parts[0], target, who.admins)
+    if len(parts) == 3 and parts[0] in ACTIONS and target is not None:
+        async with db.session() as session:
+            community = await access.convened_one(session, who.user_id, target, who.admins)
+        if community is not None:
+            return await ACTIONS[parts[0]](db, who, community, parts[2])
+    return [Out(texts.NOT_ALLOWED)]
