@@ -6,7 +6,7 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-from valuestory.usecases.streamzip import StreamingZip
+from valuestory.usecases.exports.streamzip import StreamingZip
 
 
 def test_many_entries_and_a_streamed_one_read_back_intact(tmp_path: Path) -> None:

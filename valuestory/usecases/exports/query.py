@@ -1,0 +1,230 @@
+"""The one streaming query behind every export format.
+
+It reads in batches straight from the driver, so memory stays flat however many narratives there are;
+timestamps are converted by a cache, not per value. An inner join to the membership means a
+member who withdrew can never appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.db import Database
+from storage.models import (
+    Community,
+    Event,
+    Membership,
+    Narrative,
+    Prompt,
+)
+from valuestory.usecases.exports.shape import BATCH, ExportFilter, ExportRow
+
+
+async def chosen_communities(session: AsyncSession, ids: frozenset[int] | None) -> Sequence[Community]:
+    query = select(Community).order_by(Community.id)
+    if ids is not None:
+        query = query.where(Community.id.in_(ids))
+    return (await session.scalars(query)).all()
+
+
+def export_query(communities: Sequence[Community], filt: ExportFilter, columns: Sequence[Any]) -> Select[Any]:
+    query = (
+        select(*columns)
+        .select_from(Narrative)
+        # An inner join to the membership: a member who withdrew has none, so nothing of theirs
+        # can leak even if a narrative were somehow left behind.
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .join(Prompt, Prompt.id == Narrative.prompt_id)
+    )
+    if filt.community_ids is not None:
+        query = query.where(Narrative.community_id.in_(filt.community_ids))
+    if filt.cycle:
+        query = query.where(Narrative.cycle == filt.cycle)
+    if filt.first_id is not None:
+        query = query.where(Narrative.id >= filt.first_id)
+    if filt.below_id is not None:
+        query = query.where(Narrative.id < filt.below_id)
+    if filt.since or filt.until:
+        # Joined only to filter: communities' names and events' titles are looked up once each.
+        query = query.join(Event, Event.id == Narrative.event_id)
+        # A date means a day in each community's own zone, so bounds differ per community.
+        per_community = []
+        for c in communities:
+            zone = ZoneInfo(c.timezone)
+            conds = [Narrative.community_id == c.id]
+            if filt.since:
+                conds.append(Event.starts_at >= dt.datetime.combine(filt.since, dt.time(), zone))
+            if filt.until:
+                end = dt.datetime.combine(filt.until + dt.timedelta(days=1), dt.time(), zone)
+                conds.append(Event.starts_at < end)
+            per_community.append(and_(*conds))
+        query = query.where(or_(*per_community) if per_community else Narrative.id.is_(None))
+    return query
+
+
+# Timestamps are read as the database gives them (text on SQLite) and converted by `LocalTimes`:
+# SQLAlchemy's per-value datetime processing plus zoneinfo would cost more than the query itself.
+_RAW = String()
+_ROW_COLUMNS = (
+    # The event by id: its title and date are looked up once per event, not read on every row.
+    Narrative.id, Narrative.story_id, Membership.pseudonym, Narrative.event_id,
+    Prompt.kind, Narrative.question_id,
+    Narrative.question_text, Narrative.cycle, Narrative.capital, Narrative.text,
+    type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
+    Prompt.attended, Narrative.community_id, Membership.id,
+)
+
+
+class LocalTimes:
+    """UTC timestamps as ISO 8601 in a community's zone, with the zone arithmetic cached.
+
+    Nearly every zone is a whole number of hours from UTC for a whole UTC hour at a time, so the
+    local time is a cached local date and hour followed by the stored minutes and seconds: one
+    look-up per value instead of a conversion. Hours where that does not hold (a half-hour zone,
+    a change of offset within the hour) are converted per minute instead.
+    """
+
+    LIMIT = 10_000  # entries per cache; keeps memory small and bounded on any export
+
+    def __init__(self) -> None:
+        # (zone, 'YYYY-MM-DD HH') -> (local 'YYYY-MM-DDTHH', offset), or None: not a whole hour.
+        self.hours: dict[tuple[ZoneInfo, str], tuple[str, str] | None] = {}
+        # (zone, 'YYYY-MM-DD HH:MM') -> (local 'YYYY-MM-DDTHH:MM', offset)
+        self.minutes: dict[tuple[ZoneInfo, str], tuple[str, str]] = {}
+
+    def __call__(self, value: str | dt.datetime | None, zone: ZoneInfo) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+            return moment.astimezone(zone).isoformat(timespec="seconds")
+        # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (see UTCDateTime).
+        key = (zone, value[:13])
+        hit = self.hours.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = self._hour(key)
+        if hit is not None and len(value) >= 19:
+            return f"{hit[0]}{value[13:19]}{hit[1]}"
+        return self._minute(value, zone)
+
+    def _hour(self, key: tuple[ZoneInfo, str]) -> tuple[str, str] | None:
+        zone, hour = key
+        start = dt.datetime.fromisoformat(hour + ":00").replace(tzinfo=dt.UTC)
+        first = start.astimezone(zone)
+        last = (start + dt.timedelta(hours=1, microseconds=-1)).astimezone(zone)
+        offset = first.utcoffset()
+        hit = None
+        if offset == last.utcoffset() and offset is not None and not offset % dt.timedelta(hours=1):
+            text = first.isoformat(timespec="minutes")  # 'YYYY-MM-DDTHH:00+HH:MM'
+            hit = (text[:13], text[16:])
+        if len(self.hours) >= self.LIMIT:
+            self.hours.clear()
+        self.hours[key] = hit
+        return hit
+
+    def _minute(self, value: str, zone: ZoneInfo) -> str:
+        key = (zone, value[:16])
+        hit = self.minutes.get(key)
+        if hit is None:
+            local = dt.datetime.fromisoformat(value[:16]).replace(tzinfo=dt.UTC).astimezone(zone)
+            text = local.isoformat(timespec="minutes")
+            hit = (text[:16], text[16:])
+            if len(self.minutes) >= self.LIMIT:
+                self.minutes.clear()
+            self.minutes[key] = hit
+        return f"{hit[0]}:{value[17:19] or '00'}{hit[1]}"
+
+
+_MISSING: Any = object()
+
+
+async def count(db: Database, filt: ExportFilter) -> int:
+    """How many narratives an export with these filters would hold."""
+    async with db.session() as session:
+        communities = await chosen_communities(session, filt.community_ids)
+        total = await session.scalar(export_query(communities, filt, [func.count(Narrative.id)]))
+    return int(total or 0)
+
+
+def _driver_statement(query: Select[Any], dialect: Dialect) -> tuple[str, list[Any]]:
+    """The query as SQL and positional parameters for the driver itself, as SQLAlchemy binds them."""
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    args = []
+    for name in compiled.positiontup or ():
+        # An expanded IN list's parameters have no bind of their own; they are plain integers.
+        bind = compiled.binds.get(name)
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
+        args.append(process(values[name]) if process else values[name])
+    return compiled.string, args
+
+
+async def _batches(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[Sequence[Any]]:
+    """The query's rows as plain tuples, BATCH at a time, from a server-side cursor."""
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy's result rows cost more than reading them; the driver's own cursor gives
+        # plain tuples and still runs the query in aiosqlite's thread, off the event loop.
+        sql, args = _driver_statement(query, conn.dialect)
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        cursor = await driver.execute(sql, args)
+        try:
+            while part := await cursor.fetchmany(BATCH):
+                yield part
+        finally:
+            await cursor.close()
+        return
+    result = await conn.stream(query.execution_options(yield_per=BATCH))
+    async for part in result.partitions(BATCH):
+        yield part
+
+
+async def stream_rows(
+    db: Database, filt: ExportFilter, *, by_member: bool = False
+) -> AsyncIterator[list[ExportRow]]:
+    """The narratives in batches, straight from a server-side cursor."""
+    async with db.session() as session:
+        communities = await chosen_communities(session, filt.community_ids)
+    zones = {c.id: ZoneInfo(c.timezone) for c in communities}
+    names = {c.id: c.name for c in communities}
+    query = export_query(communities, filt, _ROW_COLUMNS)
+    query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
+        Narrative.id)
+    local = LocalTimes()
+    # Event id -> title, local date. Unbounded, but events are few beside their narratives.
+    events: dict[int, tuple[str, str]] = {}
+
+    async def event(event_id: int) -> tuple[str, str]:
+        """An event's title and local date, loaded with every other event of its community."""
+        async with db.session() as session:
+            found = (await session.execute(
+                select(Event.id, Event.community_id, Event.title, type_coerce(Event.starts_at, _RAW))
+                .where(Event.community_id == select(Event.community_id)
+                       .where(Event.id == event_id).scalar_subquery())
+            )).all()
+        for eid, cid, title, starts in found:
+            events[eid] = (title, local(starts, zones[cid])[:10])
+        return events[event_id]
+
+    async with db.engine.connect() as conn:
+        async for part in _batches(conn, query):
+            batch: list[ExportRow] = []
+            for (nid, story, pseudonym, eid, kind, qid, question, cycle,
+                 capital, text, answered, revised, attended, cid, mid) in part:
+                zone, community = zones[cid], names[cid]
+                title, day = events.get(eid) or await event(eid)
+                batch.append((
+                    nid, story, pseudonym, community, title, day, kind, qid, question, cycle,
+                    capital or "", text, local(answered, zone),
+                    "" if revised is None else local(revised, zone),
+                    "" if attended is None else ("yes" if attended else "no"), cid, mid,
+                ))
+            yield batch

@@ -1,0 +1,150 @@
+"""The REFI-QDA project writer (.qdpx), for QualCoder, NVivo, ATLAS.ti and MAXQDA.
+
+A code per value cycle (the capitals under potential value), a case per pseudonymous member, and
+each narrative a text source coded with its cycle; the file validates against the project schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import uuid
+from pathlib import Path
+from typing import IO
+from xml.sax.saxutils import escape, quoteattr
+
+from flows.questions import Capital, ValueCycle
+from storage.models import (
+    utcnow,
+)
+from valuestory.usecases.exports.shape import ExportRow
+from valuestory.usecases.exports.streamzip import StreamingZip
+
+_NS = uuid.UUID("6f0d5f0e-2b8a-4a39-9a55-6c3e8a0b7d21")
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CYCLE_COLOURS = {"immediate": "#4E79A7", "potential": "#F28E2B", "applied": "#59A14F",
+                 "realised": "#E15759", "reframing": "#B07AA1"}
+VARIABLES = (("community", "Text"), ("event", "Text"), ("event_date", "Date"),
+             ("question", "Text"), ("question_id", "Text"), ("prompt_kind", "Text"))
+
+
+def guid(kind: str, key: object) -> str:
+    """A stable GUID, so a second export of the same narratives lines up with the first."""
+    return str(uuid.uuid5(_NS, f"{kind}:{key}"))
+
+
+def _x(text: str) -> str:
+    # A raw CR would be read back as LF by any XML parser; the character reference survives.
+    return escape(_XML_BAD.sub("\ufffd", text), {"\r": "&#13;"})
+
+
+def _attr(text: str) -> str:
+    return quoteattr(_XML_BAD.sub("\ufffd", text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def codebook_xml() -> str:
+    """A code per value cycle; the five capitals under potential value."""
+    parts = ["<CodeBook><Codes>"]
+    for cycle in ValueCycle:
+        parts.append(f'<Code guid="{guid("code", cycle)}" name="{cycle.value} value" '
+                     f'isCodable="true" color="{CYCLE_COLOURS[cycle]}">')
+        if cycle is ValueCycle.POTENTIAL:
+            for capital in Capital:
+                parts.append(f'<Code guid="{guid("code", f"potential.{capital}")}" '
+                             f'name="{capital.value} capital" isCodable="true"/>')
+        parts.append("</Code>")
+    parts.append("</Codes></CodeBook>")
+    return "".join(parts)
+
+
+def variables_xml() -> str:
+    return "<Variables>" + "".join(
+        f'<Variable guid="{guid("variable", name)}" name="{name}" typeOfVariable="{kind}"/>'
+        for name, kind in VARIABLES
+    ) + "</Variables>"
+
+
+def _value(name: str, element: str, value: str) -> str:
+    return (f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/>'
+            f"<{element}>{_x(value)}</{element}></VariableValue>")
+
+
+class QdpxWriter:
+    """A REFI-QDA project: each narrative a text source under sources/, coded with its cycle.
+
+    The .qde XML is built in two temporary files (cases, sources) as rows arrive, then copied
+    into the zip in chunks, so no part of the project is held in memory at once.
+    """
+
+    by_member = True  # a case's narratives arrive together, so each Case is written once
+
+    def __init__(self, path: Path, now: dt.datetime | None = None) -> None:
+        self.now = (now or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
+        self.zip = StreamingZip(path, self.now)
+        self.cases: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self.sources: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self.current_case: int | None = None
+        self.any = False
+
+    def write(self, rows: list[ExportRow]) -> None:
+        for (narrative_id, _story, pseudonym, community, event, event_date, prompt_kind,
+             question_id, question, cycle, capital, answer, _answered, _revised, _attended,
+             _community_id, membership_id) in rows:
+            self.any = True
+            if membership_id != self.current_case:
+                if self.current_case is not None:
+                    self.cases.write("</Case>")
+                self.current_case = membership_id
+                self.cases.write(
+                    f'<Case guid="{guid("case", membership_id)}" name={_attr(pseudonym)}>'
+                    + _value("community", "TextValue", community)
+                )
+            source = guid("narrative", narrative_id)
+            self.cases.write(f'<SourceRef targetGUID="{source}"/>')
+            self.zip.write(f"sources/{source}.txt", answer.encode("utf-8"))
+            codes = [guid("code", ValueCycle(cycle))] if cycle in set(ValueCycle) else []
+            if capital:
+                codes.append(guid("code", f"potential.{capital}"))
+            codings = "".join(
+                f'<Coding guid="{guid("coding", f"{narrative_id}:{code}")}">'
+                f'<CodeRef targetGUID="{code}"/></Coding>' for code in codes
+            )
+            name = f"{pseudonym} {event_date} {question_id}"
+            self.sources.write(
+                f'<TextSource guid="{source}" name={_attr(name)} '
+                f'plainTextPath="internal://{source}.txt">'
+                f'<PlainTextSelection guid="{guid("selection", narrative_id)}" '
+                f'name={_attr(question_id)} startPosition="0" endPosition="{len(answer)}">'
+                f"{codings}</PlainTextSelection>"
+                + _value("community", "TextValue", community)
+                + _value("event", "TextValue", event)
+                + _value("event_date", "DateValue", event_date)
+                + _value("question", "TextValue", question)
+                + _value("question_id", "TextValue", question_id)
+                + _value("prompt_kind", "TextValue", prompt_kind)
+                + "</TextSource>"
+            )
+
+    def close(self) -> None:
+        if self.current_case is not None:
+            self.cases.write("</Case>")
+        with self.zip.write_stream("project.qde") as entry:
+            def out(text: str) -> None:
+                entry.write(text.encode("utf-8"))
+
+            out('<?xml version="1.0" encoding="utf-8"?>\n'
+                f'<Project xmlns="urn:QDA-XML:project:1.0" name="valuestory export" '
+                f'origin="valuestory" creationDateTime="{self.now.isoformat()}">')
+            out(codebook_xml())
+            out(variables_xml())
+            for tag, part in (("Cases", self.cases), ("Sources", self.sources)):
+                if self.any:  # both elements need at least one child to be valid
+                    out(f"<{tag}>")
+                    part.seek(0)
+                    while chunk := part.read(1 << 16):
+                        out(chunk)
+                    out(f"</{tag}>")
+                part.close()
+            out("</Project>\n")
+        self.zip.close()

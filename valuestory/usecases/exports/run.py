@@ -1,0 +1,155 @@
+"""Running an export: choosing the writer, sharing a large CSV between processes, the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import (
+    AuditEntry,
+    Community,
+    Narrative,
+    utcnow,
+)
+from valuestory.usecases.exports.query import chosen_communities, export_query, count, stream_rows
+from valuestory.usecases.exports.refiqda import QdpxWriter
+from valuestory.usecases.exports.shape import ExportFilter, ExportFormat
+from valuestory.usecases.exports.writers import CsvWriter, JsonlWriter, Writer, XlsxWriter
+
+WRITERS: dict[ExportFormat, Callable[[Path], Writer]] = {
+    ExportFormat.CSV: CsvWriter, ExportFormat.XLSX: XlsxWriter, ExportFormat.JSONL: JsonlWriter,
+    ExportFormat.QDPX: QdpxWriter,
+}
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    rows: int
+    format: ExportFormat
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+# A CSV export this large from SQLite is written by two processes, each its own half of the
+# narratives, then joined: formatting is bound to one core per process, and most machines have two.
+SPLIT_AT_ROWS = 200_000
+
+
+async def write_export(
+    db: Database, fmt: ExportFormat, path: Path, filt: ExportFilter,
+    progress: Callable[[int], None] | None = None, offload: bool = False,
+    processes: int | None = None,
+) -> int:
+    """Stream the narratives into `path` in the given format; the number of rows written.
+
+    `offload` writes each batch in a worker thread so a bot keeps answering others meanwhile.
+    `processes` (default: 2 for a large CSV export from SQLite on a machine with 2 cores or
+    more, else 1) shares a CSV export between processes.
+    """
+    if fmt is ExportFormat.CSV and not offload and db.dialect == "sqlite":
+        if processes is None:
+            enough = (os.cpu_count() or 1) >= 2 and await count(db, filt) >= SPLIT_AT_ROWS
+            processes = 2 if enough else 1
+        if processes > 1:
+            return await _write_csv_shared(db, path, filt, progress)
+    return await _write(db, WRITERS[fmt](path), filt, progress, offload)
+
+
+async def _write(db: Database, writer: Writer, filt: ExportFilter,
+                 progress: Callable[[int], None] | None, offload: bool) -> int:
+    written = 0
+    try:
+        async for batch in stream_rows(db, filt, by_member=writer.by_member):
+            if offload:
+                await asyncio.to_thread(writer.write, batch)
+            else:
+                writer.write(batch)
+            written += len(batch)
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        writer.close()
+    return written
+
+
+def _write_csv_share(url: str, path: str, filt: ExportFilter) -> int:
+    """In a second process: one share of a CSV export, without the header, to `path`."""
+    async def run() -> int:
+        db = Database(url)
+        try:
+            return await _write(db, CsvWriter(Path(path), header=False), filt, None, False)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+async def _write_csv_shared(db: Database, path: Path, filt: ExportFilter,
+                            progress: Callable[[int], None] | None) -> int:
+    async with db.session() as session:
+        communities = await chosen_communities(session, filt.community_ids)
+        ids = export_query(communities, filt, [Narrative.id]).order_by(Narrative.id)
+        total = int(await session.scalar(export_query(communities, filt, [func.count(Narrative.id)]))
+                    or 0)
+        middle = await session.scalar(ids.offset(total // 2).limit(1))
+    if middle is None:
+        return await _write(db, CsvWriter(path), filt, progress, False)
+    first = replace(filt, below_id=middle)
+    second = replace(filt, first_id=middle)
+    with tempfile.TemporaryDirectory() as tmp:
+        share = Path(tmp) / "second.csv"
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            later = asyncio.get_running_loop().run_in_executor(
+                pool, _write_csv_share, db.url, str(share), second)
+            written = await _write(db, CsvWriter(path), first, progress, False)
+            rest = await later
+        with path.open("ab") as out, share.open("rb") as part:
+            shutil.copyfileobj(part, out, 1 << 20)
+    if progress is not None:
+        progress(rest)
+    return written + rest
+
+
+async def export(
+    db: Database, actor: str, fmt: ExportFormat, path: Path, filt: ExportFilter,
+    progress: Callable[[int], None] | None = None, now: dt.datetime | None = None,
+    offload: bool = False,
+) -> ExportResult:
+    """Write an export and record in the audit log who took it, with what filters and how many rows."""
+    rows = await write_export(db, fmt, path, filt, progress, offload)
+    async with db.session() as session:
+        names = {c.id: c.name for c in await chosen_communities(session, filt.community_ids)}
+        filters = filt.describe(names)
+        only = next(iter(filt.community_ids)) if filt.community_ids and len(
+            filt.community_ids) == 1 else None
+        session.add(AuditEntry(
+            at=now or utcnow(), actor=actor, action="export", community_id=only,
+            details={"format": fmt.value, "filters": filters, "rows": rows},
+        ))
+    return ExportResult(path, rows, fmt, filters)
+
+
+async def audit_entries(db: Database, limit: int | None = None) -> list[dict[str, Any]]:
+    """The audit log, newest first, as plain data."""
+    async with db.session() as session:
+        query = (select(AuditEntry, Community.name)
+                 .outerjoin(Community, Community.id == AuditEntry.community_id)
+                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+        if limit:
+            query = query.limit(limit)
+        found = (await session.execute(query)).all()
+    return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+             "action": e.action, "community": name, "details": e.details} for e, name in found]
