@@ -23,7 +23,7 @@ from storage.models import (
     Narrative,
     utcnow,
 )
-from valuestory.usecases.exports.query import chosen_communities, export_query, count, stream_rows
+from valuestory.usecases.exports.query import chosen_communities, count, export_query, stream_rows
 from valuestory.usecases.exports.refiqda import QdpxWriter
 from valuestory.usecases.exports.shape import ExportFilter, ExportFormat
 from valuestory.usecases.exports.writers import CsvWriter, JsonlWriter, Writer, XlsxWriter
