@@ -1,0 +1,97 @@
+"""One tick: plan, beat, sweep, fan out, and hand off the weekly digests that are due."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from storage.db import Database
+from storage.models import (
+    Community,
+    SchedulerState,
+)
+from valuestory.usecases.scheduler.fanout import (
+    FanOut,
+    busy_members,
+    communities_by_id,
+    due_openings,
+    due_reminders,
+)
+from valuestory.usecases.scheduler.model import HEARTBEAT, DigestHook, Sender, TickReport, worker_name
+from valuestory.usecases.scheduler.plan import plan, sweep
+from valuestory.usecases.scheduler.rules import insert_new, last_slot
+
+log = logging.getLogger(__name__)
+
+
+
+
+async def _digests(db: Database, now: dt.datetime, hook: DigestHook, report: TickReport) -> None:
+    async with db.session() as session:
+        communities = (await session.scalars(select(Community))).all()
+    for c in communities:
+        moment = last_slot(c, now)
+        if moment < c.created_at:
+            continue  # no digest for a week the community did not exist in
+        year, week, _ = moment.astimezone(ZoneInfo(c.timezone)).isocalendar()
+        key = f"digest:{c.id}:{year}-W{week:02d}"
+        async with db.session() as session:
+            inserted = await session.execute(
+                insert_new(db, SchedulerState).values(key=key, value=moment.isoformat(), at=now)
+            )
+        if not inserted.rowcount:  # type: ignore[attr-defined]
+            continue  # this week's digest is already handed off, here or in another process
+        try:
+            await hook(c.id, now)
+            report.digests += 1
+        except Exception as exc:  # the digest's own failure must not stop the scheduler
+            log.exception("weekly digest failed for community %s", c.id)
+            report.errors.append(type(exc).__name__)
+
+
+async def _beat(db: Database, now: dt.datetime) -> None:
+    async with db.session() as session:
+        await session.execute(
+            insert_new(db, SchedulerState).values(key=HEARTBEAT, value="planned", at=now)
+        )
+        # Several processes may beat at once: the mark only ever moves forward.
+        await session.execute(
+            update(SchedulerState)
+            .where(SchedulerState.key == HEARTBEAT, SchedulerState.at < now)
+            .values(at=now)
+        )
+
+
+
+
+async def tick(db: Database, sender: Sender, now: dt.datetime, *,
+               on_digest_due: DigestHook | None = None, worker: str | None = None,
+               batch: int | None = None, stop: asyncio.Event | None = None,
+               heartbeat: Callable[[], object] | None = None) -> TickReport:
+    """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    report = TickReport()
+    await plan(db, now, report)
+    await _beat(db, now)
+    missed, report.closed, report.uncertain = await sweep(db, now)
+    report.missed += missed
+    run = FanOut(db, sender, now, worker or worker_name(), report, await communities_by_id(db),
+               await busy_members(db))
+    run.stop, run.heartbeat = stop, heartbeat
+    openings = await due_openings(db, now, report)
+    # One message per member per tick keeps every chat well under one message a second.
+    reminders = await due_reminders(db, now, {d.member_id for d in openings})
+    if batch is None:
+        # Claim about a twentieth of a second's sending at once: few transactions at high rates,
+        # and few messages between claim and send at Telegram's own.
+        batch = max(1, round(getattr(sender, "rate", 30.0) / 20))
+    await run.fan_out(openings + reminders, batch)
+    if on_digest_due is not None:
+        await _digests(db, now, on_digest_due, report)
+    return report
