@@ -1,5 +1,10 @@
-"""The `valuestory` command line: the one composition root that may start the bot."""
+"""The `valuestory` command line: the one composition root that may start the bot.
 
-from valuestory.cli.commands import main
+`root` holds the command group; `service`, `setup`, `evidence` and `database` each add their
+commands to it (importing them here is what registers them); `common` has what they share.
+"""
 
-__all__ = ["main"]
+from valuestory.cli import database, evidence, service, setup
+from valuestory.cli.root import main
+
+__all__ = ["database", "evidence", "main", "service", "setup"]

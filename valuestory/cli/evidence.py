@@ -1,0 +1,144 @@
+"""The evidence: the matrix, the weekly digest, researchers' exports and the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flows import texts
+from storage.db import Database
+from valuestory.cli.common import Stop, emit, with_database
+from valuestory.cli.root import main
+from valuestory.process.settings import Settings
+from valuestory.usecases import communities, exports
+
+# --- the matrix and the digest --------------------------------------------------------------
+
+
+@main.command("matrix")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--since", "period", default="", help='"30d", "8w" or "2026-09-01" (default: all time).')
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the matrix as a PNG picture to this file.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def matrix_show(db: Database, settings: Settings, community_ref: str, period: str,
+                      png_path: str | None, as_json: bool) -> None:
+    """Print a community's Value Creation Matrix."""
+    import dataclasses
+
+    from storage.models import utcnow
+    from valuestory.usecases import matrix
+
+    now = utcnow()
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref)
+        try:
+            chosen = matrix.parse_period(period, c.timezone, now)
+        except matrix.PeriodError:
+            raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
+        built = await matrix.build_matrix(session, c, chosen, now)
+    if png_path:
+        await asyncio.to_thread(Path(png_path).write_bytes, matrix.render_png(built))
+    emit(as_json, dataclasses.asdict(built), [matrix.render_terminal(built)])
+
+
+@main.group()
+def digest() -> None:
+    """The conveners' weekly digest."""
+
+
+@digest.command("send")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def digest_send(db: Database, settings: Settings, community_ref: str, as_json: bool) -> None:
+    """Send the weekly digest to the community's conveners now."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.scheduling import TelegramSender
+    from storage.models import utcnow
+    from valuestory.usecases import digest
+
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref)
+    token = settings.bot_token()
+    try:
+        async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
+            sent = await digest.send_weekly(db, TelegramSender(bot), c.id, utcnow())
+    except InvalidToken:
+        # Its message quotes the token; say what `run` says instead.
+        raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
+    except TelegramError as exc:
+        # Only the kind of failure: the text of a Telegram error can carry the token or its URL.
+        raise Stop(f"can't reach Telegram's Bot API ({type(exc).__name__})") from None
+    emit(as_json, {"community": c.name, "sent_to": sent},
+         [f"Sent the digest for {c.name} to {sent} convener(s)."])
+
+
+# --- researchers' exports and the audit log -------------------------------------------------
+
+
+@main.command("export")
+@click.option("--format", "fmt", required=True, type=click.Choice([f.value for f in exports.ExportFormat]),
+              help="csv (opens in Excel), xlsx, jsonl, or qdpx (REFI-QDA for QDA software).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The file to write.")
+@click.option("--community", "community_ref", default=None, help="Community name or id (default: all).")
+@click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Only events on or before this date (YYYY-MM-DD).")
+@click.option("--cycle", default=None, help="Only one value cycle, e.g. applied.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
+                     community_ref: str | None, since: str | None, until: str | None,
+                     cycle: str | None, as_json: bool) -> None:
+    """Export pseudonymised narratives.
+
+    One record per narrative, under each member's pseudonym for the community; never a Telegram
+    id, name or username. Every export is recorded in the audit log (`valuestory audit`).
+    """
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+    filt = exports.ExportFilter(
+        community_ids=frozenset({c.id}) if c else None,
+        since=exports.parse_date(since) if since else None,
+        until=exports.parse_date(until) if until else None,
+        cycle=exports.parse_cycle(cycle) if cycle else None,
+    )
+    if filt.since and filt.until and filt.until < filt.since:
+        raise exports.ExportError("--until comes before --since")
+    fmt_ = exports.ExportFormat(fmt)
+    if sys.stderr.isatty() and not as_json:
+        total = await exports.count(db, filt)
+        with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+            result = await exports.export(db, "command line", fmt_, output, filt, bar.update)
+    else:
+        result = await exports.export(db, "command line", fmt_, output, filt)
+    emit(as_json, {"output": str(output), "format": fmt, "rows": result.rows,
+                   "filters": result.filters},
+         [f"Wrote {texts.plural(result.rows, 'narrative')} to {output} ({fmt})."])
+
+
+@main.command("audit")
+@click.option("--limit", type=int, default=None, help="Only the newest N entries.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def audit_cmd(db: Database, settings: Settings, limit: int | None, as_json: bool) -> None:
+    """List the audit log: exports and withdrawals, newest first. Never the data itself."""
+    entries = await exports.audit_entries(db, limit)
+
+    def line(e: dict[str, Any]) -> str:
+        flat = dict(e["details"])
+        flat.update(flat.pop("filters", None) or {})  # an export's filters read as its own fields
+        details = " ".join(f"{k}={'all' if k == 'communities' and v is None else v}"
+                           for k, v in flat.items() if v is not None)
+        where = f" [{e['community']}]" if e["community"] else ""
+        return f"{e['at']}  {e['actor']}  {e['action']}{where}  {details}"
+
+    emit(as_json, {"entries": entries}, [line(e) for e in entries] or ["The audit log is empty."])

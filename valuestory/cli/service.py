@@ -1,0 +1,119 @@
+"""Running the bot (`run`), asking whether it is healthy (`health`), and `try` in a terminal.
+
+This is the one composition root allowed to start the bot: it builds the process from its parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from storage.db import Database
+from valuestory.cli.common import Stop, one_line_errors, open_database, settings_or_stop
+from valuestory.cli.root import main
+
+# --- run and try ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--webhook", is_flag=True,
+              help="Take updates by webhook at WEBHOOK_URL instead of long polling.")
+@one_line_errors
+def run(webhook: bool) -> None:
+    """Run the bot (long polling, or --webhook). Creates or upgrades the database first.
+
+    Serves /healthz and /metrics on HEALTH_PORT (polling) or WEBHOOK_PORT (webhook). On SIGTERM
+    it stops taking updates, finishes what is in flight, and exits.
+    """
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.service import serve
+    from valuestory.process.logs import setup_logging
+
+    settings = settings_or_stop()
+    token = settings.bot_token()
+    secrets = (token, settings.webhook_secret_token())
+    if webhook:
+        settings.webhook_endpoint()  # stop now, with what to fix, if WEBHOOK_URL is missing
+    setup_logging(settings.log_level, settings.log_format, secrets=secrets)
+
+    async def prepare() -> Database:
+        db = await open_database(settings.database_url)
+        await db.dispose()  # the bot's own event loop opens fresh connections
+        return db
+
+    asyncio.run(prepare())
+    try:
+        asyncio.run(serve(settings, webhook))
+    except InvalidToken:
+        raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
+    except NetworkError as exc:
+        raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
+    except TelegramError as exc:
+        raise Stop(f"Telegram refused to start the bot: {exc}") from None
+    except OSError as exc:
+        raise Stop(f"can't listen for web requests: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.option("--url", default=None,
+              help="Address of /healthz (default: this machine, WEBHOOK_PORT if WEBHOOK_URL is "
+                   "set, else HEALTH_PORT).")
+@one_line_errors
+def health(url: str | None) -> None:
+    """Ask the running bot whether it is healthy: exit 0 if so, else 1 with the reason.
+
+    For container health checks; needs no tools beyond Python.
+    """
+    import urllib.error
+    import urllib.request
+
+    if url is None:
+        settings = settings_or_stop()
+        port = settings.webhook_port if settings.webhook_url else settings.health_port
+        url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=15) as response:
+            click.echo(response.read().decode().strip() or "ok")
+    except urllib.error.HTTPError as exc:
+        click.echo(exc.read().decode().strip() or f"HTTP {exc.code}", err=True)
+        sys.exit(1)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        click.echo(f"the bot does not answer at {url}: {reason}", err=True)
+        sys.exit(1)
+
+
+@main.command("try")
+@click.option("--database", "database_url", default=None,
+              help="Database to use (default: a throwaway SQLite file).")
+@click.option("--question-set", default="default", show_default=True,
+              help="A question set name or YAML file to preview.")
+@one_line_errors
+def try_(database_url: str | None, question_set: str) -> None:
+    """Walk through the member conversation in this terminal. No Telegram token needed."""
+    from flows.questions import load_question_set
+    from valuestory.terminal.tryout import Terminal
+
+    load_question_set(question_set)
+
+    async def main_() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'try.db'}"
+            db = await open_database(url)
+            try:
+                def read(prompt: str) -> str:
+                    line = sys.stdin.readline() if not sys.stdin.isatty() else input(prompt)
+                    if line == "" and not sys.stdin.isatty():
+                        raise EOFError
+                    return line
+
+                await Terminal(db, read, click.echo, question_set).run()
+            finally:
+                await db.dispose()
+
+    asyncio.run(main_())

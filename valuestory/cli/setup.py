@@ -1,0 +1,272 @@
+"""Setting up: communities, their settings and retention, roles, events, and prompts by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from flows.questions import PromptKind
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import Community, Event
+from valuestory.cli.common import Stop, bot_username, community_data, emit, invite_link, with_database
+from valuestory.cli.root import main
+from valuestory.process.settings import Settings
+from valuestory.usecases import communities, errors, events, parsing, roles
+
+# --- communities and roles ------------------------------------------------------------------
+
+
+@main.group()
+def community() -> None:
+    """Create, list and configure communities."""
+
+
+@community.command("create")
+@click.argument("name")
+@click.option("--timezone", default=None, help="IANA zone, e.g. Europe/London.")
+@click.option("--question-set", default="default", show_default=True,
+              help="A bundled question set name or a YAML file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@with_database
+async def community_create(db: Database, settings: Settings, name: str, timezone: str | None,
+                           question_set: str, as_json: bool) -> None:
+    """Create a community and print its invite code and link."""
+    async with db.session() as session:
+        c = await communities.create_community(
+            session, name, timezone or settings.valuestory_timezone, question_set
+        )
+    link = invite_link(await bot_username(db, settings), c.invite_code)
+    emit(as_json, community_data(c, link), [
+        f"Created community {c.id}: {c.name} ({c.timezone})",
+        f"Invite code: {c.invite_code}",
+        f"Invite link: {link}",
+    ])
+
+
+@community.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def community_list(db: Database, settings: Settings, as_json: bool) -> None:
+    """List communities with their invite links."""
+    username = await bot_username(db, settings)
+    async with db.session() as session:
+        found = await repo.communities(session)
+    rows = [community_data(c, invite_link(username, c.invite_code)) for c in found]
+    emit(as_json, {"communities": rows},
+         [f"{r['id']}  {r['name']}  ({r['timezone']})  {r['invite_link']}" for r in rows]
+         or ["No communities yet."])
+
+
+@community.command("retention")
+@click.argument("community_ref", metavar="COMMUNITY")
+@click.argument("months", metavar="MONTHS|keep")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def community_retention(db: Database, settings: Settings, community_ref: str, months: str,
+                              as_json: bool) -> None:
+    """Keep a community's answers for MONTHS months, then erase them daily ("keep": no limit).
+
+    Conveners are told a week before the first erasure; every erasure is in the audit log.
+    """
+    from valuestory.usecases import retention
+
+    if months.lower() == "keep":
+        value: int | None = None
+    elif (count := parsing.parse_count(months, 1200)) is not None and count >= 1:
+        value = count
+    else:
+        raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref)
+        await retention.set_months(session, c, value, actor="cli")
+    emit(as_json, {"community": c.name, "retention_months": value},
+         [f"{c.name} keeps answers for {value} months, then erases them." if value
+          else f"{c.name} keeps answers until members withdraw them."])
+
+
+def schedule_data(c: Community) -> dict[str, Any]:
+    quiet = "off" if c.quiet_start == c.quiet_end else f"{c.quiet_start}-{c.quiet_end}"
+    return {
+        "id": c.id, "name": c.name, "timezone": c.timezone,
+        "prompt_delay_minutes": c.prompt_delay_minutes,
+        "reminder_after_hours": c.reminder_after_hours, "window_days": c.window_days,
+        "quiet_hours": quiet, "digest": f"{parsing.WEEKDAYS[c.digest_weekday]} {c.digest_time}",
+        "followup_applied_days": c.followup_applied_days,
+        "followup_reframing_days": c.followup_reframing_days,
+        "retention_months": c.retention_months,
+    }
+
+
+def _minutes(value: int) -> str:
+    if value % (60 * 24) == 0:
+        return f"{value // (60 * 24)}d"
+    if value % 60 == 0:
+        return f"{value // 60}h"
+    return f"{value}m"
+
+
+@community.command("set")
+@click.argument("ref", metavar="NAME_OR_ID")
+@click.option("--delay", default=None, help="How long after an event ends to ask, e.g. 2h.")
+@click.option("--reminder", default=None, help="How long after asking to nudge once, e.g. 48h.")
+@click.option("--window", default=None, help="How long a prompt stays open, e.g. 7d.")
+@click.option("--quiet", default=None,
+              help='Hours never to message, in the community\'s zone: "20:00-08:00", or "off".')
+@click.option("--digest", default=None, help='Weekly digest day and time, e.g. "monday 09:00".')
+@click.option("--retention-months", default=None,
+              help="Months to keep stories before they are erased, or 'keep'.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def community_set(db: Database, settings: Settings, ref: str, delay: str | None,
+                        reminder: str | None, window: str | None, quiet: str | None,
+                        digest: str | None, retention_months: str | None, as_json: bool) -> None:
+    """Change a community's scheduling, digest and retention settings; show them all."""
+    from valuestory.usecases import community_settings, retention
+
+    async with db.session() as session:
+        c = await communities.find_community(session, ref)
+        community_settings.apply(c, community_settings.Change(
+            delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest),
+            names={name: f"--{name}" for name in ("delay", "reminder", "window", "quiet", "digest")})
+        if retention_months is not None:
+            value = retention_months.strip().lower()
+            months = None if value == "keep" else parsing.parse_count(value, 1200)
+            if value != "keep" and not months:
+                raise errors.AdminError("--retention-months takes a number of months, or keep")
+            # Through retention, so the change is audited and conveners get a fresh notice.
+            await retention.set_months(session, c, months, actor="cli")
+        data = schedule_data(c)
+    emit(as_json, data, [
+        f"{c.name} ({c.timezone}):",
+        f"  ask {_minutes(c.prompt_delay_minutes)} after each event ends, "
+        f"nudge once after {_minutes(c.reminder_after_hours * 60)}, "
+        f"close after {_minutes(c.window_days * 60 * 24)}",
+        f"  quiet hours: {data['quiet_hours']}",
+        f"  weekly digest: {data['digest']}",
+        "  retention: " + (f"{c.retention_months} months" if c.retention_months else "kept"),
+    ])
+
+
+@main.group()
+def role() -> None:
+    """Grant convener and researcher roles."""
+
+
+@role.command("grant")
+@click.argument("telegram_user_id", type=int)
+@click.argument("role_name", metavar="convener|researcher",
+                type=click.Choice(["convener", "researcher"]))
+@click.option("--community", "community_ref", default=None,
+              help="Community name or id (researchers may omit it to cover every community).")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def role_grant(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
+                     community_ref: str | None, as_json: bool) -> None:
+    """Give a Telegram user a role in a community."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        grant = await roles.grant_role(session, telegram_user_id, role_name, c)
+    where = c.name if c else "every community"
+    emit(as_json, {"id": grant.id, "telegram_user_id": telegram_user_id, "role": role_name,
+                   "community": c.name if c else None},
+         [f"{telegram_user_id} is now a {role_name} of {where}."])
+
+
+# --- events and prompts ---------------------------------------------------------------------
+
+
+def event_data(e: Event, c: Community) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(c.timezone)
+    return {"id": e.id, "community": c.name, "title": e.title,
+            "starts": e.starts_at.astimezone(zone).isoformat(),
+            "ends": e.ends_at.astimezone(zone).isoformat(),
+            "cancelled": e.cancelled_at is not None}
+
+
+@main.group()
+def event() -> None:
+    """Schedule and list events."""
+
+
+@event.command("create")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--title", required=True)
+@click.option("--starts", required=True, help='"2026-12-03 14:00" in the community\'s zone, '
+              "or ISO 8601 with an offset.")
+@click.option("--ends", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def event_create(db: Database, settings: Settings, community_ref: str, title: str,
+                       starts: str, ends: str, as_json: bool) -> None:
+    """Schedule an event."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref)
+        e = await events.create_event(session, c, title, starts, ends)
+    data = event_data(e, c)
+    emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}"])
+
+
+@event.command("list")
+@click.option("--community", "community_ref", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def event_list(db: Database, settings: Settings, community_ref: str | None,
+                     as_json: bool) -> None:
+    """List events, oldest first, times in each community's zone."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        found = await repo.events(session, c.id if c else None)
+        rows = []
+        for e in found:
+            owner = await session.get(Community, e.community_id)
+            assert owner is not None
+            rows.append(event_data(e, owner))
+    emit(as_json, {"events": rows},
+         [f"{r['id']}  {r['starts']}  {r['title']}  [{r['community']}]"
+          + ("  (cancelled)" if r["cancelled"] else "") for r in rows] or ["No events yet."])
+
+
+@main.group()
+def prompt() -> None:
+    """Open prompts by hand (the scheduler normally does this)."""
+
+
+@prompt.command("open")
+@click.option("--event", "event_id", type=int, required=True)
+@click.option("--member", "telegram_user_id", type=int, default=None,
+              help="A member's Telegram user id (default: every member of the community).")
+@click.option("--kind", type=click.Choice([k.value for k in PromptKind]),
+              default=PromptKind.POST_EVENT.value, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def prompt_open(db: Database, settings: Settings, event_id: int,
+                      telegram_user_id: int | None, kind: str, as_json: bool) -> None:
+    """Ask one member, or all of the event's community, about an event now.
+
+    The running bot sends the first question within a minute (not in quiet hours, not to paused
+    members) and reminds once, as for any prompt.
+    """
+    from sqlalchemy import select
+
+    from storage.models import Member, Membership
+
+    async with db.session() as session:
+        e = await session.get(Event, event_id)
+        if e is None:
+            raise errors.AdminError(f"no event with id {event_id}")
+        query = select(Member).join(Membership).where(Membership.community_id == e.community_id)
+        if telegram_user_id is not None:
+            query = query.where(Member.telegram_user_id == telegram_user_id)
+        members = (await session.scalars(query)).all()
+        if telegram_user_id is not None and not members:
+            raise errors.AdminError("that person is not a member of the event's community")
+        opened = [await events.open_prompt(session, m, e, PromptKind(kind), send=True)
+                  for m in members]
+    created = [o.prompt.id for o in opened if o.created]
+    emit(as_json, {"event": event_id, "opened": created,
+                   "already_open": [o.prompt.id for o in opened if not o.created]},
+         [f"{len(created)} prompt(s) about {e.title} are due now; the running bot sends them."])
