@@ -25,7 +25,7 @@ from tests.stories import member_of, tell
 from valuestory.usecases import exports
 from valuestory.usecases.exports import ExportFilter, ExportFormat
 
-SCHEMA = Path(__file__).parent / "data" / "Project-mrt2019.xsd"
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "Project-mrt2019.xsd"
 QDA = "{urn:QDA-XML:project:1.0}"
 AWKWARD = "=SUM(A1) 🎉 مرحبا بالعالم\nline two\r\nthird <b>bold</b> & \"quoted\", 'single'"
 

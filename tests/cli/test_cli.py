@@ -14,7 +14,7 @@ from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

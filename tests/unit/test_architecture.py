@@ -1,0 +1,87 @@
+"""The house's rules, checked on the code's own imports (grimp, which import-linter uses).
+
+The layer contracts live in pyproject.toml and run as `lint-imports`; these tests add what a
+contract can't say: no two modules import each other, however indirectly.
+"""
+
+from __future__ import annotations
+
+import grimp
+import pytest
+
+PACKAGES = ("bot", "flows", "storage", "valuestory")
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph(*PACKAGES, include_external_packages=True)
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Strongly connected groups of our modules (Tarjan), each a cycle of imports."""
+    ours = sorted(m for m in graph.modules if m.split(".")[0] in PACKAGES)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if imported.split(".")[0] not in PACKAGES:
+                continue
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                group.append(top)
+                if top == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in ours:
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_two_modules_import_each_other_even_indirectly(graph: grimp.ImportGraph) -> None:
+    cycles = _cycles(graph)
+    assert cycles == [], "modules that import each other: " + "; ".join(
+        " <-> ".join(c) for c in cycles)
+
+
+def test_the_cycle_finder_sees_a_cycle() -> None:
+    """The check above can fail: a graph with a circle in it is reported."""
+    g = grimp.ImportGraph()
+    for name in ("valuestory", "valuestory.a", "valuestory.b", "valuestory.c"):
+        g.add_module(name)
+    g.add_import(importer="valuestory.a", imported="valuestory.b")
+    g.add_import(importer="valuestory.b", imported="valuestory.c")
+    g.add_import(importer="valuestory.c", imported="valuestory.a")
+    assert _cycles(g) == [["valuestory.a", "valuestory.b", "valuestory.c"]]
+
+
+def test_the_telegram_adapter_holds_no_sql(graph: grimp.ImportGraph) -> None:
+    bot_modules = [m for m in graph.modules if m == "bot" or m.startswith("bot.")]
+    assert bot_modules
+    offenders = sorted(m for m in bot_modules
+                       if "sqlalchemy" in graph.find_modules_directly_imported_by(m))
+    assert offenders == []
+
+
+def test_use_cases_and_below_never_touch_telegram(graph: grimp.ImportGraph) -> None:
+    lower = [m for m in graph.modules
+             if m.split(".")[0] in ("flows", "storage") or m.startswith("valuestory.usecases")]
+    offenders = sorted(m for m in lower if graph.chain_exists(importer=m, imported="telegram"))
+    assert offenders == []
