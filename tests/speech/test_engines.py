@@ -170,6 +170,21 @@ async def test_killed_worker_fails_its_note_and_the_next_note_is_heard(transcrib
     assert "guidelines" in transcript.text
 
 
+async def test_closing_gives_a_busy_worker_its_grace_then_stops_it() -> None:
+    transcriber = Transcriber(PocketsphinxEngine())
+    await transcriber.start()
+    pending = asyncio.create_task(transcriber.transcribe(speak(ONE_MINUTE)))
+    await asyncio.sleep(1)
+    started = time.perf_counter()
+    await transcriber.aclose(grace=0.5)
+    took = time.perf_counter() - started
+    with pytest.raises(TranscriptionFailed):
+        await pending
+    print(f"closed a busy transcriber in {took:.2f} s")
+    assert took < 5
+    assert not multiprocessing.active_children()
+
+
 async def test_closed_transcriber_refuses_notes() -> None:
     transcriber = Transcriber(PocketsphinxEngine())
     await transcriber.start()

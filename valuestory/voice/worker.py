@@ -14,6 +14,7 @@ under `if __name__ == "__main__":` (console scripts such as `valuestory run` do)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import threading
@@ -66,15 +67,25 @@ class Transcriber:
         self.limits.check(size_bytes=len(audio))
         if not self.engine.supports(language):
             raise UnsupportedLanguage(f"the {self.engine.name} engine cannot transcribe {language!r}")
-        async with self._turns:
-            return await self._run(_transcribe, self.engine, audio, language, self.limits.max_seconds)
+        started = time.perf_counter()
+        transcript = await self._run(_transcribe, self.engine, audio, language, self.limits.max_seconds)
+        logger.debug("%.0f s note transcribed in %.1f s", transcript.seconds, time.perf_counter() - started)
+        return transcript
 
-    async def aclose(self) -> None:
-        """Stop the workers; a note being transcribed is finished first, waiting ones are refused."""
+    async def aclose(self, grace: float | None = None) -> None:
+        """Stop the workers; a note being transcribed gets `grace` seconds (None: all it needs), then is
+        killed and fails with `TranscriptionFailed`. Notes still waiting are refused."""
         self._closed = True
         pool, self._pool = self._pool, None
-        if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        stopped = asyncio.ensure_future(asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True))
+        try:
+            await asyncio.wait_for(asyncio.shield(stopped), grace)
+        except TimeoutError:
+            logger.warning("a speech worker was still busy after %.0f s; stopping it", grace)
+            _kill_workers(pool)
+            await stopped
 
     async def __aenter__(self) -> Transcriber:
         await self.start()
@@ -86,20 +97,47 @@ class Transcriber:
         await self.aclose()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._closed:
-            raise RuntimeError("the transcriber is closed")
-        if self._pool is None:
-            # Spawned, not forked: the bot's process has threads and a running loop a fork would copy.
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"))
-        pool = self._pool
+        await self._turns.acquire()
         try:
-            return await asyncio.wrap_future(pool.submit(fn, *args))
+            if self._closed:
+                raise RuntimeError("the transcriber is closed")
+            if self._pool is None:
+                # Spawned, not forked: the bot's process has threads and a running loop a fork would copy.
+                self._pool = ProcessPoolExecutor(
+                    self._workers, mp_context=multiprocessing.get_context("spawn"),
+                )
+            pool = self._pool
+            future = pool.submit(fn, *args)
+        except BaseException:
+            self._turns.release()
+            raise
+        loop = asyncio.get_running_loop()
+
+        def give_back_turn(_: object) -> None:
+            # When the worker is done, not when the caller stops waiting: a cancelled caller must not
+            # let another note into a busy worker's queue.
+            with contextlib.suppress(RuntimeError):  # the loop is gone, so nobody waits for a turn
+                loop.call_soon_threadsafe(self._turns.release)
+
+        future.add_done_callback(give_back_turn)
+        try:
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             logger.warning("a speech worker stopped; starting a new one for the next note")
             if self._pool is pool:
                 self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
             raise TranscriptionFailed("the speech worker stopped while transcribing") from None
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14 and later
+    if terminate is not None:
+        terminate()
+        return
+    # Before 3.14 a ProcessPoolExecutor has no public way to stop a busy worker.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 # What follows runs in the worker processes.
