@@ -32,7 +32,8 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from valuestory.usecases import parsing
+from valuestory.usecases import callbacks, parsing
+from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
 CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 ANSWERS_STORED = Counter("valuestory_answers_stored", "Answer messages committed to the database.")
 
 def prompt_token(prompt_id: int, action: Action) -> str:
-    return f"p|{prompt_id}|{engine.encode_action(action)}"
+    return callbacks.encode(Prefix.PROMPT, prompt_id, engine.encode_action(action))
 
 
 def _out(prompt_id: int, reply: Reply) -> Out:
@@ -67,8 +68,8 @@ def _participant_info(community: Community) -> Out:
     return Out(
         texts.PARTICIPANT_INFO.format(community=escape(community.name)),
         ((
-            (texts.BTN_AGREE, f"j|{community.invite_code}|{CONSENT_VERSION}"),
-            (texts.BTN_NOT_NOW, f"k|{community.invite_code}"),
+            (texts.BTN_AGREE, callbacks.encode(Prefix.AGREE, community.invite_code, CONSENT_VERSION)),
+            (texts.BTN_NOT_NOW, callbacks.encode(Prefix.NOT_NOW, community.invite_code)),
         ),),
     )
 
@@ -122,12 +123,12 @@ async def answer_consent(
     """The Agree / Not now buttons under the participant information."""
     from html import escape
 
-    parts = token.split("|")
-    if parts[0] == "k":
+    prefix, parts = callbacks.decode(token)
+    if prefix is Prefix.NOT_NOW:
         return [Out(texts.NOT_NOW)]
-    if len(parts) != 3:
+    if prefix is not Prefix.AGREE or len(parts) != 2:
         return [Out(texts.BAD_INVITE)]
-    _, code, version = parts
+    code, version = parts
     now = now or utcnow()
     async with db.session() as session:
         community = await repo.community_by_invite(session, code)
@@ -314,12 +315,12 @@ async def act(
 async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: str | None = None,
                 now: dt.datetime | None = None) -> list[Out]:
     """A button was pressed. Tokens we did not make are refused kindly and change nothing."""
-    if token.startswith(("j|", "k|")):
+    prefix, parts = callbacks.decode(token, maxsplit=1)
+    if prefix in (Prefix.AGREE, Prefix.NOT_NOW):
         return await answer_consent(db, user_id, chat_id, token, now)
-    parts = token.split("|", 2)
-    prompt_id = parsing.parse_id(parts[1]) if len(parts) == 3 else None
-    if parts[0] == "p" and prompt_id is not None:
-        action = engine.decode_action(parts[2])
+    prompt_id = parsing.parse_id(parts[0]) if len(parts) == 2 else None
+    if prefix is Prefix.PROMPT and prompt_id is not None:
+        action = engine.decode_action(parts[1])
         if action is not None:
             return await act(db, user_id, chat_id, action, key=key, prompt_id=prompt_id,
                              now=now)

@@ -10,17 +10,19 @@ from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Member, Membership
+from valuestory.usecases import callbacks
+from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
 ALL = "all"
 
 
 def pause_token(target: int | str) -> str:
-    return f"z|p|{target}"
+    return callbacks.encode(Prefix.PAUSE, "p", target)
 
 
 def resume_token(target: int | str) -> str:
-    return f"z|r|{target}"
+    return callbacks.encode(Prefix.PAUSE, "r", target)
 
 
 async def _name(session: AsyncSession, membership: Membership) -> str:
@@ -111,9 +113,9 @@ async def resume(db: Database, user_id: int, target: str | None = None) -> list[
 
 async def press(db: Database, user_id: int, token: str) -> list[Out]:
     """A tap on a pause or resume button."""
-    parts = token.split("|")
-    if len(parts) != 3 or parts[0] != "z" or parts[1] not in ("p", "r"):
+    prefix, parts = callbacks.decode(token)
+    if prefix is not Prefix.PAUSE or len(parts) != 2 or parts[0] not in ("p", "r"):
         return [Out(texts.STALE_BUTTON)]
-    if parts[1] == "p":
-        return await pause(db, user_id, parts[2])
-    return await resume(db, user_id, parts[2])
+    if parts[0] == "p":
+        return await pause(db, user_id, parts[1])
+    return await resume(db, user_id, parts[1])

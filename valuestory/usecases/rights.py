@@ -34,11 +34,16 @@ from storage.models import (
     Prompt,
     utcnow,
 )
-from valuestory.usecases import parsing
+from valuestory.usecases import callbacks, parsing
+from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import record_time
 
 WITHDRAW_ALL = "all"
+
+
+def _token(*parts: object) -> str:
+    return callbacks.encode(Prefix.WITHDRAW, *parts)
 
 
 # --- /mydata --------------------------------------------------------------------------------
@@ -244,28 +249,28 @@ async def withdraw_start(db: Database, user_id: int) -> list[Out]:
         return [Out(texts.WITHDRAW_NOTHING)]
     if len(names) == 1:
         return [_confirm(str(names[0][0]), names[0][1])]
-    rows = tuple(((name, f"wd|c|{cid}"),) for cid, name in names)
-    return [Out(texts.WITHDRAW_CHOOSE, (*rows, ((texts.BTN_WITHDRAW_ALL, "wd|c|all"),),
-                                        ((texts.BTN_WITHDRAW_KEEP, "wd|no"),)))]
+    rows = tuple(((name, _token("c", cid)),) for cid, name in names)
+    return [Out(texts.WITHDRAW_CHOOSE, (*rows, ((texts.BTN_WITHDRAW_ALL, _token("c", WITHDRAW_ALL)),),
+                                        ((texts.BTN_WITHDRAW_KEEP, _token("no")),)))]
 
 
 def _confirm(target: str, name: str | None) -> Out:
     where = texts.WITHDRAW_EVERYWHERE if name is None else escape(name)
     return Out(texts.WITHDRAW_CONFIRM.format(where=where),
-               (((texts.BTN_WITHDRAW_YES, f"wd|y|{target}"),
-                 (texts.BTN_WITHDRAW_KEEP, "wd|no")),))
+               (((texts.BTN_WITHDRAW_YES, _token("y", target)),
+                 (texts.BTN_WITHDRAW_KEEP, _token("no"))),))
 
 
 async def withdraw_press(db: Database, user_id: int, token: str,
                          now: dt.datetime | None = None) -> list[Out]:
     """A button under /withdraw. Checked against what is stored, never trusted."""
-    parts = token.split("|")
-    if parts == ["wd", "no"]:
+    prefix, parts = callbacks.decode(token)
+    if prefix is Prefix.WITHDRAW and parts == ["no"]:
         return [Out(texts.WITHDRAW_KEPT)]
-    if len(parts) != 3 or parts[1] not in ("c", "y") or not (
-            parts[2] == WITHDRAW_ALL or parsing.parse_id(parts[2]) is not None):
+    if prefix is not Prefix.WITHDRAW or len(parts) != 2 or parts[0] not in ("c", "y") or not (
+            parts[1] == WITHDRAW_ALL or parsing.parse_id(parts[1]) is not None):
         return [Out(texts.STALE_BUTTON)]
-    step, target = parts[1], parts[2]
+    step, target = parts[0], parts[1]
     community_id = None if target == WITHDRAW_ALL else parsing.parse_id(target)
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
