@@ -234,6 +234,10 @@ def _read_yaml(path: Path) -> Any:
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = err.problem or err.context or "not valid YAML"
+        start = err.context_mark
+        if err.context and err.problem and start and mark and start.line != mark.line:
+            # Where the unclosed quote or bracket began is usually where the mistake is.
+            problem += f" ({err.context} from line {start.line + 1}, column {start.column + 1})"
         raise QuestionSetError(f"{path.name}: {where}{problem}") from None
     except yaml.YAMLError as err:
         raise QuestionSetError(f"{path.name}: not valid YAML ({err})") from None
@@ -341,7 +345,10 @@ def _resolve(name_or_path: str) -> Path:
 
 
 def _load(path: Path) -> tuple[QuestionSet, dict[str, TranslationReport]]:
-    base = parse_question_set(_read_yaml(path) or {}, where=path.name)
+    data = _read_yaml(path)
+    if not isinstance(data, Mapping):
+        raise QuestionSetError(f"{path.name}: expected a question set (id, version, scripts)")
+    base = parse_question_set(data, where=path.name)
     known = _known_paths(base)
     translated: dict[str, Mapping[PromptKind, Script]] = {}
     reports: dict[str, TranslationReport] = {}
