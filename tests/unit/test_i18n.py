@@ -390,7 +390,8 @@ def test_the_package_data_ships_every_catalog_and_question_set_translation() -> 
         "tool"]["setuptools"]["package-data"]["flows"]
     flows = ROOT / "flows"
     shipped = [p.relative_to(flows).as_posix() for folder in ("locale", "questionsets")
-               for p in (flows / folder).rglob("*") if p.is_file() and p.suffix != ".mo"]
+               for p in (flows / folder).rglob("*")
+               if p.is_file() and p.suffix != ".mo" and not p.name.startswith(".")]
     assert any(name.endswith("ar/LC_MESSAGES/valuestory.po") for name in shipped)
     assert "questionsets/default.es.yaml" in shipped
     left_out = [name for name in shipped if not any(fnmatch(name, glob) for glob in globs)]
