@@ -111,7 +111,7 @@ def pick(*codes: str | None) -> str:
 
 
 def direction(language: str) -> str:
-    """ "rtl" or "ltr", for front ends that lay text out themselves (a picture, a page)."""
+    """Whether a language reads "rtl" or "ltr", for front ends that lay text out (a picture, a page)."""
     return "rtl" if language.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
