@@ -2,7 +2,8 @@
 
 A pure function of (script, progress, action, context). It never touches a database or Telegram;
 the caller persists `Step.progress` and what `Step.store_text` / `Step.store_choice` say, in one
-transaction, then sends `Step.replies`.
+transaction, then sends `Step.replies`. A script loaded in a language (`.script(kind, language=...)`)
+is spoken in it, with the member's values isolated; one loaded without reads exactly as before.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from flows import texts
+from flows import i18n, texts
 from flows.questions import Question, QuestionKind, Script
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's own limit for one text message.
@@ -215,8 +217,21 @@ def sequence(script: Script, choices: Mapping[str, tuple[str, ...]]) -> list[Que
     return out
 
 
-def render(template: str, ctx: Context) -> str:
-    return template.format(event=html.escape(ctx.event), aspiration=html.escape(ctx.aspiration))
+def _say(script: Script) -> Any:
+    """The texts in the script's language; English, exactly as before, for a script without one."""
+    return texts.In(script.language) if script.language else texts
+
+
+def _value(script: Script, value: str) -> str:
+    """A member's or convener's words, escaped, and isolated once the script has a language."""
+    escaped = html.escape(value)
+    return i18n.isolate(escaped) if script.language else escaped
+
+
+def render(template: str, ctx: Context, script: Script | None = None) -> str:
+    if script is None:
+        return template.format(event=html.escape(ctx.event), aspiration=html.escape(ctx.aspiration))
+    return template.format(event=_value(script, ctx.event), aspiration=_value(script, ctx.aspiration))
 
 
 def trim(text: str, limit: int) -> str:
@@ -233,22 +248,22 @@ def trim(text: str, limit: int) -> str:
     return (cut[:at] if at > 0 else cut).rstrip(",;:") + "…"
 
 
-def _controls(seq: list[Question], q: Question, progress: Progress) -> list[tuple[Button, ...]]:
+def _controls(say: Any, seq: list[Question], q: Question, progress: Progress) -> list[tuple[Button, ...]]:
     first = seq.index(q) == 0
     row: list[Button] = []
     answered = q.id in progress.answers
     if q.kind is QuestionKind.TEXT:
         if answered:
-            row.append(Button(texts.BTN_NEXT, Next(q.id)))
+            row.append(Button(say.BTN_NEXT, Next(q.id)))
         elif q.skippable:
-            row.append(Button(texts.BTN_SKIP, Skip(q.id)))
+            row.append(Button(say.BTN_SKIP, Skip(q.id)))
     elif q.kind is QuestionKind.MULTI:
-        row.append(Button(texts.BTN_DONE, Done(q.id)))
+        row.append(Button(say.BTN_DONE, Done(q.id)))
     elif q.skippable:
-        row.append(Button(texts.BTN_SKIP, Skip(q.id)))
+        row.append(Button(say.BTN_SKIP, Skip(q.id)))
     if not first:
-        row.append(Button(texts.BTN_BACK, Back(q.id)))
-    return [tuple(row), (Button(texts.BTN_LATER, Later()), Button(texts.BTN_STOP, Stop()))]
+        row.append(Button(say.BTN_BACK, Back(q.id)))
+    return [tuple(row), (Button(say.BTN_LATER, Later()), Button(say.BTN_STOP, Stop()))]
 
 
 def _option_rows(q: Question, progress: Progress) -> list[tuple[Button, ...]]:
@@ -260,8 +275,9 @@ def _option_rows(q: Question, progress: Progress) -> list[tuple[Button, ...]]:
     return rows
 
 
-def _keyboard(seq: list[Question], q: Question, progress: Progress) -> tuple[tuple[Button, ...], ...]:
-    return tuple(_option_rows(q, progress) + _controls(seq, q, progress))
+def _keyboard(script: Script, seq: list[Question], q: Question,
+              progress: Progress) -> tuple[tuple[Button, ...], ...]:
+    return tuple(_option_rows(q, progress) + _controls(_say(script), seq, q, progress))
 
 
 def ask(script: Script, progress: Progress, ctx: Context, lead: str = "") -> Reply:
@@ -270,16 +286,17 @@ def ask(script: Script, progress: Progress, ctx: Context, lead: str = "") -> Rep
     q = script.question(progress.question_id or "")
     if q is None or q not in seq:
         raise ValueError(f"question {progress.question_id!r} is not in the current sequence")
+    say = _say(script)
     parts = [lead] if lead else []
-    parts.append(texts.PROGRESS.format(index=seq.index(q) + 1, total=len(seq)))
-    parts.append(render(q.text, ctx))
+    parts.append(say.PROGRESS.format(index=seq.index(q) + 1, total=len(seq)))
+    parts.append(render(q.text, ctx, script))
     if q.kind is QuestionKind.TEXT and q.id in progress.answers and progress.fresh:
-        parts.append(texts.REVISE.format(answer=html.escape(trim(progress.answers[q.id], 600))))
+        parts.append(say.REVISE.format(answer=_value(script, trim(progress.answers[q.id], 600))))
     elif q.kind is QuestionKind.TEXT:
-        parts.append(f"<i>{texts.ASK_TEXT_HINT}</i>")
+        parts.append(f"<i>{say.ASK_TEXT_HINT}</i>")
     elif q.kind is QuestionKind.MULTI:
-        parts.append(f"<i>{texts.ASK_MULTI_HINT}</i>")
-    return Reply("\n\n".join(parts), _keyboard(seq, q, progress))
+        parts.append(f"<i>{say.ASK_MULTI_HINT}</i>")
+    return Reply("\n\n".join(parts), _keyboard(script, seq, q, progress))
 
 
 def recap(script: Script, progress: Progress) -> str:
@@ -290,13 +307,14 @@ def recap(script: Script, progress: Progress) -> str:
         answer = progress.answers.get(q.id)
         if q.kind is QuestionKind.TEXT and answer and q.cycle:
             by_cycle.setdefault(q.cycle.value, []).append(
-                f"• {html.escape(q.label)}: {html.escape(trim(answer, RECAP_ANSWER_CHARS))}"
+                f"• {html.escape(q.label)}: {_value(script, trim(answer, RECAP_ANSWER_CHARS))}"
             )
+    say = _say(script)
     if not by_cycle:
-        return texts.RECAP_NOTHING
-    lines.append(texts.THANKS)
+        return say.RECAP_NOTHING
+    lines.append(say.THANKS)
     for cycle, items in by_cycle.items():
-        lines.append(f"\n<b>{texts.CYCLE_NAMES[cycle]}</b>")
+        lines.append(f"\n<b>{say.CYCLE_NAMES[cycle]}</b>")
         lines.extend(items)
     return "\n".join(lines)
 
@@ -324,58 +342,60 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
         # that still needs an answer, whatever the member sent.
         first = next((q for q in seq if q.kind is QuestionKind.TEXT or q.id not in progress.choices),
                      seq[0])
-        questions = (texts.QUESTION if len(seq) == 1 else texts.QUESTIONS).format(count=len(seq))
-        intro = texts.INTRO.format(intro=render(script.intro, ctx), questions=questions,
-                                   minutes=texts.plural(script.minutes, "minute"))
+        say = _say(script)
+        intro = say.INTRO.format(intro=render(script.intro, ctx, script),
+                                 questions=say.plural(len(seq), "question"),
+                                 minutes=say.plural(script.minutes, "minute"))
         return _move_to(script, progress, ctx, first, lead=intro)
 
+    say = _say(script)
     stale = getattr(action, "question_id", None)
     if stale is not None and stale != current.id:
-        return Step(progress, (ask(script, progress, ctx, lead=texts.STALE_BUTTON),))
+        return Step(progress, (ask(script, progress, ctx, lead=say.STALE_BUTTON),))
 
     match action:
         case Begin() | Where():
-            lead = texts.WELCOME_BACK if isinstance(action, Begin) else ""
+            lead = say.WELCOME_BACK if isinstance(action, Begin) else ""
             return Step(progress, (ask(script, progress, ctx, lead=lead),))
 
         case Continue():
             resumed = replace(progress, held=False)
-            return Step(resumed, (ask(script, resumed, ctx, lead=texts.WELCOME_BACK),))
+            return Step(resumed, (ask(script, resumed, ctx, lead=say.WELCOME_BACK),))
 
         case Later():
             return Step(replace(progress, held=True),
-                        (Reply(texts.LATER, ((Button(texts.BTN_CONTINUE, Continue()),),)),))
+                        (Reply(say.LATER, ((Button(say.BTN_CONTINUE, Continue()),),)),))
 
         case Stop():
-            return Step(replace(progress, held=False), (Reply(texts.STOPPED),), finished="stopped")
+            return Step(replace(progress, held=False), (Reply(say.STOPPED),), finished="stopped")
 
         case Text(text) if current.kind is not QuestionKind.TEXT:
-            return Step(progress, (ask(script, progress, ctx, lead=texts.PLEASE_TAP),))
+            return Step(progress, (ask(script, progress, ctx, lead=say.PLEASE_TAP),))
 
         case Text(text):
             text = text.strip()
             if not text:
                 return Step(progress)
             if len(text) > MAX_MESSAGE_CHARS:
-                return Step(progress, (Reply(texts.TOO_LONG),))
+                return Step(progress, (Reply(say.TOO_LONG),))
             append = not progress.fresh and current.id in progress.answers
             combined = f"{progress.answers[current.id]}\n\n{text}" if append else text
             if len(combined) > MAX_ANSWER_CHARS:
-                return Step(progress, (Reply(texts.ANSWER_FULL, _keyboard(seq, current, progress)),))
+                return Step(progress, (Reply(say.ANSWER_FULL, _keyboard(script, seq, current, progress)),))
             answers = {**progress.answers, current.id: combined}
             moved = replace(progress, fresh=False, held=False, answers=answers)
             if progress.held:
-                reply = ask(script, moved, ctx, lead=texts.WELCOME_BACK)
-                reply = Reply(f"{reply.text}\n\n{texts.ACK_FIRST}", reply.buttons)
+                reply = ask(script, moved, ctx, lead=say.WELCOME_BACK)
+                reply = Reply(f"{reply.text}\n\n{say.ACK_FIRST}", reply.buttons)
             else:
-                reply = Reply(texts.ACK_MORE if append else texts.ACK_FIRST,
-                              _keyboard(seq, current, moved))
+                reply = Reply(say.ACK_MORE if append else say.ACK_FIRST,
+                              _keyboard(script, seq, current, moved))
             return Step(moved, (reply,), store_text=StoreText(current, text, append))
 
         case Choose(_, option_id):
             option = current.option(option_id)
             if option is None or current.kind is QuestionKind.TEXT:
-                return Step(progress, (ask(script, progress, ctx, lead=texts.STALE_BUTTON),))
+                return Step(progress, (ask(script, progress, ctx, lead=say.STALE_BUTTON),))
             if current.kind is QuestionKind.MULTI:
                 chosen = progress.choices.get(current.id, ())
                 values = (tuple(v for v in chosen if v != option_id) if option_id in chosen
@@ -383,11 +403,11 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
                 # Keep the options' own order, whatever order they were tapped in.
                 values = tuple(o.id for o in current.options if o.id in values)
                 moved = replace(progress, choices={**progress.choices, current.id: values})
-                return Step(moved, (Reply("", _keyboard(seq, current, moved), edit=True),),
+                return Step(moved, (Reply("", _keyboard(script, seq, current, moved), edit=True),),
                             store_choice=StoreChoice(current, values))
             moved = replace(progress, choices={**progress.choices, current.id: (option_id,)})
             if option.ends:
-                return Step(replace(moved, question_id=None), (Reply(texts.NOT_ATTENDED),),
+                return Step(replace(moved, question_id=None), (Reply(say.NOT_ATTENDED),),
                             store_choice=StoreChoice(current, (option_id,)), finished=option.ends)
             after = _after(sequence(script, moved.choices), current)
             result = _move_to(script, moved, ctx, after)
@@ -401,7 +421,7 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
         case Back():
             at = seq.index(current)
             if at == 0:
-                return Step(progress, (ask(script, progress, ctx, lead=texts.AT_FIRST_QUESTION),))
+                return Step(progress, (ask(script, progress, ctx, lead=say.AT_FIRST_QUESTION),))
             return _move_to(script, progress, ctx, seq[at - 1])
 
     raise AssertionError(f"unhandled action {action!r}")  # pragma: no cover

@@ -1,60 +1,74 @@
 """Everything the bot says, in one place. Warm, short, plain English.
 
 Texts are Telegram HTML: anything that comes from a person (a title, an answer) is escaped by
-whoever fills the placeholder, never here.
+whoever fills the placeholder, never here. Every text is marked for the catalog (`N_`, or `N_P` for
+a count with its noun) and these names stay plain English; `In(language)` reads the same names in
+another language, for example `In("pl").HELP` or `In("pl").plural(5, "minute")`. Where a person's
+value goes into a translated sentence, pass it through `isolate()` after escaping it.
 """
 
+from __future__ import annotations
+
+import sys
+from functools import cache
+
+from flows.i18n import N_, N_P, Composed, Plural, Texts, pick
+from flows.i18n import isolate as isolate  # texts.isolate(title), beside the texts it fills
+
 # Buttons
-BTN_SKIP = "Skip"
-BTN_NEXT = "Next"
-BTN_BACK = "Back"
-BTN_LATER = "Later"
-BTN_STOP = "Stop"
-BTN_DONE = "Done"
-BTN_CONTINUE = "Carry on"
-BTN_AGREE = "I agree"
-BTN_NOT_NOW = "Not now"
+# TRANSLATORS: buttons: one or two words. Commands (/help, /next...) stay as they are everywhere.
+BTN_SKIP = N_("Skip")
+BTN_NEXT = N_("Next")
+BTN_BACK = N_("Back")
+BTN_LATER = N_("Later")
+BTN_STOP = N_("Stop")
+BTN_DONE = N_("Done")
+BTN_CONTINUE = N_("Carry on")
+BTN_AGREE = N_("I agree")
+BTN_NOT_NOW = N_("Not now")
 
 # The conversation
-INTRO = "{intro}\n\n{questions}, about {minutes}. Skip anything you like."
-PROGRESS = "<b>{index} of {total}</b>"
-ASK_TEXT_HINT = "Answer in one message or several, then tap Next."
-ASK_MULTI_HINT = "Tap to choose, then Done."
-ACK_FIRST = "Got it. Add more if you like, or tap Next."
-ACK_MORE = "Added to your answer. Tap Next when you're ready."
-REVISE = "You said:\n<i>{answer}</i>\n\nSend a new answer to replace it, or tap Next to keep it."
-AT_FIRST_QUESTION = "This is the first question, so there's nothing to go back to."
-PLEASE_TAP = "Please tap one of the buttons above, or Skip."
-LATER = "No problem, I've kept your place. Tap Carry on, or send /continue, when you're ready."
-WELCOME_BACK = "Welcome back! Here's where we were."
-STOPPED = "Thank you. I've saved what you shared. You can always see it with /mydata."
-NOT_ATTENDED = "Thanks for letting me know. I've noted that you couldn't make it."
-THANKS = "Thank you, that's everything. Here's what you told me:"
-RECAP_LINE = "<b>{cycle}</b> ({label}): {answer}"
-RECAP_NOTHING = "You skipped every question, and that's fine. Thanks for letting me know."
-STALE_BUTTON = "That button is from an earlier message. Here's where we are now."
-PROMPT_FINISHED = "That one is already finished. Thank you!"
-PROMPT_CLOSED = "This one has closed now, so I can't add to it. Thank you all the same!"
-EDITED = (
+# TRANSLATORS: {questions} reads like "6 questions" and {minutes} like "5 minutes".
+INTRO = N_("{intro}\n\n{questions}, about {minutes}. Skip anything you like.")
+PROGRESS = N_("<b>{index} of {total}</b>")
+ASK_TEXT_HINT = N_("Answer in one message or several, then tap Next.")
+ASK_MULTI_HINT = N_("Tap to choose, then Done.")
+ACK_FIRST = N_("Got it. Add more if you like, or tap Next.")
+ACK_MORE = N_("Added to your answer. Tap Next when you're ready.")
+REVISE = N_("You said:\n<i>{answer}</i>\n\nSend a new answer to replace it, or tap Next to keep it.")
+AT_FIRST_QUESTION = N_("This is the first question, so there's nothing to go back to.")
+PLEASE_TAP = N_("Please tap one of the buttons above, or Skip.")
+LATER = N_("No problem, I've kept your place. Tap Carry on, or send /continue, when you're ready.")
+WELCOME_BACK = N_("Welcome back! Here's where we were.")
+STOPPED = N_("Thank you. I've saved what you shared. You can always see it with /mydata.")
+NOT_ATTENDED = N_("Thanks for letting me know. I've noted that you couldn't make it.")
+THANKS = N_("Thank you, that's everything. Here's what you told me:")
+RECAP_NOTHING = N_("You skipped every question, and that's fine. Thanks for letting me know.")
+STALE_BUTTON = N_("That button is from an earlier message. Here's where we are now.")
+PROMPT_FINISHED = N_("That one is already finished. Thank you!")
+PROMPT_CLOSED = N_("This one has closed now, so I can't add to it. Thank you all the same!")
+EDITED = N_(
     "I keep what you first sent. To change an answer, tap Back and send the new version."
 )
-TOO_LONG = (
+TOO_LONG = N_(
     "That message is longer than I can take in one go. Could you split it into a few shorter ones?"
 )
-ANSWER_FULL = "That answer is already very long, so I couldn't add more. Tap Next to move on."
-NOTHING_OPEN = "Thanks! There's nothing for you to answer right now. I'll message you after your next event."
-NEXT_PROMPT_WAITING = "There's one more waiting for you, about {event}."
+ANSWER_FULL = N_("That answer is already very long, so I couldn't add more. Tap Next to move on.")
+NOTHING_OPEN = N_(
+    "Thanks! There's nothing for you to answer right now. I'll message you after your next event."
+)
+NEXT_PROMPT_WAITING = N_("There's one more waiting for you, about {event}.")
 
 CYCLE_NAMES = {
-    "immediate": "Immediate value",
-    "potential": "Potential value",
-    "applied": "Applied value",
-    "realised": "Realised value",
-    "reframing": "Reframing value",
+    "immediate": N_("Immediate value"),
+    "potential": N_("Potential value"),
+    "applied": N_("Applied value"),
+    "realised": N_("Realised value"),
+    "reframing": N_("Reframing value"),
 }
 
 # Joining and consent
-PARTICIPANT_BODY = (
+PARTICIPANT_BODY = N_(
     "After each event I'll ask you a few short questions about what you got out of it, "
     "and a few weeks later what you did with it.\n\n"
     "<b>What's kept:</b> your answers, which event they're about, and when you gave them.\n"
@@ -63,42 +77,43 @@ PARTICIPANT_BODY = (
     "<b>Your choice:</b> skip any question, pause with /pause, see your data with /mydata, "
     "and leave with /withdraw, which erases what you shared."
 )
-PARTICIPANT_INFO = "<b>Joining {community}</b>\n\n" + PARTICIPANT_BODY + "\n\nAre you happy to take part?"
-PRIVACY = "<b>Your privacy</b>\n\n" + PARTICIPANT_BODY
-JOINED = (
+PARTICIPANT_INFO = Composed(N_("<b>Joining {community}</b>"), "\n\n", PARTICIPANT_BODY, "\n\n",
+                            N_("Are you happy to take part?"))
+PRIVACY = Composed(N_("<b>Your privacy</b>"), "\n\n", PARTICIPANT_BODY)
+JOINED = N_(
     "Welcome to {community}! You're all set. I'll message you after events. "
     "Send /help any time."
 )
-ALREADY_MEMBER = "You're already part of {community}. I'll message you after events."
-NOT_NOW = "No problem, nothing has been kept. Tap the invite link again whenever you like."
-BAD_INVITE = "That invite link doesn't look right. Please ask your convener for a fresh one."
-START_STRANGER = (
+ALREADY_MEMBER = N_("You're already part of {community}. I'll message you after events.")
+NOT_NOW = N_("No problem, nothing has been kept. Tap the invite link again whenever you like.")
+BAD_INVITE = N_("That invite link doesn't look right. Please ask your convener for a fresh one.")
+START_STRANGER = N_(
     "Hello! I collect stories about what members get from their community of practice. "
     "To join, open the invite link your convener shared with you."
 )
-START_MEMBER = "Hello again! I'll message you after your next event. Send /help to see what I can do."
+START_MEMBER = N_("Hello again! I'll message you after your next event. Send /help to see what I can do.")
 
 # Bad input
-UNKNOWN_USER = (
+UNKNOWN_USER = N_(
     "Hello! I don't think we've met. To take part, open the invite link your convener shared with you."
 )
-GROUP_CHAT = "I take stories in private chats only. Please message me directly: {link}"
+GROUP_CHAT = N_("I take stories in private chats only. Please message me directly: {link}")
 NOT_SUPPORTED = {
-    "voice": "Voice notes aren't supported yet, sorry. Could you type your answer instead?",
-    "video_note": "Video messages aren't supported yet, sorry. Could you type your answer instead?",
-    "sticker": "Nice sticker! I can only keep words, though. Could you type your answer?",
-    "photo": "I can't keep photos, sorry. Could you describe it in words instead?",
-    "document": "I can't keep files, sorry. Could you type your answer instead?",
-    "location": "I can't use locations, sorry. Could you type your answer instead?",
-    "other": "I can only take text messages, sorry. Could you type your answer instead?",
+    "voice": N_("Voice notes aren't supported yet, sorry. Could you type your answer instead?"),
+    "video_note": N_("Video messages aren't supported yet, sorry. Could you type your answer instead?"),
+    "sticker": N_("Nice sticker! I can only keep words, though. Could you type your answer?"),
+    "photo": N_("I can't keep photos, sorry. Could you describe it in words instead?"),
+    "document": N_("I can't keep files, sorry. Could you type your answer instead?"),
+    "location": N_("I can't use locations, sorry. Could you type your answer instead?"),
+    "other": N_("I can only take text messages, sorry. Could you type your answer instead?"),
 }
-UNKNOWN_COMMAND = "I don't know that command. Your answers are safe. Send /help to see what I can do."
-NOT_FOR_YOU = "That button isn't meant for you."
-SOMETHING_WENT_WRONG = (
+UNKNOWN_COMMAND = N_("I don't know that command. Your answers are safe. Send /help to see what I can do.")
+NOT_FOR_YOU = N_("That button isn't meant for you.")
+SOMETHING_WENT_WRONG = N_(
     "Sorry, something went wrong on my side. What you've already shared is safe. Please try again."
 )
 
-HELP = (
+HELP = N_(
     "<b>How this works</b>\n"
     "After an event I ask a few short questions, one at a time.\n\n"
     "• Answer in one message or several, then tap <b>Next</b> (or /next).\n"
@@ -111,121 +126,137 @@ HELP = (
     "/mydata everything I hold about you\n"
     "/withdraw leave and erase what you shared"
 )
-HELP_WHERE = "\n\nRight now we're on question {index} of {total}."
+HELP_WHERE = N_("\n\nRight now we're on question {index} of {total}.")
 
 # The command menu Telegram shows members in a private chat.
 COMMAND_MENU = {
-    "help": "How this works",
-    "continue": "Carry on where you left off",
-    "skip": "Skip this question",
-    "back": "Change your previous answer",
-    "later": "Stop for now, keep my place",
-    "pause": "No more questions for now",
-    "resume": "Hear from me again",
-    "privacy": "What's kept and who sees it",
-    "mydata": "Everything held about me",
-    "withdraw": "Leave and erase what I shared",
+    "help": N_("How this works"),
+    "continue": N_("Carry on where you left off"),
+    "skip": N_("Skip this question"),
+    "back": N_("Change your previous answer"),
+    "later": N_("Stop for now, keep my place"),
+    "pause": N_("No more questions for now"),
+    "resume": N_("Hear from me again"),
+    "privacy": N_("What's kept and who sees it"),
+    "mydata": N_("Everything held about me"),
+    "withdraw": N_("Leave and erase what I shared"),
 }
 
 # Admin
-NOT_ALLOWED = "Sorry, that's not something you can do."
-COMMUNITY_CREATED = "Created <b>{community}</b>.\nInvite link: {link}"
-COMMUNITY_USAGE = "Usage: /newcommunity Name of the community"
-ROLE_GRANTED = "Done: {user} is now a {role} of {community}."
-ROLE_USAGE = "Usage: /grant <telegram user id> convener|researcher <community name or id>"
-COMMUNITY_NOT_FOUND = "I couldn't find a community called {community}."
+NOT_ALLOWED = N_("Sorry, that's not something you can do.")
+COMMUNITY_CREATED = N_("Created <b>{community}</b>.\nInvite link: {link}")
+COMMUNITY_USAGE = N_("Usage: /newcommunity Name of the community")
+ROLE_GRANTED = N_("Done: {user} is now a {role} of {community}.")
+ROLE_USAGE = N_("Usage: /grant <telegram user id> convener|researcher <community name or id>")
 
 # --- Conveners: the matrix, the digest, events --------------------------------------------
 CYCLE_SHORT = {
-    "immediate": "immediate",
-    "potential": "potential",
-    "applied": "applied",
-    "realised": "realised",
-    "reframing": "reframing",
+    # TRANSLATORS: a value cycle's short name, in the middle of a sentence.
+    "immediate": N_("immediate"),
+    "potential": N_("potential"),
+    "applied": N_("applied"),
+    "realised": N_("realised"),
+    "reframing": N_("reframing"),
 }
-MATRIX_TITLE = "<b>{community}: Value Creation Matrix</b>\n<i>{period}</i>"
-MATRIX_SUMMARY = "{total} so far, from {members}."
-MATRIX_SINCE_DIGEST = "“New” means since the last digest, {when}."
-MATRIX_COLUMN = "<b>{cycle}</b>: {narratives} from {members}, {new} new"
-MATRIX_EXCERPT = "• “{text}” ({pseudonym})"
-MATRIX_GAP = "<b>{cycle}</b>: nothing yet. {ask}"
+MATRIX_TITLE = N_("<b>{community}: Value Creation Matrix</b>\n<i>{period}</i>")
+# TRANSLATORS: {total} reads like "12 stories", {members} like "5 members".
+MATRIX_SUMMARY = N_("{total} so far, from {members}.")
+MATRIX_SINCE_DIGEST = N_("“New” means since the last digest, {when}.")
+# TRANSLATORS: {narratives} and {new} are bare numbers; {members} reads like "3 members".
+MATRIX_COLUMN = N_("<b>{cycle}</b>: {narratives} from {members}, {new} new")
+MATRIX_EXCERPT = N_("• “{text}” ({pseudonym})")
+MATRIX_GAP = N_("<b>{cycle}</b>: nothing yet. {ask}")
 MATRIX_GAP_ASK = {
-    "immediate": "Ask members what happened at the last event that stayed with them.",
-    "potential": "Ask what they took away: an idea, a contact, a resource they could use.",
-    "applied": "Ask what they have tried since, in their own practice.",
-    "realised": "Ask what difference it made: for patients, colleagues, the service.",
-    "reframing": "Ask whether it changed how they or their organisation judge success.",
+    "immediate": N_("Ask members what happened at the last event that stayed with them."),
+    "potential": N_("Ask what they took away: an idea, a contact, a resource they could use."),
+    "applied": N_("Ask what they have tried since, in their own practice."),
+    "realised": N_("Ask what difference it made: for patients, colleagues, the service."),
+    "reframing": N_("Ask whether it changed how they or their organisation judge success."),
 }
-MATRIX_STORIES = "<b>Stories across cycles</b>: {count} reached realised or reframing value."
-PLURALS = {"story": "stories", "member": "members", "event": "events", "month": "months",
-           "answer": "answers", "narrative": "narratives", "minute": "minutes"}
-MATRIX_STORY = "• {pseudonym}, from {event}: {chain}"
-MATRIX_PARTICIPATION = (
+# TRANSLATORS: {count} reads like "3 stories".
+MATRIX_STORIES = N_("<b>Stories across cycles</b>: {count} reached realised or reframing value.")
+# A count with its noun, in every form the language has (Polish three, Arabic six).
+COUNTS = {
+    "story": N_P("{count} story", "{count} stories"),
+    "member": N_P("{count} member", "{count} members"),
+    "event": N_P("{count} event", "{count} events"),
+    "month": N_P("{count} month", "{count} months"),
+    "answer": N_P("{count} answer", "{count} answers"),
+    "narrative": N_P("{count} narrative", "{count} narratives"),
+    "minute": N_P("{count} minute", "{count} minutes"),
+    "question": N_P("{count} question", "{count} questions"),
+}
+MATRIX_STORY = N_("• {pseudonym}, from {event}: {chain}")
+# TRANSLATORS: {events} reads like "4 events"; the others are bare numbers, {rate} a percentage.
+MATRIX_PARTICIPATION = N_(
     "<b>Participation</b>: {events}, {sent} asked, {attended} attended, "
     "{answered} answered ({rate}). Unreachable: {unreachable}."
 )
-MATRIX_USAGE = "Try /matrix, /matrix 30d or /matrix since 2026-09-01."
-MATRIX_CAPTION = "{community}: Value Creation Matrix, {period}"
-PICK_COMMUNITY = "Which community?"
-DIGEST_STATUS = (
+MATRIX_USAGE = N_("Try /matrix, /matrix 30d or /matrix since 2026-09-01.")
+MATRIX_CAPTION = N_("{community}: Value Creation Matrix, {period}")
+PICK_COMMUNITY = N_("Which community?")
+DIGEST_STATUS = N_(
     "Your weekly digest for <b>{community}</b> is <b>{state}</b>. It goes out on {day} at {time} "
     "({zone}).\nChange it with /digest on, /digest off or /digest monday 09:00."
 )
-DIGEST_ON = "on"
-DIGEST_OFF = "off"
-DIGEST_USAGE = "Try /digest on, /digest off, or /digest monday 09:00."
-DIGEST_INTRO = "<b>Your weekly digest</b>"
-EVENT_ASK_TITLE = "Let's set up an event for <b>{community}</b>. What is it called?"
-EVENT_ASK_START = (
+# TRANSLATORS: fills {state} in the digest status: the digest is on / off.
+DIGEST_ON = N_("on")
+DIGEST_OFF = N_("off")
+DIGEST_USAGE = N_("Try /digest on, /digest off, or /digest monday 09:00.")
+DIGEST_INTRO = N_("<b>Your weekly digest</b>")
+EVENT_ASK_TITLE = N_("Let's set up an event for <b>{community}</b>. What is it called?")
+EVENT_ASK_START = N_(
     "When does it start? Send a date and time like <code>{example}</code> ({zone} time)."
 )
-EVENT_ASK_DURATION = (
+EVENT_ASK_DURATION = N_(
     "How long is it? For example <code>90</code> (minutes), <code>1h30</code> or <code>2h</code>."
 )
-EVENT_BAD_TITLE = "Please send a title of up to 200 characters."
-EVENT_BAD_START = "I couldn't read that. Please send a date and time like <code>{example}</code>."
-EVENT_IN_PAST = "That time has already passed. Please send a time in the future."
-EVENT_BAD_DURATION = "I couldn't read that. Please send minutes, like <code>90</code>, or <code>1h30</code>."
-EVENT_CONFIRM = "<b>{title}</b>\n{when}, {duration}\n\nShall I create it?"
-EVENT_CREATED = "Done: <b>{title}</b> is on {when}. Members will be asked about it afterwards."
-EVENT_DRAFT_CANCELLED = "Okay, I've dropped that event."
-EVENT_DRAFT_EXPIRED = "That draft has gone. Send /newevent to start again."
-BTN_CREATE = "Create it"
-BTN_CANCEL = "Cancel"
-BTN_CANCEL_EVENT = "Yes, cancel it"
-BTN_KEEP_EVENT = "No, keep it"
-EVENTS_TITLE = "<b>{community}: events</b>"
-EVENTS_UPCOMING = "<b>Coming up</b>"
-EVENTS_RECENT = "<b>Recent</b>"
-EVENTS_NONE = "No events yet. Create one with /newevent."
-EVENT_LINE_UPCOMING = "• {when}: {title}"
-EVENT_LINE_RECENT = "• {when}: {title}, {answered} of {sent} answered ({rate})"
-EVENT_LINE_CANCELLED = "• {when}: <s>{title}</s> (cancelled)"
-CANCEL_PICK = "Which event should I cancel?"
-CANCEL_NONE = "There are no upcoming events to cancel."
-CANCEL_CONFIRM = "Cancel <b>{title}</b> on {when}? Members won't be asked about it."
-EVENT_CANCELLED = "Cancelled <b>{title}</b>. Nobody will be asked about it."
-EVENT_GONE = "That event can't be cancelled any more."
-INVITE = (
+EVENT_BAD_TITLE = N_("Please send a title of up to 200 characters.")
+EVENT_BAD_START = N_("I couldn't read that. Please send a date and time like <code>{example}</code>.")
+EVENT_IN_PAST = N_("That time has already passed. Please send a time in the future.")
+EVENT_BAD_DURATION = N_(
+    "I couldn't read that. Please send minutes, like <code>90</code>, or <code>1h30</code>."
+)
+EVENT_CONFIRM = N_("<b>{title}</b>\n{when}, {duration}\n\nShall I create it?")
+EVENT_CREATED = N_("Done: <b>{title}</b> is on {when}. Members will be asked about it afterwards.")
+EVENT_DRAFT_CANCELLED = N_("Okay, I've dropped that event.")
+EVENT_DRAFT_EXPIRED = N_("That draft has gone. Send /newevent to start again.")
+BTN_CREATE = N_("Create it")
+BTN_CANCEL = N_("Cancel")
+BTN_CANCEL_EVENT = N_("Yes, cancel it")
+BTN_KEEP_EVENT = N_("No, keep it")
+EVENTS_TITLE = N_("<b>{community}: events</b>")
+EVENTS_UPCOMING = N_("<b>Coming up</b>")
+EVENTS_RECENT = N_("<b>Recent</b>")
+EVENTS_NONE = N_("No events yet. Create one with /newevent.")
+EVENT_LINE_UPCOMING = N_("• {when}: {title}")
+EVENT_LINE_RECENT = N_("• {when}: {title}, {answered} of {sent} answered ({rate})")
+EVENT_LINE_CANCELLED = N_("• {when}: <s>{title}</s> (cancelled)")
+CANCEL_PICK = N_("Which event should I cancel?")
+CANCEL_NONE = N_("There are no upcoming events to cancel.")
+CANCEL_CONFIRM = N_("Cancel <b>{title}</b> on {when}? Members won't be asked about it.")
+EVENT_CANCELLED = N_("Cancelled <b>{title}</b>. Nobody will be asked about it.")
+EVENT_GONE = N_("That event can't be cancelled any more.")
+INVITE = N_(
     "Invite link for <b>{community}</b>:\n{link}\n\nShare it, or show the QR code on a slide. "
     "People who open it read what's kept and agree before joining."
 )
-INVITE_CAPTION = "Scan to join {community}"
-CHECKIN = (
+INVITE_CAPTION = N_("Scan to join {community}")
+CHECKIN = N_(
     "Check-in for <b>{title}</b>:\n{link}\n\nMembers who open it during the event are marked as "
     "there, and I'll ask them about it afterwards."
 )
-CHECKIN_CAPTION = "Scan to check in: {title}"
-CHECKIN_NONE = "There's no event on right now. Check-in opens 30 minutes before an event starts."
-CHECKED_IN = "You're checked in to <b>{title}</b>. I'll ask you about it afterwards."
-CHECKIN_CLOSED = "Check-in for that event has closed. Thank you all the same!"
-CHECKIN_JOIN_FIRST = "To check in, please join {community} first, then open the check-in link again."
-MEMBERS_COUNTS = (
+CHECKIN_CAPTION = N_("Scan to check in: {title}")
+CHECKIN_NONE = N_("There's no event on right now. Check-in opens 30 minutes before an event starts.")
+CHECKED_IN = N_("You're checked in to <b>{title}</b>. I'll ask you about it afterwards.")
+CHECKIN_CLOSED = N_("Check-in for that event has closed. Thank you all the same!")
+CHECKIN_JOIN_FIRST = N_("To check in, please join {community} first, then open the check-in link again.")
+MEMBERS_COUNTS = N_(
     "<b>{community}: members</b>\n"
     "Joined: {joined}\nAgreed to the current information: {consented}\n"
     "Paused: {paused}\nUnreachable (blocked the bot): {unreachable}"
 )
-SETTINGS_SHOW = (
+SETTINGS_SHOW = N_(
     "<b>{community}: scheduling</b>\n"
     "Ask members {delay} minutes after an event ends (/settings delay 120)\n"
     "Remind them after {reminder} hours (/settings reminder 48)\n"
@@ -233,59 +264,64 @@ SETTINGS_SHOW = (
     "Quiet hours {quiet_start} to {quiet_end}, {zone} time (/settings quiet 20:00-08:00)\n"
     "Weekly digest on {day} at {time} (/digest monday 09:00)"
 )
-SETTINGS_SAVED = "Saved."
-SETTINGS_USAGE = (
+SETTINGS_SAVED = N_("Saved.")
+SETTINGS_USAGE = N_(
     "Try /settings delay 120 (minutes, or 2h; up to 7d), /settings reminder 48 (hours, or 2d), "
     "/settings window 7 (days, 1 to 60), /settings quiet 20:00-08:00 or /settings quiet off."
 )
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-DIGEST_NOT_CONVENER = "The weekly digest goes to conveners; you aren't one of this community's."
-EVENT_KEPT = "Okay, <b>{title}</b> stays on."
+WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+            N_("Sunday")]
+DIGEST_NOT_CONVENER = N_("The weekly digest goes to conveners; you aren't one of this community's.")
+EVENT_KEPT = N_("Okay, <b>{title}</b> stays on.")
 
 # Researchers' exports and members' rights (/export, /mydata, /withdraw)
-EXPORT_CHOOSE = (
+EXPORT_CHOOSE = N_(
     "Which format would you like? Everything is pseudonymised.\n"
     "To filter, send for example:\n"
     "<code>/export csv community=Name since=2026-09-01 until=2026-12-31 cycle=applied</code>"
 )
-EXPORT_USAGE = (
+EXPORT_USAGE = N_(
     "Usage: <code>/export csv|xlsx|jsonl|qdpx [community=Name] [since=YYYY-MM-DD] "
     "[until=YYYY-MM-DD] [cycle=immediate|potential|applied|realised|reframing]</code>"
 )
-EXPORT_BAD = "{problem}. " + EXPORT_USAGE
-EXPORT_NO_COMMUNITY = "I couldn't find a community called {community} among those you can export."
-EXPORT_WORKING = "Preparing your {format} export…"
-EXPORT_READY = "Narratives: {rows}, pseudonymised ({format}). This export is in the audit log."
-EXPORT_TOO_BIG = (
+# The problem is an English sentence from the export filter's parser, until that goes through here too.
+# TRANSLATORS: {problem} is a sentence saying what was wrong with the filter.
+EXPORT_BAD = Composed(N_("{problem}."), " ", EXPORT_USAGE)
+EXPORT_NO_COMMUNITY = N_("I couldn't find a community called {community} among those you can export.")
+EXPORT_WORKING = N_("Preparing your {format} export…")
+EXPORT_READY = N_("Narratives: {rows}, pseudonymised ({format}). This export is in the audit log.")
+EXPORT_TOO_BIG = N_(
     "That export (narratives: {rows}) is larger than Telegram lets me send. Narrow it with "
     "community=, since=, until= or cycle=, or ask an admin to run <code>valuestory export</code>."
 )
-MYDATA_NONE = "I don't hold anything about you. There is nothing to send."
-MYDATA_READY = "Here is everything I hold about you. To erase it, send /withdraw."
-WITHDRAW_NOTHING = "You're not part of any community here, so there is nothing to erase."
-WITHDRAW_NOT_THERE = "You're not part of that community, so there is nothing to erase there."
-WITHDRAW_CHOOSE = "Which community would you like to leave? What you shared there will be erased."
-WITHDRAW_EVERYWHERE = "every community"
-WITHDRAW_CONFIRM = (
+MYDATA_NONE = N_("I don't hold anything about you. There is nothing to send.")
+MYDATA_READY = N_("Here is everything I hold about you. To erase it, send /withdraw.")
+WITHDRAW_NOTHING = N_("You're not part of any community here, so there is nothing to erase.")
+WITHDRAW_NOT_THERE = N_("You're not part of that community, so there is nothing to erase there.")
+WITHDRAW_CHOOSE = N_("Which community would you like to leave? What you shared there will be erased.")
+# TRANSLATORS: fills {where} in "Leave {where}?".
+WITHDRAW_EVERYWHERE = N_("every community")
+WITHDRAW_CONFIRM = N_(
     "<b>Leave {where}?</b>\n\n"
     "This erases your answers, their earlier versions and your pseudonym there, and stops "
     "all questions. It can't be undone. Exports already taken by researchers can't be recalled."
 )
-BTN_WITHDRAW_YES = "Yes, erase it"
-BTN_WITHDRAW_KEEP = "No, keep it"
-BTN_WITHDRAW_ALL = "All of them"
-WITHDRAW_KEPT = "Nothing has changed. Thank you for staying."
-WITHDRAWN_ONE = (
+BTN_WITHDRAW_YES = N_("Yes, erase it")
+BTN_WITHDRAW_KEEP = N_("No, keep it")
+BTN_WITHDRAW_ALL = N_("All of them")
+WITHDRAW_KEPT = N_("Nothing has changed. Thank you for staying.")
+WITHDRAWN_ONE = N_(
     "Done. You've left {community} and what you shared there has been erased. "
     "Your other communities are unchanged."
 )
-WITHDRAWN_ALL = (
+WITHDRAWN_ALL = N_(
     "Done. Everything you shared has been erased and I won't message you again. "
     "Thank you for taking part."
 )
 
 # --- Running as a service: retention ---------------------------------------------------------
-RETENTION_NOTICE = (
+# TRANSLATORS: {months} reads like "12 months", {count} like "5 answers"; {date}, {cutoff} are dates.
+RETENTION_NOTICE = N_(
     "<b>Heads-up about {community}</b>\n\n"
     "This community keeps stories for {months}. On {date} I'll erase {count} "
     "given before {cutoff}, and record that in the audit log.\n\n"
@@ -293,52 +329,62 @@ RETENTION_NOTICE = (
 )
 
 # Scheduling: reminders, pausing and resuming
-REMINDER = (
+# TRANSLATORS: {minutes} reads like "5 minutes".
+REMINDER = N_(
     "A gentle nudge: I'd still love to hear what you got from <b>{event}</b>. "
     "It takes about {minutes}. Tap Carry on when you're ready."
 )
-PAUSE_WHICH = "Which community should I stop messaging you about?"
-RESUME_WHICH = "Which community should I message you about again?"
-BTN_ALL_COMMUNITIES = "All of them"
-PAUSED_ONE = (
+PAUSE_WHICH = N_("Which community should I stop messaging you about?")
+RESUME_WHICH = N_("Which community should I message you about again?")
+BTN_ALL_COMMUNITIES = N_("All of them")
+PAUSED_ONE = N_(
     "Paused. I won't message you about {community} until you send /resume. "
     "What you've shared is kept."
 )
-PAUSED_ALL = (
+PAUSED_ALL = N_(
     "Paused. I won't message you about any community until you send /resume. "
     "What you've shared is kept."
 )
-RESUMED_ONE = "Welcome back! I'll message you after {community}'s next event."
-RESUMED_ALL = "Welcome back! I'll message you after your communities' next events."
-NOT_PAUSED = "You're not paused, so there's nothing to resume. I'll message you after your next event."
-ALREADY_PAUSED = "You're already paused. Send /resume whenever you'd like to hear from me again."
-PAUSE_NO_COMMUNITY = (
+RESUMED_ONE = N_("Welcome back! I'll message you after {community}'s next event.")
+RESUMED_ALL = N_("Welcome back! I'll message you after your communities' next events.")
+NOT_PAUSED = N_("You're not paused, so there's nothing to resume. I'll message you after your next event.")
+ALREADY_PAUSED = N_("You're already paused. Send /resume whenever you'd like to hear from me again.")
+PAUSE_NO_COMMUNITY = N_(
     "You're not part of a community yet, so I won't message you. "
     "To join, open the invite link your convener shared with you."
 )
 
 # --- Counts in words, durations and conveners' input (shared by every area) -------------
-QUESTION = "{count} question"
-QUESTIONS = "{count} questions"
-
-
 def plural(n: int, word: str) -> str:
-    """'1 story', '2 stories': a count with its noun, singular only for exactly one."""
-    return f"{n} {word if n == 1 else PLURALS.get(word, word + 's')}"
+    """'1 story', '2 stories': a count with its noun, in English (`In(language).plural` for others)."""
+    counted: Plural | None = COUNTS.get(word)
+    return counted(n) if counted else f"{n} {word if n == 1 else word + 's'}"
 
 
-RATE_NONE = "n/a"
-DURATION_HOURS_MINUTES = "{hours} h {minutes} min"
-DURATION_HOURS = "{hours} h"
-DURATION_MINUTES = "{minutes} min"
-EVENT_TOO_FAR = (
+# TRANSLATORS: a response rate that cannot be worked out (nobody was asked).
+RATE_NONE = N_("n/a")
+# TRANSLATORS: a length of time, short, as on a timetable.
+DURATION_HOURS_MINUTES = N_("{hours} h {minutes} min")
+DURATION_HOURS = N_("{hours} h")
+DURATION_MINUTES = N_("{minutes} min")
+EVENT_TOO_FAR = N_(
     "That's further off than I can plan for. Please send a time within the next two years."
 )
-SETTINGS_REMINDER_TOO_LATE = (
+SETTINGS_REMINDER_TOO_LATE = N_(
     "The reminder has to go out before the questions close. Make the reminder shorter or keep "
     "questions open for longer (/settings window)."
 )
-MATRIX_PNG_NO_EVIDENCE = "no evidence yet"
-MATRIX_PNG_GAP = "Nothing yet. {ask}"
-MATRIX_PNG_NEW = "{new} new"
-MATRIX_PNG_PARTICIPATION = "{events} · {sent} asked · {answered} answered ({rate})"
+MATRIX_PNG_NO_EVIDENCE = N_("no evidence yet")
+MATRIX_PNG_GAP = N_("Nothing yet. {ask}")
+MATRIX_PNG_NEW = N_("{new} new")
+MATRIX_PNG_PARTICIPATION = N_("{events} · {sent} asked · {answered} answered ({rate})")
+
+
+@cache
+def _view(language: str) -> Texts:
+    return Texts(sys.modules[__name__], language)
+
+
+def In(language: str | None) -> Texts:
+    """These texts in `language` (a code as Telegram sends it); an unknown one reads English."""
+    return _view(pick(language))
