@@ -20,8 +20,8 @@ from bot import admin, conveners, errors, members, ops, pausing, researchers, ri
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from flows import texts
 from storage.db import Database
-from storage.models import SchedulerState
 from valuestory.process.settings import Settings
+from valuestory.usecases import communities
 from valuestory.usecases.callbacks import Prefix, pattern
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -63,20 +63,9 @@ def build_application(
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Before taking new updates: remember who we are, and replay what the last run left."""
-    await remember_username(application)
+    await communities.remember_bot_username(application.bot_data["db"], application.bot.username)
     await application.bot.set_my_commands(list(texts.COMMAND_MENU.items()))
     await replay_kept_updates(application)
-
-
-async def remember_username(application: Application) -> None:  # type: ignore[type-arg]
-    """Keep the bot's @username so command-line invite links are complete."""
-    db: Database = application.bot_data["db"]
-    async with db.session() as session:
-        state = await session.get(SchedulerState, "bot_username")
-        if state is None:
-            session.add(SchedulerState(key="bot_username", value=application.bot.username))
-        else:
-            state.value = application.bot.username
 
 
 def wire(application: Application) -> None:  # type: ignore[type-arg]

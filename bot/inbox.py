@@ -16,9 +16,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from storage import repositories as repo
 from storage.db import Database
-from storage.models import HandledUpdate
+from valuestory.usecases import inbox
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +35,6 @@ def _without_names(value: Any) -> Any:
     return value
 
 
-def handled_key(update_id: int) -> str:
-    return f"u|{update_id}"
-
-
 class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
     """The Application's update queue, writing each update to the inbox before queueing it."""
 
@@ -49,10 +44,7 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update):
-            async with self.db.session() as session:
-                await repo.keep_update(
-                    session, item.update_id, json.dumps(_without_names(item.to_dict()))
-                )
+            await inbox.keep(self.db, item.update_id, json.dumps(_without_names(item.to_dict())))
         await super().put(item)
 
 
@@ -68,22 +60,17 @@ class DurableApplication(Application):  # type: ignore[type-arg]
             await super().process_update(update)
             return
         db: Database = self.bot_data["db"]
-        async with db.session() as session:
-            seen = await session.get(HandledUpdate, handled_key(update.update_id)) is not None
-        if not seen:
+        if not await inbox.seen(db, update.update_id):
             await super().process_update(update)
-        async with db.session() as session:
-            await repo.mark_handled(session, handled_key(update.update_id))
-            await repo.update_handled(session, update.update_id)
+        await inbox.finish(db, update.update_id)
 
 
 async def replay_kept_updates(application: Application) -> int:  # type: ignore[type-arg]
     """Queue again whatever arrived but was not handled before the last stop."""
     db: Database = application.bot_data["db"]
-    async with db.session() as session:
-        kept = await repo.kept_updates(session)
-    for row in kept:
-        update = Update.de_json(json.loads(row.payload), application.bot)
+    kept = await inbox.kept(db)
+    for _, payload in kept:
+        update = Update.de_json(json.loads(payload), application.bot)
         await application.update_queue.put(update)
     if kept:
         log.info("replaying %d update(s) kept from before the last stop", len(kept))

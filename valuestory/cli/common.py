@@ -12,7 +12,7 @@ import click
 
 from flows.questions import QuestionSetError
 from storage.db import Database, describe_url
-from storage.models import Community, SchedulerState
+from storage.models import Community
 from valuestory.process.settings import Settings, SettingsError, load_settings
 from valuestory.usecases import communities, errors, exports
 
@@ -87,10 +87,9 @@ def emit(as_json: bool, data: dict[str, Any], lines: list[str]) -> None:
 
 async def bot_username(db: Database, settings: Settings) -> str | None:
     """The bot's @username: remembered from its last start, else asked of Telegram."""
-    async with db.session() as session:
-        known = await session.get(SchedulerState, "bot_username")
-        if known and known.value:
-            return known.value
+    known = await communities.known_bot_username(db)
+    if known:
+        return known
     if settings.telegram_bot_token is None:
         return None
     from telegram import Bot

@@ -13,11 +13,30 @@ from flows import texts
 from flows.questions import load_question_set
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Consent, Member, Membership
+from storage.models import Community, Consent, Member, Membership, SchedulerState
 from valuestory.usecases.conversation import CONSENT_VERSION
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import check_timezone, parse_id
+
+BOT_USERNAME = "bot_username"  # the scheduler_state key under which the bot's @username is kept
+
+
+async def remember_bot_username(db: Database, username: str) -> None:
+    """Keep the bot's @username so invite links made off Telegram (the command line) are complete."""
+    async with db.session() as session:
+        state = await session.get(SchedulerState, BOT_USERNAME)
+        if state is None:
+            session.add(SchedulerState(key=BOT_USERNAME, value=username))
+        else:
+            state.value = username
+
+
+async def known_bot_username(db: Database) -> str | None:
+    """The bot's @username as its last start saw it, if it has started."""
+    async with db.session() as session:
+        state = await session.get(SchedulerState, BOT_USERNAME)
+        return state.value if state is not None and state.value else None
 
 
 def deep_link(bot_username: str, code: str) -> str:
