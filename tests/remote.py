@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Person
 from valuestory.process.settings import Settings
@@ -159,20 +160,8 @@ def _chat_of(data: dict[str, Any]) -> int:
 async def tell_story(person: Person, answers: tuple[str, str, str, str]) -> list[str]:
     """Walk the default post-event conversation with four typed answers; returns the recap."""
     moment, insight, connection, intention = answers
-    await person.say("/continue")
-    await person.tap("Yes, I was there")
-    await person.say(moment)
-    await person.tap("Next")
-    await person.tap("Skip")
-    await person.tap("A useful connection")
-    await person.tap("A new insight or skill")
-    await person.tap("Done")
-    await person.say(insight)
-    await person.tap("Next")
-    await person.say(connection)
-    await person.tap("Next")
-    await person.say(intention)
-    return await person.tap("Next")
+    return await seed.tell(person, moment, {"A new insight or skill": insight,
+                                            "A useful connection": connection}, intention)
 
 
 async def until(predicate: Callable[[], bool], what: str, within: float = READY_WITHIN) -> None:

@@ -11,7 +11,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
-from valuestory.usecases import communities, events
+from valuestory.usecases import communities, events, roles
 
 
 async def community(db: Database, name: str = "Diabetes in Pregnancy",
@@ -26,6 +26,44 @@ async def event(db: Database, community: Community, title: str = "Winter Learnin
         c = await session.get(Community, community.id)
         assert c is not None
         return await events.create_event(session, c, title, starts, ends)
+
+
+async def grant(db: Database, user_id: int, role: str, community: Community | None = None) -> None:
+    """Give someone a convener or researcher role (a researcher of every community without one)."""
+    async with db.session() as session:
+        c = await session.get(Community, community.id) if community is not None else None
+        await roles.grant_role(session, user_id, role, c)
+
+
+async def tell(person: Person, moment: str, capitals: dict[str, str] | None = None,
+               intention: str | None = None, *, begin: bool = True,
+               stop: bool = True) -> list[str]:
+    """Tell the post-event story as a member would, from "did you take part" to the recap.
+
+    `begin` sends /continue first (a prompt opened silently); a prompt the scheduler sent is
+    already at its first question. `capitals` maps each kind of capital picked (its button
+    label, in the question set's order) to what the member says about it; None stops the story
+    before the capitals. With no intention the story is stopped there, or with `stop=False` the
+    intention is skipped and the story completes. Returns what the bot said to the last step.
+    """
+    if begin:
+        await person.say("/continue")
+    await person.tap("Yes, I was there")
+    await person.say(moment)
+    await person.tap("Next")
+    await person.tap("Skip")  # what the member valued most
+    if capitals is None:
+        return await person.say("/stop")
+    for label in capitals:
+        await person.tap(label)
+    await person.tap("Done")
+    for answer in capitals.values():
+        await person.say(answer)
+        await person.tap("Next")
+    if intention is not None:
+        await person.say(intention)
+        return await person.tap("Next")
+    return await person.say("/stop") if stop else await person.tap("Skip")
 
 
 async def join(person: Person, community: Community) -> None:

@@ -11,23 +11,8 @@ async def tell(harness: Harness, person: Person, event: Event, moment: str,
                insight: str | None = None, intention: str | None = None) -> None:
     """Answer the post-event questions as a member would: what happened, what they learnt, plans."""
     await seed.open_prompt(harness.db, person, event)
-    await person.say("/continue")
-    await person.tap("Yes, I was there")
-    await person.say(moment)
-    await person.tap("Next")
-    await person.tap("Skip")  # what the member valued most
-    if insight is None:
-        await person.say("/stop")
-        return
-    await person.tap("A new insight or skill")
-    await person.tap("Done")
-    await person.say(insight)
-    await person.tap("Next")
-    if intention is None:
-        await person.say("/stop")
-        return
-    await person.say(intention)
-    await person.tap("Next")
+    await seed.tell(person, moment, None if insight is None else {"A new insight or skill": insight},
+                    intention)
 
 
 async def member_of(harness: Harness, person: Person, *communities: Community) -> Person:

@@ -35,8 +35,7 @@ REFUSED = "Sorry, that's not something you can do."
 async def convener_of(h: Harness, user_id: int, name: str = "Diabetes in Pregnancy",
                       ) -> tuple[Person, Community]:
     c = await seed.community(h.db, name)
-    async with h.db.session() as session:
-        await roles.grant_role(session, user_id, "convener", await session.get(Community, c.id))
+    await seed.grant(h.db, user_id, "convener", c)
     return h.person(user_id), c
 
 

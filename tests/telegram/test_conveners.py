@@ -27,17 +27,11 @@ from storage.models import (
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness, Person
-from valuestory.usecases import digest, events, matrix, roles
+from valuestory.usecases import digest, events, matrix
 
 ADMIN = 9001
 DAY = dt.timedelta(days=1)
 T0 = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)
-
-
-async def grant(db: Database, user_id: int, community: Community) -> None:
-    async with db.session() as session:
-        c = await session.get(Community, community.id)
-        await roles.grant_role(session, user_id, "convener", c)
 
 
 async def answer(db: Database, person: Person, event: Event, at: dt.datetime,
@@ -155,7 +149,7 @@ async def test_convener_sees_matrix_as_text_and_picture_with_narratives_shown_as
         ("immediate.moment", "immediate", "The <b>bold</b> idea & the Q&A <script>"),
     ])
     convener = harness.person(612)
-    await grant(harness.db, convener.user_id, c)
+    await seed.grant(harness.db, convener.user_id, "convener", c)
 
     replies = await convener.say("/matrix")
     sent = harness.double.chat(convener.user_id)
@@ -220,7 +214,7 @@ async def test_only_conveners_of_a_community_see_it_and_others_learn_nothing(
     a = await seed.community(harness.db, "Alpha Network")
     b = await seed.community(harness.db, "Beta Network")
     conv_a, member, stranger = harness.person(631), harness.person(632), harness.person(633)
-    await grant(harness.db, conv_a.user_id, a)
+    await seed.grant(harness.db, conv_a.user_id, "convener", a)
     await seed.join(member, b)
     admin_person = harness.person(ADMIN)
 
@@ -251,8 +245,8 @@ async def test_convener_of_several_communities_picks_one_and_the_argument_is_kep
     a = await seed.community(harness.db, "Alpha Network")
     b = await seed.community(harness.db, "Beta Network")
     conv = harness.person(641)
-    await grant(harness.db, conv.user_id, a)
-    await grant(harness.db, conv.user_id, b)
+    await seed.grant(harness.db, conv.user_id, "convener", a)
+    await seed.grant(harness.db, conv.user_id, "convener", b)
     assert await conv.say("/settings window 10") == ["Which community?"]
     replies = await conv.tap("Beta Network")
     assert replies[-1].startswith("Saved.") and "open for 10 days" in replies[-1]
@@ -267,8 +261,8 @@ async def test_convener_of_several_communities_picks_one_and_the_argument_is_kep
 async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harness) -> None:
     c, _, _ = await seeded(harness)
     on, off = harness.person(651), harness.person(652)
-    await grant(harness.db, on.user_id, c)
-    await grant(harness.db, off.user_id, c)
+    await seed.grant(harness.db, on.user_id, "convener", c)
+    await seed.grant(harness.db, off.user_id, "convener", c)
     replies = await off.say("/digest off")
     assert "is <b>off</b>" in replies[0]
     replies = await on.say("/digest on")
@@ -290,7 +284,7 @@ async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harnes
 async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness: Harness) -> None:
     c = await seed.community(harness.db, timezone="Europe/Berlin")
     conv = harness.person(661)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     replies = await conv.say("/digest friday 17:30")
     assert "Friday at 17:30 (Europe/Berlin)" in replies[0]
     async with harness.db.session() as session:
@@ -316,7 +310,7 @@ async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness:
 async def test_newevent_dialogue_validates_confirms_and_survives_a_restart(harness: Harness) -> None:
     c = await seed.community(harness.db, timezone="America/New_York")
     conv = harness.person(671)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     start = (utcnow() + 10 * DAY).astimezone(dt.timezone(dt.timedelta(hours=-5)))
     when = start.strftime("%Y-%m-%d") + " 14:00"
 
@@ -349,7 +343,7 @@ async def test_newevent_dialogue_validates_confirms_and_survives_a_restart(harne
 async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harness) -> None:
     c, past, _ = await seeded(harness)
     conv = harness.person(681)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     soon = utcnow() + 5 * DAY
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
@@ -379,7 +373,7 @@ async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harn
 async def test_invite_sends_link_and_qr_code(harness: Harness) -> None:
     c = await seed.community(harness.db, "Frailty & Falls")
     conv = harness.person(691)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     replies = await conv.say("/invite")
     assert f"https://t.me/valuestory_test_bot?start={c.invite_code}" in replies[0]
     assert "Frailty &amp; Falls" in replies[0]
@@ -404,7 +398,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
         community.quiet_end = (asked + dt.timedelta(hours=1)).strftime("%H:%M")
         quiet_end = (asked + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
     conv, ann, newcomer = harness.person(701), harness.person(702), harness.person(703)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     await seed.join(ann, c)
 
     replies = await conv.say("/checkin")
@@ -434,7 +428,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
 async def test_members_counts_and_settings_in_telegram(harness: Harness) -> None:
     c = await seed.community(harness.db)
     conv = harness.person(711)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     people = [harness.person(712 + i) for i in range(3)]
     for p in people:
         await seed.join(p, c)
@@ -536,7 +530,7 @@ async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harne
     c = await seed.community(harness.db)
     e = await seed.event(harness.db, c)
     conv = harness.person(721)
-    await grant(harness.db, conv.user_id, c)
+    await seed.grant(harness.db, conv.user_id, "convener", c)
     await seed.join(conv, c)
     await conv.say("/newevent")
     async with harness.db.session() as session:

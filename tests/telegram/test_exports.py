@@ -347,11 +347,7 @@ async def test_export_is_refused_to_someone_without_a_role(harness: Harness) -> 
 async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harness: Harness) -> None:
     community, _, _ = await _two_members(harness)
     other = await seed.community(harness.db, "Frailty Network")
-    async with harness.db.session() as s:
-        from valuestory.usecases import roles
-
-        c = await s.get(Community, community.id)
-        await roles.grant_role(s, 700, "researcher", c)
+    await seed.grant(harness.db, 700, "researcher", community)
     rosa = harness.person(700, "Rosa")
 
     await rosa.say("/export")
@@ -383,10 +379,7 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
 
 async def test_admin_and_all_communities_researcher_can_export_everything(harness: Harness) -> None:
     await _two_members(harness)
-    async with harness.db.session() as s:
-        from valuestory.usecases import roles
-
-        await roles.grant_role(s, 701, "researcher", None)
+    await seed.grant(harness.db, 701, "researcher")
     for user_id in (9001, 701):
         person = harness.person(user_id)
         await person.say("/export qdpx")

@@ -13,7 +13,7 @@ from storage.models import AuditEntry, Choice, Community, Narrative, Prompt, utc
 from tests import seed
 from tests.harness import Harness
 from tests.remote import tell_story
-from valuestory.usecases import retention, roles
+from valuestory.usecases import retention
 
 LONDON = ZoneInfo("Europe/London")
 CONVENER = 9100
@@ -58,9 +58,8 @@ async def test_conveners_are_told_a_week_ahead_then_old_answers_are_erased_and_a
     db = harness.db
     kept = await seed.community(db, "Frailty Network")
     limited = await seed.community(db, "Diabetes in Pregnancy")
-    async with db.session() as s:
-        await roles.grant_role(s, CONVENER, "convener", await s.get(Community, limited.id))
-        await roles.grant_role(s, OTHER_CONVENER, "convener", await s.get(Community, kept.id))
+    await seed.grant(db, CONVENER, "convener", limited)
+    await seed.grant(db, OTHER_CONVENER, "convener", kept)
     await told_story(harness, limited, 501)
     await told_story(harness, kept, 502)
     told_at = utcnow()
@@ -113,8 +112,7 @@ async def test_first_erasure_waits_a_week_after_the_notice_even_for_long_overdue
 ) -> None:
     db = harness.db
     community = await seed.community(db)
-    async with db.session() as s:
-        await roles.grant_role(s, CONVENER, "convener", await s.get(Community, community.id))
+    await seed.grant(db, CONVENER, "convener", community)
     await told_story(harness, community, 503)
     await keep_for(db, community, 1)
     now = months_later(utcnow(), 3)

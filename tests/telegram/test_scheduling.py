@@ -211,19 +211,6 @@ async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Ha
 # --- 3. Follow-ups that link the story --------------------------------------------------------
 
 
-async def _tell_story(p: Person, intention: str | None) -> None:
-    await p.tap("Yes, I was there")
-    await p.say("The case discussion.")
-    await p.tap("Next")
-    await p.tap("Skip")
-    await p.tap("Done")
-    if intention:
-        await p.say(intention)
-        await p.tap("Next")
-    else:
-        await p.tap("Skip")
-
-
 async def test_follow_ups_quote_the_members_own_words_and_share_the_story_id(
     harness: Harness,
 ) -> None:
@@ -232,8 +219,8 @@ async def test_follow_ups_quote_the_members_own_words_and_share_the_story_id(
     event_day = day(7)
     event = await event_on(harness, community, event_day)
     await tick(harness, at(event_day, "18:00"))
-    await _tell_story(ida, "Try the <shared> clinic template")
-    await _tell_story(jon, None)
+    await seed.tell(ida, "The case discussion.", {}, "Try the <shared> clinic template", begin=False)
+    await seed.tell(jon, "The case discussion.", {}, begin=False, stop=False)
     await kay.tap("No, I missed it")
     marks = {p.user_id: len(p.inbox) for p in (ida, jon, kay)}
 
