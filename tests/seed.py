@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Event, Membership, Prompt, utcnow
+from storage.models import Community, Consent, Event, Member, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
 from valuestory.usecases import communities, events, roles
+from valuestory.usecases.conversation import CONSENT_VERSION
 
 
 async def community(db: Database, name: str = "Diabetes in Pregnancy",
@@ -64,6 +65,20 @@ async def tell(person: Person, moment: str, capitals: dict[str, str] | None = No
         await person.say(intention)
         return await person.tap("Next")
     return await person.say("/stop") if stop else await person.tap("Skip")
+
+
+async def member(db: Database, community: Community, user_id: int,
+                 joined: dt.datetime | None = None) -> None:
+    """A member who agreed and joined, written straight to the database (no Telegram needed)."""
+    async with db.session() as session:
+        m = Member(telegram_user_id=user_id, chat_id=user_id)
+        session.add(m)
+        await session.flush()
+        consent = Consent(member_id=m.id, version=CONSENT_VERSION)
+        session.add(consent)
+        await session.flush()
+        session.add(Membership(member_id=m.id, community_id=community.id, pseudonym=f"P-{user_id}",
+                               consent_id=consent.id, joined_at=joined or utcnow()))
 
 
 async def join(person: Person, community: Community) -> None:
