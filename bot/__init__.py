@@ -1,1 +1,1 @@
-"""The Telegram adapter: updates in, calls into flows and storage, messages out."""
+"""The Telegram adapter: reads each update, calls one use case, sends the messages it returns."""
