@@ -3,6 +3,7 @@ piped input, and the command under a pseudo-terminal where a person presses keys
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import io
 import os
@@ -160,6 +161,30 @@ async def test_ctrl_c_at_the_prompt_ends_with_what_was_kept(db: Database) -> Non
     assert texts.TRY_INTERRUPTED in out
     assert "Meeting the midwives" in after(out, "What was stored, by value cycle")
     assert await narratives(db) == [("immediate.moment", "Meeting the midwives")]
+
+
+async def test_ctrl_c_while_the_database_is_busy_also_ends_with_what_was_kept(
+    db: Database,
+) -> None:
+    # There asyncio delivers Ctrl+C by cancelling the running task, at whatever it awaits.
+    script = Script([AGREE, ATTENDED, "Meeting the midwives"])
+    reads = 0
+
+    async def then_cancelled(prompt: str) -> str:
+        nonlocal reads
+        reads += 1
+        if reads > 3:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            await asyncio.sleep(0)  # where the cancellation lands
+        return await script.read(prompt)
+
+    await Terminal(db, then_cancelled, script.out.append).run()
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0, "the try-out finished, not cancelled"
+    assert texts.TRY_INTERRUPTED in script.text
+    assert "Meeting the midwives" in after(script.text, "What was stored, by value cycle")
 
 
 async def test_a_long_pasted_line_reaches_the_conversation_whole() -> None:
