@@ -25,7 +25,7 @@ from valuestory.conversation import Buttons, Out
 
 TRY_USER_ID = 1
 TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
-PICKS = re.compile(r"^\d+(?:[\s,]+\d+)*$")
+PICKS = re.compile(r"^[0-9]+(?:[\s,]+[0-9]+)*$")  # ASCII digits: "²" or "٣" are words
 
 # Reads one line; raises EOFError at the end of input and KeyboardInterrupt on Ctrl+C.
 Reader = Callable[[str], Awaitable[str]]
