@@ -313,3 +313,24 @@ def test_the_up_arrow_brings_back_an_earlier_line(tmp_path: Path) -> None:
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT text FROM narratives").fetchall()
     assert rows == [("The case review\n\nThe case review",)]
+
+
+def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> None:
+    database = tmp_path / "try.db"
+    keyboard = Keyboard(tmp_path, database)
+    answer = ("The midwife's case about insulin timing. " * 100)[:4096].strip()
+    try:
+        keyboard.expect("Are you happy to take part?")
+        keyboard.type("1\r")
+        keyboard.expect("Did you take part")
+        keyboard.type("1\r")
+        keyboard.expect("What happened at")
+        keyboard.type(answer + "\r")  # past the 4095 characters a terminal's own line takes
+        keyboard.expect("Got it")
+        keyboard.type("/quit\r")
+        assert keyboard.wait(timeout=15) == 0
+    finally:
+        keyboard.close()
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT text FROM narratives").fetchall()
+    assert rows == [(answer,)]
