@@ -76,11 +76,26 @@ class Stop:
 
 
 @dataclass(frozen=True)
+class Keep:
+    """Keep the message sent during a break (after Later) as the answer to the current question."""
+
+    question_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Discard:
+    """Leave out the message sent during a break, and ask the question again."""
+
+    question_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Where:
     """Tell the member where they are (after /help), changing nothing."""
 
 
-Action = Begin | Text | Choose | Done | Next | Skip | Back | Later | Continue | Stop | Where
+Action = (Begin | Text | Choose | Done | Next | Skip | Back | Later | Continue | Stop | Keep
+          | Discard | Where)
 
 
 # Typed commands that do what the buttons do.
@@ -113,6 +128,10 @@ def encode_action(action: Action) -> str:
             return "c"
         case Stop():
             return "x"
+        case Keep(q):
+            return f"hk|{q or ''}"
+        case Discard(q):
+            return f"hn|{q or ''}"
     raise ValueError(f"{action!r} is not a button action")
 
 
@@ -137,6 +156,10 @@ def decode_action(token: str) -> Action | None:
                 return Continue()
             case ["x"]:
                 return Stop()
+            case ["hk", q]:
+                return Keep(q or None)
+            case ["hn", q]:
+                return Discard(q or None)
     except ValueError:
         return None
     return None
@@ -154,6 +177,8 @@ class Progress:
     # message then starts a new version of the answer, later ones add to it.
     fresh: bool = True
     held: bool = False
+    # A message sent while held: never an answer until the member says Keep.
+    held_message: str | None = None
     answers: Mapping[str, str] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -290,6 +315,10 @@ def ask(script: Script, progress: Progress, ctx: Context, lead: str = "") -> Rep
     parts = [lead] if lead else []
     parts.append(say.PROGRESS.format(index=seq.index(q) + 1, total=len(seq)))
     parts.append(render(q.text, ctx, script))
+    if q.kind is QuestionKind.TEXT and progress.held_message is not None:
+        parts.append(say.KEEP_HELD.format(message=_value(script, trim(progress.held_message, 600))))
+        return Reply("\n\n".join(parts), ((Button(say.BTN_KEEP, Keep(q.id)),
+                                            Button(say.BTN_DISCARD, Discard(q.id))),))
     if q.kind is QuestionKind.TEXT and q.id in progress.answers and progress.fresh:
         parts.append(say.REVISE.format(answer=_value(script, trim(progress.answers[q.id], 600))))
     elif q.kind is QuestionKind.TEXT:
@@ -322,15 +351,34 @@ def recap(script: Script, progress: Progress) -> str:
 def _move_to(script: Script, progress: Progress, ctx: Context, q: Question | None,
              lead: str = "") -> Step:
     if q is None:
-        return Step(replace(progress, question_id=None, fresh=True, held=False),
+        return Step(replace(progress, question_id=None, fresh=True, held=False, held_message=None),
                     (Reply(recap(script, progress)),), finished="completed")
-    moved = replace(progress, question_id=q.id, fresh=True, held=False)
+    moved = replace(progress, question_id=q.id, fresh=True, held=False, held_message=None)
     return Step(moved, (ask(script, moved, ctx, lead),))
 
 
 def _after(seq: list[Question], q: Question) -> Question | None:
     at = seq.index(q)
     return seq[at + 1] if at + 1 < len(seq) else None
+
+
+def _take_text(script: Script, seq: list[Question], progress: Progress, current: Question,
+               text: str) -> Step:
+    """A message that answers the current text question: a new version, or more of the answer."""
+    text = text.strip()
+    if not text:
+        return Step(progress)
+    say = _say(script)
+    if len(text) > MAX_MESSAGE_CHARS:
+        return Step(progress, (Reply(say.TOO_LONG),))
+    append = not progress.fresh and current.id in progress.answers
+    combined = f"{progress.answers[current.id]}\n\n{text}" if append else text
+    if len(combined) > MAX_ANSWER_CHARS:
+        return Step(progress, (Reply(say.ANSWER_FULL, _keyboard(script, seq, current, progress)),))
+    answers = {**progress.answers, current.id: combined}
+    moved = replace(progress, fresh=False, held=False, answers=answers)
+    reply = Reply(say.ACK_MORE if append else say.ACK_FIRST, _keyboard(script, seq, current, moved))
+    return Step(moved, (reply,), store_text=StoreText(current, text, append))
 
 
 def step(script: Script, progress: Progress, action: Action, ctx: Context) -> Step:
@@ -352,6 +400,12 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
     stale = getattr(action, "question_id", None)
     if stale is not None and stale != current.id:
         return Step(progress, (ask(script, progress, ctx, lead=say.STALE_BUTTON),))
+    if isinstance(action, Keep | Discard) and progress.held_message is None:
+        return Step(progress, (ask(script, progress, ctx, lead=say.STALE_BUTTON),))
+    if progress.held_message is not None and not isinstance(
+            action, Keep | Discard | Text | Begin | Where | Continue):
+        # Moving on without saying Keep leaves the message out: it never was an answer.
+        progress = replace(progress, held_message=None)
 
     match action:
         case Begin() | Where():
@@ -367,30 +421,47 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
                         (Reply(say.LATER, ((Button(say.BTN_CONTINUE, Continue()),),)),))
 
         case Stop():
-            return Step(replace(progress, held=False), (Reply(say.STOPPED),), finished="stopped")
+            return Step(replace(progress, held=False, held_message=None),
+                        (Reply(say.STOPPED if progress.answers else say.STOPPED_NOTHING),),
+                        finished="stopped")
+
+        case Text(text) if progress.held and current.kind is not QuestionKind.TEXT:
+            resumed = replace(progress, held=False)
+            return Step(resumed, (ask(script, resumed, ctx, lead=say.WELCOME_BACK),))
 
         case Text(text) if current.kind is not QuestionKind.TEXT:
             return Step(progress, (ask(script, progress, ctx, lead=say.PLEASE_TAP),))
 
-        case Text(text):
+        case Text(text) if progress.held or progress.held_message is not None:
+            # After a break a message may be anything ("hello?"): bring the member back to the
+            # question and ask before it becomes an answer. More messages join the held one.
             text = text.strip()
             if not text:
                 return Step(progress)
             if len(text) > MAX_MESSAGE_CHARS:
                 return Step(progress, (Reply(say.TOO_LONG),))
-            append = not progress.fresh and current.id in progress.answers
-            combined = f"{progress.answers[current.id]}\n\n{text}" if append else text
-            if len(combined) > MAX_ANSWER_CHARS:
-                return Step(progress, (Reply(say.ANSWER_FULL, _keyboard(script, seq, current, progress)),))
-            answers = {**progress.answers, current.id: combined}
-            moved = replace(progress, fresh=False, held=False, answers=answers)
-            if progress.held:
-                reply = ask(script, moved, ctx, lead=say.WELCOME_BACK)
-                reply = Reply(f"{reply.text}\n\n{say.ACK_FIRST}", reply.buttons)
-            else:
-                reply = Reply(say.ACK_MORE if append else say.ACK_FIRST,
-                              _keyboard(script, seq, current, moved))
-            return Step(moved, (reply,), store_text=StoreText(current, text, append))
+            held = (f"{progress.held_message}\n\n{text}" if progress.held_message is not None
+                    else text)
+            if len(held) > MAX_ANSWER_CHARS:
+                return Step(progress, (ask(script, progress, ctx, lead=say.ANSWER_FULL),))
+            lead = say.WELCOME_BACK if progress.held else ""
+            moved = replace(progress, held=False, held_message=held)
+            return Step(moved, (ask(script, moved, ctx, lead=lead),))
+
+        case Text(text):
+            return _take_text(script, seq, progress, current, text)
+
+        case Keep():
+            assert progress.held_message is not None
+            result = _take_text(script, seq, replace(progress, held_message=None), current,
+                                progress.held_message)
+            if result.store_text is None:  # too long to add: keep asking, nothing lost
+                return replace(result, progress=progress)
+            return result
+
+        case Discard():
+            moved = replace(progress, held_message=None)
+            return Step(moved, (ask(script, moved, ctx, lead=say.HELD_DISCARDED),))
 
         case Choose(_, option_id):
             option = current.option(option_id)

@@ -24,6 +24,8 @@ BTN_LATER = N_("Later")
 BTN_STOP = N_("Stop")
 BTN_DONE = N_("Done")
 BTN_CONTINUE = N_("Carry on")
+BTN_KEEP = N_("Keep")
+BTN_DISCARD = N_("No")
 BTN_AGREE = N_("I agree")
 BTN_NOT_NOW = N_("Not now")
 
@@ -37,10 +39,13 @@ ACK_FIRST = N_("Got it. Add more if you like, or tap Next.")
 ACK_MORE = N_("Added to your answer. Tap Next when you're ready.")
 REVISE = N_("You said:\n<i>{answer}</i>\n\nSend a new answer to replace it, or tap Next to keep it.")
 AT_FIRST_QUESTION = N_("This is the first question, so there's nothing to go back to.")
-PLEASE_TAP = N_("Please tap one of the buttons above, or Skip.")
+PLEASE_TAP = N_("Please tap one of the buttons above.")
 LATER = N_("No problem, I've kept your place. Tap Carry on, or send /continue, when you're ready.")
 WELCOME_BACK = N_("Welcome back! Here's where we were.")
+KEEP_HELD = N_("You sent:\n<i>{message}</i>\n\nShall I keep that as your answer to this question?")
+HELD_DISCARDED = N_("Okay, I've left that out.")
 STOPPED = N_("Thank you. I've saved what you shared. You can always see it with /mydata.")
+STOPPED_NOTHING = N_("Okay, I've ended this one. You hadn't answered anything, so nothing was saved.")
 NOT_ATTENDED = N_("Thanks for letting me know. I've noted that you couldn't make it.")
 THANKS = N_("Thank you, that's everything. Here's what you told me:")
 RECAP_NOTHING = N_("You skipped every question, and that's fine. Thanks for letting me know.")
@@ -378,6 +383,20 @@ MATRIX_PNG_NO_EVIDENCE = N_("no evidence yet")
 MATRIX_PNG_GAP = N_("Nothing yet. {ask}")
 MATRIX_PNG_NEW = N_("{new} new")
 MATRIX_PNG_PARTICIPATION = N_("{events} · {sent} asked · {answered} answered ({rate})")
+
+
+# The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.
+TRY_WELCOME = N_("This is what a member sees, in the terminal instead of Telegram.")
+TRY_KEYS = N_(
+    "Type your answers. To press a button, type what is in its brackets: a number for an option "
+    "(several at once, like 1,3, where more than one may be picked), or a letter or the word: "
+    "[n] Next  [s] Skip  [b] Back  [l] Later  [x] Stop  [d] Done  [c] Carry on. "
+    "/help for help; /quit or Ctrl+C to finish."
+)
+TRY_NO_SUCH = N_("There's no [{key}] here. Type a number or letter shown in brackets.")
+TRY_ONE_PICK = N_("This question takes one answer: type just one number.")
+TRY_INTERRUPTED = N_("Stopped. Every answer was saved the moment you sent it, so nothing is lost.")
+TRY_MYDATA = N_("Here is everything I hold about you (in Telegram it comes as a file):\n\n{document}")
 
 
 @cache

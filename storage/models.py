@@ -215,6 +215,9 @@ class Prompt(Base):
     question_id: Mapped[str | None] = mapped_column(String(64), default=None)
     fresh: Mapped[bool] = mapped_column(Boolean, default=True)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A message sent after Later, not an answer until the member says Keep (then it moves to
+    # narratives and this is emptied).
+    held_message: Mapped[str | None] = mapped_column(Text, default=None)
     attended: Mapped[bool | None] = mapped_column(Boolean, default=None)
     due_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime | None] = mapped_column(default=None)

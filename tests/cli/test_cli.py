@@ -192,7 +192,7 @@ def test_try_walks_through_the_member_conversation_and_shows_what_was_stored(
         "/next",
         "/skip",
         "2",  # A useful connection
-        "6",  # Done
+        "d",  # Done
         "A dietitian from another trust",
         "/next",
         "Share the template with my team",

@@ -11,7 +11,9 @@ from flows.engine import (
     Choose,
     Context,
     Continue,
+    Discard,
     Done,
+    Keep,
     Later,
     Next,
     Progress,
@@ -128,17 +130,94 @@ def test_later_holds_the_place_and_continue_resumes_it() -> None:
     assert not p.held and "2 of 5" in r.replies[0].text
 
 
-def test_a_message_while_held_is_kept_as_the_answer_and_resumes() -> None:
+def buttons(step: engine.Step) -> list[str]:
+    return [b.label for row in step.replies[-1].buttons for b in row]
+
+
+def test_a_message_after_later_is_held_not_stored_and_the_member_is_asked_whether_to_keep_it(
+) -> None:
     p, _ = run(Choose("attended", "yes"), Later())
-    p, r = run(Text("typed after a break"), progress=p)
-    assert r.store_text is not None and r.store_text.text == "typed after a break"
-    assert not p.held and "Welcome back" in r.replies[0].text
+    p, r = run(Text("hello?"), progress=p)
+    assert r.store_text is None and "immediate.moment" not in p.answers
+    assert not p.held and p.held_message == "hello?"
+    text = r.replies[0].text
+    assert "Welcome back" in text and "2 of 5" in text and "hello?" in text
+    assert "keep that as your answer" in text
+    assert buttons(r) == ["Keep", "No"]
+
+
+def test_keep_stores_the_held_message_as_the_answer_and_carries_on() -> None:
+    p, _ = run(Choose("attended", "yes"), Later(), Text("the case <review>"))
+    p, r = run(Keep("immediate.moment"), progress=p)
+    assert r.store_text is not None and r.store_text.text == "the case <review>"
+    assert r.store_text.question.id == "immediate.moment" and not r.store_text.append
+    assert p.held_message is None and p.answers["immediate.moment"] == "the case <review>"
+    assert "Next" in buttons(r)
+    p, r = run(Next(), progress=p)
+    assert "3 of 5" in r.replies[0].text
+
+
+def test_no_discards_the_held_message_and_asks_the_question_again() -> None:
+    p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
+    p, r = run(Discard("immediate.moment"), progress=p)
+    assert r.store_text is None and p.held_message is None and not p.answers
+    assert "left that out" in r.replies[0].text and "2 of 5" in r.replies[0].text
+    assert "hello?" not in r.replies[0].text and "Skip" in buttons(r)
+    p, r = run(Text("my real answer"), progress=p)
+    assert r.store_text is not None and r.store_text.text == "my real answer"
+
+
+def test_more_messages_before_keep_join_the_held_one_and_nothing_is_stored_until_keep() -> None:
+    p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
+    p, r = run(Text("the midwife's case"), progress=p)
+    assert r.store_text is None and p.held_message == "hello?\n\nthe midwife's case"
+    _, r = run(Keep(), progress=p)
+    assert r.store_text is not None and r.store_text.text == "hello?\n\nthe midwife's case"
+
+
+def test_asking_again_while_a_message_is_held_still_offers_keep_or_no() -> None:
+    p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
+    for action in (Begin(), engine.Where(), Continue()):
+        p2, r = run(action, progress=p)
+        assert p2.held_message == "hello?" and buttons(r) == ["Keep", "No"], action
+
+
+def test_moving_on_without_keep_leaves_the_held_message_out() -> None:
+    p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
+    p, r = run(Skip(), progress=p)
+    assert r.store_text is None and p.held_message is None and "3 of 5" in r.replies[0].text
+
+
+def test_keep_or_no_with_nothing_held_is_a_stale_button_and_changes_nothing() -> None:
+    p, _ = run(Choose("attended", "yes"))
+    for action in (Keep(), Discard()):
+        p2, r = run(action, progress=p)
+        assert p2 == p and r.store_text is None and "earlier message" in r.replies[0].text
+
+
+def test_a_message_after_later_on_a_button_question_resumes_without_storing() -> None:
+    p, r = run(Later())
+    p, r = run(Text("hello?"), progress=p)
+    assert r.store_text is None and p.held_message is None and not p.held
+    assert "Welcome back" in r.replies[0].text and "1 of 5" in r.replies[0].text
+
+
+def test_stop_with_nothing_said_says_nothing_was_saved() -> None:
+    _, r = run(Choose("attended", "yes"), Stop())
+    assert r.finished == "stopped"
+    assert "nothing was saved" in r.replies[0].text and "I've saved" not in r.replies[0].text
+
+
+def test_stop_with_only_a_held_message_says_nothing_was_saved() -> None:
+    _, r = run(Choose("attended", "yes"), Later(), Text("hello?"), Stop())
+    assert r.store_text is None and "nothing was saved" in r.replies[0].text
 
 
 def test_stop_ends_the_prompt_keeping_answers() -> None:
     p, r = run(Choose("attended", "yes"), Text("kept"), Stop())
     assert r.finished == "stopped"
     assert p.answers["immediate.moment"] == "kept"
+    assert "I've saved what you shared" in r.replies[0].text
 
 
 def test_finishing_recaps_answers_by_cycle_escaped() -> None:
@@ -170,7 +249,8 @@ def test_a_button_for_another_question_is_stale_and_changes_nothing() -> None:
 
 @pytest.mark.parametrize("action", [
     Choose("potential.capitals", "human"), Done("potential.capitals"), Next("q"), Next(),
-    Skip("immediate.moment"), Back("x"), Later(), Continue(), Stop(),
+    Skip("immediate.moment"), Back("x"), Later(), Continue(), Stop(), Keep("immediate.moment"),
+    Keep(), Discard("applied.intention"), Discard(),
 ])
 def test_button_tokens_round_trip(action: engine.Action) -> None:
     token = encode_action(action)

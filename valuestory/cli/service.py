@@ -97,7 +97,7 @@ def health(url: str | None) -> None:
 def try_(database_url: str | None, question_set: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
     from flows.questions import load_question_set
-    from valuestory.terminal.tryout import Terminal
+    from valuestory.terminal.tryout import Terminal, line_reader
 
     load_question_set(question_set)
 
@@ -106,13 +106,7 @@ def try_(database_url: str | None, question_set: str) -> None:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'try.db'}"
             db = await open_database(url)
             try:
-                def read(prompt: str) -> str:
-                    line = sys.stdin.readline() if not sys.stdin.isatty() else input(prompt)
-                    if line == "" and not sys.stdin.isatty():
-                        raise EOFError
-                    return line
-
-                await Terminal(db, read, click.echo, question_set).run()
+                await Terminal(db, line_reader(), click.echo, question_set).run()
             finally:
                 await db.dispose()
 

@@ -1,38 +1,121 @@
-"""`valuestory try`: the member conversation in a terminal, on the same engine and storage."""
+"""`valuestory try`: the member conversation in a terminal, on the same engine and storage.
+
+Everything typed goes through the same use cases as Telegram, so each answer is committed the
+moment it is sent: however the try-out ends (the story's end, /quit, Ctrl+D or Ctrl+C) nothing is
+lost, and it always ends by showing what was kept. A question's options are numbered; the controls
+keep one letter each on every screen (`[n] Next`, `[s] Skip`, ...), so a key never changes meaning.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import html
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TextIO
 
 from flows import engine, texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
-from valuestory.usecases import communities, conversation, events, parsing
-from valuestory.usecases.out import Out, plain
+from valuestory.usecases import communities, conversation, events, parsing, pausing, rights
+from valuestory.usecases.out import Buttons, Out, plain
 
 TRY_USER_ID = 1
+PICKS = re.compile(r"^[0-9]+(?:[\s,]+[0-9]+)*$")  # ASCII digits: "²" or "٣" are words
+
+# Reads one line; raises EOFError at the end of input and KeyboardInterrupt on Ctrl+C.
+Reader = Callable[[str], Awaitable[str]]
+
+# The controls and the key that presses each, the same on every screen.
+CONTROL_KEYS: dict[type, str] = {
+    engine.Next: "n", engine.Done: "d", engine.Skip: "s", engine.Back: "b", engine.Later: "l",
+    engine.Continue: "c", engine.Stop: "x",
+}
+CONTROL_WORDS: dict[str, tuple[str, ...]] = {
+    "n": ("next",), "d": ("done",), "s": ("skip",), "b": ("back",), "l": ("later",),
+    "c": ("continue", "carry on"), "x": ("stop",),
+}
+
+
+def line_reader(stdin: TextIO | None = None) -> Reader:
+    """A line editor with history on a terminal; plain lines from a pipe or a file."""
+    source = stdin or sys.stdin
+    if source.isatty() and sys.stdout.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import InMemoryHistory
+
+        session: PromptSession[str] = PromptSession(history=InMemoryHistory())
+
+        async def edited(prompt: str) -> str:
+            return await session.prompt_async(prompt)
+
+        return edited
+
+    async def lines(prompt: str) -> str:
+        line = source.readline()
+        if not line:
+            raise EOFError
+        return line
+
+    return lines
+
+
+@dataclass(frozen=True)
+class Key:
+    """One button as the terminal shows it: `[key] label`, pressed by typing the key or a word."""
+
+    key: str
+    label: str
+    token: str
+    words: tuple[str, ...] = ()
+
+
+def _control(token: str) -> str | None:
+    """The letter of a conversation control (Next, Skip...), or None for an option."""
+    parts = token.split("|", 2)
+    if parts[0] != "p" or len(parts) != 3:
+        return None
+    action = engine.decode_action(parts[2])
+    return CONTROL_KEYS.get(type(action))
+
+
 class Terminal:
     """Shows the bot's messages and turns what the person types into the same actions."""
 
-    def __init__(self, db: Database, read: Callable[[str], str], write: Callable[[str], None],
+    def __init__(self, db: Database, read: Reader, write: Callable[[str], None],
                  question_set: str = "default") -> None:
         self.db = db
         self.read = read
         self.write = write
         self.question_set = question_set
-        self.buttons: list[tuple[str, str]] = []
+        self.options: list[Key] = []
+        self.controls: list[Key] = []
+        self.consent: list[Out] = []
+
+    def _set_buttons(self, rows: Buttons) -> None:
+        self.options, self.controls = [], []
+        for label, token in (b for row in rows for b in row):
+            letter = _control(token)
+            if letter is None:
+                self.options.append(Key(str(len(self.options) + 1), label, token,
+                                        (label.removeprefix("✓ ").lower(),)))
+            else:
+                self.controls.append(Key(letter, label, token,
+                                         (label.lower(), *CONTROL_WORDS[letter])))
 
     def show(self, outs: list[Out]) -> None:
         for out in outs:
-            if out.edit:
-                self.write("")
-            elif out.text:
+            if out.text:
                 self.write("\n" + plain(out.text))
             if out.buttons:
-                self.buttons = [b for row in out.buttons for b in row]
-                self.write("   " + "   ".join(
-                    f"[{i}] {label}" for i, (label, _) in enumerate(self.buttons, 1)))
+                self._set_buttons(out.buttons)
+                for k in self.options:
+                    self.write(f"   [{k.key}] {k.label}")
+                if self.controls:
+                    self.write("   " + "   ".join(f"[{k.key}] {k.label}" for k in self.controls))
 
     async def run(self) -> None:
         async with self.db.session() as session:
@@ -44,10 +127,23 @@ class Terminal:
                 "2026-01-01 16:00",
             )
             code, event_id = community.invite_code, event.id
-        self.write("This is what a member sees, in the terminal instead of Telegram.")
-        self.write("Type your answers. Type a number to press a button; /help for help; "
-                   "/quit to finish.")
-        self.show(await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code))
+        self.write(texts.TRY_WELCOME)
+        self.write(texts.TRY_KEYS)
+        try:
+            await self._converse(code, event_id)
+        except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+            # Ctrl+C: at the prompt it arrives as KeyboardInterrupt; while the database is busy
+            # asyncio turns it into cancelling this task. Either way what was sent is committed
+            # (an interrupted transaction rolls back whole), so end here and say what was kept.
+            task = asyncio.current_task()
+            if isinstance(exc, asyncio.CancelledError) and task is not None:
+                task.uncancel()
+            self.write("\n" + texts.TRY_INTERRUPTED)
+        await self.show_stored()
+
+    async def _converse(self, code: str, event_id: int) -> None:
+        self.consent = await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code)
+        self.show(self.consent)
         opened = False
         while True:
             if not opened and await self._is_member():
@@ -61,29 +157,83 @@ class Terminal:
                 self.show(await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
                                                  engine.Begin()))
             try:
-                line = self.read("> ").strip()
+                line = (await self.read("> ")).strip()
             except EOFError:
-                break
+                return
             if line in ("/quit", "/exit", "quit"):
-                break
-            choice = parsing.parse_id(line)
-            if choice is not None and 1 <= choice <= len(self.buttons):
-                _, token = self.buttons[choice - 1]
-                outs = await conversation.press(self.db, TRY_USER_ID, TRY_USER_ID, token)
-            elif line == "/help":
-                outs = await conversation.help_text(self.db, TRY_USER_ID)
-            elif line.startswith("/") and line[1:] in engine.COMMANDS:
-                outs = await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
-                                              engine.COMMANDS[line[1:]])
-            elif line.startswith("/"):
-                outs = [Out(texts.UNKNOWN_COMMAND)]
-            else:
-                outs = await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
-                                              engine.Text(line))
-            self.show(outs)
+                return
+            self.show(await self._handle(line, opened))
             if opened and not await self._has_open_prompt():
-                break
-        await self.show_stored()
+                return
+
+    async def _handle(self, line: str, joined: bool) -> list[Out]:
+        """What one typed line means: a button, a command, or words for the conversation."""
+        pressed = self._pressed(line)
+        if pressed is not None:
+            return await pressed
+        if line.startswith("/"):
+            return await self._command(line[1:].split()[0] if len(line) > 1 else "")
+        if not joined:
+            return self.consent  # nothing is kept before they agree: ask again
+        if not line:
+            return await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID, engine.Where())
+        return await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID, engine.Text(line))
+
+    def _pressed(self, line: str) -> Awaitable[list[Out]] | None:
+        """The buttons a line presses, if it names any; None when it is words or a command."""
+        typed = line.lower()
+        if self.options and PICKS.match(typed):
+            picks = [parsing.parse_id(n) for n in re.split(r"[\s,]+", typed)]
+            keys = {k.key: k for k in self.options}
+            missing = [str(n) for n in picks if str(n) not in keys]
+            if missing:
+                return _say(texts.TRY_NO_SUCH.format(key=missing[0]))
+            if len(picks) > 1 and not any(k.key == "d" for k in self.controls):
+                return _say(texts.TRY_ONE_PICK)
+            return self._press_all([keys[str(n)].token for n in picks])
+        for k in (*self.controls, *self.options):
+            if typed == k.key or typed in k.words:
+                return self._press_all([k.token])
+        if typed in CONTROL_WORDS:
+            return _say(texts.TRY_NO_SUCH.format(key=typed))
+        return None
+
+    async def _press_all(self, tokens: list[str]) -> list[Out]:
+        outs: list[Out] = []
+        for token in tokens:
+            # Several picks each redraw the options; show them once, after the last.
+            outs = [o for o in outs if not o.edit] + await self._press(token)
+        return outs
+
+    async def _press(self, token: str) -> list[Out]:
+        if token.startswith("z|"):
+            return await pausing.press(self.db, TRY_USER_ID, token)
+        if token.startswith("wd|"):
+            return await rights.withdraw_press(self.db, TRY_USER_ID, token)
+        return await conversation.press(self.db, TRY_USER_ID, TRY_USER_ID, token)
+
+    async def _command(self, name: str) -> list[Out]:
+        if name == "help":
+            return [*await conversation.help_text(self.db, TRY_USER_ID), Out(texts.TRY_KEYS)]
+        if name in engine.COMMANDS:
+            return await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
+                                          engine.COMMANDS[name])
+        if name == "start":
+            return await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, None)
+        if name == "privacy":
+            return [Out(texts.PRIVACY)]
+        if name == "pause":
+            return await pausing.pause(self.db, TRY_USER_ID)
+        if name == "resume":
+            return await pausing.resume(self.db, TRY_USER_ID)
+        if name == "mydata":
+            document = await rights.my_data(self.db, TRY_USER_ID)
+            if document is None:
+                return [Out(texts.MYDATA_NONE)]
+            return [Out(html.escape(texts.TRY_MYDATA.format(document=document.rstrip())))]
+        if name == "withdraw":
+            return await rights.withdraw_start(self.db, TRY_USER_ID)
+        return [Out(texts.UNKNOWN_COMMAND)]
 
     async def _is_member(self) -> bool:
         async with self.db.session() as session:
@@ -120,3 +270,7 @@ class Terminal:
             built = await matrix.build_matrix(session, community)
         self.write("\n=== The convener's Value Creation Matrix ===")
         self.write(matrix.render_terminal(built))
+
+
+async def _say(text: str) -> list[Out]:
+    return [Out(text)]

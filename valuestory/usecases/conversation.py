@@ -167,6 +167,7 @@ async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
         question_id=prompt.question_id,
         fresh=prompt.fresh,
         held=prompt.held,
+        held_message=prompt.held_message,
         answers={n.question_id: n.text for n in narratives},
         choices=chosen,
     )
@@ -210,6 +211,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
     prompt.question_id = result.progress.question_id
     prompt.fresh = result.progress.fresh
     prompt.held = result.progress.held
+    prompt.held_message = result.progress.held_message
     outs = [_out(prompt.id, r) for r in result.replies]
     if result.finished:
         prompt.status = (PromptStatus(result.finished)

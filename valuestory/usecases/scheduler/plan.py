@@ -148,7 +148,8 @@ async def sweep(db: Database, now: dt.datetime) -> tuple[int, int, int]:
         closed = await session.execute(
             update(Prompt)
             .where(Prompt.status == PromptStatus.OPEN, Prompt.closes_at <= now)
-            .values(status=PromptStatus.CLOSED, finished_at=now, remind_at=None)
+            .values(status=PromptStatus.CLOSED, finished_at=now, remind_at=None,
+                    held_message=None)
             .execution_options(synchronize_session=False)
         )
         stale = await session.execute(

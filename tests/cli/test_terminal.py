@@ -1,0 +1,336 @@
+"""`valuestory try` through its real loop: the `Terminal` with scripted lines, the command with
+piped input, and the command under a pseudo-terminal where a person presses keys and Ctrl+C."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import io
+import os
+import pty
+import re
+import select
+import sqlite3
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select as sql_select
+
+from flows import texts
+from storage.db import Database
+from storage.models import Choice, Narrative
+from tests.cli.test_cli import clean_env
+from valuestory.cli import main
+from valuestory.terminal.tryout import Terminal, line_reader
+
+AGREE, ATTENDED = "1", "1"
+
+
+class Script:
+    """A person at the keyboard typing these lines, then Ctrl+D (or Ctrl+C if `interrupt`)."""
+
+    def __init__(self, lines: Iterable[str], interrupt: bool = False) -> None:
+        self.lines = iter(lines)
+        self.interrupt = interrupt
+        self.out: list[str] = []
+
+    async def read(self, prompt: str) -> str:
+        line = next(self.lines, None)
+        if line is None:
+            raise KeyboardInterrupt if self.interrupt else EOFError
+        self.out.append(f"{prompt}{line}")
+        return line
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.out)
+
+
+async def drive(db: Database, *lines: str, interrupt: bool = False) -> str:
+    script = Script(lines, interrupt)
+    await Terminal(db, script.read, script.out.append).run()
+    return script.text
+
+
+async def narratives(db: Database) -> list[tuple[str, str]]:
+    async with db.session() as s:
+        return [(n.question_id, n.text) for n in (await s.scalars(sql_select(Narrative))).all()]
+
+
+def after(text: str, marker: str) -> str:
+    return text.split(marker)[-1]
+
+
+async def test_controls_keep_their_letter_on_every_screen_and_numbers_are_only_options(
+    db: Database,
+) -> None:
+    out = await drive(db, AGREE, ATTENDED, "1", "n")
+    assert "[s] Skip   [b] Back   [l] Later   [x] Stop" in out
+    assert "[n] Next   [b] Back   [l] Later   [x] Stop" in out
+    assert "[1] Yes, I was there" in out and "[1] Skip" not in out and "[1] Next" not in out
+    # "1" on a text question is an answer, not a button; "n" is always Next.
+    assert await narratives(db) == [("immediate.moment", "1")]
+    assert "3 of 5" in after(out, "> n")
+
+
+async def test_controls_are_pressed_by_their_words_too(db: Database) -> None:
+    out = await drive(db, AGREE, "yes, i was there", "skip", "An answer", "Next")
+    assert "4 of 5" in after(out, "> Next")
+    assert await narratives(db) == [("immediate.experience", "An answer")]
+
+
+async def test_several_picks_at_once_on_a_multi_choice_screen(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "s", "s", "1,3", "d")
+    assert "tap one of the buttons" not in out
+    picked = after(out, "> 1,3").split("> d")[0]
+    assert picked.count("[1] ✓ A new insight or skill") == 1
+    assert "[3] ✓ A document, tool or resource" in picked
+    assert "Tell me about the insight or skill" in after(out, "> d") and "5 of 7" in out
+    async with db.session() as s:
+        chosen = {c.question_id: c.values for c in (await s.scalars(sql_select(Choice))).all()}
+    assert chosen["potential.capitals"] == ["human", "tangible"]
+
+
+async def test_picks_separated_by_spaces_toggle_each_option(db: Database) -> None:
+    await drive(db, AGREE, ATTENDED, "s", "s", "2 5 2")
+    async with db.session() as s:
+        chosen = {c.question_id: c.values for c in (await s.scalars(sql_select(Choice))).all()}
+    assert chosen["potential.capitals"] == ["learning"]
+
+
+async def test_several_picks_on_a_one_answer_screen_or_a_key_not_shown_are_refused_kindly(
+    db: Database,
+) -> None:
+    out = await drive(db, AGREE, "1,2", "7", "n")
+    assert texts.TRY_ONE_PICK in after(out, "> 1,2")
+    assert "There's no [7] here" in after(out, "> 7")
+    assert "There's no [n] here" in after(out, "> n")
+    async with db.session() as s:
+        assert (await s.scalars(sql_select(Choice))).all() == []
+
+
+async def test_an_empty_line_at_consent_asks_the_consent_question_again(db: Database) -> None:
+    out = await drive(db, "", "  ", "hello", AGREE)
+    assert "don't think we've met" not in out
+    assert out.count("Are you happy to take part?") == 4
+    assert "Welcome to Try-out community" in out
+
+
+async def test_member_commands_work_in_the_terminal(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "/privacy", "/pause",
+                      "/resume", "/mydata", "/help")
+    assert texts.UNKNOWN_COMMAND not in out
+    assert "Your privacy" in after(out, "> /privacy")
+    assert "Paused." in after(out, "> /pause")
+    assert "Welcome back! I'll message you" in after(out, "> /resume")
+    mydata = after(out, "> /mydata")
+    assert "Everything valuestory holds about you" in mydata and "Meeting the midwives" in mydata
+    assert "[n] Next" in after(out, "> /help")
+
+
+async def test_withdraw_in_the_terminal_erases_after_confirming(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "/withdraw", "1")
+    assert "Leave Try-out community?" in after(out, "> /withdraw")
+    assert "[1] Yes, erase it" in out
+    assert "Everything you shared has been erased" in after(out, "> 1")
+    assert await narratives(db) == []
+
+
+async def test_after_later_a_typed_message_waits_for_keep(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "l", "hello?", "/mydata", "1")
+    assert "[1] Keep" in after(out, "> hello?") and "[2] No" in out
+    assert "Your answer" not in after(out, "> /mydata").split("> 1")[0]  # not stored yet
+    assert "Got it" in after(out, "> 1")
+    assert await narratives(db) == [("immediate.moment", "hello?")]
+
+
+async def test_stop_before_answering_says_nothing_was_saved(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "x")
+    assert "nothing was saved" in after(out, "> x")
+
+
+async def test_ctrl_c_at_the_prompt_ends_with_what_was_kept(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", interrupt=True)
+    assert texts.TRY_INTERRUPTED in out
+    assert "Meeting the midwives" in after(out, "What was stored, by value cycle")
+    assert await narratives(db) == [("immediate.moment", "Meeting the midwives")]
+
+
+async def test_ctrl_c_while_the_database_is_busy_also_ends_with_what_was_kept(
+    db: Database,
+) -> None:
+    # There asyncio delivers Ctrl+C by cancelling the running task, at whatever it awaits.
+    script = Script([AGREE, ATTENDED, "Meeting the midwives"])
+    reads = 0
+
+    async def then_cancelled(prompt: str) -> str:
+        nonlocal reads
+        reads += 1
+        if reads > 3:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            await asyncio.sleep(0)  # where the cancellation lands
+        return await script.read(prompt)
+
+    await Terminal(db, then_cancelled, script.out.append).run()
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0, "the try-out finished, not cancelled"
+    assert texts.TRY_INTERRUPTED in script.text
+    assert "Meeting the midwives" in after(script.text, "What was stored, by value cycle")
+
+
+async def test_a_long_pasted_line_reaches_the_conversation_whole() -> None:
+    long_line = "word " * 900  # 4,500 characters: past a terminal's 4095-character line limit
+    read = line_reader(io.StringIO(long_line + "\nnext\n"))
+    assert (await read("> ")).rstrip("\n") == long_line
+    assert await read("> ") == "next\n"
+
+
+def test_try_with_piped_input_reads_lines_and_shows_what_was_stored() -> None:
+    result = CliRunner().invoke(main, ["try"], input="\n1\n1\nThe case review\nn\n")
+    assert result.exit_code == 0, result.output
+    assert "don't think we've met" not in result.output
+    stored = after(result.output, "What was stored, by value cycle")
+    assert "The case review" in stored
+
+
+# --- Under a pseudo-terminal: a person at a real keyboard ------------------------------------
+
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
+
+
+class Keyboard:
+    """A `valuestory try` process on a pseudo-terminal, read and typed into like a person would."""
+
+    def __init__(self, tmp_path: Path, database: Path) -> None:
+        self.master, slave = pty.openpty()
+        env = clean_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "valuestory.cli", "try", "--database",
+             f"sqlite+aiosqlite:///{database}"],
+            stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env,
+            start_new_session=True,
+            # The pseudo-terminal becomes the process's own terminal, so Ctrl+C means what it
+            # means at a real one.
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        os.close(slave)
+        self.seen = ""
+
+    def _read(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # the process has gone and closed its side
+            return False
+        self.seen += ESCAPES.sub("", data.decode(errors="replace"))
+        return bool(data)
+
+    def expect(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            if time.monotonic() > deadline or (not self._read(0.2) and self.proc.poll() is not None):
+                raise AssertionError(f"never saw {text!r}; saw:\n{self.seen[-2000:]}")
+        time.sleep(0.2)  # let the line editor take the terminal before typing
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def wait(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._read(0.1)
+        while self._read(0.1):
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            raise AssertionError(f"still running after {timeout}s; saw:\n{self.seen[-2000:]}")
+        return self.proc.returncode
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        os.close(self.master)
+
+
+def test_ctrl_c_under_a_terminal_ends_at_once_with_what_was_kept_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "try.db"
+    keyboard = Keyboard(tmp_path, database)
+    try:
+        keyboard.expect("Are you happy to take part?")
+        keyboard.type("1\r")
+        keyboard.expect("Did you take part")
+        keyboard.type("1\r")
+        keyboard.expect("What happened at")
+        # Line editing: the left arrow moves back, so the missing letter goes in its place.
+        keyboard.type("Meeting the midwies\x1b[D\x1b[Dv\r")
+        keyboard.expect("Got it")
+        keyboard.type("\x03")
+        started = time.monotonic()
+        code = keyboard.wait(timeout=15)
+        took = time.monotonic() - started
+    finally:
+        keyboard.close()
+    assert code == 0, keyboard.seen[-2000:]
+    assert took < 10, f"Ctrl+C took {took:.1f}s"
+    assert "Aborted!" not in keyboard.seen and "^[[" not in keyboard.seen
+    assert texts.TRY_INTERRUPTED in keyboard.seen
+    stored = after(keyboard.seen, "What was stored, by value cycle")
+    assert "Meeting the midwives" in stored
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT question_id, text FROM narratives").fetchall()
+    assert rows == [("immediate.moment", "Meeting the midwives")]
+
+
+def test_the_up_arrow_brings_back_an_earlier_line(tmp_path: Path) -> None:
+    database = tmp_path / "try.db"
+    keyboard = Keyboard(tmp_path, database)
+    try:
+        keyboard.expect("Are you happy to take part?")
+        keyboard.type("1\r")
+        keyboard.expect("Did you take part")
+        keyboard.type("1\r")
+        keyboard.expect("What happened at")
+        keyboard.type("The case review\r")
+        keyboard.expect("Got it")
+        keyboard.type("\x1b[A\r")  # the same line again, from history
+        keyboard.expect("Added to your answer")
+        keyboard.type("/quit\r")
+        assert keyboard.wait(timeout=15) == 0
+    finally:
+        keyboard.close()
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT text FROM narratives").fetchall()
+    assert rows == [("The case review\n\nThe case review",)]
+
+
+def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> None:
+    database = tmp_path / "try.db"
+    keyboard = Keyboard(tmp_path, database)
+    answer = ("The midwife's case about insulin timing. " * 100)[:4096].strip()
+    try:
+        keyboard.expect("Are you happy to take part?")
+        keyboard.type("1\r")
+        keyboard.expect("Did you take part")
+        keyboard.type("1\r")
+        keyboard.expect("What happened at")
+        keyboard.type(answer + "\r")  # past the 4095 characters a terminal's own line takes
+        keyboard.expect("Got it")
+        keyboard.type("/quit\r")
+        assert keyboard.wait(timeout=15) == 0
+    finally:
+        keyboard.close()
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT text FROM narratives").fetchall()
+    assert rows == [(answer,)]
