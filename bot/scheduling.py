@@ -27,6 +27,7 @@ from valuestory.usecases.scheduler import Outcome, SendResult
 log = logging.getLogger(__name__)
 
 JOB_NAME = "scheduler-tick"
+START_JOB_NAME = "scheduler-tick-on-start"
 # Longest we wait on one 429 before giving the message up as failed (Telegram asks for seconds).
 MAX_RETRY_AFTER = 60.0
 
@@ -161,8 +162,13 @@ def schedule(application: Application, interval: float) -> None:  # type: ignore
     if application.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
         log.warning("no JobQueue: scheduled prompts will not be sent")
         return
+    # A repeating job's first run is fixed when it is added, before the JobQueue starts, so by
+    # then it has just passed and the job would first run one interval late: a one-off run looks
+    # at once instead. Ticks may overlap safely; every send is claimed in the database.
+    application.job_queue.run_once(on_tick, when=0, name=START_JOB_NAME,
+                                   job_kwargs={"misfire_grace_time": None})
     application.job_queue.run_repeating(
-        on_tick, interval=interval, first=0, name=JOB_NAME,
+        on_tick, interval=interval, first=interval, name=JOB_NAME,
         # A long fan-out must not overlap the next run; late runs collapse into one.
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from telegram.error import TimedOut
 from telegram.ext import CallbackContext
 
-from bot.scheduling import JOB_NAME, TelegramSender, on_tick
+from bot.scheduling import JOB_NAME, START_JOB_NAME, TelegramSender, on_tick
 from storage.db import Database
 from storage.models import Choice, Community, Delivery, Event, Member, Prompt, SchedulerState
 from tests import seed
@@ -469,6 +469,21 @@ async def test_server_errors_and_safe_timeouts_are_retried_and_arrive_once(
     async with harness.db.session() as s:
         outcomes = sorted((await s.scalars(select(Delivery.status))).all())
     assert outcomes == ["sent", "sent", "sent", "uncertain"]
+
+
+async def test_the_scheduler_looks_at_once_when_the_bot_starts(harness: Harness) -> None:
+    queue = harness.app.job_queue
+    assert queue is not None
+    await queue.start()
+    try:
+        (first,) = queue.get_jobs_by_name(START_JOB_NAME)
+        (repeating,) = queue.get_jobs_by_name(JOB_NAME)
+        now = dt.datetime.now(dt.UTC)
+        # Due now (a one-off whose time has come), not one interval after start.
+        assert first.next_t is not None and first.next_t <= now + dt.timedelta(seconds=1)
+        assert repeating.next_t is not None and repeating.next_t > now + dt.timedelta(seconds=20)
+    finally:
+        await queue.stop(wait=False)
 
 
 async def test_the_job_runs_at_once_on_start_and_no_exception_escapes_it(
