@@ -132,7 +132,20 @@ def _alive() -> None:
 
 
 async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue callback: run the scheduler with the real clock. Nothing escapes it."""
+    """The JobQueue callback: run the scheduler with the real clock. Nothing escapes it.
+
+    One tick at a time per process (the start-up run and the repeating one may meet): a tick that
+    finds another running leaves the work to it. Claims carry one name per process.
+    """
+    data = context.application.bot_data
+    running: asyncio.Lock = data.setdefault("tick_running", asyncio.Lock())
+    if running.locked():
+        return
+    async with running:
+        await _tick(context)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     now = utcnow()
     interval = settings(context).scheduler_interval_seconds
     started = context.application.bot_data.get("tick_started_at")
@@ -148,6 +161,7 @@ async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
                 database(context), sender_for(context.application), community_id, at),
             stop=context.application.bot_data.get("stopping"),
             heartbeat=_alive,
+            worker=context.application.bot_data.setdefault("worker", scheduler.worker_name()),
         )
     except Exception:  # the next tick tries again; the database still says what is due
         log.exception("scheduler tick failed")
@@ -164,7 +178,7 @@ def schedule(application: Application, interval: float) -> None:  # type: ignore
         return
     # A repeating job's first run is fixed when it is added, before the JobQueue starts, so by
     # then it has just passed and the job would first run one interval late: a one-off run looks
-    # at once instead. Ticks may overlap safely; every send is claimed in the database.
+    # at once instead; on_tick lets only one of them run at a time.
     application.job_queue.run_once(on_tick, when=0, name=START_JOB_NAME,
                                    job_kwargs={"misfire_grace_time": None})
     application.job_queue.run_repeating(
