@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -36,6 +38,24 @@ def one_line_errors(fn: Callable[..., T]) -> Callable[..., T]:
         except (SettingsError, errors.AdminError, QuestionSetError, exports.ExportError) as exc:
             raise Stop(str(exc)) from None
     return wrapper
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Stop, naming `path`, unless a file can be written there: its folder exists and is writable,
+    and the file is new or `force` allows replacing it (export and backup agree on this)."""
+    folder = path.parent
+    if path.is_dir():
+        raise Stop(f"{path} is a folder: give the name of a file to write")
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is not a folder"
+        raise Stop(f"can't write {path}: the folder {folder} {what}")
+    if path.exists():
+        if not force:
+            raise Stop(f"{path} already exists: choose another name or add --force")
+        if not os.access(path, os.W_OK):
+            raise Stop(f"can't write {path}: the file is not writable")
+    elif not os.access(folder, os.W_OK):
+        raise Stop(f"can't write {path}: the folder {folder} is not writable")
 
 
 def settings_or_stop() -> Settings:
