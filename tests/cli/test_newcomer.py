@@ -66,3 +66,16 @@ def test_backup_to_a_missing_folder_names_the_target_not_the_database(here: Path
     assert vs("community", "create", "Frailty").exit_code == 0
     line = one_line(vs("db", "backup", "/nonexistent/x.db"))
     assert line == "valuestory: can't write /nonexistent/x.db: the folder /nonexistent does not exist"
+
+
+# --- try --database -------------------------------------------------------------------------
+
+
+def test_try_takes_the_same_database_urls_as_database_url(here: Path, database_url: str) -> None:
+    plain = database_url.replace("+aiosqlite", "").replace("+asyncpg", "")  # as people copy it
+    tried = vs("try", "--database", plain, stdin="\n")
+    assert tried.exit_code == 0, tried.output
+    assert "Participation: 1 event" in tried.output
+
+    line = one_line(vs("try", "--database", "mysql://localhost/valuestory"))
+    assert line == "valuestory: --database must be a sqlite:// or postgresql:// URL"

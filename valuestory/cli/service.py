@@ -97,9 +97,14 @@ def health(url: str | None) -> None:
 def try_(database_url: str | None, question_set: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
     from flows.questions import load_question_set
+    from valuestory.process.settings import async_database_url
     from valuestory.terminal.tryout import Terminal, line_reader
 
     load_question_set(question_set)
+    try:
+        database_url = database_url and async_database_url(database_url)  # as DATABASE_URL is
+    except ValueError as exc:
+        raise Stop(f"--database {exc}") from None
 
     async def main_() -> None:
         with tempfile.TemporaryDirectory() as tmp:

@@ -18,6 +18,24 @@ WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PATH = "/telegram"
 
 
+def async_database_url(value: str) -> str:
+    """A database URL with its async driver; raises ValueError unless it is SQLite or PostgreSQL.
+
+    Accepts the URLs people copy from elsewhere (`sqlite:///x.db`, `postgresql://...`) and picks
+    the async driver for them, wherever a URL is given: DATABASE_URL or `try --database`.
+    """
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if value.startswith(plain):
+            return driver + value[len(plain):]
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("must be a sqlite:// or postgresql:// URL")
+    return value
+
+
 class SettingsError(Exception):
     """A setting that stops the bot from starting, with one line saying what to fix."""
 
@@ -62,17 +80,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_url(cls, value: str) -> str:
-        # Accept the URLs people copy from elsewhere and pick the async driver for them.
-        for plain, driver in (
-            ("postgres://", "postgresql+asyncpg://"),
-            ("postgresql://", "postgresql+asyncpg://"),
-            ("sqlite://", "sqlite+aiosqlite://"),
-        ):
-            if value.startswith(plain):
-                return driver + value[len(plain):]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must be a sqlite:// or postgresql:// URL")
-        return value
+        return async_database_url(value)
 
     @field_validator("log_level")
     @classmethod
