@@ -79,3 +79,15 @@ def test_try_takes_the_same_database_urls_as_database_url(here: Path, database_u
 
     line = one_line(vs("try", "--database", "mysql://localhost/valuestory"))
     assert line == "valuestory: --database must be a sqlite:// or postgresql:// URL"
+
+
+# --- a question set that is not valid YAML --------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["try"], ["community", "create", "Frailty"]])
+def test_a_question_set_with_a_yaml_mistake_names_the_file_line_and_column(
+    here: Path, command: list[str]
+) -> None:
+    (here / "bad.yaml").write_text("questions:\n  - id: took_part\n    text: [Did you\n")
+    line = one_line(vs(*command, "--question-set", "bad.yaml"))
+    assert line.startswith("valuestory: bad.yaml: line 4, column 1: expected ',' or ']'")
