@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.botapi import TOKEN
+from tests.remote import free_port
 from valuestory.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -91,3 +99,67 @@ def test_a_question_set_with_a_yaml_mistake_names_the_file_line_and_column(
     (here / "bad.yaml").write_text("questions:\n  - id: took_part\n    text: [Did you\n")
     line = one_line(vs(*command, "--question-set", "bad.yaml"))
     assert line.startswith("valuestory: bad.yaml: line 4, column 1: expected ',' or ']'")
+
+
+# --- starting the bot -----------------------------------------------------------------------
+
+
+def run_bot(here: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`valuestory run` as a newcomer starts it, in its own process."""
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "ADMIN_", "LOG_", "WEBHOOK_", "HEALTH_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "valuestory.cli", "run", *args], cwd=here, capture_output=True,
+        text=True, timeout=120, env={**base, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN,
+                                     "WEBHOOK_LISTEN": "127.0.0.1", **env})
+
+
+def stderr_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    return lines[-1]
+
+
+@pytest.mark.parametrize(("mode", "setting"), [((), "HEALTH_PORT"), (("--webhook",), "WEBHOOK_PORT")])
+def test_a_busy_port_names_the_port_and_its_setting(
+    here: Path, mode: tuple[str, ...], setting: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_bot(here, *mode, HEALTH_PORT=str(port), WEBHOOK_PORT=str(port),
+                         WEBHOOK_URL="https://bot.example.org")
+    assert stderr_line(result) == (
+        f"valuestory: can't listen for web requests on 127.0.0.1:{port} (Address already in use): "
+        f"choose another port with {setting}")
+
+
+def test_an_unreachable_bot_api_names_the_setting_and_host_but_never_the_token(here: Path) -> None:
+    nobody = free_port()
+    result = run_bot(here, HEALTH_PORT=str(free_port()),
+                     TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{nobody}/bot")
+    line = stderr_line(result)
+    assert line.startswith(f"valuestory: can't reach Telegram's Bot API at 127.0.0.1:{nobody} (")
+    assert line.endswith("or TELEGRAM_API_BASE_URL if you use your own Bot API server")
+    assert "httpx" not in line
+    assert TOKEN not in result.stderr + result.stdout
+    assert TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+def test_a_plain_http_webhook_address_is_refused_at_start(here: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--webhook"], env={
+        "TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "http://bot.example.org"})
+    assert one_line(result) == (
+        "valuestory: WEBHOOK_URL must start with https://: Telegram only posts updates to https "
+        "addresses (plain http works only with your own Bot API server)")
+
+
+def test_the_quick_starts_placeholder_token_is_refused_with_the_real_shape(here: Path) -> None:
+    result = CliRunner().invoke(main, ["run"], env={"TELEGRAM_BOT_TOKEN": "123456789:ABC..."})
+    line = one_line(result)
+    assert line == ("valuestory: TELEGRAM_BOT_TOKEN does not look like a bot token: a real one is "
+                    "the bot's number, a colon, then 35 letters, digits, - or _; copy it from "
+                    "@BotFather")
+    assert "123456789:ABC" not in line

@@ -6,12 +6,14 @@ import hashlib
 import hmac
 import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from valuestory.usecases.parsing import check_timezone
 
+# A token is the bot's number, a colon and a 35-character secret; a little slack on both lengths.
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,60}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///valuestory.db"
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -132,7 +134,16 @@ class Settings(BaseSettings):
                 "WEBHOOK_URL is not set: give the public https:// address of this bot "
                 "(for example https://bot.example.org) to run with --webhook"
             )
+        if self.webhook_url.startswith("http://") and self.uses_telegrams_own_api():
+            raise SettingsError(
+                "WEBHOOK_URL must start with https://: Telegram only posts updates to https "
+                "addresses (plain http works only with your own Bot API server)"
+            )
         return self.webhook_url + WEBHOOK_PATH
+
+    def uses_telegrams_own_api(self) -> bool:
+        """Whether updates come from Telegram's servers rather than a self-hosted Bot API server."""
+        return urlsplit(self.telegram_api_base_url).hostname == "api.telegram.org"
 
     def bot_token(self) -> str:
         """The token, checked; raises SettingsError saying what to fix."""
@@ -144,8 +155,8 @@ class Settings(BaseSettings):
         token = self.telegram_bot_token.get_secret_value().strip()
         if not TOKEN_PATTERN.match(token):
             raise SettingsError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (it should look like "
-                "123456789:ABC...); copy it again from @BotFather"
+                "TELEGRAM_BOT_TOKEN does not look like a bot token: a real one is the bot's "
+                "number, a colon, then 35 letters, digits, - or _; copy it from @BotFather"
             )
         return token
 
