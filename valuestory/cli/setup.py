@@ -206,8 +206,10 @@ async def event_create(db: Database, settings: Settings, community_ref: str, tit
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
         e = await events.create_event(session, c, title, starts, ends)
-    data = event_data(e, c)
-    emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}"])
+        asking = await events.who_will_be_asked(session, c, e)
+    data = {**event_data(e, c), "asking": asking.data()}
+    emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}",
+                         asking.text])
 
 
 @event.command("list")
