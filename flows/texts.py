@@ -153,6 +153,12 @@ COMMUNITY_CREATED = N_("Created <b>{community}</b>.\nInvite link: {link}")
 COMMUNITY_USAGE = N_("Usage: /newcommunity Name of the community")
 ROLE_GRANTED = N_("Done: {user} is now a {role} of {community}.")
 ROLE_USAGE = N_("Usage: /grant <telegram user id> convener|researcher <community name or id>")
+ROLE_REVOKED = N_("Done: {user} is no longer a {role} of {community}. It takes effect at once.")
+ROLE_REVOKE_USAGE = N_(
+    "Usage: /revoke <telegram user id> convener|researcher [community name or id]"
+)
+# TRANSLATORS: fills {community} in "... is no longer a researcher of any community".
+ROLE_EVERYWHERE = N_("any community")
 
 # --- Conveners: the matrix, the digest, events --------------------------------------------
 CYCLE_SHORT = {

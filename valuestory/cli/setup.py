@@ -151,7 +151,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
 
 @main.group()
 def role() -> None:
-    """Grant convener and researcher roles."""
+    """Grant, list and revoke convener and researcher roles."""
 
 
 @role.command("grant")
@@ -172,6 +172,42 @@ async def role_grant(db: Database, settings: Settings, telegram_user_id: int, ro
     emit(as_json, {"id": grant.id, "telegram_user_id": telegram_user_id, "role": role_name,
                    "community": c.name if c else None},
          [f"{telegram_user_id} is now a {role_name} of {where}."])
+
+
+@role.command("list")
+@click.option("--community", "community_ref", default=None,
+              help="Only this community's roles (with researchers of every community).")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def role_list(db: Database, settings: Settings, community_ref: str | None,
+                    as_json: bool) -> None:
+    """List who holds which role, oldest grant first."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        found = await roles.list_roles(session, c)
+    emit(as_json, {"roles": found},
+         [f"{r['telegram_user_id']}  {r['role']}  {r['community'] or 'every community'}"
+          for r in found] or ["No roles granted yet."])
+
+
+@role.command("revoke")
+@click.argument("telegram_user_id", type=int)
+@click.argument("role_name", metavar="convener|researcher",
+                type=click.Choice(["convener", "researcher"]))
+@click.option("--community", "community_ref", default=None,
+              help="Community name or id (default: the role wherever it is held).")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def role_revoke(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
+                      community_ref: str | None, as_json: bool) -> None:
+    """Take a role away; it takes effect at the person's next message."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        revoked = await roles.revoke_role(session, telegram_user_id, role_name, c)
+    where = c.name if c else "any community"
+    emit(as_json, {"telegram_user_id": telegram_user_id, "role": role_name,
+                   "community": c.name if c else None, "revoked": revoked},
+         [f"{telegram_user_id} is no longer a {role_name} of {where}."])
 
 
 # --- events and prompts ---------------------------------------------------------------------
