@@ -20,6 +20,9 @@ from valuestory.usecases import communities, errors, exports
 
 T = TypeVar("T")
 
+# Who did it, in the audit log, for everything done on the command line.
+ACTOR = "command line"
+
 
 class Stop(click.ClickException):
     """One line on standard error saying what to fix; exit status 2."""

@@ -11,7 +11,7 @@ import click
 
 from flows import texts
 from storage.db import Database
-from valuestory.cli.common import Stop, check_target, emit, with_database
+from valuestory.cli.common import ACTOR, Stop, check_target, emit, with_database
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities, exports
@@ -120,9 +120,9 @@ async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
         if sys.stderr.isatty() and not as_json:
             total = await exports.count(db, filt)
             with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
-                result = await exports.export(db, "command line", fmt_, output, filt, bar.update)
+                result = await exports.export(db, ACTOR, fmt_, output, filt, bar.update)
         else:
-            result = await exports.export(db, "command line", fmt_, output, filt)
+            result = await exports.export(db, ACTOR, fmt_, output, filt)
     except OSError as exc:
         raise Stop(f"can't write {output}: {exc.strerror or exc}") from None
     emit(as_json, {"output": str(output), "format": fmt, "rows": result.rows,

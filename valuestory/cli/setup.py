@@ -10,7 +10,15 @@ from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event
-from valuestory.cli.common import Stop, bot_username, community_data, emit, invite_link, with_database
+from valuestory.cli.common import (
+    ACTOR,
+    Stop,
+    bot_username,
+    community_data,
+    emit,
+    invite_link,
+    with_database,
+)
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities, errors, events, parsing, roles
@@ -80,7 +88,7 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
         raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
-        await retention.set_months(session, c, value, actor="cli")
+        await retention.set_months(session, c, value, actor=ACTOR)
     emit(as_json, {"community": c.name, "retention_months": value},
          [f"{c.name} keeps answers for {value} months, then erases them." if value
           else f"{c.name} keeps answers until members withdraw them."])
@@ -136,7 +144,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
             if value != "keep" and not months:
                 raise errors.AdminError("--retention-months takes a number of months, or keep")
             # Through retention, so the change is audited and conveners get a fresh notice.
-            await retention.set_months(session, c, months, actor="cli")
+            await retention.set_months(session, c, months, actor=ACTOR)
         data = schedule_data(c)
     emit(as_json, data, [
         f"{c.name} ({c.timezone}):",
