@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -163,3 +164,26 @@ def test_the_quick_starts_placeholder_token_is_refused_with_the_real_shape(here:
                     "the bot's number, a colon, then 35 letters, digits, - or _; copy it from "
                     "@BotFather")
     assert "123456789:ABC" not in line
+
+
+# --- the README and the settings agree ------------------------------------------------------
+
+
+def test_the_readme_lists_the_log_levels_the_setting_accepts(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from valuestory.process.settings import SettingsError, load_settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `LOG_LEVEL` |"))
+    listed = re.findall(r"`([A-Z]+)`", row.split("|")[3])
+    for level in listed:
+        monkeypatch.setenv("LOG_LEVEL", level.lower())
+        assert load_settings().log_level == level
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value) == f"LOG_LEVEL must be {', '.join(listed[:-1])} or {listed[-1]}"
+    monkeypatch.setenv("LOG_LEVEL", "CRITICAL")  # not listed, so not taken either
+    with pytest.raises(SettingsError):
+        load_settings()
