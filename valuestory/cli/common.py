@@ -109,21 +109,25 @@ def emit(as_json: bool, data: dict[str, Any], lines: list[str]) -> None:
 
 
 async def bot_username(db: Database, settings: Settings) -> str | None:
-    """The bot's @username: remembered from its last start, else asked of Telegram."""
-    known = await communities.known_bot_username(db)
-    if known:
-        return known
-    if settings.telegram_bot_token is None:
-        return None
-    from telegram import Bot
-    from telegram.error import TelegramError
+    """The bot's @username: asked of Telegram when a token is set, else as its last start saw it.
 
-    try:
-        bot = Bot(settings.bot_token(), base_url=settings.telegram_api_base_url)
-        async with bot:
-            return bot.username
-    except (TelegramError, SettingsError, OSError):
-        return None
+    What Telegram says is remembered, so links stay complete without a token or a network; asking
+    first means a new token (another bot) never leaves links pointing at the old one.
+    """
+    token = settings.telegram_bot_token
+    if token is not None and token.get_secret_value():
+        from telegram import Bot
+        from telegram.error import TelegramError
+
+        try:
+            async with Bot(settings.bot_token(), base_url=settings.telegram_api_base_url) as bot:
+                username = bot.username
+        except (TelegramError, SettingsError, OSError):
+            pass  # not reachable now, or not a token: what the bot last saw is the best we have
+        else:
+            await communities.remember_bot_username(db, username)
+            return username
+    return await communities.known_bot_username(db)
 
 
 def invite_link(username: str | None, code: str) -> str:
