@@ -1,4 +1,4 @@
-"""Admin commands in Telegram: create communities and grant roles."""
+"""Admin commands in Telegram: create communities, grant and revoke roles."""
 
 from __future__ import annotations
 
@@ -36,4 +36,14 @@ async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outs = [Out(texts.NOT_ALLOWED)]
     if _is_admin(update, context):
         outs = await roles.grant_for_admin(database(context), list(context.args or []))
+    await send(context, message.chat_id, outs)
+
+
+async def on_revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/revoke <telegram user id> convener|researcher [community name or id]."""
+    message = update.effective_message
+    assert message is not None
+    outs = [Out(texts.NOT_ALLOWED)]
+    if _is_admin(update, context):
+        outs = await roles.revoke_for_admin(database(context), list(context.args or []))
     await send(context, message.chat_id, outs)

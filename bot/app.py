@@ -94,6 +94,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command(list(members.COMMAND_ACTIONS), members.on_flow_command)
     command("newcommunity", admin.on_new_community)
     command("grant", admin.on_grant)
+    command("revoke", admin.on_revoke)
     command(list(conveners.COMMANDS), conveners.on_command)
     def button(prefix: Prefix, callback: object) -> None:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern(prefix)))  # type: ignore[arg-type]

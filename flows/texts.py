@@ -153,6 +153,12 @@ COMMUNITY_CREATED = N_("Created <b>{community}</b>.\nInvite link: {link}")
 COMMUNITY_USAGE = N_("Usage: /newcommunity Name of the community")
 ROLE_GRANTED = N_("Done: {user} is now a {role} of {community}.")
 ROLE_USAGE = N_("Usage: /grant <telegram user id> convener|researcher <community name or id>")
+ROLE_REVOKED = N_("Done: {user} is no longer a {role} of {community}. It takes effect at once.")
+ROLE_REVOKE_USAGE = N_(
+    "Usage: /revoke <telegram user id> convener|researcher [community name or id]"
+)
+# TRANSLATORS: fills {community} in "... is no longer a researcher of any community".
+ROLE_EVERYWHERE = N_("any community")
 
 # --- Conveners: the matrix, the digest, events --------------------------------------------
 CYCLE_SHORT = {
@@ -218,12 +224,36 @@ EVENT_ASK_DURATION = N_(
 )
 EVENT_BAD_TITLE = N_("Please send a title of up to 200 characters.")
 EVENT_BAD_START = N_("I couldn't read that. Please send a date and time like <code>{example}</code>.")
+EVENT_NEEDS_TIME = N_("Please add the time it starts, like <code>{example}</code>.")
 EVENT_IN_PAST = N_("That time has already passed. Please send a time in the future.")
 EVENT_BAD_DURATION = N_(
     "I couldn't read that. Please send minutes, like <code>90</code>, or <code>1h30</code>."
 )
 EVENT_CONFIRM = N_("<b>{title}</b>\n{when}, {duration}\n\nShall I create it?")
-EVENT_CREATED = N_("Done: <b>{title}</b> is on {when}. Members will be asked about it afterwards.")
+EVENT_CREATED = N_("Done: <b>{title}</b> is on {when}.")
+# Who will be asked about a new event, and when: what `event create`, /newevent and the
+# dashboard all say, so an event that reaches nobody never does so silently.
+# TRANSLATORS: {members} reads like "12 members"; {when} is a date and time.
+ASKING_LATER = N_(
+    "Members will be asked about it on {when}: {members} now, and anyone who joins before then."
+)
+ASKING_LATER_NOBODY_YET = N_(
+    "Members will be asked about it on {when}. Nobody can be asked yet: members who join "
+    "and agree before then will be."
+)
+# TRANSLATORS: {members} reads like "1 member" or "12 members".
+ASKING_NOW = N_(
+    "It has ended, so {members} will be asked about it straight away: those who had joined by "
+    "{when}, when its questions fell due. Members who joined later are not asked about it."
+)
+ASKING_NOBODY_JOINED = N_(
+    "Nobody will be asked about it: its questions fell due on {when}, and no member who can be "
+    "asked had joined by then. Members who join later are not asked about past events."
+)
+ASKING_NOBODY_CLOSED = N_(
+    "Nobody will be asked about it: it ended too long ago. Its questions fell due on {when} "
+    "and closed on {closes}, {days} days later."
+)
 EVENT_DRAFT_CANCELLED = N_("Okay, I've dropped that event.")
 EVENT_DRAFT_EXPIRED = N_("That draft has gone. Send /newevent to start again.")
 BTN_CREATE = N_("Create it")

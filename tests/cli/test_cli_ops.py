@@ -90,17 +90,19 @@ def test_retention_is_set_per_community_and_audited(database_url: str) -> None:
     code, output = invoke(database_url, "community", "retention", "Frailty Network", "0")
     assert code == 2 and "MONTHS must be a whole number" in output
 
-    async def entries() -> list[dict[str, object]]:
+    async def entries() -> list[tuple[str, dict[str, object]]]:
         db = Database(database_url)
         try:
             async with db.session() as s:
-                return [e.details for e in (await s.scalars(
+                return [(e.actor, e.details) for e in (await s.scalars(
                     select(AuditEntry).where(AuditEntry.action == "retention.set")
                     .order_by(AuditEntry.id))).all()]
         finally:
             await db.dispose()
 
-    assert asyncio.run(entries()) == [{"months": 18, "was": None}, {"months": None, "was": 18}]
+    # Named as an export taken on the command line is: one name for one place.
+    assert asyncio.run(entries()) == [("command line", {"months": 18, "was": None}),
+                                      ("command line", {"months": None, "was": 18})]
 
 
 @pytest.mark.parametrize("missing", ["WEBHOOK_URL"])

@@ -44,3 +44,31 @@ async def test_someone_who_is_not_an_admin_cannot_create_or_grant(harness: Harne
     async with harness.db.session() as s:
         assert len((await s.scalars(select(Community))).all()) == 1
         assert (await s.scalars(select(RoleGrant))).all() == []
+
+
+async def test_a_revoked_convener_can_no_longer_see_the_matrix_at_the_next_message(
+    harness: Harness,
+) -> None:
+    await seed.community(harness.db, "Diabetes in Pregnancy")
+    admin, convener = harness.person(9001), harness.person(4242)
+    await admin.say("/grant 4242 convener Diabetes in Pregnancy")
+    assert "Value Creation Matrix" in (await convener.say("/matrix"))[0]
+
+    replies = await admin.say("/revoke 4242 convener Diabetes in Pregnancy")
+    assert replies == ["Done: 4242 is no longer a convener of Diabetes in Pregnancy. "
+                       "It takes effect at once."]
+    assert await convener.say("/matrix") == ["Sorry, that's not something you can do."]
+
+    assert await admin.say("/revoke 4242 convener Diabetes in Pregnancy") == [
+        "4242 is not a convener of Diabetes in Pregnancy."]
+    assert await admin.say("/revoke 4242") == [
+        "Usage: /revoke &lt;telegram user id&gt; convener|researcher [community name or id]"]
+    await admin.say("/grant 4243 researcher Diabetes in Pregnancy")
+    assert await admin.say("/revoke 4243 researcher") == [
+        "Done: 4243 is no longer a researcher of any community. It takes effect at once."]
+    assert await harness.person(4243).say("/export csv") == [
+        "Sorry, that's not something you can do."]
+    assert await convener.say("/revoke 4243 researcher") == [
+        "Sorry, that's not something you can do."]
+    async with harness.db.session() as s:
+        assert (await s.scalars(select(RoleGrant))).all() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -12,13 +13,14 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 import xmlschema
 from sqlalchemy import select
 
-from storage.models import AuditEntry, Community, Membership
+from storage.models import AuditEntry, Community, Membership, Narrative
 from tests import seed
 from tests.harness import Harness, Person
 from tests.stories import member_of, tell
@@ -115,21 +117,62 @@ async def test_csv_and_the_other_formats_agree_on_every_record(
 ) -> None:
     await _two_members(harness)
     async with harness.db.session() as s:  # a revised answer, so revised_at is filled somewhere
-        from storage.models import Narrative
-
         first = (await s.scalars(select(Narrative).order_by(Narrative.id))).first()
         assert first is not None
-        import datetime as dt
-
         first.revised_at = dt.datetime(2026, 12, 4, 23, 30, 5, tzinfo=dt.UTC)
     in_csv = read_csv(await _export(harness, ExportFormat.CSV, tmp_path))
     in_jsonl = read_jsonl(await _export(harness, ExportFormat.JSONL, tmp_path))
     in_xlsx = read_xlsx(await _export(harness, ExportFormat.XLSX, tmp_path))
-    as_text = [{k: exports.neutralise(str(v)) if k != "narrative_id" else str(v)
-                for k, v in r.items()} for r in in_jsonl]
-    assert in_csv == as_text
-    assert [{k: "" if v is None else v for k, v in r.items()} for r in in_xlsx] == in_jsonl
-    assert in_jsonl[0]["revised_at"] == "2026-12-04T23:30:05+00:00"  # London is on GMT then
+
+    def csv_cell(key: str, value: Any) -> str:
+        if value is None or isinstance(value, bool):
+            return {None: "", True: "yes", False: "no"}[value]
+        return str(value) if key == "narrative_id" else exports.neutralise(str(value))
+
+    assert in_csv == [{k: csv_cell(k, v) for k, v in r.items()} for r in in_jsonl]
+
+    def as_jsonl(row: dict[str, Any]) -> dict[str, Any]:
+        """An XLSX row as JSON Lines has it: local times of a zone the header names."""
+        record = {}
+        for key, value in row.items():
+            name, _, zone = key.partition(" (")
+            if isinstance(value, dt.datetime) and name == "event_date":
+                value = value.date().isoformat()
+            elif isinstance(value, dt.datetime):
+                value = value.replace(tzinfo=ZoneInfo(zone.rstrip(")"))).isoformat()
+            elif name == "attended":
+                value = {"yes": True, "no": False, None: None}[value]
+            record[name] = value or (None if name == "capital" else value)
+        return record
+
+    assert [as_jsonl(r) for r in in_xlsx] == in_jsonl
+
+
+async def test_jsonl_says_null_for_what_is_absent_and_xlsx_has_date_cells(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await _two_members(harness)
+    async with harness.db.session() as s:
+        first = (await s.scalars(select(Narrative).order_by(Narrative.id))).first()
+        assert first is not None
+        first.revised_at = dt.datetime(2026, 12, 4, 23, 30, 5, tzinfo=dt.UTC)
+    jsonl = read_jsonl(await _export(harness, ExportFormat.JSONL, tmp_path))
+    assert jsonl[0]["revised_at"] == "2026-12-04T23:30:05+00:00"  # London is on GMT then
+    assert [r["revised_at"] for r in jsonl[1:]] == [None, None, None]
+    assert {r["capital"] for r in jsonl if r["cycle"] != "potential"} == {None}
+    assert {r["attended"] for r in jsonl} == {True}
+
+    sheet = openpyxl.load_workbook(await _export(harness, ExportFormat.XLSX, tmp_path)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert "answered_at (Europe/London)" in header and "revised_at (Europe/London)" in header
+    first_row = dict(zip(header, sheet[2], strict=True))
+    # Excel's dates carry no zone: the local time, as the header says.
+    assert first_row["event_date"].value.isoformat() == "2026-12-03T00:00:00"
+    assert first_row["event_date"].is_date and first_row["event_date"].number_format == "yyyy-mm-dd"
+    assert first_row["revised_at (Europe/London)"].value.isoformat() == "2026-12-04T23:30:05"
+    assert first_row["answered_at (Europe/London)"].is_date
+    assert dict(zip(header, sheet[3], strict=True))["revised_at (Europe/London)"].value is None
 
 
 async def test_xlsx_keeps_awkward_text_as_text_not_formulas(harness: Harness, tmp_path: Path) -> None:

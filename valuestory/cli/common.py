@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -17,6 +19,9 @@ from valuestory.process.settings import Settings, SettingsError, load_settings
 from valuestory.usecases import communities, errors, exports
 
 T = TypeVar("T")
+
+# Who did it, in the audit log, for everything done on the command line.
+ACTOR = "command line"
 
 
 class Stop(click.ClickException):
@@ -36,6 +41,24 @@ def one_line_errors(fn: Callable[..., T]) -> Callable[..., T]:
         except (SettingsError, errors.AdminError, QuestionSetError, exports.ExportError) as exc:
             raise Stop(str(exc)) from None
     return wrapper
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Stop, naming `path`, unless a file can be written there: its folder exists and is writable,
+    and the file is new or `force` allows replacing it (export and backup agree on this)."""
+    folder = path.parent
+    if path.is_dir():
+        raise Stop(f"{path} is a folder: give the name of a file to write")
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is not a folder"
+        raise Stop(f"can't write {path}: the folder {folder} {what}")
+    if path.exists():
+        if not force:
+            raise Stop(f"{path} already exists: choose another name or add --force")
+        if not os.access(path, os.W_OK):
+            raise Stop(f"can't write {path}: the file is not writable")
+    elif not os.access(folder, os.W_OK):
+        raise Stop(f"can't write {path}: the folder {folder} is not writable")
 
 
 def settings_or_stop() -> Settings:
@@ -86,21 +109,25 @@ def emit(as_json: bool, data: dict[str, Any], lines: list[str]) -> None:
 
 
 async def bot_username(db: Database, settings: Settings) -> str | None:
-    """The bot's @username: remembered from its last start, else asked of Telegram."""
-    known = await communities.known_bot_username(db)
-    if known:
-        return known
-    if settings.telegram_bot_token is None:
-        return None
-    from telegram import Bot
-    from telegram.error import TelegramError
+    """The bot's @username: asked of Telegram when a token is set, else as its last start saw it.
 
-    try:
-        bot = Bot(settings.bot_token(), base_url=settings.telegram_api_base_url)
-        async with bot:
-            return bot.username
-    except (TelegramError, SettingsError, OSError):
-        return None
+    What Telegram says is remembered, so links stay complete without a token or a network; asking
+    first means a new token (another bot) never leaves links pointing at the old one.
+    """
+    token = settings.telegram_bot_token
+    if token is not None and token.get_secret_value():
+        from telegram import Bot
+        from telegram.error import TelegramError
+
+        try:
+            async with Bot(settings.bot_token(), base_url=settings.telegram_api_base_url) as bot:
+                username = bot.username
+        except (TelegramError, SettingsError, OSError):
+            pass  # not reachable now, or not a token: what the bot last saw is the best we have
+        else:
+            await communities.remember_bot_username(db, username)
+            return username
+    return await communities.known_bot_username(db)
 
 
 def invite_link(username: str | None, code: str) -> str:

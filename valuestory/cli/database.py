@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from storage.db import Database, describe_url
-from valuestory.cli.common import Stop, one_line_errors, settings_or_stop, with_database
+from valuestory.cli.common import Stop, check_target, one_line_errors, settings_or_stop, with_database
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
 
@@ -38,10 +38,9 @@ def db_backup(file: Path, force: bool) -> None:
     source = Path(url.database or "")
     if not url.database or url.database == ":memory:" or not source.exists():
         raise Stop(f"there is no SQLite database at {source}: check DATABASE_URL")
-    if file.exists() and not force:
-        raise Stop(f"{file} already exists: choose another name or add --force")
     if file.resolve() == source.resolve():
         raise Stop("the backup must go to another file than the database itself")
+    check_target(file, force)
     partial = file.with_name(file.name + ".partial")
     try:
         # SQLite's online backup copies one consistent snapshot while the bot keeps writing.
@@ -55,9 +54,9 @@ def db_backup(file: Path, force: bool) -> None:
         if ok != "ok":
             raise Stop(f"the copy failed its integrity check ({ok}); the database was not changed")
         partial.replace(file)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
-        raise Stop(f"can't back up {source}: {exc}") from None
+        raise Stop(f"can't back up {source} to {file}: {exc}") from None
     click.echo(f"Backed up {source} to {file} ({file.stat().st_size} bytes).")
 
 

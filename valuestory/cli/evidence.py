@@ -11,7 +11,7 @@ import click
 
 from flows import texts
 from storage.db import Database
-from valuestory.cli.common import Stop, emit, with_database
+from valuestory.cli.common import ACTOR, Stop, check_target, emit, with_database
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities, exports
@@ -93,11 +93,12 @@ async def digest_send(db: Database, settings: Settings, community_ref: str, as_j
 @click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only events on or before this date (YYYY-MM-DD).")
 @click.option("--cycle", default=None, help="Only one value cycle, e.g. applied.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
                      community_ref: str | None, since: str | None, until: str | None,
-                     cycle: str | None, as_json: bool) -> None:
+                     cycle: str | None, force: bool, as_json: bool) -> None:
     """Export pseudonymised narratives.
 
     One record per narrative, under each member's pseudonym for the community; never a Telegram
@@ -114,12 +115,16 @@ async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
     if filt.since and filt.until and filt.until < filt.since:
         raise exports.ExportError("--until comes before --since")
     fmt_ = exports.ExportFormat(fmt)
-    if sys.stderr.isatty() and not as_json:
-        total = await exports.count(db, filt)
-        with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
-            result = await exports.export(db, "command line", fmt_, output, filt, bar.update)
-    else:
-        result = await exports.export(db, "command line", fmt_, output, filt)
+    check_target(output, force)
+    try:
+        if sys.stderr.isatty() and not as_json:
+            total = await exports.count(db, filt)
+            with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+                result = await exports.export(db, ACTOR, fmt_, output, filt, bar.update)
+        else:
+            result = await exports.export(db, ACTOR, fmt_, output, filt)
+    except OSError as exc:
+        raise Stop(f"can't write {output}: {exc.strerror or exc}") from None
     emit(as_json, {"output": str(output), "format": fmt, "rows": result.rows,
                    "filters": result.filters},
          [f"Wrote {texts.plural(result.rows, 'narrative')} to {output} ({fmt})."])

@@ -9,6 +9,7 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -52,11 +53,19 @@ def run(webhook: bool) -> None:
     except InvalidToken:
         raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
     except NetworkError as exc:
-        raise Stop(f"can't reach Telegram's Bot API: {exc}") from None
+        # The host, never the whole address: the token is part of it.
+        host = urlsplit(settings.telegram_api_base_url).netloc.rpartition("@")[2]
+        said = str(exc).replace(token, "<token>")
+        reason = said.partition(": ")[2] or said  # "httpx.ConnectError: ..." reads as its cause
+        raise Stop(f"can't reach Telegram's Bot API at {host} ({reason}): check this machine's "
+                   "network, or TELEGRAM_API_BASE_URL if you use your own Bot API server") from None
     except TelegramError as exc:
         raise Stop(f"Telegram refused to start the bot: {exc}") from None
     except OSError as exc:
-        raise Stop(f"can't listen for web requests: {exc.strerror or exc}") from None
+        port, name = ((settings.webhook_port, "WEBHOOK_PORT") if webhook
+                      else (settings.health_port, "HEALTH_PORT"))
+        raise Stop(f"can't listen for web requests on {settings.webhook_listen}:{port} "
+                   f"({exc.strerror or exc}): choose another port with {name}") from None
 
 
 @main.command()
@@ -97,9 +106,14 @@ def health(url: str | None) -> None:
 def try_(database_url: str | None, question_set: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
     from flows.questions import load_question_set
+    from valuestory.process.settings import async_database_url
     from valuestory.terminal.tryout import Terminal, line_reader
 
     load_question_set(question_set)
+    try:
+        database_url = database_url and async_database_url(database_url)  # as DATABASE_URL is
+    except ValueError as exc:
+        raise Stop(f"--database {exc}") from None
 
     async def main_() -> None:
         with tempfile.TemporaryDirectory() as tmp:

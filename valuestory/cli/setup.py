@@ -10,7 +10,15 @@ from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event
-from valuestory.cli.common import Stop, bot_username, community_data, emit, invite_link, with_database
+from valuestory.cli.common import (
+    ACTOR,
+    Stop,
+    bot_username,
+    community_data,
+    emit,
+    invite_link,
+    with_database,
+)
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities, errors, events, parsing, roles
@@ -80,7 +88,7 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
         raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
-        await retention.set_months(session, c, value, actor="cli")
+        await retention.set_months(session, c, value, actor=ACTOR)
     emit(as_json, {"community": c.name, "retention_months": value},
          [f"{c.name} keeps answers for {value} months, then erases them." if value
           else f"{c.name} keeps answers until members withdraw them."])
@@ -136,7 +144,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
             if value != "keep" and not months:
                 raise errors.AdminError("--retention-months takes a number of months, or keep")
             # Through retention, so the change is audited and conveners get a fresh notice.
-            await retention.set_months(session, c, months, actor="cli")
+            await retention.set_months(session, c, months, actor=ACTOR)
         data = schedule_data(c)
     emit(as_json, data, [
         f"{c.name} ({c.timezone}):",
@@ -151,7 +159,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
 
 @main.group()
 def role() -> None:
-    """Grant convener and researcher roles."""
+    """Grant, list and revoke convener and researcher roles."""
 
 
 @role.command("grant")
@@ -172,6 +180,42 @@ async def role_grant(db: Database, settings: Settings, telegram_user_id: int, ro
     emit(as_json, {"id": grant.id, "telegram_user_id": telegram_user_id, "role": role_name,
                    "community": c.name if c else None},
          [f"{telegram_user_id} is now a {role_name} of {where}."])
+
+
+@role.command("list")
+@click.option("--community", "community_ref", default=None,
+              help="Only this community's roles (with researchers of every community).")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def role_list(db: Database, settings: Settings, community_ref: str | None,
+                    as_json: bool) -> None:
+    """List who holds which role, oldest grant first."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        found = await roles.list_roles(session, c)
+    emit(as_json, {"roles": found},
+         [f"{r['telegram_user_id']}  {r['role']}  {r['community'] or 'every community'}"
+          for r in found] or ["No roles granted yet."])
+
+
+@role.command("revoke")
+@click.argument("telegram_user_id", type=int)
+@click.argument("role_name", metavar="convener|researcher",
+                type=click.Choice(["convener", "researcher"]))
+@click.option("--community", "community_ref", default=None,
+              help="Community name or id (default: the role wherever it is held).")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def role_revoke(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
+                      community_ref: str | None, as_json: bool) -> None:
+    """Take a role away; it takes effect at the person's next message."""
+    async with db.session() as session:
+        c = await communities.find_community(session, community_ref) if community_ref else None
+        revoked = await roles.revoke_role(session, telegram_user_id, role_name, c)
+    where = c.name if c else "any community"
+    emit(as_json, {"telegram_user_id": telegram_user_id, "role": role_name,
+                   "community": c.name if c else None, "revoked": revoked},
+         [f"{telegram_user_id} is no longer a {role_name} of {where}."])
 
 
 # --- events and prompts ---------------------------------------------------------------------
@@ -206,8 +250,10 @@ async def event_create(db: Database, settings: Settings, community_ref: str, tit
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
         e = await events.create_event(session, c, title, starts, ends)
-    data = event_data(e, c)
-    emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}"])
+        asking = await events.who_will_be_asked(session, c, e)
+    data = {**event_data(e, c), "asking": asking.data()}
+    emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}",
+                         asking.text])
 
 
 @event.command("list")

@@ -6,16 +6,38 @@ import hashlib
 import hmac
 import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from valuestory.usecases.parsing import check_timezone
 
+# A token is the bot's number, a colon and a 35-character secret; a little slack on both lengths.
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,60}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///valuestory.db"
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PATH = "/telegram"
+# The levels LOG_LEVEL accepts, as the README lists them.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def async_database_url(value: str) -> str:
+    """A database URL with its async driver; raises ValueError unless it is SQLite or PostgreSQL.
+
+    Accepts the URLs people copy from elsewhere (`sqlite:///x.db`, `postgresql://...`) and picks
+    the async driver for them, wherever a URL is given: DATABASE_URL or `try --database`.
+    """
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if value.startswith(plain):
+            return driver + value[len(plain):]
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("must be a sqlite:// or postgresql:// URL")
+    return value
 
 
 class SettingsError(Exception):
@@ -62,23 +84,13 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_url(cls, value: str) -> str:
-        # Accept the URLs people copy from elsewhere and pick the async driver for them.
-        for plain, driver in (
-            ("postgres://", "postgresql+asyncpg://"),
-            ("postgresql://", "postgresql+asyncpg://"),
-            ("sqlite://", "sqlite+aiosqlite://"),
-        ):
-            if value.startswith(plain):
-                return driver + value[len(plain):]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must be a sqlite:// or postgresql:// URL")
-        return value
+        return async_database_url(value)
 
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
-        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be {', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}")
         return value.upper()
 
     @field_validator("log_format")
@@ -124,7 +136,16 @@ class Settings(BaseSettings):
                 "WEBHOOK_URL is not set: give the public https:// address of this bot "
                 "(for example https://bot.example.org) to run with --webhook"
             )
+        if self.webhook_url.startswith("http://") and self.uses_telegrams_own_api():
+            raise SettingsError(
+                "WEBHOOK_URL must start with https://: Telegram only posts updates to https "
+                "addresses (plain http works only with your own Bot API server)"
+            )
         return self.webhook_url + WEBHOOK_PATH
+
+    def uses_telegrams_own_api(self) -> bool:
+        """Whether updates come from Telegram's servers rather than a self-hosted Bot API server."""
+        return urlsplit(self.telegram_api_base_url).hostname == "api.telegram.org"
 
     def bot_token(self) -> str:
         """The token, checked; raises SettingsError saying what to fix."""
@@ -136,8 +157,8 @@ class Settings(BaseSettings):
         token = self.telegram_bot_token.get_secret_value().strip()
         if not TOKEN_PATTERN.match(token):
             raise SettingsError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (it should look like "
-                "123456789:ABC...); copy it again from @BotFather"
+                "TELEGRAM_BOT_TOKEN does not look like a bot token: a real one is the bot's "
+                "number, a colon, then 35 letters, digits, - or _; copy it from @BotFather"
             )
         return token
 

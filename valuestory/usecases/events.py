@@ -27,6 +27,7 @@ from storage.models import (
     ConvenerDraft,
     Event,
     Member,
+    Membership,
     Prompt,
     PromptStatus,
     utcnow,
@@ -36,7 +37,7 @@ from valuestory.usecases.communities import deep_link, qr_png
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.matrix import ANSWERED, SENT
 from valuestory.usecases.out import Out
-from valuestory.usecases.scheduler import closes_for, due_for
+from valuestory.usecases.scheduler import askable, closes_for, due_for
 from valuestory.usecases.times import local_time
 
 CHECKIN_PREFIX = "ci_"
@@ -64,12 +65,22 @@ class TimeOutOfRange(AdminError):
         self.past = past
 
 
+class NoTimeOfDay(AdminError):
+    """A date alone: taking it as midnight would ask members in the small hours."""
+
+
 def parse_time(text: str, zone: str, now: dt.datetime | None = None) -> dt.datetime:
     """A time typed by a person: 'YYYY-MM-DD HH:MM' in the community's zone, or ISO 8601.
 
-    Only from 2000 to two years after `now`.
+    Only from 2000 to two years after `now`, and never a date without its time of day.
     """
     text = text.strip()
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        raise NoTimeOfDay(f"{text!r} has no time of day: give a date and time like {text} 14:00")
     try:
         parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
@@ -105,6 +116,52 @@ def event_minutes(text: str) -> int | None:
     """How long an event lasts, as typed ('90', '1h30', '2h'): 5 minutes to 24 hours."""
     minutes = parsing.parse_duration(text)
     return minutes if minutes is not None and 5 <= minutes <= 24 * 60 else None
+
+
+# --- who will be asked about an event, and when ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What the scheduler will do about an event's post-event questions, read ahead of it."""
+
+    due: dt.datetime  # when the questions fall due (after the event, outside quiet hours)
+    closes: dt.datetime
+    members: int  # members who can be asked now and had joined by `due`
+    text: str  # the same in words, in the community's zone
+
+    def data(self) -> dict[str, object]:
+        return {"due": self.due.isoformat(), "closes": self.closes.isoformat(),
+                "members": self.members, "text": self.text}
+
+
+async def who_will_be_asked(session: AsyncSession, community: Community, event: Event,
+                            now: dt.datetime | None = None) -> Asking:
+    """Who will be asked about `event` and when, by the scheduler's own rules.
+
+    Members who join after the questions fell due are never asked about it, and questions whose
+    window has passed are never sent: an event created after the fact may reach nobody, and
+    whoever created it is told so.
+    """
+    now = now or utcnow()
+    zone = community.timezone
+    due = due_for(community, event, PromptKind.POST_EVENT)
+    closes = closes_for(community, due)
+    members = int(await session.scalar(
+        select(func.count(Member.id)).join(Membership, Membership.member_id == Member.id)
+        .where(askable(community, due))) or 0)
+    when = local_time(due, zone)
+    if closes <= now:
+        text = texts.ASKING_NOBODY_CLOSED.format(when=when, closes=local_time(closes, zone),
+                                                 days=community.window_days)
+    elif due > now:
+        text = (texts.ASKING_LATER.format(when=when, members=texts.plural(members, "member"))
+                if members else texts.ASKING_LATER_NOBODY_YET.format(when=when))
+    elif members:
+        text = texts.ASKING_NOW.format(when=when, members=texts.plural(members, "member"))
+    else:
+        text = texts.ASKING_NOBODY_JOINED.format(when=when)
+    return Asking(due, closes, members if closes > now else 0, text)
 
 
 # --- asking members about an event now ------------------------------------------------------
@@ -235,6 +292,9 @@ def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.d
             starts = parse_time(text, zone, now)
         except TimeOutOfRange as exc:
             return Out(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR, (CANCEL_ROW,))
+        except NoTimeOfDay:
+            return Out(texts.EVENT_NEEDS_TIME.format(example=f"{text.strip()} 14:00"),
+                       (CANCEL_ROW,))
         except AdminError:
             return Out(texts.EVENT_BAD_START.format(example=_example(zone)), (CANCEL_ROW,))
         if starts <= now:
@@ -281,8 +341,10 @@ async def finish_draft(db: Database, user_id: int, create: bool,
         ends = starts + dt.timedelta(minutes=int(draft.data["minutes"]))
         event = await create_event(session, community, draft.data["title"], starts, ends)
         await session.delete(draft)
-        return [Out(texts.EVENT_CREATED.format(title=escape(event.title),
-                                               when=local_time(event.starts_at, community.timezone)))]
+        said = await who_will_be_asked(session, community, event)
+        done = texts.EVENT_CREATED.format(title=escape(event.title),
+                                          when=local_time(event.starts_at, community.timezone))
+        return [Out(f"{done} {said.text}")]
 
 
 # --- listing and cancelling -----------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""Convener and researcher roles: granted by Telegram id, so they can be given before joining."""
+"""Convener and researcher roles: granted by Telegram id, so they can be given before joining.
+
+Who may do what is read from the grants at every message, so a revoked role ends at once.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
@@ -16,13 +20,23 @@ from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_telegram_id
 
 
+def _sentence(exc: AdminError) -> str:
+    """An admin error as a reply: capitalised without lowering a community's name."""
+    said = str(exc)
+    return escape(said[:1].upper() + said[1:]) + "."
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise AdminError("the role must be convener or researcher") from None
+
+
 async def grant_role(
     session: AsyncSession, telegram_user_id: int, role: str, community: Community | None
 ) -> RoleGrant:
-    try:
-        role = Role(role)
-    except ValueError:
-        raise AdminError("the role must be convener or researcher") from None
+    role = _role(role)
     if community is None and role is not Role.RESEARCHER:
         raise AdminError("only a researcher role can cover every community")
     for grant in await repo.role_grants(session, telegram_user_id):
@@ -48,6 +62,50 @@ async def grant_for_admin(db: Database, args: list[str]) -> list[Out]:
             community = await find_community(session, ref)
             await grant_role(session, user_id, role, community)
     except AdminError as exc:
-        return [Out(escape(str(exc).capitalize()) + ".")]
+        return [Out(_sentence(exc))]
     return [Out(texts.ROLE_GRANTED.format(user=user_id, role=role,
                                           community=escape(community.name)))]
+
+
+async def list_roles(session: AsyncSession, community: Community | None = None
+                     ) -> list[dict[str, object]]:
+    """Every grant (of one community, with those covering every community), oldest first."""
+    query = (select(RoleGrant, Community.name)
+             .outerjoin(Community, Community.id == RoleGrant.community_id).order_by(RoleGrant.id))
+    if community is not None:
+        query = query.where((RoleGrant.community_id == community.id)
+                            | RoleGrant.community_id.is_(None))
+    return [{"id": g.id, "telegram_user_id": g.telegram_user_id, "role": g.role, "community": name}
+            for g, name in (await session.execute(query)).all()]
+
+
+async def revoke_role(
+    session: AsyncSession, telegram_user_id: int, role: str, community: Community | None
+) -> int:
+    """Take a role away: in one community, or (without one) wherever it is held. How many went."""
+    role = _role(role)
+    grants = [g for g in await repo.role_grants(session, telegram_user_id) if g.role == role
+              and (community is None or g.community_id == community.id)]
+    if not grants:
+        where = community.name if community else "any community"
+        raise AdminError(f"{telegram_user_id} is not a {role.value} of {where}")
+    for grant in grants:
+        await session.delete(grant)
+    await session.flush()
+    return len(grants)
+
+
+async def revoke_for_admin(db: Database, args: list[str]) -> list[Out]:
+    """/revoke <telegram user id> convener|researcher [community name or id]."""
+    user_id = parse_telegram_id(args[0]) if args else None
+    if len(args) < 2 or user_id is None:
+        return [Out(escape(texts.ROLE_REVOKE_USAGE))]
+    role, ref = args[1].lower(), " ".join(args[2:])
+    try:
+        async with db.session() as session:
+            community = await find_community(session, ref) if ref else None
+            await revoke_role(session, user_id, role, community)
+    except AdminError as exc:
+        return [Out(_sentence(exc))]
+    where = escape(community.name) if community else texts.ROLE_EVERYWHERE
+    return [Out(texts.ROLE_REVOKED.format(user=user_id, role=role, community=where))]

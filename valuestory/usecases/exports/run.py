@@ -64,7 +64,13 @@ async def write_export(
             processes = 2 if enough else 1
         if processes > 1:
             return await _write_csv_shared(db, path, filt, progress)
-    return await _write(db, WRITERS[fmt](path), filt, progress, offload)
+    if fmt is ExportFormat.XLSX:
+        async with db.session() as session:
+            zones = {c.timezone for c in await chosen_communities(session, filt.community_ids)}
+        writer: Writer = XlsxWriter(path, zones.pop()) if len(zones) == 1 else XlsxWriter(path)
+    else:
+        writer = WRITERS[fmt](path)
+    return await _write(db, writer, filt, progress, offload)
 
 
 async def _write(db: Database, writer: Writer, filt: ExportFilter,

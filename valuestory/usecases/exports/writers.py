@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Protocol
@@ -86,7 +87,18 @@ class CsvWriter:
         self.file.close()
 
 
+# Positions in a row, written as numbers so a row's tuple type gives each cell's type.
+_EVENT_DATE, _CAPITAL, _ANSWERED, _REVISED, _ATTENDED = 5, 10, 12, 13, 14
+assert [COLUMNS[i] for i in (_EVENT_DATE, _CAPITAL, _ANSWERED, _REVISED, _ATTENDED)] == [
+    "event_date", "capital", "answered_at", "revised_at", "attended"]
+_TIMES = (_ANSWERED, _REVISED)
+_ATTENDANCE: dict[str, bool | None] = {"yes": True, "no": False, "": None}
+
+
 class JsonlWriter:
+    """One JSON object a line, with JSON's own values: null for what is absent (no capital, never
+    revised, attendance unknown) and true/false for attended, where CSV has text cells."""
+
     by_member = False
 
     def __init__(self, path: Path) -> None:
@@ -94,21 +106,33 @@ class JsonlWriter:
 
     def write(self, rows: list[ExportRow]) -> None:
         dumps = json.dumps
-        self.file.writelines(
-            dumps(dict(zip(COLUMNS, r[:_N], strict=True)), ensure_ascii=False) + "\n"
-            for r in rows
-        )
+        self.file.writelines(dumps(self._record(r), ensure_ascii=False) + "\n" for r in rows)
+
+    @staticmethod
+    def _record(r: ExportRow) -> dict[str, object]:
+        record: dict[str, object] = dict(zip(COLUMNS, r[:_N], strict=True))
+        record["capital"] = r[10] or None
+        record["revised_at"] = r[13] or None
+        record["attended"] = _ATTENDANCE[r[14]]
+        return record
 
     def close(self) -> None:
         self.file.close()
 
 
+_TEXTS = tuple(c for c in range(1, _N) if c not in (_EVENT_DATE, *_TIMES))
+
+
 class XlsxWriter:
-    """constant_memory mode flushes each row to disk as it is written."""
+    """Dates and times are Excel date cells, so they sort and filter as dates; Excel has no time
+    zones, so times are the community's local time and the header names the zone.
+
+    constant_memory mode flushes each row to disk as it is written.
+    """
 
     by_member = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, zone: str = "each community's zone") -> None:
         import xlsxwriter
 
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True,
@@ -117,18 +141,27 @@ class XlsxWriter:
                                                     "strings_to_numbers": False})
         self.sheet = self.book.add_worksheet("narratives")
         bold = self.book.add_format({"bold": True})
+        self.day = self.book.add_format({"num_format": "yyyy-mm-dd"})
+        self.moment = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         for col, name in enumerate(COLUMNS):
-            self.sheet.write_string(0, col, name, bold)
+            self.sheet.write_string(0, col, f"{name} ({zone})" if col in _TIMES else name, bold)
+        self.sheet.set_column(_EVENT_DATE, _EVENT_DATE, 11)
+        self.sheet.set_column(_ANSWERED, _REVISED, 19)
         self.sheet.freeze_panes(1, 0)
         self.row = 1
 
     def write(self, rows: list[ExportRow]) -> None:
-        sheet = self.sheet
+        sheet, local = self.sheet, dt.datetime.fromisoformat
         for r in rows:
-            sheet.write_number(self.row, 0, r[0])
-            for col in range(1, _N):
+            row = self.row
+            sheet.write_number(row, 0, r[0])
+            for col in _TEXTS:
                 # write_string: never a formula, whatever the text begins with.
-                sheet.write_string(self.row, col, r[col])
+                sheet.write_string(row, col, r[col])
+            sheet.write_datetime(row, _EVENT_DATE, local(r[5]), self.day)
+            sheet.write_datetime(row, _ANSWERED, local(r[12]).replace(tzinfo=None), self.moment)
+            if r[13]:
+                sheet.write_datetime(row, _REVISED, local(r[13]).replace(tzinfo=None), self.moment)
             self.row += 1
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from valuestory.usecases.scheduler.model import (
 from valuestory.usecases.scheduler.plan import plan, sweep
 from valuestory.usecases.scheduler.rules import (
     allowed_time,
+    askable,
     closes_for,
     due_for,
     in_quiet_hours,
@@ -32,6 +33,6 @@ from valuestory.usecases.scheduler.tick import tick
 
 __all__ = [
     "IN_FLIGHT", "WORKERS", "DigestHook", "Outcome", "SendResult", "Sender", "TickReport",
-    "allowed_time", "closes_for", "due_for", "in_quiet_hours", "last_slot", "plan",
+    "allowed_time", "askable", "closes_for", "due_for", "in_quiet_hours", "last_slot", "plan",
     "remind_for", "sweep", "tick", "worker_name",
 ]

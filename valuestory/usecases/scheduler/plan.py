@@ -32,7 +32,7 @@ from valuestory.usecases.scheduler.model import (
     Outcome,
     TickReport,
 )
-from valuestory.usecases.scheduler.rules import closes_for, due_for, eligible, insert_new
+from valuestory.usecases.scheduler.rules import askable, closes_for, due_for, insert_new
 
 # Prompts are planned this far ahead of being due, so what is coming is visible in the database.
 LOOKAHEAD = dt.timedelta(days=1)
@@ -59,8 +59,7 @@ async def _plan_event(session: AsyncSession, db: Database, c: Community, event: 
     base = (
         select(Member.id, Membership.joined_at)
         .join(Membership, Membership.member_id == Member.id)
-        .where(Membership.community_id == c.id, Membership.joined_at <= due, eligible(),
-               ~already)
+        .where(askable(c, due), ~already)
     )
     rows: list[dict[str, Any]] = []
     status = PromptStatus.MISSED if closes <= now else PromptStatus.SCHEDULED

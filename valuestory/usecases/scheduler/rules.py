@@ -106,3 +106,11 @@ def eligible() -> Any:
     return and_(
         Membership.paused.is_(False), Member.paused.is_(False), Member.unreachable_at.is_(None)
     )
+
+
+def askable(c: Community, due: dt.datetime) -> Any:
+    """Members of `c` asked about an event due at `due`: eligible, and joined by then.
+
+    Someone who joins after a prompt fell due is not asked about that event.
+    """
+    return and_(Membership.community_id == c.id, Membership.joined_at <= due, eligible())

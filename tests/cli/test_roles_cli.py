@@ -1,0 +1,47 @@
+"""Admins list and revoke roles on the command line, as they grant them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from valuestory.cli import main
+
+
+def vs(database_url: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": database_url})
+    return result.exit_code, result.output
+
+
+def test_admin_lists_and_revokes_roles_with_json_for_scripts(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("Diabetes in Pregnancy", "Frailty"):
+        assert vs(database_url, "community", "create", name)[0] == 0
+    assert vs(database_url, "role", "grant", "4242", "convener", "--community",
+              "Diabetes in Pregnancy")[0] == 0
+    assert vs(database_url, "role", "grant", "4242", "convener", "--community", "Frailty")[0] == 0
+    assert vs(database_url, "role", "grant", "987", "researcher")[0] == 0
+
+    code, out = vs(database_url, "role", "list")
+    assert code == 0 and out.splitlines() == [
+        "4242  convener  Diabetes in Pregnancy", "4242  convener  Frailty",
+        "987  researcher  every community"]
+    code, out = vs(database_url, "role", "list", "--community", "Frailty", "--json")
+    assert [(r["telegram_user_id"], r["role"], r["community"])
+            for r in json.loads(out)["roles"]] == [(4242, "convener", "Frailty"),
+                                                   (987, "researcher", None)]
+
+    code, out = vs(database_url, "role", "revoke", "4242", "convener", "--community", "Frailty",
+                   "--json")
+    assert code == 0 and json.loads(out) == {"telegram_user_id": 4242, "role": "convener",
+                                             "community": "Frailty", "revoked": 1}
+    code, out = vs(database_url, "role", "revoke", "4242", "convener", "--community", "Frailty")
+    assert (code, out) == (2, "valuestory: 4242 is not a convener of Frailty\n")
+    code, out = vs(database_url, "role", "revoke", "987", "researcher")
+    assert (code, out) == (0, "987 is no longer a researcher of any community.\n")
+    assert vs(database_url, "role", "list")[1] == "4242  convener  Diabetes in Pregnancy\n"
