@@ -93,12 +93,17 @@ def health(url: str | None) -> None:
               help="Database to use (default: a throwaway SQLite file).")
 @click.option("--question-set", default="default", show_default=True,
               help="A question set name or YAML file to preview.")
+@click.option("--language", default="en", show_default=True,
+              help="The language to preview it in, e.g. es or pl.")
 @one_line_errors
-def try_(database_url: str | None, question_set: str) -> None:
+def try_(database_url: str | None, question_set: str, language: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
+    from flows import i18n
     from flows.questions import load_question_set
     from valuestory.terminal.tryout import Terminal
 
+    if language not in i18n.languages():
+        raise Stop(f"--language takes one of {', '.join(i18n.languages())}, not {language!r}")
     load_question_set(question_set)
 
     async def main_() -> None:
@@ -112,7 +117,7 @@ def try_(database_url: str | None, question_set: str) -> None:
                         raise EOFError
                     return line
 
-                await Terminal(db, read, click.echo, question_set).run()
+                await Terminal(db, read, click.echo, question_set, language).run()
             finally:
                 await db.dispose()
 

@@ -16,8 +16,9 @@ class Terminal:
     """Shows the bot's messages and turns what the person types into the same actions."""
 
     def __init__(self, db: Database, read: Callable[[str], str], write: Callable[[str], None],
-                 question_set: str = "default") -> None:
+                 question_set: str = "default", language: str = "en") -> None:
         self.db = db
+        self.language = language
         self.read = read
         self.write = write
         self.question_set = question_set
@@ -37,7 +38,7 @@ class Terminal:
     async def run(self) -> None:
         async with self.db.session() as session:
             community = await communities.create_community(
-                session, "Try-out community", "Europe/London", self.question_set
+                session, "Try-out community", "Europe/London", self.question_set, self.language
             )
             event = await events.create_event(
                 session, community, "your last community event", "2026-01-01 14:00",
@@ -47,7 +48,8 @@ class Terminal:
         self.write("This is what a member sees, in the terminal instead of Telegram.")
         self.write("Type your answers. Type a number to press a button; /help for help; "
                    "/quit to finish.")
-        self.show(await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code))
+        self.show(await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code,
+                                           telegram_language=self.language))
         opened = False
         while True:
             if not opened and await self._is_member():

@@ -74,11 +74,12 @@ class CsvWriter:
         q, prefix = self.cells, _NEUTRALISER.get
         self.file.write(b"".join([
             f"{nid},{story},{q[pseudonym]},{q[community]},{q[event]},{day},{kind},{q[qid]},"
-            f"{q[question]},{cycle},{capital},"
+            f"{q[question]},{language},{cycle},{capital},"
             f'"{prefix(answer[:1], "")}{answer.replace(_Q, _QQ)}",'
             f"{answered},{revised},{attended}\r\n".encode()
-            for (nid, story, pseudonym, community, event, day, kind, qid, question, cycle,
-                 capital, answer, answered, revised, attended, _community_id, _membership_id)
+            for (nid, story, pseudonym, community, event, day, kind, qid, question, language,
+                 cycle, capital, answer, answered, revised, attended, _community_id,
+                 _membership_id)
             in rows
         ]))
 
