@@ -28,10 +28,10 @@ async def event(db: Database, community: Community, title: str = "Winter Learnin
         return await events.create_event(session, c, title, starts, ends)
 
 
-async def join(person: Person, community: Community) -> None:
-    """Open the invite link and agree, as a member would."""
+async def join(person: Person, community: Community, agree: str = "I agree") -> None:
+    """Open the invite link and agree, as a member would (`agree`: the button in their language)."""
     await person.say(f"/start {community.invite_code}")
-    await person.tap("I agree")
+    await person.tap(agree)
 
 
 async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:
