@@ -124,7 +124,8 @@ HELP = N_(
     "/pause no more questions for now; /resume to hear from me again\n"
     "/privacy what's kept and who sees it\n"
     "/mydata everything I hold about you\n"
-    "/withdraw leave and erase what you shared"
+    "/withdraw leave and erase what you shared\n"
+    "/language the language I write in"
 )
 HELP_WHERE = N_("\n\nRight now we're on question {index} of {total}.")
 

@@ -404,3 +404,32 @@ async def test_a_scheduled_prompt_reads_the_language_at_the_moment_it_is_sent(
     async with harness.db.session() as s:
         (prompt,) = (await s.scalars(select(Prompt))).all()
     assert prompt.status == "open"
+
+
+async def test_something_went_wrong_is_said_in_the_members_language(harness: Harness) -> None:
+    community = await _community(harness)
+    rosa = harness.person(780, "Rosa", language_code="es")
+    await seed.join(rosa, community, ES.BTN_AGREE)
+    failed: list[str] = []
+
+    def first_send_fails(method: str, params: dict[str, object]) -> tuple[int, dict[str, object]] | None:
+        if method == "sendMessage" and not failed:
+            failed.append(method)
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: broken"}
+        return None
+
+    harness.double.rules.append(first_send_fails)
+    assert await rosa.say("/help") == [ES.SOMETHING_WENT_WRONG]
+
+
+async def test_settings_show_the_communitys_language(harness: Harness) -> None:
+    from valuestory.usecases import roles
+
+    community = await _community(harness, language="es")
+    async with harness.db.session() as s:
+        c = await s.get(Community, community.id)
+        assert c is not None
+        await roles.grant_role(s, 790, "convener", c)
+    cora = harness.person(790, "Cora")
+    (shown,) = await cora.say("/settings")
+    assert shown.endswith("\n" + texts.SETTINGS_LANGUAGE.format(language="Español"))
