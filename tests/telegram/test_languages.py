@@ -433,3 +433,17 @@ async def test_settings_show_the_communitys_language(harness: Harness) -> None:
     cora = harness.person(790, "Cora")
     (shown,) = await cora.say("/settings")
     assert shown.endswith("\n" + texts.SETTINGS_LANGUAGE.format(language="Español"))
+
+
+async def test_an_agree_button_sent_before_languages_still_joins_with_the_english_text(
+    harness: Harness,
+) -> None:
+    community = await _community(harness)
+    ann = harness.person(795, "Ann")
+    await ann.say(f"/start {community.invite_code}")
+    message, _ = ann.button("I agree")
+    joined = await ann.press_data(message, f"j|{community.invite_code}|{conversation.CONSENT_VERSION}")
+    assert joined == [texts.JOINED.format(community="Diabetes in Pregnancy")]
+    async with harness.db.session() as s:
+        (consent,) = (await s.scalars(select(Consent))).all()
+    assert (consent.language, consent.version) == ("en", conversation.CONSENT_VERSION)

@@ -188,12 +188,14 @@ async def answer_consent(
 ) -> list[Out]:
     """The Agree / Not now buttons under the participant information."""
     prefix, parts = callbacks.decode(token)
-    # Agree buttons made before languages carry no language: they showed the English text.
-    shown = i18n.normalise(parts[2]) if prefix is Prefix.AGREE and len(parts) == 3 else (
-        i18n.BASE_LANGUAGE if len(parts) == 2 else None)
     if prefix is Prefix.NOT_NOW:
         return [Out(say(telegram_language).NOT_NOW)]
-    if prefix is not Prefix.AGREE or shown is None:
+    shown: str | None = None  # the language the agreed text was shown in
+    if prefix is Prefix.AGREE and len(parts) == 3:
+        shown = i18n.normalise(parts[2])
+    elif prefix is Prefix.AGREE and len(parts) == 2:
+        shown = i18n.BASE_LANGUAGE  # a button made before languages: the English text
+    if shown is None:
         return [Out(say(telegram_language).BAD_INVITE)]
     code, version = parts[0], parts[1]
     now = now or utcnow()
