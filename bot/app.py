@@ -18,7 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities
@@ -64,8 +64,20 @@ def build_application(
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Before taking new updates: remember who we are, and replay what the last run left."""
     await communities.remember_bot_username(application.bot_data["db"], application.bot.username)
-    await application.bot.set_my_commands(list(texts.COMMAND_MENU.items()))
+    await set_command_menus(application)
     await replay_kept_updates(application)
+
+
+async def set_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu in English for everyone, and in each language for apps set to it."""
+    await application.bot.set_my_commands(list(texts.COMMAND_MENU.items()))
+    done = {i18n.BASE_LANGUAGE}
+    for language in i18n.languages():
+        code = language.split("_")[0].lower()  # Telegram takes two-letter codes only
+        if code not in done:
+            done.add(code)
+            menu = texts.In(language).COMMAND_MENU
+            await application.bot.set_my_commands(list(menu.items()), language_code=code)
 
 
 def wire(application: Application) -> None:  # type: ignore[type-arg]
@@ -91,6 +103,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command("start", members.on_start)
     command("help", members.on_help)
     command("privacy", members.on_privacy)
+    command("language", members.on_language)
     command(list(members.COMMAND_ACTIONS), members.on_flow_command)
     command("newcommunity", admin.on_new_community)
     command("grant", admin.on_grant)
@@ -108,6 +121,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command("pause", pausing.on_pause)
     command("resume", pausing.on_resume)
     button(Prefix.PAUSE, pausing.on_button)
+    button(Prefix.LANGUAGE, members.on_language_button)
     # The member's story, consent, and anything else: checked, never trusted.
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,

@@ -8,10 +8,23 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from flows import texts
+from bot.context import database
 from valuestory.process.metrics import HANDLER_ERRORS
+from valuestory.usecases import conversation
 
 log = logging.getLogger(__name__)
+
+
+async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The member's language if the database still answers; else what their app says."""
+    user = update.effective_user
+    if user is None:
+        return None
+    try:
+        return await conversation.language_for(database(context), user.id, user.language_code)
+    except Exception:  # the failure may be the database itself: still say something kind
+        log.warning("could not look up the language for a failure reply")
+        return user.language_code
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,6 +36,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
               exc_info=(type(error), error, error.__traceback__) if error else None)
     if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
         try:
-            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
+            said = conversation.say(await _language(update, context)).SOMETHING_WENT_WRONG
+            await context.bot.send_message(update.effective_chat.id, said)
         except TelegramError:
             log.warning("could not tell chat about the failure")

@@ -1,4 +1,8 @@
-"""The member conversation: joining, answering, and kind replies to what we can't take."""
+"""The member conversation: joining, answering, and kind replies to what we can't take.
+
+Each handler hands the use case the language the person's Telegram app uses; the use case
+decides what to speak (the member's own, once they have one).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,9 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.context import database, private_press
-from bot.send import replying_to_command, send, set_buttons
-from flows import engine, texts
-from valuestory.usecases import conversation, events
-from valuestory.usecases.out import Out
+from bot.send import Handler, replying_to_button, replying_to_command, send, set_buttons
+from flows import engine
+from valuestory.usecases import conversation, events, languages
 
 COMMAND_ACTIONS = engine.COMMANDS
 
@@ -27,9 +30,11 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     code = context.args[0] if context.args else None
     if events.is_checkin(code):
         assert code is not None
-        outs = await events.check_in(database(context), user.id, message.chat_id, code)
+        outs = await events.check_in(database(context), user.id, message.chat_id, code,
+                                     telegram_language=user.language_code)
     else:
-        outs = await conversation.start(database(context), user.id, message.chat_id, code)
+        outs = await conversation.start(database(context), user.id, message.chat_id, code,
+                                        telegram_language=user.language_code)
     await send(context, message.chat_id, outs)
 
 
@@ -39,7 +44,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and user is not None and message.text is not None
     outs = await conversation.act(
         database(context), user.id, message.chat_id, engine.Text(message.text),
-        key=_message_key(message),
+        key=_message_key(message), telegram_language=user.language_code,
     )
     await send(context, message.chat_id, outs)
 
@@ -51,7 +56,7 @@ async def on_flow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     name = message.text.split()[0].lstrip("/").split("@")[0].lower()
     outs = await conversation.act(
         database(context), user.id, message.chat_id, COMMAND_ACTIONS[name],
-        key=_message_key(message),
+        key=_message_key(message), telegram_language=user.language_code,
     )
     await send(context, message.chat_id, outs)
 
@@ -63,7 +68,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     query, user_id, pressed = press
     outs = await conversation.press(
-        database(context), user_id, pressed.chat_id, query.data or "", key=f"c|{query.id}"
+        database(context), user_id, pressed.chat_id, query.data or "", key=f"c|{query.id}",
+        telegram_language=query.from_user.language_code,
     )
     if outs and not any(o.edit for o in outs):
         # The conversation moved on: take the buttons off the message that was pressed.
@@ -73,41 +79,47 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # /help: how it works, and where the member is now.
 on_help = replying_to_command(conversation.help_text)
+# /language: the languages the bot speaks, and a tap on one of them.
+on_language = replying_to_command(languages.choose)
+on_language_button = replying_to_button(languages.press)
 
 
-async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None
-    await send(context, message.chat_id, [Out(texts.PRIVACY)])
+def _replying_with(name: str) -> Handler:
+    """A handler that answers with one fixed text, in the person's language."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        await send(context, message.chat_id, await conversation.reply(
+            database(context), user.id, name, user.language_code))
+
+    return handler
 
 
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None
-    await send(context, message.chat_id, [Out(texts.UNKNOWN_COMMAND)])
-
-
-async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None
-    await send(context, message.chat_id, [Out(texts.EDITED)])
+on_privacy = _replying_with("PRIVACY")
+on_unknown_command = _replying_with("UNKNOWN_COMMAND")
+on_edited = _replying_with("EDITED")
 
 
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, files, locations: a kind word, nothing stored."""
-    message = update.effective_message
-    assert message is not None
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     kind = next(
         (k for k in ("voice", "video_note", "sticker", "photo", "document", "location")
          if getattr(message, k, None)),
         "other",
     )
-    await send(context, message.chat_id, [Out(texts.NOT_SUPPORTED[kind])])
+    await send(context, message.chat_id, await conversation.unsupported(
+        database(context), user.id, kind, user.language_code))
 
 
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stories are private: point people in a group to a private chat, and store nothing."""
     message = update.effective_message
     assert message is not None
+    user = update.effective_user
     link = html.escape(f"https://t.me/{context.bot.username}")
-    await message.reply_text(texts.GROUP_CHAT.format(link=link))
+    language = (await conversation.language_for(database(context), user.id, user.language_code)
+                if user else None)
+    await message.reply_text(conversation.say(language).GROUP_CHAT.format(link=link))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit, ParseMode
@@ -173,18 +173,33 @@ Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
-def replying_to_command(service: Callable[[Database, int], Awaitable[list[Out]]]) -> Handler:
+class CommandService(Protocol):
+    """A use case answering a command: the person, and the language their Telegram app uses."""
+
+    def __call__(self, db: Database, user_id: int, /, *,
+                 telegram_language: str | None = None) -> Awaitable[list[Out]]: ...
+
+
+class ButtonService(Protocol):
+    """A use case answering a button: the person, its data, and their Telegram app's language."""
+
+    def __call__(self, db: Database, user_id: int, data: str, /, *,
+                 telegram_language: str | None = None) -> Awaitable[list[Out]]: ...
+
+
+def replying_to_command(service: CommandService) -> Handler:
     """A command handler that asks `service` what to say to the person who sent the command."""
 
     async def handler(update: Update, context: Context) -> None:
         message, user = update.effective_message, update.effective_user
         assert message is not None and user is not None
-        await send(context, message.chat_id, await service(database(context), user.id))
+        await send(context, message.chat_id, await service(
+            database(context), user.id, telegram_language=user.language_code))
 
     return handler
 
 
-def replying_to_button(service: Callable[[Database, int, str], Awaitable[list[Out]]]) -> Handler:
+def replying_to_button(service: ButtonService) -> Handler:
     """A button handler: `service` checks the data (never trusted); the buttons go, replies follow."""
 
     async def handler(update: Update, context: Context) -> None:
@@ -192,7 +207,8 @@ def replying_to_button(service: Callable[[Database, int, str], Awaitable[list[Ou
         if press is None:
             return
         query, user_id, pressed = press
-        outs = await service(database(context), user_id, query.data or "")
+        outs = await service(database(context), user_id, query.data or "",
+                             telegram_language=query.from_user.language_code)
         await set_buttons(pressed)
         await send(context, pressed.chat_id, outs)
 

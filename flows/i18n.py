@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -108,6 +109,16 @@ def pick(*codes: str | None) -> str:
         if language:
             return language
     return BASE_LANGUAGE
+
+
+@cache
+def display_name(language: str) -> str:
+    """A language's name in itself ("Español", "Polski", "العربية"), for buttons that offer it."""
+    try:
+        name = Locale.parse(language).get_display_name(language) or language
+    except (ValueError, UnknownLocaleError):
+        return language
+    return name[:1].upper() + name[1:]
 
 
 def direction(language: str) -> str:

@@ -129,7 +129,8 @@ HELP = N_(
     "/pause no more questions for now; /resume to hear from me again\n"
     "/privacy what's kept and who sees it\n"
     "/mydata everything I hold about you\n"
-    "/withdraw leave and erase what you shared"
+    "/withdraw leave and erase what you shared\n"
+    "/language the language I write in"
 )
 HELP_WHERE = N_("\n\nRight now we're on question {index} of {total}.")
 
@@ -145,7 +146,15 @@ COMMAND_MENU = {
     "privacy": N_("What's kept and who sees it"),
     "mydata": N_("Everything held about me"),
     "withdraw": N_("Leave and erase what I shared"),
+    "language": N_("Choose the language I write in"),
 }
+
+# /language: each button names a language in itself, so these two are the only texts.
+LANGUAGE_CHOOSE = N_("Which language would you like me to write in?")
+# TRANSLATORS: said in the language just chosen; "English" is that language's own name.
+LANGUAGE_SET = N_(
+    "Done: I'll write to you in English from now on. What you've shared is kept as you wrote it."
+)
 
 # Admin
 NOT_ALLOWED = N_("Sorry, that's not something you can do.")
@@ -299,6 +308,8 @@ SETTINGS_SHOW = N_(
     "Quiet hours {quiet_start} to {quiet_end}, {zone} time (/settings quiet 20:00-08:00)\n"
     "Weekly digest on {day} at {time} (/digest monday 09:00)"
 )
+# TRANSLATORS: {language} is a language's name in itself, like "Español".
+SETTINGS_LANGUAGE = N_("Members whose own language I don't speak are asked in {language}.")
 SETTINGS_SAVED = N_("Saved.")
 SETTINGS_USAGE = N_(
     "Try /settings delay 120 (minutes, or 2h; up to 7d), /settings reminder 48 (hours, or 2d), "

@@ -101,6 +101,8 @@ class Community(Base):
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     retention_months: Mapped[int | None] = mapped_column(Integer, default=None)
+    # For members whose Telegram language the bot does not speak.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -114,6 +116,8 @@ class Member(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)  # all communities
     unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+    # What the bot speaks to them: Telegram's language when they joined, or their /language.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
@@ -128,6 +132,8 @@ class Consent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(64))
+    # The language of the participant information as shown: the version is of that text.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -255,6 +261,8 @@ class Narrative(Base):
     story_id: Mapped[str] = mapped_column(String(36), index=True)
     question_id: Mapped[str] = mapped_column(String(64))
     question_text: Mapped[str] = mapped_column(Text)
+    # The language the question was asked in (its text as asked is question_text).
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     cycle: Mapped[str] = mapped_column(String(16))
     capital: Mapped[str | None] = mapped_column(String(16), default=None)
     intended: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -165,8 +165,12 @@ async def save_answer(
     text: str,
     append: bool,
     now: dt.datetime,
+    language: str = "en",
 ) -> Narrative:
-    """Store what a member said: a new answer, more of the answer being written, or a revision."""
+    """Store what a member said: a new answer, more of the answer being written, or a revision.
+
+    `language` is the one the question was asked in, kept with the question as asked.
+    """
     narrative = await session.scalar(
         select(Narrative).where(
             Narrative.prompt_id == prompt.id, Narrative.question_id == question_id
@@ -176,8 +180,8 @@ async def save_answer(
         narrative = Narrative(
             prompt_id=prompt.id, member_id=prompt.member_id, community_id=prompt.community_id,
             event_id=prompt.event_id, story_id=prompt.story_id, question_id=question_id,
-            question_text=question_text, cycle=cycle, capital=capital, intended=intended,
-            text=text, answered_at=now, updated_at=now,
+            question_text=question_text, language=language, cycle=cycle, capital=capital,
+            intended=intended, text=text, answered_at=now, updated_at=now,
         )
         session.add(narrative)
     elif append:
@@ -190,6 +194,7 @@ async def save_answer(
         ))
         narrative.text = text
         narrative.question_text = question_text
+        narrative.language = language
         narrative.version += 1
         narrative.revised_at = now
         narrative.updated_at = now

@@ -42,20 +42,24 @@ class Harness:
         data.setdefault("update_id", next(_update_ids))
         await self.app.process_update(Update.de_json(data, self.app.bot))
 
-    def person(self, user_id: int, first_name: str = "Alex", username: str | None = None) -> Person:
-        return Person(self, user_id, first_name, username)
+    def person(self, user_id: int, first_name: str = "Alex", username: str | None = None,
+               language_code: str | None = None) -> Person:
+        """Someone new; `language_code` is their Telegram app's language, as Telegram sends it."""
+        return Person(self, user_id, first_name, username, language_code)
 
 
 class Person:
     """Someone in a private chat with the bot."""
 
     def __init__(self, harness: Harness, user_id: int, first_name: str,
-                 username: str | None) -> None:
+                 username: str | None, language_code: str | None = None) -> None:
         self.h = harness
         self.user_id = user_id
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        self.user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             self.user["username"] = username
+        if language_code:
+            self.user["language_code"] = language_code
         self.chat = {"id": user_id, "type": "private", "first_name": first_name}
 
     # --- what they see -------------------------------------------------------------------

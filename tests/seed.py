@@ -81,10 +81,10 @@ async def member(db: Database, community: Community, user_id: int,
                                consent_id=consent.id, joined_at=joined or utcnow()))
 
 
-async def join(person: Person, community: Community) -> None:
-    """Open the invite link and agree, as a member would."""
+async def join(person: Person, community: Community, agree: str = "I agree") -> None:
+    """Open the invite link and agree, as a member would (`agree`: the button in their language)."""
     await person.say(f"/start {community.invite_code}")
-    await person.tap("I agree")
+    await person.tap(agree)
 
 
 async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:

@@ -174,7 +174,10 @@ def test_with_only_a_token_the_bot_creates_its_sqlite_database_in_the_working_fo
     assert (tmp_path / "valuestory.db").exists()
     menu = next(params["commands"] for method, params in double.calls if method == "setMyCommands")
     commands = {c["command"] for c in (json.loads(menu) if isinstance(menu, str) else menu)}
-    assert {"help", "skip", "back", "later", "pause", "mydata", "withdraw"} <= commands
+    assert {"help", "skip", "back", "later", "pause", "mydata", "withdraw", "language"} <= commands
+    # And one menu per language, for apps set to it.
+    assert sorted(str(params.get("language_code")) for method, params in double.calls
+                  if method == "setMyCommands") == ["None", "ar", "es", "pl"]
     assert TOKEN not in out and TOKEN.split(":")[1] not in out
     listed = vs("community", "create", "After start", "--json", cwd=tmp_path)
     # The bot remembered its username, so invite links from the command line are complete.

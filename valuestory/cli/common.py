@@ -136,4 +136,4 @@ def invite_link(username: str | None, code: str) -> str:
 
 def community_data(c: Community, link: str) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "timezone": c.timezone, "invite_code": c.invite_code,
-            "invite_link": link, "question_set": c.question_set}
+            "invite_link": link, "question_set": c.question_set, "language": c.language}

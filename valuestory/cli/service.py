@@ -102,13 +102,18 @@ def health(url: str | None) -> None:
               help="Database to use (default: a throwaway SQLite file).")
 @click.option("--question-set", default="default", show_default=True,
               help="A question set name or YAML file to preview.")
+@click.option("--language", default="en", show_default=True,
+              help="The language to preview it in, e.g. es or pl.")
 @one_line_errors
-def try_(database_url: str | None, question_set: str) -> None:
+def try_(database_url: str | None, question_set: str, language: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
+    from flows import i18n
     from flows.questions import load_question_set
     from valuestory.process.settings import async_database_url
     from valuestory.terminal.tryout import Terminal, line_reader
 
+    if language not in i18n.languages():
+        raise Stop(f"--language takes one of {', '.join(i18n.languages())}, not {language!r}")
     load_question_set(question_set)
     try:
         database_url = database_url and async_database_url(database_url)  # as DATABASE_URL is
@@ -120,7 +125,7 @@ def try_(database_url: str | None, question_set: str) -> None:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'try.db'}"
             db = await open_database(url)
             try:
-                await Terminal(db, line_reader(), click.echo, question_set).run()
+                await Terminal(db, line_reader(), click.echo, question_set, language).run()
             finally:
                 await db.dispose()
 

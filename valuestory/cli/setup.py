@@ -36,14 +36,16 @@ def community() -> None:
 @click.option("--timezone", default=None, help="IANA zone, e.g. Europe/London.")
 @click.option("--question-set", default="default", show_default=True,
               help="A bundled question set name or a YAML file.")
+@click.option("--language", default="en", show_default=True,
+              help="For members whose own language the bot does not speak, e.g. es.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @with_database
 async def community_create(db: Database, settings: Settings, name: str, timezone: str | None,
-                           question_set: str, as_json: bool) -> None:
+                           question_set: str, language: str, as_json: bool) -> None:
     """Create a community and print its invite code and link."""
     async with db.session() as session:
         c = await communities.create_community(
-            session, name, timezone or settings.valuestory_timezone, question_set
+            session, name, timezone or settings.valuestory_timezone, question_set, language
         )
     link = invite_link(await bot_username(db, settings), c.invite_code)
     emit(as_json, community_data(c, link), [
@@ -104,6 +106,7 @@ def schedule_data(c: Community) -> dict[str, Any]:
         "followup_applied_days": c.followup_applied_days,
         "followup_reframing_days": c.followup_reframing_days,
         "retention_months": c.retention_months,
+        "language": c.language,
     }
 
 
@@ -125,19 +128,24 @@ def _minutes(value: int) -> str:
 @click.option("--digest", default=None, help='Weekly digest day and time, e.g. "monday 09:00".')
 @click.option("--retention-months", default=None,
               help="Months to keep stories before they are erased, or 'keep'.")
+@click.option("--language", default=None,
+              help="For members whose own language the bot does not speak, e.g. es.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def community_set(db: Database, settings: Settings, ref: str, delay: str | None,
                         reminder: str | None, window: str | None, quiet: str | None,
-                        digest: str | None, retention_months: str | None, as_json: bool) -> None:
+                        digest: str | None, retention_months: str | None, language: str | None,
+                        as_json: bool) -> None:
     """Change a community's scheduling, digest and retention settings; show them all."""
     from valuestory.usecases import community_settings, retention
 
     async with db.session() as session:
         c = await communities.find_community(session, ref)
         community_settings.apply(c, community_settings.Change(
-            delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest),
-            names={name: f"--{name}" for name in ("delay", "reminder", "window", "quiet", "digest")})
+            delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest,
+            language=language),
+            names={name: f"--{name}"
+                   for name in ("delay", "reminder", "window", "quiet", "digest", "language")})
         if retention_months is not None:
             value = retention_months.strip().lower()
             months = None if value == "keep" else parsing.parse_count(value, 1200)
@@ -154,6 +162,7 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
         f"  quiet hours: {data['quiet_hours']}",
         f"  weekly digest: {data['digest']}",
         "  retention: " + (f"{c.retention_months} months" if c.retention_months else "kept"),
+        f"  language: {c.language} (for members whose own is not spoken)",
     ])
 
 

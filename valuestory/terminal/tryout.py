@@ -86,8 +86,9 @@ class Terminal:
     """Shows the bot's messages and turns what the person types into the same actions."""
 
     def __init__(self, db: Database, read: Reader, write: Callable[[str], None],
-                 question_set: str = "default") -> None:
+                 question_set: str = "default", language: str = "en") -> None:
         self.db = db
+        self.language = language
         self.read = read
         self.write = write
         self.question_set = question_set
@@ -120,7 +121,7 @@ class Terminal:
     async def run(self) -> None:
         async with self.db.session() as session:
             community = await communities.create_community(
-                session, "Try-out community", "Europe/London", self.question_set
+                session, "Try-out community", "Europe/London", self.question_set, self.language
             )
             event = await events.create_event(
                 session, community, "your last community event", "2026-01-01 14:00",
@@ -142,7 +143,8 @@ class Terminal:
         await self.show_stored()
 
     async def _converse(self, code: str, event_id: int) -> None:
-        self.consent = await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code)
+        self.consent = await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code,
+                                                telegram_language=self.language)
         self.show(self.consent)
         opened = False
         while True:

@@ -17,12 +17,14 @@ class Prefix(StrEnum):
     """What a button belongs to."""
 
     PROMPT = "p"  # a step in a member's story: p|<prompt id>|<engine action>
-    AGREE = "j"  # agree to the participant information: j|<invite code>|<consent version>
+    # agree to the participant information: j|<invite code>|<consent version>|<its language>
+    AGREE = "j"
     NOT_NOW = "k"  # not now, under the participant information: k|<invite code>
     PAUSE = "z"  # pause or resume: z|p|<community id or all>, z|r|...
     CONVENER = "cv"  # a convener command or its next step: cv|<step>|...
     EXPORT = "ex"  # an export format: ex|<format>
     WITHDRAW = "wd"  # withdrawing: wd|c|<target>, wd|y|<target>, wd|no
+    LANGUAGE = "lg"  # the language a member chose under /language: lg|<language>
 
 
 def encode(prefix: Prefix, *parts: object) -> str:

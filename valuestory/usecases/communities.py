@@ -5,16 +5,17 @@ from __future__ import annotations
 import io
 import secrets
 from html import escape
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
+from flows import i18n, texts
 from flows.questions import load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Consent, Member, Membership, SchedulerState
-from valuestory.usecases.conversation import CONSENT_VERSION
+from valuestory.usecases.conversation import consent_version
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import check_timezone, parse_id
@@ -49,7 +50,8 @@ def new_invite_code() -> str:
 
 
 async def create_community(
-    session: AsyncSession, name: str, timezone: str, question_set: str = "default"
+    session: AsyncSession, name: str, timezone: str, question_set: str = "default",
+    language: str = i18n.BASE_LANGUAGE,
 ) -> Community:
     name = " ".join(name.split())
     if not name:
@@ -58,11 +60,14 @@ async def create_community(
         check_timezone(timezone)
     except ValueError as exc:
         raise AdminError(str(exc)) from None
+    if language not in i18n.languages():
+        raise AdminError(f"--language takes one of {', '.join(i18n.languages())}, not {language!r}")
     load_question_set(question_set)  # fail now, not after the first event
     if await repo.community_by_name_or_id(session, name):
         raise AdminError(f"there is already a community called {name!r}")
     community = Community(
-        name=name, timezone=timezone, invite_code=new_invite_code(), question_set=question_set
+        name=name, timezone=timezone, invite_code=new_invite_code(), question_set=question_set,
+        language=language,
     )
     session.add(community)
     await session.flush()
@@ -114,13 +119,19 @@ async def invite(community: Community, bot_username: str) -> list[Out]:
             Out(texts.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
 
 
+def _current_consent() -> Any:
+    """A consent to the participant information as it reads now, in the language it was given in."""
+    return or_(*(and_(Consent.language == language, Consent.version == consent_version(language))
+                 for language in i18n.languages()))
+
+
 async def member_counts(db: Database, community: Community) -> list[Out]:
     """Joined, agreed to the current information, paused, unreachable."""
     async with db.session() as session:
         joined, consented, paused, unreachable = (await session.execute(
             select(
                 func.count(Membership.id),
-                func.coalesce(func.sum(case((Consent.version == CONSENT_VERSION, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((_current_consent(), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((or_(Membership.paused.is_(True),
                                                  Member.paused.is_(True)), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Member.unreachable_at.is_not(None), 1), else_=0)), 0),

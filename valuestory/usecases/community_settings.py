@@ -1,7 +1,8 @@
 """The one set of rules for a community's scheduling and digest settings.
 
 Telegram's /settings and /digest and the command line's `community set` both go through
-`apply`, so a value one accepts the other accepts too, with the same limits.
+`apply`, so a value one accepts the other accepts too, with the same limits. A community's
+language (for members whose own the bot does not speak) is one the bot has a catalog for.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import parsing
@@ -37,6 +38,7 @@ class Change:
     window: str | None = None
     quiet: str | None = None
     digest: str | None = None
+    language: str | None = None
 
 
 def _name(names: dict[str, str], field: str) -> str:
@@ -83,12 +85,25 @@ def apply(c: Community, change: Change, names: dict[str, str] | None = None) -> 
         quiet = parse_quiet(change.quiet, _name(names, "quiet"))
     if change.digest is not None:
         digest = parse_digest(change.digest, _name(names, "digest"))
+    language = c.language
+    if change.language is not None:
+        language = parse_language(change.language, _name(names, "language"))
     if reminder >= window * 24:
         raise SettingError("order", "the reminder must come before the prompt closes "
                                        f"({_name(names, 'window')})")
     c.prompt_delay_minutes, c.reminder_after_hours, c.window_days = delay, reminder, window
     c.quiet_start, c.quiet_end = quiet
     c.digest_weekday, c.digest_time = digest
+    c.language = language
+
+
+def parse_language(text: str, name: str = "language") -> str:
+    """A language the bot speaks, given exactly as its catalog is named ("es", "pl", "pt_BR")."""
+    code = text.strip()
+    if code not in i18n.languages():
+        raise SettingError("language", f"{name} takes one of {', '.join(i18n.languages())}, "
+                                       f"not {text!r}")
+    return code
 
 
 def parse_quiet(text: str, name: str = "quiet") -> tuple[str, str]:
@@ -139,4 +154,5 @@ async def show_or_change(db: Database, community: Community, arg: str) -> list[O
             community=escape(c.name), delay=c.prompt_delay_minutes, reminder=c.reminder_after_hours,
             window=c.window_days, quiet_start=c.quiet_start, quiet_end=c.quiet_end,
             zone=escape(c.timezone), day=texts.WEEKDAYS[c.digest_weekday], time=c.digest_time)
+        shown += "\n" + texts.SETTINGS_LANGUAGE.format(language=i18n.display_name(c.language))
     return [Out((texts.SETTINGS_SAVED + "\n\n" if saved else "") + shown)]

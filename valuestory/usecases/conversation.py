@@ -3,6 +3,11 @@
 The Telegram adapter and the terminal (`valuestory try`) both call these functions and show the
 `Out` messages they return. Every call is one unit of work: what the member sent is committed
 before anything is said back.
+
+Everything is said in the member's language (`Member.language`; before they join, Telegram's, else
+the community's), read afresh at every step, so a member who changes it mid-story is asked the next
+question in the new one and loses nothing. A consent names the version, and the language, of the
+participant information as it was shown; English reads exactly as it did before languages.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import engine, texts
+from flows import engine, i18n, texts
 from flows.engine import Action, Begin, Context, Continue, Progress, Reply, Step
-from flows.questions import PromptKind, load_question_set
+from flows.questions import PromptKind, Question, QuestionSet, Script, load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -36,7 +41,22 @@ from valuestory.usecases import callbacks, parsing
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
-CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
+
+def participant_body(language: str) -> str:
+    """The participant information a member agrees to, as shown in `language`."""
+    return str(texts.In(language).PARTICIPANT_BODY)
+
+
+def consent_version(language: str) -> str:
+    """The version of the participant information in `language`: a digest of its text as shown.
+
+    The one place a version is derived, so whatever else the text comes to depend on is added
+    here. A language whose catalog lacks the text shows the English one, and shares its version.
+    """
+    return hashlib.sha256(participant_body(language).encode()).hexdigest()[:12]
+
+
+CONSENT_VERSION = consent_version(i18n.BASE_LANGUAGE)
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # A message after a prompt closed is told so for this long; after that it is simply news.
 CLOSED_NOTICE_DAYS = 14
@@ -59,17 +79,60 @@ def new_pseudonym() -> str:
     return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(4))
 
 
+def say(language: str | None) -> i18n.Texts:
+    """The texts in a member's language (English for a code the bot does not speak)."""
+    return texts.In(language)
+
+
+def value(language: str, text: str) -> str:
+    """A person's value (a title, a community's name) escaped for a sentence in `language`.
+
+    Isolated in every language but English, whose sentences read byte for byte as they did
+    before languages came (and whose members' values mostly share its direction).
+    """
+    from html import escape
+
+    escaped = escape(text)
+    return escaped if language == i18n.BASE_LANGUAGE else i18n.isolate(escaped)
+
+
+def script_of(question_set: str, kind: str, language: str) -> Script:
+    """The script a member is asked, in their language; English as the engine always spoke it."""
+    qs = load_question_set(question_set)
+    if language == i18n.BASE_LANGUAGE:
+        return qs.script(PromptKind(kind))
+    return qs.script(PromptKind(kind), language=language)
+
+
+def _asked_in(qs: QuestionSet, script: Script, q: Question) -> str:
+    """The language a question's text was actually shown in: the base one where it fell back."""
+    if script.language is None or script.language == qs.language:
+        return qs.language
+    base = qs.script(script.kind).question(q.id)
+    if base is not None and base.text == q.text:
+        return qs.language
+    return script.language
+
+
+def joining_language(member: Member | None, telegram_language: str | None,
+                     community: Community | None) -> str:
+    """A member's own language if they have one here; else Telegram's, else the community's."""
+    if member is not None:
+        return member.language
+    return i18n.pick(telegram_language, community.language if community else None)
+
+
 # --- Joining --------------------------------------------------------------------------------
 
 
-def _participant_info(community: Community) -> Out:
-    from html import escape
-
+def _participant_info(community: Community, language: str) -> Out:
+    t = say(language)
+    agree = callbacks.encode(Prefix.AGREE, community.invite_code, consent_version(language), language)
     return Out(
-        texts.PARTICIPANT_INFO.format(community=escape(community.name)),
+        t.PARTICIPANT_INFO.format(community=value(language, community.name)),
         ((
-            (texts.BTN_AGREE, callbacks.encode(Prefix.AGREE, community.invite_code, CONSENT_VERSION)),
-            (texts.BTN_NOT_NOW, callbacks.encode(Prefix.NOT_NOW, community.invite_code)),
+            (t.BTN_AGREE, agree),
+            (t.BTN_NOT_NOW, callbacks.encode(Prefix.NOT_NOW, community.invite_code)),
         ),),
     )
 
@@ -89,69 +152,78 @@ async def _join(session: AsyncSession, member: Member, community: Community,
     return membership
 
 
-async def start(db: Database, user_id: int, chat_id: int, code: str | None) -> list[Out]:
-    """/start, with or without an invite code."""
-    from html import escape
-
+async def start(db: Database, user_id: int, chat_id: int, code: str | None,
+                telegram_language: str | None = None) -> list[Out]:
+    """/start, with or without an invite code; `telegram_language` is the app's language code."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
         if member is not None:
             member.chat_id = chat_id
             member.unreachable_at = None
         if not code:
+            t = say(joining_language(member, telegram_language, None))
             if member is None:
-                return [Out(texts.START_STRANGER)]
-            return [Out(texts.START_MEMBER), *await _resume(session, member)]
+                return [Out(t.START_STRANGER)]
+            return [Out(t.START_MEMBER), *await _resume(session, member)]
         community = await repo.community_by_invite(session, code)
         if community is None:
-            return [Out(texts.BAD_INVITE)]
+            return [Out(say(joining_language(member, telegram_language, None)).BAD_INVITE)]
+        language = joining_language(member, telegram_language, community)
         if member is not None:
-            name = escape(community.name)
+            t, name = say(language), value(language, community.name)
             if await repo.membership(session, member.id, community.id):
-                return [Out(texts.ALREADY_MEMBER.format(community=name)),
+                return [Out(t.ALREADY_MEMBER.format(community=name)),
                         *await _resume(session, member)]
-            consent = await repo.consent(session, member.id, CONSENT_VERSION)
+            # Reused only if this very text, in this language, was agreed to before.
+            consent = await repo.consent(session, member.id, consent_version(language))
             if consent is not None:
                 await _join(session, member, community, consent)
-                return [Out(texts.JOINED.format(community=name)), *await _resume(session, member)]
-        return [_participant_info(community)]
+                return [Out(t.JOINED.format(community=name)), *await _resume(session, member)]
+        return [_participant_info(community, language)]
 
 
 async def answer_consent(
-    db: Database, user_id: int, chat_id: int, token: str, now: dt.datetime | None = None
+    db: Database, user_id: int, chat_id: int, token: str, now: dt.datetime | None = None,
+    telegram_language: str | None = None,
 ) -> list[Out]:
     """The Agree / Not now buttons under the participant information."""
-    from html import escape
-
     prefix, parts = callbacks.decode(token)
     if prefix is Prefix.NOT_NOW:
-        return [Out(texts.NOT_NOW)]
-    if prefix is not Prefix.AGREE or len(parts) != 2:
-        return [Out(texts.BAD_INVITE)]
-    code, version = parts
+        return [Out(say(telegram_language).NOT_NOW)]
+    shown: str | None = None  # the language the agreed text was shown in
+    if prefix is Prefix.AGREE and len(parts) == 3:
+        shown = i18n.normalise(parts[2])
+    elif prefix is Prefix.AGREE and len(parts) == 2:
+        shown = i18n.BASE_LANGUAGE  # a button made before languages: the English text
+    if shown is None:
+        return [Out(say(telegram_language).BAD_INVITE)]
+    code, version = parts[0], parts[1]
     now = now or utcnow()
     async with db.session() as session:
         community = await repo.community_by_invite(session, code)
         if community is None:
-            return [Out(texts.BAD_INVITE)]
-        if version != CONSENT_VERSION:
-            # The information changed since it was shown: show the current text to agree to.
-            return [_participant_info(community)]
+            return [Out(say(telegram_language).BAD_INVITE)]
         member = await repo.member_by_telegram_id(session, user_id)
+        if version != consent_version(shown):
+            # The information changed since it was shown: show the current text to agree to.
+            return [_participant_info(community,
+                                      joining_language(member, telegram_language, community))]
         if member is None:
-            member = Member(telegram_user_id=user_id, chat_id=chat_id, created_at=now)
+            # A new member is spoken to in the language of the text they agreed to.
+            member = Member(telegram_user_id=user_id, chat_id=chat_id, created_at=now,
+                            language=shown)
             session.add(member)
             await session.flush()
-        name = escape(community.name)
+        t, name = say(member.language), value(member.language, community.name)
         if await repo.membership(session, member.id, community.id):
-            return [Out(texts.ALREADY_MEMBER.format(community=name))]
-        consent = await repo.consent(session, member.id, CONSENT_VERSION)
+            return [Out(t.ALREADY_MEMBER.format(community=name))]
+        consent = await repo.consent(session, member.id, version)
         if consent is None:
-            consent = Consent(member_id=member.id, version=CONSENT_VERSION, given_at=now)
+            consent = Consent(member_id=member.id, version=version, language=shown, given_at=now)
             session.add(consent)
             await session.flush()
         await _join(session, member, community, consent)
-        return [Out(texts.JOINED.format(community=name)), *await _resume(session, member)]
+        return [Out(t.JOINED.format(community=name)), *await _resume(session, member)]
 
 
 # --- Telling the story ----------------------------------------------------------------------
@@ -184,10 +256,11 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
     return Context(event=event.title, aspiration=aspiration)
 
 
-async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
-                 now: dt.datetime, progress: Progress | None = None) -> list[Out]:
-    """Run one action through the engine and persist everything it decided."""
-    script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
+async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
+                 language: str, progress: Progress | None = None) -> list[Out]:
+    """Run one action through the engine, in `language`, and persist everything it decided."""
+    qs = load_question_set(prompt.question_set)
+    script = script_of(prompt.question_set, prompt.kind, language)
     ctx = await _context(session, prompt)
     if progress is None:
         progress = await _progress(session, prompt)
@@ -200,7 +273,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
             question_text=q.text.format(event=ctx.event, aspiration=ctx.aspiration),
             cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
-            now=now,
+            now=now, language=_asked_in(qs, script, q),
         )
         ANSWERS_STORED.inc()
     if result.store_choice is not None:
@@ -231,8 +304,6 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
 async def _resume(session: AsyncSession, member: Member, now: dt.datetime | None = None,
                   announce: bool = False) -> list[Out]:
     """Pick up the member's open prompt, if any, where they left it."""
-    from html import escape
-
     pending = await repo.open_prompts(session, member.id)
     if not pending:
         return []
@@ -241,27 +312,45 @@ async def _resume(session: AsyncSession, member: Member, now: dt.datetime | None
     if announce:
         event = await session.get(Event, nxt.event_id)
         assert event is not None
-        outs.append(Out(texts.NEXT_PROMPT_WAITING.format(event=escape(event.title))))
-    return outs + await _apply(session, nxt, Begin(), now or utcnow())
+        outs.append(Out(say(member.language).NEXT_PROMPT_WAITING.format(
+            event=value(member.language, event.title))))
+    return outs + await _apply(session, nxt, Begin(), now or utcnow(), member.language)
 
 
-async def opening(session: AsyncSession, prompt: Prompt, now: dt.datetime) -> list[Out]:
-    """The first message of a prompt the scheduler is opening; its progress is kept in `session`."""
+async def carry_on(session: AsyncSession, member: Member, now: dt.datetime) -> list[Out]:
+    """Where the member is in their open story, asked again (in their language as it is now)."""
+    return await _resume(session, member, now)
+
+
+async def _language_of(session: AsyncSession, prompt: Prompt, language: str | None) -> str:
+    if language is not None:
+        return language
+    member = await session.get(Member, prompt.member_id)
+    return member.language if member is not None else i18n.BASE_LANGUAGE
+
+
+async def opening(session: AsyncSession, prompt: Prompt, now: dt.datetime,
+                  language: str | None = None) -> list[Out]:
+    """The first message of a prompt the scheduler is opening; its progress is kept in `session`.
+
+    `language` is the member's, when the caller read it already; otherwise it is looked up.
+    """
     # A prompt never opened has no answers yet: no need to look them up for every member.
     fresh = Progress() if prompt.question_id is None else None
-    return await _apply(session, prompt, Begin(), now, fresh)
+    return await _apply(session, prompt, Begin(), now, await _language_of(session, prompt, language),
+                        fresh)
 
 
-async def reminder(session: AsyncSession, prompt: Prompt) -> list[Out]:
-    """The one nudge about a prompt the member has not finished."""
-    from html import escape
-
+async def reminder(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
+    """The one nudge about a prompt the member has not finished, in the member's language."""
     event = await session.get(Event, prompt.event_id)
     assert event is not None
-    script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
-    text = texts.REMINDER.format(event=escape(event.title),
-                                minutes=texts.plural(script.minutes, 'minute'))
-    return [Out(text, (((texts.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+    language = await _language_of(session, prompt, language)
+    t = say(language)
+    script = script_of(prompt.question_set, prompt.kind, language)
+    text = t.REMINDER.format(event=value(language, event.title),
+                             minutes=t.plural(script.minutes, "minute"))
+    return [Out(text, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
 
 
 async def _closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
@@ -280,6 +369,7 @@ async def _closed_lately(session: AsyncSession, member: Member, now: dt.datetime
 async def act(
     db: Database, user_id: int, chat_id: int, action: Action, *, key: str | None = None,
     prompt_id: int | None = None, now: dt.datetime | None = None,
+    telegram_language: str | None = None,
 ) -> list[Out]:
     """A member did something in the conversation: a message, a button or a command."""
     now = now or utcnow()
@@ -287,7 +377,8 @@ async def act(
         async with db.session() as session:
             member = await repo.member_by_telegram_id(session, user_id, lock=True)
             if member is None:
-                return [Out(texts.UNKNOWN_USER)]
+                return [Out(say(telegram_language).UNKNOWN_USER)]
+            t = say(member.language)
             if key is not None and not await repo.mark_handled(session, key):
                 return []  # already acted on: a redelivered update changes nothing
             member.chat_id = chat_id
@@ -295,60 +386,82 @@ async def act(
             if prompt_id is not None:
                 prompt = await repo.prompt(session, prompt_id, lock=True)
                 if prompt is None or prompt.member_id != member.id:
-                    return [Out(texts.NOT_FOR_YOU)]
+                    return [Out(t.NOT_FOR_YOU)]
                 if prompt.status != PromptStatus.OPEN:
-                    over = (texts.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
-                            else texts.PROMPT_FINISHED)
+                    over = (t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
+                            else t.PROMPT_FINISHED)
                     return [Out(over), *await _resume(session, member, now)]
             else:
                 pending = await repo.open_prompts(session, member.id)
                 if not pending:
                     if await _closed_lately(session, member, now):
-                        return [Out(texts.PROMPT_CLOSED)]
-                    return [Out(texts.NOTHING_OPEN)]
+                        return [Out(t.PROMPT_CLOSED)]
+                    return [Out(t.NOTHING_OPEN)]
                 prompt = await repo.prompt(session, pending[0].id, lock=True)
                 assert prompt is not None
-            return await _apply(session, prompt, action, now)
+            return await _apply(session, prompt, action, now, member.language)
     except IntegrityError:
         # Another process handled the same update at the same moment; it has answered.
         return []
 
 
 async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: str | None = None,
-                now: dt.datetime | None = None) -> list[Out]:
+                now: dt.datetime | None = None, telegram_language: str | None = None) -> list[Out]:
     """A button was pressed. Tokens we did not make are refused kindly and change nothing."""
     prefix, parts = callbacks.decode(token, maxsplit=1)
     if prefix in (Prefix.AGREE, Prefix.NOT_NOW):
-        return await answer_consent(db, user_id, chat_id, token, now)
+        return await answer_consent(db, user_id, chat_id, token, now, telegram_language)
     prompt_id = parsing.parse_id(parts[0]) if len(parts) == 2 else None
     if prefix is Prefix.PROMPT and prompt_id is not None:
         action = engine.decode_action(parts[1])
         if action is not None:
             return await act(db, user_id, chat_id, action, key=key, prompt_id=prompt_id,
-                             now=now)
-    return [Out(texts.STALE_BUTTON)]
+                             now=now, telegram_language=telegram_language)
+    return [Out(say(await language_for(db, user_id, telegram_language)).STALE_BUTTON)]
 
 
-async def help_text(db: Database, user_id: int) -> list[Out]:
+async def language_for(db: Database, user_id: int, telegram_language: str | None = None) -> str:
+    """The language to speak to someone in: theirs if they are a member, else Telegram's."""
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id)
+        return joining_language(member, telegram_language, None)
+
+
+async def reply(db: Database, user_id: int, name: str,
+                telegram_language: str | None = None) -> list[Out]:
+    """One fixed text (by its name in `flows.texts`) in the person's language."""
+    return [Out(getattr(say(await language_for(db, user_id, telegram_language)), name))]
+
+
+async def unsupported(db: Database, user_id: int, kind: str,
+                      telegram_language: str | None = None) -> list[Out]:
+    """The kind word for a sticker, photo, voice note...: nothing of it is kept."""
+    t = say(await language_for(db, user_id, telegram_language))
+    return [Out(t.NOT_SUPPORTED.get(kind, t.NOT_SUPPORTED["other"]))]
+
+
+async def help_text(db: Database, user_id: int, telegram_language: str | None = None) -> list[Out]:
     """/help: how it works, and where the member is right now."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
         if member is None:
-            return [Out(texts.HELP), Out(texts.UNKNOWN_USER)]
+            t = say(telegram_language)
+            return [Out(t.HELP), Out(t.UNKNOWN_USER)]
+        t = say(member.language)
         pending = await repo.open_prompts(session, member.id)
         if not pending:
-            return [Out(texts.HELP)]
+            return [Out(t.HELP)]
         prompt = pending[0]
         if prompt.question_id is None:
-            return [Out(texts.HELP)]
-        script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
+            return [Out(t.HELP)]
+        script = script_of(prompt.question_set, prompt.kind, member.language)
         progress = await _progress(session, prompt)
         seq = engine.sequence(script, progress.choices)
         current = script.question(prompt.question_id)
         where = ""
         if current in seq:
-            where = texts.HELP_WHERE.format(index=seq.index(current) + 1, total=len(seq))
-        return [Out(texts.HELP + where)]
+            where = t.HELP_WHERE.format(index=seq.index(current) + 1, total=len(seq))
+        return [Out(t.HELP + where)]
 
 
 async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, str]]]:
@@ -364,6 +477,7 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 
 __all__: Sequence[str] = (
-    "CONSENT_VERSION", "Out", "act", "answer_consent", "help_text", "opening", "press",
-    "reminder", "start", "stored_story",
+    "CONSENT_VERSION", "Out", "act", "answer_consent", "carry_on", "consent_version", "help_text",
+    "language_for", "opening", "participant_body", "press", "reminder", "reply", "say", "start",
+    "stored_story", "unsupported", "value",
 )

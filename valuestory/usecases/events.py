@@ -476,23 +476,30 @@ def is_checkin(code: str | None) -> bool:
 
 
 async def check_in(db: Database, user_id: int, chat_id: int, code: str,
-                   now: dt.datetime | None = None) -> list[Out]:
-    """A member opened an event's check-in link: mark them there, and ask them afterwards."""
+                   now: dt.datetime | None = None, telegram_language: str | None = None) -> list[Out]:
+    """A member opened an event's check-in link: mark them there, and ask them afterwards.
+
+    Replies are in the member's language (before joining: Telegram's, else the community's).
+    """
     now = now or utcnow()
     async with db.session() as session:
         event = await session.scalar(
             select(Event).where(Event.checkin_code == code.removeprefix(CHECKIN_PREFIX)))
+        member = await repo.member_by_telegram_id(session, user_id)
         if event is None:
-            return [Out(texts.BAD_INVITE)]
+            return [Out(conversation.say(
+                conversation.joining_language(member, telegram_language, None)).BAD_INVITE)]
         community = await session.get(Community, event.community_id)
         assert community is not None
+        language = conversation.joining_language(member, telegram_language, community)
+        t = conversation.say(language)
         if (event.cancelled_at is not None or now < event.starts_at - CHECKIN_EARLY
                 or now > event.ends_at + CHECKIN_LATE):
-            return [Out(texts.CHECKIN_CLOSED)]
-        member = await repo.member_by_telegram_id(session, user_id)
+            return [Out(t.CHECKIN_CLOSED)]
         if member is None or await repo.membership(session, member.id, community.id) is None:
             invite = community.invite_code
-            intro = Out(texts.CHECKIN_JOIN_FIRST.format(community=escape(community.name)))
+            intro = Out(t.CHECKIN_JOIN_FIRST.format(
+                community=conversation.value(language, community.name)))
         else:
             member.chat_id = chat_id
             prompt = await repo.prompt_for(session, member.id, event.id, PromptKind.POST_EVENT)
@@ -507,5 +514,5 @@ async def check_in(db: Database, user_id: int, chat_id: int, code: str,
                 ))
             else:
                 prompt.attended = True
-            return [Out(texts.CHECKED_IN.format(title=escape(event.title)))]
-    return [intro, *await conversation.start(db, user_id, chat_id, invite)]
+            return [Out(t.CHECKED_IN.format(title=conversation.value(language, event.title)))]
+    return [intro, *await conversation.start(db, user_id, chat_id, invite, telegram_language)]

@@ -2,7 +2,8 @@
 
 Front-end neutral like `conversation`: these return `Out` messages and plain text, and the
 Telegram adapter only shows them. Withdrawing erases; the audit log keeps that it happened, with
-counts, never a copy of what was erased.
+counts, never a copy of what was erased. Replies are in the member's language; the /mydata file
+is a record, kept in English, that names the language of each consent and question.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
+from flows import i18n
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -34,7 +34,7 @@ from storage.models import (
     Prompt,
     utcnow,
 )
-from valuestory.usecases import callbacks, parsing
+from valuestory.usecases import callbacks, conversation, parsing
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import record_time
@@ -55,12 +55,14 @@ def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:
     return record_time(moment, zone.key)
 
 
-async def my_data_file(db: Database, user_id: int) -> list[Out]:
+async def my_data_file(db: Database, user_id: int, *,
+                       telegram_language: str | None = None) -> list[Out]:
     """/mydata: everything held about the member, as a text file."""
+    t = conversation.say(await conversation.language_for(db, user_id, telegram_language))
     document = await my_data(db, user_id)
     if document is None:
-        return [Out(texts.MYDATA_NONE)]
-    return [Out(texts.MYDATA_READY,
+        return [Out(t.MYDATA_NONE)]
+    return [Out(t.MYDATA_READY,
                 document=("my-valuestory-data.txt", document.encode("utf-8")))]
 
 
@@ -91,11 +93,12 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) ->
             f"  Chat id: {member.chat_id}",
             f"  First joined: {_when(member.created_at, first_zone)}",
             f"  Paused everywhere: {'yes' if member.paused else 'no'}",
+            f"  Language I write to you in: {member.language}",
             "  We keep no name or username.",
             "",
             "CONSENT",
         ]
-        lines += [f"  Agreed to participant information version {c.version} on "
+        lines += [f"  Agreed to participant information version {c.version} ({c.language}) on "
                   f"{_when(c.given_at, first_zone)}" for c in consents] or ["  (none)"]
         for m in memberships:
             community = communities[m.community_id]
@@ -132,6 +135,7 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) ->
                     label = n.cycle + (f", {n.capital}" if n.capital else "")
                     lines += [
                         f"    Question ({label}): {n.question_text}",
+                        f"    Asked in: {n.language}",
                         f"    Your answer, version {n.version}, given {_when(n.answered_at, zone)}"
                         + (f", revised {_when(n.revised_at, zone)}" if n.revised_at else "") + ":",
                         _indent(n.text),
@@ -233,12 +237,15 @@ async def withdraw(db: Database, user_id: int, community_id: int | None,
         return done
 
 
-async def withdraw_start(db: Database, user_id: int) -> list[Out]:
+async def withdraw_start(db: Database, user_id: int, *,
+                         telegram_language: str | None = None) -> list[Out]:
     """/withdraw: what would be erased, and buttons to confirm (or choose where from)."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
+        language = conversation.joining_language(member, telegram_language, None)
+        t = conversation.say(language)
         if member is None:
-            return [Out(texts.WITHDRAW_NOTHING)]
+            return [Out(t.WITHDRAW_NOTHING)]
         memberships = await repo.memberships_of(session, member.id)
         names = []
         for m in memberships:
@@ -246,30 +253,34 @@ async def withdraw_start(db: Database, user_id: int) -> list[Out]:
             assert c is not None
             names.append((c.id, c.name))
     if not names:
-        return [Out(texts.WITHDRAW_NOTHING)]
+        return [Out(t.WITHDRAW_NOTHING)]
     if len(names) == 1:
-        return [_confirm(str(names[0][0]), names[0][1])]
+        return [_confirm(language, str(names[0][0]), names[0][1])]
     rows = tuple(((name, _token("c", cid)),) for cid, name in names)
-    return [Out(texts.WITHDRAW_CHOOSE, (*rows, ((texts.BTN_WITHDRAW_ALL, _token("c", WITHDRAW_ALL)),),
-                                        ((texts.BTN_WITHDRAW_KEEP, _token("no")),)))]
+    return [Out(t.WITHDRAW_CHOOSE, (*rows, ((t.BTN_WITHDRAW_ALL, _token("c", WITHDRAW_ALL)),),
+                                    ((t.BTN_WITHDRAW_KEEP, _token("no")),)))]
 
 
-def _confirm(target: str, name: str | None) -> Out:
-    where = texts.WITHDRAW_EVERYWHERE if name is None else escape(name)
-    return Out(texts.WITHDRAW_CONFIRM.format(where=where),
-               (((texts.BTN_WITHDRAW_YES, _token("y", target)),
-                 (texts.BTN_WITHDRAW_KEEP, _token("no"))),))
+def _confirm(language: str, target: str, name: str | None) -> Out:
+    t = conversation.say(language)
+    where = t.WITHDRAW_EVERYWHERE if name is None else conversation.value(language, name)
+    return Out(t.WITHDRAW_CONFIRM.format(where=where),
+               (((t.BTN_WITHDRAW_YES, _token("y", target)),
+                 (t.BTN_WITHDRAW_KEEP, _token("no"))),))
 
 
 async def withdraw_press(db: Database, user_id: int, token: str,
-                         now: dt.datetime | None = None) -> list[Out]:
+                         now: dt.datetime | None = None, *,
+                         telegram_language: str | None = None) -> list[Out]:
     """A button under /withdraw. Checked against what is stored, never trusted."""
+    language = await conversation.language_for(db, user_id, telegram_language)
+    t: i18n.Texts = conversation.say(language)
     prefix, parts = callbacks.decode(token)
     if prefix is Prefix.WITHDRAW and parts == ["no"]:
-        return [Out(texts.WITHDRAW_KEPT)]
+        return [Out(t.WITHDRAW_KEPT)]
     if prefix is not Prefix.WITHDRAW or len(parts) != 2 or parts[0] not in ("c", "y") or not (
             parts[1] == WITHDRAW_ALL or parsing.parse_id(parts[1]) is not None):
-        return [Out(texts.STALE_BUTTON)]
+        return [Out(t.STALE_BUTTON)]
     step, target = parts[0], parts[1]
     community_id = None if target == WITHDRAW_ALL else parsing.parse_id(target)
     async with db.session() as session:
@@ -281,17 +292,17 @@ async def withdraw_press(db: Database, user_id: int, token: str,
             c = await session.get(Community, community_id)
             name = c.name if c else None
     if not ids:
-        return [Out(texts.WITHDRAW_NOTHING)]
+        return [Out(t.WITHDRAW_NOTHING)]
     if community_id is not None and community_id not in ids:
-        return [Out(texts.WITHDRAW_NOT_THERE)]
+        return [Out(t.WITHDRAW_NOT_THERE)]
     if step == "c":
-        return [_confirm(target, name)]
+        return [_confirm(language, target, name)]
     erased = await withdraw(db, user_id, community_id, now)
     if not erased:
-        return [Out(texts.WITHDRAW_NOTHING)]
+        return [Out(t.WITHDRAW_NOTHING)]
     if community_id is None or len(ids) == 1:
-        return [Out(texts.WITHDRAWN_ALL)]
-    return [Out(texts.WITHDRAWN_ONE.format(community=escape(erased[0].community)))]
+        return [Out(t.WITHDRAWN_ALL)]
+    return [Out(t.WITHDRAWN_ONE.format(community=conversation.value(language, erased[0].community)))]
 
 
 __all__ = ["Erased", "my_data", "withdraw", "withdraw_press", "withdraw_start"]

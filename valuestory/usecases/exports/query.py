@@ -77,7 +77,7 @@ _ROW_COLUMNS = (
     # The event by id: its title and date are looked up once per event, not read on every row.
     Narrative.id, Narrative.story_id, Membership.pseudonym, Narrative.event_id,
     Prompt.kind, Narrative.question_id,
-    Narrative.question_text, Narrative.cycle, Narrative.capital, Narrative.text,
+    Narrative.question_text, Narrative.language, Narrative.cycle, Narrative.capital, Narrative.text,
     type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
     Prompt.attended, Narrative.community_id, Membership.id,
 )
@@ -217,12 +217,13 @@ async def stream_rows(
     async with db.engine.connect() as conn:
         async for part in _batches(conn, query):
             batch: list[ExportRow] = []
-            for (nid, story, pseudonym, eid, kind, qid, question, cycle,
+            for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
                  capital, text, answered, revised, attended, cid, mid) in part:
                 zone, community = zones[cid], names[cid]
                 title, day = events.get(eid) or await event(eid)
                 batch.append((
-                    nid, story, pseudonym, community, title, day, kind, qid, question, cycle,
+                    nid, story, pseudonym, community, title, day, kind, qid, question, language,
+                    cycle,
                     capital or "", text, local(answered, zone),
                     "" if revised is None else local(revised, zone),
                     "" if attended is None else ("yes" if attended else "no"), cid, mid,

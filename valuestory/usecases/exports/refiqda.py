@@ -26,7 +26,8 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CYCLE_COLOURS = {"immediate": "#4E79A7", "potential": "#F28E2B", "applied": "#59A14F",
                  "realised": "#E15759", "reframing": "#B07AA1"}
 VARIABLES = (("community", "Text"), ("event", "Text"), ("event_date", "Date"),
-             ("question", "Text"), ("question_id", "Text"), ("prompt_kind", "Text"))
+             ("question", "Text"), ("question_id", "Text"), ("language", "Text"),
+             ("prompt_kind", "Text"))
 
 
 def guid(kind: str, key: object) -> str:
@@ -89,7 +90,8 @@ class QdpxWriter:
 
     def write(self, rows: list[ExportRow]) -> None:
         for (narrative_id, _story, pseudonym, community, event, event_date, prompt_kind,
-             question_id, question, cycle, capital, answer, _answered, _revised, _attended,
+             question_id, question, language, cycle, capital, answer, _answered, _revised,
+             _attended,
              _community_id, membership_id) in rows:
             self.any = True
             if membership_id != self.current_case:
@@ -122,6 +124,7 @@ class QdpxWriter:
                 + _value("event_date", "DateValue", event_date)
                 + _value("question", "TextValue", question)
                 + _value("question_id", "TextValue", question_id)
+                + _value("language", "TextValue", language)
                 + _value("prompt_kind", "TextValue", prompt_kind)
                 + "</TextSource>"
             )

@@ -27,7 +27,7 @@ SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSO
 
 COLUMNS = (
     "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
-    "question_id", "question", "cycle", "capital", "answer", "answered_at", "revised_at",
+    "question_id", "question", "language", "cycle", "capital", "answer", "answered_at", "revised_at",
     "attended",
 )
 
@@ -37,12 +37,14 @@ class ExportError(ValueError):
 
 
 # One narrative as researchers receive it: the COLUMNS in order (times ISO 8601 in the
-# community's zone), then the community's and the membership's ids.
+# community's zone; `language` the one its question was asked in, as in flows/locale), then the
+# community's and the membership's ids.
 #
 # A plain tuple on purpose, not a NamedTuple: the garbage collector stops following a tuple of
 # strings and numbers, but keeps following every instance of a tuple subclass, and a million of
 # them crowding its oldest generation made collections cost a quarter of a large export's time.
-ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, int, int]
+ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str,
+                  int, int]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from valuestory.usecases.exports.shape import COLUMNS, ExportRow
 
@@ -75,11 +75,12 @@ class CsvWriter:
         q, prefix = self.cells, _NEUTRALISER.get
         self.file.write(b"".join([
             f"{nid},{story},{q[pseudonym]},{q[community]},{q[event]},{day},{kind},{q[qid]},"
-            f"{q[question]},{cycle},{capital},"
+            f"{q[question]},{language},{cycle},{capital},"
             f'"{prefix(answer[:1], "")}{answer.replace(_Q, _QQ)}",'
             f"{answered},{revised},{attended}\r\n".encode()
-            for (nid, story, pseudonym, community, event, day, kind, qid, question, cycle,
-                 capital, answer, answered, revised, attended, _community_id, _membership_id)
+            for (nid, story, pseudonym, community, event, day, kind, qid, question, language,
+                 cycle, capital, answer, answered, revised, attended, _community_id,
+                 _membership_id)
             in rows
         ]))
 
@@ -88,7 +89,11 @@ class CsvWriter:
 
 
 # Positions in a row, written as numbers so a row's tuple type gives each cell's type.
-_EVENT_DATE, _CAPITAL, _ANSWERED, _REVISED, _ATTENDED = 5, 10, 12, 13, 14
+_EVENT_DATE: Final = 5
+_CAPITAL: Final = 11
+_ANSWERED: Final = 13
+_REVISED: Final = 14
+_ATTENDED: Final = 15
 assert [COLUMNS[i] for i in (_EVENT_DATE, _CAPITAL, _ANSWERED, _REVISED, _ATTENDED)] == [
     "event_date", "capital", "answered_at", "revised_at", "attended"]
 _TIMES = (_ANSWERED, _REVISED)
@@ -111,9 +116,9 @@ class JsonlWriter:
     @staticmethod
     def _record(r: ExportRow) -> dict[str, object]:
         record: dict[str, object] = dict(zip(COLUMNS, r[:_N], strict=True))
-        record["capital"] = r[10] or None
-        record["revised_at"] = r[13] or None
-        record["attended"] = _ATTENDANCE[r[14]]
+        record["capital"] = r[_CAPITAL] or None
+        record["revised_at"] = r[_REVISED] or None
+        record["attended"] = _ATTENDANCE[r[_ATTENDED]]
         return record
 
     def close(self) -> None:
@@ -158,10 +163,11 @@ class XlsxWriter:
             for col in _TEXTS:
                 # write_string: never a formula, whatever the text begins with.
                 sheet.write_string(row, col, r[col])
-            sheet.write_datetime(row, _EVENT_DATE, local(r[5]), self.day)
-            sheet.write_datetime(row, _ANSWERED, local(r[12]).replace(tzinfo=None), self.moment)
-            if r[13]:
-                sheet.write_datetime(row, _REVISED, local(r[13]).replace(tzinfo=None), self.moment)
+            sheet.write_datetime(row, _EVENT_DATE, local(r[_EVENT_DATE]), self.day)
+            sheet.write_datetime(row, _ANSWERED, local(r[_ANSWERED]).replace(tzinfo=None), self.moment)
+            if r[_REVISED]:
+                sheet.write_datetime(row, _REVISED, local(r[_REVISED]).replace(tzinfo=None),
+                                     self.moment)
             self.row += 1
 
     def close(self) -> None:

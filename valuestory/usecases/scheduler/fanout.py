@@ -2,7 +2,8 @@
 
 A `Delivery` row is claimed and committed before Telegram is called, so a crash or a second
 process never sends the same message twice; a claim whose outcome was never recorded is marked
-uncertain and never retried.
+uncertain and never retried. Each message is built in the member's language, read with the row
+that says it is due.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Due:
     member_id: int
     chat_id: int
     community_id: int
+    language: str = "en"  # the member's, as stored when the tick looked
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ class FanOut:
                 session.add(delivery)
                 claimed.append((due, prompt, delivery))
             await session.flush()
-            return [Claimed(delivery.id, due, await conversation.opening(session, prompt, self.now))
+            return [Claimed(delivery.id, due,
+                            await conversation.opening(session, prompt, self.now, due.language))
                     for due, prompt, delivery in claimed]
 
     async def claim_reminder(self, due: Due) -> Claimed | None:
@@ -139,7 +142,7 @@ class FanOut:
                                 claimed_by=self.worker, claimed_at=self.now)
             session.add(delivery)
             await session.flush()
-            outs = await conversation.reminder(session, prompt)
+            outs = await conversation.reminder(session, prompt, due.language)
             return Claimed(delivery.id, due, outs)
 
     async def recorder(self) -> None:
@@ -253,7 +256,7 @@ class FanOut:
 
 def _active() -> Any:
     return (
-        select(Prompt.id, Prompt.member_id, Member.chat_id, Prompt.community_id)
+        select(Prompt.id, Prompt.member_id, Member.chat_id, Prompt.community_id, Member.language)
         .join(Member, Member.id == Prompt.member_id)
         .join(Membership, and_(Membership.member_id == Prompt.member_id,
                                Membership.community_id == Prompt.community_id))
@@ -286,10 +289,10 @@ async def due_openings(db: Database, now: dt.datetime, report: TickReport) -> li
         )).all()
     seen: set[int] = set()
     out = []
-    for prompt_id, member_id, chat_id, community_id in rows:
+    for prompt_id, member_id, chat_id, community_id, language in rows:
         if member_id not in seen:  # one new conversation per member per tick
             seen.add(member_id)
-            out.append(Due("prompt", prompt_id, member_id, chat_id, community_id))
+            out.append(Due("prompt", prompt_id, member_id, chat_id, community_id, language))
     return out
 
 
@@ -304,10 +307,10 @@ async def due_reminders(db: Database, now: dt.datetime, skip: set[int]) -> list[
             ).order_by(Prompt.remind_at, Prompt.id)
         )).all()
     out = []
-    for prompt_id, member_id, chat_id, community_id in rows:
+    for prompt_id, member_id, chat_id, community_id, language in rows:
         if member_id not in skip:
             skip.add(member_id)
-            out.append(Due("reminder", prompt_id, member_id, chat_id, community_id))
+            out.append(Due("reminder", prompt_id, member_id, chat_id, community_id, language))
     return out
 
 
