@@ -63,7 +63,16 @@ PARTICIPANT_BODY = (
     "<b>Your choice:</b> skip any question, pause with /pause, see your data with /mydata, "
     "and leave with /withdraw, which erases what you shared."
 )
+# Where a community keeps the recordings of voice notes, its members agree to this text instead.
+PARTICIPANT_AUDIO = (
+    "<b>Voice notes:</b> you can answer by voice. This community also keeps the recording "
+    "beside its text, and a voice can identify you; /withdraw erases recordings too."
+)
+PARTICIPANT_BODY_WITH_AUDIO = PARTICIPANT_BODY + "\n\n" + PARTICIPANT_AUDIO
 PARTICIPANT_INFO = "<b>Joining {community}</b>\n\n" + PARTICIPANT_BODY + "\n\nAre you happy to take part?"
+PARTICIPANT_INFO_WITH_AUDIO = (
+    "<b>Joining {community}</b>\n\n" + PARTICIPANT_BODY_WITH_AUDIO + "\n\nAre you happy to take part?"
+)
 PRIVACY = "<b>Your privacy</b>\n\n" + PARTICIPANT_BODY
 JOINED = (
     "Welcome to {community}! You're all set. I'll message you after events. "
@@ -92,6 +101,34 @@ NOT_SUPPORTED = {
     "location": "I can't use locations, sorry. Could you type your answer instead?",
     "other": "I can only take text messages, sorry. Could you type your answer instead?",
 }
+# Voice notes as answers
+VOICE_LISTENING = "Listening to your voice note… I'll send you what I heard in a moment."
+VOICE_HEARD = "I heard: «{transcript}»\n\nShall I keep this as your answer?"
+VOICE_HEARD_NOTHING = (
+    "Sorry, I couldn't make out any words in that voice note. Could you try again, or type your answer?"
+)
+VOICE_TOO_LONG = (
+    "That voice note is longer than {minutes}, which is more than I can listen to. "
+    "Could you send a shorter one, or type your answer?"
+)
+VOICE_TOO_LARGE = "That file is too large for me to fetch, sorry. Could you send a shorter voice note?"
+VOICE_UNDECODABLE = (
+    "I couldn't play that file, sorry. Could you record a voice note again, or type your answer?"
+)
+VOICE_FAILED = (
+    "Sorry, I couldn't listen to that voice note just now. Could you send it again, or type your answer?"
+)
+VOICE_TYPE_INSTEAD = (
+    "No problem, I haven't kept anything from that voice note. Type your answer whenever you're ready."
+)
+VOICE_REPLACED = "I've already heard a newer voice note from you: use the buttons under that one."
+VOICE_DECIDED = "You've already chosen what to do with that voice note."
+VOICE_MOVED_ON = (
+    "We've moved on from that question, so I haven't kept that transcript. "
+    "Here's where we are now."
+)
+BTN_VOICE_KEEP = "Keep it"
+BTN_VOICE_TYPE = "Type it instead"
 UNKNOWN_COMMAND = "I don't know that command. Your answers are safe. Send /help to see what I can do."
 NOT_FOR_YOU = "That button isn't meant for you."
 SOMETHING_WENT_WRONG = (

@@ -23,6 +23,7 @@ class Prefix(StrEnum):
     CONVENER = "cv"  # a convener command or its next step: cv|<step>|...
     EXPORT = "ex"  # an export format: ex|<format>
     WITHDRAW = "wd"  # withdrawing: wd|c|<target>, wd|y|<target>, wd|no
+    VOICE = "v"  # a voice note's transcript: v|k|<note id> (keep), v|t|<note id> (type instead)
 
 
 def encode(prefix: Prefix, *parts: object) -> str:

@@ -14,7 +14,7 @@ from flows.questions import load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Consent, Member, Membership
-from valuestory.usecases.conversation import CONSENT_VERSION
+from valuestory.usecases.conversation import consent_version
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import check_timezone, parse_id
@@ -101,7 +101,7 @@ async def member_counts(db: Database, community: Community) -> list[Out]:
         joined, consented, paused, unreachable = (await session.execute(
             select(
                 func.count(Membership.id),
-                func.coalesce(func.sum(case((Consent.version == CONSENT_VERSION, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Consent.version == consent_version(community), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((or_(Membership.paused.is_(True),
                                                  Member.paused.is_(True)), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Member.unreachable_at.is_not(None), 1), else_=0)), 0),

@@ -35,7 +35,20 @@ from storage.models import (
 from valuestory.usecases import parsing
 from valuestory.usecases.out import Out
 
-CONSENT_VERSION = hashlib.sha256(texts.PARTICIPANT_BODY.encode()).hexdigest()[:12]
+
+def _version(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:12]
+
+
+# A member agrees to the participant information as shown: a community that keeps recordings of
+# voice notes shows (and so gets agreement to) the text that says so, which has its own version.
+CONSENT_VERSION = _version(texts.PARTICIPANT_BODY)
+CONSENT_VERSION_WITH_AUDIO = _version(texts.PARTICIPANT_BODY_WITH_AUDIO)
+
+
+def consent_version(community: Community) -> str:
+    """The version of the participant information this community's members agree to."""
+    return CONSENT_VERSION_WITH_AUDIO if community.keep_audio else CONSENT_VERSION
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # A message after a prompt closed is told so for this long; after that it is simply news.
 CLOSED_NOTICE_DAYS = 14
@@ -64,10 +77,11 @@ def new_pseudonym() -> str:
 def _participant_info(community: Community) -> Out:
     from html import escape
 
+    info = texts.PARTICIPANT_INFO_WITH_AUDIO if community.keep_audio else texts.PARTICIPANT_INFO
     return Out(
-        texts.PARTICIPANT_INFO.format(community=escape(community.name)),
+        info.format(community=escape(community.name)),
         ((
-            (texts.BTN_AGREE, f"j|{community.invite_code}|{CONSENT_VERSION}"),
+            (texts.BTN_AGREE, f"j|{community.invite_code}|{consent_version(community)}"),
             (texts.BTN_NOT_NOW, f"k|{community.invite_code}"),
         ),),
     )
@@ -109,7 +123,7 @@ async def start(db: Database, user_id: int, chat_id: int, code: str | None) -> l
             if await repo.membership(session, member.id, community.id):
                 return [Out(texts.ALREADY_MEMBER.format(community=name)),
                         *await _resume(session, member)]
-            consent = await repo.consent(session, member.id, CONSENT_VERSION)
+            consent = await repo.consent(session, member.id, consent_version(community))
             if consent is not None:
                 await _join(session, member, community, consent)
                 return [Out(texts.JOINED.format(community=name)), *await _resume(session, member)]
@@ -133,7 +147,7 @@ async def answer_consent(
         community = await repo.community_by_invite(session, code)
         if community is None:
             return [Out(texts.BAD_INVITE)]
-        if version != CONSENT_VERSION:
+        if version != consent_version(community):
             # The information changed since it was shown: show the current text to agree to.
             return [_participant_info(community)]
         member = await repo.member_by_telegram_id(session, user_id)
@@ -144,9 +158,9 @@ async def answer_consent(
         name = escape(community.name)
         if await repo.membership(session, member.id, community.id):
             return [Out(texts.ALREADY_MEMBER.format(community=name))]
-        consent = await repo.consent(session, member.id, CONSENT_VERSION)
+        consent = await repo.consent(session, member.id, version)
         if consent is None:
-            consent = Consent(member_id=member.id, version=CONSENT_VERSION, given_at=now)
+            consent = Consent(member_id=member.id, version=version, given_at=now)
             session.add(consent)
             await session.flush()
         await _join(session, member, community, consent)
@@ -183,8 +197,12 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
 
 
 async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
-                 now: dt.datetime, progress: Progress | None = None) -> list[Out]:
-    """Run one action through the engine and persist everything it decided."""
+                 now: dt.datetime, progress: Progress | None = None,
+                 spoken: bool = False) -> list[Out]:
+    """Run one action through the engine and persist everything it decided.
+
+    `spoken`: the action's text is the transcript of a voice note the member kept.
+    """
     script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
     ctx = await _context(session, prompt)
     if progress is None:
@@ -198,7 +216,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
             question_text=q.text.format(event=ctx.event, aspiration=ctx.aspiration),
             cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
-            now=now,
+            now=now, spoken=spoken,
         )
         ANSWERS_STORED.inc()
     if result.store_choice is not None:
@@ -223,6 +241,12 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action,
         assert member is not None
         outs += await _resume(session, member, now, announce=True)
     return outs
+
+
+async def apply_action(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
+                       spoken: bool = False) -> list[Out]:
+    """Run one action on a prompt the caller has locked, in the caller's unit of work."""
+    return await _apply(session, prompt, action, now, spoken=spoken)
 
 
 async def _resume(session: AsyncSession, member: Member, now: dt.datetime | None = None,
@@ -261,7 +285,7 @@ async def reminder(session: AsyncSession, prompt: Prompt) -> list[Out]:
     return [Out(text, (((texts.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
 
 
-async def _closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
+async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
     """Whether the member's latest prompt closed (its window passed) in the last few weeks."""
     from sqlalchemy import select
 
@@ -300,7 +324,7 @@ async def act(
             else:
                 pending = await repo.open_prompts(session, member.id)
                 if not pending:
-                    if await _closed_lately(session, member, now):
+                    if await closed_lately(session, member, now):
                         return [Out(texts.PROMPT_CLOSED)]
                     return [Out(texts.NOTHING_OPEN)]
                 prompt = await repo.prompt(session, pending[0].id, lock=True)
@@ -361,6 +385,16 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 
 __all__: Sequence[str] = (
-    "CONSENT_VERSION", "Out", "act", "answer_consent", "help_text", "opening", "press",
-    "reminder", "start", "stored_story",
+    "CONSENT_VERSION",
+    "CONSENT_VERSION_WITH_AUDIO",
+    "Out",
+    "act",
+    "answer_consent",
+    "consent_version",
+    "help_text",
+    "opening",
+    "press",
+    "reminder",
+    "start",
+    "stored_story",
 )
