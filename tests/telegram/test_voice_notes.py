@@ -4,6 +4,7 @@ notes), fetched from the Bot API double by getFile and download, heard by the re
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -13,11 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Community, Narrative, VoiceNote
+from storage.models import AuditEntry, Community, Consent, Narrative, VoiceNote, utcnow
 from tests import seed
 from tests.harness import Harness, Person
 from tests.speech.notes import require_speech, speak
 from valuestory.process.settings import Settings
+from valuestory.usecases import conversation, retention, voice_notes
 
 SENTENCE = "the group helped me feel more confident"
 KEY_WORDS = {"group", "helped", "confident"}
@@ -148,17 +150,26 @@ async def test_two_kept_voice_notes_add_up_to_one_answer(harness: Harness) -> No
     assert answer.spoken
 
 
-async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harness: Harness) -> None:
-    community = await seed.community(harness.db)
+async def _keeping_audio(harness: Harness, user_id: int,
+                         name: str = "Diabetes in Pregnancy") -> tuple[Person, Community, Any]:
+    """A member of a community that keeps recordings, who joined and is at a question."""
+    community = await seed.community(harness.db, name)
     async with harness.db.session() as s:
         found = await s.get(Community, community.id)
         assert found is not None
-        found.keep_audio = True
+        await voice_notes.set_keep_audio(s, found, True, actor="test")
     event = await seed.event(harness.db, community)
-    kim = harness.person(805)
+    return harness.person(user_id), community, event
+
+
+async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harness: Harness) -> None:
+    kim, community, event = await _keeping_audio(harness, 805)
     replies = await kim.say(f"/start {community.invite_code}")
     assert "keeps the recording" in replies[0] and "a voice can identify you" in replies[0]
     await kim.tap("I agree")
+    async with harness.db.session() as s:
+        [agreed] = (await s.scalars(select(Consent.version))).all()
+    assert agreed == conversation.CONSENT_VERSION_WITH_AUDIO != conversation.CONSENT_VERSION
     await seed.open_prompt(harness.db, kim, event)
     await kim.say("/continue")
     await kim.tap("Yes, I was there")
@@ -169,6 +180,59 @@ async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harn
     assert await audio_of(harness.db) == [audio]
     [answer] = await narratives(harness.db)
     assert answer.spoken and not missing(KEY_WORDS, answer.text)
+
+    # /mydata hands the recording back beside the text; /withdraw erases it.
+    mark = len(kim.inbox)
+    await kim.say("/mydata")
+    text_file, recording = kim.inbox[mark:]
+    assert text_file.document is not None and recording.document is not None
+    assert b"recording kept (my-voice-note-1.ogg)" in text_file.document[1]
+    assert recording.document == ("my-voice-note-1.ogg", audio)
+    await kim.say("/withdraw")
+    await kim.tap("Yes, erase it")
+    assert await notes(harness.db) == [] and await narratives(harness.db) == []
+    async with harness.db.session() as s:
+        [withdrawn] = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "withdraw"))).all()
+    assert withdrawn.details["voice_notes"] == 1
+
+
+async def test_members_who_agreed_before_recordings_were_kept_keep_only_their_words(
+    harness: Harness,
+) -> None:
+    pat, prompt = await seed.member_with_open_prompt(harness, 806)
+    async with harness.db.session() as s:
+        found = await s.get(Community, prompt.community_id)
+        assert found is not None
+        await voice_notes.set_keep_audio(s, found, True, actor="test")
+    await say_by_voice(pat, speak(SENTENCE), 3)
+    await heard(pat)
+    await pat.tap("Keep it")
+    assert await audio_of(harness.db) == [None]  # they never agreed to the text that says so
+    assert (await narratives(harness.db))[0].spoken
+
+
+async def test_retention_erases_recordings_with_the_answers_they_became(harness: Harness) -> None:
+    kim, community, event = await _keeping_audio(harness, 807)
+    await seed.join(kim, community)
+    await seed.open_prompt(harness.db, kim, event)
+    await kim.say("/continue")
+    await kim.tap("Yes, I was there")
+    await say_by_voice(kim, speak(SENTENCE), 3)
+    await heard(kim)
+    await kim.tap("Keep it")
+    assert (await audio_of(harness.db))[0] is not None
+    async with harness.db.session() as s:
+        found = await s.get(Community, community.id)
+        assert found is not None
+        await retention.set_months(s, found, 1, actor="test")
+    later = utcnow() + dt.timedelta(days=62)
+    await retention.run(harness.db, later)  # the week's notice first
+    await retention.run(harness.db, later + dt.timedelta(days=8))
+    assert await notes(harness.db) == [] and await narratives(harness.db) == []
+    async with harness.db.session() as s:
+        [erased] = (await s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "retention.erase"))).all()
+    assert erased.details["voice_notes"] == 1
 
 
 # --- Bad input ------------------------------------------------------------------------------

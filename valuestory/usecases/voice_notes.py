@@ -43,6 +43,7 @@ from flows.questions import PromptKind, QuestionKind, load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
+    AuditEntry,
     Community,
     Consent,
     Member,
@@ -322,6 +323,31 @@ async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear
                         limits=limits)
 
 
+# --- Keeping recordings ---------------------------------------------------------------------
+
+
+async def set_keep_audio(session: AsyncSession, community: Community, keep: bool, actor: str) -> int:
+    """Whether a community keeps recordings, audited; turned off, those kept are erased (how many).
+
+    Turned on, members who agreed to the participant text without recordings are asked to agree
+    to the new text the next time they join; until they do, their recordings are not kept.
+    """
+    from sqlalchemy import func
+
+    erased = 0
+    if not keep:
+        erased = int(await session.scalar(select(func.count(VoiceNote.id)).where(
+            VoiceNote.community_id == community.id, VoiceNote.audio.is_not(None))) or 0)
+        await session.execute(
+            update(VoiceNote).where(VoiceNote.community_id == community.id,
+                                    VoiceNote.audio.is_not(None))
+            .values(audio=None).execution_options(synchronize_session=False))
+    was, community.keep_audio = community.keep_audio, keep
+    session.add(AuditEntry(actor=actor, action="keep_audio.set", community_id=community.id,
+                           details={"keep_audio": keep, "was": was, "recordings_erased": erased}))
+    return erased
+
+
 # --- Keep it, or Type it instead ------------------------------------------------------------
 
 
@@ -390,5 +416,6 @@ async def _keep(session: AsyncSession, member: Member, note: VoiceNote, now: dt.
 
 __all__ = [
     "LEASE", "Fetch", "Heard", "Incoming", "Limits", "NoteRefused", "Received", "Refusal",
-    "Transcribe", "check", "claim", "finish", "press", "receive", "renew", "transcribe", "waiting",
+    "Transcribe", "check", "claim", "finish", "press", "receive", "renew", "set_keep_audio",
+    "transcribe", "waiting",
 ]
