@@ -7,8 +7,11 @@ import asyncio
 import datetime as dt
 import os
 import time
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import select
@@ -363,3 +366,54 @@ async def test_other_members_are_answered_while_a_long_note_is_transcribed(harne
         lee_answer = await s.scalar(select(Narrative.text).where(Narrative.member_id != 0)
                                     .where(Narrative.text.like("typed answer 0%")))
     assert lee_answer is not None and lee_answer.count("typed answer") == 5
+
+
+# --- Evidence -------------------------------------------------------------------------------
+
+
+async def test_exports_mark_spoken_answers_and_a_project_carries_each_kept_recording(
+    harness: Harness, tmp_path: Path,
+) -> None:
+    import xmlschema
+
+    from tests.telegram.test_exports import QDA, SCHEMA, read_csv, read_jsonl, read_xlsx
+    from valuestory.usecases import exports
+    from valuestory.usecases.exports import ExportFilter, ExportFormat
+
+    kim, community, event = await _keeping_audio(harness, 831)
+    await seed.join(kim, community)
+    await seed.open_prompt(harness.db, kim, event)
+    await kim.say("/continue")
+    await kim.tap("Yes, I was there")
+    audio = speak(SENTENCE)
+    await say_by_voice(kim, audio, 3)
+    transcript = (await heard(kim)).split("«")[1].split("»")[0]
+    await kim.tap("Keep it")
+    await kim.tap("Next")
+    await kim.say("Typed, not spoken.")
+
+    def path(fmt: ExportFormat) -> Path:
+        return tmp_path / f"out{exports.SUFFIX[fmt]}"
+
+    for fmt in ExportFormat:
+        await exports.export(harness.db, "test", fmt, path(fmt), ExportFilter())
+    for rows in (read_csv(path(ExportFormat.CSV)), read_jsonl(path(ExportFormat.JSONL)),
+                 read_xlsx(path(ExportFormat.XLSX))):
+        assert [(r["answer"], r["spoken"]) for r in rows] == [
+            (transcript, "yes"), ("Typed, not spoken.", "no")]
+
+    with zipfile.ZipFile(path(ExportFormat.QDPX)) as z:
+        qde = z.read("project.qde").decode("utf-8")
+        files = {n: z.read(n) for n in z.namelist()}
+    xmlschema.XMLSchema(str(SCHEMA)).validate(qde)
+    project = ElementTree.fromstring(qde)
+    [recording] = project.findall(f"{QDA}Sources/{QDA}AudioSource")
+    assert len(project.findall(f"{QDA}Sources/{QDA}TextSource")) == 2
+    guid = recording.get("guid")
+    assert recording.get("path") == f"internal://{guid}.ogg"
+    assert files[f"sources/{guid}.ogg"] == audio
+    assert recording.findtext(f"{QDA}Transcript/{QDA}PlainTextContent") == transcript
+    codes = {c.get("guid"): c.get("name") for c in project.iter(f"{QDA}Code")}
+    assert [codes[c.get("targetGUID")] for c in recording.iter(f"{QDA}CodeRef")] == ["immediate value"]
+    [case] = project.findall(f"{QDA}Cases/{QDA}Case")
+    assert guid in {r.get("targetGUID") for r in case.findall(f"{QDA}SourceRef")}

@@ -28,7 +28,7 @@ SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSO
 COLUMNS = (
     "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
     "question_id", "question", "cycle", "capital", "answer", "answered_at", "revised_at",
-    "attended",
+    "attended", "spoken",
 )
 
 
@@ -42,7 +42,8 @@ class ExportError(ValueError):
 # A plain tuple on purpose, not a NamedTuple: the garbage collector stops following a tuple of
 # strings and numbers, but keeps following every instance of a tuple subclass, and a million of
 # them crowding its oldest generation made collections cost a quarter of a large export's time.
-ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, int, int]
+ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str, int, int]
+SPOKEN = COLUMNS.index("spoken")  # "yes" when (part of) the answer is a voice note's transcript
 
 
 @dataclass(frozen=True)
