@@ -329,8 +329,8 @@ async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear
 async def set_keep_audio(session: AsyncSession, community: Community, keep: bool, actor: str) -> int:
     """Whether a community keeps recordings, audited; turned off, those kept are erased (how many).
 
-    Turned on, members who agreed to the participant text without recordings are asked to agree
-    to the new text the next time they join; until they do, their recordings are not kept.
+    Turned on, it holds for members who join from then on and so agree to the participant text
+    that says so; for those who agreed to the text without recordings, only the words are kept.
     """
     from sqlalchemy import func
 
