@@ -136,7 +136,8 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
                                            members.on_text))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, members.on_unknown_command))
     # A voice note (or an audio file) is an answer: recorded now, its transcript sent when heard.
-    application.add_handler(MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO)
+    application.add_handler(MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO
+                                                      | filters.Document.AUDIO)
                                            & filters.UpdateType.MESSAGE, voice.on_voice))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE,
                                            members.on_unsupported))

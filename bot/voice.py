@@ -21,7 +21,6 @@ import socket
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
@@ -29,7 +28,7 @@ from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import database, private_press
-from bot.send import send, set_buttons
+from bot.send import keyboard, send, set_buttons, split_message
 from flows import texts
 from storage.db import Database
 from valuestory import voice
@@ -60,6 +59,10 @@ def engine_for(settings: Settings) -> voice.Engine | None:
         return None
 
 
+class Interrupted(Exception):
+    """The process is stopping: the note stays received, and its claim lapses for another to take."""
+
+
 @dataclass
 class VoiceNotes:
     """The Application's voice-note machinery: its transcriber and what it is working on."""
@@ -68,6 +71,8 @@ class VoiceNotes:
     worker: str = field(default_factory=lambda: (
         f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"))
     working: set[int] = field(default_factory=set)
+    # Set when the process stops: a note cut short is left, received, for the next process.
+    closing: bool = False
 
     @property
     def limits(self) -> voice_notes.Limits:
@@ -80,6 +85,12 @@ class VoiceNotes:
         assert self.transcriber is not None
         try:
             return (await self.transcriber.transcribe(audio, language)).text
+        except (voice.TranscriptionFailed, RuntimeError) as exc:
+            if self.closing:
+                raise Interrupted from None
+            if isinstance(exc, RuntimeError):
+                raise
+            raise voice_notes.NoteRefused(voice_notes.Refusal.FAILED, str(exc)) from None
         except voice.TooLong as exc:
             raise voice_notes.NoteRefused(voice_notes.Refusal.TOO_LONG, str(exc)) from None
         except voice.TooLarge as exc:
@@ -114,16 +125,23 @@ async def start(application: Application) -> None:  # type: ignore[type-arg]
 
 
 async def close(application: Application, grace: float = CLOSE_GRACE_SECONDS) -> None:  # type: ignore[type-arg]
-    """Stop the worker; a note it was hearing stays received, for the next process to take up."""
-    transcriber = notes_of(application).transcriber
-    if transcriber is not None:
-        await transcriber.aclose(grace=grace)
+    """Stop the worker after `grace` seconds at most; a note cut short stays received, and the next
+    process (or another replica, once the claim lapses) hears it."""
+    notes = notes_of(application)
+    notes.closing = True
+    if notes.transcriber is not None:
+        await notes.transcriber.aclose(grace=grace)
 
 
 def _incoming(message: Message) -> voice_notes.Incoming | None:
     sound = message.voice or message.audio
     if sound is None:
-        return None
+        document = message.document
+        if document is None or not (document.mime_type or "").startswith("audio/"):
+            return None
+        # A file says nothing of its length: decoding refuses one too long.
+        return voice_notes.Incoming(file_id=document.file_id, size_bytes=document.file_size,
+                                    mime_type=document.mime_type)
     with warnings.catch_warnings():
         # PTB 22.2 announces `duration` becoming a timedelta; either way it is the length.
         warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -154,7 +172,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def schedule(application: Application, note_id: int) -> None:  # type: ignore[type-arg]
     """Transcribe a note in a task of the Application (awaited when it stops), once per process."""
     notes = notes_of(application)
-    if notes.transcriber is None or note_id in notes.working:
+    if notes.transcriber is None or notes.closing or note_id in notes.working:
         return
     notes.working.add(note_id)
     application.create_task(_transcribe(application, note_id), name=f"voice-note-{note_id}")
@@ -180,6 +198,8 @@ async def _transcribe(application: Application, note_id: int) -> None:  # type: 
                                              limits=notes.limits)
         if heard is not None:
             await _say(application, heard)
+    except Interrupted:
+        log.info("voice note %s left for the next process: this one is stopping", note_id)
     except Exception:  # the note stays received; the sweep tries again once the claim lapses
         log.exception("voice note %s: transcription failed", note_id)
     finally:
@@ -187,8 +207,6 @@ async def _transcribe(application: Application, note_id: int) -> None:  # type: 
 
 
 async def _say(application: Application, heard: voice_notes.Heard) -> None:  # type: ignore[type-arg]
-    from bot.send import keyboard, split_message
-
     for out in heard.outs:
         chunks = split_message(out.text)
         for i, chunk in enumerate(chunks):
@@ -220,8 +238,3 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                    key=f"c|{query.id}")
     await set_buttons(pressed)
     await send(context, pressed.chat_id, outs)
-
-
-def tasks_running(application: Application) -> set[Any]:  # type: ignore[type-arg]
-    """Notes this process is transcribing now (for tests and /healthz-style checks)."""
-    return set(notes_of(application).working)

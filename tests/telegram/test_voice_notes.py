@@ -278,6 +278,21 @@ async def test_an_audio_file_sent_as_a_file_is_heard_too(harness: Harness) -> No
     assert not missing(KEY_WORDS, await heard(pat))
 
 
+async def test_a_recording_sent_as_a_document_is_heard_and_other_files_are_not(
+    harness: Harness,
+) -> None:
+    pat, _ = await seed.member_with_open_prompt(harness, 820)
+    audio = speak(SENTENCE)
+    file_id = harness.double.add_file(audio, ".ogg")
+    await pat.send(document={"file_id": file_id, "file_unique_id": "d1", "file_name": "memo.ogg",
+                             "mime_type": "audio/ogg", "file_size": len(audio)})
+    assert not missing(KEY_WORDS, await heard(pat))
+    replies = await pat.send(document={"file_id": "pdf", "file_unique_id": "d2",
+                                       "file_name": "notes.pdf", "mime_type": "application/pdf"})
+    assert replies == ["I can't keep files, sorry. Could you type your answer instead?"]
+    assert harness.double.count("getFile") == 1
+
+
 async def test_a_voice_note_in_a_group_is_not_fetched_and_stores_nothing(harness: Harness) -> None:
     pat, _ = await seed.member_with_open_prompt(harness, 815)
     group = {"id": -100500, "type": "supergroup", "title": "CoP"}

@@ -25,6 +25,7 @@ depends on no speech engine and no front end, and tests can hand it fakes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -295,8 +296,6 @@ async def finish(db: Database, note_id: int, worker: str, *, transcript: str | N
 async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear: Transcribe,
                      limits: Limits | None = None) -> Heard | None:
     """Claim a note, fetch and transcribe it, and record the result; None if it was not ours."""
-    import asyncio
-
     file_id = await claim(db, note_id, worker)
     if file_id is None:
         return None
