@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling
+from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling, voice
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from flows import i18n, texts
 from storage.db import Database
@@ -25,6 +25,14 @@ from valuestory.usecases import communities
 from valuestory.usecases.callbacks import Prefix, pattern
 
 PRIVATE = filters.ChatType.PRIVATE
+
+
+class BotApplication(DurableApplication):
+    """The bot's Application: durable updates, and its speech worker stopped with it."""
+
+    async def shutdown(self) -> None:
+        await voice.close(self)
+        await super().shutdown()
 
 
 def build_application(
@@ -38,6 +46,7 @@ def build_application(
         Application.builder()
         .token(settings.bot_token())
         .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url())
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Telegram's overall limit, and 429s waited out and retried, for every message we send.
@@ -50,13 +59,14 @@ def build_application(
     else:
         builder = builder.get_updates_request(ops.TrackedRequest(request or HTTPXRequest()))
     application = (
-        builder.application_class(DurableApplication)
+        builder.application_class(BotApplication)
         .update_queue(DurableUpdateQueue(db))
         .post_init(on_start)
         .build()
     )
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
+    voice.install(application, settings)
     wire(application)
     return application
 
@@ -65,6 +75,7 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Before taking new updates: remember who we are, and replay what the last run left."""
     await communities.remember_bot_username(application.bot_data["db"], application.bot.username)
     await set_command_menus(application)
+    await voice.start(application)
     await replay_kept_updates(application)
 
 
@@ -122,11 +133,16 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command("resume", pausing.on_resume)
     button(Prefix.PAUSE, pausing.on_button)
     button(Prefix.LANGUAGE, members.on_language_button)
+    button(Prefix.VOICE, voice.on_button)
     # The member's story, consent, and anything else: checked, never trusted.
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,
                                            members.on_text))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, members.on_unknown_command))
+    # A voice note (or an audio file) is an answer: recorded now, its transcript sent when heard.
+    application.add_handler(MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO
+                                                      | filters.Document.AUDIO)
+                                           & filters.UpdateType.MESSAGE, voice.on_voice))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE,
                                            members.on_unsupported))
     application.add_error_handler(errors.on_error)

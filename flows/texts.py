@@ -84,6 +84,15 @@ PARTICIPANT_BODY = N_(
 )
 PARTICIPANT_INFO = Composed(N_("<b>Joining {community}</b>"), "\n\n", PARTICIPANT_BODY, "\n\n",
                             N_("Are you happy to take part?"))
+# Where a community keeps the recordings of voice notes, its members agree to this text instead.
+PARTICIPANT_AUDIO = N_(
+    "<b>Voice notes:</b> you can answer by voice. This community also keeps the recording "
+    "beside its text, and a voice can identify you; /withdraw erases recordings too."
+)
+PARTICIPANT_BODY_WITH_AUDIO = Composed(PARTICIPANT_BODY, "\n\n", PARTICIPANT_AUDIO)
+PARTICIPANT_INFO_WITH_AUDIO = Composed(N_("<b>Joining {community}</b>"), "\n\n", PARTICIPANT_BODY,
+                                       "\n\n", PARTICIPANT_AUDIO, "\n\n",
+                                       N_("Are you happy to take part?"))
 PRIVACY = Composed(N_("<b>Your privacy</b>"), "\n\n", PARTICIPANT_BODY)
 JOINED = N_(
     "Welcome to {community}! You're all set. I'll message you after events. "
@@ -112,6 +121,34 @@ NOT_SUPPORTED = {
     "location": N_("I can't use locations, sorry. Could you type your answer instead?"),
     "other": N_("I can only take text messages, sorry. Could you type your answer instead?"),
 }
+# Voice notes as answers
+VOICE_LISTENING = N_("Listening to your voice note… I'll send you what I heard in a moment.")
+VOICE_HEARD = N_("I heard: «{transcript}»\n\nShall I keep this as your answer?")
+VOICE_HEARD_NOTHING = N_(
+    "Sorry, I couldn't make out any words in that voice note. Could you try again, or type your answer?"
+)
+VOICE_TOO_LONG = N_(
+    "That voice note is longer than {minutes}, which is more than I can listen to. "
+    "Could you send a shorter one, or type your answer?"
+)
+VOICE_TOO_LARGE = N_("That file is too large for me to fetch, sorry. Could you send a shorter voice note?")
+VOICE_UNDECODABLE = N_(
+    "I couldn't play that file, sorry. Could you record a voice note again, or type your answer?"
+)
+VOICE_FAILED = N_(
+    "Sorry, I couldn't listen to that voice note just now. Could you send it again, or type your answer?"
+)
+VOICE_TYPE_INSTEAD = N_(
+    "No problem, I haven't kept anything from that voice note. Type your answer whenever you're ready."
+)
+VOICE_REPLACED = N_("I've already heard a newer voice note from you: use the buttons under that one.")
+VOICE_DECIDED = N_("You've already chosen what to do with that voice note.")
+VOICE_MOVED_ON = N_(
+    "We've moved on from that question, so I haven't kept that transcript. "
+    "Here's where we are now."
+)
+BTN_VOICE_KEEP = N_("Keep it")
+BTN_VOICE_TYPE = N_("Type it instead")
 UNKNOWN_COMMAND = N_("I don't know that command. Your answers are safe. Send /help to see what I can do.")
 NOT_FOR_YOU = N_("That button isn't meant for you.")
 SOMETHING_WENT_WRONG = N_(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -103,6 +104,8 @@ class Community(Base):
     retention_months: Mapped[int | None] = mapped_column(Integer, default=None)
     # For members whose Telegram language the bot does not speak.
     language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    # Keep the recordings of voice notes beside their transcripts (the participant text says so).
+    keep_audio: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -267,6 +270,8 @@ class Narrative(Base):
     capital: Mapped[str | None] = mapped_column(String(16), default=None)
     intended: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
+    # Some of the text is the transcript of a voice note the member kept.
+    spoken: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revised_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -291,6 +296,56 @@ class NarrativeRevision(Base):
     replaced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     narrative: Mapped[Narrative] = relationship(back_populates="revisions")
+
+
+class VoiceNoteStatus(StrEnum):
+    RECEIVED = "received"  # recorded on arrival; to be transcribed (claimed while it is)
+    TRANSCRIBED = "transcribed"  # transcript sent to the member, waiting for Keep or Type instead
+    KEPT = "kept"  # the transcript is (part of) the narrative
+    REPLACED = "replaced"  # a newer voice note's transcript took its place
+    DISCARDED = "discarded"  # Type it instead, or nothing could be heard in it
+    FAILED = "failed"  # not audio, or the engine could not hear it; the member was told
+
+
+class VoiceNote(Base):
+    """A voice note sent as an answer, recorded the moment it arrives so no restart loses it.
+
+    The audio itself is fetched from Telegram by `telegram_file_id` when it is transcribed; it is
+    stored (`audio`) only when the community keeps recordings and the member kept the transcript.
+    """
+
+    __tablename__ = "voice_notes"
+    __table_args__ = (
+        Index("ix_voice_notes_status_claimed_at", "status", "claimed_at"),
+        Index("ix_voice_notes_prompt_id", "prompt_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The message it came in: a redelivered update records nothing twice.
+    update_key: Mapped[str] = mapped_column(String(80), unique=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_file_id: Mapped[str] = mapped_column(String(255))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    size_bytes: Mapped[int | None] = mapped_column(Integer, default=None)
+    mime_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(16), default=VoiceNoteStatus.RECEIVED)
+    transcript: Mapped[str | None] = mapped_column(Text, default=None)
+    audio: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    narrative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("narratives.id", ondelete="SET NULL"), default=None
+    )
+    # A lease: the process transcribing it renews claimed_at; a lapsed one is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    transcribed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class Choice(Base):
@@ -469,6 +524,8 @@ __all__ = [
     "Role",
     "RoleGrant",
     "SchedulerState",
+    "VoiceNote",
+    "VoiceNoteStatus",
     "func",
     "utcnow",
 ]

@@ -166,10 +166,12 @@ async def save_answer(
     append: bool,
     now: dt.datetime,
     language: str = "en",
+    spoken: bool = False,
 ) -> Narrative:
     """Store what a member said: a new answer, more of the answer being written, or a revision.
 
     `language` is the one the question was asked in, kept with the question as asked.
+    `spoken`: the text is a voice note's transcript; a narrative with any spoken part is spoken.
     """
     narrative = await session.scalar(
         select(Narrative).where(
@@ -181,11 +183,12 @@ async def save_answer(
             prompt_id=prompt.id, member_id=prompt.member_id, community_id=prompt.community_id,
             event_id=prompt.event_id, story_id=prompt.story_id, question_id=question_id,
             question_text=question_text, language=language, cycle=cycle, capital=capital,
-            intended=intended, text=text, answered_at=now, updated_at=now,
+            intended=intended, text=text, spoken=spoken, answered_at=now, updated_at=now,
         )
         session.add(narrative)
     elif append:
         narrative.text = f"{narrative.text}\n\n{text}"
+        narrative.spoken = narrative.spoken or spoken
         narrative.updated_at = now
     else:
         session.add(NarrativeRevision(
@@ -193,6 +196,7 @@ async def save_answer(
             written_at=narrative.updated_at, replaced_at=now,
         ))
         narrative.text = text
+        narrative.spoken = spoken
         narrative.question_text = question_text
         narrative.language = language
         narrative.version += 1

@@ -3,6 +3,8 @@ and records what the bot sent, so tests can assert on what a person would see in
 
 `DoubleRequest` plugs it into an Application in-process (PTB's own request interface);
 `BotApiServer` serves the same double over HTTP on 127.0.0.1 for tests that run separate processes.
+Files members sent (`add_file`) are described by getFile and downloaded from
+`/file/bot<token>/<file_path>`, as from Telegram's own servers.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +62,10 @@ class _NotModified(Exception):
     """Telegram refuses an edit that changes nothing."""
 
 
+class _BadRequest(Exception):
+    """Telegram refuses the request with this description."""
+
+
 # What a rule returns to override a reply: (HTTP status, Bot API JSON), or None to carry on.
 Rule = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]] | None]
 
@@ -79,6 +86,39 @@ class BotApiDouble:
         # Far from the ids other test helpers use: Telegram never reuses an update id.
         self._update_ids = itertools.count(20_000_000)
         self._arrived = threading.Condition()
+        # Files members sent, by file_id: (file_path, content).
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self._file_ids = itertools.count(1)
+        self.downloads: list[str] = []
+        # Seconds a file download takes, to hold a transcription back while a test acts.
+        self.download_delay = 0.0
+
+    def add_file(self, content: bytes, suffix: str = ".oga") -> str:
+        """A file a member sent, as Telegram keeps it; returns its file_id."""
+        with self._lock:
+            n = next(self._file_ids)
+            file_id = f"AwACAgQAAx-test-file-{n}"
+            self.files[file_id] = (f"voice/file_{n}{suffix}", content)
+            return file_id
+
+    def voice(self, content: bytes, seconds: int, **overrides: Any) -> dict[str, Any]:
+        """A message's `voice` field for a note of these bytes, as Telegram describes it."""
+        file_id = self.add_file(content)
+        return {"file_id": file_id, "file_unique_id": file_id[-12:], "duration": seconds,
+                "mime_type": "audio/ogg", "file_size": len(content), **overrides}
+
+    def download(self, path: str) -> tuple[int, bytes]:
+        """A file download at .../file/bot<token>/<file_path>."""
+        if self.download_delay:
+            time.sleep(self.download_delay)
+        _, _, file_path = path.partition("/file/bot")
+        file_path = file_path.partition("/")[2]
+        with self._lock:
+            self.downloads.append(file_path)
+            for stored_path, content in self.files.values():
+                if stored_path == file_path:
+                    return 200, content
+        return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
 
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id."""
@@ -129,6 +169,8 @@ class BotApiDouble:
                     return override
             try:
                 return 200, {"ok": True, "result": self._result(method, params, files or {})}
+            except _BadRequest as exc:
+                return 400, {"ok": False, "error_code": 400, "description": str(exc)}
             except _NotModified:
                 return 400, {"ok": False, "error_code": 400, "description":
                              "Bad Request: message is not modified: specified new message content "
@@ -162,6 +204,15 @@ class BotApiDouble:
                 message.photo = files["photo"][1]
             self.messages.setdefault(chat_id, []).append(message)
             return message.to_api()
+        if method == "getFile":
+            found = self.files.get(str(params.get("file_id")))
+            if found is None:
+                raise _BadRequest("Bad Request: invalid file_id")
+            file_path, content = found
+            if len(content) > 20 * 1024 * 1024:
+                raise _BadRequest("Bad Request: file is too big")
+            return {"file_id": params["file_id"], "file_unique_id": str(params["file_id"])[-12:],
+                    "file_size": len(content), "file_path": file_path}
         if method == "editMessageReplyMarkup":
             found = self._find(params)
             if found is not None and found.keyboard == self._keyboard(params):
@@ -210,6 +261,8 @@ class DoubleRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         self.urls.append(url)
+        if "/file/bot" in url:
+            return await asyncio.to_thread(self.double.download, url)
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
         files = _files(request_data) if request_data else {}
@@ -250,6 +303,16 @@ class BotApiServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                if not self.path.startswith("/file/bot"):
+                    self.do_POST()
+                    return
+                status, data = outer.double.download(self.path)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -272,13 +335,17 @@ class BotApiServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST
-
         class Server(ThreadingHTTPServer):
             # A bot opens many connections at once during a fan-out; the default backlog of 5
             # would reset some of them.
             request_queue_size = 1024
             daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # A bot killed mid-request hangs up on us: that is what those tests do.
+                if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                    return
+                super().handle_error(request, client_address)
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -189,6 +189,12 @@ class Chat:
     def seen(self) -> list[str]:
         return self.double.texts(self.user_id)
 
+    def push_message(self, **content: Any) -> None:
+        """Anything a member can send: a voice note, a file..."""
+        self.double.push_update({"message": {
+            "message_id": next(self._message_ids), "date": 0, "chat": self.chat,
+            "from": self.user, **content}})
+
     def push_text(self, text: str) -> None:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
@@ -210,6 +216,6 @@ class Chat:
                         return
         raise AssertionError(f"no {label!r} button in the chat")
 
-    async def expect(self, fragment: str, count: int = 1) -> None:
+    async def expect(self, fragment: str, count: int = 1, within: float = READY_WITHIN) -> None:
         await until(lambda: sum(fragment in t for t in self.seen()) >= count,
-                    f"the bot to say {fragment!r}")
+                    f"the bot to say {fragment!r}", within)

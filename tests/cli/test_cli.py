@@ -127,6 +127,12 @@ def test_mistakes_stop_with_one_line_saying_what_to_fix(
         (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_TELEGRAM_IDS": "1²"},
          "ADMIN_TELEGRAM_IDS"),
         (("community", "retention", "Any", "²"), db_env, "MONTHS must be"),
+        (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "VOICE_ENGINE": "siri"},
+         "VOICE_ENGINE must be one of pocketsphinx, whisper, off"),
+        (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "VOICE_ENGINE": "whisper"},
+         "VOICE_ENGINE=whisper needs VOICE_MODEL_DIR"),
+        (("run",), {**db_env, "TELEGRAM_BOT_TOKEN": TOKEN, "VOICE_ENGINE": "whisper",
+                    "VOICE_MODEL_DIR": str(tmp_path / "nowhere")}, "VOICE_ENGINE=whisper"),
     ]
     for args, env, expected in cases:
         result = vs(*args, cwd=tmp_path, env=env)

@@ -42,6 +42,18 @@ def test_convener_changes_scheduling_settings_and_sees_them(cli: CliRunner) -> N
     assert data["digest"] == "friday 16:30" and data["retention_months"] is None
 
 
+def test_a_community_that_keeps_voice_recordings_says_so_and_can_stop(cli: CliRunner) -> None:
+    cli.invoke(main, ["community", "create", "Voices", "--timezone", "Europe/London"])
+    result = cli.invoke(main, ["community", "set", "Voices", "--keep-audio", "on"])
+    assert result.exit_code == 0, result.output
+    assert "voice notes: recordings kept with their transcripts" in result.output
+    shown = cli.invoke(main, ["community", "set", "Voices", "--keep-audio", "off", "--json"])
+    assert json.loads(shown.output)["keep_audio"] is False
+    wrong = cli.invoke(main, ["community", "set", "Voices", "--keep-audio", "maybe"])
+    assert wrong.exit_code == 2 and wrong.output.strip().splitlines() == [
+        "valuestory: --keep-audio takes on or off"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--delay", "soon"], "--delay takes a duration like 90m, 2h or 7d"),
     (["--window", "36h"], "--window takes whole days"),

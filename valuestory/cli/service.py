@@ -33,10 +33,13 @@ def run(webhook: bool) -> None:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.service import serve
+    from bot.voice import engine_for
     from valuestory.process.logs import setup_logging
 
     settings = settings_or_stop()
     token = settings.bot_token()
+    if settings.voice_engine == "whisper":
+        engine_for(settings)  # stop now, with what to fix, if the model can't be used
     secrets = (token, settings.webhook_secret_token())
     if webhook:
         settings.webhook_endpoint()  # stop now, with what to fix, if WEBHOOK_URL is missing

@@ -107,6 +107,7 @@ def schedule_data(c: Community) -> dict[str, Any]:
         "followup_reframing_days": c.followup_reframing_days,
         "retention_months": c.retention_months,
         "language": c.language,
+        "keep_audio": c.keep_audio,
     }
 
 
@@ -130,14 +131,16 @@ def _minutes(value: int) -> str:
               help="Months to keep stories before they are erased, or 'keep'.")
 @click.option("--language", default=None,
               help="For members whose own language the bot does not speak, e.g. es.")
+@click.option("--keep-audio", metavar="on|off", default=None,
+              help="Keep voice notes' recordings beside their transcripts (off: erase them).")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def community_set(db: Database, settings: Settings, ref: str, delay: str | None,
                         reminder: str | None, window: str | None, quiet: str | None,
                         digest: str | None, retention_months: str | None, language: str | None,
-                        as_json: bool) -> None:
-    """Change a community's scheduling, digest and retention settings; show them all."""
-    from valuestory.usecases import community_settings, retention
+                        keep_audio: str | None, as_json: bool) -> None:
+    """Change a community's scheduling, digest, retention, language and recording settings."""
+    from valuestory.usecases import community_settings, retention, voice_notes
 
     async with db.session() as session:
         c = await communities.find_community(session, ref)
@@ -153,6 +156,11 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
                 raise errors.AdminError("--retention-months takes a number of months, or keep")
             # Through retention, so the change is audited and conveners get a fresh notice.
             await retention.set_months(session, c, months, actor=ACTOR)
+        if keep_audio is not None:
+            if keep_audio.strip().lower() not in ("on", "off"):
+                raise errors.AdminError("--keep-audio takes on or off")
+            await voice_notes.set_keep_audio(session, c, keep_audio.strip().lower() == "on",
+                                             actor=ACTOR)
         data = schedule_data(c)
     emit(as_json, data, [
         f"{c.name} ({c.timezone}):",
@@ -163,6 +171,8 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
         f"  weekly digest: {data['digest']}",
         "  retention: " + (f"{c.retention_months} months" if c.retention_months else "kept"),
         f"  language: {c.language} (for members whose own is not spoken)",
+        "  voice notes: " + ("recordings kept with their transcripts" if c.keep_audio
+                             else "only their transcripts kept"),
     ])
 
 

@@ -38,6 +38,7 @@ def async_database_url(value: str) -> str:
     if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise ValueError("must be a sqlite:// or postgresql:// URL")
     return value
+VOICE_ENGINES = ("pocketsphinx", "whisper", "off")
 
 
 class SettingsError(Exception):
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Where files (voice notes) are downloaded from; unset, it follows TELEGRAM_API_BASE_URL.
+    telegram_file_base_url: str | None = None
     admin_telegram_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     valuestory_timezone: str = "Europe/London"
     log_level: str = "INFO"
@@ -65,6 +68,30 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, le=60)
     # Telegram's overall sending limit, messages a second; only a local Bot API server lifts it.
     telegram_max_rate: float = Field(default=30.0, gt=0)
+    # Voice notes: which offline engine transcribes them (off: voice notes are not taken), and
+    # for whisper the folder of a downloaded faster-whisper model.
+    voice_engine: str = "pocketsphinx"
+    voice_model_dir: str | None = None
+
+    @field_validator("voice_engine")
+    @classmethod
+    def _voice_engine(cls, value: str) -> str:
+        value = value.strip().lower() or "pocketsphinx"
+        if value not in VOICE_ENGINES:
+            raise ValueError(f"must be one of {', '.join(VOICE_ENGINES)}")
+        return value
+
+    def file_base_url(self) -> str:
+        """The base of file download addresses, as python-telegram-bot's `base_file_url` takes it.
+
+        Telegram serves files at .../file/bot<token>/<path> beside the API's .../bot<token>/.
+        """
+        if self.telegram_file_base_url:
+            return self.telegram_file_base_url.strip()
+        api = self.telegram_api_base_url.rstrip("/")
+        if api.endswith("/bot"):
+            return api[: -len("/bot")] + "/file/bot"
+        return api + "/file/bot"
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -179,6 +206,9 @@ ENV_NAMES = {
     "shutdown_grace_seconds": "SHUTDOWN_GRACE_SECONDS",
     "scheduler_interval_seconds": "SCHEDULER_INTERVAL_SECONDS",
     "telegram_max_rate": "TELEGRAM_MAX_RATE",
+    "telegram_file_base_url": "TELEGRAM_FILE_BASE_URL",
+    "voice_engine": "VOICE_ENGINE",
+    "voice_model_dir": "VOICE_MODEL_DIR",
 }
 
 

@@ -25,6 +25,7 @@ class Prefix(StrEnum):
     EXPORT = "ex"  # an export format: ex|<format>
     WITHDRAW = "wd"  # withdrawing: wd|c|<target>, wd|y|<target>, wd|no
     LANGUAGE = "lg"  # the language a member chose under /language: lg|<language>
+    VOICE = "v"  # a voice note's transcript: v|k|<note id> (keep), v|t|<note id> (type instead)
 
 
 def encode(prefix: Prefix, *parts: object) -> str:

@@ -119,9 +119,11 @@ async def invite(community: Community, bot_username: str) -> list[Out]:
             Out(texts.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
 
 
-def _current_consent() -> Any:
-    """A consent to the participant information as it reads now, in the language it was given in."""
-    return or_(*(and_(Consent.language == language, Consent.version == consent_version(language))
+def _current_consent(community: Community) -> Any:
+    """A consent to the community's participant information as it reads now, in the language it
+    was given in."""
+    return or_(*(and_(Consent.language == language,
+                      Consent.version == consent_version(language, community.keep_audio))
                  for language in i18n.languages()))
 
 
@@ -131,7 +133,7 @@ async def member_counts(db: Database, community: Community) -> list[Out]:
         joined, consented, paused, unreachable = (await session.execute(
             select(
                 func.count(Membership.id),
-                func.coalesce(func.sum(case((_current_consent(), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((_current_consent(community), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((or_(Membership.paused.is_(True),
                                                  Member.paused.is_(True)), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Member.unreachable_at.is_not(None), 1), else_=0)), 0),

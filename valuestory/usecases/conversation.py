@@ -42,21 +42,27 @@ from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
 
-def participant_body(language: str) -> str:
-    """The participant information a member agrees to, as shown in `language`."""
-    return str(texts.In(language).PARTICIPANT_BODY)
+def participant_body(language: str, keep_audio: bool = False) -> str:
+    """The participant information a member agrees to, as shown in `language`.
+
+    A community that keeps the recordings of voice notes shows (and so gets agreement to) the
+    text that says so.
+    """
+    t = texts.In(language)
+    return str(t.PARTICIPANT_BODY_WITH_AUDIO if keep_audio else t.PARTICIPANT_BODY)
 
 
-def consent_version(language: str) -> str:
+def consent_version(language: str, keep_audio: bool = False) -> str:
     """The version of the participant information in `language`: a digest of its text as shown.
 
     The one place a version is derived, so whatever else the text comes to depend on is added
     here. A language whose catalog lacks the text shows the English one, and shares its version.
     """
-    return hashlib.sha256(participant_body(language).encode()).hexdigest()[:12]
+    return hashlib.sha256(participant_body(language, keep_audio).encode()).hexdigest()[:12]
 
 
 CONSENT_VERSION = consent_version(i18n.BASE_LANGUAGE)
+CONSENT_VERSION_WITH_AUDIO = consent_version(i18n.BASE_LANGUAGE, keep_audio=True)
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # A message after a prompt closed is told so for this long; after that it is simply news.
 CLOSED_NOTICE_DAYS = 14
@@ -127,9 +133,11 @@ def joining_language(member: Member | None, telegram_language: str | None,
 
 def _participant_info(community: Community, language: str) -> Out:
     t = say(language)
-    agree = callbacks.encode(Prefix.AGREE, community.invite_code, consent_version(language), language)
+    version = consent_version(language, community.keep_audio)
+    agree = callbacks.encode(Prefix.AGREE, community.invite_code, version, language)
+    info = t.PARTICIPANT_INFO_WITH_AUDIO if community.keep_audio else t.PARTICIPANT_INFO
     return Out(
-        t.PARTICIPANT_INFO.format(community=value(language, community.name)),
+        info.format(community=value(language, community.name)),
         ((
             (t.BTN_AGREE, agree),
             (t.BTN_NOT_NOW, callbacks.encode(Prefix.NOT_NOW, community.invite_code)),
@@ -175,7 +183,8 @@ async def start(db: Database, user_id: int, chat_id: int, code: str | None,
                 return [Out(t.ALREADY_MEMBER.format(community=name)),
                         *await _resume(session, member)]
             # Reused only if this very text, in this language, was agreed to before.
-            consent = await repo.consent(session, member.id, consent_version(language))
+            consent = await repo.consent(session, member.id,
+                                         consent_version(language, community.keep_audio))
             if consent is not None:
                 await _join(session, member, community, consent)
                 return [Out(t.JOINED.format(community=name)), *await _resume(session, member)]
@@ -204,7 +213,7 @@ async def answer_consent(
         if community is None:
             return [Out(say(telegram_language).BAD_INVITE)]
         member = await repo.member_by_telegram_id(session, user_id)
-        if version != consent_version(shown):
+        if version != consent_version(shown, community.keep_audio):
             # The information changed since it was shown: show the current text to agree to.
             return [_participant_info(community,
                                       joining_language(member, telegram_language, community))]
@@ -257,8 +266,12 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
 
 
 async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
-                 language: str, progress: Progress | None = None) -> list[Out]:
-    """Run one action through the engine, in `language`, and persist everything it decided."""
+                 language: str, progress: Progress | None = None,
+                 spoken: bool = False) -> list[Out]:
+    """Run one action through the engine, in `language`, and persist everything it decided.
+
+    `spoken`: the action's text is the transcript of a voice note the member kept.
+    """
     qs = load_question_set(prompt.question_set)
     script = script_of(prompt.question_set, prompt.kind, language)
     ctx = await _context(session, prompt)
@@ -273,7 +286,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.
             question_text=q.text.format(event=ctx.event, aspiration=ctx.aspiration),
             cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
-            now=now, language=_asked_in(qs, script, q),
+            now=now, language=_asked_in(qs, script, q), spoken=spoken,
         )
         ANSWERS_STORED.inc()
     if result.store_choice is not None:
@@ -299,6 +312,13 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.
         assert member is not None
         outs += await _resume(session, member, now, announce=True)
     return outs
+
+
+async def apply_action(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
+                       spoken: bool = False) -> list[Out]:
+    """Run one action on a prompt the caller has locked, in the caller's unit of work."""
+    return await _apply(session, prompt, action, now, await _language_of(session, prompt, None),
+                        spoken=spoken)
 
 
 async def _resume(session: AsyncSession, member: Member, now: dt.datetime | None = None,
@@ -353,7 +373,7 @@ async def reminder(session: AsyncSession, prompt: Prompt, language: str | None =
     return [Out(text, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
 
 
-async def _closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
+async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
     """Whether the member's latest prompt closed (its window passed) in the last few weeks."""
     from sqlalchemy import select
 
@@ -394,7 +414,7 @@ async def act(
             else:
                 pending = await repo.open_prompts(session, member.id)
                 if not pending:
-                    if await _closed_lately(session, member, now):
+                    if await closed_lately(session, member, now):
                         return [Out(t.PROMPT_CLOSED)]
                     return [Out(t.NOTHING_OPEN)]
                 prompt = await repo.prompt(session, pending[0].id, lock=True)
@@ -477,7 +497,7 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 
 __all__: Sequence[str] = (
-    "CONSENT_VERSION", "Out", "act", "answer_consent", "carry_on", "consent_version", "help_text",
-    "language_for", "opening", "participant_body", "press", "reminder", "reply", "say", "start",
-    "stored_story", "unsupported", "value",
+    "CONSENT_VERSION", "CONSENT_VERSION_WITH_AUDIO", "Out", "act", "answer_consent", "carry_on",
+    "consent_version", "help_text", "language_for", "opening", "participant_body", "press",
+    "reminder", "reply", "say", "start", "stored_story", "unsupported", "value",
 )

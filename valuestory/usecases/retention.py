@@ -31,6 +31,7 @@ from storage.models import (
     Role,
     RoleGrant,
     SchedulerState,
+    VoiceNote,
 )
 from valuestory.usecases.times import local_date
 
@@ -187,9 +188,16 @@ async def _erase(session: AsyncSession, community: Community, cutoff: dt.datetim
                                 Narrative.answered_at < cutoff)
     )
     erased = result.rowcount or 0
-    if erased:
+    # Voice notes (and any recordings) from before the cutoff go with the answers they became.
+    notes: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        delete(VoiceNote).where(VoiceNote.community_id == community.id,
+                                VoiceNote.received_at < cutoff)
+    )
+    voice_notes = notes.rowcount or 0
+    if erased or voice_notes:
         session.add(AuditEntry(at=now, actor=ACTOR, action="retention.erase", community_id=community.id,
                                details={"narratives": erased, "revisions": revisions,
+                                        "voice_notes": voice_notes,
                                         "months": community.retention_months,
                                         "older_than": cutoff.isoformat()}))
         log.info("retention: community %s, erased %d narratives and %d earlier versions",

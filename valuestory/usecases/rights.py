@@ -32,6 +32,7 @@ from storage.models import (
     Narrative,
     NarrativeRevision,
     Prompt,
+    VoiceNote,
     utcnow,
 )
 from valuestory.usecases import callbacks, conversation, parsing
@@ -57,13 +58,31 @@ def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:
 
 async def my_data_file(db: Database, user_id: int, *,
                        telegram_language: str | None = None) -> list[Out]:
-    """/mydata: everything held about the member, as a text file."""
+    """/mydata: everything held about the member, as a text file, and each recording kept."""
     t = conversation.say(await conversation.language_for(db, user_id, telegram_language))
     document = await my_data(db, user_id)
     if document is None:
         return [Out(t.MYDATA_NONE)]
     return [Out(t.MYDATA_READY,
-                document=("my-valuestory-data.txt", document.encode("utf-8")))]
+                document=("my-valuestory-data.txt", document.encode("utf-8"))),
+            *[Out("", document=(name, audio)) for name, audio in await my_recordings(db, user_id)]]
+
+
+def recording_name(note_id: int) -> str:
+    return f"my-voice-note-{note_id}.ogg"
+
+
+async def my_recordings(db: Database, user_id: int) -> list[tuple[str, bytes]]:
+    """The recordings of the member's voice notes that are kept, as (file name, bytes)."""
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id)
+        if member is None:
+            return []
+        rows = (await session.execute(
+            select(VoiceNote.id, VoiceNote.audio)
+            .where(VoiceNote.member_id == member.id, VoiceNote.audio.is_not(None))
+            .order_by(VoiceNote.id))).all()
+    return [(recording_name(note_id), audio) for note_id, audio in rows if audio is not None]
 
 
 def _indent(text: str, prefix: str = "      ") -> str:
@@ -146,6 +165,19 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) ->
                             f" replaced {_when(r.replaced_at, zone)}:",
                             _indent(r.text),
                         ]
+                for v in (await session.execute(
+                        select(VoiceNote.id, VoiceNote.question_id, VoiceNote.status,
+                               VoiceNote.duration_seconds, VoiceNote.received_at,
+                               VoiceNote.transcript, VoiceNote.audio.is_not(None))
+                        .where(VoiceNote.prompt_id == p.id).order_by(VoiceNote.id))).all():
+                    note_id, question_id, status, seconds, received, transcript, has_audio = v
+                    lines.append(
+                        f"    Voice note for {question_id}, sent {_when(received, zone)}"
+                        + (f", {seconds} s" if seconds is not None else "") + f": {status}; "
+                        + (f"recording kept ({recording_name(note_id)})" if has_audio
+                           else "recording not kept") + ".")
+                    if transcript and status != "kept":
+                        lines.append(_indent(transcript))
         lines += ["", "To erase all of this, send /withdraw.", ""]
     return "\n".join(lines)
 
@@ -162,6 +194,7 @@ class Erased:
     choices: int
     prompts: int
     deliveries: int
+    voice_notes: int = 0
 
 
 async def _count(session: AsyncSession, query: object) -> int:
@@ -185,8 +218,13 @@ async def _erase_membership(session: AsyncSession, member: Member, membership: M
         prompts=await _count(session, select(func.count()).select_from(prompts.subquery())),
         deliveries=await _count(session, select(func.count(Delivery.id)).where(
             Delivery.prompt_id.in_(prompts))),
+        voice_notes=await _count(session, select(func.count(VoiceNote.id)).where(
+            VoiceNote.member_id == member.id, VoiceNote.community_id == community.id)),
     )
     # Children first, so the erasure does not depend on each database's cascade settings.
+    # Voice notes first of all: their recordings identify the member.
+    await session.execute(delete(VoiceNote).where(VoiceNote.member_id == member.id,
+                                                  VoiceNote.community_id == community.id))
     await session.execute(delete(NarrativeRevision).where(
         NarrativeRevision.narrative_id.in_(narratives)))
     await session.execute(delete(Narrative).where(Narrative.member_id == member.id,
@@ -201,7 +239,8 @@ async def _erase_membership(session: AsyncSession, member: Member, membership: M
         community_id=community.id,
         details={"pseudonym": erased.pseudonym, "narratives": erased.narratives,
                  "revisions": erased.revisions, "choices": erased.choices,
-                 "prompts": erased.prompts, "deliveries": erased.deliveries},
+                 "prompts": erased.prompts, "deliveries": erased.deliveries,
+                 "voice_notes": erased.voice_notes},
     ))
     return erased
 
@@ -229,6 +268,7 @@ async def withdraw(db: Database, user_id: int, community_id: int | None,
         if len(chosen) == len(memberships):
             # Leaving every community: nothing may be left that says they were ever here.
             chat_id = member.chat_id
+            await session.execute(delete(VoiceNote).where(VoiceNote.member_id == member.id))
             await session.execute(delete(Prompt).where(Prompt.member_id == member.id))
             await session.execute(delete(Consent).where(Consent.member_id == member.id))
             await session.execute(delete(Member).where(Member.id == member.id))

@@ -23,6 +23,8 @@ from storage.models import (
     Membership,
     Narrative,
     Prompt,
+    VoiceNote,
+    VoiceNoteStatus,
 )
 from valuestory.usecases.exports.shape import BATCH, ExportFilter, ExportRow
 
@@ -79,7 +81,7 @@ _ROW_COLUMNS = (
     Prompt.kind, Narrative.question_id,
     Narrative.question_text, Narrative.language, Narrative.cycle, Narrative.capital, Narrative.text,
     type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
-    Prompt.attended, Narrative.community_id, Membership.id,
+    Prompt.attended, Narrative.spoken, Narrative.community_id, Membership.id,
 )
 
 
@@ -218,7 +220,7 @@ async def stream_rows(
         async for part in _batches(conn, query):
             batch: list[ExportRow] = []
             for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
-                 capital, text, answered, revised, attended, cid, mid) in part:
+                 capital, text, answered, revised, attended, spoken, cid, mid) in part:
                 zone, community = zones[cid], names[cid]
                 title, day = events.get(eid) or await event(eid)
                 batch.append((
@@ -226,6 +228,24 @@ async def stream_rows(
                     cycle,
                     capital or "", text, local(answered, zone),
                     "" if revised is None else local(revised, zone),
-                    "" if attended is None else ("yes" if attended else "no"), cid, mid,
+                    "" if attended is None else ("yes" if attended else "no"),
+                    "yes" if spoken else "no", cid, mid,
                 ))
             yield batch
+
+
+async def recordings(db: Database, narrative_ids: Sequence[int]) -> dict[int, list[tuple[int, str, bytes]]]:
+    """The kept recordings of these narratives' voice notes: (note id, transcript, audio) by narrative."""
+    if not narrative_ids:
+        return {}
+    async with db.session() as session:
+        found = (await session.execute(
+            select(VoiceNote.narrative_id, VoiceNote.id, VoiceNote.transcript, VoiceNote.audio)
+            .where(VoiceNote.narrative_id.in_(narrative_ids), VoiceNote.audio.is_not(None),
+                   VoiceNote.status == VoiceNoteStatus.KEPT)
+            .order_by(VoiceNote.id))).all()
+    out: dict[int, list[tuple[int, str, bytes]]] = {}
+    for narrative_id, note_id, transcript, audio in found:
+        if narrative_id is not None and audio is not None:  # both filtered for; told to mypy
+            out.setdefault(narrative_id, []).append((note_id, transcript or "", audio))
+    return out

@@ -1,7 +1,9 @@
 """The REFI-QDA project writer (.qdpx), for QualCoder, NVivo, ATLAS.ti and MAXQDA.
 
 A code per value cycle (the capitals under potential value), a case per pseudonymous member, and
-each narrative a text source coded with its cycle; the file validates against the project schema.
+each narrative a text source coded with its cycle; a voice note's recording, where the community
+keeps them, an audio source with its transcript, coded the same way. The file validates against
+the project schema.
 """
 
 from __future__ import annotations
@@ -87,12 +89,13 @@ class QdpxWriter:
         self.sources: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
         self.current_case: int | None = None
         self.any = False
+        # Kept recordings of the next batch's narratives: (note id, transcript, audio) by narrative.
+        self.recordings: dict[int, list[tuple[int, str, bytes]]] = {}
 
     def write(self, rows: list[ExportRow]) -> None:
         for (narrative_id, _story, pseudonym, community, event, event_date, prompt_kind,
              question_id, question, language, cycle, capital, answer, _answered, _revised,
-             _attended,
-             _community_id, membership_id) in rows:
+             _attended, _spoken, _community_id, membership_id) in rows:
             self.any = True
             if membership_id != self.current_case:
                 if self.current_case is not None:
@@ -113,20 +116,35 @@ class QdpxWriter:
                 f'<CodeRef targetGUID="{code}"/></Coding>' for code in codes
             )
             name = f"{pseudonym} {event_date} {question_id}"
-            self.sources.write(
-                f'<TextSource guid="{source}" name={_attr(name)} '
-                f'plainTextPath="internal://{source}.txt">'
-                f'<PlainTextSelection guid="{guid("selection", narrative_id)}" '
-                f'name={_attr(question_id)} startPosition="0" endPosition="{len(answer)}">'
-                f"{codings}</PlainTextSelection>"
-                + _value("community", "TextValue", community)
+            variables = (
+                _value("community", "TextValue", community)
                 + _value("event", "TextValue", event)
                 + _value("event_date", "DateValue", event_date)
                 + _value("question", "TextValue", question)
                 + _value("question_id", "TextValue", question_id)
                 + _value("language", "TextValue", language)
                 + _value("prompt_kind", "TextValue", prompt_kind)
-                + "</TextSource>"
+            )
+            for note_id, transcript, audio in self.recordings.get(narrative_id, ()):
+                recording = guid("recording", note_id)
+                self.cases.write(f'<SourceRef targetGUID="{recording}"/>')
+                self.zip.write(f"sources/{recording}.ogg", audio)
+                self.sources.write(
+                    f'<AudioSource guid="{recording}" name={_attr(name + " voice note")} '
+                    f'path="internal://{recording}.ogg">'
+                    f'<Transcript guid="{guid("transcript", note_id)}" name="transcript">'
+                    f"<PlainTextContent>{_x(transcript)}</PlainTextContent></Transcript>"
+                    + "".join(f'<Coding guid="{guid("coding", f"voice:{note_id}:{code}")}">'
+                              f'<CodeRef targetGUID="{code}"/></Coding>' for code in codes)
+                    + variables + "</AudioSource>"
+                )
+            self.sources.write(
+                f'<TextSource guid="{source}" name={_attr(name)} '
+                f'plainTextPath="internal://{source}.txt">'
+                f'<PlainTextSelection guid="{guid("selection", narrative_id)}" '
+                f'name={_attr(question_id)} startPosition="0" endPosition="{len(answer)}">'
+                f"{codings}</PlainTextSelection>"
+                + variables + "</TextSource>"
             )
 
     def close(self) -> None:

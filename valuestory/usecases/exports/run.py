@@ -23,9 +23,15 @@ from storage.models import (
     Narrative,
     utcnow,
 )
-from valuestory.usecases.exports.query import chosen_communities, count, export_query, stream_rows
+from valuestory.usecases.exports.query import (
+    chosen_communities,
+    count,
+    export_query,
+    recordings,
+    stream_rows,
+)
 from valuestory.usecases.exports.refiqda import QdpxWriter
-from valuestory.usecases.exports.shape import ExportFilter, ExportFormat
+from valuestory.usecases.exports.shape import SPOKEN, ExportFilter, ExportFormat
 from valuestory.usecases.exports.writers import CsvWriter, JsonlWriter, Writer, XlsxWriter
 
 WRITERS: dict[ExportFormat, Callable[[Path], Writer]] = {
@@ -78,6 +84,9 @@ async def _write(db: Database, writer: Writer, filt: ExportFilter,
     written = 0
     try:
         async for batch in stream_rows(db, filt, by_member=writer.by_member):
+            if isinstance(writer, QdpxWriter):
+                # A project carries each kept recording beside its transcript.
+                writer.recordings = await recordings(db, [r[0] for r in batch if r[SPOKEN] == "yes"])
             if offload:
                 await asyncio.to_thread(writer.write, batch)
             else:

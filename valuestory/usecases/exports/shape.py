@@ -28,7 +28,7 @@ SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSO
 COLUMNS = (
     "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
     "question_id", "question", "language", "cycle", "capital", "answer", "answered_at", "revised_at",
-    "attended",
+    "attended", "spoken",
 )
 
 
@@ -44,7 +44,8 @@ class ExportError(ValueError):
 # strings and numbers, but keeps following every instance of a tuple subclass, and a million of
 # them crowding its oldest generation made collections cost a quarter of a large export's time.
 ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str,
-                  int, int]
+                  str, int, int]
+SPOKEN = COLUMNS.index("spoken")  # "yes" when (part of) the answer is a voice note's transcript
 
 
 @dataclass(frozen=True)

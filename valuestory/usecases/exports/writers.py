@@ -77,9 +77,9 @@ class CsvWriter:
             f"{nid},{story},{q[pseudonym]},{q[community]},{q[event]},{day},{kind},{q[qid]},"
             f"{q[question]},{language},{cycle},{capital},"
             f'"{prefix(answer[:1], "")}{answer.replace(_Q, _QQ)}",'
-            f"{answered},{revised},{attended}\r\n".encode()
+            f"{answered},{revised},{attended},{spoken}\r\n".encode()
             for (nid, story, pseudonym, community, event, day, kind, qid, question, language,
-                 cycle, capital, answer, answered, revised, attended, _community_id,
+                 cycle, capital, answer, answered, revised, attended, spoken, _community_id,
                  _membership_id)
             in rows
         ]))
