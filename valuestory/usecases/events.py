@@ -76,11 +76,12 @@ def parse_time(text: str, zone: str, now: dt.datetime | None = None) -> dt.datet
     """
     text = text.strip()
     try:
-        dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         pass
     else:
-        raise NoTimeOfDay(f"{text!r} has no time of day: give a date and time like {text} 14:00")
+        raise NoTimeOfDay(f"{text!r} has no time of day: give a date and time like "
+                          f"{day.isoformat()} 14:00")
     try:
         parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
@@ -293,8 +294,8 @@ def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.d
         except TimeOutOfRange as exc:
             return Out(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR, (CANCEL_ROW,))
         except NoTimeOfDay:
-            return Out(texts.EVENT_NEEDS_TIME.format(example=f"{text.strip()} 14:00"),
-                       (CANCEL_ROW,))
+            day = dt.date.fromisoformat(text.strip()).isoformat()
+            return Out(texts.EVENT_NEEDS_TIME.format(example=f"{day} 14:00"), (CANCEL_ROW,))
         except AdminError:
             return Out(texts.EVENT_BAD_START.format(example=_example(zone)), (CANCEL_ROW,))
         if starts <= now:
