@@ -23,6 +23,7 @@ from storage.models import (
     Prompt,
     PromptStatus,
     RoleGrant,
+    SchedulerState,
     utcnow,
 )
 
@@ -217,6 +218,18 @@ async def save_choice(
     else:
         choice.values = values
         choice.updated_at = utcnow()
+
+
+async def put_state(session: AsyncSession, key: str, value: str) -> None:
+    """Set a shared marker, whether or not a row for it exists yet; two processes may race."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    now = utcnow()
+    await session.execute(insert(SchedulerState).values(key=key, value=value, at=now)
+                          .on_conflict_do_update(index_elements=[SchedulerState.key],
+                                                 set_={"value": value, "at": now}))
 
 
 async def mark_handled(session: AsyncSession, key: str) -> bool:

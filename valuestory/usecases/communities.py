@@ -26,11 +26,7 @@ BOT_USERNAME = "bot_username"  # the scheduler_state key under which the bot's @
 async def remember_bot_username(db: Database, username: str) -> None:
     """Keep the bot's @username so invite links made off Telegram (the command line) are complete."""
     async with db.session() as session:
-        state = await session.get(SchedulerState, BOT_USERNAME)
-        if state is None:
-            session.add(SchedulerState(key=BOT_USERNAME, value=username))
-        else:
-            state.value = username
+        await repo.put_state(session, BOT_USERNAME, username)
 
 
 async def known_bot_username(db: Database) -> str | None:
