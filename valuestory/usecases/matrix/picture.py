@@ -6,15 +6,16 @@ shaded by its narratives and labelled with the count; a totals row closes the gr
 excerpts per cycle, from different members, and one story traced across cycles. Pseudonyms only.
 
 Drawn with matplotlib's object API (no pyplot, no global state: safe in a worker thread) at
-1080 px wide. Words in any script: fonts are chosen per glyph from those installed; Arabic and
-Hebrew are shaped and ordered when the helpers are there; a character no installed font has is
-left out rather than drawn as a box.
+1080 px wide. Words in any script: fonts are chosen per glyph from those installed, matplotlib
+shapes and orders right-to-left text, a member's words are isolated so our quotes and pseudonyms
+stay in place, and a character no installed font has is left out rather than drawn as a box.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import logging
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,9 @@ def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
+    # A fallback family with one weight is fine; saying so on every picture is noise.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
     found: list[str] = []
     chars: set[int] = set()
     for family in FAMILIES:
@@ -66,29 +70,28 @@ def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
 
 
 def drawable(text: str) -> str:
-    """The text as the installed fonts can draw it: right-to-left runs shaped and ordered, and
-    characters no font has left out (a run of them that is not a symbol becomes '…')."""
+    """The text as the installed fonts can draw it: a character no font has is left out (a run of
+    them that is not a symbol or emoji becomes '…'), never drawn as a box. Shaping and
+    right-to-left order are matplotlib's own (libraqm)."""
     _, chars = _fonts()
-    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
-        try:
-            import arabic_reshaper
-            from bidi import get_display
-
-            text = get_display(arabic_reshaper.reshape(text))
-        except ImportError:  # pragma: no cover - the helpers are dependencies; this is a guard
-            pass
     out: list[str] = []
     missing = False
     for ch in text:
-        if ord(ch) in chars or ch in "\n" or not chars:
+        category = unicodedata.category(ch)
+        if ord(ch) in chars or ch == "\n" or category == "Cf" or not chars:
             out.append(ch)
             missing = False
-        elif unicodedata.category(ch) in ("Mn", "Me", "Cf", "Sk", "So"):
-            continue  # emoji, variation selectors, joiners: dropped quietly
+        elif category in ("Mn", "Me", "Sk", "So"):
+            continue  # emoji and marks no font has: dropped quietly
         elif not missing:
             out.append("…")
             missing = True
     return "".join(out)
+
+
+def _theirs(text: str) -> str:
+    """A member's words set apart, so a right-to-left answer keeps our quotes and names in place."""
+    return f"\u2068{text}\u2069"
 
 
 def _width(ch: str) -> int:
@@ -254,7 +257,8 @@ def picture(matrix: Matrix) -> Figure:
                        indent=0.12, style="italic", color=MUTED, gap=0.1)
             continue
         for x in col.excerpts[:EXCERPTS_SHOWN]:
-            sheet.para(f"“{trim(x.text, 120)}” ({x.pseudonym})", 8.5, indent=0.12, gap=0.05)
+            sheet.para(f"“{_theirs(trim(x.text, 120))}” ({x.pseudonym})", 8.5, indent=0.12,
+                       gap=0.05)
         sheet.y += 0.06
 
     # --- one story across cycles ---
@@ -268,7 +272,7 @@ def picture(matrix: Matrix) -> Figure:
             if step.intended:
                 name = f"{name} ({texts.MATRIX_PNG_INTENDED})"
             sheet.para(name, 8.5, indent=0.12, fontweight="bold", color=MUTED, gap=0.0)
-            sheet.para(f"“{trim(step.text, TRACED_CHARS)}”", 8.5, indent=0.12, gap=0.07)
+            sheet.para(f"“{_theirs(trim(step.text, TRACED_CHARS))}”", 8.5, indent=0.12, gap=0.07)
 
     used = sheet.y + MARGIN_IN
     fig.set_size_inches(WIDTH_IN, used)
