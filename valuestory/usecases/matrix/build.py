@@ -7,6 +7,7 @@ indexes. Both give the same numbers for the same data: a test holds them to it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
@@ -145,6 +146,14 @@ class Matrix:
     @property
     def total(self) -> int:
         return sum(c.narratives for c in self.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The matrix as plain data (for JSON), response rates included."""
+        data = dataclasses.asdict(self)
+        data["participation"]["response_rate"] = self.participation.response_rate
+        for row, out in zip(self.events, data["events"], strict=True):
+            out["participation"]["response_rate"] = row.participation.response_rate
+        return data
 
 
 def digest_key(community_id: int) -> str:
