@@ -20,6 +20,7 @@ from storage.models import (
     Event,
     Member,
     Membership,
+    Narrative,
     Prompt,
     RoleGrant,
     utcnow,
@@ -507,6 +508,18 @@ async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasur
     assert fast.followup_stories == slow.followup_stories == 1
     assert [col.narratives for col in fast.columns] == [2, 0, 1, 0, 1]
 
+    # Retention erases old narratives (its own statement); Ben's first answer goes, his story
+    # stays with its reframing follow-up, and he no longer answered the event.
+    async with harness.db.session() as session:
+        await session.execute(delete(Narrative).where(Narrative.community_id == c.id,
+                                                      Narrative.answered_at < T0 + 2 * DAY))
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert fast.events == slow.events and fast.stories_count == slow.stories_count == 2
+    assert [col.narratives for col in fast.columns] == [1, 0, 1, 0, 1]
+    assert [col.stories for col in fast.columns] == [1, 0, 1, 0, 1]
+    assert fast.participation.answered == 1  # Cat's post-event answers are still there
+
 
 TAGS = ["b", "i", "u", "s", "code"]
 
@@ -577,3 +590,25 @@ async def test_matrix_picture_counts_one_event_in_the_singular_and_names_gaps(
     assert words.count("1 member") == 1 and words.count("0 members") == 4
     assert sum(w.startswith("Nothing yet. Ask") for w in words) == 4
     assert any(w.startswith("Nothing yet. Ask whether it changed") for w in words)
+
+
+async def test_excerpts_come_from_different_members_even_when_one_told_all_the_newest(
+    harness: Harness,
+) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c, starts="2026-09-20 14:00", ends="2026-09-20 16:00")
+    ann, ben, cat = harness.person(741), harness.person(742), harness.person(743)
+    for p in (ann, ben, cat):
+        await seed.join(p, c)
+    await answer(harness.db, ann, e, T0, [("immediate.moment", "immediate", "Ann's moment.")])
+    await answer(harness.db, ben, e, T0 + DAY, [("immediate.moment", "immediate", "Ben's.")])
+    # Cat's twenty answers are all newer than Ann's and Ben's.
+    await answer(harness.db, cat, e, T0 + 2 * DAY, [
+        (f"immediate.q{i}", "immediate", f"Cat's answer {i}.") for i in range(20)])
+    for period in (matrix.Period(), matrix.Period(T0 - DAY, "since")):
+        async with harness.db.session() as session:
+            community = await session.get(Community, c.id)
+            assert community is not None
+            m = await matrix.build_matrix(session, community, period, now=T0 + 9 * DAY)
+        shown = [x.pseudonym for x in m.columns[0].excerpts]
+        assert shown == [await pseudonym(harness.db, p, c) for p in (cat, ben, ann)]

@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flows.engine import trim
 from storage.models import (
@@ -413,6 +413,11 @@ async def build_matrix(
         traced = TracedStory(who[0], who[1], tuple(
             TracedStep(c, i, trim(t, EXCERPT_CHARS)) for _, _, c, i, t in steps))
 
+    for cycle, newest in pool.items():
+        shown = {member for _, _, member, _ in newest}
+        if len(shown) < min(EXCERPTS_PER_CYCLE, members[cycle]):
+            # One member told all the newest: reach back for the others' newest words.
+            newest += await _other_members(conn, params, cycle, shown)
     excerpts = _distinct_members(pool)
     columns = tuple(
         Column(c, counts[c], members[c], new[c], excerpts.get(c, ()), stories_in[c])
@@ -424,6 +429,29 @@ async def build_matrix(
         participation=participation, contributors=contributors,
         followup_stories=followup_stories, events=tuple(rows), traced=traced,
     )
+
+
+async def _other_members(conn: AsyncConnection, params: dict[str, Any], cycle: str,
+                         seen: set[int]) -> list[tuple[dt.datetime, int, int, Excerpt]]:
+    """The newest narrative in a cycle of each of a few members not yet shown."""
+    in_cycle = (Narrative.community_id == params["cid"], Narrative.cycle == cycle,
+                Narrative.answered_at >= params["since"], Narrative.member_id.not_in(seen))
+    last = func.max(Narrative.answered_at).label("last_at")
+    newest = (select(Narrative.member_id, last).where(*in_cycle).group_by(Narrative.member_id)
+              .order_by(last.desc()).limit(EXCERPTS_PER_CYCLE).subquery())
+    rows = await conn.execute(
+        select(Narrative.text, Narrative.answered_at, Narrative.id, Narrative.member_id,
+               Membership.pseudonym)
+        .join(newest, and_(newest.c.member_id == Narrative.member_id,
+                           newest.c.last_at == Narrative.answered_at))
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .where(*in_cycle))
+    out = []
+    for text, at, nid, member_id, pseudonym in rows:
+        when = _aware(at) or EPOCH
+        out.append((when, nid, member_id, Excerpt(pseudonym, trim(text, EXCERPT_CHARS), when)))
+    return out
 
 
 def _distinct_members(pool: dict[str, list[tuple[dt.datetime, int, int, Excerpt]]],
