@@ -194,12 +194,13 @@ def _build_statements(all_time: bool) -> _Statements:
     asked = (Prompt.community_id == cid, Prompt.kind == ASKING_KIND,
              Prompt.status.in_(DELIVERED), Prompt.opened_at.is_not(None))
     if all_time:
-        stories_by_cycle = (select(MatrixCycleStories.cycle, MatrixCycleStories.stories)
-                            .where(MatrixCycleStories.community_id == cid).subquery())
+        # Looked up once per cycle, after grouping, not once per member.
+        stories_in_cycle = (select(MatrixCycleStories.stories)
+                            .where(MatrixCycleStories.community_id == cid,
+                                   MatrixCycleStories.cycle == MatrixCell.cycle)
+                            .scalar_subquery())
         cells = (select(MatrixCell.cycle, func.sum(MatrixCell.narratives), func.count(),
-                        func.max(stories_by_cycle.c.stories))
-                 .join(stories_by_cycle, stories_by_cycle.c.cycle == MatrixCell.cycle,
-                       isouter=True)
+                        stories_in_cycle)
                  .where(MatrixCell.community_id == cid).group_by(MatrixCell.cycle))
         contributors = select(func.count()).select_from(MatrixMember).where(
             MatrixMember.community_id == cid)
@@ -258,11 +259,11 @@ def _build_statements(all_time: bool) -> _Statements:
     digest = select(SchedulerState.at).where(SchedulerState.key == bindparam("digest_key"))
     figures = select(*(q.scalar_subquery() for q in (
         contributors, told, stories, unreachable, digest)))
-    digest_at = select(SchedulerState.at).where(
-        SchedulerState.key == bindparam("digest_key")).scalar_subquery()
-    new = (select(Narrative.cycle, func.count())
-           .where(*in_period, Narrative.cycle.in_(CYCLES),
-                  Narrative.answered_at > func.coalesce(digest_at, literal(NEVER, UTCDateTime())))
+    # One lower bound only (the later of the period's start and the last digest, worked out from
+    # the figures): two bounds on answered_at leave SQLite scanning from the earlier one.
+    new = (select(Narrative.cycle, func.count(), func.max(Narrative.answered_at))
+           .where(Narrative.community_id == cid, Narrative.cycle.in_(CYCLES),
+                  Narrative.answered_at > bindparam("after", type_=UTCDateTime()))
            .group_by(Narrative.cycle))
     # Newest few per cycle, each read backwards off (community, cycle, answered_at, id); the
     # pseudonyms are joined once, outside, which keeps PostgreSQL's planning cheap.
@@ -309,7 +310,6 @@ def _build_statements(all_time: bool) -> _Statements:
     tallies = union_all(
         _tagged("cell", cells, zero, lambda t: t.c[0], lambda t: t.c[1], lambda t: t.c[2],
                 lambda t: func.coalesce(t.c[3], 0)),
-        _tagged("new", new, zero, lambda t: t.c[0], lambda t: t.c[1], zero, zero),
         _tagged("ecell", event_cells, lambda t: t.c[0], lambda t: t.c[1], lambda t: t.c[2],
                 zero, zero),
         _tagged("asked", event_prompts, lambda t: t.c[0], blank, lambda t: t.c[1],
@@ -323,6 +323,8 @@ def _build_statements(all_time: bool) -> _Statements:
         _tagged("s", story_rows, lambda t: t.c[2], blank, lambda t: t.c[1], zero,
                 lambda t: t.c[3], zero, lambda t: t.c[4], lambda t: t.c[0]),
         _tagged("t", traced, *(lambda t, i=i: t.c[i] for i in range(8))),
+        _tagged("n", new, lambda t: t.c[0], blank, lambda t: t.c[2], lambda t: t.c[1], blank,
+                zero, blank, blank),
     )
     return _Statements(figures, tallies, events, words)
 
@@ -364,16 +366,12 @@ async def build_matrix(
     for tag, event_id, cycle, a, b, c in await conn.execute(q.tallies, params):
         if tag == "cell":
             counts[cycle], members[cycle], stories_in[cycle] = int(a), int(b), int(c or 0)
-        elif tag == "new":
-            new[cycle] = int(a)
         elif tag == "ecell":
             cells[event_id][cycle] = int(a)
         elif tag == "asked":
             asked[event_id] = (int(a), int(b or 0), int(c or 0))
         else:
             answered[event_id] = int(a)
-    if last_digest is None:
-        new = dict(counts)
 
     rows = []
     total = NOBODY
@@ -391,18 +389,24 @@ async def build_matrix(
     found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
     steps: list[tuple[dt.datetime, int, str, bool, str]] = []
     who = ("", "")
+    # Nothing is new before the last digest (when there was none, everything is new).
+    after = NEVER if last_digest is None else max(last_digest, period.since or EPOCH)
     if any(counts.values()):
         for tag, cycle, text, at, nid, pseudonym, flag, title, story_id in await conn.execute(
-                q.words, params):
+                q.words, {**params, "after": after}):
             when = _aware(at) or EPOCH
             if tag == "x":
                 pool[cycle].append((when, nid, flag, Excerpt(pseudonym, trim(text, EXCERPT_CHARS),
                                                              when)))
             elif tag == "s":
                 found.setdefault(story_id, (when, pseudonym, title, set()))[3].add(cycle)
-            else:
+            elif tag == "t":
                 steps.append((when, nid, cycle, bool(flag), text))
                 who = (pseudonym, title)
+            else:
+                new[cycle] = int(nid)
+    if last_digest is None:
+        new = dict(counts)
 
     stories = tuple(Story(p, t, tuple(c for c in CYCLES if c in cs))
                     for _, p, t, cs in sorted(found.values(), key=lambda v: v[0], reverse=True))
