@@ -216,11 +216,11 @@ CYCLE_SHORT = {
     "reframing": N_("reframing"),
 }
 MATRIX_TITLE = N_("<b>{community}: Value Creation Matrix</b>\n<i>{period}</i>")
-# TRANSLATORS: {total} reads like "12 stories", {members} like "5 members".
-MATRIX_SUMMARY = N_("{total} so far, from {members}.")
+# TRANSLATORS: {narratives} reads like "12 narratives", {stories} "4 stories", {members} "3 members".
+MATRIX_SUMMARY = N_("{narratives} in {stories} so far, from {members}.")
 MATRIX_SINCE_DIGEST = N_("“New” means since the last digest, {when}.")
-# TRANSLATORS: {narratives} and {new} are bare numbers; {members} reads like "3 members".
-MATRIX_COLUMN = N_("<b>{cycle}</b>: {narratives} from {members}, {new} new")
+# TRANSLATORS: {new} is a bare number; the others read like "12 narratives", "4 stories", "3 members".
+MATRIX_COLUMN = N_("<b>{cycle}</b>: {narratives} in {stories} from {members}, {new} new")
 MATRIX_EXCERPT = N_("• “{text}” ({pseudonym})")
 MATRIX_GAP = N_("<b>{cycle}</b>: nothing yet. {ask}")
 MATRIX_GAP_ASK = {
@@ -247,7 +247,7 @@ MATRIX_STORY = N_("• {pseudonym}, from {event}: {chain}")
 # TRANSLATORS: {events} reads like "4 events"; the others are bare numbers, {rate} a percentage.
 MATRIX_PARTICIPATION = N_(
     "<b>Participation</b>: {events}, {sent} asked, {attended} attended, "
-    "{answered} answered ({rate}). Unreachable: {unreachable}."
+    "{answered} answered ({rate}), {completed} completed. Unreachable: {unreachable}."
 )
 MATRIX_USAGE = N_("Try /matrix, /matrix 30d or /matrix since 2026-09-01.")
 MATRIX_CAPTION = N_("{community}: Value Creation Matrix, {period}")
@@ -460,7 +460,18 @@ SETTINGS_REMINDER_TOO_LATE = N_(
 MATRIX_PNG_NO_EVIDENCE = N_("no evidence yet")
 MATRIX_PNG_GAP = N_("Nothing yet. {ask}")
 MATRIX_PNG_NEW = N_("{new} new")
-MATRIX_PNG_PARTICIPATION = N_("{events} · {sent} asked · {answered} answered ({rate})")
+MATRIX_PNG_PARTICIPATION = N_(
+    "{events} · {sent} asked · {attended} attended · {answered} answered ({rate}) · "
+    "{completed} completed")
+MATRIX_PNG_SUBTITLE = N_("Value Creation Matrix, {period}: {narratives} in {stories}, from {members}")
+MATRIX_PNG_EVENTS_HEADING = N_("Event")
+MATRIX_PNG_TOTAL = N_("All events")
+MATRIX_PNG_EARLIER = N_("{events} before, together")
+MATRIX_PNG_OTHER = N_("Other events")
+MATRIX_PNG_NO_EVENTS = N_("No events in this period yet.")
+MATRIX_PNG_EXCERPTS = N_("In members' words")
+MATRIX_PNG_TRACED = N_("One story across cycles: {pseudonym}, from {event}")
+MATRIX_PNG_INTENDED = N_("intended")
 
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.
