@@ -129,6 +129,9 @@ COMMAND_MENU = {
 
 # Admin
 NOT_ALLOWED = "Sorry, that's not something you can do."
+DASHBOARD_LINK = ("Here is your link to the dashboard. It works once, for ten minutes, and only "
+                  "for you, so please don't share it:\n{link}")
+BTN_OPEN_DASHBOARD = "Open the dashboard"
 COMMUNITY_CREATED = "Created <b>{community}</b>.\nInvite link: {link}"
 COMMUNITY_USAGE = "Usage: /newcommunity Name of the community"
 ROLE_GRANTED = "Done: {user} is now a {role} of {community}."

@@ -1,10 +1,10 @@
 """The `valuestory` command line: the one composition root that may start the bot.
 
-`root` holds the command group; `service`, `setup`, `evidence` and `database` each add their
+`root` holds the command group; `service`, `setup`, `evidence`, `database` and `dashboard` each add their
 commands to it (importing them here is what registers them); `common` has what they share.
 """
 
-from valuestory.cli import database, evidence, service, setup
+from valuestory.cli import dashboard, database, evidence, service, setup
 from valuestory.cli.root import main
 
-__all__ = ["database", "evidence", "main", "service", "setup"]
+__all__ = ["dashboard", "database", "evidence", "main", "service", "setup"]

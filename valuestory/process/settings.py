@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, le=60)
     # Telegram's overall sending limit, messages a second; only a local Bot API server lifts it.
     telegram_max_rate: float = Field(default=30.0, gt=0)
+    # Where people reach this process's web server: the dashboard's sign-in links start here.
+    public_url: str | None = None
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -97,6 +99,28 @@ class Settings(BaseSettings):
         if not value.startswith("https://") and not value.startswith("http://"):
             raise ValueError("must be the public https:// address Telegram can reach")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// address people open the dashboard at")
+        return value
+
+    def public_base(self, webhook: bool) -> str:
+        """The address the dashboard's links start with.
+
+        PUBLIC_URL; else, taking updates by webhook, WEBHOOK_URL (the same server); else the
+        local web server, which only this machine can open.
+        """
+        if self.public_url is not None:
+            return self.public_url
+        if webhook and self.webhook_url is not None:
+            return self.webhook_url
+        return f"http://127.0.0.1:{self.health_port}"
 
     @field_validator("webhook_secret")
     @classmethod
@@ -158,6 +182,7 @@ ENV_NAMES = {
     "shutdown_grace_seconds": "SHUTDOWN_GRACE_SECONDS",
     "scheduler_interval_seconds": "SCHEDULER_INTERVAL_SECONDS",
     "telegram_max_rate": "TELEGRAM_MAX_RATE",
+    "public_url": "PUBLIC_URL",
 }
 
 

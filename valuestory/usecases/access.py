@@ -65,3 +65,44 @@ async def export_scope(session: AsyncSession, user_id: int, admins: frozenset[in
     if any(g.community_id is None for g in grants):
         return Scope(actor, None)
     return Scope(actor, frozenset(g.community_id for g in grants if g.community_id is not None))
+
+
+async def has_a_role(session: AsyncSession, user_id: int, admins: frozenset[int]) -> bool:
+    """Admins, conveners and researchers (of any community) may open the dashboard."""
+    if is_admin(user_id, admins):
+        return True
+    grant = await session.scalar(select(RoleGrant.id).where(
+        RoleGrant.telegram_user_id == user_id,
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))).limit(1))
+    return grant is not None
+
+
+async def seen(session: AsyncSession, user_id: int, admins: frozenset[int]) -> list[Community]:
+    """The communities this person may look at: those they convene or research, by name."""
+    if is_admin(user_id, admins):
+        return list((await session.scalars(select(Community).order_by(Community.name))).all())
+    grants = (await session.execute(select(RoleGrant.community_id).where(
+        RoleGrant.telegram_user_id == user_id,
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))))).scalars().all()
+    if not grants:
+        return []
+    query = select(Community).order_by(Community.name)
+    if None not in grants:  # a researcher grant with no community covers every one
+        query = query.where(Community.id.in_([g for g in grants if g is not None]))
+    return list((await session.scalars(query)).all())
+
+
+async def seen_one(session: AsyncSession, user_id: int, community_id: int,
+                   admins: frozenset[int]) -> Community | None:
+    """The community, if this person may look at it; None tells them nothing."""
+    community = await session.get(Community, community_id)
+    if community is None:
+        return None
+    if is_admin(user_id, admins):
+        return community
+    grant = await session.scalar(select(RoleGrant.id).where(
+        RoleGrant.telegram_user_id == user_id,
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER)),
+        (RoleGrant.community_id == community_id)
+        | ((RoleGrant.community_id.is_(None)) & (RoleGrant.role == Role.RESEARCHER))).limit(1))
+    return community if grant is not None else None
