@@ -209,6 +209,7 @@ CANCEL_NONE = "There are no upcoming events to cancel."
 CANCEL_CONFIRM = "Cancel <b>{title}</b> on {when}? Members won't be asked about it."
 EVENT_CANCELLED = "Cancelled <b>{title}</b>. Nobody will be asked about it."
 EVENT_GONE = "That event can't be cancelled any more."
+EVENT_CANT_MOVE = "That event has started or was cancelled, so it can't be moved any more."
 INVITE = (
     "Invite link for <b>{community}</b>:\n{link}\n\nShare it, or show the QR code on a slide. "
     "People who open it read what's kept and agree before joining."

@@ -219,37 +219,83 @@ async def drop_draft(db: Database, user_id: int) -> None:
             await session.delete(draft)
 
 
+class EventRejected(AdminError):
+    """What a person typed for an event breaks its rules; the message says so, kindly."""
+
+
+def check_title(text: str) -> str:
+    title = " ".join(text.split())
+    if not title or len(title) > 200:
+        raise EventRejected(texts.EVENT_BAD_TITLE)
+    return title
+
+
+def check_start(text: str, zone: str, now: dt.datetime) -> dt.datetime:
+    """A start time for a new (or moved) event: readable, in the future, within two years."""
+    try:
+        starts = parse_time(text, zone, now)
+    except TimeOutOfRange as exc:
+        raise EventRejected(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR) from None
+    except AdminError:
+        raise EventRejected(texts.EVENT_BAD_START.format(example=_example(zone))) from None
+    if starts <= now:
+        raise EventRejected(texts.EVENT_IN_PAST)
+    return starts
+
+
+def check_minutes(text: str) -> int:
+    minutes = event_minutes(text)
+    if minutes is None:
+        raise EventRejected(texts.EVENT_BAD_DURATION)
+    return minutes
+
+
 def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.datetime) -> Out:
     zone = community.timezone
     data = dict(draft.data)
-    if draft.step == "title":
-        title = " ".join(text.split())
-        if not title or len(title) > 200:
-            return Out(texts.EVENT_BAD_TITLE, (CANCEL_ROW,))
-        data["title"] = title
-        draft.data, draft.step = data, "start"
-        return Out(texts.EVENT_ASK_START.format(example=_example(zone), zone=escape(zone)),
-                   (CANCEL_ROW,))
-    if draft.step == "start":
-        try:
-            starts = parse_time(text, zone, now)
-        except TimeOutOfRange as exc:
-            return Out(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR, (CANCEL_ROW,))
-        except AdminError:
-            return Out(texts.EVENT_BAD_START.format(example=_example(zone)), (CANCEL_ROW,))
-        if starts <= now:
-            return Out(texts.EVENT_IN_PAST, (CANCEL_ROW,))
-        data["starts"] = starts.isoformat()
-        draft.data, draft.step = data, "duration"
-        return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
-    if draft.step == "duration":
-        minutes = event_minutes(text)
-        if minutes is None:
-            return Out(texts.EVENT_BAD_DURATION, (CANCEL_ROW,))
-        data["minutes"] = str(minutes)
-        draft.data, draft.step = data, "confirm"
-        return _confirmation(data, zone)
+    try:
+        if draft.step == "title":
+            data["title"] = check_title(text)
+            draft.data, draft.step = data, "start"
+            return Out(texts.EVENT_ASK_START.format(example=_example(zone), zone=escape(zone)),
+                       (CANCEL_ROW,))
+        if draft.step == "start":
+            data["starts"] = check_start(text, zone, now).isoformat()
+            draft.data, draft.step = data, "duration"
+            return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
+        if draft.step == "duration":
+            data["minutes"] = str(check_minutes(text))
+            draft.data, draft.step = data, "confirm"
+    except EventRejected as exc:
+        return Out(str(exc), (CANCEL_ROW,))
     return _confirmation(data, zone)
+
+
+async def plan_event(session: AsyncSession, community: Community, title: str, starts: str,
+                     minutes: str, now: dt.datetime | None = None) -> Event:
+    """A new event from a form, by /newevent's rules: a title, a future start, a duration."""
+    now = now or utcnow()
+    title = check_title(title)
+    starts_at = check_start(starts, community.timezone, now)
+    ends_at = starts_at + dt.timedelta(minutes=check_minutes(minutes))
+    return await create_event(session, community, title, starts_at, ends_at)
+
+
+async def move_event(session: AsyncSession, event: Event, community: Community, starts: str,
+                     minutes: str | None = None, now: dt.datetime | None = None) -> Event:
+    """Move an upcoming event by /newevent's rules; the scheduler follows (it reads updated_at).
+
+    Without `minutes`, it keeps its length.
+    """
+    now = now or utcnow()
+    if event.cancelled_at is not None or event.starts_at <= now:
+        raise EventRejected(texts.EVENT_CANT_MOVE)
+    starts_at = check_start(starts, community.timezone, now)
+    length = (dt.timedelta(minutes=check_minutes(minutes)) if minutes and minutes.strip()
+              else event.ends_at - event.starts_at)
+    event.starts_at, event.ends_at = starts_at, starts_at + length  # updated_at follows
+    await session.flush()
+    return event
 
 
 def _confirmation(data: dict[str, str], zone: str) -> Out:
