@@ -147,9 +147,9 @@ CYCLE_SHORT = {
     "reframing": "reframing",
 }
 MATRIX_TITLE = "<b>{community}: Value Creation Matrix</b>\n<i>{period}</i>"
-MATRIX_SUMMARY = "{total} so far, from {members}."
+MATRIX_SUMMARY = "{narratives} in {stories} so far, from {members}."
 MATRIX_SINCE_DIGEST = "“New” means since the last digest, {when}."
-MATRIX_COLUMN = "<b>{cycle}</b>: {narratives} from {members}, {new} new"
+MATRIX_COLUMN = "<b>{cycle}</b>: {narratives} in {stories} from {members}, {new} new"
 MATRIX_EXCERPT = "• “{text}” ({pseudonym})"
 MATRIX_GAP = "<b>{cycle}</b>: nothing yet. {ask}"
 MATRIX_GAP_ASK = {
@@ -165,7 +165,7 @@ PLURALS = {"story": "stories", "member": "members", "event": "events", "month": 
 MATRIX_STORY = "• {pseudonym}, from {event}: {chain}"
 MATRIX_PARTICIPATION = (
     "<b>Participation</b>: {events}, {sent} asked, {attended} attended, "
-    "{answered} answered ({rate}). Unreachable: {unreachable}."
+    "{answered} answered ({rate}), {completed} completed. Unreachable: {unreachable}."
 )
 MATRIX_USAGE = "Try /matrix, /matrix 30d or /matrix since 2026-09-01."
 MATRIX_CAPTION = "{community}: Value Creation Matrix, {period}"
@@ -345,4 +345,15 @@ SETTINGS_REMINDER_TOO_LATE = (
 MATRIX_PNG_NO_EVIDENCE = "no evidence yet"
 MATRIX_PNG_GAP = "Nothing yet. {ask}"
 MATRIX_PNG_NEW = "{new} new"
-MATRIX_PNG_PARTICIPATION = "{events} · {sent} asked · {answered} answered ({rate})"
+MATRIX_PNG_PARTICIPATION = (
+    "{events} · {sent} asked · {attended} attended · {answered} answered ({rate}) · "
+    "{completed} completed")
+MATRIX_PNG_SUBTITLE = "Value Creation Matrix, {period}: {narratives} in {stories}, from {members}"
+MATRIX_PNG_EVENTS_HEADING = "Event"
+MATRIX_PNG_TOTAL = "All events"
+MATRIX_PNG_EARLIER = "{events} left out"
+MATRIX_PNG_OTHER = "Other events"
+MATRIX_PNG_NO_EVENTS = "No events in this period yet."
+MATRIX_PNG_EXCERPTS = "In members' words"
+MATRIX_PNG_TRACED = "One story across cycles: {pseudonym}, from {event}"
+MATRIX_PNG_INTENDED = "intended"

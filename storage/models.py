@@ -407,6 +407,8 @@ class MatrixCommunity(Base):
 
     community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     stories: Mapped[int] = mapped_column(Integer)
+    # Stories with at least one narrative (migration 0005).
+    told: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MatrixFollowup(Base):
@@ -433,6 +435,76 @@ class MatrixPrompts(Base):
     attended: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     opened: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     prompts: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixStory(Base):
+    """How many narratives one story holds. Kept by triggers (migration 0005)."""
+
+    __tablename__ = "matrix_stories"
+
+    story_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixStoryCycle(Base):
+    """How many narratives one story holds in one cycle. Kept by triggers."""
+
+    __tablename__ = "matrix_story_cycles"
+
+    story_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cycle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixCycleStories(Base):
+    """How many of a community's stories have a narrative in a cycle. Kept by triggers."""
+
+    __tablename__ = "matrix_cycle_stories"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cycle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixEventCell(Base):
+    """How many narratives one event has in one cycle. Kept by triggers."""
+
+    __tablename__ = "matrix_event_cells"
+    __table_args__ = (Index("ix_matrix_event_cells_community_id", "community_id"),)
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cycle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    narratives: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixEventPrompts(Base):
+    """An event's post-event prompts by status, attended (-1, 0, 1) and opened. Kept by triggers."""
+
+    __tablename__ = "matrix_event_prompts"
+    __table_args__ = (Index("ix_matrix_event_prompts_community_id", "community_id"),)
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    attended: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    opened: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column(Integer)
+    prompts: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixPromptNarratives(Base):
+    """How many narratives a post-event prompt holds: a row is a member who answered. Kept by triggers."""
+
+    __tablename__ = "matrix_prompt_narratives"
+    __table_args__ = (
+        Index("ix_matrix_prompt_narratives_community_id_event_id", "community_id", "event_id"),)
+
+    prompt_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
+    narratives: Mapped[int] = mapped_column(Integer)
 
 
 class DashboardLink(Base):
@@ -486,9 +558,15 @@ __all__ = [
     "InboxUpdate",
     "MatrixCell",
     "MatrixCommunity",
+    "MatrixCycleStories",
+    "MatrixEventCell",
+    "MatrixEventPrompts",
     "MatrixFollowup",
     "MatrixMember",
+    "MatrixPromptNarratives",
     "MatrixPrompts",
+    "MatrixStory",
+    "MatrixStoryCycle",
     "Member",
     "Membership",
     "Narrative",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
@@ -31,10 +31,9 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from valuestory.usecases import access, callbacks, conversation, parsing
+from valuestory.usecases import access, callbacks, conversation, matrix, parsing
 from valuestory.usecases.communities import deep_link, qr_png
 from valuestory.usecases.errors import AdminError
-from valuestory.usecases.matrix import ANSWERED, SENT
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import closes_for, due_for
 from valuestory.usecases.times import local_time
@@ -335,17 +334,9 @@ async def finish_draft(db: Database, user_id: int, create: bool,
 
 
 async def response_rates(session: AsyncSession,
-                         event_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """For each event: post-event prompts sent, and how many of them were answered."""
-    if not event_ids:
-        return {}
-    rows = await session.execute(
-        select(Prompt.event_id, func.count(Prompt.opened_at),
-               func.coalesce(func.sum(case((Prompt.status.in_(ANSWERED), 1), else_=0)), 0))
-        .where(Prompt.event_id.in_(event_ids), Prompt.kind == PromptKind.POST_EVENT,
-               Prompt.status.in_(SENT))
-        .group_by(Prompt.event_id))
-    return {eid: (int(sent), int(answered)) for eid, sent, answered in rows}
+                         event_ids: Sequence[int]) -> dict[int, matrix.Participation]:
+    """For each event: who was asked, attended, answered and completed, as the matrix counts."""
+    return await matrix.participation_by_event(session, list(event_ids))
 
 
 async def listing(db: Database, community: Community, now: dt.datetime | None = None) -> list[Out]:
@@ -368,10 +359,9 @@ async def listing(db: Database, community: Community, now: dt.datetime | None = 
         when = local_time(e.starts_at, zone)
         if e.cancelled_at is not None:
             return texts.EVENT_LINE_CANCELLED.format(when=when, title=escape(e.title))
-        sent, answered = rates.get(e.id, (0, 0))
-        rate = f"{answered / sent:.0%}" if sent else texts.RATE_NONE
-        return template.format(when=when, title=escape(e.title), sent=sent, answered=answered,
-                               rate=rate)
+        p = rates.get(e.id, matrix.NOBODY)
+        return template.format(when=when, title=escape(e.title), sent=p.sent, answered=p.answered,
+                               rate=matrix.rate(p))
 
     if upcoming:
         lines += ["", texts.EVENTS_UPCOMING, *(line(e, texts.EVENT_LINE_UPCOMING) for e in upcoming)]

@@ -3,7 +3,7 @@
 Links and sessions keep only hashes of their tokens, so a copy of the database signs nobody in.
 
 Revision ID: 0006_dashboard
-Revises: 0003_conveners
+Revises: 0005_matrix_truth (chained after the matrix's, merged into this branch)
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0006_dashboard'
-down_revision: str | None = '0003_conveners'
+down_revision: str | None = '0005_matrix_truth'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

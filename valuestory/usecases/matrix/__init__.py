@@ -1,0 +1,63 @@
+"""The Value Creation Matrix: what a community's narratives show, cycle by cycle and event by
+event, for a period. Its words mean what `glossary` says, wherever they are shown.
+
+- `period`: the stretch of time a person asked for;
+- `build`: the matrix read from the database (tallies for all time, indexes for a period);
+- `text`: the matrix as Telegram HTML and as plain terminal text;
+- `picture`: the matrix as a picture for a phone;
+- `show`: /matrix, the text and the picture together.
+"""
+
+from valuestory.usecases.matrix.build import (
+    EPOCH,
+    EXCERPT_CHARS,
+    EXCERPTS_PER_CYCLE,
+    CellNarrative,
+    Column,
+    EventRow,
+    Excerpt,
+    Matrix,
+    Story,
+    TracedStep,
+    TracedStory,
+    build_matrix,
+    digest_key,
+    narratives,
+    participation_by_event,
+)
+from valuestory.usecases.matrix.glossary import CYCLES, FOLLOWUP_CYCLES, NOBODY, Participation
+from valuestory.usecases.matrix.period import Period, PeriodError, parse_period
+from valuestory.usecases.matrix.picture import picture, render_png
+from valuestory.usecases.matrix.show import show
+from valuestory.usecases.matrix.text import rate, render_terminal, render_text
+
+__all__ = [
+    "CYCLES",
+    "EPOCH",
+    "EXCERPTS_PER_CYCLE",
+    "EXCERPT_CHARS",
+    "FOLLOWUP_CYCLES",
+    "NOBODY",
+    "CellNarrative",
+    "Column",
+    "EventRow",
+    "Excerpt",
+    "Matrix",
+    "Participation",
+    "Period",
+    "PeriodError",
+    "Story",
+    "TracedStep",
+    "TracedStory",
+    "build_matrix",
+    "digest_key",
+    "narratives",
+    "parse_period",
+    "participation_by_event",
+    "picture",
+    "rate",
+    "render_png",
+    "render_terminal",
+    "render_text",
+    "show",
+]

@@ -1,0 +1,64 @@
+"""What the matrix's words mean. Every count the bot, the terminal, the digest, the picture, /events
+and the dashboard show is defined here once, and nowhere else.
+
+- **narrative**: one member's answer to one question: its current version. Revising it, or giving
+  it in several messages, still makes one narrative.
+- **story**: one member's thread about one event: the post-event prompt and its follow-ups, which
+  share one story id.
+- **a cycle's evidence**: the narratives tagged with that cycle, the stories they belong to, and
+  the members who told them.
+- **asked**: post-event prompts delivered for the period's events (one per member per event).
+- **attended**: of those asked, the members who said yes, or checked in at the event.
+- **answered**: of those asked, the members who gave at least one narrative about the event.
+- **completed**: of those asked, the members who reached the end of the questions.
+- **response rate**: answered / asked, or none when nobody was asked.
+
+A member who withdrew is in no count: withdrawal erases their prompts and narratives. Follow-ups
+add narratives to a story but are not counted as asked: participation is about events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.questions import PromptKind, ValueCycle
+from storage.models import PromptStatus
+
+CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
+# Cycles a member can only report in a follow-up, weeks after the event: a story that reaches
+# one of them spans several cycles of the framework.
+FOLLOWUP_CYCLES: tuple[str, ...] = (ValueCycle.REALISED.value, ValueCycle.REFRAMING.value)
+# A story that reached applied value (done, not only intended) or beyond.
+APPLIED_OR_BEYOND: tuple[str, ...] = (ValueCycle.APPLIED.value, *FOLLOWUP_CYCLES)
+# The prompt that asks about an event; follow-ups continue its story.
+ASKING_KIND = PromptKind.POST_EVENT.value
+# A prompt in one of these states was delivered to the member.
+DELIVERED: tuple[str, ...] = (
+    PromptStatus.OPEN.value, PromptStatus.COMPLETED.value, PromptStatus.STOPPED.value,
+    PromptStatus.NOT_ATTENDED.value, PromptStatus.CLOSED.value)
+COMPLETED = PromptStatus.COMPLETED.value
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Who took part in some events, in the words defined above."""
+
+    events: int
+    sent: int  # asked
+    attended: int
+    answered: int
+    completed: int
+    unreachable: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.sent if self.sent else None
+
+    def __add__(self, other: Participation) -> Participation:
+        return Participation(
+            self.events + other.events, self.sent + other.sent, self.attended + other.attended,
+            self.answered + other.answered, self.completed + other.completed,
+            self.unreachable + other.unreachable)
+
+
+NOBODY = Participation(0, 0, 0, 0, 0, 0)

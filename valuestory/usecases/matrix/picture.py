@@ -1,0 +1,277 @@
+"""The matrix as a picture for a phone: a Value Creation Matrix, events down, cycles across.
+
+Each row is one event of the period, oldest first, so the community's journey reads downwards:
+immediate and potential value show first, applied and realised value weeks later. Each cell is
+shaded by its narratives and labelled with the count; a totals row closes the grid. Below it: a few
+excerpts per cycle, from different members, and one story traced across cycles. Pseudonyms only.
+
+Drawn with matplotlib's object API (no pyplot, no global state: safe in a worker thread) at
+1080 px wide. Words in any script: fonts are chosen per glyph from those installed; Arabic and
+Hebrew are shaped and ordered when the helpers are there; a character no installed font has is
+left out rather than drawn as a box.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from flows import texts
+from flows.engine import trim
+from valuestory.usecases.matrix.build import Matrix
+from valuestory.usecases.matrix.glossary import CYCLES
+from valuestory.usecases.matrix.text import plural, rate
+from valuestory.usecases.times import local_time
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+WIDTH_IN = 7.2  # 1080 px at DPI
+DPI = 150
+MAX_ROWS = 14  # more events than this: the most recent, and a line for the rest
+ROW_IN = 0.36
+LABEL_IN = 2.55  # the events' column
+MARGIN_IN = 0.25
+EXCERPTS_SHOWN = 2
+TRACED_CHARS = 150
+# Families tried in order for every glyph; only those installed are used.
+FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic",
+            "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi Zen Hei",
+            "Droid Sans Fallback", "Noto Color Emoji", "Noto Emoji", "Symbola")
+INK, MUTED, EMPTY = "#1f2933", "#5f6b76", "#eef1f4"
+SHADES = ("#d6e6f2", "#a9cbe4", "#74a9d4", "#3f80bd", "#1f5c99", "#123d6b")
+
+
+@functools.cache
+def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
+    """The installed families from FAMILIES, and every character they can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    found: list[str] = []
+    chars: set[int] = set()
+    for family in FAMILIES:
+        for entry in font_manager.fontManager.ttflist:
+            if entry.name == family:
+                try:
+                    chars.update(FT2Font(entry.fname).get_charmap())
+                except (OSError, RuntimeError):
+                    continue
+                if family not in found:
+                    found.append(family)
+    return tuple(found) or ("DejaVu Sans",), frozenset(chars)
+
+
+def drawable(text: str) -> str:
+    """The text as the installed fonts can draw it: right-to-left runs shaped and ordered, and
+    characters no font has left out (a run of them that is not a symbol becomes '…')."""
+    _, chars = _fonts()
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        try:
+            import arabic_reshaper
+            from bidi import get_display
+
+            text = get_display(arabic_reshaper.reshape(text))
+        except ImportError:  # pragma: no cover - the helpers are dependencies; this is a guard
+            pass
+    out: list[str] = []
+    missing = False
+    for ch in text:
+        if ord(ch) in chars or ch in "\n" or not chars:
+            out.append(ch)
+            missing = False
+        elif unicodedata.category(ch) in ("Mn", "Me", "Cf", "Sk", "So"):
+            continue  # emoji, variation selectors, joiners: dropped quietly
+        elif not missing:
+            out.append("…")
+            missing = True
+    return "".join(out)
+
+
+def _width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Lines of at most `columns` (wide characters count two), breaking at spaces where there are
+    some and anywhere in scripts written without them."""
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split(" "):
+        w = sum(_width(c) for c in word)
+        if line and used + 1 + w <= columns:
+            line, used = f"{line} {word}", used + 1 + w
+            continue
+        if line:
+            lines.append(line)
+            line, used = "", 0
+        while w > columns:  # a word longer than a line: break it
+            cut, n = 0, 0
+            while cut < len(word) and n + _width(word[cut]) <= columns:
+                n += _width(word[cut])
+                cut += 1
+            lines.append(word[:cut])
+            word = word[cut:]
+            w = sum(_width(c) for c in word)
+        line, used = word, w
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+def _shade(n: int, top: int) -> str:
+    if n <= 0:
+        return EMPTY
+    return SHADES[min(len(SHADES) - 1, (n * len(SHADES) - 1) // max(top, 1))]
+
+
+def render_png(matrix: Matrix) -> bytes:
+    """The matrix as a portrait PNG, 1080 px wide, readable on a phone."""
+    buffer = io.BytesIO()
+    picture(matrix).savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+class _Sheet:
+    """Words and boxes laid out top to bottom on one axes measured in inches from the top."""
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        self.y = MARGIN_IN
+        self.family = list(_fonts()[0])
+
+    def text(self, x: float, y: float, words: str, size: float, **kw: Any) -> None:
+        self.ax.text(x, y, drawable(words), fontsize=size, fontfamily=self.family,
+                     parse_math=False, va=kw.pop("va", "top"), color=kw.pop("color", INK), **kw)
+
+    def para(self, words: str, size: float, indent: float = 0.0, gap: float = 0.06,
+             **kw: Any) -> None:
+        """A paragraph wrapped to the width left, moving down past it."""
+        columns = int((WIDTH_IN - 2 * MARGIN_IN - indent) * 72 / (size * 0.6))
+        lines = wrap(words, columns)
+        self.text(MARGIN_IN + indent, self.y, "\n".join(lines), size, linespacing=1.3, **kw)
+        self.y += len(lines) * size * 1.3 / 72 + gap
+
+
+def _rows(matrix: Matrix) -> list[tuple[str, str, tuple[int, ...], bool]]:
+    """The grid's rows: (title, when, cells, is_summary), the most recent events if too many."""
+    events = list(matrix.events)
+    out: list[tuple[str, str, tuple[int, ...], bool]] = []
+    shown = events[-MAX_ROWS:] if len(events) > MAX_ROWS else events
+    left_out = events[:len(events) - len(shown)]
+    accounted = [sum(r.cells[i] for r in events) for i in range(len(CYCLES))]
+    if left_out:
+        out.append((texts.MATRIX_PNG_EARLIER.format(events=plural(len(left_out), "event")), "",
+                    tuple(sum(r.cells[i] for r in left_out) for i in range(len(CYCLES))), True))
+    for r in shown:
+        out.append((r.title, local_time(r.starts_at, matrix.timezone), r.cells, False))
+    other = tuple(max(0, c.narratives - accounted[i]) for i, c in enumerate(matrix.columns))
+    if any(other):  # answers this period about events before it, or cancelled since
+        out.append((texts.MATRIX_PNG_OTHER, "", other, True))
+    return out
+
+
+def picture(matrix: Matrix) -> Figure:
+    """The matrix's picture before it is drawn, so its words can be read back."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    rows = _rows(matrix)
+    excerpt_lines = sum(2 + 2 * min(len(c.excerpts), EXCERPTS_SHOWN) for c in matrix.columns)
+    traced_steps = len(matrix.traced.steps) if matrix.traced else 0
+    # A first guess at the height; the axes is trimmed to what was used at the end.
+    height = (1.6 + ROW_IN * (len(rows) + 2) + 0.2 * excerpt_lines + 0.55 * traced_steps + 1.6)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.axis("off")
+    sheet = _Sheet(ax)
+
+    sheet.para(matrix.community, 15, fontweight="bold", gap=0.02)
+    sheet.para(texts.MATRIX_PNG_SUBTITLE.format(
+        period=matrix.period.label, narratives=plural(matrix.total, "narrative"),
+        stories=plural(matrix.stories_count, "story"),
+        members=plural(matrix.contributors, "member")), 9.5, color=MUTED, gap=0.18)
+
+    # --- the grid ---
+    left = MARGIN_IN + LABEL_IN
+    cell_w = (WIDTH_IN - MARGIN_IN - left) / len(CYCLES)
+    top = max([max(r[2]) for r in rows if not r[3]] + [1])
+    sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, texts.MATRIX_PNG_EVENTS_HEADING, 9,
+               va="center", color=MUTED, fontweight="bold")
+    for i, cycle in enumerate(CYCLES):
+        sheet.text(left + cell_w * (i + 0.5), sheet.y + ROW_IN / 2,
+                   texts.CYCLE_SHORT[cycle].capitalize(), 8.5, va="center", ha="center",
+                   fontweight="bold")
+    sheet.y += ROW_IN
+    if not rows:
+        sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, texts.MATRIX_PNG_NO_EVENTS, 9, va="center",
+                   color=MUTED, style="italic")
+        sheet.y += ROW_IN
+    for title, when, cells, summary in rows:
+        y = sheet.y
+        name = trim(title, 60)
+        label = wrap(name, 30)
+        first = label[0] + ("…" if len(label) > 1 else "")
+        sheet.text(MARGIN_IN, y + ROW_IN * (0.36 if when else 0.5), first, 8.5, va="center",
+                   style="italic" if summary else "normal", color=MUTED if summary else INK)
+        if when:
+            sheet.text(MARGIN_IN, y + ROW_IN * 0.78, when, 6.5, va="center", color=MUTED)
+        for i, n in enumerate(cells):
+            fill = EMPTY if summary and n else _shade(n, top)
+            ax.add_patch(Rectangle((left + cell_w * i + 0.02, y + 0.02), cell_w - 0.04,
+                                   ROW_IN - 0.04, facecolor=fill, edgecolor="none"))
+            dark = fill in SHADES[3:]
+            sheet.text(left + cell_w * (i + 0.5), y + ROW_IN / 2, str(n), 9, va="center",
+                       ha="center", color="white" if dark else (MUTED if n == 0 else INK))
+        sheet.y += ROW_IN
+    # Totals: every narrative of the period, whatever event it was about.
+    y = sheet.y + 0.04
+    ax.plot([MARGIN_IN, WIDTH_IN - MARGIN_IN], [y, y], color=INK, linewidth=0.8)
+    sheet.text(MARGIN_IN, y + ROW_IN / 2, texts.MATRIX_PNG_TOTAL, 9, va="center",
+               fontweight="bold")
+    for i, col in enumerate(matrix.columns):
+        sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.36, str(col.narratives), 10,
+                   va="center", ha="center", fontweight="bold")
+        sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.82,
+                   plural(col.members, "member"), 6.5, va="center", ha="center", color=MUTED)
+    sheet.y = y + ROW_IN + 0.1
+    p = matrix.participation
+    sheet.para(texts.MATRIX_PNG_PARTICIPATION.format(
+        events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
+        rate=rate(p), completed=p.completed), 8.5, color=MUTED, gap=0.22)
+
+    # --- in members' words ---
+    sheet.para(texts.MATRIX_PNG_EXCERPTS, 11, fontweight="bold", gap=0.08)
+    for col in matrix.columns:
+        sheet.para(texts.CYCLE_NAMES[col.cycle], 9.5, fontweight="bold", gap=0.03)
+        if not col.excerpts:
+            sheet.para(texts.MATRIX_PNG_GAP.format(ask=texts.MATRIX_GAP_ASK[col.cycle]), 8.5,
+                       indent=0.12, style="italic", color=MUTED, gap=0.1)
+            continue
+        for x in col.excerpts[:EXCERPTS_SHOWN]:
+            sheet.para(f"“{trim(x.text, 120)}” ({x.pseudonym})", 8.5, indent=0.12, gap=0.05)
+        sheet.y += 0.06
+
+    # --- one story across cycles ---
+    if matrix.traced is not None:
+        t = matrix.traced
+        sheet.y += 0.08
+        sheet.para(texts.MATRIX_PNG_TRACED.format(pseudonym=t.pseudonym, event=trim(t.event, 60)),
+                   11, fontweight="bold", gap=0.08)
+        for step in t.steps:
+            name = texts.CYCLE_SHORT[step.cycle].capitalize()
+            if step.intended:
+                name = f"{name} ({texts.MATRIX_PNG_INTENDED})"
+            sheet.para(name, 8.5, indent=0.12, fontweight="bold", color=MUTED, gap=0.0)
+            sheet.para(f"“{trim(step.text, TRACED_CHARS)}”", 8.5, indent=0.12, gap=0.07)
+
+    used = sheet.y + MARGIN_IN
+    fig.set_size_inches(WIDTH_IN, used)
+    ax.set_xlim(0, WIDTH_IN)
+    ax.set_ylim(used, 0)
+    return fig

@@ -1,0 +1,68 @@
+"""The matrix as words: Telegram HTML for /matrix and the digest, plain text for a terminal.
+
+Everything a person wrote is escaped; every count is the `glossary`'s.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+from flows import texts
+from valuestory.usecases.matrix.build import Matrix
+from valuestory.usecases.matrix.glossary import Participation
+from valuestory.usecases.out import plain
+from valuestory.usecases.times import local_time
+
+plural = texts.plural
+
+
+def rate(p: Participation) -> str:
+    """The response rate as people read it: '50%', or 'n/a' when nobody was asked."""
+    r = p.response_rate
+    return texts.RATE_NONE if r is None else f"{r:.0%}"
+
+
+def render_text(matrix: Matrix) -> str:
+    """The matrix as Telegram HTML; everything from a person is escaped."""
+    e = html.escape
+    lines = [texts.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.label)),
+             texts.MATRIX_SUMMARY.format(narratives=plural(matrix.total, "narrative"),
+                                         stories=plural(matrix.stories_count, "story"),
+                                         members=plural(matrix.contributors, "member"))]
+    if matrix.last_digest_at is not None:
+        lines.append(texts.MATRIX_SINCE_DIGEST.format(
+            when=e(local_time(matrix.last_digest_at, matrix.timezone))))
+    for col in matrix.columns:
+        lines.append("")
+        name = e(texts.CYCLE_NAMES[col.cycle])
+        if col.narratives == 0:
+            lines.append(texts.MATRIX_GAP.format(cycle=name, ask=texts.MATRIX_GAP_ASK[col.cycle]))
+            continue
+        lines.append(texts.MATRIX_COLUMN.format(
+            cycle=name, narratives=plural(col.narratives, "narrative"),
+            stories=plural(col.stories, "story"), members=plural(col.members, "member"),
+            new=col.new))
+        for x in col.excerpts:
+            lines.append(texts.MATRIX_EXCERPT.format(text=e(x.text), pseudonym=e(x.pseudonym)))
+    lines.append("")
+    lines.append(texts.MATRIX_STORIES.format(count=plural(matrix.followup_stories, "story")))
+    for s in matrix.stories:
+        chain = " → ".join(texts.CYCLE_SHORT[c] for c in s.cycles)
+        lines.append(texts.MATRIX_STORY.format(pseudonym=e(s.pseudonym), event=e(s.event),
+                                               chain=e(chain)))
+    p = matrix.participation
+    lines.append("")
+    lines.append(texts.MATRIX_PARTICIPATION.format(
+        events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
+        rate=rate(p), completed=p.completed, unreachable=p.unreachable))
+    return "\n".join(lines)
+
+
+def render_terminal(matrix: Matrix, width: int = 100) -> str:
+    """The matrix as plain text for a terminal."""
+    out: list[str] = []
+    for line in render_text(matrix).split("\n"):
+        flat = plain(line)
+        out.extend(textwrap.wrap(flat, width, subsequent_indent="    ") or [""])
+    return "\n".join(out)
