@@ -339,6 +339,19 @@ async def response_rates(session: AsyncSession,
     return await matrix.participation_by_event(session, list(event_ids))
 
 
+async def for_dashboard(
+    session: AsyncSession, community: Community, now: dt.datetime, past_shown: int = 50,
+) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
+    """Upcoming events (soonest first), past ones (latest first), and the past ones' participation."""
+    upcoming = list((await session.scalars(
+        select(Event).where(Event.community_id == community.id, Event.starts_at >= now)
+        .order_by(Event.starts_at, Event.id))).all())
+    past = list((await session.scalars(
+        select(Event).where(Event.community_id == community.id, Event.starts_at < now)
+        .order_by(Event.starts_at.desc(), Event.id.desc()).limit(past_shown))).all())
+    return upcoming, past, await response_rates(session, [e.id for e in past])
+
+
 async def listing(db: Database, community: Community, now: dt.datetime | None = None) -> list[Out]:
     """/events: upcoming events, and recent ones with their response rates."""
     now = now or utcnow()
@@ -394,6 +407,13 @@ async def cancel_event(session: AsyncSession, event: Event, now: dt.datetime) ->
             Prompt.status.in_((PromptStatus.SCHEDULED, PromptStatus.OPEN))))).all():
         p.status = PromptStatus.CANCELLED
         p.finished_at = now
+
+
+async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime) -> None:
+    """Cancel an event from a form, by /cancelevent's rule: only one not yet over or cancelled."""
+    if event.cancelled_at is not None or event.ends_at <= now:
+        raise EventRejected(texts.EVENT_GONE)
+    await cancel_event(session, event, now)
 
 
 async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
