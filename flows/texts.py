@@ -146,6 +146,15 @@ DASHBOARD_UNTIL_BEFORE_SINCE = "The end date comes before the start date."
 DASHBOARD_EVENT_CREATED = "The event is planned. Members will be asked about it afterwards."
 DASHBOARD_EVENT_MOVED = "The event has moved. Members will be asked after its new time."
 DASHBOARD_EVENT_CANCELLED = "The event is cancelled. Nobody will be asked about it."
+# A story's stages on the dashboard, in the order a story unfolds.
+STORY_STAGES = {
+    "immediate": "Immediate value",
+    "potential": "Potential value",
+    "intended": "What they meant to do",
+    "applied": "Applied value",
+    "realised": "Realised value",
+    "reframing": "Reframing value",
+}
 COMMUNITY_CREATED = "Created <b>{community}</b>.\nInvite link: {link}"
 COMMUNITY_USAGE = "Usage: /newcommunity Name of the community"
 ROLE_GRANTED = "Done: {user} is now a {role} of {community}."

@@ -192,7 +192,7 @@ async def test_convener_signs_in_with_the_bots_link_and_reads_the_matrix_narrati
     applied = "//li[.//blockquote[text()='We ran three debriefs on the ward']]"
     click(browser, browser.find_element(By.XPATH, applied + "//a[text()='Whole story']"))
     stages = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".step h2")]
-    assert stages == ["Immediate", "Potential", "Intended", "Applied"]
+    assert stages == ["Immediate value", "Potential value", "What they meant to do", "Applied value"]
     assert "We ran three debriefs on the ward" in browser.page_source
 
     # And from the list of stories that reached applied value.

@@ -44,7 +44,8 @@ def _environment() -> jinja2.Environment:
     env.filters["day"] = local_date
     env.filters["plain"] = plain
     env.filters["rate"] = lambda r: texts.RATE_NONE if r is None else f"{r:.0%}"
-    env.globals.update(cycle_names=texts.CYCLE_NAMES, prefix=PREFIX, texts=texts)
+    env.globals.update(cycle_names=texts.CYCLE_NAMES, stage_names=texts.STORY_STAGES, prefix=PREFIX,
+                       texts=texts)
     return env
 
 
