@@ -16,12 +16,13 @@ from typing import Any
 
 import jinja2
 import tornado.web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
 from storage.db import Database
-from storage.models import Community
+from storage.models import utcnow
 from valuestory.process.settings import Settings
-from valuestory.usecases import access, sessions
+from valuestory.usecases import sessions
 from valuestory.usecases.out import plain
 from valuestory.usecases.times import local_date, local_time
 
@@ -76,6 +77,9 @@ class Page(tornado.web.RequestHandler):
 
     signed: sessions.Signed | None = None
     needs_session = True
+    # Pages that read the session in their own unit of work, with everything else they read
+    # (see `sign`), rather than in one of its own first.
+    signs_in_late = False
     csp = CSP
 
     def initialize(self, dash: Dashboard) -> None:
@@ -89,12 +93,21 @@ class Page(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
 
     async def prepare(self) -> None:
+        if self.signs_in_late:
+            return
         self.signed = await sessions.resume(self.dash.db, self.get_cookie(COOKIE))
         if self.needs_session and self.signed is None:
-            self.set_status(401)
-            self.render_page("signed_out.html")
-            return
+            raise tornado.web.HTTPError(401)
         if self.request.method == "POST" and self.needs_session:
+            self.check_csrf()
+
+    async def sign(self, session: AsyncSession) -> None:
+        """Who is asking, read in the caller's unit of work; 401 if nobody, 403 if a form's
+        CSRF token is wrong."""
+        self.signed = await sessions.find(session, self.get_cookie(COOKIE), utcnow())
+        if self.signed is None:
+            raise tornado.web.HTTPError(401)
+        if self.request.method == "POST":
             self.check_csrf()
 
     def check_csrf(self) -> None:
@@ -118,25 +131,11 @@ class Page(tornado.web.RequestHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(self.dash.templates.get_template(template).render(**values))
 
-    async def community(self, community_id: str) -> Community:
-        """The community, if this person may see it now; else 404, as if there were none."""
-        async with self.dash.db.session() as session:
-            found = await access.seen_one(session, self.user_id, int(community_id),
-                                          self.dash.admins)
-        if found is None:
-            raise tornado.web.HTTPError(404)
-        return found
-
-    async def convened(self, community_id: str) -> Community:
-        """The community, if this person convenes it (or is an admin); else 404."""
-        async with self.dash.db.session() as session:
-            found = await access.convened_one(session, self.user_id, int(community_id),
-                                              self.dash.admins)
-        if found is None:
-            raise tornado.web.HTTPError(404)
-        return found
-
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 401:
+            self.signed = None
+            self.render_page("signed_out.html")
+            return
         messages = {403: texts.DASHBOARD_FORM_EXPIRED, 404: texts.DASHBOARD_NOT_FOUND,
                     429: texts.DASHBOARD_SLOW_DOWN}
         self.clear_header("Content-Disposition")

@@ -36,50 +36,48 @@ def _period(community: Community, text: str, now: dt.datetime) -> tuple[matrix.P
         return matrix.Period(), texts.DASHBOARD_BAD_PERIOD
 
 
-async def _roles(session: AsyncSession, user_id: int, community: Community,
-                 admins: frozenset[int]) -> tuple[bool, bool]:
-    """Whether this person convenes the community, and whether they may export from it."""
-    convenes = await access.convened_one(session, user_id, community.id, admins) is not None
-    scope = await access.export_scope(session, user_id, admins)
-    exports_ = scope is not None and (scope.community_ids is None
-                                      or community.id in scope.community_ids)
-    return convenes, exports_
-
-
 class Home(Page):
     """GET /dashboard/: the communities this person may see."""
 
     async def get(self) -> None:
         async with self.dash.db.session() as session:
             seen = await access.seen(session, self.user_id, self.dash.admins)
-            rows = [(c, *await _roles(session, self.user_id, c, self.dash.admins)) for c in seen]
+            rows = []
+            for c in seen:
+                found = await access.view(session, self.user_id, c.id, self.dash.admins)
+                if found is not None:
+                    rows.append((c, found.convenes, found.exports is not None))
         self.render_page("home.html", communities=rows)
 
 
 class CommunityPage(Page):
-    """A page about one community; `nav` says which of its pages this person may open."""
+    """A page about one community, for someone who may see it now (else 404, as if none)."""
 
-    async def open(self, community_id: str) -> Community:
-        community = await self.community(community_id)
-        async with self.dash.db.session() as session:
-            self.convenes, self.exports = await _roles(session, self.user_id, community,
-                                                       self.dash.admins)
-        return community
+    view: access.View
+    signs_in_late = True
+
+    async def open(self, session: AsyncSession, community_id: str) -> Community:
+        await self.sign(session)
+        found = await access.view(session, self.user_id, int(community_id), self.dash.admins)
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        self.view = found
+        return found.community
 
     def show(self, template: str, community: Community, **values: Any) -> None:
-        self.render_page(template, community=community, convenes=self.convenes,
-                         exports=self.exports, **values)
+        self.render_page(template, community=community, convenes=self.view.convenes,
+                         exports=self.view.exports is not None, **values)
 
 
 class MatrixPage(CommunityPage):
     """GET /dashboard/c/<id>/: the Value Creation Matrix, events as rows, cycles as columns."""
 
     async def get(self, community_id: str) -> None:
-        community = await self.open(community_id)
         since = self.get_query_argument("since", "").strip()
         now = utcnow()
-        period, problem = _period(community, since, now)
         async with self.dash.db.session() as session:
+            community = await self.open(session, community_id)
+            period, problem = _period(community, since, now)
             built = await matrix.build_matrix(session, community, period, now)
         if problem:
             self.set_status(400)
@@ -95,19 +93,19 @@ class NarrativesPage(CommunityPage):
     """GET /dashboard/c/<id>/narratives: filtered, 50 a page, newest first."""
 
     async def get(self, community_id: str) -> None:
-        community = await self.open(community_id)
         arg = self.get_query_argument
         since = arg("since", "").strip()
-        period, problem = _period(community, since, utcnow())
         event = arg("event", "")
-        filt = narratives.NarrativeFilter(
-            cycle=_choice(arg("cycle", ""), matrix.CYCLES),
-            capital=_choice(arg("capital", ""), tuple(Capital)),
-            event_id=int(event) if event.isdigit() and len(event) < 12 else None,
-            since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
-            words=arg("q", "").strip()[:200] or None)
         after = narratives.Cursor.decode(arg("after", ""))
         async with self.dash.db.session() as session:
+            community = await self.open(session, community_id)
+            period, problem = _period(community, since, utcnow())
+            filt = narratives.NarrativeFilter(
+                cycle=_choice(arg("cycle", ""), matrix.CYCLES),
+                capital=_choice(arg("capital", ""), tuple(Capital)),
+                event_id=int(event) if event.isdigit() and len(event) < 12 else None,
+                since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
+                words=arg("q", "").strip()[:200] or None)
             found = await narratives.page(session, community.id, filt, after)
             event_list = await narratives.events_of(session, community.id)
         kept = {k: v for k, v in (
@@ -129,8 +127,8 @@ class StoriesPage(CommunityPage):
     """GET /dashboard/c/<id>/stories: stories that reached applied value or beyond."""
 
     async def get(self, community_id: str) -> None:
-        community = await self.open(community_id)
         async with self.dash.db.session() as session:
+            community = await self.open(session, community_id)
             found = await stories.reaching_applied(session, community.id)
         self.show("stories.html", community, stories=found)
 
@@ -139,8 +137,8 @@ class StoryPage(CommunityPage):
     """GET /dashboard/c/<id>/stories/<story id>: one member's thread about one event."""
 
     async def get(self, community_id: str, story_id: str) -> None:
-        community = await self.open(community_id)
         async with self.dash.db.session() as session:
+            community = await self.open(session, community_id)
             found = await stories.thread(session, community.id, story_id)
         if found is None:
             raise tornado.web.HTTPError(404)
@@ -151,12 +149,11 @@ class ExportPage(CommunityPage):
     """GET shows the export form; POST streams the file and records it in the audit log."""
 
     async def open_for_export(self, community_id: str) -> tuple[Community, access.Scope]:
-        community = await self.open(community_id)
         async with self.dash.db.session() as session:
-            scope = await access.export_scope(session, self.user_id, self.dash.admins)
-        if not self.exports or scope is None:
+            community = await self.open(session, community_id)
+        if self.view.exports is None:
             raise tornado.web.HTTPError(404)
-        return community, scope
+        return community, self.view.exports
 
     async def get(self, community_id: str) -> None:
         community, _ = await self.open_for_export(community_id)
@@ -224,8 +221,10 @@ class EventsPage(CommunityPage):
                   values=values or {"title": "", "starts": "", "minutes": "60"})
 
     async def open_convened(self, community_id: str) -> Community:
-        community = await self.convened(community_id)
-        await self.open(community_id)
+        async with self.dash.db.session() as session:
+            community = await self.open(session, community_id)
+        if not self.view.convenes:
+            raise tornado.web.HTTPError(404)
         return community
 
     async def get(self, community_id: str) -> None:

@@ -106,3 +106,38 @@ async def seen_one(session: AsyncSession, user_id: int, community_id: int,
         (RoleGrant.community_id == community_id)
         | ((RoleGrant.community_id.is_(None)) & (RoleGrant.role == Role.RESEARCHER))).limit(1))
     return community if grant is not None else None
+
+
+@dataclass(frozen=True)
+class View:
+    """What one person may do with one community, read in one go for a page."""
+
+    community: Community
+    convenes: bool
+    exports: Scope | None  # their export scope, if it covers this community
+
+
+async def view(session: AsyncSession, user_id: int, community_id: int,
+               admins: frozenset[int]) -> View | None:
+    """The community and this person's rights in it, if they may see it at all; else None.
+
+    The same rules as `seen_one`, `convened_one` and `export_scope`, in two queries.
+    """
+    community = await session.get(Community, community_id)
+    if community is None:
+        return None
+    if is_admin(user_id, admins):
+        return View(community, True, Scope("admin", None))
+    grants = (await session.execute(select(RoleGrant.id, RoleGrant.role, RoleGrant.community_id).where(
+        RoleGrant.telegram_user_id == user_id).order_by(RoleGrant.id))).all()
+    convenes = any(r == Role.CONVENER and c == community_id for _, r, c in grants)
+    research = [(i, c) for i, r, c in grants if r == Role.RESEARCHER]
+    scope: Scope | None = None
+    if research:
+        actor = "researcher grant " + ",".join(f"#{i}" for i, _ in research)
+        ids = {c for _, c in research}
+        scope = Scope(actor, None if None in ids else frozenset(c for c in ids if c is not None))
+    covered = scope is not None and (scope.community_ids is None or community_id in scope.community_ids)
+    if not convenes and not covered:
+        return None
+    return View(community, convenes, scope if covered else None)

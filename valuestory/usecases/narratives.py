@@ -80,35 +80,43 @@ def _like(word: str) -> str:
 
 def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
                size: int = PAGE) -> Select[Any]:
-    """The one statement behind a page (one more row than shown, to know if there is a next)."""
-    columns: list[Any] = [
-        Narrative.id, Narrative.story_id, Narrative.question_text, Narrative.text,
-        Membership.pseudonym, Narrative.event_id, Event.title, Narrative.answered_at,
-        Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended]
-    query = (
-        select(*columns)
-        .select_from(Narrative)
-        .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                               Membership.community_id == Narrative.community_id))
-        .join(Event, Event.id == Narrative.event_id)
-        .where(Narrative.community_id == community_id)
-    )
+    """The one statement behind a page (one more row than shown, to know if there is a next).
+
+    The page's narratives are chosen from narratives alone, read backwards off the index, and
+    only those few are joined to their pseudonyms and events: joined first, a planner may read
+    every membership before it stops at the limit.
+    """
+    chosen = (select(Narrative.id, Narrative.story_id, Narrative.question_text, Narrative.text,
+                     Narrative.member_id, Narrative.event_id, Narrative.answered_at,
+                     Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended)
+              .where(Narrative.community_id == community_id))
     if filt.cycle:
-        query = query.where(Narrative.cycle == filt.cycle)
+        chosen = chosen.where(Narrative.cycle == filt.cycle)
     if filt.capital:
-        query = query.where(Narrative.capital == filt.capital)
+        chosen = chosen.where(Narrative.capital == filt.capital)
     if filt.event_id is not None:
-        query = query.where(Narrative.event_id == filt.event_id)
+        chosen = chosen.where(Narrative.event_id == filt.event_id)
     if filt.since is not None:
-        query = query.where(Narrative.answered_at >= filt.since)
+        chosen = chosen.where(Narrative.answered_at >= filt.since)
     if filt.pseudonym:
-        query = query.where(Membership.pseudonym == filt.pseudonym)
+        chosen = chosen.where(Narrative.member_id.in_(select(Membership.member_id).where(
+            Membership.community_id == community_id, Membership.pseudonym == filt.pseudonym)))
     for word in (filt.words or "").split()[:8]:
-        query = query.where(Narrative.text.ilike(_like(word), escape="\\"))
+        chosen = chosen.where(Narrative.text.ilike(_like(word), escape="\\"))
     if after is not None:
-        query = query.where(tuple_(Narrative.answered_at, Narrative.id)
-                            < tuple_(after.answered_at, after.id))
-    return query.order_by(Narrative.answered_at.desc(), Narrative.id.desc()).limit(size + 1)
+        chosen = chosen.where(tuple_(Narrative.answered_at, Narrative.id)
+                              < tuple_(after.answered_at, after.id))
+    n = (chosen.order_by(Narrative.answered_at.desc(), Narrative.id.desc()).limit(size + 1)
+         .subquery())
+    columns: list[Any] = [
+        n.c.id, n.c.story_id, n.c.question_text, n.c.text, Membership.pseudonym, n.c.event_id,
+        Event.title, n.c.answered_at, n.c.revised_at, n.c.cycle, n.c.capital, n.c.intended]
+    # An inner join to the membership: a member who withdrew has none, and never appears.
+    return (select(*columns)
+            .join(Membership, and_(Membership.member_id == n.c.member_id,
+                                   Membership.community_id == community_id))
+            .join(Event, Event.id == n.c.event_id)
+            .order_by(n.c.answered_at.desc(), n.c.id.desc()))
 
 
 async def page(session: AsyncSession, community_id: int, filt: NarrativeFilter,

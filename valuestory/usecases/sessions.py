@@ -45,21 +45,27 @@ async def open_session(session: AsyncSession, user_id: int, now: dt.datetime) ->
     return token
 
 
-async def resume(db: Database, token: str | None, now: dt.datetime | None = None) -> Signed | None:
+async def find(session: AsyncSession, token: str | None, now: dt.datetime) -> Signed | None:
     """The session a cookie names, if it is still alive; its use keeps it alive."""
     if not token:
         return None
-    now = now or utcnow()
+    found = await session.get(DashboardSession, hashed(token))
+    if found is None:
+        return None
+    if found.last_seen_at < now - IDLE:
+        await session.delete(found)
+        return None
+    if found.last_seen_at < now - TOUCH_EVERY:
+        found.last_seen_at = now
+    return Signed(found.telegram_user_id, found.csrf_token)
+
+
+async def resume(db: Database, token: str | None, now: dt.datetime | None = None) -> Signed | None:
+    """`find`, in a unit of work of its own."""
+    if not token:
+        return None
     async with db.session() as session:
-        found = await session.get(DashboardSession, hashed(token))
-        if found is None:
-            return None
-        if found.last_seen_at < now - IDLE:
-            await session.delete(found)
-            return None
-        if found.last_seen_at < now - TOUCH_EVERY:
-            found.last_seen_at = now
-        return Signed(found.telegram_user_id, found.csrf_token)
+        return await find(session, token, now or utcnow())
 
 
 async def close(db: Database, token: str | None) -> None:
