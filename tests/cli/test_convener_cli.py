@@ -100,7 +100,7 @@ def test_try_ends_with_the_conveners_matrix() -> None:
     result = runner.invoke(main, ["try"], input="1\n1\nMeeting the <b>dietitian</b> & team.\n/stop\n")
     assert result.exit_code == 0, result.output
     tail = result.output.split("=== The convener's Value Creation Matrix ===", 1)[1]
-    assert "Immediate value: 1 from 1 member, 1 new" in tail
+    assert "Immediate value: 1 narrative in 1 story from 1 member, 1 new" in tail
     assert "“Meeting the <b>dietitian</b> & team.”" in tail
     assert "Reframing value: nothing yet." in tail
 

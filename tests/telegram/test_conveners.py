@@ -20,6 +20,7 @@ from storage.models import (
     Event,
     Member,
     Membership,
+    Narrative,
     Prompt,
     RoleGrant,
     utcnow,
@@ -119,10 +120,12 @@ async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness:
     assert excerpts[0].text.startswith("Hearing that others struggle too. More words.")
     assert excerpts[0].text.endswith("More words.") and len(excerpts[0].text) <= 160
     assert excerpts[-1].text.startswith("The case review.")
-    assert m.stories_count == 1
+    # Ann's, Ben's and Cat's stories; only Ann's reached realised value, in her follow-up.
+    assert m.stories_count == 3 and m.followup_stories == 1
     assert m.stories[0].pseudonym == ann_p
     assert m.stories[0].cycles == ("immediate", "potential", "applied", "realised")
-    assert (m.participation.sent, m.participation.answered, m.participation.attended) == (4, 4, 4)
+    # Asked means post-event prompts: Ann's follow-up continues her story, it is not a new ask.
+    assert (m.participation.sent, m.participation.answered, m.participation.attended) == (3, 3, 3)
 
     text = matrix.render_text(m)
     assert "Reframing value</b>: nothing yet. Ask whether it changed" in text
@@ -160,7 +163,7 @@ async def test_convener_sees_matrix_as_text_and_picture_with_narratives_shown_as
     replies = await convener.say("/matrix")
     sent = harness.double.chat(convener.user_id)
     assert "The &lt;b&gt;bold&lt;/b&gt; idea &amp; the Q&amp;A &lt;script&gt;" in replies[0]
-    assert "<b>Immediate value</b>: 1 from 1 member, 1 new" in replies[0]
+    assert "<b>Immediate value</b>: 1 narrative in 1 story from 1 member, 1 new" in replies[0]
     assert sent[-1].photo is not None and sent[-1].photo.startswith(b"\x89PNG")
     assert "Value Creation Matrix" in (sent[-1].caption or "")
 
@@ -492,13 +495,30 @@ async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasur
                  kind=PromptKind.FOLLOWUP_REFRAMING)
     fast, slow = await both()
     assert fast.columns == slow.columns and fast.participation == slow.participation
-    assert fast.stories_count == slow.stories_count == 2
+    assert fast.events == slow.events and fast.traced == slow.traced
+    # Ann's, Ben's and Cat's stories; Ann's and Ben's reached realised or reframing value.
+    assert fast.stories_count == slow.stories_count == 3
+    assert fast.followup_stories == slow.followup_stories == 2
     async with harness.db.session() as session:
         await session.execute(delete(Member).where(Member.telegram_user_id == ann.user_id))
     fast, slow = await both()
     assert fast.columns == slow.columns and fast.participation == slow.participation
-    assert fast.stories_count == slow.stories_count == 1 and fast.contributors == 2
+    assert fast.events == slow.events
+    assert fast.stories_count == slow.stories_count == 2 and fast.contributors == 2
+    assert fast.followup_stories == slow.followup_stories == 1
     assert [col.narratives for col in fast.columns] == [2, 0, 1, 0, 1]
+
+    # Retention erases old narratives (its own statement); Ben's first answer goes, his story
+    # stays with its reframing follow-up, and he no longer answered the event.
+    async with harness.db.session() as session:
+        await session.execute(delete(Narrative).where(Narrative.community_id == c.id,
+                                                      Narrative.answered_at < T0 + 2 * DAY))
+    fast, slow = await both()
+    assert fast.columns == slow.columns and fast.participation == slow.participation
+    assert fast.events == slow.events and fast.stories_count == slow.stories_count == 2
+    assert [col.narratives for col in fast.columns] == [1, 0, 1, 0, 1]
+    assert [col.stories for col in fast.columns] == [1, 0, 1, 0, 1]
+    assert fast.participation.answered == 1  # Cat's post-event answers are still there
 
 
 TAGS = ["b", "i", "u", "s", "code"]
@@ -565,7 +585,30 @@ async def test_matrix_picture_counts_one_event_in_the_singular_and_names_gaps(
         assert community is not None
         m = await matrix.build_matrix(session, community, now=T0 + DAY)
     words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
-    assert "1 event · 1 asked · 1 answered (100%)" in words
-    assert "1 story · 1 member · 1 new" in words
-    assert words.count("no evidence yet") == 4
+    assert "1 event · 1 asked · 1 attended · 1 answered (100%) · 1 completed" in words
+    assert "Value Creation Matrix, all time: 1 narrative in 1 story, from 1 member" in words
+    assert words.count("1 member") == 1 and words.count("0 members") == 4
+    assert sum(w.startswith("Nothing yet. Ask") for w in words) == 4
     assert any(w.startswith("Nothing yet. Ask whether it changed") for w in words)
+
+
+async def test_excerpts_come_from_different_members_even_when_one_told_all_the_newest(
+    harness: Harness,
+) -> None:
+    c = await seed.community(harness.db)
+    e = await seed.event(harness.db, c, starts="2026-09-20 14:00", ends="2026-09-20 16:00")
+    ann, ben, cat = harness.person(741), harness.person(742), harness.person(743)
+    for p in (ann, ben, cat):
+        await seed.join(p, c)
+    await answer(harness.db, ann, e, T0, [("immediate.moment", "immediate", "Ann's moment.")])
+    await answer(harness.db, ben, e, T0 + DAY, [("immediate.moment", "immediate", "Ben's.")])
+    # Cat's twenty answers are all newer than Ann's and Ben's.
+    await answer(harness.db, cat, e, T0 + 2 * DAY, [
+        (f"immediate.q{i}", "immediate", f"Cat's answer {i}.") for i in range(20)])
+    for period in (matrix.Period(), matrix.Period(T0 - DAY, "since")):
+        async with harness.db.session() as session:
+            community = await session.get(Community, c.id)
+            assert community is not None
+            m = await matrix.build_matrix(session, community, period, now=T0 + 9 * DAY)
+        shown = [x.pseudonym for x in m.columns[0].excerpts]
+        assert shown == [await pseudonym(harness.db, p, c) for p in (cat, ben, ann)]

@@ -29,8 +29,6 @@ from valuestory.usecases import communities, exports
 async def matrix_show(db: Database, settings: Settings, community_ref: str, period: str,
                       png_path: str | None, as_json: bool) -> None:
     """Print a community's Value Creation Matrix."""
-    import dataclasses
-
     from storage.models import utcnow
     from valuestory.usecases import matrix
 
@@ -44,7 +42,7 @@ async def matrix_show(db: Database, settings: Settings, community_ref: str, peri
         built = await matrix.build_matrix(session, c, chosen, now)
     if png_path:
         await asyncio.to_thread(Path(png_path).write_bytes, matrix.render_png(built))
-    emit(as_json, dataclasses.asdict(built), [matrix.render_terminal(built)])
+    emit(as_json, built.to_dict(), [matrix.render_terminal(built)])
 
 
 @main.group()

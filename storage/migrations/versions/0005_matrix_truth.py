@@ -250,5 +250,5 @@ def downgrade() -> None:
     op.drop_table('matrix_cycle_stories')
     op.drop_table('matrix_story_cycles')
     op.drop_table('matrix_stories')
-    with op.batch_alter_table('matrix_communities', schema=None) as batch_op:
-        batch_op.drop_column('told')
+    # Not a batch copy: on SQLite, renaming a copied table breaks 0003's triggers that write it.
+    op.execute("ALTER TABLE matrix_communities DROP COLUMN told")

@@ -7,6 +7,7 @@ indexes. Both give the same numbers for the same data: a test holds them to it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
@@ -16,12 +17,14 @@ from typing import Any
 from sqlalchemy import (
     Executable,
     Integer,
+    String,
     and_,
     bindparam,
     case,
     distinct,
     exists,
     func,
+    literal,
     select,
     union_all,
 )
@@ -146,6 +149,14 @@ class Matrix:
     def total(self) -> int:
         return sum(c.narratives for c in self.columns)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The matrix as plain data (for JSON), response rates included."""
+        data = dataclasses.asdict(self)
+        data["participation"]["response_rate"] = self.participation.response_rate
+        for row, out in zip(self.events, data["events"], strict=True):
+            out["participation"]["response_rate"] = row.participation.response_rate
+        return data
+
 
 def digest_key(community_id: int) -> str:
     return f"digest_sent:{community_id}"
@@ -156,16 +167,21 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class _Statements:
-    cells: Executable
-    figures: Executable
-    events: Executable
-    event_cells: Executable
-    event_prompts: Executable
-    event_answered: Executable
-    new: Executable
-    excerpts: Executable
-    stories: Executable
-    traced: Executable
+    figures: Executable  # one row of scalars
+    tallies: Executable  # (tag, event_id, cycle, a, b, c): cells, new, event cells, asked
+    events: Executable   # the period's events
+    words: Executable    # (tag, cycle, text, at, id, pseudonym, flag, title, story_id)
+
+
+# Later than any answer: "new since the last digest" counts nothing when there was none.
+NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def _tagged(tag: str, statement: Any, *columns: Any) -> Any:
+    """A statement as rows of one union, under a tag saying which part it is."""
+    sub = statement.subquery()
+    return select(literal(tag, String()).label("tag"),
+                  *(c(sub) if callable(c) else c for c in columns))
 
 
 def _build_statements(all_time: bool) -> _Statements:
@@ -178,12 +194,13 @@ def _build_statements(all_time: bool) -> _Statements:
     asked = (Prompt.community_id == cid, Prompt.kind == ASKING_KIND,
              Prompt.status.in_(DELIVERED), Prompt.opened_at.is_not(None))
     if all_time:
-        stories_by_cycle = (select(MatrixCycleStories.cycle, MatrixCycleStories.stories)
-                            .where(MatrixCycleStories.community_id == cid).subquery())
+        # Looked up once per cycle, after grouping, not once per member.
+        stories_in_cycle = (select(MatrixCycleStories.stories)
+                            .where(MatrixCycleStories.community_id == cid,
+                                   MatrixCycleStories.cycle == MatrixCell.cycle)
+                            .scalar_subquery())
         cells = (select(MatrixCell.cycle, func.sum(MatrixCell.narratives), func.count(),
-                        func.max(stories_by_cycle.c.stories))
-                 .join(stories_by_cycle, stories_by_cycle.c.cycle == MatrixCell.cycle,
-                       isouter=True)
+                        stories_in_cycle)
                  .where(MatrixCell.community_id == cid).group_by(MatrixCell.cycle))
         contributors = select(func.count()).select_from(MatrixMember).where(
             MatrixMember.community_id == cid)
@@ -242,7 +259,9 @@ def _build_statements(all_time: bool) -> _Statements:
     digest = select(SchedulerState.at).where(SchedulerState.key == bindparam("digest_key"))
     figures = select(*(q.scalar_subquery() for q in (
         contributors, told, stories, unreachable, digest)))
-    new = (select(Narrative.cycle, func.count())
+    # One lower bound only (the later of the period's start and the last digest, worked out from
+    # the figures): two bounds on answered_at leave SQLite scanning from the earlier one.
+    new = (select(Narrative.cycle, func.count(), func.max(Narrative.answered_at))
            .where(Narrative.community_id == cid, Narrative.cycle.in_(CYCLES),
                   Narrative.answered_at > bindparam("after", type_=UTCDateTime()))
            .group_by(Narrative.cycle))
@@ -279,16 +298,35 @@ def _build_statements(all_time: bool) -> _Statements:
                     .order_by(reached.c.answered_at.desc(), reached.c.id.desc()).limit(1)
                     .scalar_subquery())
     traced = (
-        select(Narrative.cycle, Narrative.intended, Narrative.text, Narrative.question_id,
-               Narrative.id, Membership.pseudonym, Event.title)
+        select(Narrative.cycle, Narrative.text, Narrative.answered_at, Narrative.id,
+               Membership.pseudonym, case((Narrative.intended.is_(True), 1), else_=0), Event.title,
+               Narrative.story_id)
         .join(Membership, and_(Membership.member_id == Narrative.member_id,
                                Membership.community_id == Narrative.community_id))
         .join(Event, Event.id == Narrative.event_id)
         .where(Narrative.community_id == cid, Narrative.story_id == newest_story,
-               Narrative.answered_at >= since)
-        .order_by(Narrative.answered_at, Narrative.id))
-    return _Statements(cells, figures, events, event_cells, event_prompts, event_answered, new,
-                       excerpts, story_rows, traced)
+               Narrative.answered_at >= since))
+    zero, blank = literal(0, Integer()), literal('', String())
+    tallies = union_all(
+        _tagged("cell", cells, zero, lambda t: t.c[0], lambda t: t.c[1], lambda t: t.c[2],
+                lambda t: func.coalesce(t.c[3], 0)),
+        _tagged("ecell", event_cells, lambda t: t.c[0], lambda t: t.c[1], lambda t: t.c[2],
+                zero, zero),
+        _tagged("asked", event_prompts, lambda t: t.c[0], blank, lambda t: t.c[1],
+                lambda t: t.c[2], lambda t: t.c[3]),
+        _tagged("answered", event_answered, lambda t: t.c[0], blank, lambda t: t.c[1], zero,
+                zero),
+    )
+    words = union_all(
+        _tagged("x", excerpts, *(lambda t, i=i: t.c[i] for i in range(5)),
+                lambda t: t.c[5], blank, blank),
+        _tagged("s", story_rows, lambda t: t.c[2], blank, lambda t: t.c[1], zero,
+                lambda t: t.c[3], zero, lambda t: t.c[4], lambda t: t.c[0]),
+        _tagged("t", traced, *(lambda t, i=i: t.c[i] for i in range(8))),
+        _tagged("n", new, lambda t: t.c[0], blank, lambda t: t.c[2], lambda t: t.c[1], blank,
+                zero, blank, blank),
+    )
+    return _Statements(figures, tallies, events, words)
 
 
 @functools.cache
@@ -311,47 +349,80 @@ async def build_matrix(
     params: dict[str, Any] = {"cid": community.id, "since": period.since or EPOCH, "now": now,
                               "digest_key": digest_key(community.id), "pool": EXCERPT_POOL}
     # Core execution: the ORM layer adds nothing for plain rows, and this runs on every /matrix.
+    # Four round trips: figures, tallies, events, words.
     conn = await session.connection()
-
-    counts = {c: 0 for c in CYCLES}
-    members = {c: 0 for c in CYCLES}
-    stories_in = {c: 0 for c in CYCLES}
-    for cycle, n, who, told in await conn.execute(q.cells, params):
-        counts[cycle], members[cycle], stories_in[cycle] = int(n), int(who), int(told or 0)
 
     row = (await conn.execute(q.figures, params)).one()
     contributors, stories_count, followup_stories, unreachable = (int(x or 0) for x in row[:4])
     last_digest = _aware(row[4])
 
-    rows = await _event_rows(conn, q, params)
-    participation = NOBODY
-    for r in rows:
-        participation += r.participation
-    participation = Participation(participation.events, participation.sent,
-                                  participation.attended, participation.answered,
-                                  participation.completed, unreachable)
+    counts = {c: 0 for c in CYCLES}
+    members = {c: 0 for c in CYCLES}
+    stories_in = {c: 0 for c in CYCLES}
+    new = {c: 0 for c in CYCLES}
+    cells: dict[int, dict[str, int]] = defaultdict(dict)
+    asked: dict[int, tuple[int, int, int]] = {}
+    answered: dict[int, int] = {}
+    for tag, event_id, cycle, a, b, c in await conn.execute(q.tallies, params):
+        if tag == "cell":
+            counts[cycle], members[cycle], stories_in[cycle] = int(a), int(b), int(c or 0)
+        elif tag == "ecell":
+            cells[event_id][cycle] = int(a)
+        elif tag == "asked":
+            asked[event_id] = (int(a), int(b or 0), int(c or 0))
+        else:
+            answered[event_id] = int(a)
 
-    new = dict(counts)
-    if last_digest is not None:
-        new = {c: 0 for c in CYCLES}
-        after = max(last_digest, period.since or EPOCH)
-        for cycle, n in await conn.execute(q.new, {**params, "after": after}):
-            new[cycle] = int(n)
+    rows = []
+    total = NOBODY
+    for event_id, title, starts_at in await conn.execute(q.events, params):
+        sent, attended, completed = asked.get(event_id, (0, 0, 0))
+        when = _aware(starts_at)
+        assert when is not None
+        taking_part = Participation(1, sent, attended, answered.get(event_id, 0), completed, 0)
+        total += taking_part
+        rows.append(EventRow(event_id, title, when,
+                             tuple(cells[event_id].get(c, 0) for c in CYCLES), taking_part))
+    participation = dataclasses.replace(total, unreachable=unreachable)
 
-    excerpts = await _excerpts(conn, q, params) if any(counts.values()) else {}
+    pool: dict[str, list[tuple[dt.datetime, int, int, Excerpt]]] = defaultdict(list)
+    found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
+    steps: list[tuple[dt.datetime, int, str, bool, str]] = []
+    who = ("", "")
+    # Nothing is new before the last digest (when there was none, everything is new).
+    after = NEVER if last_digest is None else max(last_digest, period.since or EPOCH)
+    if any(counts.values()):
+        for tag, cycle, text, at, nid, pseudonym, flag, title, story_id in await conn.execute(
+                q.words, {**params, "after": after}):
+            when = _aware(at) or EPOCH
+            if tag == "x":
+                pool[cycle].append((when, nid, flag, Excerpt(pseudonym, trim(text, EXCERPT_CHARS),
+                                                             when)))
+            elif tag == "s":
+                found.setdefault(story_id, (when, pseudonym, title, set()))[3].add(cycle)
+            elif tag == "t":
+                steps.append((when, nid, cycle, bool(flag), text))
+                who = (pseudonym, title)
+            else:
+                new[cycle] = int(nid)
+    if last_digest is None:
+        new = dict(counts)
 
-    stories: tuple[Story, ...] = ()
-    if followup_stories:
-        found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
-        for story_id, last_at, cycle, pseudonym, title in await conn.execute(q.stories, params):
-            found.setdefault(story_id, (_aware(last_at) or EPOCH, pseudonym, title, set()))[3].add(
-                cycle)
-        stories = tuple(Story(p, t, tuple(c for c in CYCLES if c in cs))
-                        for _, p, t, cs in sorted(found.values(), key=lambda v: v[0], reverse=True))
+    stories = tuple(Story(p, t, tuple(c for c in CYCLES if c in cs))
+                    for _, p, t, cs in sorted(found.values(), key=lambda v: v[0], reverse=True))
+    traced = None
+    if steps:
+        order = {c: i for i, c in enumerate(CYCLES)}
+        steps.sort(key=lambda s: (order.get(s[2], 99), not s[3], s[0], s[1]))
+        traced = TracedStory(who[0], who[1], tuple(
+            TracedStep(c, i, trim(t, EXCERPT_CHARS)) for _, _, c, i, t in steps))
 
-    traced = await _traced(conn, q, params) if any(
-        counts[c] for c in APPLIED_OR_BEYOND) else None
-
+    for cycle, newest in pool.items():
+        shown = {member for _, _, member, _ in newest}
+        if len(shown) < min(EXCERPTS_PER_CYCLE, members[cycle]):
+            # One member told all the newest: reach back for the others' newest words.
+            newest += await _other_members(conn, params, cycle, shown)
+    excerpts = _distinct_members(pool)
     columns = tuple(
         Column(c, counts[c], members[c], new[c], excerpts.get(c, ()), stories_in[c])
         for c in CYCLES
@@ -360,42 +431,36 @@ async def build_matrix(
         community=community.name, timezone=community.timezone, period=period, generated_at=now,
         last_digest_at=last_digest, columns=columns, stories_count=stories_count, stories=stories,
         participation=participation, contributors=contributors,
-        followup_stories=followup_stories, events=rows, traced=traced,
+        followup_stories=followup_stories, events=tuple(rows), traced=traced,
     )
 
 
-async def _event_rows(conn: AsyncConnection, q: _Statements,
-                      params: dict[str, Any]) -> tuple[EventRow, ...]:
-    """Every event of the period, oldest first, with its cells and its participation."""
-    events = (await conn.execute(q.events, params)).all()
-    if not events:
-        return ()
-    cells: dict[int, dict[str, int]] = defaultdict(dict)
-    for event_id, cycle, n in await conn.execute(q.event_cells, params):
-        cells[event_id][cycle] = int(n)
-    asked = {eid: (int(s), int(a or 0), int(c or 0))
-             for eid, s, a, c in await conn.execute(q.event_prompts, params)}
-    answered = {eid: int(n) for eid, n in await conn.execute(q.event_answered, params)}
+async def _other_members(conn: AsyncConnection, params: dict[str, Any], cycle: str,
+                         seen: set[int]) -> list[tuple[dt.datetime, int, int, Excerpt]]:
+    """The newest narrative in a cycle of each of a few members not yet shown."""
+    in_cycle = (Narrative.community_id == params["cid"], Narrative.cycle == cycle,
+                Narrative.answered_at >= params["since"], Narrative.member_id.not_in(seen))
+    last = func.max(Narrative.answered_at).label("last_at")
+    newest = (select(Narrative.member_id, last).where(*in_cycle).group_by(Narrative.member_id)
+              .order_by(last.desc()).limit(EXCERPTS_PER_CYCLE).subquery())
+    rows = await conn.execute(
+        select(Narrative.text, Narrative.answered_at, Narrative.id, Narrative.member_id,
+               Membership.pseudonym)
+        .join(newest, and_(newest.c.member_id == Narrative.member_id,
+                           newest.c.last_at == Narrative.answered_at))
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .where(*in_cycle))
     out = []
-    for event_id, title, starts_at in events:
-        sent, attended, completed = asked.get(event_id, (0, 0, 0))
-        when = _aware(starts_at)
-        assert when is not None
-        out.append(EventRow(
-            event_id, title, when, tuple(cells[event_id].get(c, 0) for c in CYCLES),
-            Participation(1, sent, attended, answered.get(event_id, 0), completed, 0)))
-    return tuple(out)
+    for text, at, nid, member_id, pseudonym in rows:
+        when = _aware(at) or EPOCH
+        out.append((when, nid, member_id, Excerpt(pseudonym, trim(text, EXCERPT_CHARS), when)))
+    return out
 
 
-async def _excerpts(conn: AsyncConnection, q: _Statements,
-                    params: dict[str, Any]) -> dict[str, tuple[Excerpt, ...]]:
+def _distinct_members(pool: dict[str, list[tuple[dt.datetime, int, int, Excerpt]]],
+                      ) -> dict[str, tuple[Excerpt, ...]]:
     """The newest narratives per cycle, one per member while there are other members to show."""
-    pool: dict[str, list[tuple[dt.datetime, int, int, Excerpt]]] = defaultdict(list)
-    for cycle, text, at, nid, pseudonym, member_id in await conn.execute(q.excerpts, params):
-        when = _aware(at)
-        assert when is not None
-        pool[cycle].append((when, nid, member_id,
-                            Excerpt(pseudonym, trim(text, EXCERPT_CHARS), when)))
     out: dict[str, tuple[Excerpt, ...]] = {}
     for cycle, found in pool.items():
         found.sort(key=lambda t: (t[0], t[1]), reverse=True)
@@ -411,18 +476,6 @@ async def _excerpts(conn: AsyncConnection, q: _Statements,
         chosen.sort(key=lambda t: (t[0], t[1]), reverse=True)
         out[cycle] = tuple(x for *_, x in chosen[:EXCERPTS_PER_CYCLE])
     return out
-
-
-async def _traced(conn: AsyncConnection, q: _Statements,
-                  params: dict[str, Any]) -> TracedStory | None:
-    rows = (await conn.execute(q.traced, params)).all()
-    if not rows:
-        return None
-    order = {c: i for i, c in enumerate(CYCLES)}
-    steps = sorted(((cycle, intended, text) for cycle, intended, text, *_ in rows),
-                   key=lambda s: (order.get(s[0], 99), not s[1]))
-    return TracedStory(rows[0][5], rows[0][6], tuple(
-        TracedStep(c, bool(i), trim(t, EXCERPT_CHARS)) for c, i, t in steps))
 
 
 def _aware(value: object) -> dt.datetime | None:

@@ -6,15 +6,16 @@ shaded by its narratives and labelled with the count; a totals row closes the gr
 excerpts per cycle, from different members, and one story traced across cycles. Pseudonyms only.
 
 Drawn with matplotlib's object API (no pyplot, no global state: safe in a worker thread) at
-1080 px wide. Words in any script: fonts are chosen per glyph from those installed; Arabic and
-Hebrew are shaped and ordered when the helpers are there; a character no installed font has is
-left out rather than drawn as a box.
+1080 px wide. Words in any script: fonts are chosen per glyph from those installed, matplotlib
+shapes and orders right-to-left text, a member's words are isolated so our quotes and pseudonyms
+stay in place, and a character no installed font has is left out rather than drawn as a box.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import logging
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 WIDTH_IN = 7.2  # 1080 px at DPI
 DPI = 150
 MAX_ROWS = 14  # more events than this: the most recent, and a line for the rest
-ROW_IN = 0.36
+ROW_IN = 0.42
 LABEL_IN = 2.55  # the events' column
 MARGIN_IN = 0.25
 EXCERPTS_SHOWN = 2
@@ -51,6 +52,9 @@ def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
+    # A fallback family with one weight is fine; saying so on every picture is noise.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
     found: list[str] = []
     chars: set[int] = set()
     for family in FAMILIES:
@@ -66,29 +70,28 @@ def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
 
 
 def drawable(text: str) -> str:
-    """The text as the installed fonts can draw it: right-to-left runs shaped and ordered, and
-    characters no font has left out (a run of them that is not a symbol becomes '…')."""
+    """The text as the installed fonts can draw it: a character no font has is left out (a run of
+    them that is not a symbol or emoji becomes '…'), never drawn as a box. Shaping and
+    right-to-left order are matplotlib's own (libraqm)."""
     _, chars = _fonts()
-    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
-        try:
-            import arabic_reshaper
-            from bidi import get_display
-
-            text = get_display(arabic_reshaper.reshape(text))
-        except ImportError:  # pragma: no cover - the helpers are dependencies; this is a guard
-            pass
     out: list[str] = []
     missing = False
     for ch in text:
-        if ord(ch) in chars or ch in "\n" or not chars:
+        category = unicodedata.category(ch)
+        if ord(ch) in chars or ch == "\n" or category == "Cf" or not chars:
             out.append(ch)
             missing = False
-        elif unicodedata.category(ch) in ("Mn", "Me", "Cf", "Sk", "So"):
-            continue  # emoji, variation selectors, joiners: dropped quietly
+        elif category in ("Mn", "Me", "Sk", "So"):
+            continue  # emoji and marks no font has: dropped quietly
         elif not missing:
             out.append("…")
             missing = True
     return "".join(out)
+
+
+def _theirs(text: str) -> str:
+    """A member's words set apart, so a right-to-left answer keeps our quotes and names in place."""
+    return f"\u2068{text}\u2069"
 
 
 def _width(ch: str) -> int:
@@ -150,7 +153,7 @@ class _Sheet:
     def para(self, words: str, size: float, indent: float = 0.0, gap: float = 0.06,
              **kw: Any) -> None:
         """A paragraph wrapped to the width left, moving down past it."""
-        columns = int((WIDTH_IN - 2 * MARGIN_IN - indent) * 72 / (size * 0.6))
+        columns = int((WIDTH_IN - 2 * MARGIN_IN - indent) * 72 / (size * 0.54))
         lines = wrap(words, columns)
         self.text(MARGIN_IN + indent, self.y, "\n".join(lines), size, linespacing=1.3, **kw)
         self.y += len(lines) * size * 1.3 / 72 + gap
@@ -181,7 +184,7 @@ def picture(matrix: Matrix) -> Figure:
     from matplotlib.patches import Rectangle
 
     rows = _rows(matrix)
-    excerpt_lines = sum(2 + 2 * min(len(c.excerpts), EXCERPTS_SHOWN) for c in matrix.columns)
+    excerpt_lines = sum(2 + 3 * min(len(c.excerpts), EXCERPTS_SHOWN) for c in matrix.columns)
     traced_steps = len(matrix.traced.steps) if matrix.traced else 0
     # A first guess at the height; the axes is trimmed to what was used at the end.
     height = (1.6 + ROW_IN * (len(rows) + 2) + 0.2 * excerpt_lines + 0.55 * traced_steps + 1.6)
@@ -195,17 +198,17 @@ def picture(matrix: Matrix) -> Figure:
     sheet.para(texts.MATRIX_PNG_SUBTITLE.format(
         period=matrix.period.label, narratives=plural(matrix.total, "narrative"),
         stories=plural(matrix.stories_count, "story"),
-        members=plural(matrix.contributors, "member")), 9.5, color=MUTED, gap=0.18)
+        members=plural(matrix.contributors, "member")), 10.5, color=MUTED, gap=0.18)
 
     # --- the grid ---
     left = MARGIN_IN + LABEL_IN
     cell_w = (WIDTH_IN - MARGIN_IN - left) / len(CYCLES)
     top = max([max(r[2]) for r in rows if not r[3]] + [1])
-    sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, texts.MATRIX_PNG_EVENTS_HEADING, 9,
+    sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, texts.MATRIX_PNG_EVENTS_HEADING, 9.5,
                va="center", color=MUTED, fontweight="bold")
     for i, cycle in enumerate(CYCLES):
         sheet.text(left + cell_w * (i + 0.5), sheet.y + ROW_IN / 2,
-                   texts.CYCLE_SHORT[cycle].capitalize(), 8.5, va="center", ha="center",
+                   texts.CYCLE_SHORT[cycle].capitalize(), 9, va="center", ha="center",
                    fontweight="bold")
     sheet.y += ROW_IN
     if not rows:
@@ -215,18 +218,18 @@ def picture(matrix: Matrix) -> Figure:
     for title, when, cells, summary in rows:
         y = sheet.y
         name = trim(title, 60)
-        label = wrap(name, 30)
+        label = wrap(name, 31)
         first = label[0] + ("…" if len(label) > 1 else "")
-        sheet.text(MARGIN_IN, y + ROW_IN * (0.36 if when else 0.5), first, 8.5, va="center",
+        sheet.text(MARGIN_IN, y + ROW_IN * (0.34 if when else 0.5), first, 9.5, va="center",
                    style="italic" if summary else "normal", color=MUTED if summary else INK)
         if when:
-            sheet.text(MARGIN_IN, y + ROW_IN * 0.78, when, 6.5, va="center", color=MUTED)
+            sheet.text(MARGIN_IN, y + ROW_IN * 0.76, when, 7.5, va="center", color=MUTED)
         for i, n in enumerate(cells):
             fill = EMPTY if summary and n else _shade(n, top)
             ax.add_patch(Rectangle((left + cell_w * i + 0.02, y + 0.02), cell_w - 0.04,
                                    ROW_IN - 0.04, facecolor=fill, edgecolor="none"))
             dark = fill in SHADES[3:]
-            sheet.text(left + cell_w * (i + 0.5), y + ROW_IN / 2, str(n), 9, va="center",
+            sheet.text(left + cell_w * (i + 0.5), y + ROW_IN / 2, str(n), 10.5, va="center",
                        ha="center", color="white" if dark else (MUTED if n == 0 else INK))
         sheet.y += ROW_IN
     # Totals: every narrative of the period, whatever event it was about.
@@ -235,26 +238,27 @@ def picture(matrix: Matrix) -> Figure:
     sheet.text(MARGIN_IN, y + ROW_IN / 2, texts.MATRIX_PNG_TOTAL, 9, va="center",
                fontweight="bold")
     for i, col in enumerate(matrix.columns):
-        sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.36, str(col.narratives), 10,
+        sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.34, str(col.narratives), 11.5,
                    va="center", ha="center", fontweight="bold")
         sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.82,
-                   plural(col.members, "member"), 6.5, va="center", ha="center", color=MUTED)
+                   plural(col.members, "member"), 7.5, va="center", ha="center", color=MUTED)
     sheet.y = y + ROW_IN + 0.1
     p = matrix.participation
     sheet.para(texts.MATRIX_PNG_PARTICIPATION.format(
         events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
-        rate=rate(p), completed=p.completed), 8.5, color=MUTED, gap=0.22)
+        rate=rate(p), completed=p.completed), 9.5, color=MUTED, gap=0.22)
 
     # --- in members' words ---
     sheet.para(texts.MATRIX_PNG_EXCERPTS, 11, fontweight="bold", gap=0.08)
     for col in matrix.columns:
-        sheet.para(texts.CYCLE_NAMES[col.cycle], 9.5, fontweight="bold", gap=0.03)
+        sheet.para(texts.CYCLE_NAMES[col.cycle], 10.5, fontweight="bold", gap=0.03)
         if not col.excerpts:
-            sheet.para(texts.MATRIX_PNG_GAP.format(ask=texts.MATRIX_GAP_ASK[col.cycle]), 8.5,
+            sheet.para(texts.MATRIX_PNG_GAP.format(ask=texts.MATRIX_GAP_ASK[col.cycle]), 9.5,
                        indent=0.12, style="italic", color=MUTED, gap=0.1)
             continue
         for x in col.excerpts[:EXCERPTS_SHOWN]:
-            sheet.para(f"“{trim(x.text, 120)}” ({x.pseudonym})", 8.5, indent=0.12, gap=0.05)
+            sheet.para(f"“{_theirs(trim(x.text, 120))}” ({x.pseudonym})", 9.5, indent=0.12,
+                       gap=0.05)
         sheet.y += 0.06
 
     # --- one story across cycles ---
@@ -267,8 +271,8 @@ def picture(matrix: Matrix) -> Figure:
             name = texts.CYCLE_SHORT[step.cycle].capitalize()
             if step.intended:
                 name = f"{name} ({texts.MATRIX_PNG_INTENDED})"
-            sheet.para(name, 8.5, indent=0.12, fontweight="bold", color=MUTED, gap=0.0)
-            sheet.para(f"“{trim(step.text, TRACED_CHARS)}”", 8.5, indent=0.12, gap=0.07)
+            sheet.para(name, 9, indent=0.12, fontweight="bold", color=MUTED, gap=0.0)
+            sheet.para(f"“{_theirs(trim(step.text, TRACED_CHARS))}”", 9.5, indent=0.12, gap=0.07)
 
     used = sheet.y + MARGIN_IN
     fig.set_size_inches(WIDTH_IN, used)
