@@ -7,12 +7,15 @@ can't spend it; that form carries a token of its own in a cookie (no session exi
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 
 import tornado.web
 
 from valuestory.dashboard.base import COOKIE, CSP_MINI_APP, PREFIX, Page
 from valuestory.usecases import sessions, signin
+
+log = logging.getLogger(__name__)
 
 SIGNIN_COOKIE = "valuestory_signin"
 
@@ -43,11 +46,14 @@ class SignInWithLink(Page):
         result = await signin.with_link(self.dash.db, self.get_body_argument("token", ""),
                                         self.request.remote_ip or "", self.dash.admins)
         if result.limited:
+            log.warning("dashboard sign-ins slowed down after repeated failures")
             raise tornado.web.HTTPError(429)
         if result.token is None:
+            log.info("dashboard sign-in refused (link)")
             self.set_status(403)
             self.render_page("link_refused.html")
             return
+        log.info("dashboard sign-in (link)")
         self.set_session_cookie(result.token)
         self.redirect(PREFIX + "/", status=303)
 
@@ -75,9 +81,12 @@ class SignInWithInitData(Page):
             self.dash.db, self.get_body_argument("initData", ""), self.dash.settings.bot_token(),
             self.request.remote_ip or "", self.dash.admins)
         if result.limited:
+            log.warning("dashboard sign-ins slowed down after repeated failures")
             raise tornado.web.HTTPError(429)
         if result.token is None:
+            log.info("dashboard sign-in refused (Mini App)")
             raise tornado.web.HTTPError(403)
+        log.info("dashboard sign-in (Mini App)")
         self.set_session_cookie(result.token)
         self.set_header("Content-Type", "application/json")
         self.finish({"next": PREFIX + "/"})
