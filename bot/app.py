@@ -16,7 +16,19 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling, voice
+from bot import (
+    admin,
+    conveners,
+    dashboard,
+    errors,
+    members,
+    ops,
+    pausing,
+    researchers,
+    rights,
+    scheduling,
+    voice,
+)
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
 from flows import i18n, texts
 from storage.db import Database
@@ -67,6 +79,7 @@ def build_application(
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
     voice.install(application, settings)
+    application.bot_data["webhook"] = webhook
     wire(application)
     return application
 
@@ -129,6 +142,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     command("withdraw", rights.on_withdraw)
     button(Prefix.EXPORT, researchers.on_export_button)
     button(Prefix.WITHDRAW, rights.on_withdraw_button)
+    command("dashboard", dashboard.on_dashboard)
     command("pause", pausing.on_pause)
     command("resume", pausing.on_resume)
     button(Prefix.PAUSE, pausing.on_button)

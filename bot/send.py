@@ -7,23 +7,27 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, WebAppInfo
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.context import database, private_press
 from storage.db import Database
-from valuestory.usecases.out import Out
+from valuestory.usecases.out import WEB_APP, Out
+
+
+def button(label: str, token: str) -> InlineKeyboardButton:
+    if token.startswith(WEB_APP):
+        return InlineKeyboardButton(label, web_app=WebAppInfo(token.removeprefix(WEB_APP)))
+    return InlineKeyboardButton(label, callback_data=token)
 
 
 def keyboard(out: Out) -> InlineKeyboardMarkup | None:
     if not out.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=token) for label, token in row]
-         for row in out.buttons]
-    )
+    return InlineKeyboardMarkup([[button(label, token) for label, token in row]
+                                 for row in out.buttons])
 
 
 ATOM = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>|&#?\w+;")

@@ -141,9 +141,13 @@ class Service:
         return True
 
 
-async def serve(settings: Settings, webhook: bool, routes: Sequence[Any] = ()) -> None:
-    """Run until SIGTERM or SIGINT, then stop gracefully within the configured time."""
-    db = Database(settings.database_url)
+async def serve(settings: Settings, webhook: bool, routes: Sequence[Any] = (),
+                db: Database | None = None) -> None:
+    """Run until SIGTERM or SIGINT, then stop gracefully within the configured time.
+
+    `db` is the database the routes were made with, so the process shares one pool.
+    """
+    db = db or Database(settings.database_url)
     service = Service(settings, db, webhook=webhook, routes=routes)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -195,6 +195,32 @@ LANGUAGE_SET = N_(
 
 # Admin
 NOT_ALLOWED = N_("Sorry, that's not something you can do.")
+DASHBOARD_LINK = N_("Here is your link to the dashboard. It works once, for ten minutes, and only "
+                  "for you, so please don't share it:\n{link}")
+BTN_OPEN_DASHBOARD = N_("Open the dashboard")
+# The dashboard's own messages (its pages' labels live in its templates).
+DASHBOARD_SIGNED_OUT = N_("Please sign in: send /dashboard to the bot in Telegram for a link.")
+DASHBOARD_BYE = N_("You have signed out.")
+DASHBOARD_LINK_REFUSED = N_("That link can't be used: each link works once, for ten minutes. Send "
+                          "/dashboard to the bot for a new one.")
+DASHBOARD_FORM_EXPIRED = N_("That form has expired. Please go back, reload the page and try again.")
+DASHBOARD_NOT_FOUND = N_("There is nothing here, or nothing you can see.")
+DASHBOARD_SLOW_DOWN = N_("Too many tries. Please wait a few minutes, then ask the bot for a new link.")
+DASHBOARD_TROUBLE = N_("Something went wrong on our side. Please try again in a moment.")
+DASHBOARD_BAD_PERIOD = N_("I couldn't read that period. Try 30d, 8w or 2026-09-01; showing all time.")
+DASHBOARD_UNTIL_BEFORE_SINCE = N_("The end date comes before the start date.")
+DASHBOARD_EVENT_CREATED = N_("The event is planned. Members will be asked about it afterwards.")
+DASHBOARD_EVENT_MOVED = N_("The event has moved. Members will be asked after its new time.")
+DASHBOARD_EVENT_CANCELLED = N_("The event is cancelled. Nobody will be asked about it.")
+# A story's stages on the dashboard, in the order a story unfolds.
+STORY_STAGES = {
+    "immediate": N_("Immediate value"),
+    "potential": N_("Potential value"),
+    "intended": N_("What they meant to do"),
+    "applied": N_("Applied value"),
+    "realised": N_("Realised value"),
+    "reframing": N_("Reframing value"),
+}
 COMMUNITY_CREATED = N_("Created <b>{community}</b>.\nInvite link: {link}")
 COMMUNITY_USAGE = N_("Usage: /newcommunity Name of the community")
 ROLE_GRANTED = N_("Done: {user} is now a {role} of {community}.")
@@ -318,6 +344,7 @@ CANCEL_NONE = N_("There are no upcoming events to cancel.")
 CANCEL_CONFIRM = N_("Cancel <b>{title}</b> on {when}? Members won't be asked about it.")
 EVENT_CANCELLED = N_("Cancelled <b>{title}</b>. Nobody will be asked about it.")
 EVENT_GONE = N_("That event can't be cancelled any more.")
+EVENT_CANT_MOVE = N_("That event has started or was cancelled, so it can't be moved any more.")
 INVITE = N_(
     "Invite link for <b>{community}</b>:\n{link}\n\nShare it, or show the QR code on a slide. "
     "People who open it read what's kept and agree before joining."

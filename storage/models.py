@@ -252,6 +252,8 @@ class Narrative(Base):
         # excerpts per cycle, without touching the table's rows.
         Index("ix_narratives_matrix_members", "community_id", "cycle", "member_id", "answered_at"),
         Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at", "id"),
+        # The dashboard's narratives, newest first and paged by (answered_at, id).
+        Index("ix_narratives_community_id_answered_at", "community_id", "answered_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -571,6 +573,42 @@ class MatrixPromptNarratives(Base):
     narratives: Mapped[int] = mapped_column(Integer)
 
 
+class DashboardLink(Base):
+    """A one-time sign-in link to the dashboard. Only a hash of its token is kept."""
+
+    __tablename__ = "dashboard_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class DashboardSession(Base):
+    """A signed-in browser. Only a hash of its cookie is kept; what it may see is checked anew
+    against the roles on every request, never stored here."""
+
+    __tablename__ = "dashboard_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SignInFailure(Base):
+    """A failed dashboard sign-in, by a hash of where it came from, to slow down guessing."""
+
+    __tablename__ = "dashboard_sign_in_failures"
+    __table_args__ = (Index("ix_dashboard_sign_in_failures_source_at", "source", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -578,6 +616,8 @@ __all__ = [
     "Community",
     "Consent",
     "ConvenerDraft",
+    "DashboardLink",
+    "DashboardSession",
     "Delivery",
     "Event",
     "HandledUpdate",
@@ -602,6 +642,7 @@ __all__ = [
     "Role",
     "RoleGrant",
     "SchedulerState",
+    "SignInFailure",
     "VoiceNote",
     "VoiceNoteStatus",
     "func",

@@ -127,3 +127,13 @@ async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: 
         await events.create_event(s, found, title, now - dt.timedelta(hours=2),
                                  now - dt.timedelta(minutes=1))
     return people
+
+
+async def revoke(db: Database, user_id: int) -> None:
+    """Take away every role someone has."""
+    from sqlalchemy import delete
+
+    from storage.models import RoleGrant
+
+    async with db.session() as session:
+        await session.execute(delete(RoleGrant).where(RoleGrant.telegram_user_id == user_id))

@@ -27,13 +27,15 @@ from valuestory.cli.root import main
 def run(webhook: bool) -> None:
     """Run the bot (long polling, or --webhook). Creates or upgrades the database first.
 
-    Serves /healthz and /metrics on HEALTH_PORT (polling) or WEBHOOK_PORT (webhook). On SIGTERM
-    it stops taking updates, finishes what is in flight, and exits.
+    Serves /healthz, /metrics and the dashboard (/dashboard/) on HEALTH_PORT (polling) or
+    WEBHOOK_PORT (webhook). On SIGTERM it stops taking updates, finishes what is in flight, and
+    exits.
     """
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.service import serve
     from bot.voice import engine_for
+    from valuestory import dashboard
     from valuestory.process.logs import setup_logging
 
     settings = settings_or_stop()
@@ -51,8 +53,15 @@ def run(webhook: bool) -> None:
         return db
 
     asyncio.run(prepare())
+
+    async def serve_all() -> None:
+        # The bot and the dashboard meet only here, on one web server and one database pool.
+        db = Database(settings.database_url)
+        routes = dashboard.routes(db, settings, settings.public_base(webhook))
+        await serve(settings, webhook, routes, db)
+
     try:
-        asyncio.run(serve(settings, webhook))
+        asyncio.run(serve_all())
     except InvalidToken:
         raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
     except NetworkError as exc:

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
         if api.endswith("/bot"):
             return api[: -len("/bot")] + "/file/bot"
         return api + "/file/bot"
+    # Where people reach this process's web server: the dashboard's sign-in links start here.
+    public_url: str | None = None
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -136,6 +138,28 @@ class Settings(BaseSettings):
         if not value.startswith("https://") and not value.startswith("http://"):
             raise ValueError("must be the public https:// address Telegram can reach")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// address people open the dashboard at")
+        return value
+
+    def public_base(self, webhook: bool) -> str:
+        """The address the dashboard's links start with.
+
+        PUBLIC_URL; else, taking updates by webhook, WEBHOOK_URL (the same server); else the
+        local web server, which only this machine can open.
+        """
+        if self.public_url is not None:
+            return self.public_url
+        if webhook and self.webhook_url is not None:
+            return self.webhook_url
+        return f"http://127.0.0.1:{self.health_port}"
 
     @field_validator("webhook_secret")
     @classmethod
@@ -209,6 +233,7 @@ ENV_NAMES = {
     "telegram_file_base_url": "TELEGRAM_FILE_BASE_URL",
     "voice_engine": "VOICE_ENGINE",
     "voice_model_dir": "VOICE_MODEL_DIR",
+    "public_url": "PUBLIC_URL",
 }
 
 

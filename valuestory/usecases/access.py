@@ -65,3 +65,79 @@ async def export_scope(session: AsyncSession, user_id: int, admins: frozenset[in
     if any(g.community_id is None for g in grants):
         return Scope(actor, None)
     return Scope(actor, frozenset(g.community_id for g in grants if g.community_id is not None))
+
+
+async def has_a_role(session: AsyncSession, user_id: int, admins: frozenset[int]) -> bool:
+    """Admins, conveners and researchers (of any community) may open the dashboard."""
+    if is_admin(user_id, admins):
+        return True
+    grant = await session.scalar(select(RoleGrant.id).where(
+        RoleGrant.telegram_user_id == user_id,
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))).limit(1))
+    return grant is not None
+
+
+async def seen(session: AsyncSession, user_id: int, admins: frozenset[int]) -> list[Community]:
+    """The communities this person may look at: those they convene or research, by name."""
+    if is_admin(user_id, admins):
+        return list((await session.scalars(select(Community).order_by(Community.name))).all())
+    grants = (await session.execute(select(RoleGrant.community_id).where(
+        RoleGrant.telegram_user_id == user_id,
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))))).scalars().all()
+    if not grants:
+        return []
+    query = select(Community).order_by(Community.name)
+    if None not in grants:  # a researcher grant with no community covers every one
+        query = query.where(Community.id.in_([g for g in grants if g is not None]))
+    return list((await session.scalars(query)).all())
+
+
+async def seen_one(session: AsyncSession, user_id: int, community_id: int,
+                   admins: frozenset[int]) -> Community | None:
+    """The community, if this person may look at it; None tells them nothing."""
+    community = await session.get(Community, community_id)
+    if community is None:
+        return None
+    if is_admin(user_id, admins):
+        return community
+    grant = await session.scalar(select(RoleGrant.id).where(
+        RoleGrant.telegram_user_id == user_id,
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER)),
+        (RoleGrant.community_id == community_id)
+        | ((RoleGrant.community_id.is_(None)) & (RoleGrant.role == Role.RESEARCHER))).limit(1))
+    return community if grant is not None else None
+
+
+@dataclass(frozen=True)
+class View:
+    """What one person may do with one community, read in one go for a page."""
+
+    community: Community
+    convenes: bool
+    exports: Scope | None  # their export scope, if it covers this community
+
+
+async def view(session: AsyncSession, user_id: int, community_id: int,
+               admins: frozenset[int]) -> View | None:
+    """The community and this person's rights in it, if they may see it at all; else None.
+
+    The same rules as `seen_one`, `convened_one` and `export_scope`, in two queries.
+    """
+    community = await session.get(Community, community_id)
+    if community is None:
+        return None
+    if is_admin(user_id, admins):
+        return View(community, True, Scope("admin", None))
+    grants = (await session.execute(select(RoleGrant.id, RoleGrant.role, RoleGrant.community_id).where(
+        RoleGrant.telegram_user_id == user_id).order_by(RoleGrant.id))).all()
+    convenes = any(r == Role.CONVENER and c == community_id for _, r, c in grants)
+    research = [(i, c) for i, r, c in grants if r == Role.RESEARCHER]
+    scope: Scope | None = None
+    if research:
+        actor = "researcher grant " + ",".join(f"#{i}" for i, _ in research)
+        ids = {c for _, c in research}
+        scope = Scope(actor, None if None in ids else frozenset(c for c in ids if c is not None))
+    covered = scope is not None and (scope.community_ids is None or community_id in scope.community_ids)
+    if not convenes and not covered:
+        return None
+    return View(community, convenes, scope if covered else None)

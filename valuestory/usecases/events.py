@@ -276,40 +276,86 @@ async def drop_draft(db: Database, user_id: int) -> None:
             await session.delete(draft)
 
 
+class EventRejected(AdminError):
+    """What a person typed for an event breaks its rules; the message says so, kindly."""
+
+
+def check_title(text: str) -> str:
+    title = " ".join(text.split())
+    if not title or len(title) > 200:
+        raise EventRejected(texts.EVENT_BAD_TITLE)
+    return title
+
+
+def check_start(text: str, zone: str, now: dt.datetime) -> dt.datetime:
+    """A start time for a new (or moved) event: readable, in the future, within two years."""
+    try:
+        starts = parse_time(text, zone, now)
+    except TimeOutOfRange as exc:
+        raise EventRejected(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR) from None
+    except NoTimeOfDay:
+        day = dt.date.fromisoformat(text.strip()).isoformat()
+        raise EventRejected(texts.EVENT_NEEDS_TIME.format(example=f"{day} 14:00")) from None
+    except AdminError:
+        raise EventRejected(texts.EVENT_BAD_START.format(example=_example(zone))) from None
+    if starts <= now:
+        raise EventRejected(texts.EVENT_IN_PAST)
+    return starts
+
+
+def check_minutes(text: str) -> int:
+    minutes = event_minutes(text)
+    if minutes is None:
+        raise EventRejected(texts.EVENT_BAD_DURATION)
+    return minutes
+
+
 def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.datetime) -> Out:
     zone = community.timezone
     data = dict(draft.data)
-    if draft.step == "title":
-        title = " ".join(text.split())
-        if not title or len(title) > 200:
-            return Out(texts.EVENT_BAD_TITLE, (CANCEL_ROW,))
-        data["title"] = title
-        draft.data, draft.step = data, "start"
-        return Out(texts.EVENT_ASK_START.format(example=_example(zone), zone=escape(zone)),
-                   (CANCEL_ROW,))
-    if draft.step == "start":
-        try:
-            starts = parse_time(text, zone, now)
-        except TimeOutOfRange as exc:
-            return Out(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR, (CANCEL_ROW,))
-        except NoTimeOfDay:
-            day = dt.date.fromisoformat(text.strip()).isoformat()
-            return Out(texts.EVENT_NEEDS_TIME.format(example=f"{day} 14:00"), (CANCEL_ROW,))
-        except AdminError:
-            return Out(texts.EVENT_BAD_START.format(example=_example(zone)), (CANCEL_ROW,))
-        if starts <= now:
-            return Out(texts.EVENT_IN_PAST, (CANCEL_ROW,))
-        data["starts"] = starts.isoformat()
-        draft.data, draft.step = data, "duration"
-        return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
-    if draft.step == "duration":
-        minutes = event_minutes(text)
-        if minutes is None:
-            return Out(texts.EVENT_BAD_DURATION, (CANCEL_ROW,))
-        data["minutes"] = str(minutes)
-        draft.data, draft.step = data, "confirm"
-        return _confirmation(data, zone)
+    try:
+        if draft.step == "title":
+            data["title"] = check_title(text)
+            draft.data, draft.step = data, "start"
+            return Out(texts.EVENT_ASK_START.format(example=_example(zone), zone=escape(zone)),
+                       (CANCEL_ROW,))
+        if draft.step == "start":
+            data["starts"] = check_start(text, zone, now).isoformat()
+            draft.data, draft.step = data, "duration"
+            return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
+        if draft.step == "duration":
+            data["minutes"] = str(check_minutes(text))
+            draft.data, draft.step = data, "confirm"
+    except EventRejected as exc:
+        return Out(str(exc), (CANCEL_ROW,))
     return _confirmation(data, zone)
+
+
+async def plan_event(session: AsyncSession, community: Community, title: str, starts: str,
+                     minutes: str, now: dt.datetime | None = None) -> Event:
+    """A new event from a form, by /newevent's rules: a title, a future start, a duration."""
+    now = now or utcnow()
+    title = check_title(title)
+    starts_at = check_start(starts, community.timezone, now)
+    ends_at = starts_at + dt.timedelta(minutes=check_minutes(minutes))
+    return await create_event(session, community, title, starts_at, ends_at)
+
+
+async def move_event(session: AsyncSession, event: Event, community: Community, starts: str,
+                     minutes: str | None = None, now: dt.datetime | None = None) -> Event:
+    """Move an upcoming event by /newevent's rules; the scheduler follows (it reads updated_at).
+
+    Without `minutes`, it keeps its length.
+    """
+    now = now or utcnow()
+    if event.cancelled_at is not None or event.starts_at <= now:
+        raise EventRejected(texts.EVENT_CANT_MOVE)
+    starts_at = check_start(starts, community.timezone, now)
+    length = (dt.timedelta(minutes=check_minutes(minutes)) if minutes and minutes.strip()
+              else event.ends_at - event.starts_at)
+    event.starts_at, event.ends_at = starts_at, starts_at + length  # updated_at follows
+    await session.flush()
+    return event
 
 
 def _confirmation(data: dict[str, str], zone: str) -> Out:
@@ -354,6 +400,19 @@ async def response_rates(session: AsyncSession,
                          event_ids: Sequence[int]) -> dict[int, matrix.Participation]:
     """For each event: who was asked, attended, answered and completed, as the matrix counts."""
     return await matrix.participation_by_event(session, list(event_ids))
+
+
+async def for_dashboard(
+    session: AsyncSession, community: Community, now: dt.datetime, past_shown: int = 50,
+) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
+    """Upcoming events (soonest first), past ones (latest first), and the past ones' participation."""
+    upcoming = list((await session.scalars(
+        select(Event).where(Event.community_id == community.id, Event.starts_at >= now)
+        .order_by(Event.starts_at, Event.id))).all())
+    past = list((await session.scalars(
+        select(Event).where(Event.community_id == community.id, Event.starts_at < now)
+        .order_by(Event.starts_at.desc(), Event.id.desc()).limit(past_shown))).all())
+    return upcoming, past, await response_rates(session, [e.id for e in past])
 
 
 async def listing(db: Database, community: Community, now: dt.datetime | None = None) -> list[Out]:
@@ -411,6 +470,13 @@ async def cancel_event(session: AsyncSession, event: Event, now: dt.datetime) ->
             Prompt.status.in_((PromptStatus.SCHEDULED, PromptStatus.OPEN))))).all():
         p.status = PromptStatus.CANCELLED
         p.finished_at = now
+
+
+async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime) -> None:
+    """Cancel an event from a form, by /cancelevent's rule: only one not yet over or cancelled."""
+    if event.cancelled_at is not None or event.ends_at <= now:
+        raise EventRejected(texts.EVENT_GONE)
+    await cancel_event(session, event, now)
 
 
 async def cancel_step(db: Database, user_id: int, step: str, event_id: int,

@@ -1,7 +1,8 @@
 """What a use case says: `Out` messages, neutral to the front end that shows them.
 
 Text is Telegram's small HTML subset (the bot sends it as is; the terminal and the dashboard
-flatten or escape it); buttons are (label, callback data) rows made by `usecases.callbacks`.
+flatten or escape it); buttons are (label, callback data) rows made by `usecases.callbacks`,
+or `web_app(url)` for a button that opens a Mini App.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+# A button whose token starts with this opens the rest, an address, as a Telegram Mini App.
+WEB_APP = "webapp:"
 
 TAG = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
 
@@ -29,6 +33,11 @@ class Out:
     edit: bool = False
     photo: bytes | None = None
     document: tuple[str, bytes | Path] | None = None
+
+
+def web_app(url: str) -> str:
+    """A button token that opens `url` as a Mini App instead of sending callback data."""
+    return WEB_APP + url
 
 
 def plain(text: str) -> str:

@@ -1,0 +1,77 @@
+"""Planning, moving and cancelling events from the dashboard, by /newevent's rules; the scheduler follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from flows import texts
+from storage.models import Community, Event, Prompt, PromptStatus, utcnow
+from tests import seed
+from tests.clock import tick
+from tests.harness import Harness
+from valuestory.usecases import events
+
+
+async def test_moved_event_is_followed_by_the_scheduler_and_a_cancelled_one_asks_nobody(
+        harness: Harness) -> None:
+    c = await seed.community(harness.db)
+    async with harness.db.session() as session:
+        found = await session.get(Community, c.id)
+        assert found is not None
+        found.quiet_start = found.quiet_end = "00:00"
+    member = harness.person(9401)
+    await seed.join(member, c)
+    now = utcnow()
+    soon = (now + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        with pytest.raises(events.EventRejected) as no_title:
+            await events.plan_event(session, community, "  ", soon, "60")
+        assert str(no_title.value) == texts.EVENT_BAD_TITLE
+        with pytest.raises(events.EventRejected, match="already passed"):
+            await events.plan_event(session, community, "Huddle", "2020-01-01 10:00", "60")
+        with pytest.raises(events.EventRejected) as bad_length:
+            await events.plan_event(session, community, "Huddle", soon, "three days")
+        assert str(bad_length.value) == texts.EVENT_BAD_DURATION
+    async with harness.db.session() as session:
+        community = await session.get(Community, c.id)
+        assert community is not None
+        planned = await events.plan_event(session, community, "Huddle", soon, "60")
+        kept = await events.plan_event(session, community, "Kept", soon, "1h30")
+    assert planned.ends_at - planned.starts_at == dt.timedelta(minutes=60)
+    assert kept.ends_at - kept.starts_at == dt.timedelta(minutes=90)
+    assert (await tick(harness, now)).planned == 2
+    async with harness.db.session() as session:
+        before = await session.scalar(select(Prompt).where(Prompt.event_id == planned.id))
+        assert before is not None
+        first_due = before.due_at
+
+    later = (now + dt.timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    async with harness.db.session() as session:
+        event = await session.get(Event, planned.id)
+        community = await session.get(Community, c.id)
+        assert event is not None and community is not None
+        await events.move_event(session, event, community, later)
+        assert event.ends_at - event.starts_at == dt.timedelta(minutes=60)  # keeps its length
+    report = await tick(harness, utcnow())
+    assert report.rescheduled == 1
+    async with harness.db.session() as session:
+        after = await session.scalar(select(Prompt).where(Prompt.event_id == planned.id))
+        assert after is not None and after.due_at - first_due == dt.timedelta(hours=2)
+        event = await session.get(Event, kept.id)
+        assert event is not None
+        await events.cancel_upcoming(session, event, utcnow())
+    async with harness.db.session() as session:
+        gone = await session.scalar(select(Prompt).where(Prompt.event_id == kept.id))
+        assert gone is not None and gone.status == PromptStatus.CANCELLED
+        event = await session.get(Event, kept.id)
+        community = await session.get(Community, c.id)
+        assert event is not None and community is not None
+        with pytest.raises(events.EventRejected):
+            await events.cancel_upcoming(session, event, utcnow())
+        with pytest.raises(events.EventRejected):
+            await events.move_event(session, event, community, later)

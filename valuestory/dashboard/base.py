@@ -1,0 +1,157 @@
+"""What every dashboard page shares: who is asking, the headers that keep it safe, and rendering.
+
+Every request resumes its session from the database and every page asks `access` what the person
+may see, against their roles as they are now. A community they may not see is a 404, exactly as
+one that does not exist. Forms that change something carry the session's CSRF token; pages allow
+no inline script and nothing from another origin; logs name no person and quote no narrative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import tornado.web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import texts
+from storage.db import Database
+from storage.models import utcnow
+from valuestory.process.settings import Settings
+from valuestory.usecases import sessions
+from valuestory.usecases.out import plain
+from valuestory.usecases.times import local_date, local_time
+
+log = logging.getLogger(__name__)
+
+COOKIE = "valuestory_session"
+PREFIX = "/dashboard"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors https://web.telegram.org")
+# The Mini App's entry page also loads Telegram's own script, and nothing else from elsewhere.
+CSP_MINI_APP = CSP.replace("script-src 'self'", "script-src 'self' https://telegram.org")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("valuestory.dashboard", "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["when"] = local_time
+    env.filters["day"] = local_date
+    env.filters["plain"] = plain
+    env.filters["rate"] = lambda r: texts.RATE_NONE if r is None else f"{r:.0%}"
+    env.globals.update(cycle_names=texts.CYCLE_NAMES, stage_names=texts.STORY_STAGES, prefix=PREFIX,
+                       texts=texts)
+    return env
+
+
+@dataclass
+class Dashboard:
+    """What the handlers share: the database, the settings, the templates."""
+
+    db: Database
+    settings: Settings
+    base: str
+    templates: jinja2.Environment
+
+    @classmethod
+    def make(cls, db: Database, settings: Settings, base: str) -> Dashboard:
+        return cls(db, settings, base, _environment())
+
+    @property
+    def secure(self) -> bool:
+        return self.base.startswith("https://")
+
+    @property
+    def admins(self) -> frozenset[int]:
+        return self.settings.admin_telegram_ids
+
+
+class Page(tornado.web.RequestHandler):
+    """A dashboard page. `signed` is who is asking (None: not signed in)."""
+
+    signed: sessions.Signed | None = None
+    needs_session = True
+    # Pages that read the session in their own unit of work, with everything else they read
+    # (see `sign`), rather than in one of its own first.
+    signs_in_late = False
+    csp = CSP
+
+    def initialize(self, dash: Dashboard) -> None:
+        self.dash = dash
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", self.csp)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        # Sign-in links carry their token in the address: never pass it on.
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Cache-Control", "no-store")
+
+    async def prepare(self) -> None:
+        if self.signs_in_late:
+            return
+        self.signed = await sessions.resume(self.dash.db, self.get_cookie(COOKIE))
+        if self.needs_session and self.signed is None:
+            raise tornado.web.HTTPError(401)
+        if self.request.method == "POST" and self.needs_session:
+            self.check_csrf()
+
+    async def sign(self, session: AsyncSession) -> None:
+        """Who is asking, read in the caller's unit of work; 401 if nobody, 403 if a form's
+        CSRF token is wrong."""
+        self.signed = await sessions.find(session, self.get_cookie(COOKIE), utcnow())
+        if self.signed is None:
+            raise tornado.web.HTTPError(401)
+        if self.request.method == "POST":
+            self.check_csrf()
+
+    def check_csrf(self) -> None:
+        assert self.signed is not None
+        given = self.get_body_argument("csrf", "")
+        if not hmac.compare_digest(given.encode(), self.signed.csrf.encode()):
+            raise tornado.web.HTTPError(403, reason="Form expired")
+
+    @property
+    def user_id(self) -> int:
+        assert self.signed is not None
+        return self.signed.user_id
+
+    def set_session_cookie(self, token: str) -> None:
+        self.set_cookie(COOKIE, token, path=PREFIX + "/", httponly=True, samesite="Lax",
+                        secure=self.dash.secure, expires_days=None)
+
+    def render_page(self, template: str, **values: Any) -> None:
+        values.setdefault("csrf", self.signed.csrf if self.signed else "")
+        values.setdefault("signed_in", self.signed is not None)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(self.dash.templates.get_template(template).render(**values))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 401:
+            self.signed = None
+            self.render_page("signed_out.html")
+            return
+        messages = {403: texts.DASHBOARD_FORM_EXPIRED, 404: texts.DASHBOARD_NOT_FOUND,
+                    429: texts.DASHBOARD_SLOW_DOWN}
+        self.clear_header("Content-Disposition")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.render_page("error.html", status=status_code,
+                         message=messages.get(status_code, texts.DASHBOARD_TROUBLE))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            return  # 404s and expired forms are answers, not faults
+        # The kind of failure and the route only: never the address, which may carry a token.
+        log.error("dashboard page failed: %s at %s", typ.__name__ if typ else "error",
+                  self.request.method, exc_info=(typ, value, tb))
+
+
+def today(zone: str) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(zone)).date()

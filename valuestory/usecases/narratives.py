@@ -1,0 +1,141 @@
+"""The narratives a convener or researcher reads in the dashboard: filtered, newest first, by page.
+
+Pages are keyed by (answered_at, id), never by an offset, so the hundredth page reads as few rows
+as the first (`ix_narratives_community_id_answered_at`, or the per-cycle index with a cycle).
+Only pseudonyms leave this module: an inner join to the membership means a member who withdrew
+never appears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Event, Membership, Narrative
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class NarrativeFilter:
+    """Which narratives: a cycle, a kind of capital, an event, answered since, a pseudonym, words."""
+
+    cycle: str | None = None
+    capital: str | None = None
+    event_id: int | None = None
+    since: dt.datetime | None = None
+    pseudonym: str | None = None
+    words: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last narrative shown."""
+
+    answered_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{round(self.answered_at.timestamp() * 1_000_000)}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        """A cursor from a page link; None for anything that is not one."""
+        micros, _, nid = text.partition(".")
+        if not (micros.isdigit() and nid.isdigit()) or len(micros) > 17 or len(nid) > 12:
+            return None
+        at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(micros))
+        return cls(at, int(nid))
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    story_id: str
+    question: str
+    answer: str
+    pseudonym: str
+    event_id: int
+    event: str
+    answered_at: dt.datetime
+    revised: bool
+    cycle: str
+    capital: str | None
+    intended: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[Item, ...]
+    next: Cursor | None
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
+               size: int = PAGE) -> Select[Any]:
+    """The one statement behind a page (one more row than shown, to know if there is a next).
+
+    The page's narratives are chosen from narratives alone, read backwards off the index, and
+    only those few are joined to their pseudonyms and events: joined first, a planner may read
+    every membership before it stops at the limit.
+    """
+    chosen = (select(Narrative.id, Narrative.story_id, Narrative.question_text, Narrative.text,
+                     Narrative.member_id, Narrative.event_id, Narrative.answered_at,
+                     Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended)
+              .where(Narrative.community_id == community_id))
+    if filt.cycle:
+        chosen = chosen.where(Narrative.cycle == filt.cycle)
+    if filt.capital:
+        chosen = chosen.where(Narrative.capital == filt.capital)
+    if filt.event_id is not None:
+        chosen = chosen.where(Narrative.event_id == filt.event_id)
+    if filt.since is not None:
+        chosen = chosen.where(Narrative.answered_at >= filt.since)
+    if filt.pseudonym:
+        chosen = chosen.where(Narrative.member_id.in_(select(Membership.member_id).where(
+            Membership.community_id == community_id, Membership.pseudonym == filt.pseudonym)))
+    for word in (filt.words or "").split()[:8]:
+        chosen = chosen.where(Narrative.text.ilike(_like(word), escape="\\"))
+    if after is not None:
+        chosen = chosen.where(tuple_(Narrative.answered_at, Narrative.id)
+                              < tuple_(after.answered_at, after.id))
+    n = (chosen.order_by(Narrative.answered_at.desc(), Narrative.id.desc()).limit(size + 1)
+         .subquery())
+    columns: list[Any] = [
+        n.c.id, n.c.story_id, n.c.question_text, n.c.text, Membership.pseudonym, n.c.event_id,
+        Event.title, n.c.answered_at, n.c.revised_at, n.c.cycle, n.c.capital, n.c.intended]
+    # An inner join to the membership: a member who withdrew has none, and never appears.
+    return (select(*columns)
+            .join(Membership, and_(Membership.member_id == n.c.member_id,
+                                   Membership.community_id == community_id))
+            .join(Event, Event.id == n.c.event_id)
+            .order_by(n.c.answered_at.desc(), n.c.id.desc()))
+
+
+async def page(session: AsyncSession, community_id: int, filt: NarrativeFilter,
+               after: Cursor | None = None, size: int = PAGE) -> Page:
+    """One page of a community's narratives, newest first, after `after`."""
+    conn = await session.connection()
+    rows = (await conn.execute(page_query(community_id, filt, after, size))).all()
+    items = tuple(
+        Item(nid, story, question, text, pseudonym, event_id, title, answered_at,
+             revised_at is not None, cycle, capital, bool(intended))
+        for (nid, story, question, text, pseudonym, event_id, title, answered_at, revised_at,
+             cycle, capital, intended) in rows[:size])
+    more = len(rows) > size and items
+    return Page(items, Cursor(items[-1].answered_at, items[-1].id) if more else None)
+
+
+async def events_of(session: AsyncSession, community_id: int) -> list[tuple[int, str, dt.datetime]]:
+    """The community's events, newest first, for the event filter: (id, title, starts_at)."""
+    rows = await session.execute(
+        select(Event.id, Event.title, Event.starts_at).where(Event.community_id == community_id)
+        .order_by(Event.starts_at.desc(), Event.id.desc()))
+    return [(eid, title, at) for eid, title, at in rows]

@@ -1,0 +1,105 @@
+"""A story: one member's thread about one event, across the cycles, in the order it unfolded.
+
+Stages run immediate, potential, intended (what they meant to do), applied, realised,
+reframing; within a stage, by time. Only pseudonyms and event titles leave this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.questions import ValueCycle
+from storage.models import Event, Membership, Narrative
+
+STAGES = ("immediate", "potential", "intended", "applied", "realised", "reframing")
+LISTED = 50
+
+
+def stage(cycle: str, intended: bool) -> str:
+    return "intended" if intended and cycle == ValueCycle.APPLIED else cycle
+
+
+@dataclass(frozen=True)
+class Step:
+    narrative_id: int
+    stage: str
+    question: str
+    answer: str
+    answered_at: dt.datetime
+    revised: bool
+
+
+@dataclass(frozen=True)
+class Thread:
+    story_id: str
+    pseudonym: str
+    event_id: int
+    event: str
+    event_starts_at: dt.datetime
+    steps: tuple[Step, ...]
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        seen = {s.stage for s in self.steps}
+        return tuple(s for s in STAGES if s in seen)
+
+
+def _order(step: Step) -> tuple[int, dt.datetime, int]:
+    return (STAGES.index(step.stage) if step.stage in STAGES else len(STAGES), step.answered_at,
+            step.narrative_id)
+
+
+async def thread(session: AsyncSession, community_id: int, story_id: str) -> Thread | None:
+    """The story, or None if this community has no such story."""
+    rows = (await session.execute(
+        select(Narrative.id, Narrative.cycle, Narrative.intended, Narrative.question_text,
+               Narrative.text, Narrative.answered_at, Narrative.revised_at, Membership.pseudonym,
+               Event.id, Event.title, Event.starts_at)
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .join(Event, Event.id == Narrative.event_id)
+        .where(Narrative.story_id == story_id, Narrative.community_id == community_id))).all()
+    if not rows:
+        return None
+    steps = sorted((Step(r[0], stage(r[1], bool(r[2])), r[3], r[4], r[5], r[6] is not None)
+                    for r in rows), key=_order)
+    first = rows[0]
+    return Thread(story_id, first[7], first[8], first[9], first[10], tuple(steps))
+
+
+@dataclass(frozen=True)
+class Summary:
+    story_id: str
+    pseudonym: str
+    event: str
+    last_at: dt.datetime
+    stages: tuple[str, ...]
+
+
+async def reaching_applied(session: AsyncSession, community_id: int,
+                           limit: int = LISTED) -> list[Summary]:
+    """The newest stories that reached applied value (done, not only meant) or beyond."""
+    beyond = or_(and_(Narrative.cycle == ValueCycle.APPLIED, Narrative.intended.is_(False)),
+                 Narrative.cycle.in_((ValueCycle.REALISED, ValueCycle.REFRAMING)))
+    last = func.max(Narrative.answered_at).label("last_at")
+    newest = (select(Narrative.story_id, last)
+              .where(Narrative.community_id == community_id, beyond)
+              .group_by(Narrative.story_id).order_by(last.desc()).limit(limit).subquery())
+    rows = (await session.execute(
+        select(newest.c.story_id, newest.c.last_at, Narrative.cycle, Narrative.intended,
+               Membership.pseudonym, Event.title)
+        .join(Narrative, and_(Narrative.story_id == newest.c.story_id,
+                              Narrative.community_id == community_id))
+        .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                               Membership.community_id == Narrative.community_id))
+        .join(Event, Event.id == Narrative.event_id))).all()
+    found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
+    for story_id, last_at, cycle, intended, pseudonym, title in rows:
+        found.setdefault(story_id, (last_at, pseudonym, title, set()))[3].add(
+            stage(cycle, bool(intended)))
+    return [Summary(sid, p, t, at, tuple(s for s in STAGES if s in st))
+            for sid, (at, p, t, st) in sorted(found.items(), key=lambda kv: kv[1][0], reverse=True)]
