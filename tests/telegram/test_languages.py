@@ -381,9 +381,14 @@ async def test_conveners_get_the_digest_in_their_own_language_or_the_communitys(
     sent = await digest.send_weekly(harness.db, TelegramSender(harness.app.bot, rate=0, backoff=0),
                                     community.id, dt.datetime.now(dt.UTC))
     assert sent == 2
-    assert rosa.texts_since(len(rosa.inbox) - 2)[0].startswith(ES.DIGEST_INTRO)
+    spanish = rosa.texts_since(len(rosa.inbox) - 2)[0]
+    assert spanish.startswith(ES.DIGEST_INTRO)
+    # The matrix itself reads in the convener's language too, its counts in the catalog's plurals.
+    assert "<b>Participación</b>" in spanish and "Value Creation Matrix</b>" not in spanish
+    assert ES.plural(0, "narrative") in spanish
     other = harness.double.texts(771)
     assert other[0].startswith(PL.DIGEST_INTRO)
+    assert "<b>Udział</b>" in other[0] and PL.plural(0, "narrative") in other[0]
 
 
 async def test_a_scheduled_prompt_reads_the_language_at_the_moment_it_is_sent(

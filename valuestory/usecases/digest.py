@@ -82,12 +82,11 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
     if not to:
         return 0
     png = await asyncio.to_thread(matrix.render_png, built)
-    # TODO(languages): the matrix's text and picture stay English until its renderer takes a
-    # language (it is being rewritten); the digest's own words are in each convener's already.
-    body = matrix.render_text(built)
+    # The picture's words stay English for now; the text is in each convener's language.
     by_language: dict[str, list[Out]] = {}
     for language in sorted(set(language_of.values())):
         t = texts.In(language)
+        body = matrix.render_text(built, language)
         caption = t.MATRIX_CAPTION.format(community=conversation.value(language, built.community),
                                           period=conversation.value(language, built.period.label))
         by_language[language] = [Out(t.DIGEST_INTRO + "\n\n" + body), Out(caption, photo=png)]

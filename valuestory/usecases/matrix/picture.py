@@ -23,8 +23,10 @@ from flows import texts
 from flows.engine import trim
 from valuestory.usecases.matrix.build import Matrix
 from valuestory.usecases.matrix.glossary import CYCLES
-from valuestory.usecases.matrix.text import plural, rate
+from valuestory.usecases.matrix.text import rate
 from valuestory.usecases.times import local_time
+
+plural = texts.plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from typing import Any
 
 from flows import texts
 from valuestory.usecases.matrix.build import Matrix
@@ -14,48 +15,57 @@ from valuestory.usecases.matrix.glossary import Participation
 from valuestory.usecases.out import plain
 from valuestory.usecases.times import local_time
 
-plural = texts.plural
 
-
-def rate(p: Participation) -> str:
+def rate(p: Participation, language: str | None = None) -> str:
     """The response rate as people read it: '50%', or 'n/a' when nobody was asked."""
     r = p.response_rate
-    return texts.RATE_NONE if r is None else f"{r:.0%}"
+    return _texts(language).RATE_NONE if r is None else f"{r:.0%}"
 
 
-def render_text(matrix: Matrix) -> str:
-    """The matrix as Telegram HTML; everything from a person is escaped."""
-    e = html.escape
-    lines = [texts.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.label)),
-             texts.MATRIX_SUMMARY.format(narratives=plural(matrix.total, "narrative"),
-                                         stories=plural(matrix.stories_count, "story"),
-                                         members=plural(matrix.contributors, "member"))]
+def _texts(language: str | None) -> Any:
+    return texts.In(language) if language else texts
+
+
+def render_text(matrix: Matrix, language: str | None = None) -> str:
+    """The matrix as Telegram HTML in `language` (English by default); everything from a person is
+    escaped, and in a translated sentence isolated, so it reads in order in any direction."""
+    t = _texts(language)
+    plural = t.plural
+    english = language in (None, "en")
+
+    def e(value: str) -> str:
+        return html.escape(value) if english else texts.isolate(html.escape(value))
+
+    lines = [t.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.label)),
+             t.MATRIX_SUMMARY.format(narratives=plural(matrix.total, "narrative"),
+                                     stories=plural(matrix.stories_count, "story"),
+                                     members=plural(matrix.contributors, "member"))]
     if matrix.last_digest_at is not None:
-        lines.append(texts.MATRIX_SINCE_DIGEST.format(
-            when=e(local_time(matrix.last_digest_at, matrix.timezone))))
+        lines.append(t.MATRIX_SINCE_DIGEST.format(
+            when=html.escape(local_time(matrix.last_digest_at, matrix.timezone))))
     for col in matrix.columns:
         lines.append("")
-        name = e(texts.CYCLE_NAMES[col.cycle])
+        name = html.escape(t.CYCLE_NAMES[col.cycle])
         if col.narratives == 0:
-            lines.append(texts.MATRIX_GAP.format(cycle=name, ask=texts.MATRIX_GAP_ASK[col.cycle]))
+            lines.append(t.MATRIX_GAP.format(cycle=name, ask=t.MATRIX_GAP_ASK[col.cycle]))
             continue
-        lines.append(texts.MATRIX_COLUMN.format(
+        lines.append(t.MATRIX_COLUMN.format(
             cycle=name, narratives=plural(col.narratives, "narrative"),
             stories=plural(col.stories, "story"), members=plural(col.members, "member"),
             new=col.new))
         for x in col.excerpts:
-            lines.append(texts.MATRIX_EXCERPT.format(text=e(x.text), pseudonym=e(x.pseudonym)))
+            lines.append(t.MATRIX_EXCERPT.format(text=e(x.text), pseudonym=e(x.pseudonym)))
     lines.append("")
-    lines.append(texts.MATRIX_STORIES.format(count=plural(matrix.followup_stories, "story")))
+    lines.append(t.MATRIX_STORIES.format(count=plural(matrix.followup_stories, "story")))
     for s in matrix.stories:
-        chain = " → ".join(texts.CYCLE_SHORT[c] for c in s.cycles)
-        lines.append(texts.MATRIX_STORY.format(pseudonym=e(s.pseudonym), event=e(s.event),
-                                               chain=e(chain)))
+        chain = " → ".join(t.CYCLE_SHORT[c] for c in s.cycles)
+        lines.append(t.MATRIX_STORY.format(pseudonym=e(s.pseudonym), event=e(s.event),
+                                           chain=html.escape(chain)))
     p = matrix.participation
     lines.append("")
-    lines.append(texts.MATRIX_PARTICIPATION.format(
+    lines.append(t.MATRIX_PARTICIPATION.format(
         events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
-        rate=rate(p), completed=p.completed, unreachable=p.unreachable))
+        rate=rate(p, language), completed=p.completed, unreachable=p.unreachable))
     return "\n".join(lines)
 
 
