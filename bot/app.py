@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import admin, conveners, errors, members, ops, pausing, researchers, rights, scheduling
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
+from bot.ordering import PerSenderProcessor
 from flows import texts
 from storage.db import Database
 from valuestory.process.settings import Settings
@@ -25,6 +26,8 @@ from valuestory.usecases import communities
 from valuestory.usecases.callbacks import Prefix, pattern
 
 PRIVATE = filters.ChatType.PRIVATE
+# Updates handled at once, across members; more wait their turn (each one's own stay in order).
+CONCURRENT_UPDATES = 32
 
 
 def build_application(
@@ -52,6 +55,8 @@ def build_application(
     application = (
         builder.application_class(DurableApplication)
         .update_queue(DurableUpdateQueue(db))
+        # Members answer at the same time; each member's own updates stay in order.
+        .concurrent_updates(PerSenderProcessor(CONCURRENT_UPDATES))
         .post_init(on_start)
         .build()
     )
