@@ -30,6 +30,7 @@ from bot import (
     voice,
 )
 from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
+from bot.ordering import PerSenderProcessor
 from flows import i18n, texts
 from storage.db import Database
 from valuestory.process.settings import Settings
@@ -37,6 +38,8 @@ from valuestory.usecases import communities
 from valuestory.usecases.callbacks import Prefix, pattern
 
 PRIVATE = filters.ChatType.PRIVATE
+# Updates handled at once, across members; more wait their turn (each one's own stay in order).
+CONCURRENT_UPDATES = 32
 
 
 class BotApplication(DurableApplication):
@@ -73,6 +76,8 @@ def build_application(
     application = (
         builder.application_class(BotApplication)
         .update_queue(DurableUpdateQueue(db))
+        # Members answer at the same time; each member's own updates stay in order.
+        .concurrent_updates(PerSenderProcessor(CONCURRENT_UPDATES))
         .post_init(on_start)
         .build()
     )

@@ -41,18 +41,30 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
     def __init__(self, db: Database) -> None:
         super().__init__()
         self.db = db
+        # Updates this queue kept for the first time: none of them can have been handled yet.
+        self.fresh: set[int] = set()
 
     async def put(self, item: Any) -> None:
-        if isinstance(item, Update):
-            await inbox.keep(self.db, item.update_id, json.dumps(_without_names(item.to_dict())))
+        if isinstance(item, Update) and await inbox.keep(
+                self.db, item.update_id, json.dumps(_without_names(item.to_dict()))):
+            self.fresh.add(item.update_id)
         await super().put(item)
+
+    def take_fresh(self, update_id: int) -> bool:
+        """Whether this update was new when kept (asked once, as it is handled)."""
+        if update_id in self.fresh:
+            self.fresh.discard(update_id)
+            return True
+        return False
 
 
 class DurableApplication(Application):  # type: ignore[type-arg]
     """An Application that handles each update once, then clears it from the inbox.
 
     An update seen again (replayed after a restart, or redelivered by Telegram after a slow
-    answer) is only cleared: a second /start or /export would otherwise answer twice.
+    answer) is only cleared: a second /start or /export would otherwise answer twice. An update
+    new when kept needs no such look. A use case that claims the update (`inbox.claim`) marks it
+    handled and clears it in the same commit as its effects; any other is finished here after.
     """
 
     async def process_update(self, update: object) -> None:
@@ -60,9 +72,13 @@ class DurableApplication(Application):  # type: ignore[type-arg]
             await super().process_update(update)
             return
         db: Database = self.bot_data["db"]
-        if not await inbox.seen(db, update.update_id):
-            await super().process_update(update)
-        await inbox.finish(db, update.update_id)
+        queue = self.update_queue
+        fresh = isinstance(queue, DurableUpdateQueue) and queue.take_fresh(update.update_id)
+        with inbox.handling(update.update_id) as handling:
+            if fresh or not await inbox.seen(db, update.update_id):
+                await super().process_update(update)
+        if not handling.settled:
+            await inbox.finish(db, update.update_id)
 
 
 async def replay_kept_updates(application: Application) -> int:  # type: ignore[type-arg]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -19,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,6 +59,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def alembic_config(url: str | None = None) -> Config:
+    # Alembic is only for upgrades: a running bot need not carry it in memory.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -66,32 +70,62 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
 def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Set while a task is inside a unit of work: a unit opened within it does not queue behind it.
+_in_unit_of_work: ContextVar[bool] = ContextVar("in_unit_of_work", default=False)
+
+
 class Database:
-    """One engine and its session factory. Sessions never outlive one unit of work."""
+    """One engine and its session factory. Sessions never outlive one unit of work.
+
+    On SQLite, which has one writer and where every unit of work writes (BEGIN IMMEDIATE), this
+    process's units of work take turns in the order they asked, rather than all trying at once
+    and sleeping in busy_timeout's back-off; other processes still queue on busy_timeout.
+    """
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def _writers(self) -> asyncio.Lock:
+        """The SQLite writers' turn, one per event loop (tests run several loops in turn)."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits if the block succeeds, rolls back if it raises."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        if self.dialect != "sqlite" or _in_unit_of_work.get():
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writers():
+            token = _in_unit_of_work.set(True)
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            finally:
+                _in_unit_of_work.reset(token)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -103,6 +137,8 @@ class Database:
             await conn.run_sync(_upgrade)
 
     async def is_current(self) -> bool:
+        from alembic.script import ScriptDirectory
+
         async with self.engine.connect() as conn:
             current = await conn.run_sync(_current_revision)
         return current == ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, delete, exists, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -105,13 +105,17 @@ async def prompt(session: AsyncSession, prompt_id: int, *, lock: bool = False) -
     return await session.scalar(query)
 
 
-async def open_prompts(session: AsyncSession, member_id: int) -> Sequence[Prompt]:
-    """A member's open prompts, the one to answer first at the head."""
-    return (await session.scalars(
-        select(Prompt)
-        .where(Prompt.member_id == member_id, Prompt.status == PromptStatus.OPEN)
-        .order_by(Prompt.opened_at, Prompt.id)
-    )).all()
+async def open_prompts(
+    session: AsyncSession, member_id: int, *, lock: bool = False
+) -> Sequence[Prompt]:
+    """A member's open prompts, the one to answer first at the head; `lock` locks them all."""
+    query = (select(Prompt)
+             .where(Prompt.member_id == member_id, Prompt.status == PromptStatus.OPEN)
+             .order_by(Prompt.opened_at, Prompt.id))
+    if lock:
+        # Read the rows as locked, not as an earlier read of this unit of work left them.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(query)).all()
 
 
 async def prompt_for(
@@ -232,31 +236,40 @@ async def put_state(session: AsyncSession, key: str, value: str) -> None:
                                                  set_={"value": value, "at": now}))
 
 
-async def mark_handled(session: AsyncSession, key: str) -> bool:
-    """Record an update as handled; False if it already was (a redelivery)."""
-    if await session.get(HandledUpdate, key) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(HandledUpdate(key=key))
-    except IntegrityError:
-        return False
-    return True
+def _insert_or_skip(session: AsyncSession, model: type[HandledUpdate | InboxUpdate]) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, one statement: a row already there is left alone."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()  # type: ignore[no-any-return]
+
+
+async def mark_handled(session: AsyncSession, *keys: str) -> bool:
+    """Record updates as handled; False if any of them already was (a redelivery)."""
+    inserted = await session.scalars(
+        _insert_or_skip(session, HandledUpdate)
+        .values([{"key": key, "handled_at": utcnow()} for key in keys])
+        .returning(HandledUpdate.key)
+    )
+    return len(inserted.all()) == len(keys)
 
 
 async def forget_handled_before(session: AsyncSession, before: dt.datetime) -> None:
     await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))
 
 
-async def keep_update(session: AsyncSession, update_id: int, payload: str) -> None:
-    """Keep an incoming update until it is handled; a second copy of it is ignored."""
-    if await session.get(InboxUpdate, update_id) is not None:
-        return
-    try:
-        async with session.begin_nested():
-            session.add(InboxUpdate(update_id=update_id, payload=payload))
-    except IntegrityError:
-        pass
+async def keep_update(session: AsyncSession, update_id: int, payload: str,
+                      handled_key: str) -> bool:
+    """Keep an incoming update until it is handled, in one statement; True if it is new here.
+
+    A second copy, or one handled already (its `handled_key` recorded), is not kept again.
+    """
+    fresh = select(literal(update_id), literal(payload), literal(utcnow())).where(
+        ~exists().where(HandledUpdate.key == handled_key))
+    kept = await session.scalars(
+        _insert_or_skip(session, InboxUpdate)
+        .from_select(["update_id", "payload", "received_at"], fresh)
+        .returning(InboxUpdate.update_id)
+    )
+    return kept.first() is not None
 
 
 async def update_handled(session: AsyncSession, update_id: int) -> None:

@@ -37,7 +37,7 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from valuestory.usecases import callbacks, parsing
+from valuestory.usecases import callbacks, inbox, parsing
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
@@ -399,7 +399,7 @@ async def act(
             if member is None:
                 return [Out(say(telegram_language).UNKNOWN_USER)]
             t = say(member.language)
-            if key is not None and not await repo.mark_handled(session, key):
+            if not await inbox.claim(session, *([key] if key is not None else [])):
                 return []  # already acted on: a redelivered update changes nothing
             member.chat_id = chat_id
             member.unreachable_at = None
@@ -412,13 +412,12 @@ async def act(
                             else t.PROMPT_FINISHED)
                     return [Out(over), *await _resume(session, member, now)]
             else:
-                pending = await repo.open_prompts(session, member.id)
+                pending = await repo.open_prompts(session, member.id, lock=True)
                 if not pending:
                     if await closed_lately(session, member, now):
                         return [Out(t.PROMPT_CLOSED)]
                     return [Out(t.NOTHING_OPEN)]
-                prompt = await repo.prompt(session, pending[0].id, lock=True)
-                assert prompt is not None
+                prompt = pending[0]
             return await _apply(session, prompt, action, now, member.language)
     except IntegrityError:
         # Another process handled the same update at the same moment; it has answered.

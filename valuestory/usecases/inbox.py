@@ -3,9 +3,23 @@
 The front end that receives updates (the Telegram adapter's `bot.inbox`) keeps each one here
 before it is queued and finishes it once handled; an update seen again is only cleared. Payloads
 are opaque text: what a front end keeps is its own business, stripped of names before it comes.
+
+An update is marked handled, and cleared from the inbox, only in the unit of work that commits
+its effects: a use case that handles it calls `claim` inside its own transaction (one round trip
+for the handled check, the mark and the clearing), and the front end runs `finish` only for an
+update no use case claimed. A process that dies before that commit leaves the update kept and
+unmarked, so it is handled after the restart; one that dies after it never handles it again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.db import Database
@@ -16,10 +30,51 @@ def handled_key(update_id: int) -> str:
     return f"u|{update_id}"
 
 
-async def keep(db: Database, update_id: int, payload: str) -> None:
-    """Keep an update until it is handled; a second copy of it is ignored."""
+@dataclass
+class Handling:
+    """The update a task is handling; `settled` once a unit of work claimed it and committed."""
+
+    update_id: int
+    settled: bool = False
+
+
+# Each update is handled in its own task (asyncio copies the context per task), so this names
+# the update of the code running now, whichever member's update runs alongside.
+_handling: ContextVar[Handling | None] = ContextVar("inbox_handling", default=None)
+
+
+@contextmanager
+def handling(update_id: int) -> Iterator[Handling]:
+    """While the block runs, `claim` settles this update in the caller's unit of work."""
+    current = Handling(update_id)
+    token = _handling.set(current)
+    try:
+        yield current
+    finally:
+        _handling.reset(token)
+
+
+async def claim(session: AsyncSession, *keys: str) -> bool:
+    """In the caller's unit of work: mark these keys and the update being handled as handled,
+    and clear that update from the inbox; False if any was handled already (change nothing)."""
+    current = _handling.get()
+    if current is None:
+        return await repo.mark_handled(session, *keys) if keys else True
+    fresh = await repo.mark_handled(session, *keys, handled_key(current.update_id))
+    await repo.update_handled(session, current.update_id)
+
+    def settled(_session: object) -> None:
+        current.settled = True
+
+    # Settled only if this very transaction commits: a rollback leaves the update to `finish`.
+    event.listen(session.sync_session, "after_commit", settled, once=True)
+    return fresh
+
+
+async def keep(db: Database, update_id: int, payload: str) -> bool:
+    """Keep an update until it is handled; True if it is new (neither kept nor handled before)."""
     async with db.session() as session:
-        await repo.keep_update(session, update_id, payload)
+        return await repo.keep_update(session, update_id, payload, handled_key(update_id))
 
 
 async def seen(db: Database, update_id: int) -> bool:

@@ -101,12 +101,14 @@ class WhisperEngine:
     name: str = "whisper"
 
     def __post_init__(self) -> None:
+        # The folder first: what to fix is the same whether or not the package is installed yet.
+        if not self.model_dir.is_dir():
+            raise EngineMissing(f"VOICE_MODEL_DIR {str(self.model_dir)!r} is not a folder; "
+                                "VOICE_ENGINE=whisper needs a downloaded faster-whisper model there")
         if not _installed("faster_whisper"):
             raise EngineMissing(
                 "faster-whisper not installed; install valuestory[whisper] for VOICE_ENGINE=whisper"
             )
-        if not self.model_dir.is_dir():
-            raise EngineMissing(f"VOICE_MODEL_DIR {str(self.model_dir)!r} is not a folder")
         absent = [f for f in ("model.bin", "config.json") if not (self.model_dir / f).is_file()]
         if absent:
             raise EngineMissing(
