@@ -8,6 +8,7 @@ answered exactly as one that does not exist: None, and they learn nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,15 +33,8 @@ async def convened(session: AsyncSession, user_id: int, admins: frozenset[int]) 
 async def convened_one(session: AsyncSession, user_id: int, community_id: int,
                        admins: frozenset[int]) -> Community | None:
     """The community, if this person convenes it (or is an admin); None tells them nothing."""
-    community = await session.get(Community, community_id)
-    if community is None:
-        return None
-    if is_admin(user_id, admins):
-        return community
-    grant = await session.scalar(select(RoleGrant.id).where(
-        RoleGrant.telegram_user_id == user_id, RoleGrant.community_id == community_id,
-        RoleGrant.role == Role.CONVENER))
-    return community if grant is not None else None
+    return await _granted(session, user_id, community_id, admins,
+                          (RoleGrant.community_id == community_id) & (RoleGrant.role == Role.CONVENER))
 
 
 @dataclass(frozen=True)
@@ -95,16 +89,22 @@ async def seen(session: AsyncSession, user_id: int, admins: frozenset[int]) -> l
 async def seen_one(session: AsyncSession, user_id: int, community_id: int,
                    admins: frozenset[int]) -> Community | None:
     """The community, if this person may look at it; None tells them nothing."""
+    return await _granted(session, user_id, community_id, admins, (
+        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))
+        & ((RoleGrant.community_id == community_id)
+           | ((RoleGrant.community_id.is_(None)) & (RoleGrant.role == Role.RESEARCHER)))))
+
+
+async def _granted(session: AsyncSession, user_id: int, community_id: int,
+                   admins: frozenset[int], grants: Any) -> Community | None:
+    """The community, if it exists and this person is an admin or holds a grant matching `grants`."""
     community = await session.get(Community, community_id)
     if community is None:
         return None
     if is_admin(user_id, admins):
         return community
     grant = await session.scalar(select(RoleGrant.id).where(
-        RoleGrant.telegram_user_id == user_id,
-        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER)),
-        (RoleGrant.community_id == community_id)
-        | ((RoleGrant.community_id.is_(None)) & (RoleGrant.role == Role.RESEARCHER))).limit(1))
+        RoleGrant.telegram_user_id == user_id, grants).limit(1))
     return community if grant is not None else None
 
 
