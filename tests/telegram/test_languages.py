@@ -389,6 +389,15 @@ async def test_conveners_get_the_digest_in_their_own_language_or_the_communitys(
     other = harness.double.texts(771)
     assert other[0].startswith(PL.DIGEST_INTRO)
     assert "<b>Udział</b>" in other[0] and PL.plural(0, "narrative") in other[0]
+    # The picture's own words are the convener's language too.
+    from valuestory.usecases import matrix
+    async with harness.db.session() as s:
+        c = await s.get(Community, community.id)
+        assert c is not None
+        built = await matrix.build_matrix(s, c)
+    words = " ".join(w.get_text() for w in matrix.picture(built, "es").findobj(
+        lambda a: hasattr(a, "get_text")))
+    assert str(ES.MATRIX_PNG_EXCERPTS) in words and "In members' words" not in words
 
 
 async def test_a_scheduled_prompt_reads_the_language_at_the_moment_it_is_sent(

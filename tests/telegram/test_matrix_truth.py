@@ -52,7 +52,9 @@ async def scenario(h: Harness) -> dict[str, object]:
         ca = await session.get(Community, a.id)
         cb = await session.get(Community, b.id)
         assert ca is not None and cb is not None
-        ca.prompt_delay_minutes, ca.quiet_start, ca.quiet_end = 0, "00:00", "00:00"
+        # No quiet hours in either: what the scheduler does must not depend on the time of day.
+        for c in (ca, cb):
+            c.prompt_delay_minutes, c.quiet_start, c.quiet_end = 0, "00:00", "00:00"
         e = await events.create_event(session, ca, "Case review",
                                       now - dt.timedelta(hours=2), now - dt.timedelta(minutes=50))
         f = await events.create_event(session, cb, "Frailty huddle",

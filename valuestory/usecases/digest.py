@@ -81,12 +81,12 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
         await record_digest(session, community_id, now)
     if not to:
         return 0
-    png = await asyncio.to_thread(matrix.render_png, built)
-    # The picture's words stay English for now; the text is in each convener's language.
+    # Text and picture in each convener's language; members' words as they wrote them.
     by_language: dict[str, list[Out]] = {}
     for language in sorted(set(language_of.values())):
         t = texts.In(language)
         body = matrix.render_text(built, language)
+        png = await asyncio.to_thread(matrix.render_png, built, language)
         caption = t.MATRIX_CAPTION.format(community=conversation.value(language, built.community),
                                           period=conversation.value(language, built.period.label))
         by_language[language] = [Out(t.DIGEST_INTRO + "\n\n" + body), Out(caption, photo=png)]

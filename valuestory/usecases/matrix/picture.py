@@ -133,10 +133,10 @@ def _shade(n: int, top: int) -> str:
     return SHADES[min(len(SHADES) - 1, (n * len(SHADES) - 1) // max(top, 1))]
 
 
-def render_png(matrix: Matrix) -> bytes:
+def render_png(matrix: Matrix, language: str | None = None) -> bytes:
     """The matrix as a portrait PNG, 1080 px wide, readable on a phone."""
     buffer = io.BytesIO()
-    picture(matrix).savefig(buffer, format="png", dpi=DPI)
+    picture(matrix, language).savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -161,7 +161,7 @@ class _Sheet:
         self.y += len(lines) * size * 1.3 / 72 + gap
 
 
-def _rows(matrix: Matrix) -> list[tuple[str, str, tuple[int, ...], bool]]:
+def _rows(matrix: Matrix, t: Any) -> list[tuple[str, str, tuple[int, ...], bool]]:
     """The grid's rows: (title, when, cells, is_summary), the most recent events if too many."""
     events = list(matrix.events)
     out: list[tuple[str, str, tuple[int, ...], bool]] = []
@@ -169,23 +169,25 @@ def _rows(matrix: Matrix) -> list[tuple[str, str, tuple[int, ...], bool]]:
     left_out = events[:len(events) - len(shown)]
     accounted = [sum(r.cells[i] for r in events) for i in range(len(CYCLES))]
     if left_out:
-        out.append((texts.MATRIX_PNG_EARLIER.format(events=plural(len(left_out), "event")), "",
+        out.append((t.MATRIX_PNG_EARLIER.format(events=t.plural(len(left_out), "event")), "",
                     tuple(sum(r.cells[i] for r in left_out) for i in range(len(CYCLES))), True))
     for r in shown:
         out.append((r.title, local_time(r.starts_at, matrix.timezone), r.cells, False))
     other = tuple(max(0, c.narratives - accounted[i]) for i, c in enumerate(matrix.columns))
     if any(other):  # answers this period about events before it, or cancelled since
-        out.append((texts.MATRIX_PNG_OTHER, "", other, True))
+        out.append((t.MATRIX_PNG_OTHER, "", other, True))
     return out
 
 
-def picture(matrix: Matrix) -> Figure:
-    """The matrix's picture before it is drawn, so its words can be read back."""
+def picture(matrix: Matrix, language: str | None = None) -> Figure:
+    """The matrix's picture before it is drawn, so its words can be read back; its own words are
+    in `language` (English by default), members' words as they wrote them."""
+    t = texts.In(language) if language else texts
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    rows = _rows(matrix)
+    rows = _rows(matrix, t)
     excerpt_lines = sum(2 + 3 * min(len(c.excerpts), EXCERPTS_SHOWN) for c in matrix.columns)
     traced_steps = len(matrix.traced.steps) if matrix.traced else 0
     # A first guess at the height; the axes is trimmed to what was used at the end.
@@ -197,24 +199,24 @@ def picture(matrix: Matrix) -> Figure:
     sheet = _Sheet(ax)
 
     sheet.para(matrix.community, 15, fontweight="bold", gap=0.02)
-    sheet.para(texts.MATRIX_PNG_SUBTITLE.format(
-        period=matrix.period.label, narratives=plural(matrix.total, "narrative"),
-        stories=plural(matrix.stories_count, "story"),
-        members=plural(matrix.contributors, "member")), 10.5, color=MUTED, gap=0.18)
+    sheet.para(t.MATRIX_PNG_SUBTITLE.format(
+        period=matrix.period.label, narratives=t.plural(matrix.total, "narrative"),
+        stories=t.plural(matrix.stories_count, "story"),
+        members=t.plural(matrix.contributors, "member")), 10.5, color=MUTED, gap=0.18)
 
     # --- the grid ---
     left = MARGIN_IN + LABEL_IN
     cell_w = (WIDTH_IN - MARGIN_IN - left) / len(CYCLES)
     top = max([max(r[2]) for r in rows if not r[3]] + [1])
-    sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, texts.MATRIX_PNG_EVENTS_HEADING, 9.5,
+    sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, t.MATRIX_PNG_EVENTS_HEADING, 9.5,
                va="center", color=MUTED, fontweight="bold")
     for i, cycle in enumerate(CYCLES):
         sheet.text(left + cell_w * (i + 0.5), sheet.y + ROW_IN / 2,
-                   texts.CYCLE_SHORT[cycle].capitalize(), 9, va="center", ha="center",
+                   t.CYCLE_SHORT[cycle].capitalize(), 9, va="center", ha="center",
                    fontweight="bold")
     sheet.y += ROW_IN
     if not rows:
-        sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, texts.MATRIX_PNG_NO_EVENTS, 9, va="center",
+        sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, t.MATRIX_PNG_NO_EVENTS, 9, va="center",
                    color=MUTED, style="italic")
         sheet.y += ROW_IN
     for title, when, cells, summary in rows:
@@ -237,25 +239,25 @@ def picture(matrix: Matrix) -> Figure:
     # Totals: every narrative of the period, whatever event it was about.
     y = sheet.y + 0.04
     ax.plot([MARGIN_IN, WIDTH_IN - MARGIN_IN], [y, y], color=INK, linewidth=0.8)
-    sheet.text(MARGIN_IN, y + ROW_IN / 2, texts.MATRIX_PNG_TOTAL, 9, va="center",
+    sheet.text(MARGIN_IN, y + ROW_IN / 2, t.MATRIX_PNG_TOTAL, 9, va="center",
                fontweight="bold")
     for i, col in enumerate(matrix.columns):
         sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.34, str(col.narratives), 11.5,
                    va="center", ha="center", fontweight="bold")
         sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.82,
-                   plural(col.members, "member"), 7.5, va="center", ha="center", color=MUTED)
+                   t.plural(col.members, "member"), 7.5, va="center", ha="center", color=MUTED)
     sheet.y = y + ROW_IN + 0.1
     p = matrix.participation
-    sheet.para(texts.MATRIX_PNG_PARTICIPATION.format(
-        events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
+    sheet.para(t.MATRIX_PNG_PARTICIPATION.format(
+        events=t.plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
         rate=rate(p), completed=p.completed), 9.5, color=MUTED, gap=0.22)
 
     # --- in members' words ---
-    sheet.para(texts.MATRIX_PNG_EXCERPTS, 11, fontweight="bold", gap=0.08)
+    sheet.para(t.MATRIX_PNG_EXCERPTS, 11, fontweight="bold", gap=0.08)
     for col in matrix.columns:
-        sheet.para(texts.CYCLE_NAMES[col.cycle], 10.5, fontweight="bold", gap=0.03)
+        sheet.para(t.CYCLE_NAMES[col.cycle], 10.5, fontweight="bold", gap=0.03)
         if not col.excerpts:
-            sheet.para(texts.MATRIX_PNG_GAP.format(ask=texts.MATRIX_GAP_ASK[col.cycle]), 9.5,
+            sheet.para(t.MATRIX_PNG_GAP.format(ask=t.MATRIX_GAP_ASK[col.cycle]), 9.5,
                        indent=0.12, style="italic", color=MUTED, gap=0.1)
             continue
         for x in col.excerpts[:EXCERPTS_SHOWN]:
@@ -265,14 +267,15 @@ def picture(matrix: Matrix) -> Figure:
 
     # --- one story across cycles ---
     if matrix.traced is not None:
-        t = matrix.traced
+        traced = matrix.traced
         sheet.y += 0.08
-        sheet.para(texts.MATRIX_PNG_TRACED.format(pseudonym=t.pseudonym, event=trim(t.event, 60)),
+        sheet.para(t.MATRIX_PNG_TRACED.format(pseudonym=traced.pseudonym,
+                                              event=trim(traced.event, 60)),
                    11, fontweight="bold", gap=0.08)
-        for step in t.steps:
-            name = texts.CYCLE_SHORT[step.cycle].capitalize()
+        for step in traced.steps:
+            name = t.CYCLE_SHORT[step.cycle].capitalize()
             if step.intended:
-                name = f"{name} ({texts.MATRIX_PNG_INTENDED})"
+                name = f"{name} ({t.MATRIX_PNG_INTENDED})"
             sheet.para(name, 9, indent=0.12, fontweight="bold", color=MUTED, gap=0.0)
             sheet.para(f"“{_theirs(trim(step.text, TRACED_CHARS))}”", 9.5, indent=0.12, gap=0.07)
 
