@@ -211,9 +211,12 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
     sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, t.MATRIX_PNG_EVENTS_HEADING, 9.5,
                va="center", color=MUTED, fontweight="bold")
     for i, cycle in enumerate(CYCLES):
-        sheet.text(left + cell_w * (i + 0.5), sheet.y + ROW_IN / 2,
-                   t.CYCLE_SHORT[cycle].capitalize(), 9, va="center", ha="center",
-                   fontweight="bold")
+        heading = str(t.CYCLE_SHORT[cycle]).capitalize()
+        # A longer word in another language ("Replanteamiento") shrinks to fit its column
+        # instead of running into the next: bold 9 pt takes about 0.078 in a character.
+        size = min(9.0, 9.0 * cell_w * 0.92 / (0.078 * max(len(heading), 1)))
+        sheet.text(left + cell_w * (i + 0.5), sheet.y + ROW_IN / 2, heading, size, va="center",
+                   ha="center", fontweight="bold")
     sheet.y += ROW_IN
     if not rows:
         sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, t.MATRIX_PNG_NO_EVENTS, 9, va="center",
