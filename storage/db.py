@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -29,7 +32,7 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 10000) -> None:
     # The sqlite3 module opens transactions on its own and lets a SAVEPOINT commit on release
     # when it was the outermost statement, which would split one unit of work in two. Take
     # transaction control away from it; _sqlite_begin opens each transaction instead.
@@ -37,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -51,10 +54,22 @@ def _sqlite_begin(connection: Connection) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Statement parameters are members' answers: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
+    parsed = make_url(url)
+    inline = (parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+              and "async_creator" not in kwargs)
+    if inline:
+        # A file: its statements run on the loop's thread (see storage.sqlite for why).
+        kwargs["async_creator"] = partial(sqlite.InlineConnection.open, str(parsed.database),
+                                          uri=parsed.query.get("uri") == "true")
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        if inline:
+            event.listen(engine.sync_engine, "connect",
+                         partial(_sqlite_pragmas, busy_ms=sqlite.STATEMENT_BUSY_MS))
+            event.listen(engine.sync_engine, "begin", sqlite.begin_immediate)
+        else:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 

@@ -1,0 +1,70 @@
+"""The embedded store runs its statements on the loop's thread, and still never blocks the loop
+while another process holds the write lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Community, SchedulerState
+from storage.sqlite import InlineConnection
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path, sqlite_template: Path) -> Path:
+    path = tmp_path / "inline.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    return path
+
+
+async def test_a_unit_of_work_waits_for_another_process_with_the_loop_free(
+    sqlite_path: Path,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{sqlite_path}")
+    other = sqlite3.connect(sqlite_path, isolation_level=None)  # as another process would
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO scheduler_state (key, value, at) "
+                  "VALUES ('other', 'theirs', '2026-12-01 10:00:00')")
+    beats = 0
+
+    async def heartbeat() -> None:
+        nonlocal beats
+        while True:
+            beats += 1
+            await asyncio.sleep(0.01)
+
+    async def write() -> tuple[list[str], str | None]:
+        async with db.session() as session:  # waits here for the other writer
+            session.add(Community(name="Diabetes", timezone="UTC", invite_code="ours01",
+                                  question_set="default"))
+        async with db.session() as session:
+            names = list((await session.scalars(select(Community.name))).all())
+            theirs = await session.scalar(select(SchedulerState.value)
+                                          .where(SchedulerState.key == "other"))
+            return names, theirs
+
+    beating = asyncio.create_task(heartbeat())
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.5)
+    assert not writing.done()  # still waiting for the lock...
+    assert beats >= 20  # ...and the loop went on meanwhile
+    other.execute("COMMIT")
+    names, theirs = await asyncio.wait_for(writing, 5)
+    beating.cancel()
+    other.close()
+    await db.dispose()
+    # Both writers' work is there: neither was lost to "database is locked".
+    assert names == ["Diabetes"] and theirs == "theirs"
+
+
+async def test_the_engine_uses_the_inline_connection_for_a_file(sqlite_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{sqlite_path}")
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, InlineConnection)
+    await db.dispose()
