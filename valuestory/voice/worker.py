@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -105,6 +106,7 @@ class Transcriber:
                 # Spawned, not forked: the bot's process has threads and a running loop a fork would copy.
                 self._pool = ProcessPoolExecutor(
                     self._workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_follow_parent, initargs=(os.getpid(),),
                 )
             pool = self._pool
             future = pool.submit(fn, *args)
@@ -143,6 +145,20 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
 # What follows runs in the worker processes.
 
 _loaded = threading.local()
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _follow_parent(parent: int) -> None:
+    """End this worker when the bot's process is gone: killed (SIGKILL, the OOM killer) it cannot
+    stop its pool, and the worker would otherwise live on, holding its model, for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
 
 
 def _recogniser(engine: Engine) -> Recogniser:
