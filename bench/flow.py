@@ -153,7 +153,14 @@ class Person:
                                    "data": data}}
 
 
-def converse(double: RecordingDouble, n: int, echo: bool, limit: float) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user and system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def converse(double: RecordingDouble, n: int, echo: bool, limit: float,
+             pid: int) -> dict[str, Any]:
     """Wait for the bot to be ready, then let N members answer STORY at once; latencies in seconds."""
     members = {BASE_USER + i: Person(BASE_USER + i) for i in range(n)}
     called = time.perf_counter()
@@ -166,6 +173,7 @@ def converse(double: RecordingDouble, n: int, echo: bool, limit: float) -> dict[
     answered: list[float] = []
     finished = 0
     started = last = time.perf_counter()
+    cpu_before = cpu_seconds(pid)
     deadline = started + limit
     ready = started - called
     for member in members.values():
@@ -193,11 +201,13 @@ def converse(double: RecordingDouble, n: int, echo: bool, limit: float) -> dict[
             continue
         member.pushed = time.perf_counter()
         double.push_update(member.update(double, STORY[member.step], echo))
+    cpu = cpu_seconds(pid) - cpu_before
     time.sleep(SETTLE_SECONDS)
     # Messages each chat should hold: one per awaited sendMessage (a toggle edits its message).
     expected = sum(1 for s in STORY if echo or s.awaits == "sendMessage")
     held = [len(double.chat(chat)) for chat in members]
-    return {"ready": ready, "updates": len(answered), "elapsed": last - started, "first": first,
+    return {"ready": ready, "updates": len(answered), "elapsed": last - started, "cpu": cpu,
+            "first": first,
             "answered": answered, "finished": finished,
             "lost": sum(1 for m in members.values() if m.step < len(STORY)),
             "duplicated": sum(1 for h in held if h > expected)}
@@ -287,7 +297,7 @@ def measure(command: list[str], env: dict[str, str], workdir: Path, name: str, n
         }
         with log_path.open("ab") as log:
             proc = subprocess.Popen(command, cwd=workdir, env=full_env, stdout=log, stderr=log)
-        conn.send({"n": n, "echo": echo, "limit": limit})
+        conn.send({"n": n, "echo": echo, "limit": limit, "pid": proc.pid})
         deadline = time.monotonic() + READY_WITHIN + limit + 30
         while not conn.poll(0.5):
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -389,6 +399,7 @@ def figures(result: dict[str, Any]) -> dict[str, float]:
         "p95_ms": percentile(result["first"], 95) * 1000,
         "answered_p50_ms": percentile(result["answered"], 50) * 1000,
         "answered_p95_ms": percentile(result["answered"], 95) * 1000,
+        "cpu_ms_per_update": 1000 * result["cpu"] / result["updates"] if result["updates"] else 0.0,
     }
 
 
@@ -443,6 +454,7 @@ def main() -> None:
         "throughput_ratio": v["updates_per_s"] / e["updates_per_s"],
         "p50_ratio": v["p50_ms"] / e["p50_ms"],
         "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
+        "cpu_ratio": v["cpu_ms_per_update"] / e["cpu_ms_per_update"],
         "valuestory_rss_mb": vs["memory"]["VmRSS"], "valuestory_peak_rss_mb": vs["memory"]["VmHWM"],
         "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
         "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
@@ -454,11 +466,14 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"{n} members x {len(STORY)} updates each, closed loop, database {report['database']}")
-    print(f"{'':12}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}   answered{'p50 ms':>8}{'p95 ms':>9}")
+    print(f"{'':12}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}   answered{'p50 ms':>8}{'p95 ms':>9}"
+          f"{'CPU ms/update':>15}")
     for name, f in (("echo", e), ("valuestory", v)):
         print(f"{name:12}{f['updates_per_s']:>10.1f}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}"
-              f"{'':11}{f['answered_p50_ms']:>8.1f}{f['answered_p95_ms']:>9.1f}")
-    print(f"throughput valuestory/echo {report['throughput_ratio']:.2f} (goal >= 0.3)")
+              f"{'':11}{f['answered_p50_ms']:>8.1f}{f['answered_p95_ms']:>9.1f}"
+              f"{f['cpu_ms_per_update']:>15.2f}")
+    print(f"throughput valuestory/echo {report['throughput_ratio']:.2f} (goal >= 0.3); "
+          f"CPU per update {report['cpu_ratio']:.2f}x the echo bot's")
     print(f"p50 first reply valuestory/echo {report['p50_ratio']:.2f} (goal <= 3 on SQLite, "
           f"20 members); answered {report['answered_p50_ratio']:.2f}")
     print(f"valuestory RSS after the run {report['valuestory_rss_mb']:.0f} MB, peak "

@@ -29,7 +29,12 @@ from bot import (
     scheduling,
     voice,
 )
-from bot.inbox import DurableApplication, DurableUpdateQueue, replay_kept_updates
+from bot.inbox import (
+    DurableApplication,
+    DurableUpdateQueue,
+    KeepingRequest,
+    replay_kept_updates,
+)
 from bot.ordering import PerSenderProcessor
 from flows import i18n, texts
 from storage.db import Database
@@ -69,13 +74,15 @@ def build_application(
     )
     # Every request goes through TrackedRequest so /healthz knows when Telegram last answered.
     builder = builder.request(ops.TrackedRequest(request or HTTPXRequest(connection_pool_size=256)))
+    queue = DurableUpdateQueue(db)
     if webhook:
         builder = builder.updater(None)
     else:
-        builder = builder.get_updates_request(ops.TrackedRequest(request or HTTPXRequest()))
+        builder = builder.get_updates_request(
+            KeepingRequest(ops.TrackedRequest(request or HTTPXRequest()), queue))
     application = (
         builder.application_class(BotApplication)
-        .update_queue(DurableUpdateQueue(db))
+        .update_queue(queue)
         # Members answer at the same time; each member's own updates stay in order.
         .concurrent_updates(PerSenderProcessor(CONCURRENT_UPDATES))
         .post_init(on_start)

@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
 
 from storage.db import Database
 from valuestory.usecases import inbox
@@ -43,11 +44,18 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
         self.db = db
         # Updates this queue kept for the first time: none of them can have been handled yet.
         self.fresh: set[int] = set()
+        # Updates a whole getUpdates answer kept before they got here (see KeepingRequest):
+        # whether each was new.
+        self.kept: dict[int, bool] = {}
 
     async def put(self, item: Any) -> None:
-        if isinstance(item, Update) and await inbox.keep(
-                self.db, item.update_id, json.dumps(_without_names(item.to_dict()))):
-            self.fresh.add(item.update_id)
+        if isinstance(item, Update):
+            kept = self.kept.pop(item.update_id, None)
+            if kept is None:  # a webhook's update, or a replay: kept one at a time
+                kept = await inbox.keep(self.db, item.update_id,
+                                        json.dumps(_without_names(item.to_dict())))
+            if kept:
+                self.fresh.add(item.update_id)
         await super().put(item)
 
     def take_fresh(self, update_id: int) -> bool:
@@ -56,6 +64,43 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
             self.fresh.discard(update_id)
             return True
         return False
+
+
+class KeepingRequest(BaseRequest):
+    """The long poll's request, keeping each answer's updates in the inbox before PTB sees them.
+
+    All the updates one getUpdates brings are kept in one unit of work, as Telegram sent them
+    (less names), rather than one unit of work each once parsed: the next getUpdates, which
+    confirms them to Telegram, goes out through here only after they are safe.
+    """
+
+    def __init__(self, inner: BaseRequest, queue: DurableUpdateQueue) -> None:
+        self.inner = inner
+        self.queue = queue
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, body = await self.inner.do_request(url, method, request_data, *args, **kwargs)
+        if status == 200 and url.endswith("/getUpdates"):
+            try:
+                updates = json.loads(body)["result"]
+                batch = [(int(u["update_id"]), json.dumps(_without_names(u))) for u in updates]
+            except (ValueError, KeyError, TypeError):
+                return status, body  # not what Telegram sends: PTB will say so, nothing is kept
+            if batch:
+                fresh = await inbox.keep_all(self.queue.db, batch)
+                self.queue.kept.update({update_id: update_id in fresh for update_id, _ in batch})
+        return status, body
 
 
 class DurableApplication(Application):  # type: ignore[type-arg]

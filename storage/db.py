@@ -24,6 +24,7 @@ from storage import sqlite
 if TYPE_CHECKING:
     from alembic.config import Config
 
+POSTGRES_POOL_SIZE = 16
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -61,6 +62,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # A file: its statements run on the loop's thread (see storage.sqlite for why).
         kwargs["async_creator"] = partial(sqlite.InlineConnection.open, str(parsed.database),
                                           uri=parsed.query.get("uri") == "true")
+    if parsed.get_backend_name() == "postgresql" and "poolclass" not in kwargs:
+        # Members' updates are handled side by side (up to 32 at once): connections beyond
+        # the pool's own are opened and closed again for each unit of work, and each new one
+        # starts with an empty prepared-statement cache. Keep enough open for the usual load.
+        kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+        kwargs.setdefault("max_overflow", POSTGRES_POOL_SIZE)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         if inline:

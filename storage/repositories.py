@@ -244,10 +244,11 @@ def _insert_or_skip(session: AsyncSession, model: type[HandledUpdate | InboxUpda
 
 async def mark_handled(session: AsyncSession, *keys: str) -> bool:
     """Record updates as handled; False if any of them already was (a redelivery)."""
+    # The rows as parameters, not as a multi-row VALUES: that one is compiled afresh each time.
+    now = utcnow()
     inserted = await session.scalars(
-        _insert_or_skip(session, HandledUpdate)
-        .values([{"key": key, "handled_at": utcnow()} for key in keys])
-        .returning(HandledUpdate.key)
+        _insert_or_skip(session, HandledUpdate).returning(HandledUpdate.key),
+        [{"key": key, "handled_at": now} for key in keys],
     )
     return len(inserted.all()) == len(keys)
 
