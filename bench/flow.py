@@ -174,6 +174,7 @@ def converse(double: RecordingDouble, n: int, echo: bool, limit: float,
     finished = 0
     started = last = time.perf_counter()
     cpu_before = cpu_seconds(pid)
+    rss_ready = memory(pid)["VmRSS"]
     deadline = started + limit
     ready = started - called
     for member in members.values():
@@ -207,6 +208,7 @@ def converse(double: RecordingDouble, n: int, echo: bool, limit: float,
     expected = sum(1 for s in STORY if echo or s.awaits == "sendMessage")
     held = [len(double.chat(chat)) for chat in members]
     return {"ready": ready, "updates": len(answered), "elapsed": last - started, "cpu": cpu,
+            "rss_ready": rss_ready,
             "first": first,
             "answered": answered, "finished": finished,
             "lost": sum(1 for m in members.values() if m.step < len(STORY)),
@@ -456,6 +458,7 @@ def main() -> None:
         "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
         "cpu_ratio": v["cpu_ms_per_update"] / e["cpu_ms_per_update"],
         "valuestory_rss_mb": vs["memory"]["VmRSS"], "valuestory_peak_rss_mb": vs["memory"]["VmHWM"],
+        "valuestory_ready_rss_mb": vs["rss_ready"],
         "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
         "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
         "ready_s": {"echo": echo["ready"], "valuestory": vs["ready"]},
@@ -477,7 +480,8 @@ def main() -> None:
     print(f"p50 first reply valuestory/echo {report['p50_ratio']:.2f} (goal <= 3 on SQLite, "
           f"20 members); answered {report['answered_p50_ratio']:.2f}")
     print(f"valuestory RSS after the run {report['valuestory_rss_mb']:.0f} MB, peak "
-          f"{report['valuestory_peak_rss_mb']:.0f} MB (goal < 100 MB)")
+          f"{report['valuestory_peak_rss_mb']:.0f} MB (goal < 100 MB); "
+          f"{report['valuestory_ready_rss_mb']:.0f} MB when it was ready")
     print(f"narratives stored {report['narratives']} of {report['narratives_expected']}, "
           f"prompts completed {report['prompts_completed']} of {n}, inbox left "
           f"{report['inbox_left']}; lost {report['lost']}, duplicated {report['duplicated']}")

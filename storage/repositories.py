@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 
-from sqlalchemy import Insert, delete, exists, literal, select
+from sqlalchemy import Insert, Integer, Text, bindparam, cast, delete, exists, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import (
     Choice,
@@ -99,9 +101,11 @@ async def events(session: AsyncSession, community_id: int | None = None) -> Sequ
 
 
 async def prompt(session: AsyncSession, prompt_id: int, *, lock: bool = False) -> Prompt | None:
-    query = select(Prompt).where(Prompt.id == prompt_id)
+    """A prompt, with its event (read with it, not after); `lock` locks the prompt's row only."""
+    query = (select(Prompt).where(Prompt.id == prompt_id)
+             .options(joinedload(Prompt.event, innerjoin=True)))
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=Prompt)
     return await session.scalar(query)
 
 
@@ -111,10 +115,12 @@ async def open_prompts(
     """A member's open prompts, the one to answer first at the head; `lock` locks them all."""
     query = (select(Prompt)
              .where(Prompt.member_id == member_id, Prompt.status == PromptStatus.OPEN)
+             .options(joinedload(Prompt.event, innerjoin=True))
              .order_by(Prompt.opened_at, Prompt.id))
     if lock:
-        # Read the rows as locked, not as an earlier read of this unit of work left them.
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # Read the rows as locked, not as an earlier read of this unit of work left them; only
+        # the prompts' rows: everyone answering about one event must not queue on its row.
+        query = query.with_for_update(of=Prompt).execution_options(populate_existing=True)
     return (await session.scalars(query)).all()
 
 
@@ -146,6 +152,31 @@ async def narratives_of_member(session: AsyncSession, member_id: int) -> Sequenc
     )).all()
 
 
+# A prompt's answers and choices in one round trip, as plain rows: what the conversation needs at
+# every step to know where the member is.
+_PROMPT_ID = bindparam("prompt_id", type_=Integer())
+_ANSWERS = union_all(
+    select(literal("n"), Narrative.question_id, Narrative.text)
+    .where(Narrative.prompt_id == _PROMPT_ID),
+    select(literal("c"), Choice.question_id, cast(Choice.values, Text))
+    .where(Choice.prompt_id == _PROMPT_ID),
+)
+
+
+async def answers_of_prompt(
+    session: AsyncSession, prompt_id: int,
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """What was said so far, by question, and what was chosen, by question."""
+    said: dict[str, str] = {}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for kind, question_id, value in await session.execute(_ANSWERS, {"prompt_id": prompt_id}):
+        if kind == "n":
+            said[question_id] = value
+        else:
+            chosen[question_id] = tuple(json.loads(value))
+    return said, chosen
+
+
 async def choices_of_prompt(session: AsyncSession, prompt_id: int) -> Sequence[Choice]:
     return (await session.scalars(select(Choice).where(Choice.prompt_id == prompt_id))).all()
 
@@ -172,13 +203,15 @@ async def save_answer(
     now: dt.datetime,
     language: str = "en",
     spoken: bool = False,
+    first: bool = False,
 ) -> Narrative:
     """Store what a member said: a new answer, more of the answer being written, or a revision.
 
     `language` is the one the question was asked in, kept with the question as asked.
     `spoken`: the text is a voice note's transcript; a narrative with any spoken part is spoken.
+    `first`: the caller read, in this unit of work, that nothing was said to this question yet.
     """
-    narrative = await session.scalar(
+    narrative = None if first else await session.scalar(
         select(Narrative).where(
             Narrative.prompt_id == prompt.id, Narrative.question_id == question_id
         )

@@ -239,9 +239,7 @@ async def answer_consent(
 
 
 async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
-    narratives = await repo.narratives_of_prompt(session, prompt.id)
-    choices = await repo.choices_of_prompt(session, prompt.id)
-    chosen = {c.question_id: tuple(c.values) for c in choices}
+    answers, chosen = await repo.answers_of_prompt(session, prompt.id)
     if prompt.attended and "attended" not in chosen:
         chosen["attended"] = ("yes",)  # checked in at the event: no need to ask
     return Progress(
@@ -249,13 +247,14 @@ async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
         fresh=prompt.fresh,
         held=prompt.held,
         held_message=prompt.held_message,
-        answers={n.question_id: n.text for n in narratives},
+        answers=answers,
         choices=chosen,
     )
 
 
 async def _context(session: AsyncSession, prompt: Prompt) -> Context:
-    event = await session.get(Event, prompt.event_id)
+    # Read with the prompt where the prompt was read for a member's step (`repo.prompt`).
+    event = prompt.__dict__.get("event") or await session.get(Event, prompt.event_id)
     assert event is not None
     aspiration = ""
     if prompt.kind != PromptKind.POST_EVENT:
@@ -287,6 +286,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.
             cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
             now=now, language=_asked_in(qs, script, q), spoken=spoken,
+            first=q.id not in progress.answers,
         )
         ANSWERS_STORED.inc()
     if result.store_choice is not None:

@@ -9,10 +9,11 @@ never appears.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy import Integer, Select, String, and_, bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Event, Membership, Narrative
@@ -78,36 +79,57 @@ def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
-               size: int = PAGE) -> Select[Any]:
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a page has: one statement is built, and compiled, per shape, not per page."""
+
+    cycle: bool
+    capital: bool
+    event: bool
+    since: bool
+    pseudonym: bool
+    words: int
+    after: bool
+
+
+def _param(name: str, model_column: Any) -> Any:
+    return bindparam(name, type_=model_column.type)
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> Select[Any]:
     """The one statement behind a page (one more row than shown, to know if there is a next).
 
     The page's narratives are chosen from narratives alone, read backwards off the index, and
     only those few are joined to their pseudonyms and events: joined first, a planner may read
     every membership before it stops at the limit.
     """
+    community_id = _param("community_id", Narrative.community_id)
     chosen = (select(Narrative.id, Narrative.story_id, Narrative.question_text, Narrative.text,
                      Narrative.member_id, Narrative.event_id, Narrative.answered_at,
                      Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended)
               .where(Narrative.community_id == community_id))
-    if filt.cycle:
-        chosen = chosen.where(Narrative.cycle == filt.cycle)
-    if filt.capital:
-        chosen = chosen.where(Narrative.capital == filt.capital)
-    if filt.event_id is not None:
-        chosen = chosen.where(Narrative.event_id == filt.event_id)
-    if filt.since is not None:
-        chosen = chosen.where(Narrative.answered_at >= filt.since)
-    if filt.pseudonym:
+    if shape.cycle:
+        chosen = chosen.where(Narrative.cycle == _param("cycle", Narrative.cycle))
+    if shape.capital:
+        chosen = chosen.where(Narrative.capital == _param("capital", Narrative.capital))
+    if shape.event:
+        chosen = chosen.where(Narrative.event_id == _param("event_id", Narrative.event_id))
+    if shape.since:
+        chosen = chosen.where(Narrative.answered_at >= _param("since", Narrative.answered_at))
+    if shape.pseudonym:
         chosen = chosen.where(Narrative.member_id.in_(select(Membership.member_id).where(
-            Membership.community_id == community_id, Membership.pseudonym == filt.pseudonym)))
-    for word in (filt.words or "").split()[:8]:
-        chosen = chosen.where(Narrative.text.ilike(_like(word), escape="\\"))
-    if after is not None:
-        chosen = chosen.where(tuple_(Narrative.answered_at, Narrative.id)
-                              < tuple_(after.answered_at, after.id))
-    n = (chosen.order_by(Narrative.answered_at.desc(), Narrative.id.desc()).limit(size + 1)
-         .subquery())
+            Membership.community_id == community_id,
+            Membership.pseudonym == _param("pseudonym", Membership.pseudonym))))
+    for i in range(shape.words):
+        chosen = chosen.where(Narrative.text.ilike(bindparam(f"word{i}", type_=String()),
+                                                   escape="\\"))
+    if shape.after:
+        chosen = chosen.where(
+            tuple_(Narrative.answered_at, Narrative.id)
+            < tuple_(_param("after_at", Narrative.answered_at), _param("after_id", Narrative.id)))
+    n = (chosen.order_by(Narrative.answered_at.desc(), Narrative.id.desc())
+         .limit(bindparam("rows", type_=Integer())).subquery())
     columns: list[Any] = [
         n.c.id, n.c.story_id, n.c.question_text, n.c.text, Membership.pseudonym, n.c.event_id,
         Event.title, n.c.answered_at, n.c.revised_at, n.c.cycle, n.c.capital, n.c.intended]
@@ -119,11 +141,28 @@ def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
             .order_by(n.c.answered_at.desc(), n.c.id.desc()))
 
 
+def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
+               size: int = PAGE) -> tuple[Select[Any], dict[str, Any]]:
+    """A page's statement and its parameters."""
+    words = (filt.words or "").split()[:8]
+    shape = _Shape(bool(filt.cycle), bool(filt.capital), filt.event_id is not None,
+                   filt.since is not None, bool(filt.pseudonym), len(words), after is not None)
+    params: dict[str, Any] = {"community_id": community_id, "rows": size + 1,
+                              "cycle": filt.cycle, "capital": filt.capital,
+                              "event_id": filt.event_id, "since": filt.since,
+                              "pseudonym": filt.pseudonym}
+    params.update({f"word{i}": _like(word) for i, word in enumerate(words)})
+    if after is not None:
+        params.update(after_at=after.answered_at, after_id=after.id)
+    return _statement(shape), params
+
+
 async def page(session: AsyncSession, community_id: int, filt: NarrativeFilter,
                after: Cursor | None = None, size: int = PAGE) -> Page:
     """One page of a community's narratives, newest first, after `after`."""
     conn = await session.connection()
-    rows = (await conn.execute(page_query(community_id, filt, after, size))).all()
+    statement, params = page_query(community_id, filt, after, size)
+    rows = (await conn.execute(statement, params)).all()
     items = tuple(
         Item(nid, story, question, text, pseudonym, event_id, title, answered_at,
              revised_at is not None, cycle, capital, bool(intended))
