@@ -2,7 +2,8 @@
 sending its next update only once the bot has answered the last, to the real bot process and to
 a bare python-telegram-bot echo bot, each long polling its own loopback Bot API double.
 
-    python -m bench.flow [--members 20] [--database-url URL] [--quick] [--json] [--profile FILE]
+    python -m bench.flow [--members 20] [--database-url URL] [--rounds 3] [--quick] [--json]
+                         [--profile FILE]
 
 Members are seeded straight into a fresh database as joined (invite and consent) with the
 post-event prompt open, as an admin opens one silently; then every member answers at once:
@@ -11,7 +12,10 @@ each answer (15 updates each). The echo bot gets the same number of members and 
 
 Prints updates a second and reply latency (p50, p95: from pushing an update to the bot's first
 reply for it reaching the API, and to the answer the member waits for), the ratios of valuestory
-to echo, valuestory's resident memory after the run, and the answers stored, lost or duplicated.
+to echo, the CPU time each bot spent per update, valuestory's resident memory when ready and
+after the run, and the answers stored, lost or duplicated. Both bots run once per round, back to
+back, on a fresh database; the figures are the medians of the rounds (3 by default), each ratio
+taken within its round, since this kind of machine's speed wanders from minute to minute.
 
 A PostgreSQL URL names the server: a fresh database is created beside the one named and dropped
 afterwards. `--profile FILE` runs valuestory under cProfile and writes its stats to FILE.
@@ -405,30 +409,14 @@ def figures(result: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=20, help="members answering at once")
-    parser.add_argument("--database-url", default=None,
-                        help="SQLite file or PostgreSQL server (default: a temp SQLite file)")
-    parser.add_argument("--quick", action="store_true", help="a smaller run (5 members)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--limit", type=float, default=600.0,
-                        help="seconds each bot's conversation may take at most")
-    parser.add_argument("--profile", default=None, metavar="FILE",
-                        help="run valuestory under cProfile and write its stats to FILE")
-    parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.echo_bot:
-        echo_bot()
-        return
-    n = 5 if args.quick else args.members
-
+def one_round(args: argparse.Namespace, n: int, index: int) -> dict[str, Any]:
+    """Both bots, one after the other, each on a fresh database with the members' prompts open."""
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = async_url(args.database_url or f"sqlite:///{workdir / 'bench.db'}")
         scratch, server_url = None, url
         if url.startswith("postgresql"):
-            scratch = f"valuestory_bench_flow_{os.getpid()}"
+            scratch = f"valuestory_bench_flow_{os.getpid()}_{index}"
             server_url = url
             url = make_url(url).set(database=scratch).render_as_string(hide_password=False)
             asyncio.run(_admin(server_url, f'CREATE DATABASE "{scratch}"'))
@@ -448,11 +436,9 @@ def main() -> None:
         finally:
             if scratch is not None:
                 asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-
     e, v = figures(echo), figures(vs)
-    report = {
-        "members": n, "updates_per_member": len(STORY), "database": url.split(":", 1)[0],
-        "echo": e, "valuestory": v,
+    return {
+        "database": url.split(":", 1)[0], "echo": e, "valuestory": v,
         "throughput_ratio": v["updates_per_s"] / e["updates_per_s"],
         "p50_ratio": v["p50_ms"] / e["p50_ms"],
         "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
@@ -461,14 +447,51 @@ def main() -> None:
         "valuestory_ready_rss_mb": vs["rss_ready"],
         "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
         "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
-        "ready_s": {"echo": echo["ready"], "valuestory": vs["ready"]},
-        "stop_s": {"echo": echo.get("stop"), "valuestory": vs.get("stop")},
         "lost": vs["lost"] + echo["lost"], "duplicated": vs["duplicated"] + echo["duplicated"],
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=20, help="members answering at once")
+    parser.add_argument("--database-url", default=None,
+                        help="SQLite file or PostgreSQL server (default: a temp SQLite file)")
+    parser.add_argument("--quick", action="store_true", help="a smaller run (5 members, 1 round)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of both bots; the figures are their medians")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--limit", type=float, default=600.0,
+                        help="seconds each bot's conversation may take at most")
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="run valuestory under cProfile and write its stats to FILE")
+    parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.echo_bot:
+        echo_bot()
+        return
+    n = 5 if args.quick else args.members
+    rounds = [one_round(args, n, i) for i in range(1 if args.quick else args.rounds)]
+    # The machine's speed wanders from one minute to the next: each round measures both bots
+    # back to back, and the figures are the rounds' medians (each ratio within its own round).
+    report = {key: statistics.median(r[key] for r in rounds) for key in (
+        "throughput_ratio", "p50_ratio", "answered_p50_ratio", "cpu_ratio",
+        "valuestory_rss_mb", "valuestory_peak_rss_mb", "valuestory_ready_rss_mb")}
+    report.update({
+        "members": n, "updates_per_member": len(STORY), "database": rounds[0]["database"],
+        "rounds": rounds,
+        "echo": {k: statistics.median(r["echo"][k] for r in rounds) for k in rounds[0]["echo"]},
+        "valuestory": {k: statistics.median(r["valuestory"][k] for r in rounds)
+                       for k in rounds[0]["valuestory"]},
+        **{k: sum(r[k] for r in rounds) for k in ("narratives", "narratives_expected",
+                                                   "prompts_completed", "inbox_left", "lost",
+                                                   "duplicated")},
+    })
+    e, v = report["echo"], report["valuestory"]
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"{n} members x {len(STORY)} updates each, closed loop, database {report['database']}")
+    print(f"{n} members x {len(STORY)} updates each, closed loop, database {report['database']}, "
+          f"median of {len(rounds)} round(s)")
     print(f"{'':12}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}   answered{'p50 ms':>8}{'p95 ms':>9}"
           f"{'CPU ms/update':>15}")
     for name, f in (("echo", e), ("valuestory", v)):
@@ -482,8 +505,10 @@ def main() -> None:
     print(f"valuestory RSS after the run {report['valuestory_rss_mb']:.0f} MB, peak "
           f"{report['valuestory_peak_rss_mb']:.0f} MB (goal < 100 MB); "
           f"{report['valuestory_ready_rss_mb']:.0f} MB when it was ready")
+    print("throughput ratio by round: "
+          + ", ".join(f"{r['throughput_ratio']:.2f}" for r in rounds))
     print(f"narratives stored {report['narratives']} of {report['narratives_expected']}, "
-          f"prompts completed {report['prompts_completed']} of {n}, inbox left "
+          f"prompts completed {report['prompts_completed']} of {n * len(rounds)}, inbox left "
           f"{report['inbox_left']}; lost {report['lost']}, duplicated {report['duplicated']}")
 
 

@@ -135,3 +135,30 @@ async def test_a_unit_of_work_is_all_or_nothing_even_with_a_savepoint_inside(db:
             raise Crash  # e.g. storing the answer failed
     async with db.session() as s:
         assert await s.get(HandledUpdate, "m|1|1") is None
+
+
+def test_the_newest_migration_the_bot_checks_for_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+async def test_a_bot_starting_on_a_current_schema_does_not_load_alembic(db: Database) -> None:
+    import subprocess
+    import sys
+
+    await db.upgrade()
+    program = ("import asyncio, sys\n"
+               "from storage.db import Database\n"
+               "async def main():\n"
+               f"    db = Database({db.url!r})\n"
+               "    await db.upgrade()\n"
+               "    await db.dispose()\n"
+               "asyncio.run(main())\n"
+               "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n")
+    loaded = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"
+    assert await db.is_current()

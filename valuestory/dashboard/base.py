@@ -9,12 +9,12 @@ no inline script and nothing from another origin; logs name no person and quote 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import tornado.web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,9 @@ from valuestory.process.settings import Settings
 from valuestory.usecases import sessions
 from valuestory.usecases.out import plain
 from valuestory.usecases.times import local_date, local_time
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ CSP_MINI_APP = CSP.replace("script-src 'self'", "script-src 'self' https://teleg
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # at the first page: a bot whose dashboard nobody opens never loads it
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("valuestory.dashboard", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -57,11 +62,14 @@ class Dashboard:
     db: Database
     settings: Settings
     base: str
-    templates: jinja2.Environment
 
     @classmethod
     def make(cls, db: Database, settings: Settings, base: str) -> Dashboard:
-        return cls(db, settings, base, _environment())
+        return cls(db, settings, base)
+
+    @functools.cached_property
+    def templates(self) -> jinja2.Environment:
+        return _environment()
 
     @property
     def secure(self) -> bool:
