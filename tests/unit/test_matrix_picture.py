@@ -88,3 +88,14 @@ def test_wrapping_breaks_scripts_without_spaces_and_counts_wide_characters_twice
     lines = wrap(WORDS["chinese"], 20)
     assert all(len(line) <= 10 for line in lines) and "".join(lines) == WORDS["chinese"]
     assert wrap("one two three", 7) == ["one two", "three"]
+
+
+@pytest.mark.parametrize("events", [1, 60])
+def test_every_word_on_the_picture_stays_inside_its_width(events: int) -> None:
+    figure = matrix.picture(a_matrix(events))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    right = figure.bbox.x1
+    overflowing = [t.get_text()[:40] for ax in figure.axes for t in ax.texts
+                   if t.get_text().strip() and t.get_window_extent(renderer).x1 > right + 1]
+    assert overflowing == []
