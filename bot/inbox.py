@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.ops import WrappedRequest
 from storage.db import Database
 from valuestory.usecases import inbox
 
@@ -66,7 +67,7 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
         return False
 
 
-class KeepingRequest(BaseRequest):
+class KeepingRequest(WrappedRequest):
     """The long poll's request, keeping each answer's updates in the inbox before PTB sees them.
 
     All the updates one getUpdates brings are kept in one unit of work, as Telegram sent them
@@ -75,22 +76,12 @@ class KeepingRequest(BaseRequest):
     """
 
     def __init__(self, inner: BaseRequest, queue: DurableUpdateQueue) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue = queue
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        status, body = await self.inner.do_request(url, method, request_data, *args, **kwargs)
+        status, body = await super().do_request(url, method, request_data, *args, **kwargs)
         if status == 200 and url.endswith("/getUpdates"):
             try:
                 updates = json.loads(body)["result"]

@@ -22,12 +22,11 @@ RETENTION_JOB = "valuestory.usecases.retention"
 RETENTION_EVERY_SECONDS = 3600  # wakes hourly; a database marker makes the work once a day
 
 
-class TrackedRequest(BaseRequest):
-    """Wraps the real request so any answer from Telegram marks the Bot API as reachable."""
+class WrappedRequest(BaseRequest):
+    """A request that passes everything to the real one; subclasses add to `do_request`."""
 
-    def __init__(self, inner: BaseRequest, metrics: Metrics = METRICS) -> None:
+    def __init__(self, inner: BaseRequest) -> None:
         self.inner = inner
-        self.metrics = metrics
 
     @property
     def read_timeout(self) -> float | None:
@@ -41,7 +40,19 @@ class TrackedRequest(BaseRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        status, body = await self.inner.do_request(url, method, request_data, *args, **kwargs)
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)
+
+
+class TrackedRequest(WrappedRequest):
+    """Wraps the real request so any answer from Telegram marks the Bot API as reachable."""
+
+    def __init__(self, inner: BaseRequest, metrics: Metrics = METRICS) -> None:
+        super().__init__(inner)
+        self.metrics = metrics
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, body = await super().do_request(url, method, request_data, *args, **kwargs)
         # A 4xx is still Telegram answering; only 5xx and network errors mean it is not there.
         if status < 500:
             self.metrics.last_api_ok_at = utcnow()

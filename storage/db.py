@@ -36,7 +36,8 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 10000) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any,
+                    busy_ms: int = int(sqlite.LOCK_WAIT_SECONDS * 1000)) -> None:
     # The sqlite3 module opens transactions on its own and lets a SAVEPOINT commit on release
     # when it was the outermost statement, which would split one unit of work in two. Take
     # transaction control away from it; _sqlite_begin opens each transaction instead.
@@ -100,12 +101,6 @@ def _upgrade(connection: Connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
-
-
-def _current_revision(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(connection).get_current_revision()
 
 
 # Set while a task is inside a unit of work: a unit opened within it does not queue behind it.
@@ -176,11 +171,7 @@ class Database:
                 return None
 
     async def is_current(self) -> bool:
-        from alembic.script import ScriptDirectory
-
-        async with self.engine.connect() as conn:
-            current = await conn.run_sync(_current_revision)
-        return current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+        return await self._revision() == HEAD
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -253,8 +253,8 @@ async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
 
 
 async def _context(session: AsyncSession, prompt: Prompt) -> Context:
-    # Read with the prompt where the prompt was read for a member's step (`repo.prompt`).
-    event = prompt.__dict__.get("event") or await session.get(Event, prompt.event_id)
+    # Already in the session where the prompt was read with it (`repo.prompt`): no query then.
+    event = await session.get(Event, prompt.event_id)
     assert event is not None
     aspiration = ""
     if prompt.kind != PromptKind.POST_EVENT:

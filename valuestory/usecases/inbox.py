@@ -73,8 +73,7 @@ async def claim(session: AsyncSession, *keys: str) -> bool:
 
 async def keep(db: Database, update_id: int, payload: str) -> bool:
     """Keep an update until it is handled; True if it is new (neither kept nor handled before)."""
-    async with db.session() as session:
-        return await repo.keep_update(session, update_id, payload, handled_key(update_id))
+    return update_id in await keep_all(db, [(update_id, payload)])
 
 
 async def keep_all(db: Database, updates: list[tuple[int, str]]) -> set[int]:
