@@ -14,6 +14,7 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -56,12 +57,18 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _inline(url: str, kwargs: dict[str, Any]) -> bool:
+    """Whether this engine's statements run on the loop's thread (a SQLite file, storage.sqlite)."""
+    parsed = make_url(url)
+    return (parsed.get_backend_name() == "sqlite"
+            and parsed.database not in (None, "", ":memory:") and "async_creator" not in kwargs)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Statement parameters are members' answers: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
-    inline = (parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
-              and "async_creator" not in kwargs)
+    inline = _inline(url, kwargs)
     if inline:
         # A file: its statements run on the loop's thread (see storage.sqlite for why).
         kwargs["async_creator"] = partial(sqlite.InlineConnection.open, str(parsed.database),
@@ -117,6 +124,7 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
+        self.inline = _inline(url, engine_kwargs)
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -142,8 +150,44 @@ class Database:
         async with self._writers():
             token = _in_unit_of_work.set(True)
             try:
-                async with self.sessions() as session, session.begin():
-                    yield session
+                if not self.inline:
+                    async with self.sessions() as session, session.begin():
+                        yield session
+                    return
+                session = self.sessions()
+                try:
+                    async with session.begin():
+                        yield session
+                finally:
+                    # SQLAlchemy closes a session in a task of its own, so that a cancellation
+                    # cannot cut the closing short; here closing never waits (storage.sqlite),
+                    # so it cannot be cut short, and the task's trips through the loop are saved.
+                    await session.close()
+            finally:
+                _in_unit_of_work.reset(token)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work on a plain connection, for work that needs no ORM objects (a page of
+        narratives): a session's own machinery costs about as much as a page's statements.
+        Commits if the block succeeds, rolls back if it raises, in turn with `session`'s."""
+        if self.dialect != "sqlite" or _in_unit_of_work.get():
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._writers():
+            token = _in_unit_of_work.set(True)
+            try:
+                if not self.inline:
+                    async with self.engine.begin() as conn:
+                        yield conn
+                    return
+                conn = await self.engine.connect()
+                try:
+                    async with conn.begin():
+                        yield conn
+                finally:
+                    await conn.close()  # never waits, as in `session`
             finally:
                 _in_unit_of_work.reset(token)
 
@@ -175,3 +219,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# Either kind of unit of work: use cases that need only statements accept both.
+Work = AsyncSession | AsyncConnection
+
+
+async def connection_of(work: Work) -> AsyncConnection:
+    """The plain connection of a unit of work, whichever kind it is."""
+    return await work.connection() if isinstance(work, AsyncSession) else work
