@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
 from flows.questions import Capital
+from storage.db import Work
 from storage.models import Community, Event, utcnow
-from valuestory.dashboard.base import PREFIX, Page
+from valuestory.dashboard.base import COOKIE, PREFIX, Page
 from valuestory.usecases import access, events, exports, matrix, narratives, stories
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,10 @@ log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 
 
-def _period(community: Community, text: str, now: dt.datetime) -> tuple[matrix.Period, str | None]:
-    """The period typed in a filter, or all time and what to fix."""
+def _period(zone: str, text: str, now: dt.datetime) -> tuple[matrix.Period, str | None]:
+    """The period typed in a filter (in the community's zone), or all time and what to fix."""
     try:
-        return matrix.parse_period(text, community.timezone, now), None
+        return matrix.parse_period(text, zone, now), None
     except matrix.PeriodError:
         return matrix.Period(), texts.DASHBOARD_BAD_PERIOD
 
@@ -56,15 +57,25 @@ class CommunityPage(Page):
     view: access.View
     signs_in_late = True
 
-    async def open(self, session: AsyncSession, community_id: str) -> Community:
-        await self.sign(session)
-        found = await access.view(session, self.user_id, int(community_id), self.dash.admins)
+    async def open(self, work: Work, community_id: str) -> access.Named:
+        """Who is asking and what they may do here, read in the page's own unit of work."""
+        signed, found = await access.visit(work, self.get_cookie(COOKIE), int(community_id),
+                                           self.dash.admins, utcnow())
+        self.admit(signed)
         if found is None:
             raise tornado.web.HTTPError(404)
         self.view = found
         return found.community
 
-    def show(self, template: str, community: Community, **values: Any) -> None:
+    async def open_whole(self, session: AsyncSession, community_id: str) -> Community:
+        """`open`, and the community's every setting, for pages that plan or count by them."""
+        named = await self.open(session, community_id)
+        community = await session.get(Community, named.id)
+        if community is None:
+            raise tornado.web.HTTPError(404)
+        return community
+
+    def show(self, template: str, community: access.Named | Community, **values: Any) -> None:
         self.render_page(template, community=community, convenes=self.view.convenes,
                          exports=self.view.exports is not None, **values)
 
@@ -76,8 +87,8 @@ class MatrixPage(CommunityPage):
         since = self.get_query_argument("since", "").strip()
         now = utcnow()
         async with self.dash.db.session() as session:
-            community = await self.open(session, community_id)
-            period, problem = _period(community, since, now)
+            community = await self.open_whole(session, community_id)
+            period, problem = _period(community.timezone, since, now)
             built = await matrix.build_matrix(session, community, period, now)
         if problem:
             self.set_status(400)
@@ -97,17 +108,19 @@ class NarrativesPage(CommunityPage):
         since = arg("since", "").strip()
         event = arg("event", "")
         after = narratives.Cursor.decode(arg("after", ""))
-        async with self.dash.db.session() as session:
-            community = await self.open(session, community_id)
-            period, problem = _period(community, since, utcnow())
+        # Plain statements, no ORM session: on a page of fifty narratives its machinery costs
+        # as much again as the statements themselves (python -m bench.dashboard).
+        async with self.dash.db.connection() as conn:
+            community = await self.open(conn, community_id)
+            period, problem = _period(community.timezone, since, utcnow())
             filt = narratives.NarrativeFilter(
                 cycle=_choice(arg("cycle", ""), matrix.CYCLES),
                 capital=_choice(arg("capital", ""), tuple(Capital)),
                 event_id=int(event) if event.isdigit() and len(event) < 12 else None,
                 since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
                 words=arg("q", "").strip()[:200] or None)
-            found = await narratives.page(session, community.id, filt, after)
-            event_list = await narratives.events_of(session, community.id)
+            found = await narratives.page(conn, community.id, filt, after)
+            event_list = await narratives.events_of(conn, community.id)
         kept = {k: v for k, v in (
             ("cycle", filt.cycle), ("capital", filt.capital),
             ("event", str(filt.event_id) if filt.event_id is not None else None),
@@ -148,9 +161,9 @@ class StoryPage(CommunityPage):
 class ExportPage(CommunityPage):
     """GET shows the export form; POST streams the file and records it in the audit log."""
 
-    async def open_for_export(self, community_id: str) -> tuple[Community, access.Scope]:
-        async with self.dash.db.session() as session:
-            community = await self.open(session, community_id)
+    async def open_for_export(self, community_id: str) -> tuple[access.Named, access.Scope]:
+        async with self.dash.db.connection() as conn:
+            community = await self.open(conn, community_id)
         if self.view.exports is None:
             raise tornado.web.HTTPError(404)
         return community, self.view.exports
@@ -203,7 +216,7 @@ CONTENT_TYPES = {
 }
 
 
-def _file_name(community: Community, fmt: exports.ExportFormat) -> str:
+def _file_name(community: access.Named, fmt: exports.ExportFormat) -> str:
     return f"narratives-{community.id}-{utcnow():%Y%m%d}{exports.SUFFIX[fmt]}"
 
 
@@ -222,7 +235,7 @@ class EventsPage(CommunityPage):
 
     async def open_convened(self, community_id: str) -> Community:
         async with self.dash.db.session() as session:
-            community = await self.open(session, community_id)
+            community = await self.open_whole(session, community_id)
         if not self.view.convenes:
             raise tornado.web.HTTPError(404)
         return community

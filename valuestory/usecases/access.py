@@ -7,13 +7,16 @@ answered exactly as one that does not exist: None, and they learn nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Community, Role, RoleGrant
+from storage.db import Work, connection_of
+from storage.models import Community, DashboardSession, Role, RoleGrant
+from valuestory.usecases import sessions
 
 
 def is_admin(user_id: int, admins: frozenset[int]) -> bool:
@@ -109,10 +112,19 @@ async def _granted(session: AsyncSession, user_id: int, community_id: int,
 
 
 @dataclass(frozen=True)
+class Named:
+    """What every page shows of the community it is about."""
+
+    id: int
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class View:
     """What one person may do with one community, read in one go for a page."""
 
-    community: Community
+    community: Named
     convenes: bool
     exports: Scope | None  # their export scope, if it covers this community
 
@@ -126,18 +138,55 @@ async def view(session: AsyncSession, user_id: int, community_id: int,
     community = await session.get(Community, community_id)
     if community is None:
         return None
+    grants = [] if is_admin(user_id, admins) else (await session.execute(
+        select(RoleGrant.id, RoleGrant.role, RoleGrant.community_id).where(
+            RoleGrant.telegram_user_id == user_id).order_by(RoleGrant.id))).all()
+    return _view(Named(community.id, community.name, community.timezone), user_id, admins, grants)
+
+
+def _view(community: Named, user_id: int, admins: frozenset[int], grants: Any) -> View | None:
+    """`view`'s rules, given the community and all of this person's grants (id, role, community)."""
     if is_admin(user_id, admins):
         return View(community, True, Scope("admin", None))
-    grants = (await session.execute(select(RoleGrant.id, RoleGrant.role, RoleGrant.community_id).where(
-        RoleGrant.telegram_user_id == user_id).order_by(RoleGrant.id))).all()
-    convenes = any(r == Role.CONVENER and c == community_id for _, r, c in grants)
+    convenes = any(r == Role.CONVENER and c == community.id for _, r, c in grants)
     research = [(i, c) for i, r, c in grants if r == Role.RESEARCHER]
     scope: Scope | None = None
     if research:
         actor = "researcher grant " + ",".join(f"#{i}" for i, _ in research)
         ids = {c for _, c in research}
         scope = Scope(actor, None if None in ids else frozenset(c for c in ids if c is not None))
-    covered = scope is not None and (scope.community_ids is None or community_id in scope.community_ids)
+    covered = scope is not None and (scope.community_ids is None or community.id in scope.community_ids)
     if not convenes and not covered:
         return None
     return View(community, convenes, scope if covered else None)
+
+
+# A page's first read, in one statement: the session its cookie names, the community it asks
+# for and every grant of the person signed in (one row each, or one row of nothing).
+_VISIT = (select(*sessions.COLUMNS, Community.id, Community.name, Community.timezone,
+                 RoleGrant.id, RoleGrant.role, RoleGrant.community_id)
+          .select_from(DashboardSession)
+          .outerjoin(Community, Community.id == bindparam("community_id"))
+          .outerjoin(RoleGrant, RoleGrant.telegram_user_id == DashboardSession.telegram_user_id)
+          .where(DashboardSession.token_hash == bindparam("token_hash"))
+          .order_by(RoleGrant.id))
+
+
+async def visit(work: Work, token: str | None, community_id: int, admins: frozenset[int],
+                now: dt.datetime) -> tuple[sessions.Signed | None, View | None]:
+    """Who a page's cookie signs in (None: nobody) and what they may do with the community they
+    ask for (None: nothing, or no such community), as `sessions.find` and `view` would say."""
+    if not token:
+        return None, None
+    token_hash = sessions.hashed(token)
+    conn = await connection_of(work)
+    rows: Any = (await conn.execute(
+        _VISIT, {"token_hash": token_hash, "community_id": community_id})).all()
+    if not rows:
+        return None, None
+    user_id, csrf, last_seen, cid, name, zone = rows[0][:6]
+    signed = await sessions.judge(conn, token_hash, user_id, csrf, last_seen, now)
+    if signed is None or cid is None:
+        return signed, None
+    grants = [row[6:] for row in rows if row[6] is not None]
+    return signed, _view(Named(cid, name, zone), user_id, admins, grants)

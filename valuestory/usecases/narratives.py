@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import Work, connection_of
 from storage.models import Event, Membership, Narrative
 
 PAGE = 50
@@ -53,8 +53,9 @@ class Cursor:
         return cls(at, int(nid))
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
+    """One narrative as a page shows it (a tuple: a page makes fifty at a time)."""
+
     id: int
     story_id: str
     question: str
@@ -107,7 +108,8 @@ def _statement(shape: _Shape) -> Select[Any]:
     community_id = _param("community_id", Narrative.community_id)
     chosen = (select(Narrative.id, Narrative.story_id, Narrative.question_text, Narrative.text,
                      Narrative.member_id, Narrative.event_id, Narrative.answered_at,
-                     Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended)
+                     Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended,
+                     Narrative.community_id)
               .where(Narrative.community_id == community_id))
     if shape.cycle:
         chosen = chosen.where(Narrative.cycle == _param("cycle", Narrative.cycle))
@@ -133,10 +135,12 @@ def _statement(shape: _Shape) -> Select[Any]:
     columns: list[Any] = [
         n.c.id, n.c.story_id, n.c.question_text, n.c.text, Membership.pseudonym, n.c.event_id,
         Event.title, n.c.answered_at, n.c.revised_at, n.c.cycle, n.c.capital, n.c.intended]
-    # An inner join to the membership: a member who withdrew has none, and never appears.
+    # An inner join to the membership: a member who withdrew has none, and never appears. Joined
+    # on the rows' own community, not the parameter again: given the parameter, SQLite's planner
+    # builds a Bloom filter over the memberships for 51 rows, which took half as long again.
     return (select(*columns)
             .join(Membership, and_(Membership.member_id == n.c.member_id,
-                                   Membership.community_id == community_id))
+                                   Membership.community_id == n.c.community_id))
             .join(Event, Event.id == n.c.event_id)
             .order_by(n.c.answered_at.desc(), n.c.id.desc()))
 
@@ -157,10 +161,10 @@ def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
     return _statement(shape), params
 
 
-async def page(session: AsyncSession, community_id: int, filt: NarrativeFilter,
+async def page(work: Work, community_id: int, filt: NarrativeFilter,
                after: Cursor | None = None, size: int = PAGE) -> Page:
     """One page of a community's narratives, newest first, after `after`."""
-    conn = await session.connection()
+    conn = await connection_of(work)
     statement, params = page_query(community_id, filt, after, size)
     rows = (await conn.execute(statement, params)).all()
     items = tuple(
@@ -172,9 +176,13 @@ async def page(session: AsyncSession, community_id: int, filt: NarrativeFilter,
     return Page(items, Cursor(items[-1].answered_at, items[-1].id) if more else None)
 
 
-async def events_of(session: AsyncSession, community_id: int) -> list[tuple[int, str, dt.datetime]]:
+async def events_of(work: Work, community_id: int) -> list[tuple[int, str, dt.datetime]]:
     """The community's events, newest first, for the event filter: (id, title, starts_at)."""
-    rows = await session.execute(
-        select(Event.id, Event.title, Event.starts_at).where(Event.community_id == community_id)
-        .order_by(Event.starts_at.desc(), Event.id.desc()))
+    conn = await connection_of(work)  # plain rows: the ORM's handling of a statement costs more
+    rows = await conn.execute(_EVENTS, {"community_id": community_id})
     return [(eid, title, at) for eid, title, at in rows]
+
+
+_EVENTS = (select(Event.id, Event.title, Event.starts_at)
+           .where(Event.community_id == _param("community_id", Event.community_id))
+           .order_by(Event.starts_at.desc(), Event.id.desc()))

@@ -12,10 +12,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
+from storage.db import Database, Work, connection_of
 from storage.models import DashboardSession, utcnow
 
 IDLE = dt.timedelta(hours=8)
@@ -45,27 +45,46 @@ async def open_session(session: AsyncSession, user_id: int, now: dt.datetime) ->
     return token
 
 
-async def find(session: AsyncSession, token: str | None, now: dt.datetime) -> Signed | None:
+# What a page needs of a session row, to judge it with `judge` (also read by `access.visit`).
+COLUMNS = (DashboardSession.telegram_user_id, DashboardSession.csrf_token,
+           DashboardSession.last_seen_at)
+_FIND = select(*COLUMNS).where(DashboardSession.token_hash == bindparam("token_hash"))
+
+
+async def judge(work: Work, token_hash: str, user_id: int, csrf: str,
+                last_seen: dt.datetime, now: dt.datetime) -> Signed | None:
+    """A session row read by a page: None if it has been idle too long (and is gone now); its
+    use keeps it alive."""
+    conn = await connection_of(work)
+    if last_seen < now - IDLE:
+        await conn.execute(delete(DashboardSession).where(
+            DashboardSession.token_hash == token_hash))
+        return None
+    if last_seen < now - TOUCH_EVERY:
+        await conn.execute(update(DashboardSession).where(
+            DashboardSession.token_hash == token_hash).values(last_seen_at=now))
+    return Signed(user_id, csrf)
+
+
+async def find(work: Work, token: str | None, now: dt.datetime) -> Signed | None:
     """The session a cookie names, if it is still alive; its use keeps it alive."""
     if not token:
         return None
-    found = await session.get(DashboardSession, hashed(token))
-    if found is None:
+    token_hash = hashed(token)
+    conn = await connection_of(work)
+    row = (await conn.execute(_FIND, {"token_hash": token_hash})).first()
+    if row is None:
         return None
-    if found.last_seen_at < now - IDLE:
-        await session.delete(found)
-        return None
-    if found.last_seen_at < now - TOUCH_EVERY:
-        found.last_seen_at = now
-    return Signed(found.telegram_user_id, found.csrf_token)
+    user_id, csrf, last_seen = row
+    return await judge(conn, token_hash, user_id, csrf, last_seen, now)
 
 
 async def resume(db: Database, token: str | None, now: dt.datetime | None = None) -> Signed | None:
     """`find`, in a unit of work of its own."""
     if not token:
         return None
-    async with db.session() as session:
-        return await find(session, token, now or utcnow())
+    async with db.connection() as conn:
+        return await find(conn, token, now or utcnow())
 
 
 async def close(db: Database, token: str | None) -> None:
