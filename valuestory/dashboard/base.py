@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
 from storage.db import Database
-from storage.models import utcnow
+from valuestory.dashboard import fragments
 from valuestory.process.settings import Settings
 from valuestory.usecases import sessions
 from valuestory.usecases.out import plain
@@ -45,13 +44,16 @@ def _environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("valuestory.dashboard", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        auto_reload=False)  # the templates are part of the release: no looking at their files
     env.filters["when"] = local_time
-    env.filters["day"] = local_date
+    # Every page of narratives lists the community's events by date: the same dates each time.
+    env.filters["day"] = functools.lru_cache(maxsize=4096)(local_date)
     env.filters["plain"] = plain
+    env.filters["iso"] = dt.datetime.isoformat
     env.filters["rate"] = lambda r: texts.RATE_NONE if r is None else f"{r:.0%}"
     env.globals.update(cycle_names=texts.CYCLE_NAMES, stage_names=texts.STORY_STAGES, prefix=PREFIX,
-                       texts=texts)
+                       texts=texts, narrative_list=fragments.narrative_list)
     return env
 
 
@@ -86,7 +88,7 @@ class Page(tornado.web.RequestHandler):
     signed: sessions.Signed | None = None
     needs_session = True
     # Pages that read the session in their own unit of work, with everything else they read
-    # (see `sign`), rather than in one of its own first.
+    # (see `admit`), rather than in one of its own first.
     signs_in_late = False
     csp = CSP
 
@@ -103,17 +105,15 @@ class Page(tornado.web.RequestHandler):
     async def prepare(self) -> None:
         if self.signs_in_late:
             return
-        self.signed = await sessions.resume(self.dash.db, self.get_cookie(COOKIE))
-        if self.needs_session and self.signed is None:
-            raise tornado.web.HTTPError(401)
-        if self.request.method == "POST" and self.needs_session:
-            self.check_csrf()
+        signed = await sessions.resume(self.dash.db, self.get_cookie(COOKIE))
+        if self.needs_session:
+            self.admit(signed)
+        self.signed = signed
 
-    async def sign(self, session: AsyncSession) -> None:
-        """Who is asking, read in the caller's unit of work; 401 if nobody, 403 if a form's
-        CSRF token is wrong."""
-        self.signed = await sessions.find(session, self.get_cookie(COOKIE), utcnow())
-        if self.signed is None:
+    def admit(self, signed: sessions.Signed | None) -> None:
+        """Let in whom the cookie signs in: 401 if nobody, 403 if a form's CSRF token is wrong."""
+        self.signed = signed
+        if signed is None:
             raise tornado.web.HTTPError(401)
         if self.request.method == "POST":
             self.check_csrf()
@@ -128,6 +128,9 @@ class Page(tornado.web.RequestHandler):
     def user_id(self) -> int:
         assert self.signed is not None
         return self.signed.user_id
+
+    def compute_etag(self) -> None:
+        return None  # pages are never stored (Cache-Control), so never hash them for an ETag
 
     def set_session_cookie(self, token: str) -> None:
         self.set_cookie(COOKIE, token, path=PREFIX + "/", httponly=True, samesite="Lax",

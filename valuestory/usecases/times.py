@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+LOCAL_DAY = "%a %-d %b %Y"
+LOCAL_TIME = LOCAL_DAY + ", %H:%M"
+
 
 def local_time(at: dt.datetime, zone: str) -> str:
     """'Thu 3 Dec 2026, 14:00' in the zone (an IANA name)."""
-    return at.astimezone(ZoneInfo(zone)).strftime("%a %-d %b %Y, %H:%M")
+    return at.astimezone(ZoneInfo(zone)).strftime(LOCAL_TIME)
 
 
 def record_time(at: dt.datetime, zone: str) -> str:
