@@ -53,6 +53,22 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return value.replace(tzinfo=dt.UTC)  # SQLite keeps no zone; we only ever write UTC
         return value
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite's text, read straight to an aware time in one step rather than two (a page of
+        # narratives reads a hundred of these: the wrapping was a twentieth of its time).
+        read: Any = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+        assert read is not None
+        utc = dt.UTC
+
+        def process(value: Any) -> dt.datetime | None:
+            if value is None:
+                return None
+            at: dt.datetime = read(value)
+            return at.replace(tzinfo=utc) if at.tzinfo is None else at
+        return process
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
