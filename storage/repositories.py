@@ -306,6 +306,26 @@ async def keep_update(session: AsyncSession, update_id: int, payload: str,
     return kept.first() is not None
 
 
+async def keep_updates(session: AsyncSession,
+                       updates: Sequence[tuple[int, str, str]]) -> set[int]:
+    """Keep incoming updates (id, payload, handled key) until they are handled; the ids of those
+    new here. However many there are, two statements: on PostgreSQL each is a round trip, and
+    one long poll under load brings dozens."""
+    if len(updates) == 1:
+        update_id, payload, key = updates[0]
+        return {update_id} if await keep_update(session, update_id, payload, key) else set()
+    handled = set((await session.scalars(select(HandledUpdate.key).where(
+        HandledUpdate.key.in_([key for _, _, key in updates])))).all())
+    now = utcnow()
+    rows = [{"update_id": update_id, "payload": payload, "received_at": now}
+            for update_id, payload, key in updates if key not in handled]
+    if not rows:
+        return set()
+    kept = await session.scalars(
+        _insert_or_skip(session, InboxUpdate).returning(InboxUpdate.update_id), rows)
+    return set(kept.all())
+
+
 async def update_handled(session: AsyncSession, update_id: int) -> None:
     await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
 

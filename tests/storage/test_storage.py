@@ -162,3 +162,18 @@ async def test_a_bot_starting_on_a_current_schema_does_not_load_alembic(db: Data
                             check=True).stdout.strip()
     assert loaded == "[]"
     assert await db.is_current()
+
+
+async def test_a_batch_of_updates_is_kept_once_and_never_one_handled_already(db: Database) -> None:
+    from storage.models import InboxUpdate
+    from valuestory.usecases import inbox
+
+    await inbox.finish(db, 11)  # handled before (and cleared)
+    assert await inbox.keep(db, 12, '{"n": 12}')  # kept before, not yet handled
+    fresh = await inbox.keep_all(db, [(10, '{"n": 10}'), (11, '{"n": 11}'), (12, '{"again": 1}'),
+                                      (13, '{"n": 13}')])
+    assert fresh == {10, 13}
+    async with db.session() as s:
+        kept = {u.update_id: u.payload for u in (await s.scalars(select(InboxUpdate))).all()}
+    assert kept == {10: '{"n": 10}', 12: '{"n": 12}', 13: '{"n": 13}'}
+    assert await inbox.keep_all(db, [(10, "{}"), (11, "{}")]) == set()

@@ -79,8 +79,8 @@ async def keep(db: Database, update_id: int, payload: str) -> bool:
 async def keep_all(db: Database, updates: list[tuple[int, str]]) -> set[int]:
     """Keep several updates in one unit of work; the ids of those that were new."""
     async with db.session() as session:
-        return {update_id for update_id, payload in updates
-                if await repo.keep_update(session, update_id, payload, handled_key(update_id))}
+        return await repo.keep_updates(
+            session, [(update_id, payload, handled_key(update_id)) for update_id, payload in updates])
 
 
 async def seen(db: Database, update_id: int) -> bool:
