@@ -9,8 +9,9 @@ community's matrix page and for the first and the hundredth page of its narrativ
 tornado's own measure of each request (from its arrival to its last byte), so the client's time is
 not counted; the page does everything a real request does (the session, the roles, the queries,
 the template). The baselines are the plain SQL statements the same figures or rows need, sent
-through the same driver: the session, the community and the roles every page reads, then the
-page's own (the narratives' rows at their cheapest, 51 off the index, then their pseudonyms).
+through the same driver: the session, the community and the roles every page reads (each plainly,
+in a statement of its own; the pages read the three in one), then the page's own (the
+narratives' rows at their cheapest, 51 off the index, then their pseudonyms).
 Goal: each page at most 2x its SQL, and page 100 within 1.2x of page 1.
 """
 
