@@ -132,9 +132,11 @@ def _statement(shape: _Shape) -> Select[Any]:
             < tuple_(_param("after_at", Narrative.answered_at), _param("after_id", Narrative.id)))
     n = (chosen.order_by(Narrative.answered_at.desc(), Narrative.id.desc())
          .limit(bindparam("rows", type_=Integer())).subquery())
+    # Item's fields, in its order: each row becomes an Item as it is.
     columns: list[Any] = [
         n.c.id, n.c.story_id, n.c.question_text, n.c.text, Membership.pseudonym, n.c.event_id,
-        Event.title, n.c.answered_at, n.c.revised_at, n.c.cycle, n.c.capital, n.c.intended]
+        Event.title, n.c.answered_at, n.c.revised_at.is_not(None), n.c.cycle, n.c.capital,
+        n.c.intended]
     # An inner join to the membership: a member who withdrew has none, and never appears. Joined
     # on the rows' own community, not the parameter again: given the parameter, SQLite's planner
     # builds a Bloom filter over the memberships for 51 rows, which took half as long again.
@@ -167,11 +169,7 @@ async def page(work: Work, community_id: int, filt: NarrativeFilter,
     conn = await connection_of(work)
     statement, params = page_query(community_id, filt, after, size)
     rows = (await conn.execute(statement, params)).all()
-    items = tuple(
-        Item(nid, story, question, text, pseudonym, event_id, title, answered_at,
-             revised_at is not None, cycle, capital, bool(intended))
-        for (nid, story, question, text, pseudonym, event_id, title, answered_at, revised_at,
-             cycle, capital, intended) in rows[:size])
+    items = tuple(map(Item._make, rows[:size]))
     more = len(rows) > size and items
     return Page(items, Cursor(items[-1].answered_at, items[-1].id) if more else None)
 
