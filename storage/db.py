@@ -141,55 +141,53 @@ class Database:
         return self._turns[1]
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits if the block succeeds, rolls back if it raises."""
+    async def _turn(self) -> AsyncIterator[None]:
+        """A unit of work's turn among this process's SQLite writers (see the class); none on
+        PostgreSQL, nor for a unit opened inside another, which already has it."""
         if self.dialect != "sqlite" or _in_unit_of_work.get():
-            async with self.sessions() as session, session.begin():
-                yield session
+            yield
             return
         async with self._writers():
             token = _in_unit_of_work.set(True)
             try:
-                if not self.inline:
-                    async with self.sessions() as session, session.begin():
-                        yield session
-                    return
-                session = self.sessions()
-                try:
-                    async with session.begin():
-                        yield session
-                finally:
-                    # SQLAlchemy closes a session in a task of its own, so that a cancellation
-                    # cannot cut the closing short; here closing never waits (storage.sqlite),
-                    # so it cannot be cut short, and the task's trips through the loop are saved.
-                    await session.close()
+                yield
             finally:
                 _in_unit_of_work.reset(token)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits if the block succeeds, rolls back if it raises."""
+        async with self._turn():
+            if not self.inline:
+                async with self.sessions() as session, session.begin():
+                    yield session
+                return
+            session = self.sessions()
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                # SQLAlchemy closes a session in a task of its own, so that a cancellation
+                # cannot cut the closing short; here closing never waits (storage.sqlite), so
+                # it cannot be cut short, and the task's trips through the loop are saved.
+                await session.close()
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """A unit of work on a plain connection, for work that needs no ORM objects (a page of
         narratives): a session's own machinery costs about as much as a page's statements.
         Commits if the block succeeds, rolls back if it raises, in turn with `session`'s."""
-        if self.dialect != "sqlite" or _in_unit_of_work.get():
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._writers():
-            token = _in_unit_of_work.set(True)
+        async with self._turn():
+            if not self.inline:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            conn = await self.engine.connect()
             try:
-                if not self.inline:
-                    async with self.engine.begin() as conn:
-                        yield conn
-                    return
-                conn = await self.engine.connect()
-                try:
-                    async with conn.begin():
-                        yield conn
-                finally:
-                    await conn.close()  # never waits, as in `session`
+                async with conn.begin():
+                    yield conn
             finally:
-                _in_unit_of_work.reset(token)
+                await conn.close()  # never waits, as in `session`
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -309,8 +309,8 @@ async def keep_update(session: AsyncSession, update_id: int, payload: str,
 async def keep_updates(session: AsyncSession,
                        updates: Sequence[tuple[int, str, str]]) -> set[int]:
     """Keep incoming updates (id, payload, handled key) until they are handled; the ids of those
-    new here. However many there are, two statements: on PostgreSQL each is a round trip, and
-    one long poll under load brings dozens."""
+    new here. One alone in keep_update's one statement; more, however many, in two: on
+    PostgreSQL each is a round trip, and one long poll under load brings dozens."""
     if len(updates) == 1:
         update_id, payload, key = updates[0]
         return {update_id} if await keep_update(session, update_id, payload, key) else set()
