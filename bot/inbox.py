@@ -37,12 +37,26 @@ def _without_names(value: Any) -> Any:
     return value
 
 
-class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
-    """The Application's update queue, writing each update to the inbox before queueing it."""
+# Updates taken from Telegram and not yet handled, at most: twice what is handled at once keeps
+# every place busy. Past it, the long poll waits before taking more, and the rest wait at Telegram
+# (which keeps them for a day), so a backlog after an outage never floods the process's memory.
+IN_HAND = 64
 
-    def __init__(self, db: Database) -> None:
+
+class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """The Application's update queue, writing each update to the inbox before queueing it.
+
+    It holds at most `in_hand` updates from the moment they are queued until they are handled:
+    `put` waits for room, so PTB's long poll asks Telegram for more only once there is some.
+    """
+
+    def __init__(self, db: Database, in_hand: int = IN_HAND) -> None:
         super().__init__()
         self.db = db
+        self.in_hand = in_hand
+        self.holding: set[int] = set()  # queued or being handled, not yet done
+        self._room = asyncio.Event()
+        self._room.set()
         # Updates this queue kept for the first time: none of them can have been handled yet.
         self.fresh: set[int] = set()
         # Updates a whole getUpdates answer kept before they got here (see KeepingRequest):
@@ -51,13 +65,33 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update):
-            kept = self.kept.pop(item.update_id, None)
-            if kept is None:  # a webhook's update, or a replay: kept one at a time
-                kept = await inbox.keep(self.db, item.update_id,
-                                        json.dumps(_without_names(item.to_dict())))
-            if kept:
-                self.fresh.add(item.update_id)
+            while len(self.holding) >= self.in_hand:
+                await self._room.wait()
+            await self._hold(item)
         await super().put(item)
+
+    async def replay(self, update: Update) -> None:
+        """Queue an update kept before the last stop, without waiting for room: replays are
+        queued before handling starts."""
+        await self._hold(update)
+        await super().put(update)
+
+    async def _hold(self, item: Update) -> None:
+        self.holding.add(item.update_id)
+        if len(self.holding) >= self.in_hand:
+            self._room.clear()
+        kept = self.kept.pop(item.update_id, None)
+        if kept is None:  # not from a long poll (a replay, a test's): kept one at a time
+            kept = await inbox.keep(self.db, item.update_id,
+                                    json.dumps(_without_names(item.to_dict())))
+        if kept:
+            self.fresh.add(item.update_id)
+
+    def done(self, update_id: int) -> None:
+        """An update is handled (or given up): room for another."""
+        self.holding.discard(update_id)
+        if len(self.holding) < self.in_hand:
+            self._room.set()
 
     def take_fresh(self, update_id: int) -> bool:
         """Whether this update was new when kept (asked once, as it is handled)."""
@@ -109,21 +143,30 @@ class DurableApplication(Application):  # type: ignore[type-arg]
             return
         db: Database = self.bot_data["db"]
         queue = self.update_queue
-        fresh = isinstance(queue, DurableUpdateQueue) and queue.take_fresh(update.update_id)
-        with inbox.handling(update.update_id) as handling:
-            if fresh or not await inbox.seen(db, update.update_id):
-                await super().process_update(update)
-        if not handling.settled:
-            await inbox.finish(db, update.update_id)
+        durable = queue if isinstance(queue, DurableUpdateQueue) else None
+        try:
+            fresh = durable is not None and durable.take_fresh(update.update_id)
+            with inbox.handling(update.update_id) as handling:
+                if fresh or not await inbox.seen(db, update.update_id):
+                    await super().process_update(update)
+            if not handling.settled:
+                await inbox.finish(db, update.update_id)
+        finally:
+            if durable is not None:
+                durable.done(update.update_id)
 
 
 async def replay_kept_updates(application: Application) -> int:  # type: ignore[type-arg]
     """Queue again whatever arrived but was not handled before the last stop."""
     db: Database = application.bot_data["db"]
     kept = await inbox.kept(db)
+    queue = application.update_queue
     for _, payload in kept:
         update = Update.de_json(json.loads(payload), application.bot)
-        await application.update_queue.put(update)
+        if isinstance(queue, DurableUpdateQueue):
+            await queue.replay(update)
+        else:
+            await queue.put(update)
     if kept:
         log.info("replaying %d update(s) kept from before the last stop", len(kept))
     return len(kept)

@@ -101,3 +101,57 @@ async def test_what_the_inbox_keeps_carries_no_names(settings: Settings, db: Dat
         sender = json.loads(payload)["message"]["from"]
         assert "username" not in sender and sender["first_name"] == ""
         assert sender["id"] in {p.user_id for p in askers}
+
+
+class CountingRequest(DoubleRequest):
+    """The double, with slow replies, counting the replies on their way at any one moment."""
+
+    def __init__(self, double: BotApiDouble) -> None:
+        super().__init__(double)
+        self.on_the_way = 0
+        self.most = 0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if not url.endswith("/sendMessage"):
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+        self.on_the_way += 1
+        self.most = max(self.most, self.on_the_way)
+        try:
+            await asyncio.sleep(0.2)
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+        finally:
+            self.on_the_way -= 1
+
+
+async def test_the_long_poll_takes_no_more_updates_than_there_is_room_for(
+    settings: Settings, db: Database,
+) -> None:
+    double = BotApiDouble()
+    people = Harness(settings, db, double)
+    askers = [people.person(73_000 + i, username=f"asker{i}") for i in range(6)]
+    for person in askers:
+        double.push_update({"message": person.message(
+            text="/help", entities=[{"type": "bot_command", "offset": 0, "length": 5}])})
+    counting = CountingRequest(double)
+    app = build_application(settings, db, request=counting)
+    app.update_queue.in_hand = 2  # type: ignore[attr-defined]  # room for two, not 64
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        for _ in range(200):
+            if all(len(double.chat(p.user_id)) == 2 for p in askers):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    # All six were fetched in one poll and each answered once, but never more than two people's
+    # replies were on their way at once (six could be: they are different people).
+    assert [sum("How this works" in t for t in double.texts(p.user_id)) for p in askers] \
+        == [1] * 6
+    assert counting.most == 2
