@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
@@ -239,6 +239,8 @@ async def start_draft(db: Database, user_id: int, community: Community) -> list[
 async def draft_text(db: Database, user_id: int, text: str,
                      admins: frozenset[int]) -> list[Out] | None:
     """A typed message from someone with a draft: the next step, or None if it is not for it."""
+    if not await _has_draft(db, user_id):
+        return None  # as for nearly every typed message: one plain read said so
     async with db.session() as session:
         draft = await session.get(ConvenerDraft, user_id)
         if draft is None:
@@ -268,8 +270,21 @@ async def _asked_since(session: AsyncSession, user_id: int, since: dt.datetime) 
     return newest is not None and newest >= since
 
 
+async def _has_draft(db: Database, user_id: int) -> bool:
+    """Whether this person has a draft, in one read outside any transaction: every typed message
+    and every command asks, and hardly anyone has one."""
+    async with db.reading() as conn:
+        return await conn.scalar(_DRAFT_OF, {"user_id": user_id}) is not None
+
+
+_DRAFT_OF = select(ConvenerDraft.telegram_user_id).where(
+    ConvenerDraft.telegram_user_id == bindparam("user_id"))
+
+
 async def drop_draft(db: Database, user_id: int) -> None:
     """Any command ends an unfinished /newevent, so the draft never takes later typed text."""
+    if not await _has_draft(db, user_id):
+        return
     async with db.session() as session:
         draft = await session.get(ConvenerDraft, user_id)
         if draft is not None:
