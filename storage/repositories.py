@@ -6,7 +6,19 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Insert, Integer, Text, bindparam, cast, delete, exists, literal, select, union_all
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -283,6 +295,27 @@ async def mark_handled(session: AsyncSession, *keys: str) -> bool:
         _insert_or_skip(session, HandledUpdate).returning(HandledUpdate.key),
         [{"key": key, "handled_at": now} for key in keys],
     )
+    return len(inserted.all()) == len(keys)
+
+
+# PostgreSQL: the inbox clearing and the handled marks in one statement, one round trip.
+_SETTLE_POSTGRES = text(
+    "WITH cleared AS (DELETE FROM inbox_updates WHERE update_id = :update_id) "
+    "INSERT INTO handled_updates (key, handled_at) "
+    "SELECT key, CAST(:now AS TIMESTAMP WITH TIME ZONE) FROM unnest(CAST(:keys AS VARCHAR[])) AS key "
+    "ON CONFLICT DO NOTHING RETURNING key")
+
+
+async def settle_update(session: AsyncSession, update_id: int, *keys: str) -> bool:
+    """Mark keys handled and clear an update from the inbox; False if any key already was.
+
+    The marks and the clearing commit or roll back together with the caller's unit of work."""
+    if session.get_bind().dialect.name != "postgresql":
+        fresh = await mark_handled(session, *keys)
+        await update_handled(session, update_id)
+        return fresh
+    inserted = await session.scalars(
+        _SETTLE_POSTGRES, {"update_id": update_id, "now": utcnow(), "keys": list(keys)})
     return len(inserted.all()) == len(keys)
 
 

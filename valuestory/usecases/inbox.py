@@ -60,8 +60,8 @@ async def claim(session: AsyncSession, *keys: str) -> bool:
     current = _handling.get()
     if current is None:
         return await repo.mark_handled(session, *keys) if keys else True
-    fresh = await repo.mark_handled(session, *keys, handled_key(current.update_id))
-    await repo.update_handled(session, current.update_id)
+    fresh = await repo.settle_update(session, current.update_id, *keys,
+                                     handled_key(current.update_id))
 
     def settled(_session: object) -> None:
         current.settled = True
@@ -92,8 +92,7 @@ async def seen(db: Database, update_id: int) -> bool:
 async def finish(db: Database, update_id: int) -> None:
     """Mark the update handled and clear it from the inbox, in one unit of work."""
     async with db.session() as session:
-        await repo.mark_handled(session, handled_key(update_id))
-        await repo.update_handled(session, update_id)
+        await repo.settle_update(session, update_id, handled_key(update_id))
 
 
 async def kept(db: Database) -> list[tuple[int, str]]:
