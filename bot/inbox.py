@@ -77,15 +77,16 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
         await super().put(update)
 
     async def _hold(self, item: Update) -> None:
-        self.holding.add(item.update_id)
-        if len(self.holding) >= self.in_hand:
-            self._room.clear()
         kept = self.kept.pop(item.update_id, None)
         if kept is None:  # not from a long poll (a replay, a test's): kept one at a time
             kept = await inbox.keep(self.db, item.update_id,
                                     json.dumps(_without_names(item.to_dict())))
         if kept:
             self.fresh.add(item.update_id)
+        # Held only once safely kept: an update the database refused takes no room for good.
+        self.holding.add(item.update_id)
+        if len(self.holding) >= self.in_hand:
+            self._room.clear()
 
     def done(self, update_id: int) -> None:
         """An update is handled (or given up): room for another."""
