@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from telegram.ext import Application
 from telegram.request import RequestData
 
 from bot.app import build_application
 from storage.db import Database
 from storage.models import HandledUpdate, InboxUpdate
 from tests.botapi import BotApiDouble, DoubleRequest
-from tests.harness import Harness
+from tests.harness import Harness, Person
 from valuestory.process.settings import Settings
 
 
@@ -40,18 +41,15 @@ class WatchingRequest(DoubleRequest):
         return await super().do_request(url, method, request_data, *args, **kwargs)
 
 
-async def test_updates_fetched_together_are_kept_before_the_next_poll_confirms_them(
-    settings: Settings, db: Database,
-) -> None:
-    double = BotApiDouble()
-    people = Harness(settings, db, double)
-    askers = [people.person(71_000 + i, username=f"asker{i}") for i in range(3)]
-    watching = WatchingRequest(double, db)
-    app = build_application(settings, db, request=watching)
-    double.send_delay = 0.3  # replies are slow: the next poll goes out while they are handled
-    ids = [double.push_update({"message": person.message(
+def _ask_for_help(double: BotApiDouble, person: Person) -> int:
+    """/help from this person, waiting at the double; its update id."""
+    return double.push_update({"message": person.message(
         text="/help", entities=[{"type": "bot_command", "offset": 0, "length": 5}])})
-        for person in askers]
+
+
+async def _poll_until_answered(app: Application, double: BotApiDouble,  # type: ignore[type-arg]
+                               askers: list[Person]) -> None:
+    """Run the Application long polling until each asker has their answer, then stop it."""
     await app.initialize()
     await app.start()
     assert app.updater is not None
@@ -65,6 +63,19 @@ async def test_updates_fetched_together_are_kept_before_the_next_poll_confirms_t
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+
+
+async def test_updates_fetched_together_are_kept_before_the_next_poll_confirms_them(
+    settings: Settings, db: Database,
+) -> None:
+    double = BotApiDouble()
+    people = Harness(settings, db, double)
+    askers = [people.person(71_000 + i, username=f"asker{i}") for i in range(3)]
+    watching = WatchingRequest(double, db)
+    app = build_application(settings, db, request=watching)
+    double.send_delay = 0.3  # replies are slow: the next poll goes out while they are handled
+    ids = [_ask_for_help(double, person) for person in askers]
+    await _poll_until_answered(app, double, askers)
 
     # Each was answered, once.
     assert [sum("How this works" in t for t in double.texts(p.user_id)) for p in askers] \
@@ -131,24 +142,11 @@ async def test_the_long_poll_takes_no_more_updates_than_there_is_room_for(
     people = Harness(settings, db, double)
     askers = [people.person(73_000 + i, username=f"asker{i}") for i in range(6)]
     for person in askers:
-        double.push_update({"message": person.message(
-            text="/help", entities=[{"type": "bot_command", "offset": 0, "length": 5}])})
+        _ask_for_help(double, person)
     counting = CountingRequest(double)
     app = build_application(settings, db, request=counting)
     app.update_queue.in_hand = 2  # type: ignore[attr-defined]  # room for two, not 64
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
-        for _ in range(200):
-            if all(len(double.chat(p.user_id)) == 2 for p in askers):
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+    await _poll_until_answered(app, double, askers)
 
     # All six were fetched in one poll and each answered once, but never more than two people's
     # replies were on their way at once (six could be: they are different people).
