@@ -31,7 +31,6 @@ import tornado.httpclient
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
-from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -40,7 +39,7 @@ from storage.db import Database
 from storage.models import Community, utcnow
 from valuestory import dashboard
 from valuestory.dashboard.base import COOKIE
-from valuestory.process.settings import Settings
+from valuestory.process.settings import SecretStr, Settings
 from valuestory.usecases import narratives, roles, sessions
 
 COMMUNITY = 7
@@ -101,7 +100,7 @@ async def measure(db: Database, url: str, repeat: int) -> dict[str, tuple[float,
     (each round's page against its SQL measured just before it: this kind of machine's speed
     wanders from minute to minute, and a ratio within a round is not thrown by it)."""
     settings = Settings(telegram_bot_token=SecretStr("123456:" + "A" * 35), database_url=url,
-                        _env_file=None)  # type: ignore[call-arg]
+                        _env_file=None)
     async with db.session() as session:
         community = await session.get(Community, COMMUNITY)
         assert community is not None

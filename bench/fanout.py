@@ -23,12 +23,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy import insert, select
 
 from storage.db import Database
 from storage.models import Community, Consent, Delivery, Event, Member, Membership, Prompt
-from valuestory.process.settings import Settings
+from valuestory.process.settings import SecretStr, Settings
 
 TELEGRAM_RATE = 30.0  # messages a second, overall
 PER_CHAT_RATE = 1.0  # messages a second, per chat
@@ -138,7 +137,7 @@ async def run(n: int, url: str, rate: float, base_url: str) -> dict[str, Any]:
     await seed(db, n, now)
     settings = Settings(telegram_bot_token=SecretStr(TOKEN), database_url=url,
                         telegram_api_base_url=base_url, telegram_max_rate=rate,
-                        _env_file=None)  # type: ignore[call-arg]
+                        _env_file=None)
     app = build_application(settings, db)
     await app.initialize()
     try:

@@ -115,7 +115,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 def settings(database_url: str) -> Settings:
     return Settings(
         telegram_bot_token=TOKEN, database_url=database_url, admin_telegram_ids=frozenset({9001}),
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

@@ -26,7 +26,7 @@ from tests.harness import Person
 from valuestory.process.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = Settings(telegram_bot_token=TOKEN, _env_file=None).webhook_secret_token()  # type: ignore[call-arg]
+SECRET = Settings(telegram_bot_token=TOKEN, _env_file=None).webhook_secret_token()
 READY_WITHIN = 60.0  # a guard against a hung start, not a speed goal
 
 _update_ids = itertools.count(5_000_000)

@@ -80,7 +80,7 @@ def browser_settings(settings: Settings) -> Iterator[tuple[Settings, DashboardSe
             pytest.fail(f"the browser tests need a browser under CI: {problem}")
         pytest.skip(f"no headless browser here: {problem}")
     server = DashboardServer(settings.database_url, settings)
-    configured = settings.model_copy(update={"public_url": server.base})
+    configured = settings.with_changes(public_url=server.base)
     server.settings = configured
     server.start()
     yield configured, server

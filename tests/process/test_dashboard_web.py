@@ -25,7 +25,7 @@ BASE = "https://cop.example.org"
 
 @pytest.fixture
 async def served(settings: Settings, db: Database) -> AsyncIterator[tuple[Service, httpx.AsyncClient]]:
-    configured = settings.model_copy(update={"webhook_url": BASE, "public_url": BASE})
+    configured = settings.with_changes(webhook_url=BASE, public_url=BASE)
     service = Service(configured, db, webhook=True, request=DoubleRequest(BotApiDouble()),
                       listen="127.0.0.1", port=0,
                       routes=dashboard.routes(db, configured, configured.public_base(True)))

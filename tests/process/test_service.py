@@ -28,7 +28,7 @@ _ids = itertools.count(9_000_000)
 
 
 def webhook_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"webhook_url": "https://bot.example.org"})
+    return settings.with_changes(webhook_url="https://bot.example.org")
 
 
 class Webhook:

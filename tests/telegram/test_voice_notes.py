@@ -330,7 +330,7 @@ async def test_a_voice_note_at_a_choice_question_is_asked_to_tap_instead(harness
 async def test_without_a_speech_engine_a_voice_note_gets_the_kind_reply(
     settings: Settings, db: Database,
 ) -> None:
-    harness = Harness(settings.model_copy(update={"voice_engine": "off"}), db)
+    harness = Harness(settings.with_changes(voice_engine="off"), db)
     await harness.start()
     try:
         pat, _ = await seed.member_with_open_prompt(harness, 819)
