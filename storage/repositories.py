@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     Insert,
     Integer,
+    Select,
     Text,
     bindparam,
     cast,
@@ -187,6 +189,74 @@ async def answers_of_prompt(
         else:
             chosen[question_id] = tuple(json.loads(value))
     return said, chosen
+
+
+Answers = tuple[dict[str, str], dict[str, tuple[str, ...]]]
+
+
+def _answers_of(picked: Any) -> Any:
+    """The answers and choices of the prompts whose id is `picked` (a bound id, or a subquery of
+    ids with `in_`), as one derived table: prompt_id, kind ("n" or "c"), question_id, value."""
+    def where(column: Any) -> Any:
+        return column.in_(picked) if isinstance(picked, Select) else column == picked
+
+    return union_all(
+        select(Narrative.prompt_id.label("prompt_id"), literal("n").label("kind"),
+               Narrative.question_id.label("question_id"), Narrative.text.label("value"))
+        .where(where(Narrative.prompt_id)),
+        select(Choice.prompt_id, literal("c"), Choice.question_id, cast(Choice.values, Text))
+        .where(where(Choice.prompt_id)),
+    ).subquery("answers")
+
+
+def _prompts_with_answers(query: Select[Any], answers: Any, lock: bool) -> Select[Any]:
+    """`query`'s prompts (with their events), a row per answer; `lock` locks the prompts' rows.
+
+    Each prompt is loaded from its first row only, so this is for a unit of work that has not
+    read these prompts yet: a locked read must see them as locked, not as an earlier read left
+    them. Built once: building a statement costs more than the rows it reads."""
+    query = (query.options(joinedload(Prompt.event, innerjoin=True))
+             .add_columns(answers.c.kind, answers.c.question_id, answers.c.value)
+             .outerjoin(answers, answers.c.prompt_id == Prompt.id))
+    return query.with_for_update(of=Prompt) if lock else query
+
+
+_MEMBER_ID = bindparam("member_id", type_=Integer())
+_OPEN = (select(Prompt).where(Prompt.member_id == _MEMBER_ID, Prompt.status == PromptStatus.OPEN)
+         .order_by(Prompt.opened_at, Prompt.id))
+_OPEN_IDS = select(Prompt.id).where(Prompt.member_id == _MEMBER_ID,
+                                    Prompt.status == PromptStatus.OPEN)
+_ONE = select(Prompt).where(Prompt.id == _PROMPT_ID)
+_WITH_ANSWERS = {
+    (one, lock): _prompts_with_answers(*((_ONE, _answers_of(_PROMPT_ID)) if one
+                                         else (_OPEN, _answers_of(_OPEN_IDS))), lock)
+    for one in (True, False) for lock in (True, False)
+}
+
+
+async def _with_answers(session: AsyncSession, statement: Select[Any],
+                        params: dict[str, int]) -> list[tuple[Prompt, Answers]]:
+    found: dict[int, tuple[Prompt, Answers]] = {}
+    for prompt, kind, question_id, value in await session.execute(statement, params):
+        said, chosen = found.setdefault(prompt.id, (prompt, ({}, {})))[1]
+        if kind == "n":
+            said[question_id] = value
+        elif kind == "c":
+            chosen[question_id] = tuple(json.loads(value))
+    return list(found.values())
+
+
+async def prompt_with_answers(session: AsyncSession, prompt_id: int, *,
+                              lock: bool = False) -> tuple[Prompt, Answers] | None:
+    """`prompt` and `answers_of_prompt` in one round trip; `lock` locks the prompt's row only."""
+    found = await _with_answers(session, _WITH_ANSWERS[True, lock], {"prompt_id": prompt_id})
+    return found[0] if found else None
+
+
+async def open_prompts_with_answers(session: AsyncSession, member_id: int, *,
+                                    lock: bool = False) -> list[tuple[Prompt, Answers]]:
+    """`open_prompts`, each with its answers, in one round trip."""
+    return await _with_answers(session, _WITH_ANSWERS[False, lock], {"member_id": member_id})
 
 
 async def choices_of_prompt(session: AsyncSession, prompt_id: int) -> Sequence[Choice]:

@@ -239,7 +239,11 @@ async def answer_consent(
 
 
 async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
-    answers, chosen = await repo.answers_of_prompt(session, prompt.id)
+    return _progress_of(prompt, await repo.answers_of_prompt(session, prompt.id))
+
+
+def _progress_of(prompt: Prompt, answered: repo.Answers) -> Progress:
+    answers, chosen = answered
     if prompt.attended and "attended" not in chosen:
         chosen["attended"] = ("yes",)  # checked in at the event: no need to ask
     return Progress(
@@ -403,22 +407,25 @@ async def act(
                 return []  # already acted on: a redelivered update changes nothing
             member.chat_id = chat_id
             member.unreachable_at = None
+            # The prompt and what was answered so far, in one read.
             if prompt_id is not None:
-                prompt = await repo.prompt(session, prompt_id, lock=True)
-                if prompt is None or prompt.member_id != member.id:
+                found = await repo.prompt_with_answers(session, prompt_id, lock=True)
+                if found is None or found[0].member_id != member.id:
                     return [Out(t.NOT_FOR_YOU)]
+                prompt, answered = found
                 if prompt.status != PromptStatus.OPEN:
                     over = (t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
                             else t.PROMPT_FINISHED)
                     return [Out(over), *await _resume(session, member, now)]
             else:
-                pending = await repo.open_prompts(session, member.id, lock=True)
+                pending = await repo.open_prompts_with_answers(session, member.id, lock=True)
                 if not pending:
                     if await closed_lately(session, member, now):
                         return [Out(t.PROMPT_CLOSED)]
                     return [Out(t.NOTHING_OPEN)]
-                prompt = pending[0]
-            return await _apply(session, prompt, action, now, member.language)
+                prompt, answered = pending[0]
+            return await _apply(session, prompt, action, now, member.language,
+                                _progress_of(prompt, answered))
     except IntegrityError:
         # Another process handled the same update at the same moment; it has answered.
         return []
