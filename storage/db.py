@@ -191,9 +191,10 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """For a read that needs no transaction around it, each statement seeing what is
-        committed: on PostgreSQL, no BEGIN and COMMIT (one round trip instead of three); on
-        SQLite, where those cost no round trip, a unit of work in turn like any other."""
+        """For a read that needs no transaction around it, or one statement that is a whole
+        unit of work by itself, each statement seeing what is committed and committed as it
+        runs: on PostgreSQL, no BEGIN and COMMIT (one round trip instead of three); on SQLite,
+        where those cost no round trip, a unit of work in turn like any other."""
         if self.dialect != "postgresql":
             async with self.connection() as conn:
                 yield conn

@@ -22,7 +22,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.models import (
@@ -351,9 +351,14 @@ async def put_state(session: AsyncSession, key: str, value: str) -> None:
                                                  set_={"value": value, "at": now}))
 
 
-def _insert_or_skip(session: AsyncSession, model: type[HandledUpdate | InboxUpdate]) -> Insert:
+def _dialect(on: AsyncSession | AsyncConnection) -> str:
+    return on.dialect.name if isinstance(on, AsyncConnection) else on.get_bind().dialect.name
+
+
+def _insert_or_skip(on: AsyncSession | AsyncConnection,
+                    model: type[HandledUpdate | InboxUpdate]) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING, one statement: a row already there is left alone."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if _dialect(on) == "postgresql" else sqlite
     return dialect.insert(model).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
 
@@ -393,7 +398,7 @@ async def forget_handled_before(session: AsyncSession, before: dt.datetime) -> N
     await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))
 
 
-async def keep_update(session: AsyncSession, update_id: int, payload: str,
+async def keep_update(on: AsyncSession | AsyncConnection, update_id: int, payload: str,
                       handled_key: str) -> bool:
     """Keep an incoming update until it is handled, in one statement; True if it is new here.
 
@@ -401,32 +406,48 @@ async def keep_update(session: AsyncSession, update_id: int, payload: str,
     """
     fresh = select(literal(update_id), literal(payload), literal(utcnow())).where(
         ~exists().where(HandledUpdate.key == handled_key))
-    kept = await session.scalars(
-        _insert_or_skip(session, InboxUpdate)
+    kept = await on.scalars(
+        _insert_or_skip(on, InboxUpdate)
         .from_select(["update_id", "payload", "received_at"], fresh)
         .returning(InboxUpdate.update_id)
     )
     return kept.first() is not None
 
 
-async def keep_updates(session: AsyncSession,
+# PostgreSQL: however many updates a long poll brought, kept in one statement.
+_KEEP_POSTGRES = text(
+    "INSERT INTO inbox_updates (update_id, payload, received_at) "
+    "SELECT u.update_id, u.payload, CAST(:now AS TIMESTAMP WITH TIME ZONE) "
+    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:payloads AS TEXT[]), CAST(:keys AS VARCHAR[])) "
+    "AS u(update_id, payload, key) "
+    "WHERE NOT EXISTS (SELECT 1 FROM handled_updates AS h WHERE h.key = u.key) "
+    "ON CONFLICT DO NOTHING RETURNING update_id")
+
+
+async def keep_updates(on: AsyncSession | AsyncConnection,
                        updates: Sequence[tuple[int, str, str]]) -> set[int]:
     """Keep incoming updates (id, payload, handled key) until they are handled; the ids of those
-    new here. One alone in keep_update's one statement; more, however many, in two: on
-    PostgreSQL each is a round trip, and one long poll under load brings dozens."""
+    new here. On PostgreSQL in one statement, so it may run as its own transaction (each round
+    trip counts there, and one long poll under load brings dozens); on SQLite one alone in
+    keep_update's one statement, more in two."""
     if len(updates) == 1:
         update_id, payload, key = updates[0]
-        return {update_id} if await keep_update(session, update_id, payload, key) else set()
-    handled = set((await session.scalars(select(HandledUpdate.key).where(
+        return {update_id} if await keep_update(on, update_id, payload, key) else set()
+    if _dialect(on) == "postgresql":
+        kept = await on.scalars(_KEEP_POSTGRES, {
+            "now": utcnow(), "ids": [u[0] for u in updates], "payloads": [u[1] for u in updates],
+            "keys": [u[2] for u in updates]})
+        return set(kept.all())
+    handled = set((await on.scalars(select(HandledUpdate.key).where(
         HandledUpdate.key.in_([key for _, _, key in updates])))).all())
     now = utcnow()
     rows = [{"update_id": update_id, "payload": payload, "received_at": now}
             for update_id, payload, key in updates if key not in handled]
     if not rows:
         return set()
-    kept = await session.scalars(
-        _insert_or_skip(session, InboxUpdate).returning(InboxUpdate.update_id), rows)
-    return set(kept.all())
+    inserted = await on.scalars(
+        _insert_or_skip(on, InboxUpdate).returning(InboxUpdate.update_id), rows)
+    return set(inserted.all())
 
 
 async def update_handled(session: AsyncSession, update_id: int) -> None:

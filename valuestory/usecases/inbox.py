@@ -77,10 +77,11 @@ async def keep(db: Database, update_id: int, payload: str) -> bool:
 
 
 async def keep_all(db: Database, updates: list[tuple[int, str]]) -> set[int]:
-    """Keep several updates in one unit of work; the ids of those that were new."""
-    async with db.session() as session:
+    """Keep several updates in one unit of work (on PostgreSQL one statement, with no
+    transaction around it); the ids of those that were new."""
+    async with db.reading() as conn:
         return await repo.keep_updates(
-            session, [(update_id, payload, handled_key(update_id)) for update_id, payload in updates])
+            conn, [(update_id, payload, handled_key(update_id)) for update_id, payload in updates])
 
 
 async def seen(db: Database, update_id: int) -> bool:
