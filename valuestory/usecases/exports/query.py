@@ -193,28 +193,22 @@ async def stream_rows(
     db: Database, filt: ExportFilter, *, by_member: bool = False
 ) -> AsyncIterator[list[ExportRow]]:
     """The narratives in batches, straight from a server-side cursor."""
+    local = LocalTimes()
+    # Event id -> title, local date: every event of the chosen communities, read before the
+    # rows stream (events are few beside their narratives), so an export holds one connection,
+    # never a second one while its cursor is open.
+    events: dict[int, tuple[str, str]] = {}
     async with db.session() as session:
         communities = await chosen_communities(session, filt.community_ids)
-    zones = {c.id: ZoneInfo(c.timezone) for c in communities}
+        zones = {c.id: ZoneInfo(c.timezone) for c in communities}
+        for eid, cid, title, starts in await session.execute(
+                select(Event.id, Event.community_id, Event.title, type_coerce(Event.starts_at, _RAW))
+                .where(Event.community_id.in_(list(zones)))):
+            events[eid] = (title, local(starts, zones[cid])[:10])
     names = {c.id: c.name for c in communities}
     query = export_query(communities, filt, _ROW_COLUMNS)
     query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
         Narrative.id)
-    local = LocalTimes()
-    # Event id -> title, local date. Unbounded, but events are few beside their narratives.
-    events: dict[int, tuple[str, str]] = {}
-
-    async def event(event_id: int) -> tuple[str, str]:
-        """An event's title and local date, loaded with every other event of its community."""
-        async with db.session() as session:
-            found = (await session.execute(
-                select(Event.id, Event.community_id, Event.title, type_coerce(Event.starts_at, _RAW))
-                .where(Event.community_id == select(Event.community_id)
-                       .where(Event.id == event_id).scalar_subquery())
-            )).all()
-        for eid, cid, title, starts in found:
-            events[eid] = (title, local(starts, zones[cid])[:10])
-        return events[event_id]
 
     async with db.engine.connect() as conn:
         async for part in _batches(conn, query):
@@ -222,7 +216,7 @@ async def stream_rows(
             for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
                  capital, text, answered, revised, attended, spoken, cid, mid) in part:
                 zone, community = zones[cid], names[cid]
-                title, day = events.get(eid) or await event(eid)
+                title, day = events[eid]
                 batch.append((
                     nid, story, pseudonym, community, title, day, kind, qid, question, language,
                     cycle,
