@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 POSTGRES_POOL_SIZE = 16
+POSTGRES_OVERFLOW = 4
 # The newest migration; tests/storage checks it is Alembic's head.
 HEAD = "0006_dashboard"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -74,11 +75,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs["async_creator"] = partial(sqlite.InlineConnection.open, str(parsed.database),
                                           uri=parsed.query.get("uri") == "true")
     if parsed.get_backend_name() == "postgresql" and "poolclass" not in kwargs:
-        # Members' updates are handled side by side (up to 32 at once): connections beyond
-        # the pool's own are opened and closed again for each unit of work, and each new one
-        # starts with an empty prepared-statement cache. Keep enough open for the usual load.
+        # Members' updates are handled side by side (up to 32 at once), each unit of work a
+        # few milliseconds: 16 connections keep two cores busy, and the rest wait their turn
+        # for one. Connections beyond the pool's are opened and closed again for each unit of
+        # work, each starting with an empty prepared-statement cache: a few for a moment's
+        # need (an export streaming on one while it reads recordings on another), no more.
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
-        kwargs.setdefault("max_overflow", POSTGRES_POOL_SIZE)
+        kwargs.setdefault("max_overflow", POSTGRES_OVERFLOW)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         if inline:
