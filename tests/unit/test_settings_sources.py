@@ -56,6 +56,7 @@ def test_a_changed_copy_keeps_the_rest_and_checks_the_change(clean: Path) -> Non
     ("HEALTH_PORT", "eighty", "HEALTH_PORT must be a whole number"),
     ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT must be at least 1 and at most 65535"),
     ("TELEGRAM_MAX_RATE", "0", "TELEGRAM_MAX_RATE must be more than 0"),
+    ("SCHEDULER_INTERVAL_SECONDS", "nan", "SCHEDULER_INTERVAL_SECONDS must be a number"),
     ("SHUTDOWN_GRACE_SECONDS", "601", "SHUTDOWN_GRACE_SECONDS must be more than 0 and at most 600"),
     ("DATABASE_URL", "mysql://x", "DATABASE_URL must be a sqlite:// or postgresql:// URL"),
     ("VALUESTORY_TIMEZONE", "Mars/Olympus", "VALUESTORY_TIMEZONE 'Mars/Olympus' is not a time zone"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -68,7 +69,8 @@ class SecretStr:
         return "**********" if self._value else ""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretStr) and hmac.compare_digest(self._value, other._value)
+        return isinstance(other, SecretStr) and hmac.compare_digest(self._value.encode(),
+                                                                    other._value.encode())
 
     def __hash__(self) -> int:
         return hash(self._value)
@@ -85,7 +87,7 @@ def _number(kind: type[int] | type[float], low: float, high: float | None,
                 value = kind(value.strip())
             except ValueError:
                 raise ValueError(f"must be a {'whole ' if kind is int else ''}number") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError("must be a number")
         if (value <= low if low_open else value < low) or (high is not None and value > high):
             above = f"more than {low:g}" if low_open else f"at least {low:g}"
