@@ -112,6 +112,34 @@ async def test_telegram_ids_beyond_32_bits_and_times_come_back_aware_in_utc(db: 
     assert event.starts_at.tzinfo is not None
 
 
+async def test_a_time_written_in_any_zone_is_read_back_as_the_same_moment_in_utc(
+        db: Database) -> None:
+    from zoneinfo import ZoneInfo
+
+    _, event_id, _ = await _member_and_event(db)
+    written = dt.datetime(2026, 7, 3, 9, 30, 15, 123456, tzinfo=ZoneInfo("Europe/London"))
+    async with db.session() as s:
+        event = await s.get(Event, event_id)
+        assert event is not None
+        event.starts_at = written
+    async with db.connection() as conn:
+        read = (await conn.execute(select(Event.starts_at).where(Event.id == event_id))).scalar()
+    assert read == written and read.utcoffset() == dt.timedelta(0)
+    if db.dialect != "sqlite":
+        return
+    # Text in SQLite that another hand wrote (no fraction, a T, a zone) reads as the same moment.
+    for stored, moment in (("2026-07-03 08:30:15", dt.datetime(2026, 7, 3, 8, 30, 15)),
+                           ("2026-07-03T08:30:15.5", dt.datetime(2026, 7, 3, 8, 30, 15, 500000)),
+                           ("2026-07-03 08:30:15+00:00", dt.datetime(2026, 7, 3, 8, 30, 15))):
+        async with db.connection() as conn:
+            await conn.exec_driver_sql("UPDATE events SET starts_at = ? WHERE id = ?",
+                                       (stored, event_id))
+            read = (await conn.execute(select(Event.starts_at).where(Event.id == event_id))
+                    ).scalar()
+        assert read == moment.replace(tzinfo=dt.UTC), stored
+        assert read.utcoffset() == dt.timedelta(0)
+
+
 async def test_an_event_must_end_after_it_starts(db: Database) -> None:
     async with db.session() as s:
         community = await communities.create_community(s, "C", "Europe/London")

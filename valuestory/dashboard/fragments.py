@@ -60,7 +60,8 @@ def narrative_list(items: Iterable[Item], zone: str, here: str) -> Markup:
     for n in items:
         at = n.answered_at.astimezone(local)
         # An f-string, not a template string's format(): compiled once, not parsed per item.
-        # The time reads as times.local_time writes it.
+        # The time reads as times.local_time writes it (its hour and minute put together here:
+        # strftime's "%H:%M" took as long as the rest of the item).
         shown.append(f"""\
   <li class="narrative" id="n{n.id}">
     <p class="question">{_question(n.question)}</p>
@@ -69,7 +70,7 @@ def narrative_list(items: Iterable[Item], zone: str, here: str) -> Markup:
       <span class="pseudonym">{once(n.pseudonym)}</span> ·
       <span class="cycle">{_cycle(n.cycle, n.intended, n.capital)}</span> ·
       <span class="event-title">{once(n.event)}</span> ·
-      <time datetime="{n.answered_at.isoformat()}">{_day(at.date())}, {at:%H:%M}</time>
+      <time datetime="{n.answered_at.isoformat()}">{_day(at.date())}, {at.hour:02}:{at.minute:02}</time>
       {REVISED if n.revised else ""}· <a href="{here}/stories/{escape(n.story_id)}">Whole story</a>
     </p>
   </li>
