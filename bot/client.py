@@ -7,6 +7,11 @@ With a member's updates handled side by side, a dozen or more connections sit id
 calls, and those asks were about a tenth of the bot's time on an answer. Here each connection
 keeps its socket and one poll object from the start, so the ask is a single poll; what it
 answers is the same.
+
+The pool also rechecks its connections whenever a request comes or goes, and httpcore 1.0 does
+it in time that grows with the square of their number (for each idle connection it lists them
+all again, only to count them): with a dozen connections that was most of the pool's time.
+`_Pool` does the same bookkeeping, deciding exactly as httpcore does, in one pass.
 """
 
 # The streams' and backend's signatures are httpcore's, timeouts included.
@@ -80,6 +85,49 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+# What `_Pool` reads of httpcore's pool: should a later httpcore keep its state otherwise, its
+# own pool is used as it is.
+_POOL_STATE = ("_connections", "_requests", "_max_connections", "_max_keepalive_connections",
+               "_assign_requests_to_connections")
+
+
+class _Pool(httpcore.AsyncConnectionPool):
+    """httpcore's pool with its connection bookkeeping done in one pass (see the module).
+
+    Adapted from httpcore 1.0's `_assign_requests_to_connections` (BSD licence): its idle
+    check counted every connection for each idle one, `len([c.is_idle() for c in ...])`, which
+    is the number of connections; here that number is read once per connection. A queued request
+    takes the first available connection, else a new one while there is room, else one made in
+    place of an idle one, as there.
+    """
+
+    def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
+        closing: list[httpcore.AsyncConnectionInterface] = []
+        connections = self._connections
+        for connection in list(connections):
+            if connection.is_closed():
+                connections.remove(connection)
+            elif connection.has_expired() or (
+                    connection.is_idle() and len(connections) > self._max_keepalive_connections):
+                connections.remove(connection)
+                closing.append(connection)
+        for pool_request in [r for r in self._requests if r.is_queued()]:
+            origin = pool_request.request.url.origin
+            available = next((c for c in connections
+                              if c.can_handle_request(origin) and c.is_available()), None)
+            if available is None and len(connections) >= self._max_connections:
+                idle = next((c for c in connections if c.is_idle()), None)
+                if idle is None:
+                    continue  # it waits for a connection to come free
+                connections.remove(idle)
+                closing.append(idle)
+            if available is None:
+                available = self.create_connection(origin)
+                connections.append(available)
+            pool_request.assign_to_connection(available)
+        return closing
+
+
 def transport(max_connections: int) -> httpx.AsyncHTTPTransport:
     """httpx's transport, its pool's connections opened through `_Backend`.
 
@@ -90,6 +138,9 @@ def transport(max_connections: int) -> httpx.AsyncHTTPTransport:
     pool = getattr(built, "_pool", None)
     if isinstance(pool, httpcore.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
         pool._network_backend = _Backend(pool._network_backend)
+        if type(pool) is httpcore.AsyncConnectionPool and all(
+                hasattr(pool, name) for name in _POOL_STATE):
+            pool.__class__ = _Pool  # the same pool and settings; only its bookkeeping differs
     return built
 
 
