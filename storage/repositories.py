@@ -364,12 +364,16 @@ def _insert_or_skip(on: AsyncSession | AsyncConnection,
 
 async def mark_handled(session: AsyncSession, *keys: str) -> bool:
     """Record updates as handled; False if any of them already was (a redelivery)."""
+    # Plain statements on the session's connection, in its transaction: through the ORM, a
+    # list of rows takes its bulk-insert path, which cost more than the rest of a step's reads.
     # The rows as parameters, not as a multi-row VALUES: that one is compiled afresh each time.
+    conn = await session.connection()
     now = utcnow()
-    inserted = await session.scalars(
-        _insert_or_skip(session, HandledUpdate).returning(HandledUpdate.key),
-        [{"key": key, "handled_at": now} for key in keys],
-    )
+    statement = _insert_or_skip(conn, HandledUpdate).returning(HandledUpdate.key)
+    if len(keys) == 1:
+        inserted = await conn.execute(statement, {"key": keys[0], "handled_at": now})
+    else:
+        inserted = await conn.execute(statement, [{"key": key, "handled_at": now} for key in keys])
     return len(inserted.all()) == len(keys)
 
 
@@ -450,8 +454,12 @@ async def keep_updates(on: AsyncSession | AsyncConnection,
     return set(inserted.all())
 
 
+_CLEAR = delete(InboxUpdate).where(InboxUpdate.update_id == bindparam("update_id"))
+
+
 async def update_handled(session: AsyncSession, update_id: int) -> None:
-    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+    # A plain statement: the ORM's delete would first look for the row among loaded objects.
+    await (await session.connection()).execute(_CLEAR, {"update_id": update_id})
 
 
 async def kept_updates(session: AsyncSession) -> Sequence[InboxUpdate]:
