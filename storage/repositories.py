@@ -322,7 +322,8 @@ async def save_answer(
         narrative.version += 1
         narrative.revised_at = now
         narrative.updated_at = now
-    await session.flush()
+    # Written with the rest of the unit of work when it commits (or when a later read needs it):
+    # flushing here too made every answer flush twice.
     return narrative
 
 

@@ -160,14 +160,23 @@ async def _join(session: AsyncSession, member: Member, community: Community,
     return membership
 
 
+def reached(member: Member, chat_id: int) -> None:
+    """The member wrote to us from this chat: it is where to reach them now.
+
+    Only what changed is set: a member touched for nothing is flushed before every read after."""
+    if member.chat_id != chat_id:
+        member.chat_id = chat_id
+    if member.unreachable_at is not None:
+        member.unreachable_at = None
+
+
 async def start(db: Database, user_id: int, chat_id: int, code: str | None,
                 telegram_language: str | None = None) -> list[Out]:
     """/start, with or without an invite code; `telegram_language` is the app's language code."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
         if member is not None:
-            member.chat_id = chat_id
-            member.unreachable_at = None
+            reached(member, chat_id)
         if not code:
             t = say(joining_language(member, telegram_language, None))
             if member is None:
@@ -405,8 +414,7 @@ async def act(
             t = say(member.language)
             if not await inbox.claim(session, *([key] if key is not None else [])):
                 return []  # already acted on: a redelivered update changes nothing
-            member.chat_id = chat_id
-            member.unreachable_at = None
+            reached(member, chat_id)
             # The prompt and what was answered so far, in one read.
             if prompt_id is not None:
                 found = await repo.prompt_with_answers(session, prompt_id, lock=True)
