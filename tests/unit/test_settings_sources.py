@@ -79,3 +79,15 @@ def test_secrets_never_show_themselves(clean: Path, monkeypatch: pytest.MonkeyPa
     assert TOKEN not in shown and TOKEN.split(":")[1] not in shown
     assert "chosen_secret-1" not in shown
     assert settings.webhook_secret_token() == "chosen_secret-1"
+
+
+def test_a_refused_secret_is_named_but_never_shown(clean: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WEBHOOK_SECRET", "my very secret phrase!")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    line = str(caught.value)
+    assert line.startswith("WEBHOOK_SECRET must be 1 to 256 letters")
+    assert "my very secret phrase" not in line and TOKEN not in line
+    # Nor in what it was raised from, should a traceback ever be printed.
+    assert "my very secret phrase" not in str(caught.value.__context__)

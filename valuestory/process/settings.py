@@ -1,7 +1,8 @@
-"""Settings: one typed object, read from the environment and an optional .env file.
+"""Settings: one typed object (pydantic-settings), read from the environment and an optional .env.
 
-Read by hand rather than by a settings library: each setting is a line in `FIELDS`, and the bot
-process carries no validation framework in memory for a score of values read once at start.
+Given values win, then the environment (names in any case, as deployers type them), then .env,
+then the defaults. A value that will not do stops the start with `SettingsError`: one line naming
+the variable and saying what to fix, never the value itself (it may be a secret).
 """
 
 from __future__ import annotations
@@ -9,15 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from pydantic import BeforeValidator, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
 from valuestory.usecases.parsing import check_timezone
+
+__all__ = ["ENV_NAMES", "SecretStr", "Settings", "SettingsError", "async_database_url",
+           "load_settings"]
 
 # A token is the bot's number, a colon and a 35-character secret; a little slack on both lengths.
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,60}$")
@@ -26,6 +31,7 @@ WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_PATH = "/telegram"
 # The levels LOG_LEVEL accepts, as the README lists them.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+VOICE_ENGINES = ("pocketsphinx", "whisper", "off")
 
 
 def async_database_url(value: str) -> str:
@@ -44,39 +50,14 @@ def async_database_url(value: str) -> str:
     if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise ValueError("must be a sqlite:// or postgresql:// URL")
     return value
-VOICE_ENGINES = ("pocketsphinx", "whisper", "off")
 
 
 class SettingsError(Exception):
     """A setting that stops the bot from starting, with one line saying what to fix."""
 
 
-class SecretStr:
-    """A secret (the bot token, the webhook secret) that never shows itself in a repr or a log."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get_secret_value(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "SecretStr('**********')" if self._value else "SecretStr('')"
-
-    def __str__(self) -> str:
-        return "**********" if self._value else ""
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretStr) and hmac.compare_digest(self._value.encode(),
-                                                                    other._value.encode())
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
 # --- How each kind of value is read from its text, and checked ------------------------------
+# Each check runs before pydantic's own, so a deployer reads our words, not a validator's.
 
 
 def _number(kind: type[int] | type[float], low: float, high: float | None,
@@ -95,14 +76,6 @@ def _number(kind: type[int] | type[float], low: float, high: float | None,
         return kind(value)
 
     return check
-
-
-def _text(value: Any) -> str:
-    return str(value)
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _secret(value: Any) -> SecretStr | None:
@@ -160,130 +133,82 @@ def _webhook_secret(value: Any) -> SecretStr | None:
     return secret
 
 
-@dataclass(frozen=True)
-class Field:
-    """One setting: its attribute, the variable it is read from, its default and its check."""
+def _switch(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1 or 0")
 
-    name: str
-    env: str
-    default: Any
-    check: Callable[[Any], Any]
+
+def _checked(check: Callable[[Any], Any]) -> BeforeValidator:
+    return BeforeValidator(check)
 
 
-FIELDS: tuple[Field, ...] = (
-    Field("telegram_bot_token", "TELEGRAM_BOT_TOKEN", None, _secret),
-    Field("database_url", "DATABASE_URL", DEFAULT_DATABASE_URL,
-          lambda v: async_database_url(str(v))),
-    Field("telegram_api_base_url", "TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot", _text),
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+Secret = Annotated[SecretStr | None, _checked(_secret)]
+Port = Annotated[int, _checked(_number(int, 1, 65535))]
+
+
+class Settings(BaseSettings):
+    """Every setting, typed: given values first, then the environment, then .env, then defaults."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", case_sensitive=False, extra="ignore",
+        frozen=True, hide_input_in_errors=True,
+    )
+
+    telegram_bot_token: Secret = None
+    database_url: Annotated[str, _checked(lambda v: async_database_url(str(v)))] = \
+        DEFAULT_DATABASE_URL
+    telegram_api_base_url: Annotated[str, _checked(str)] = "https://api.telegram.org/bot"
     # Where files (voice notes) are downloaded from; unset, it follows TELEGRAM_API_BASE_URL.
-    Field("telegram_file_base_url", "TELEGRAM_FILE_BASE_URL", None, _optional_text),
-    Field("admin_telegram_ids", "ADMIN_TELEGRAM_IDS", frozenset(), _ids),
-    Field("valuestory_timezone", "VALUESTORY_TIMEZONE", "Europe/London",
-          lambda v: check_timezone(str(v))),
-    Field("log_level", "LOG_LEVEL", "INFO", _log_level),
-    Field("log_format", "LOG_FORMAT", "text", _log_format),
+    telegram_file_base_url: Annotated[str | None, _checked(_text)] = None
+    admin_telegram_ids: Annotated[frozenset[int], NoDecode, _checked(_ids)] = frozenset()
+    valuestory_timezone: Annotated[str, _checked(lambda v: check_timezone(str(v)))] = \
+        "Europe/London"
+    log_level: Annotated[str, _checked(_log_level)] = "INFO"
+    log_format: Annotated[str, _checked(_log_format)] = "text"
     # Running as a service: webhook mode, the small web server, and how long a stop may take.
-    Field("webhook_url", "WEBHOOK_URL", None,
-          _address("the public https:// address Telegram can reach")),
-    Field("webhook_listen", "WEBHOOK_LISTEN", "0.0.0.0", _text),
-    Field("webhook_port", "WEBHOOK_PORT", 8080, _number(int, 1, 65535)),
-    Field("webhook_secret", "WEBHOOK_SECRET", None, _webhook_secret),
-    Field("health_port", "HEALTH_PORT", 8080, _number(int, 1, 65535)),
-    Field("shutdown_grace_seconds", "SHUTDOWN_GRACE_SECONDS", 20.0,
-          _number(float, 0, 600, low_open=True)),
+    webhook_url: Annotated[
+        str | None, _checked(_address("the public https:// address Telegram can reach"))] = None
+    webhook_listen: Annotated[str, _checked(str)] = "0.0.0.0"
+    webhook_port: Port = 8080
+    webhook_secret: Annotated[SecretStr | None, _checked(_webhook_secret)] = None
+    health_port: Port = 8080
+    shutdown_grace_seconds: Annotated[
+        float, _checked(_number(float, 0, 600, low_open=True))] = 20.0
     # How often the scheduler looks for due work (it also looks at once on start).
-    Field("scheduler_interval_seconds", "SCHEDULER_INTERVAL_SECONDS", 30.0,
-          _number(float, 0, 60, low_open=True)),
+    scheduler_interval_seconds: Annotated[
+        float, _checked(_number(float, 0, 60, low_open=True))] = 30.0
     # Telegram's overall sending limit, messages a second; only a local Bot API server lifts it.
-    Field("telegram_max_rate", "TELEGRAM_MAX_RATE", 30.0, _number(float, 0, None, low_open=True)),
+    telegram_max_rate: Annotated[float, _checked(_number(float, 0, None, low_open=True))] = 30.0
     # Voice notes: which offline engine transcribes them (off: voice notes are not taken), and
     # for whisper the folder of a downloaded faster-whisper model.
-    Field("voice_engine", "VOICE_ENGINE", "pocketsphinx", _voice_engine),
-    Field("voice_model_dir", "VOICE_MODEL_DIR", None, _optional_text),
+    voice_engine: Annotated[str, _checked(_voice_engine)] = "pocketsphinx"
+    voice_model_dir: Annotated[str | None, _checked(_text)] = None
     # Where people reach this process's web server: the dashboard's sign-in links start here.
-    Field("public_url", "PUBLIC_URL", None,
-          _address("the https:// address people open the dashboard at")),
-)
-ENV_NAMES = {f.name: f.env for f in FIELDS}
-
-
-def read_env_file(path: str | Path) -> dict[str, str]:
-    """`NAME=value` lines of a .env file: blank lines, `#` comments, `export` and quotes allowed."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return {}
-    found: dict[str, str] = {}
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        name, _, value = line.partition("=")
-        name = name.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-        found[name.upper()] = value
-    return found
-
-
-class Settings:
-    """Every setting, typed: given values first, then the environment, then .env, then defaults.
-
-    Variable names are matched whatever their case, as deployers type them.
-    """
-
-    telegram_bot_token: SecretStr | None
-    database_url: str
-    telegram_api_base_url: str
-    telegram_file_base_url: str | None
-    admin_telegram_ids: frozenset[int]
-    valuestory_timezone: str
-    log_level: str
-    log_format: str
-    webhook_url: str | None
-    webhook_listen: str
-    webhook_port: int
-    webhook_secret: SecretStr | None
-    health_port: int
-    shutdown_grace_seconds: float
-    scheduler_interval_seconds: float
-    telegram_max_rate: float
-    voice_engine: str
-    voice_model_dir: str | None
-    public_url: str | None
+    public_url: Annotated[
+        str | None, _checked(_address("the https:// address people open the dashboard at"))] = None
 
     def __init__(self, _env_file: str | Path | None = ".env", **given: Any) -> None:
-        unknown = set(given) - set(ENV_NAMES)
+        unknown = set(given) - set(type(self).model_fields)
         if unknown:
             raise TypeError(f"no such setting: {', '.join(sorted(unknown))}")
-        environment = {k.upper(): v for k, v in os.environ.items()}
-        from_file = read_env_file(_env_file) if _env_file is not None else {}
-        for f in FIELDS:
-            if f.name in given:
-                raw = given[f.name]
-            elif f.env in environment:
-                raw = environment[f.env]
-            elif f.env in from_file:
-                raw = from_file[f.env]
-            else:
-                setattr(self, f.name, f.default)
-                continue
-            try:
-                setattr(self, f.name, f.check(raw))
-            except ValueError as exc:
-                raise SettingsError(f"{f.env} {exc}") from None
+        try:
+            super().__init__(_env_file=_env_file, **given)
+        except ValidationError as error:
+            raise SettingsError(_one_line(error)) from None
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some settings changed (checked as if given), the environment not read."""
-        values: Mapping[str, Any] = {f.name: getattr(self, f.name) for f in FIELDS}
-        return Settings(None, **{**values, **changes})
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in FIELDS)
-        return f"Settings({shown})"
+        return Settings(None, **{**{name: getattr(self, name) for name in ENV_NAMES}, **changes})
 
     def file_base_url(self) -> str:
         """The base of file download addresses, as python-telegram-bot's `base_file_url` takes it.
@@ -351,6 +276,18 @@ class Settings:
                 "number, a colon, then 35 letters, digits, - or _; copy it from @BotFather"
             )
         return token
+
+
+ENV_NAMES = {name: name.upper() for name in Settings.model_fields}
+
+
+def _one_line(error: ValidationError) -> str:
+    """The first thing wrong, as one line naming the variable; the value given never shown."""
+    first = error.errors(include_input=False, include_url=False)[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
+    cause = (first.get("ctx") or {}).get("error")
+    said = str(cause) if isinstance(cause, ValueError) else first["msg"].lower()
+    return f"{ENV_NAMES.get(name, name.upper())} {said}".strip()
 
 
 def load_settings() -> Settings:
