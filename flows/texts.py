@@ -502,6 +502,8 @@ MATRIX_PNG_INTENDED = N_("intended")
 
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.
+# The event a try-out asks about, written as the question names it ("Did you take part in ...?").
+TRY_EVENT_TITLE = N_("your last community event")
 TRY_WELCOME = N_("This is what a member sees, in the terminal instead of Telegram.")
 TRY_KEYS = N_(
     "Type your answers. To press a button, type what is in its brackets: a number for an option "

@@ -11,6 +11,7 @@ import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tornado.httpserver
@@ -74,11 +75,7 @@ class DashboardServer:
 
 @pytest.fixture
 def browser_settings(settings: Settings) -> Iterator[tuple[Settings, DashboardServer]]:
-    problem = _missing()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"the browser tests need a browser under CI: {problem}")
-        pytest.skip(f"no headless browser here: {problem}")
+    need_a_browser()
     server = DashboardServer(settings.database_url, settings)
     configured = settings.with_changes(public_url=server.base)
     server.settings = configured
@@ -108,21 +105,46 @@ def downloads(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def browser(tmp_path: Path, downloads: Path, server: DashboardServer) -> Iterator[object]:
+def chromium(profile: Path, downloads: Path) -> Any:
+    """Headless Chromium, driven through chromedriver, downloading into `downloads`."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     for flag in FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.add_argument(f"--user-data-dir={profile}")
     options.binary_location = shutil.which("chromium") or "chromium"
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
         "safebrowsing.enabled": False})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.set_window_size(1280, 900)
+    return driver
+
+
+def need_a_browser() -> None:
+    problem = _missing()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"the browser tests need a browser under CI: {problem}")
+        pytest.skip(f"no headless browser here: {problem}")
+
+
+@pytest.fixture
+def browser(tmp_path: Path, downloads: Path, server: DashboardServer) -> Iterator[object]:
+    driver = chromium(tmp_path / "profile", downloads)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def any_browser(tmp_path: Path, downloads: Path) -> Iterator[object]:
+    """A browser for pages served by something other than the test's own dashboard."""
+    need_a_browser()
+    driver = chromium(tmp_path / "profile", downloads)
     try:
         yield driver
     finally:

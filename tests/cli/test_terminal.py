@@ -208,12 +208,14 @@ ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 class Keyboard:
     """A `valuestory try` process on a pseudo-terminal, read and typed into like a person would."""
 
-    def __init__(self, tmp_path: Path, database: Path) -> None:
+    def __init__(self, tmp_path: Path, database: Path | None,
+                 command: tuple[str, ...] = ("try",), **env_extra: str) -> None:
         self.master, slave = pty.openpty()
-        env = clean_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40")
+        env = clean_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40",
+                        **env_extra)
+        where = ("--database", f"sqlite+aiosqlite:///{database}") if database else ()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "valuestory.cli", "try", "--database",
-             f"sqlite+aiosqlite:///{database}"],
+            [sys.executable, "-m", "valuestory.cli", *command, *where],
             stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env,
             start_new_session=True,
             # The pseudo-terminal becomes the process's own terminal, so Ctrl+C means what it

@@ -12,15 +12,14 @@ import asyncio
 import html
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
 from flows import engine, texts
-from flows.questions import PromptKind
-from storage import repositories as repo
 from storage.db import Database
-from valuestory.usecases import communities, conversation, events, parsing, pausing, rights
+from valuestory.usecases import conversation, parsing, pausing, rights, tryout
 from valuestory.usecases.out import Buttons, Out, plain
 
 TRY_USER_ID = 1
@@ -55,7 +54,20 @@ def line_reader(stdin: TextIO | None = None) -> Reader:
         return edited
 
     async def lines(prompt: str) -> str:
-        line = source.readline()
+        # Read in a thread of its own, so whatever else runs on the loop (the demo's dashboard)
+        # is served while the person thinks; a daemon, so an unfinished read never holds up exit.
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Future[str] = loop.create_future()
+
+        def arrive(line: str) -> None:
+            if not arrived.done():  # not if the wait was given up (Ctrl+C)
+                arrived.set_result(line)
+
+        def read() -> None:
+            loop.call_soon_threadsafe(arrive, source.readline())
+
+        threading.Thread(target=read, name="terminal-reader", daemon=True).start()
+        line = await arrived
         if not line:
             raise EOFError
         return line
@@ -86,12 +98,17 @@ class Terminal:
     """Shows the bot's messages and turns what the person types into the same actions."""
 
     def __init__(self, db: Database, read: Reader, write: Callable[[str], None],
-                 question_set: str = "default", language: str = "en") -> None:
+                 question_set: str = "default", language: str = "en", *,
+                 user_id: int = TRY_USER_ID, place: tryout.Place | None = None,
+                 kept: bool = False) -> None:
         self.db = db
         self.language = language
         self.read = read
         self.write = write
         self.question_set = question_set
+        self.user_id = user_id
+        self.place = place
+        self.kept = kept  # the database outlives the try-out (--database), or is thrown away
         self.options: list[Key] = []
         self.controls: list[Key] = []
         self.consent: list[Out] = []
@@ -119,19 +136,12 @@ class Terminal:
                     self.write("   " + "   ".join(f"[{k.key}] {k.label}" for k in self.controls))
 
     async def run(self) -> None:
-        async with self.db.session() as session:
-            community = await communities.create_community(
-                session, "Try-out community", "Europe/London", self.question_set, self.language
-            )
-            event = await events.create_event(
-                session, community, "your last community event", "2026-01-01 14:00",
-                "2026-01-01 16:00",
-            )
-            code, event_id = community.invite_code, event.id
+        if self.place is None:
+            self.place = await tryout.place(self.db, self.question_set, self.language)
         self.write(texts.TRY_WELCOME)
         self.write(texts.TRY_KEYS)
         try:
-            await self._converse(code, event_id)
+            await self._converse(self.place.invite_code, self.place.event_id)
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             # Ctrl+C: at the prompt it arrives as KeyboardInterrupt; while the database is busy
             # asyncio turns it into cancelling this task. Either way what was sent is committed
@@ -143,20 +153,14 @@ class Terminal:
         await self.show_stored()
 
     async def _converse(self, code: str, event_id: int) -> None:
-        self.consent = await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, code,
+        self.consent = await conversation.start(self.db, self.user_id, self.user_id, code,
                                                 telegram_language=self.language)
         self.show(self.consent)
         opened = False
         while True:
-            if not opened and await self._is_member():
-                async with self.db.session() as session:
-                    member = await repo.member_by_telegram_id(session, TRY_USER_ID)
-                    e = await repo.events(session)
-                    assert member is not None
-                    event = next(x for x in e if x.id == event_id)
-                    await events.open_prompt(session, member, event, PromptKind.POST_EVENT)
+            if not opened and await tryout.ask(self.db, self.user_id, event_id):
                 opened = True
-                self.show(await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
+                self.show(await conversation.act(self.db, self.user_id, self.user_id,
                                                  engine.Begin()))
             try:
                 line = (await self.read("> ")).strip()
@@ -165,7 +169,7 @@ class Terminal:
             if line in ("/quit", "/exit", "quit"):
                 return
             self.show(await self._handle(line, opened))
-            if opened and not await self._has_open_prompt():
+            if opened and not await tryout.asking(self.db, self.user_id):
                 return
 
     async def _handle(self, line: str, joined: bool) -> list[Out]:
@@ -178,8 +182,8 @@ class Terminal:
         if not joined:
             return self.consent  # nothing is kept before they agree: ask again
         if not line:
-            return await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID, engine.Where())
-        return await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID, engine.Text(line))
+            return await conversation.act(self.db, self.user_id, self.user_id, engine.Where())
+        return await conversation.act(self.db, self.user_id, self.user_id, engine.Text(line))
 
     def _pressed(self, line: str) -> Awaitable[list[Out]] | None:
         """The buttons a line presses, if it names any; None when it is words or a command."""
@@ -209,46 +213,36 @@ class Terminal:
 
     async def _press(self, token: str) -> list[Out]:
         if token.startswith("z|"):
-            return await pausing.press(self.db, TRY_USER_ID, token)
+            return await pausing.press(self.db, self.user_id, token)
         if token.startswith("wd|"):
-            return await rights.withdraw_press(self.db, TRY_USER_ID, token)
-        return await conversation.press(self.db, TRY_USER_ID, TRY_USER_ID, token)
+            return await rights.withdraw_press(self.db, self.user_id, token)
+        return await conversation.press(self.db, self.user_id, self.user_id, token)
 
     async def _command(self, name: str) -> list[Out]:
         if name == "help":
-            return [*await conversation.help_text(self.db, TRY_USER_ID), Out(texts.TRY_KEYS)]
+            return [*await conversation.help_text(self.db, self.user_id), Out(texts.TRY_KEYS)]
         if name in engine.COMMANDS:
-            return await conversation.act(self.db, TRY_USER_ID, TRY_USER_ID,
+            return await conversation.act(self.db, self.user_id, self.user_id,
                                           engine.COMMANDS[name])
         if name == "start":
-            return await conversation.start(self.db, TRY_USER_ID, TRY_USER_ID, None)
+            return await conversation.start(self.db, self.user_id, self.user_id, None)
         if name == "privacy":
             return [Out(texts.PRIVACY)]
         if name == "pause":
-            return await pausing.pause(self.db, TRY_USER_ID)
+            return await pausing.pause(self.db, self.user_id)
         if name == "resume":
-            return await pausing.resume(self.db, TRY_USER_ID)
+            return await pausing.resume(self.db, self.user_id)
         if name == "mydata":
-            document = await rights.my_data(self.db, TRY_USER_ID)
+            document = await rights.my_data(self.db, self.user_id)
             if document is None:
                 return [Out(texts.MYDATA_NONE)]
             return [Out(html.escape(texts.TRY_MYDATA.format(document=document.rstrip())))]
         if name == "withdraw":
-            return await rights.withdraw_start(self.db, TRY_USER_ID)
+            return await rights.withdraw_start(self.db, self.user_id)
         return [Out(texts.UNKNOWN_COMMAND)]
 
-    async def _is_member(self) -> bool:
-        async with self.db.session() as session:
-            member = await repo.member_by_telegram_id(session, TRY_USER_ID)
-            return member is not None and bool(await repo.memberships_of(session, member.id))
-
-    async def _has_open_prompt(self) -> bool:
-        async with self.db.session() as session:
-            member = await repo.member_by_telegram_id(session, TRY_USER_ID)
-            return member is not None and bool(await repo.open_prompts(session, member.id))
-
     async def show_stored(self) -> None:
-        stored = await conversation.stored_story(self.db, TRY_USER_ID)
+        stored = await conversation.stored_story(self.db, self.user_id)
         self.write("\n=== What was stored, by value cycle ===")
         if not stored:
             self.write("Nothing: no answer was given.")
@@ -259,19 +253,13 @@ class Terminal:
         await self.show_matrix()
 
     async def show_matrix(self) -> None:
-        """End with the community's matrix, as its conveners would see it."""
-        from storage.models import Community
-        from valuestory.usecases import matrix
-
-        async with self.db.session() as session:
-            communities = await repo.communities(session)
-            if not communities:
-                return
-            community = await session.get(Community, communities[0].id)
-            assert community is not None
-            built = await matrix.build_matrix(session, community)
-        self.write("\n=== The convener's Value Creation Matrix ===")
-        self.write(matrix.render_terminal(built))
+        """End with the matrix of the community the conversation filled, as its conveners see it."""
+        if self.place is None:
+            return
+        shown = await tryout.matrix_text(self.db, self.place.community_id)
+        if shown is not None:
+            self.write("\n=== The convener's Value Creation Matrix ===")
+            self.write(shown)
 
 
 async def _say(text: str) -> list[Out]:
