@@ -83,10 +83,11 @@ def test_bad_settings_are_refused_in_one_line_and_nothing_changes(
 
 
 def test_durations_read_the_same_as_in_telegram(cli: CliRunner) -> None:
-    """One syntax for durations everywhere; a bare number is the setting's own unit."""
+    """One syntax for durations everywhere (on the command line a number needs its unit, as
+    a convener would expect: `--delay 2` must not quietly mean two minutes)."""
     cli.invoke(main, ["community", "create", "Frailty Network", "--timezone", "Europe/London"])
     result = cli.invoke(main, ["community", "set", "Frailty Network", "--delay", "1h30",
-                               "--reminder", "36", "--window", "14", "--json"])
+                               "--reminder", "36h", "--window", "14d", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert (data["prompt_delay_minutes"], data["reminder_after_hours"], data["window_days"]) == (

@@ -187,3 +187,72 @@ def test_the_readme_lists_the_log_levels_the_setting_accepts(
     monkeypatch.setenv("LOG_LEVEL", "CRITICAL")  # not listed, so not taken either
     with pytest.raises(SettingsError):
         load_settings()
+
+
+# --- mistakes the option parser catches, and numbers without their unit ---------------------
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["export", "--format", "pdf", "--output", "x"], "'pdf' is not one of 'csv', 'xlsx'"),
+    (["role", "grant", "1", "convenor"], "'convenor' is not one of 'convener', 'researcher'"),
+    (["role", "grant", "@alice", "researcher"], "'@alice' is not a Telegram user id"),
+    (["role", "grant", "@alice"], "'@alice' is not a Telegram user id"),
+    (["export", "--format", "csv", "--output", "."], "'.' is a directory"),
+    (["audit", "--limit", "0"], "0 is not in the range x>=1"),
+    (["audit", "--limit", "-1"], "-1 is not in the range x>=1"),
+    (["nosuch"], "No such command 'nosuch'"),
+])
+def test_a_mistake_the_option_parser_catches_is_one_line_not_the_usage_block(
+    here: Path, args: list[str], says: str,
+) -> None:
+    line = one_line(vs(*args))
+    assert line.startswith("valuestory: ") and says in line, line
+    assert "--help" in line  # where to read more, in the same line
+
+
+def test_a_group_named_alone_still_shows_its_help(here: Path) -> None:
+    result = vs("role")
+    assert "grant" in result.output and "revoke" in result.output
+
+
+@pytest.mark.parametrize(("option", "hint"), [
+    ("--delay", "--delay needs a unit: 2m for minutes or 2h for hours"),
+    ("--reminder", "--reminder needs a unit: 2h for hours or 2d for days"),
+    ("--window", "--window needs a unit: 2d for days"),
+])
+def test_a_bare_number_for_a_duration_is_refused_with_the_unit_to_add(
+    here: Path, option: str, hint: str,
+) -> None:
+    vs("community", "create", "Frailty Network", "--timezone", "Europe/London")
+    assert one_line(vs("community", "set", "Frailty Network", option, "2")) == f"valuestory: {hint}"
+    shown = vs("community", "set", "Frailty Network", "--json")
+    assert '"prompt_delay_minutes": 120' in shown.output  # unchanged: the default 2h
+
+
+def test_the_matrix_picture_to_a_missing_folder_is_one_line_and_an_existing_file_needs_force(
+    here: Path,
+) -> None:
+    vs("community", "create", "Frailty Network", "--timezone", "Europe/London")
+    line = one_line(vs("matrix", "--community", "Frailty Network", "--png", "/nonexistent/m.png"))
+    assert line == "valuestory: can't write /nonexistent/m.png: the folder /nonexistent does not exist"
+    picture = here / "m.png"
+    picture.write_bytes(b"mine")
+    line = one_line(vs("matrix", "--community", "Frailty Network", "--png", str(picture)))
+    assert line == f"valuestory: {picture} already exists: choose another name or add --force"
+    assert picture.read_bytes() == b"mine"
+    assert vs("matrix", "--community", "Frailty Network", "--png", str(picture),
+              "--force").exit_code == 0
+    assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_readmes_event_create_run_twice_plans_one_event(here: Path) -> None:
+    vs("community", "create", "Diabetes in Pregnancy", "--timezone", "Europe/London")
+    create = ["event", "create", "--community", "Diabetes in Pregnancy", "--title",
+              "Winter learning session", "--starts", "2026-12-03 14:00", "--ends", "2026-12-03 16:00"]
+    assert vs(*create).exit_code == 0
+    line = one_line(vs(*create))
+    assert line == ("valuestory: Diabetes in Pregnancy already has 'Winter learning session' at "
+                    "Thu 3 Dec 2026, 14:00 (event 1): add --again to plan another one")
+    assert vs("event", "list").output.count("Winter learning session") == 1
+    assert vs(*create, "--again").exit_code == 0
+    assert vs("event", "list").output.count("Winter learning session") == 2

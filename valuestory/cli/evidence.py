@@ -22,16 +22,19 @@ from valuestory.usecases import communities, exports
 @main.command("matrix")
 @click.option("--community", "community_ref", required=True, help="Community name or id.")
 @click.option("--since", "period", default="", help='"30d", "8w" or "2026-09-01" (default: all time).')
-@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--png", "png_path", type=click.Path(path_type=Path), default=None,
               help="Also write the matrix as a PNG picture to this file.")
+@click.option("--force", is_flag=True, help="Replace the --png file if it exists.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def matrix_show(db: Database, settings: Settings, community_ref: str, period: str,
-                      png_path: str | None, as_json: bool) -> None:
+                      png_path: Path | None, force: bool, as_json: bool) -> None:
     """Print a community's Value Creation Matrix."""
     from storage.models import utcnow
     from valuestory.usecases import matrix
 
+    if png_path is not None:
+        check_target(png_path, force)  # before any work, as export and backup do
     now = utcnow()
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
@@ -40,8 +43,11 @@ async def matrix_show(db: Database, settings: Settings, community_ref: str, peri
         except matrix.PeriodError:
             raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
         built = await matrix.build_matrix(session, c, chosen, now)
-    if png_path:
-        await asyncio.to_thread(Path(png_path).write_bytes, matrix.render_png(built))
+    if png_path is not None:
+        try:
+            await asyncio.to_thread(png_path.write_bytes, matrix.render_png(built))
+        except OSError as exc:
+            raise Stop(f"can't write {png_path}: {exc.strerror or exc}") from None
     emit(as_json, built.to_dict(), [matrix.render_terminal(built)])
 
 
@@ -129,7 +135,8 @@ async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
 
 
 @main.command("audit")
-@click.option("--limit", type=int, default=None, help="Only the newest N entries.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Only the newest N entries (1 or more).")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def audit_cmd(db: Database, settings: Settings, limit: int | None, as_json: bool) -> None:

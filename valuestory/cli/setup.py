@@ -19,7 +19,7 @@ from valuestory.cli.common import (
     invite_link,
     with_database,
 )
-from valuestory.cli.root import main
+from valuestory.cli.root import TelegramId, main
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities, errors, events, parsing, roles
 
@@ -148,7 +148,8 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
             delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest,
             language=language),
             names={name: f"--{name}"
-                   for name in ("delay", "reminder", "window", "quiet", "digest", "language")})
+                   for name in ("delay", "reminder", "window", "quiet", "digest", "language")},
+            bare_numbers=False)
         if retention_months is not None:
             value = retention_months.strip().lower()
             months = None if value == "keep" else parsing.parse_count(value, 1200)
@@ -182,7 +183,7 @@ def role() -> None:
 
 
 @role.command("grant")
-@click.argument("telegram_user_id", type=int)
+@click.argument("telegram_user_id", type=TelegramId())
 @click.argument("role_name", metavar="convener|researcher",
                 type=click.Choice(["convener", "researcher"]))
 @click.option("--community", "community_ref", default=None,
@@ -218,7 +219,7 @@ async def role_list(db: Database, settings: Settings, community_ref: str | None,
 
 
 @role.command("revoke")
-@click.argument("telegram_user_id", type=int)
+@click.argument("telegram_user_id", type=TelegramId())
 @click.argument("role_name", metavar="convener|researcher",
                 type=click.Choice(["convener", "researcher"]))
 @click.option("--community", "community_ref", default=None,
@@ -261,14 +262,18 @@ def event() -> None:
 @click.option("--starts", required=True, help='"2026-12-03 14:00" in the community\'s zone, '
               "or ISO 8601 with an offset.")
 @click.option("--ends", required=True)
+@click.option("--again", is_flag=True,
+              help="Plan it even if the community has this title at this start already.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def event_create(db: Database, settings: Settings, community_ref: str, title: str,
-                       starts: str, ends: str, as_json: bool) -> None:
-    """Schedule an event."""
+                       starts: str, ends: str, again: bool, as_json: bool) -> None:
+    """Schedule an event (once: the same title and start again is refused without --again)."""
+    from valuestory.usecases import planning
+
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
-        e = await events.create_event(session, c, title, starts, ends)
+        e = await planning.create_once(session, c, title, starts, ends, again=again)
         asking = await events.who_will_be_asked(session, c, e)
     data = {**event_data(e, c), "asking": asking.data()}
     emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}",

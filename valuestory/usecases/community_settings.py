@@ -45,11 +45,18 @@ def _name(names: dict[str, str], field: str) -> str:
     return names.get(field, field)
 
 
-def apply(c: Community, change: Change, names: dict[str, str] | None = None) -> None:
+# What a bare number may be given a unit of, for each duration, in the hint that asks for one.
+UNIT_HINTS = {"delay": ("m", "h"), "reminder": ("h", "d"), "window": ("d",)}
+UNIT_WORDS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def apply(c: Community, change: Change, names: dict[str, str] | None = None, *,
+          bare_numbers: bool = True) -> None:
     """Check every changed setting, then save them all, or raise SettingError and save none.
 
     `names` says what each setting is called where it was typed (e.g. "--delay"), for messages.
-    A bare number is minutes for the delay, hours for the reminder and days for the window.
+    A bare number is minutes for the delay, hours for the reminder and days for the window,
+    where `bare_numbers` allows it (in chat, as /settings shows); elsewhere it must say its unit.
     """
     names = names or {}
     delay, reminder, window = c.prompt_delay_minutes, c.reminder_after_hours, c.window_days
@@ -57,6 +64,11 @@ def apply(c: Community, change: Change, names: dict[str, str] | None = None) -> 
     digest = (c.digest_weekday, c.digest_time)
 
     def duration(field: str, text: str, bare_unit: str) -> int:
+        number = text.strip()
+        if (not bare_numbers and number.isascii() and number.isdigit()
+                and parsing.parse_duration(number, bare_unit) is not None):
+            units = " or ".join(f"{number}{u} for {UNIT_WORDS[u]}" for u in UNIT_HINTS[field])
+            raise SettingError(field, f"{_name(names, field)} needs a unit: {units}")
         minutes = parsing.parse_duration(text, bare_unit)
         if minutes is None:
             raise SettingError(field, f"{_name(names, field)} takes a duration like 90m, 2h or 7d, "
