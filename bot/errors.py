@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import database
 from valuestory.process.metrics import HANDLER_ERRORS
-from valuestory.usecases import conversation
+from valuestory.usecases import speaking
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     if user is None:
         return None
     try:
-        return await conversation.language_for(database(context), user.id, user.language_code)
+        return await speaking.language_for(database(context), user.id, user.language_code)
     except Exception:  # the failure may be the database itself: still say something kind
         log.warning("could not look up the language for a failure reply")
         return user.language_code
@@ -36,7 +36,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
               exc_info=(type(error), error, error.__traceback__) if error else None)
     if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
         try:
-            said = conversation.say(await _language(update, context)).SOMETHING_WENT_WRONG
+            said = speaking.say(await _language(update, context)).SOMETHING_WENT_WRONG
             await context.bot.send_message(update.effective_chat.id, said)
         except TelegramError:
             log.warning("could not tell chat about the failure")

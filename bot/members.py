@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot.context import database, private_press
 from bot.send import Handler, replying_to_button, replying_to_command, send, set_buttons
 from flows import engine
-from valuestory.usecases import conversation, events, languages
+from valuestory.usecases import conversation, events, languages, speaking
 
 COMMAND_ACTIONS = engine.COMMANDS
 
@@ -90,7 +90,7 @@ def _replying_with(name: str) -> Handler:
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         assert message is not None and user is not None
-        await send(context, message.chat_id, await conversation.reply(
+        await send(context, message.chat_id, await speaking.reply(
             database(context), user.id, name, user.language_code))
 
     return handler
@@ -120,6 +120,6 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert message is not None
     user = update.effective_user
     link = html.escape(f"https://t.me/{context.bot.username}")
-    language = (await conversation.language_for(database(context), user.id, user.language_code)
+    language = (await speaking.language_for(database(context), user.id, user.language_code)
                 if user else None)
-    await message.reply_text(conversation.say(language).GROUP_CHAT.format(link=link))
+    await message.reply_text(speaking.say(language).GROUP_CHAT.format(link=link))

@@ -5,9 +5,10 @@ The Telegram adapter and the terminal (`valuestory try`) both call these functio
 before anything is said back.
 
 Everything is said in the member's language (`Member.language`; before they join, Telegram's, else
-the community's), read afresh at every step, so a member who changes it mid-story is asked the next
-question in the new one and loses nothing. A consent names the version, and the language, of the
-participant information as it was shown; English reads exactly as it did before languages.
+the community's: `speaking.py` chooses it), read afresh at every step, so a member who changes it
+mid-story is asked the next question in the new one and loses nothing. A consent names the
+version, and the language, of the participant information as it was shown; English reads exactly
+as it did before languages.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from storage.models import (
 from valuestory.usecases import callbacks, inbox, parsing
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
+from valuestory.usecases.speaking import joining_language, language_for, say, value
 
 
 def participant_body(language: str, keep_audio: bool = False) -> str:
@@ -85,23 +87,6 @@ def new_pseudonym() -> str:
     return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(4))
 
 
-def say(language: str | None) -> i18n.Texts:
-    """The texts in a member's language (English for a code the bot does not speak)."""
-    return texts.In(language)
-
-
-def value(language: str, text: str) -> str:
-    """A person's value (a title, a community's name) escaped for a sentence in `language`.
-
-    Isolated in every language but English, whose sentences read byte for byte as they did
-    before languages came (and whose members' values mostly share its direction).
-    """
-    from html import escape
-
-    escaped = escape(text)
-    return escaped if language == i18n.BASE_LANGUAGE else i18n.isolate(escaped)
-
-
 def script_of(question_set: str, kind: str, language: str) -> Script:
     """The script a member is asked, in their language; English as the engine always spoke it."""
     qs = load_question_set(question_set)
@@ -118,14 +103,6 @@ def _asked_in(qs: QuestionSet, script: Script, q: Question) -> str:
     if base is not None and base.text == q.text:
         return qs.language
     return script.language
-
-
-def joining_language(member: Member | None, telegram_language: str | None,
-                     community: Community | None) -> str:
-    """A member's own language if they have one here; else Telegram's, else the community's."""
-    if member is not None:
-        return member.language
-    return i18n.pick(telegram_language, community.language if community else None)
 
 
 # --- Joining --------------------------------------------------------------------------------
@@ -454,19 +431,6 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
     return [Out(say(await language_for(db, user_id, telegram_language)).STALE_BUTTON)]
 
 
-async def language_for(db: Database, user_id: int, telegram_language: str | None = None) -> str:
-    """The language to speak to someone in: theirs if they are a member, else Telegram's."""
-    async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, user_id)
-        return joining_language(member, telegram_language, None)
-
-
-async def reply(db: Database, user_id: int, name: str,
-                telegram_language: str | None = None) -> list[Out]:
-    """One fixed text (by its name in `flows.texts`) in the person's language."""
-    return [Out(getattr(say(await language_for(db, user_id, telegram_language)), name))]
-
-
 async def unsupported(db: Database, user_id: int, kind: str,
                       telegram_language: str | None = None) -> list[Out]:
     """The kind word for a sticker, photo, voice note...: nothing of it is kept."""
@@ -512,6 +476,6 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 __all__: Sequence[str] = (
     "CONSENT_VERSION", "CONSENT_VERSION_WITH_AUDIO", "Out", "act", "answer_consent", "carry_on",
-    "consent_version", "help_text", "language_for", "opening", "participant_body", "press",
-    "reminder", "reply", "say", "start", "stored_story", "unsupported", "value",
+    "consent_version", "help_text", "opening", "participant_body", "press", "reminder", "start",
+    "stored_story", "unsupported",
 )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community, Member, Role, RoleGrant, SchedulerState
-from valuestory.usecases import community_settings, conversation, matrix
+from valuestory.usecases import community_settings, matrix, speaking
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Outcome, Sender
 
@@ -87,8 +87,8 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
         t = texts.In(language)
         body = matrix.render_text(built, language)
         png = await asyncio.to_thread(matrix.render_png, built, language)
-        caption = t.MATRIX_CAPTION.format(community=conversation.value(language, built.community),
-                                          period=conversation.value(language, built.period.label))
+        caption = t.MATRIX_CAPTION.format(community=speaking.value(language, built.community),
+                                          period=speaking.value(language, built.period.label))
         by_language[language] = [Out(t.DIGEST_INTRO + "\n\n" + body), Out(caption, photo=png)]
     sent = 0
     for user_id in to:

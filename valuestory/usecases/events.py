@@ -32,7 +32,7 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from valuestory.usecases import access, callbacks, conversation, matrix, parsing
+from valuestory.usecases import access, callbacks, conversation, matrix, parsing, speaking
 from valuestory.usecases.communities import deep_link, qr_png
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
@@ -559,19 +559,19 @@ async def check_in(db: Database, user_id: int, chat_id: int, code: str,
             select(Event).where(Event.checkin_code == code.removeprefix(CHECKIN_PREFIX)))
         member = await repo.member_by_telegram_id(session, user_id)
         if event is None:
-            return [Out(conversation.say(
-                conversation.joining_language(member, telegram_language, None)).BAD_INVITE)]
+            return [Out(speaking.say(
+                speaking.joining_language(member, telegram_language, None)).BAD_INVITE)]
         community = await session.get(Community, event.community_id)
         assert community is not None
-        language = conversation.joining_language(member, telegram_language, community)
-        t = conversation.say(language)
+        language = speaking.joining_language(member, telegram_language, community)
+        t = speaking.say(language)
         if (event.cancelled_at is not None or now < event.starts_at - CHECKIN_EARLY
                 or now > event.ends_at + CHECKIN_LATE):
             return [Out(t.CHECKIN_CLOSED)]
         if member is None or await repo.membership(session, member.id, community.id) is None:
             invite = community.invite_code
             intro = Out(t.CHECKIN_JOIN_FIRST.format(
-                community=conversation.value(language, community.name)))
+                community=speaking.value(language, community.name)))
         else:
             member.chat_id = chat_id
             prompt = await repo.prompt_for(session, member.id, event.id, PromptKind.POST_EVENT)
@@ -586,5 +586,5 @@ async def check_in(db: Database, user_id: int, chat_id: int, code: str,
                 ))
             else:
                 prompt.attended = True
-            return [Out(t.CHECKED_IN.format(title=conversation.value(language, event.title)))]
+            return [Out(t.CHECKED_IN.format(title=speaking.value(language, event.title)))]
     return [intro, *await conversation.start(db, user_id, chat_id, invite, telegram_language)]

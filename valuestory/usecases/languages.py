@@ -14,7 +14,7 @@ from flows import i18n
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import utcnow
-from valuestory.usecases import callbacks, conversation
+from valuestory.usecases import callbacks, conversation, speaking
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
@@ -30,7 +30,7 @@ def menu() -> tuple[tuple[tuple[str, str], ...], ...]:
 
 async def choose(db: Database, user_id: int, telegram_language: str | None = None) -> list[Out]:
     """/language: the languages the bot speaks, as buttons."""
-    t = conversation.say(await conversation.language_for(db, user_id, telegram_language))
+    t = speaking.say(await speaking.language_for(db, user_id, telegram_language))
     return [Out(t.LANGUAGE_CHOOSE, menu())]
 
 
@@ -41,13 +41,13 @@ async def press(db: Database, user_id: int, data: str, telegram_language: str | 
     chosen = i18n.normalise(parts[0]) if prefix is Prefix.LANGUAGE and len(parts) == 1 else None
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id, lock=True)
-        speak = conversation.joining_language(member, telegram_language, None)
+        speak = speaking.joining_language(member, telegram_language, None)
         if chosen is None or chosen != parts[0]:
-            return [Out(conversation.say(speak).STALE_BUTTON)]
+            return [Out(speaking.say(speak).STALE_BUTTON)]
         if member is None:
-            return [Out(conversation.say(chosen).UNKNOWN_USER)]
+            return [Out(speaking.say(chosen).UNKNOWN_USER)]
         member.language = chosen
-        return [Out(conversation.say(chosen).LANGUAGE_SET),
+        return [Out(speaking.say(chosen).LANGUAGE_SET),
                 *await conversation.carry_on(session, member, now or utcnow())]
 
 

@@ -11,7 +11,7 @@ from flows import i18n
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Member, Membership
-from valuestory.usecases import callbacks, conversation
+from valuestory.usecases import callbacks, speaking
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
@@ -54,8 +54,8 @@ async def pause(db: Database, user_id: int, target: str | None = None, *,
     async with db.session() as session:
         member, memberships = await _member(session, user_id)
         if member is None:
-            return [Out(conversation.say(telegram_language).UNKNOWN_USER)]
-        t = conversation.say(member.language)
+            return [Out(speaking.say(telegram_language).UNKNOWN_USER)]
+        t = speaking.say(member.language)
         if not memberships:
             return [Out(t.PAUSE_NO_COMMUNITY)]
         if member.paused:
@@ -74,7 +74,7 @@ async def pause(db: Database, user_id: int, target: str | None = None, *,
         if chosen is None:
             return [Out(t.STALE_BUTTON)]
         chosen.paused = True
-        name = conversation.value(member.language, await _name(session, chosen))
+        name = speaking.value(member.language, await _name(session, chosen))
         return [Out(t.PAUSED_ONE.format(community=name))]
 
 
@@ -84,8 +84,8 @@ async def resume(db: Database, user_id: int, target: str | None = None, *,
     async with db.session() as session:
         member, memberships = await _member(session, user_id)
         if member is None:
-            return [Out(conversation.say(telegram_language).UNKNOWN_USER)]
-        t = conversation.say(member.language)
+            return [Out(speaking.say(telegram_language).UNKNOWN_USER)]
+        t = speaking.say(member.language)
         paused = [m for m in memberships if m.paused]
         if not member.paused and not paused:
             return [Out(t.NOT_PAUSED)]
@@ -102,7 +102,7 @@ async def resume(db: Database, user_id: int, target: str | None = None, *,
             for m in memberships:
                 m.paused = False
             if len(memberships) == 1:
-                name = conversation.value(member.language,
+                name = speaking.value(member.language,
                                           await _name(session, memberships[0]))
                 return [Out(t.RESUMED_ONE.format(community=name))]
             return [Out(t.RESUMED_ALL)]
@@ -115,7 +115,7 @@ async def resume(db: Database, user_id: int, target: str | None = None, *,
             for m in memberships:
                 m.paused = True
         chosen.paused = False
-        name = conversation.value(member.language, await _name(session, chosen))
+        name = speaking.value(member.language, await _name(session, chosen))
         return [Out(t.RESUMED_ONE.format(community=name))]
 
 
@@ -124,7 +124,7 @@ async def press(db: Database, user_id: int, token: str, *,
     """A tap on a pause or resume button."""
     prefix, parts = callbacks.decode(token)
     if prefix is not Prefix.PAUSE or len(parts) != 2 or parts[0] not in ("p", "r"):
-        return await conversation.reply(db, user_id, "STALE_BUTTON", telegram_language)
+        return await speaking.reply(db, user_id, "STALE_BUTTON", telegram_language)
     if parts[0] == "p":
         return await pause(db, user_id, parts[1], telegram_language=telegram_language)
     return await resume(db, user_id, parts[1], telegram_language=telegram_language)

@@ -35,7 +35,7 @@ from storage.models import (
     VoiceNote,
     utcnow,
 )
-from valuestory.usecases import callbacks, conversation, parsing
+from valuestory.usecases import callbacks, parsing, speaking
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import record_time
@@ -59,7 +59,7 @@ def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:
 async def my_data_file(db: Database, user_id: int, *,
                        telegram_language: str | None = None) -> list[Out]:
     """/mydata: everything held about the member, as a text file, and each recording kept."""
-    t = conversation.say(await conversation.language_for(db, user_id, telegram_language))
+    t = speaking.say(await speaking.language_for(db, user_id, telegram_language))
     document = await my_data(db, user_id)
     if document is None:
         return [Out(t.MYDATA_NONE)]
@@ -282,8 +282,8 @@ async def withdraw_start(db: Database, user_id: int, *,
     """/withdraw: what would be erased, and buttons to confirm (or choose where from)."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
-        language = conversation.joining_language(member, telegram_language, None)
-        t = conversation.say(language)
+        language = speaking.joining_language(member, telegram_language, None)
+        t = speaking.say(language)
         if member is None:
             return [Out(t.WITHDRAW_NOTHING)]
         memberships = await repo.memberships_of(session, member.id)
@@ -302,8 +302,8 @@ async def withdraw_start(db: Database, user_id: int, *,
 
 
 def _confirm(language: str, target: str, name: str | None) -> Out:
-    t = conversation.say(language)
-    where = t.WITHDRAW_EVERYWHERE if name is None else conversation.value(language, name)
+    t = speaking.say(language)
+    where = t.WITHDRAW_EVERYWHERE if name is None else speaking.value(language, name)
     return Out(t.WITHDRAW_CONFIRM.format(where=where),
                (((t.BTN_WITHDRAW_YES, _token("y", target)),
                  (t.BTN_WITHDRAW_KEEP, _token("no"))),))
@@ -313,8 +313,8 @@ async def withdraw_press(db: Database, user_id: int, token: str,
                          now: dt.datetime | None = None, *,
                          telegram_language: str | None = None) -> list[Out]:
     """A button under /withdraw. Checked against what is stored, never trusted."""
-    language = await conversation.language_for(db, user_id, telegram_language)
-    t: i18n.Texts = conversation.say(language)
+    language = await speaking.language_for(db, user_id, telegram_language)
+    t: i18n.Texts = speaking.say(language)
     prefix, parts = callbacks.decode(token)
     if prefix is Prefix.WITHDRAW and parts == ["no"]:
         return [Out(t.WITHDRAW_KEPT)]
@@ -342,7 +342,7 @@ async def withdraw_press(db: Database, user_id: int, token: str,
         return [Out(t.WITHDRAW_NOTHING)]
     if community_id is None or len(ids) == 1:
         return [Out(t.WITHDRAWN_ALL)]
-    return [Out(t.WITHDRAWN_ONE.format(community=conversation.value(language, erased[0].community)))]
+    return [Out(t.WITHDRAWN_ONE.format(community=speaking.value(language, erased[0].community)))]
 
 
 __all__ = ["Erased", "my_data", "withdraw", "withdraw_press", "withdraw_start"]
