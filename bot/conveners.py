@@ -7,7 +7,8 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.context import command_name, database, private_press, settings
 from bot.send import send, set_buttons
-from valuestory.usecases import convening, events
+from valuestory.usecases import convening
+from valuestory.usecases.events import drafts
 
 COMMANDS = convening.COMMANDS
 
@@ -42,7 +43,7 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
-    outs = await events.draft_text(database(context), user.id, message.text,
+    outs = await drafts.draft_text(database(context), user.id, message.text,
                                    settings(context).admin_telegram_ids)
     if outs is None:
         return  # not a draft's: the member conversation takes it
@@ -53,4 +54,4 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def on_any_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any command ends an unfinished /newevent, so the draft never takes later typed text."""
     if update.effective_user is not None:
-        await events.drop_draft(database(context), update.effective_user.id)
+        await drafts.drop_draft(database(context), update.effective_user.id)

@@ -14,7 +14,8 @@ from telegram.ext import ContextTypes
 from bot.context import database, private_press
 from bot.send import Handler, replying_to_button, replying_to_command, send, set_buttons
 from flows import engine
-from valuestory.usecases import conversation, events, languages, speaking
+from valuestory.usecases import conversation, languages, speaking
+from valuestory.usecases.events import checkin
 
 COMMAND_ACTIONS = engine.COMMANDS
 
@@ -28,10 +29,10 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     code = context.args[0] if context.args else None
-    if events.is_checkin(code):
+    if checkin.is_checkin(code):
         assert code is not None
-        outs = await events.check_in(database(context), user.id, message.chat_id, code,
-                                     telegram_language=user.language_code)
+        outs = await checkin.check_in(database(context), user.id, message.chat_id, code,
+                                      telegram_language=user.language_code)
     else:
         outs = await conversation.start(database(context), user.id, message.chat_id, code,
                                         telegram_language=user.language_code)

@@ -11,8 +11,9 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Consent, Event, Member, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
-from valuestory.usecases import communities, events, roles
+from valuestory.usecases import communities, roles
 from valuestory.usecases.conversation import CONSENT_VERSION
+from valuestory.usecases.events import planning
 
 
 async def community(db: Database, name: str = "Diabetes in Pregnancy",
@@ -26,7 +27,7 @@ async def event(db: Database, community: Community, title: str = "Winter Learnin
     async with db.session() as session:
         c = await session.get(Community, community.id)
         assert c is not None
-        return await events.create_event(session, c, title, starts, ends)
+        return await planning.create_event(session, c, title, starts, ends)
 
 
 async def grant(db: Database, user_id: int, role: str, community: Community | None = None) -> None:
@@ -92,7 +93,7 @@ async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
-        return (await events.open_prompt(session, member, e)).prompt
+        return (await planning.open_prompt(session, member, e)).prompt
 
 
 async def member_with_open_prompt(harness: Harness, user_id: int,
@@ -124,8 +125,8 @@ async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: 
         # Only members who had joined by the time an event ended are asked about it.
         for membership in (await s.scalars(select(Membership))).all():
             membership.joined_at = now - dt.timedelta(days=30)
-        await events.create_event(s, found, title, now - dt.timedelta(hours=2),
-                                 now - dt.timedelta(minutes=1))
+        await planning.create_event(s, found, title, now - dt.timedelta(hours=2),
+                                   now - dt.timedelta(minutes=1))
     return people
 
 

@@ -29,7 +29,7 @@ from tests.harness import Harness, Person
 from tests.stories import tell
 from tests.telegram.test_dashboard_signin import init_data
 from valuestory.cli import main
-from valuestory.usecases import events
+from valuestory.usecases.events import planning
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/dashboard/signin/[A-Za-z0-9_-]+)")
 Browser = Any
@@ -40,7 +40,7 @@ async def past_event(db: Database, community: Community, title: str, days_ago: i
     async with db.session() as session:
         c = await session.get(Community, community.id)
         assert c is not None
-        return await events.create_event(session, c, title, starts, starts + dt.timedelta(hours=2))
+        return await planning.create_event(session, c, title, starts, starts + dt.timedelta(hours=2))
 
 
 async def applied_later(db: Database, person: Person, event: Event, text: str) -> None:
@@ -49,7 +49,7 @@ async def applied_later(db: Database, person: Person, event: Event, text: str) -
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
-        prompt = (await events.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)).prompt
+        prompt = (await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)).prompt
         await repo.save_answer(session, prompt, question_id="applied.action",
                                question_text="What did you actually do with it?", cycle="applied",
                                capital=None, intended=False, text=text, append=False, now=utcnow())

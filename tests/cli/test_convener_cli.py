@@ -12,7 +12,8 @@ from storage.db import Database
 from storage.models import Consent, Event, Member, Membership
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from valuestory.cli import main
-from valuestory.usecases import communities, events, roles
+from valuestory.usecases import communities, roles
+from valuestory.usecases.events import planning
 
 AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -21,8 +22,8 @@ async def _seed(url: str) -> None:
     db = Database(url)
     async with db.session() as session:
         c = await communities.create_community(session, "Frailty <Network>", "Europe/London")
-        e = await events.create_event(session, c, "Autumn session", "2026-10-01 14:00",
-                                     "2026-10-01 16:00")
+        e = await planning.create_event(session, c, "Autumn session", "2026-10-01 14:00",
+                                       "2026-10-01 16:00")
         await roles.grant_role(session, 4401, "convener", c)
         grant = await roles.grant_role(session, 4402, "convener", c)
         grant.digest_enabled = False
@@ -37,7 +38,7 @@ async def _seed(url: str) -> None:
         await session.flush()
         event = await session.get(Event, e.id)
         assert event is not None
-        prompt = (await events.open_prompt(session, member, event, now=AT)).prompt
+        prompt = (await planning.open_prompt(session, member, event, now=AT)).prompt
         await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
                                cycle="immediate", capital=None, intended=False,
                                text="Hearing the <care home> team & the GP.", append=False, now=AT)

@@ -22,7 +22,8 @@ from storage.models import (
     Prompt,
     PromptStatus,
 )
-from valuestory.usecases import communities, errors, events
+from valuestory.usecases import communities, errors
+from valuestory.usecases.events import planning
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 
@@ -41,7 +42,7 @@ async def test_migrations_create_exactly_the_schema_the_models_describe(db: Data
 async def _member_and_event(db: Database) -> tuple[int, int, int]:
     async with db.session() as s:
         community = await communities.create_community(s, "C", "Europe/London")
-        event = await events.create_event(s, community, "E", "2026-12-03 14:00", "2026-12-03 16:00")
+        event = await planning.create_event(s, community, "E", "2026-12-03 14:00", "2026-12-03 16:00")
         member = Member(telegram_user_id=10_000_000_001, chat_id=10_000_000_001)
         s.add(member)
         await s.flush()
@@ -149,7 +150,7 @@ async def test_an_event_must_end_after_it_starts(db: Database) -> None:
         async with db.session() as s:
             c = await s.get(Community, community.id)
             assert c is not None
-            await events.create_event(s, c, "E", "2026-12-03 16:00", "2026-12-03 14:00")
+            await planning.create_event(s, c, "E", "2026-12-03 16:00", "2026-12-03 14:00")
 
 
 async def test_a_unit_of_work_is_all_or_nothing_even_with_a_savepoint_inside(db: Database) -> None:

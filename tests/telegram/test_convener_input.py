@@ -24,7 +24,8 @@ from storage.models import (
 )
 from tests import seed
 from tests.harness import Harness, Person
-from valuestory.usecases import events, retention, roles
+from valuestory.usecases import retention, roles
+from valuestory.usecases.events import planning
 
 ADMIN = 9001
 HUGE = "9" * 30
@@ -152,9 +153,9 @@ async def test_newevent_refuses_a_start_too_far_off_and_keeps_asking(
 async def test_far_off_times_are_refused_where_times_are_parsed() -> None:
     now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
     for text in ("9999-12-31 23:59", "2029-01-01 00:00", "1999-12-31 23:59"):
-        with pytest.raises(events.TimeOutOfRange):
-            events.parse_time(text, "America/New_York", now)
-    assert events.parse_time("2028-11-20 10:00", "Europe/London", now) == dt.datetime(
+        with pytest.raises(planning.TimeOutOfRange):
+            planning.parse_time(text, "America/New_York", now)
+    assert planning.parse_time("2028-11-20 10:00", "Europe/London", now) == dt.datetime(
         2028, 11, 20, 10, 0, tzinfo=dt.UTC)
 
 
@@ -199,7 +200,7 @@ async def test_a_question_asked_after_the_draft_takes_the_conveners_typed_answer
         member = await repo.member_by_telegram_id(session, conv.user_id)
         event = await session.get(Event, e.id)
         assert member is not None and event is not None
-        prompt = (await events.open_prompt(session, member, event)).prompt
+        prompt = (await planning.open_prompt(session, member, event)).prompt
         prompt.question_id = "immediate.moment"
         prompt.attended = True
     replies = await conv.say("The talk on shared clinics.")
@@ -237,7 +238,7 @@ async def test_a_single_question_follow_up_says_one_question(harness: Harness) -
         m = await repo.member_by_telegram_id(session, member.user_id)
         event = await session.get(Event, e.id)
         assert m is not None and event is not None
-        await events.open_prompt(session, m, event, PromptKind.FOLLOWUP_REFRAMING)
+        await planning.open_prompt(session, m, event, PromptKind.FOLLOWUP_REFRAMING)
     replies = await member.say("/continue")
     assert "1 question, about 2 minutes" in replies[0]
 
@@ -255,7 +256,7 @@ async def test_retention_notice_counts_one_month_and_one_answer(harness: Harness
         m = await repo.member_by_telegram_id(session, member.user_id)
         event = await session.get(Event, e.id)
         assert m is not None and event is not None
-        prompt = (await events.open_prompt(session, m, event, now=told)).prompt
+        prompt = (await planning.open_prompt(session, m, event, now=told)).prompt
         await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
                                cycle="immediate", capital=None, intended=False, text="One.",
                                append=False, now=told)

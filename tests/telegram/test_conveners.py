@@ -28,7 +28,8 @@ from storage.models import (
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness, Person
-from valuestory.usecases import digest, events, matrix
+from valuestory.usecases import digest, matrix
+from valuestory.usecases.events import planning
 
 ADMIN = 9001
 DAY = dt.timedelta(days=1)
@@ -43,7 +44,7 @@ async def answer(db: Database, person: Person, event: Event, at: dt.datetime,
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
-        prompt = (await events.open_prompt(session, member, e, kind, now=at)).prompt
+        prompt = (await planning.open_prompt(session, member, e, kind, now=at)).prompt
         prompt.attended = True
         prompt.status = "completed"
         for question_id, cycle, text in answers:
@@ -351,8 +352,8 @@ async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harn
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        upcoming = await events.create_event(session, community, "Winter <Meetup>", soon,
-                                            soon + dt.timedelta(hours=1))
+        upcoming = await planning.create_event(session, community, "Winter <Meetup>", soon,
+                                              soon + dt.timedelta(hours=1))
     replies = await conv.say("/events")
     assert "Winter &lt;Meetup&gt;" in replies[0]
     assert "Winter Learning Session, 3 of 3 answered (100%)" in replies[0]
@@ -391,8 +392,8 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        event = await events.create_event(session, community, "Live session",
-                                         now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
+        event = await planning.create_event(session, community, "Live session",
+                                           now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
         # Quiet hours around the moment the prompt would fall due, whatever the time of day the
         # test runs: the check-in prompt must wait for them to end, as the scheduler's do.
         asked = (event.ends_at + dt.timedelta(minutes=community.prompt_delay_minutes)).astimezone(

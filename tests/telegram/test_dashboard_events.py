@@ -12,7 +12,7 @@ from storage.models import Community, Event, Prompt, PromptStatus, utcnow
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness
-from valuestory.usecases import events
+from valuestory.usecases.events import planning
 
 
 async def test_moved_event_is_followed_by_the_scheduler_and_a_cancelled_one_asks_nobody(
@@ -29,19 +29,19 @@ async def test_moved_event_is_followed_by_the_scheduler_and_a_cancelled_one_asks
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        with pytest.raises(events.EventRejected) as no_title:
-            await events.plan_event(session, community, "  ", soon, "60")
+        with pytest.raises(planning.EventRejected) as no_title:
+            await planning.plan_event(session, community, "  ", soon, "60")
         assert str(no_title.value) == texts.EVENT_BAD_TITLE
-        with pytest.raises(events.EventRejected, match="already passed"):
-            await events.plan_event(session, community, "Huddle", "2020-01-01 10:00", "60")
-        with pytest.raises(events.EventRejected) as bad_length:
-            await events.plan_event(session, community, "Huddle", soon, "three days")
+        with pytest.raises(planning.EventRejected, match="already passed"):
+            await planning.plan_event(session, community, "Huddle", "2020-01-01 10:00", "60")
+        with pytest.raises(planning.EventRejected) as bad_length:
+            await planning.plan_event(session, community, "Huddle", soon, "three days")
         assert str(bad_length.value) == texts.EVENT_BAD_DURATION
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        planned = await events.plan_event(session, community, "Huddle", soon, "60")
-        kept = await events.plan_event(session, community, "Kept", soon, "1h30")
+        planned = await planning.plan_event(session, community, "Huddle", soon, "60")
+        kept = await planning.plan_event(session, community, "Kept", soon, "1h30")
     assert planned.ends_at - planned.starts_at == dt.timedelta(minutes=60)
     assert kept.ends_at - kept.starts_at == dt.timedelta(minutes=90)
     assert (await tick(harness, now)).planned == 2
@@ -55,7 +55,7 @@ async def test_moved_event_is_followed_by_the_scheduler_and_a_cancelled_one_asks
         event = await session.get(Event, planned.id)
         community = await session.get(Community, c.id)
         assert event is not None and community is not None
-        await events.move_event(session, event, community, later)
+        await planning.move_event(session, event, community, later)
         assert event.ends_at - event.starts_at == dt.timedelta(minutes=60)  # keeps its length
     report = await tick(harness, utcnow())
     assert report.rescheduled == 1
@@ -64,14 +64,14 @@ async def test_moved_event_is_followed_by_the_scheduler_and_a_cancelled_one_asks
         assert after is not None and after.due_at - first_due == dt.timedelta(hours=2)
         event = await session.get(Event, kept.id)
         assert event is not None
-        await events.cancel_upcoming(session, event, utcnow())
+        await planning.cancel_upcoming(session, event, utcnow())
     async with harness.db.session() as session:
         gone = await session.scalar(select(Prompt).where(Prompt.event_id == kept.id))
         assert gone is not None and gone.status == PromptStatus.CANCELLED
         event = await session.get(Event, kept.id)
         community = await session.get(Community, c.id)
         assert event is not None and community is not None
-        with pytest.raises(events.EventRejected):
-            await events.cancel_upcoming(session, event, utcnow())
-        with pytest.raises(events.EventRejected):
-            await events.move_event(session, event, community, later)
+        with pytest.raises(planning.EventRejected):
+            await planning.cancel_upcoming(session, event, utcnow())
+        with pytest.raises(planning.EventRejected):
+            await planning.move_event(session, event, community, later)

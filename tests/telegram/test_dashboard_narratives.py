@@ -9,7 +9,8 @@ from storage import repositories as repo
 from storage.models import Event
 from tests import seed
 from tests.harness import Harness
-from valuestory.usecases import events, narratives
+from valuestory.usecases import narratives
+from valuestory.usecases.events import planning
 
 AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -27,7 +28,7 @@ async def test_pages_of_fifty_show_every_narrative_once_newest_first_and_say_wha
         for i, person in enumerate(people):
             member = await repo.member_by_telegram_id(session, person.user_id)
             assert member is not None
-            prompt = (await events.open_prompt(session, member, event, PromptKind.POST_EVENT)).prompt
+            prompt = (await planning.open_prompt(session, member, event, PromptKind.POST_EVENT)).prompt
             for q in range(40):
                 # Ten answers share each moment, so a page can end inside a tie.
                 await repo.save_answer(

@@ -21,7 +21,8 @@ from tests.clock import tick
 from tests.harness import Harness, Person
 from tests.stories import member_of, tell
 from valuestory.cli import main
-from valuestory.usecases import digest, events, matrix, roles
+from valuestory.usecases import digest, matrix, roles
+from valuestory.usecases.events import checkin, planning
 
 CONVENER = 990
 
@@ -40,7 +41,7 @@ async def follow_up(h: Harness, person: Person, event: Event) -> None:
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
-        await events.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
+        await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
 
 
 async def scenario(h: Harness) -> dict[str, object]:
@@ -55,10 +56,10 @@ async def scenario(h: Harness) -> dict[str, object]:
         # No quiet hours in either: what the scheduler does must not depend on the time of day.
         for c in (ca, cb):
             c.prompt_delay_minutes, c.quiet_start, c.quiet_end = 0, "00:00", "00:00"
-        e = await events.create_event(session, ca, "Case review",
-                                      now - dt.timedelta(hours=2), now - dt.timedelta(minutes=50))
-        f = await events.create_event(session, cb, "Frailty huddle",
-                                      now - dt.timedelta(hours=5), now - dt.timedelta(hours=4))
+        e = await planning.create_event(session, ca, "Case review",
+                                        now - dt.timedelta(hours=2), now - dt.timedelta(minutes=50))
+        f = await planning.create_event(session, cb, "Frailty huddle",
+                                        now - dt.timedelta(hours=5), now - dt.timedelta(hours=4))
         await roles.grant_role(session, CONVENER, "convener", ca)
     names = ("stu", "sam", "lou", "rev", "nia", "cid", "wes", "tam")
     people = {n: h.person(1000 + i, n.capitalize()) for i, n in enumerate(names)}
@@ -127,8 +128,8 @@ async def scenario(h: Harness) -> dict[str, object]:
         event = await session.get(Event, e.id)
         assert event is not None
         event.checkin_code = "matrixtruth1"
-    await events.check_in(h.db, cid.user_id, cid.user_id, "ci_matrixtruth1",
-                          now=e.starts_at + dt.timedelta(minutes=5))
+    await checkin.check_in(h.db, cid.user_id, cid.user_id, "ci_matrixtruth1",
+                           now=e.starts_at + dt.timedelta(minutes=5))
     await tick(h, utcnow())
     assert "Did you take part in Case review?" in " ".join(cid.texts_since(0))
 

@@ -21,7 +21,8 @@ from valuestory.cli.common import (
 )
 from valuestory.cli.root import TelegramId, main
 from valuestory.process.settings import Settings
-from valuestory.usecases import communities, errors, events, parsing, roles
+from valuestory.usecases import communities, errors, parsing, roles
+from valuestory.usecases.events import planning
 
 # --- communities and roles ------------------------------------------------------------------
 
@@ -269,12 +270,10 @@ def event() -> None:
 async def event_create(db: Database, settings: Settings, community_ref: str, title: str,
                        starts: str, ends: str, again: bool, as_json: bool) -> None:
     """Schedule an event (once: the same title and start again is refused without --again)."""
-    from valuestory.usecases import planning
-
     async with db.session() as session:
         c = await communities.find_community(session, community_ref)
         e = await planning.create_once(session, c, title, starts, ends, again=again)
-        asking = await events.who_will_be_asked(session, c, e)
+        asking = await planning.who_will_be_asked(session, c, e)
     data = {**event_data(e, c), "asking": asking.data()}
     emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}",
                          asking.text])
@@ -334,7 +333,7 @@ async def prompt_open(db: Database, settings: Settings, event_id: int,
         members = (await session.scalars(query)).all()
         if telegram_user_id is not None and not members:
             raise errors.AdminError("that person is not a member of the event's community")
-        opened = [await events.open_prompt(session, m, e, PromptKind(kind), send=True)
+        opened = [await planning.open_prompt(session, m, e, PromptKind(kind), send=True)
                   for m in members]
     created = [o.prompt.id for o in opened if o.created]
     emit(as_json, {"event": event_id, "opened": created,

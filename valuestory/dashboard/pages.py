@@ -22,7 +22,8 @@ from flows.questions import Capital
 from storage.db import Work
 from storage.models import Community, Event, utcnow
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
-from valuestory.usecases import access, events, exports, matrix, narratives, stories
+from valuestory.usecases import access, exports, matrix, narratives, stories
+from valuestory.usecases.events import listing, planning
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ class EventsPage(CommunityPage):
                       values: dict[str, str] | None = None, notice: str | None = None) -> None:
         now = utcnow()
         async with self.dash.db.session() as session:
-            upcoming, past, rates = await events.for_dashboard(session, community, now)
+            upcoming, past, rates = await listing.for_dashboard(session, community, now)
         self.set_status(status)
         self.show("events.html", community, upcoming=upcoming, past=past, rates=rates,
                   problem=problem, notice=notice,
@@ -253,9 +254,9 @@ class EventsPage(CommunityPage):
         values = {k: self.get_body_argument(k, "") for k in ("title", "starts", "minutes")}
         try:
             async with self.dash.db.session() as session:
-                await events.plan_event(session, community, values["title"], values["starts"],
-                                        values["minutes"])
-        except events.EventRejected as exc:
+                await planning.plan_event(session, community, values["title"], values["starts"],
+                                          values["minutes"])
+        except planning.EventRejected as exc:
             await self.listing(community, 400, str(exc), values)
             return
         self.redirect(f"{PREFIX}/c/{community.id}/events?done=created", status=303)
@@ -272,12 +273,12 @@ class EventChange(EventsPage):
                 if event is None or event.community_id != community.id:
                     raise tornado.web.HTTPError(404)
                 if action == "move":
-                    await events.move_event(session, event, community,
-                                            self.get_body_argument("starts", ""),
-                                            self.get_body_argument("minutes", ""))
+                    await planning.move_event(session, event, community,
+                                              self.get_body_argument("starts", ""),
+                                              self.get_body_argument("minutes", ""))
                 else:
-                    await events.cancel_upcoming(session, event, utcnow())
-        except events.EventRejected as exc:
+                    await planning.cancel_upcoming(session, event, utcnow())
+        except planning.EventRejected as exc:
             await self.listing(community, 400, str(exc))
             return
         done = "moved" if action == "move" else "cancelled"

@@ -18,10 +18,10 @@ from valuestory.usecases import (
     communities,
     community_settings,
     digest,
-    events,
     matrix,
     parsing,
 )
+from valuestory.usecases.events import checkin, drafts, listing, planning
 from valuestory.usecases.out import Out
 
 
@@ -39,11 +39,11 @@ Action = Callable[[Database, Convener, Community, str], Awaitable[list[Out]]]
 ACTIONS: dict[str, Action] = {
     "matrix": lambda db, who, c, arg: matrix.show(db, c, arg),
     "digest": lambda db, who, c, arg: digest.preferences(db, who.user_id, c, arg),
-    "newevent": lambda db, who, c, arg: events.start_draft(db, who.user_id, c),
-    "events": lambda db, who, c, arg: events.listing(db, c),
-    "cancelevent": lambda db, who, c, arg: events.cancel_choices(db, c),
+    "newevent": lambda db, who, c, arg: drafts.start_draft(db, who.user_id, c),
+    "events": lambda db, who, c, arg: listing.listing(db, c),
+    "cancelevent": lambda db, who, c, arg: listing.cancel_choices(db, c),
     "invite": lambda db, who, c, arg: communities.invite(c, who.bot_username),
-    "checkin": lambda db, who, c, arg: events.checkin_for(db, c, who.bot_username),
+    "checkin": lambda db, who, c, arg: checkin.checkin_for(db, c, who.bot_username),
     "members": lambda db, who, c, arg: communities.member_counts(db, c),
     "settings": lambda db, who, c, arg: community_settings.show_or_change(db, c, arg),
 }
@@ -75,10 +75,10 @@ async def press(db: Database, who: Convener, data: str) -> list[Out]:
     """A press on one of our convener buttons. The data is parsed and every right re-checked."""
     _, parts = callbacks.decode(data, maxsplit=2)
     if len(parts) >= 2 and parts[0] == "draft" and parts[1] in ("create", "cancel"):
-        return await events.finish_draft(db, who.user_id, parts[1] == "create", who.admins)
+        return await drafts.finish_draft(db, who.user_id, parts[1] == "create", who.admins)
     target = parsing.parse_id(parts[1]) if len(parts) >= 2 else None
     if len(parts) == 2 and parts[0] in ("cx", "cxy", "cxn") and target is not None:
-        return await events.cancel_step(db, who.user_id, parts[0], target, who.admins)
+        return await planning.cancel_step(db, who.user_id, parts[0], target, who.admins)
     if len(parts) == 3 and parts[0] in ACTIONS and target is not None:
         async with db.session() as session:
             community = await access.convened_one(session, who.user_id, target, who.admins)

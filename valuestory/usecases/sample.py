@@ -18,7 +18,8 @@ from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Event, utcnow
-from valuestory.usecases import communities, conversation, events, roles, signin
+from valuestory.usecases import communities, conversation, roles, signin
+from valuestory.usecases.events import planning
 from valuestory.usecases.out import Out
 from valuestory.usecases.tryout import Place
 
@@ -169,8 +170,8 @@ async def prepare(db: Database, now: dt.datetime | None = None) -> Place:
         for e in EVENTS:
             starts = (now + dt.timedelta(days=e.days_from_now)).replace(
                 hour=17, minute=30, second=0, microsecond=0)
-            made.append(await events.create_event(session, community, e.title, starts,
-                                                  starts + dt.timedelta(hours=e.hours)))
+            made.append(await planning.create_event(session, community, e.title, starts,
+                                                    starts + dt.timedelta(hours=e.hours)))
         await roles.grant_role(session, CONVENER_ID, "convener", community)
         sample = Place(community.id, community.invite_code, made[ASKED_ABOUT].id)
         ids = [e.id for e in made]
@@ -187,7 +188,7 @@ async def prepare(db: Database, now: dt.datetime | None = None) -> Place:
             assert member is not None and event is not None
             weeks = 6 if story.kind is PromptKind.FOLLOWUP_APPLIED else 0
             told = event.ends_at + dt.timedelta(hours=2, weeks=weeks)
-            await events.open_prompt(session, member, event, story.kind, told)
+            await planning.open_prompt(session, member, event, story.kind, told)
         await _tell(db, user_id, story.steps, told)
     return sample
 

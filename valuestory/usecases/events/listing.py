@@ -1,0 +1,99 @@
+"""Listing a community's events: upcoming ones soonest first, past ones latest first, and how
+members answered about the past ones, for /events, /cancelevent and the dashboard.
+
+Invariant: one query says what is upcoming (starting now or later) and what is past, so every
+list agrees on where an event falls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from html import escape
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import texts
+from storage.db import Database
+from storage.models import Community, Event, utcnow
+from valuestory.usecases import matrix
+from valuestory.usecases.events.planning import token
+from valuestory.usecases.out import Out
+from valuestory.usecases.times import local_time
+
+
+def _upcoming(community: Community, now: dt.datetime) -> Select[Event]:
+    return (select(Event).where(Event.community_id == community.id, Event.starts_at >= now)
+            .order_by(Event.starts_at, Event.id))
+
+
+def _past(community: Community, now: dt.datetime) -> Select[Event]:
+    return (select(Event).where(Event.community_id == community.id, Event.starts_at < now)
+            .order_by(Event.starts_at.desc(), Event.id.desc()))
+
+
+async def _upcoming_and_past(
+    session: AsyncSession, community: Community, now: dt.datetime, upcoming_shown: int | None,
+    past_shown: int,
+) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
+    """Upcoming events (all, or the first `upcoming_shown`), the latest `past_shown` past ones,
+    and the past ones' participation."""
+    upcoming = _upcoming(community, now)
+    if upcoming_shown is not None:
+        upcoming = upcoming.limit(upcoming_shown)
+    soon = list((await session.scalars(upcoming)).all())
+    past = list((await session.scalars(_past(community, now).limit(past_shown))).all())
+    return soon, past, await response_rates(session, [e.id for e in past])
+
+
+async def response_rates(session: AsyncSession,
+                         event_ids: Sequence[int]) -> dict[int, matrix.Participation]:
+    """For each event: who was asked, attended, answered and completed, as the matrix counts."""
+    return await matrix.participation_by_event(session, list(event_ids))
+
+
+async def for_dashboard(
+    session: AsyncSession, community: Community, now: dt.datetime, past_shown: int = 50,
+) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
+    """Upcoming events (soonest first), past ones (latest first), and the past ones' participation."""
+    return await _upcoming_and_past(session, community, now, None, past_shown)
+
+
+async def listing(db: Database, community: Community, now: dt.datetime | None = None) -> list[Out]:
+    """/events: upcoming events, and recent ones with their response rates."""
+    now = now or utcnow()
+    zone = community.timezone
+    async with db.session() as session:
+        upcoming, recent, rates = await _upcoming_and_past(session, community, now, 10, 5)
+    lines = [texts.EVENTS_TITLE.format(community=escape(community.name))]
+    if not upcoming and not recent:
+        lines.append(texts.EVENTS_NONE)
+
+    def line(e: Event, template: str) -> str:
+        when = local_time(e.starts_at, zone)
+        if e.cancelled_at is not None:
+            return texts.EVENT_LINE_CANCELLED.format(when=when, title=escape(e.title))
+        p = rates.get(e.id, matrix.NOBODY)
+        return template.format(when=when, title=escape(e.title), sent=p.sent, answered=p.answered,
+                               rate=matrix.rate(p))
+
+    if upcoming:
+        lines += ["", texts.EVENTS_UPCOMING, *(line(e, texts.EVENT_LINE_UPCOMING) for e in upcoming)]
+    if recent:
+        lines += ["", texts.EVENTS_RECENT, *(line(e, texts.EVENT_LINE_RECENT) for e in recent)]
+    return [Out("\n".join(lines))]
+
+
+async def cancel_choices(db: Database, community: Community,
+                         now: dt.datetime | None = None) -> list[Out]:
+    """/cancelevent: the upcoming events not cancelled yet, as buttons."""
+    now = now or utcnow()
+    async with db.session() as session:
+        upcoming = (await session.scalars(
+            _upcoming(community, now).where(Event.cancelled_at.is_(None)).limit(10))).all()
+    if not upcoming:
+        return [Out(texts.CANCEL_NONE)]
+    rows = tuple(((f"{local_time(e.starts_at, community.timezone)}: {e.title}"[:60],
+                   token("cx", e.id)),) for e in upcoming)
+    return [Out(texts.CANCEL_PICK, rows)]

@@ -1,0 +1,337 @@
+"""Planning events: the rules an event keeps, creating, moving and cancelling one, and who will
+be asked about it.
+
+Every front end goes through these rules: an event is from 2000 to two years ahead, has a time of
+day, and ends after it starts; a new or moved one starts in the future. Cancelling an event
+cancels what is still to be asked about it, and the scheduler follows a moved one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows import texts
+from flows.questions import PromptKind
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import (
+    Community,
+    Event,
+    Member,
+    Membership,
+    Prompt,
+    PromptStatus,
+    utcnow,
+)
+from valuestory.usecases import access, callbacks, parsing
+from valuestory.usecases.errors import AdminError
+from valuestory.usecases.out import Out
+from valuestory.usecases.scheduler import askable, closes_for, due_for
+from valuestory.usecases.times import local_time
+
+# Far enough ahead for any planned event, near enough that adding a duration or a follow-up
+# can't run past the largest date there is.
+FURTHEST_AHEAD = dt.timedelta(days=2 * 365)
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def token(*parts: object) -> str:
+    return callbacks.encode(callbacks.Prefix.CONVENER, *parts)
+
+
+# --- times and creating ---------------------------------------------------------------------
+
+
+class TimeOutOfRange(AdminError):
+    """A readable time too far from now to be an event's: before 2000 (`past`) or far ahead."""
+
+    def __init__(self, message: str, past: bool) -> None:
+        super().__init__(message)
+        self.past = past
+
+
+class NoTimeOfDay(AdminError):
+    """A date alone: taking it as midnight would ask members in the small hours."""
+
+
+def parse_time(text: str, zone: str, now: dt.datetime | None = None) -> dt.datetime:
+    """A time typed by a person: 'YYYY-MM-DD HH:MM' in the community's zone, or ISO 8601.
+
+    Only from 2000 to two years after `now`, and never a date without its time of day.
+    """
+    text = text.strip()
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        raise NoTimeOfDay(f"{text!r} has no time of day: give a date and time like "
+                          f"{day.isoformat()} 14:00")
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        raise AdminError(f"{text!r} is not a date and time like 2026-12-03 14:00") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+    latest = (now or utcnow()) + FURTHEST_AHEAD
+    # The year first: converting a time near the end of year 9999 to UTC overflows.
+    if not EARLIEST.year <= parsed.year <= latest.year or not EARLIEST <= parsed <= latest:
+        raise TimeOutOfRange(f"{text!r} is too far off: events can be from 2000 up to two years "
+                             "from now", past=parsed.year < EARLIEST.year or parsed < EARLIEST)
+    return parsed.astimezone(dt.UTC)
+
+
+async def create_event(
+    session: AsyncSession, community: Community, title: str, starts: str | dt.datetime,
+    ends: str | dt.datetime,
+) -> Event:
+    title = " ".join(title.split())
+    if not title:
+        raise AdminError("an event needs a title")
+    starts_at = parse_time(starts, community.timezone) if isinstance(starts, str) else starts
+    ends_at = parse_time(ends, community.timezone) if isinstance(ends, str) else ends
+    if ends_at <= starts_at:
+        raise AdminError("the event must end after it starts")
+    event = Event(community_id=community.id, title=title, starts_at=starts_at, ends_at=ends_at)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+class AlreadyPlanned(AdminError):
+    """The same event is planned already; says which, and how to plan another anyway."""
+
+    def __init__(self, event: Event, community: Community) -> None:
+        when = local_time(event.starts_at, community.timezone)
+        super().__init__(f"{community.name} already has {event.title!r} at {when} "
+                         f"(event {event.id}): add --again to plan another one")
+        self.event_id = event.id
+
+
+async def create_once(session: AsyncSession, community: Community, title: str, starts: str,
+                      ends: str, *, again: bool = False) -> Event:
+    """`create_event`, unless the community has this title at this start already.
+
+    Running the README's `event create` a second time (or a script that retries) would otherwise
+    plan a second event, and members would be asked twice about one afternoon. Cancelled events
+    do not count; whoever really means a second one says so (`again`).
+    """
+    if not again:
+        starts_at = parse_time(starts, community.timezone)
+        wanted = " ".join(title.split()).casefold()
+        for e in await repo.events(session, community.id):
+            if (e.starts_at == starts_at and e.title.casefold() == wanted
+                    and e.cancelled_at is None):
+                raise AlreadyPlanned(e, community)
+    return await create_event(session, community, title, starts, ends)
+
+
+def event_minutes(text: str) -> int | None:
+    """How long an event lasts, as typed ('90', '1h30', '2h'): 5 minutes to 24 hours."""
+    minutes = parsing.parse_duration(text)
+    return minutes if minutes is not None and 5 <= minutes <= 24 * 60 else None
+
+
+def example_time(zone: str) -> str:
+    """A start a week from now at two in the afternoon, as a person would type it in `zone`."""
+    return (utcnow().astimezone(ZoneInfo(zone)) + dt.timedelta(days=7)).strftime("%Y-%m-%d 14:00")
+
+
+class EventRejected(AdminError):
+    """What a person typed for an event breaks its rules; the message says so, kindly."""
+
+
+def check_title(text: str) -> str:
+    title = " ".join(text.split())
+    if not title or len(title) > 200:
+        raise EventRejected(texts.EVENT_BAD_TITLE)
+    return title
+
+
+def check_start(text: str, zone: str, now: dt.datetime) -> dt.datetime:
+    """A start time for a new (or moved) event: readable, in the future, within two years."""
+    try:
+        starts = parse_time(text, zone, now)
+    except TimeOutOfRange as exc:
+        raise EventRejected(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR) from None
+    except NoTimeOfDay:
+        day = dt.date.fromisoformat(text.strip()).isoformat()
+        raise EventRejected(texts.EVENT_NEEDS_TIME.format(example=f"{day} 14:00")) from None
+    except AdminError:
+        raise EventRejected(texts.EVENT_BAD_START.format(example=example_time(zone))) from None
+    if starts <= now:
+        raise EventRejected(texts.EVENT_IN_PAST)
+    return starts
+
+
+def check_minutes(text: str) -> int:
+    minutes = event_minutes(text)
+    if minutes is None:
+        raise EventRejected(texts.EVENT_BAD_DURATION)
+    return minutes
+
+
+async def plan_event(session: AsyncSession, community: Community, title: str, starts: str,
+                     minutes: str, now: dt.datetime | None = None) -> Event:
+    """A new event from a form, by /newevent's rules: a title, a future start, a duration."""
+    now = now or utcnow()
+    title = check_title(title)
+    starts_at = check_start(starts, community.timezone, now)
+    ends_at = starts_at + dt.timedelta(minutes=check_minutes(minutes))
+    return await create_event(session, community, title, starts_at, ends_at)
+
+
+async def move_event(session: AsyncSession, event: Event, community: Community, starts: str,
+                     minutes: str | None = None, now: dt.datetime | None = None) -> Event:
+    """Move an upcoming event by /newevent's rules; the scheduler follows (it reads updated_at).
+
+    Without `minutes`, it keeps its length.
+    """
+    now = now or utcnow()
+    if event.cancelled_at is not None or event.starts_at <= now:
+        raise EventRejected(texts.EVENT_CANT_MOVE)
+    starts_at = check_start(starts, community.timezone, now)
+    length = (dt.timedelta(minutes=check_minutes(minutes)) if minutes and minutes.strip()
+              else event.ends_at - event.starts_at)
+    event.starts_at, event.ends_at = starts_at, starts_at + length  # updated_at follows
+    await session.flush()
+    return event
+
+
+# --- cancelling -----------------------------------------------------------------------------
+
+
+async def cancel_event(session: AsyncSession, event: Event, now: dt.datetime) -> None:
+    """Cancel an event: nobody is asked about it, and what was still to be asked is cancelled."""
+    event.cancelled_at = now
+    for p in (await session.scalars(select(Prompt).where(
+            Prompt.event_id == event.id,
+            Prompt.status.in_((PromptStatus.SCHEDULED, PromptStatus.OPEN))))).all():
+        p.status = PromptStatus.CANCELLED
+        p.finished_at = now
+
+
+async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime) -> None:
+    """Cancel an event from a form, by /cancelevent's rule: only one not yet over or cancelled."""
+    if event.cancelled_at is not None or event.ends_at <= now:
+        raise EventRejected(texts.EVENT_GONE)
+    await cancel_event(session, event, now)
+
+
+async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
+                      admins: frozenset[int], now: dt.datetime | None = None) -> list[Out]:
+    """A press under /cancelevent: pick (cx), confirm (cxy) or keep (cxn) an event."""
+    now = now or utcnow()
+    async with db.session() as session:
+        event = await session.get(Event, event_id)
+        community = (await access.convened_one(session, user_id, event.community_id, admins)
+                     if event is not None else None)
+        if event is None or community is None:
+            return [Out(texts.NOT_ALLOWED)]
+        when, title = local_time(event.starts_at, community.timezone), escape(event.title)
+        if event.cancelled_at is not None or event.ends_at <= now:
+            return [Out(texts.EVENT_GONE)]
+        if step == "cx":
+            return [Out(texts.CANCEL_CONFIRM.format(title=title, when=when), ((
+                (texts.BTN_CANCEL_EVENT, token("cxy", event.id)),
+                (texts.BTN_KEEP_EVENT, token("cxn", event.id))),))]
+        if step == "cxy":
+            await cancel_event(session, event, now)
+            return [Out(texts.EVENT_CANCELLED.format(title=title))]
+        return [Out(texts.EVENT_KEPT.format(title=title))]
+
+
+# --- who will be asked about an event, and when ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What the scheduler will do about an event's post-event questions, read ahead of it."""
+
+    due: dt.datetime  # when the questions fall due (after the event, outside quiet hours)
+    closes: dt.datetime
+    members: int  # members who can be asked now and had joined by `due`
+    text: str  # the same in words, in the community's zone
+
+    def data(self) -> dict[str, object]:
+        return {"due": self.due.isoformat(), "closes": self.closes.isoformat(),
+                "members": self.members, "text": self.text}
+
+
+async def who_will_be_asked(session: AsyncSession, community: Community, event: Event,
+                            now: dt.datetime | None = None) -> Asking:
+    """Who will be asked about `event` and when, by the scheduler's own rules.
+
+    Members who join after the questions fell due are never asked about it, and questions whose
+    window has passed are never sent: an event created after the fact may reach nobody, and
+    whoever created it is told so.
+    """
+    now = now or utcnow()
+    zone = community.timezone
+    due = due_for(community, event, PromptKind.POST_EVENT)
+    closes = closes_for(community, due)
+    members = int(await session.scalar(
+        select(func.count(Member.id)).join(Membership, Membership.member_id == Member.id)
+        .where(askable(community, due))) or 0)
+    when = local_time(due, zone)
+    if closes <= now:
+        text = texts.ASKING_NOBODY_CLOSED.format(when=when, closes=local_time(closes, zone),
+                                                 days=community.window_days)
+    elif due > now:
+        text = (texts.ASKING_LATER.format(when=when, members=texts.plural(members, "member"))
+                if members else texts.ASKING_LATER_NOBODY_YET.format(when=when))
+    elif members:
+        text = texts.ASKING_NOW.format(when=when, members=texts.plural(members, "member"))
+    else:
+        text = texts.ASKING_NOBODY_JOINED.format(when=when)
+    return Asking(due, closes, members if closes > now else 0, text)
+
+
+# --- asking members about an event now ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenedPrompt:
+    prompt: Prompt
+    created: bool
+
+
+async def open_prompt(
+    session: AsyncSession, member: Member, event: Event, kind: PromptKind = PromptKind.POST_EVENT,
+    now: dt.datetime | None = None, *, send: bool = False,
+) -> OpenedPrompt:
+    """Open a prompt for a member now (or return the one that already exists).
+
+    With `send`, it is left due now for the scheduler, which sends its first question (within
+    its quiet hours and pauses) and reminds once; otherwise it opens silently, and the member's
+    next message begins it.
+    """
+    now = now or utcnow()
+    existing = await repo.prompt_for(session, member.id, event.id, kind)
+    if existing is not None:
+        return OpenedPrompt(existing, created=False)
+    if await repo.membership(session, member.id, event.community_id) is None:
+        raise AdminError("that person is not a member of the event's community")
+    story_id = str(uuid.uuid4())
+    if kind is not PromptKind.POST_EVENT:
+        first = await repo.prompt_for(session, member.id, event.id, PromptKind.POST_EVENT)
+        if first is not None:
+            story_id = first.story_id
+    community = await session.get(Community, event.community_id)
+    assert community is not None
+    prompt = Prompt(
+        member_id=member.id, community_id=event.community_id, event_id=event.id, kind=kind,
+        story_id=story_id, status=PromptStatus.SCHEDULED if send else PromptStatus.OPEN,
+        question_set=community.question_set, due_at=now, opened_at=None if send else now,
+        closes_at=now + dt.timedelta(days=community.window_days),
+    )
+    session.add(prompt)
+    await session.flush()
+    return OpenedPrompt(prompt, created=True)
