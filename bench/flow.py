@@ -3,7 +3,7 @@ sending its next update only once the bot has answered the last, to the real bot
 a bare python-telegram-bot echo bot, each long polling its own loopback Bot API double.
 
     python -m bench.flow [--members 20] [--database-url URL] [--rounds 3] [--quick] [--json]
-                         [--profile FILE]
+                         [--paths tuned,stock] [--profile FILE]
 
 Members are seeded straight into a fresh database as joined (invite and consent) with the
 post-event prompt open, as an admin opens one silently; then every member answers at once:
@@ -12,10 +12,13 @@ each answer (15 updates each). The echo bot gets the same number of members and 
 
 Prints updates a second and reply latency (p50, p95: from pushing an update to the bot's first
 reply for it reaching the API, and to the answer the member waits for), the ratios of valuestory
-to echo, the CPU time each bot spent per update, valuestory's resident memory when ready and
-after the run, and the answers stored, lost or duplicated. Both bots run once per round, back to
-back, on a fresh database; the figures are the medians of the rounds (3 by default), each ratio
-taken within its round, since this kind of machine's speed wanders from minute to minute.
+to echo, the CPU time each bot spent per update, how much valuestory's resident memory grew
+during the run (after it, against when it was ready), and the answers stored, lost or duplicated.
+valuestory runs on each path asked for: `tuned` (the default settings) and `stock`
+(VALUESTORY_STOCK_IO=1: aiosqlite and httpx as they ship). The echo bot and each path run once
+per round, back to back, each on a fresh database; the figures are the medians of the rounds
+(3 by default), each ratio taken within its round, since this kind of machine's speed wanders
+from minute to minute.
 
 A PostgreSQL URL names the server: a fresh database is created beside the one named and dropped
 afterwards. `--profile FILE` runs valuestory under cProfile and writes its stats to FILE.
@@ -164,9 +167,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 def converse(double: RecordingDouble, n: int, echo: bool, limit: float,
-             pid: int) -> dict[str, Any]:
-    """Wait for the bot to be ready, then let N members answer STORY at once; latencies in seconds."""
-    members = {BASE_USER + i: Person(BASE_USER + i) for i in range(n)}
+             pid: int, first: int = BASE_USER) -> dict[str, Any]:
+    """Wait for the bot to be ready, then let N members (chats `first` on) answer STORY at once;
+    latencies in seconds."""
+    members = {first + i: Person(first + i) for i in range(n)}
     called = time.perf_counter()
     while not double.count("getUpdates"):
         if time.perf_counter() > called + READY_WITHIN:
@@ -232,13 +236,12 @@ def serve(conn: Any) -> None:
     server.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
     with server:
         conn.send(server.base_url)
-        order = conn.recv()
-        if order is not None:
+        # One conversation per order (bench.stall gives two), until told to stop.
+        while (order := conn.recv()) is not None:
             try:
                 conn.send(converse(double, **order))
             except Exception as exc:  # said to the main process, which stops the bot
                 conn.send({"error": f"{type(exc).__name__}: {exc}"})
-        conn.recv()
 
 
 # --- The bots ---------------------------------------------------------------------------------
@@ -328,8 +331,7 @@ def measure(command: list[str], env: dict[str, str], workdir: Path, name: str, n
             proc.kill()
             proc.wait()
         with suppress(OSError):
-            conn.send(None)  # no order, if none was sent; else: stop
-            conn.send(None)
+            conn.send(None)  # stop
         server.join(10)
         if server.is_alive():
             server.kill()
@@ -389,6 +391,11 @@ def async_url(url: str) -> str:
     return url
 
 
+# Figures added up over the rounds rather than taken as their median.
+COUNTED = ("narratives", "narratives_expected", "prompts_completed", "inbox_left", "lost",
+           "duplicated")
+
+
 # --- The report ---------------------------------------------------------------------------------
 
 
@@ -410,45 +417,60 @@ def figures(result: dict[str, Any]) -> dict[str, float]:
 
 
 def one_round(args: argparse.Namespace, n: int, index: int) -> dict[str, Any]:
-    """Both bots, one after the other, each on a fresh database with the members' prompts open."""
+    """The echo bot, then valuestory on each path, each on a fresh database with prompts open."""
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        url = async_url(args.database_url or f"sqlite:///{workdir / 'bench.db'}")
-        scratch, server_url = None, url
-        if url.startswith("postgresql"):
-            scratch = f"valuestory_bench_flow_{os.getpid()}_{index}"
-            server_url = url
-            url = make_url(url).set(database=scratch).render_as_string(hide_password=False)
-            asyncio.run(_admin(server_url, f'CREATE DATABASE "{scratch}"'))
-        try:
-            asyncio.run(prepare(url, n))
-            echo = measure([sys.executable, "-m", "bench.flow", "--echo-bot"], {}, workdir,
-                           "echo", n, True, args.limit)
-            bot = [sys.executable, "-m", "valuestory.cli", "run"]
-            if args.profile:
-                bot[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())]
-            env = {"DATABASE_URL": url, "TELEGRAM_MAX_RATE": "100000",
-                   "WEBHOOK_LISTEN": "127.0.0.1", "HEALTH_PORT": str(free_port()),
-                   # Nothing is due: the scheduler's looks are kept as rare as they can be.
-                   "SCHEDULER_INTERVAL_SECONDS": "60"}
-            vs = measure(bot, env, workdir, "valuestory", n, False, args.limit)
-            kept = asyncio.run(stored(url))
-        finally:
-            if scratch is not None:
-                asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-    e, v = figures(echo), figures(vs)
-    return {
-        "database": url.split(":", 1)[0], "echo": e, "valuestory": v,
-        "throughput_ratio": v["updates_per_s"] / e["updates_per_s"],
-        "p50_ratio": v["p50_ms"] / e["p50_ms"],
-        "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
-        "cpu_ratio": v["cpu_ms_per_update"] / e["cpu_ms_per_update"],
-        "valuestory_rss_mb": vs["memory"]["VmRSS"], "valuestory_peak_rss_mb": vs["memory"]["VmHWM"],
-        "valuestory_ready_rss_mb": vs["rss_ready"],
-        "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
-        "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
-        "lost": vs["lost"] + echo["lost"], "duplicated": vs["duplicated"] + echo["duplicated"],
-    }
+        echo = run_bot(args, workdir, n, index, "echo")
+        paths = {path: run_bot(args, workdir, n, index, path) for path in args.paths}
+    e = figures(echo)
+    report: dict[str, Any] = {"echo": e, "lost": echo["lost"], "duplicated": echo["duplicated"]}
+    for path, (vs, kept, url) in paths.items():
+        v = figures(vs)
+        report["database"] = url.split(":", 1)[0]
+        report[path] = {
+            **v,
+            "throughput_ratio": v["updates_per_s"] / e["updates_per_s"],
+            "p50_ratio": v["p50_ms"] / e["p50_ms"],
+            "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
+            "cpu_ratio": v["cpu_ms_per_update"] / e["cpu_ms_per_update"],
+            "rss_ready_mb": vs["rss_ready"], "rss_after_mb": vs["memory"]["VmRSS"],
+            "rss_growth_mb": vs["memory"]["VmRSS"] - vs["rss_ready"],
+            "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
+            "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
+            "lost": vs["lost"], "duplicated": vs["duplicated"],
+        }
+        report["lost"] += vs["lost"]
+        report["duplicated"] += vs["duplicated"]
+    return report
+
+
+def run_bot(args: argparse.Namespace, workdir: Path, n: int, index: int, path: str) -> Any:
+    """One bot's conversation on a fresh database: the echo bot, or valuestory on `path`."""
+    name = f"{path}-{index}"
+    url = async_url(args.database_url or f"sqlite:///{workdir / (name + '.db')}")
+    scratch, server_url = None, url
+    if url.startswith("postgresql"):
+        scratch = f"valuestory_bench_flow_{os.getpid()}_{path}_{index}"
+        url = make_url(url).set(database=scratch).render_as_string(hide_password=False)
+        asyncio.run(_admin(server_url, f'CREATE DATABASE "{scratch}"'))
+    try:
+        if path == "echo":
+            return measure([sys.executable, "-m", "bench.flow", "--echo-bot"], {}, workdir,
+                           name, n, True, args.limit)
+        asyncio.run(prepare(url, n))
+        bot = [sys.executable, "-m", "valuestory.cli", "run"]
+        if args.profile:
+            bot[1:1] = ["-m", "cProfile", "-o", str(Path(f"{args.profile}.{path}").resolve())]
+        env = {"DATABASE_URL": url, "TELEGRAM_MAX_RATE": "100000",
+               "WEBHOOK_LISTEN": "127.0.0.1", "HEALTH_PORT": str(free_port()),
+               # Nothing is due: the scheduler's looks are kept as rare as they can be.
+               "SCHEDULER_INTERVAL_SECONDS": "60",
+               "VALUESTORY_STOCK_IO": "1" if path == "stock" else "0"}
+        vs = measure(bot, env, workdir, name, n, False, args.limit)
+        return vs, asyncio.run(stored(url)), url
+    finally:
+        if scratch is not None:
+            asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
 
 
 def main() -> None:
@@ -462,55 +484,56 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--limit", type=float, default=600.0,
                         help="seconds each bot's conversation may take at most")
+    parser.add_argument("--paths", default="tuned,stock",
+                        help="valuestory's paths to run: tuned, stock (VALUESTORY_STOCK_IO=1)")
     parser.add_argument("--profile", default=None, metavar="FILE",
-                        help="run valuestory under cProfile and write its stats to FILE")
+                        help="run valuestory under cProfile; stats to FILE.tuned, FILE.stock")
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
         echo_bot()
         return
+    args.paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if not args.paths or set(args.paths) - {"tuned", "stock"}:
+        parser.error("--paths takes tuned, stock or both, separated by a comma")
     n = 5 if args.quick else args.members
     rounds = [one_round(args, n, i) for i in range(1 if args.quick else args.rounds)]
-    # The machine's speed wanders from one minute to the next: each round measures both bots
+    # The machine's speed wanders from one minute to the next: each round measures the bots
     # back to back, and the figures are the rounds' medians (each ratio within its own round).
-    report = {key: statistics.median(r[key] for r in rounds) for key in (
-        "throughput_ratio", "p50_ratio", "answered_p50_ratio", "cpu_ratio",
-        "valuestory_rss_mb", "valuestory_peak_rss_mb", "valuestory_ready_rss_mb")}
-    report.update({
+    report: dict[str, Any] = {
         "members": n, "updates_per_member": len(STORY), "database": rounds[0]["database"],
         "rounds": rounds,
         "echo": {k: statistics.median(r["echo"][k] for r in rounds) for k in rounds[0]["echo"]},
-        "valuestory": {k: statistics.median(r["valuestory"][k] for r in rounds)
-                       for k in rounds[0]["valuestory"]},
-        **{k: sum(r[k] for r in rounds) for k in ("narratives", "narratives_expected",
-                                                   "prompts_completed", "inbox_left", "lost",
-                                                   "duplicated")},
-    })
-    e, v = report["echo"], report["valuestory"]
+        "lost": sum(r["lost"] for r in rounds), "duplicated": sum(r["duplicated"] for r in rounds),
+    }
+    for path in args.paths:
+        report[path] = {k: (sum if k in COUNTED else statistics.median)(r[path][k] for r in rounds)
+                        for k in rounds[0][path]}
     if args.json:
         print(json.dumps(report, indent=2))
         return
+    e = report["echo"]
     print(f"{n} members x {len(STORY)} updates each, closed loop, database {report['database']}, "
           f"median of {len(rounds)} round(s)")
     print(f"{'':12}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}   answered{'p50 ms':>8}{'p95 ms':>9}"
           f"{'CPU ms/update':>15}")
-    for name, f in (("echo", e), ("valuestory", v)):
+    for name, f in (("echo", e), *((p, report[p]) for p in args.paths)):
         print(f"{name:12}{f['updates_per_s']:>10.1f}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}"
               f"{'':11}{f['answered_p50_ms']:>8.1f}{f['answered_p95_ms']:>9.1f}"
               f"{f['cpu_ms_per_update']:>15.2f}")
-    print(f"throughput valuestory/echo {report['throughput_ratio']:.2f} (goal >= 0.3); "
-          f"CPU per update {report['cpu_ratio']:.2f}x the echo bot's")
-    print(f"p50 first reply valuestory/echo {report['p50_ratio']:.2f} (goal <= 3 on SQLite, "
-          f"20 members); answered {report['answered_p50_ratio']:.2f}")
-    print(f"valuestory RSS after the run {report['valuestory_rss_mb']:.0f} MB, peak "
-          f"{report['valuestory_peak_rss_mb']:.0f} MB (goal < 100 MB); "
-          f"{report['valuestory_ready_rss_mb']:.0f} MB when it was ready")
-    print("throughput ratio by round: "
-          + ", ".join(f"{r['throughput_ratio']:.2f}" for r in rounds))
-    print(f"narratives stored {report['narratives']} of {report['narratives_expected']}, "
-          f"prompts completed {report['prompts_completed']} of {n * len(rounds)}, inbox left "
-          f"{report['inbox_left']}; lost {report['lost']}, duplicated {report['duplicated']}")
-
+    for path in args.paths:
+        v = report[path]
+        print(f"{path}: throughput/echo {v['throughput_ratio']:.2f} (goal >= 0.3; by round "
+              + ", ".join(f"{r[path]['throughput_ratio']:.2f}" for r in rounds)
+              + f"), p50 first reply/echo {v['p50_ratio']:.2f} (goal <= 3 on SQLite, 20 members),"
+              f" answered {v['answered_p50_ratio']:.2f}, CPU per update {v['cpu_ratio']:.2f}x")
+        print(f"{path}: memory grew {v['rss_growth_mb']:+.1f} MB during the run "
+              f"({v['rss_ready_mb']:.0f} MB when ready, {v['rss_after_mb']:.0f} MB after)")
+        print(f"{path}: narratives stored {v['narratives']} of {v['narratives_expected']}, "
+              f"prompts completed {v['prompts_completed']} of {n * len(rounds)}, inbox left "
+              f"{v['inbox_left']}; lost {v['lost']}, duplicated {v['duplicated']}")
+    print(f"echo: lost {report['lost'] - sum(report[p]['lost'] for p in args.paths)}, "
+          f"duplicated {report['duplicated'] - sum(report[p]['duplicated'] for p in args.paths)}")
 
 if __name__ == "__main__":
     main()

@@ -18,7 +18,6 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import (
     admin,
-    client,
     conveners,
     dashboard,
     errors,
@@ -74,7 +73,8 @@ def build_application(
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
     )
     # Every request goes through TrackedRequest so /healthz knows when Telegram last answered.
-    builder = builder.request(ops.TrackedRequest(request or client.api_request(connection_pool_size=256)))
+    builder = builder.request(ops.TrackedRequest(
+        request or HTTPXRequest(connection_pool_size=256)))
     queue = DurableUpdateQueue(db)
     if webhook:
         builder = builder.updater(None)

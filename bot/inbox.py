@@ -19,7 +19,6 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.ops import WrappedRequest
 from storage.db import Database
-from valuestory.process.memory import QuietRelease
 from valuestory.usecases import inbox
 
 log = logging.getLogger(__name__)
@@ -49,15 +48,12 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
 
     It holds at most `in_hand` updates from the moment they are queued until they are handled:
     `put` waits for room, so PTB's long poll asks Telegram for more only once there is some.
-    When the last one in hand is done, `quiet` hears of it: after a burst, memory goes back.
     """
 
-    def __init__(self, db: Database, in_hand: int = IN_HAND,
-                 quiet: QuietRelease | None = None) -> None:
+    def __init__(self, db: Database, in_hand: int = IN_HAND) -> None:
         super().__init__()
         self.db = db
         self.in_hand = in_hand
-        self.quiet = quiet if quiet is not None else QuietRelease()
         self.holding: set[int] = set()  # queued or being handled, not yet done
         self._room = asyncio.Event()
         self._room.set()
@@ -89,7 +85,6 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
             self.fresh.add(item.update_id)
         # Held only once safely kept: an update the database refused takes no room for good.
         self.holding.add(item.update_id)
-        self.quiet.busy()
         if len(self.holding) >= self.in_hand:
             self._room.clear()
 
@@ -98,8 +93,6 @@ class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
         self.holding.discard(update_id)
         if len(self.holding) < self.in_hand:
             self._room.set()
-        if not self.holding:
-            self.quiet.idle()
 
     def take_fresh(self, update_id: int) -> bool:
         """Whether this update was new when kept (asked once, as it is handled)."""

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import sqlite
+from storage import tuned_sqlite
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -39,7 +39,7 @@ def describe_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any,
-                    busy_ms: int = int(sqlite.LOCK_WAIT_SECONDS * 1000)) -> None:
+                    busy_ms: int = int(tuned_sqlite.LOCK_WAIT_SECONDS * 1000)) -> None:
     # The sqlite3 module opens transactions on its own and lets a SAVEPOINT commit on release
     # when it was the outermost statement, which would split one unit of work in two. Take
     # transaction control away from it; _sqlite_begin opens each transaction instead.
@@ -58,21 +58,23 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _inline(url: str, kwargs: dict[str, Any]) -> bool:
-    """Whether this engine's statements run on the loop's thread (a SQLite file, storage.sqlite)."""
+def _inline(url: str, kwargs: dict[str, Any], stock: bool = False) -> bool:
+    """Whether this engine's statements run on the loop's thread (a SQLite file, the tuning in
+    storage.tuned_sqlite); `stock` keeps aiosqlite as it ships."""
     parsed = make_url(url)
-    return (parsed.get_backend_name() == "sqlite"
+    return (not stock and parsed.get_backend_name() == "sqlite"
             and parsed.database not in (None, "", ":memory:") and "async_creator" not in kwargs)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, stock: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for the URL; `stock` drives SQLite with aiosqlite as it ships, not the tuning."""
     # Statement parameters are members' answers: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
-    inline = _inline(url, kwargs)
+    inline = _inline(url, kwargs, stock)
     if inline:
-        # A file: its statements run on the loop's thread (see storage.sqlite for why).
-        kwargs["async_creator"] = partial(sqlite.InlineConnection.open, str(parsed.database),
+        # A file: its statements run on the loop's thread (see storage.tuned_sqlite for why).
+        kwargs["async_creator"] = partial(tuned_sqlite.InlineConnection.open, str(parsed.database),
                                           uri=parsed.query.get("uri") == "true")
     if parsed.get_backend_name() == "postgresql" and "poolclass" not in kwargs:
         # Members' updates are handled side by side (up to 32 at once), each unit of work a
@@ -86,8 +88,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         if inline:
             event.listen(engine.sync_engine, "connect",
-                         partial(_sqlite_pragmas, busy_ms=sqlite.STATEMENT_BUSY_MS))
-            event.listen(engine.sync_engine, "begin", sqlite.begin_immediate)
+                         partial(_sqlite_pragmas, busy_ms=tuned_sqlite.STATEMENT_BUSY_MS))
+            event.listen(engine.sync_engine, "begin", tuned_sqlite.begin_immediate)
         else:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -125,10 +127,11 @@ class Database:
     and sleeping in busy_timeout's back-off; other processes still queue on busy_timeout.
     """
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, stock: bool = False, **engine_kwargs: Any) -> None:
+        """`stock`: SQLite through aiosqlite as it ships (VALUESTORY_STOCK_IO), not the tuning."""
         self.url = url
-        self.inline = _inline(url, engine_kwargs)
-        self.engine = create_engine(url, **engine_kwargs)
+        self.inline = _inline(url, engine_kwargs, stock)
+        self.engine = create_engine(url, stock=stock, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
@@ -171,7 +174,7 @@ class Database:
                     yield session
             finally:
                 # SQLAlchemy closes a session in a task of its own, so that a cancellation
-                # cannot cut the closing short; here closing never waits (storage.sqlite), so
+                # cannot cut the closing short; here closing never waits (storage.tuned_sqlite), so
                 # it cannot be cut short, and the task's trips through the loop are saved.
                 await session.close()
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import socket
 import threading
-from types import SimpleNamespace
 
-import httpcore
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
-from bot.client import _Pool, api_request
 from tests.botapi import TOKEN
 
 ANSWER = (b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n'
@@ -72,7 +69,7 @@ class KeepAliveServer:
 async def test_calls_share_one_connection_and_a_shut_one_is_never_reused() -> None:
     server = KeepAliveServer()
     bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{server.port}/bot",
-              request=api_request(connection_pool_size=8))
+              request=HTTPXRequest(connection_pool_size=8))
     try:
         async with bot:  # its own getMe: the first call
             for _ in range(3):
@@ -92,7 +89,7 @@ async def test_calls_share_one_connection_and_a_shut_one_is_never_reused() -> No
 async def test_many_calls_at_once_share_a_few_connections_and_all_are_answered() -> None:
     server = KeepAliveServer()
     bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{server.port}/bot",
-              request=api_request(connection_pool_size=3))
+              request=HTTPXRequest(connection_pool_size=3))
     try:
         async with bot:
             names = await asyncio.gather(*(bot.get_me() for _ in range(12)))
@@ -100,72 +97,3 @@ async def test_many_calls_at_once_share_a_few_connections_and_all_are_answered()
             assert server.answered == 13 and 1 <= len(server.connections) <= 3
     finally:
         server.close()
-
-
-class _Connection:
-    """A pooled connection's state, as the pool asks about it."""
-
-    def __init__(self, rng: random.Random, n: int) -> None:
-        self.n = n
-        self.closed, self.expired = rng.random() < 0.15, rng.random() < 0.15
-        self.idle = rng.random() < 0.5
-        self.available = self.idle or rng.random() < 0.2
-        self.origin = rng.choice(("a", "b"))
-
-    def is_closed(self) -> bool:
-        return self.closed
-
-    def has_expired(self) -> bool:
-        return self.expired
-
-    def is_idle(self) -> bool:
-        return self.idle
-
-    def is_available(self) -> bool:
-        return self.available
-
-    def can_handle_request(self, origin: str) -> bool:
-        return origin == self.origin
-
-    def __repr__(self) -> str:
-        return f"c{self.n}:{self.origin}"
-
-
-class _New(_Connection):
-    """A connection the pool just made for a request: busy with it."""
-
-    def __init__(self, n: int, origin: str) -> None:
-        self.n, self.origin = n, origin
-        self.closed = self.expired = self.idle = self.available = False
-
-
-class _Request:
-    def __init__(self, rng: random.Random) -> None:
-        self.request = SimpleNamespace(url=SimpleNamespace(origin=rng.choice(("a", "b"))))
-        self.queued = rng.random() < 0.7
-        self.to: object = None
-
-    def is_queued(self) -> bool:
-        return self.queued and self.to is None
-
-    def assign_to_connection(self, connection: object) -> None:
-        self.to = connection
-
-
-def test_the_pool_decides_exactly_as_httpcores_own_in_every_state() -> None:
-    """The pool's bookkeeping (bot/client.py) against httpcore's, on the same random states:
-    the same connections kept, closed and opened, and each request given the same one."""
-    for seed in range(400):
-        outcomes = []
-        for kind in (httpcore.AsyncConnectionPool, _Pool):
-            rng = random.Random(seed)
-            pool = kind(max_connections=rng.randint(1, 6),
-                        max_keepalive_connections=rng.choice((None, 0, 1, 3)))
-            pool._connections = [_Connection(rng, n) for n in range(rng.randint(0, 8))]
-            pool._requests = [_Request(rng) for _ in range(rng.randint(0, 5))]
-            made = iter(range(100, 200))
-            pool.create_connection = lambda origin, made=made: _New(next(made), origin)
-            closing = pool._assign_requests_to_connections()
-            outcomes.append((repr(pool._connections), repr(closing),
-                             [repr(r.to) for r in pool._requests]))
-        assert outcomes[0] == outcomes[1], seed

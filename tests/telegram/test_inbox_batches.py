@@ -11,12 +11,10 @@ from telegram.ext import Application
 from telegram.request import RequestData
 
 from bot.app import build_application
-from bot.inbox import DurableUpdateQueue
 from storage.db import Database
 from storage.models import HandledUpdate, InboxUpdate
 from tests.botapi import BotApiDouble, DoubleRequest
 from tests.harness import Harness, Person
-from valuestory.process.memory import QuietRelease
 from valuestory.process.settings import Settings
 
 
@@ -155,39 +153,3 @@ async def test_the_long_poll_takes_no_more_updates_than_there_is_room_for(
     assert [sum("How this works" in t for t in double.texts(p.user_id)) for p in askers] \
         == [1] * 6
     assert counting.most == 2
-
-
-async def test_memory_goes_back_once_when_the_burst_is_over_and_never_during_it(
-    settings: Settings, db: Database,
-) -> None:
-    double = BotApiDouble()
-    people = Harness(settings, db, double)
-    askers = [people.person(74_000 + i, username=f"asker{i}") for i in range(4)]
-    for person in askers:
-        _ask_for_help(double, person)
-    app = build_application(settings, db, request=DoubleRequest(double))
-    queue = app.update_queue
-    assert isinstance(queue, DurableUpdateQueue)
-    seen_at_release: list[tuple[int, list[int]]] = []  # (updates in hand, replies so far)
-
-    def release() -> None:
-        seen_at_release.append((len(queue.holding),
-                                [len(double.chat(p.user_id)) for p in askers]))
-
-    queue.quiet = QuietRelease(quiet=0.05, release=release)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    try:
-        for _ in range(200):
-            if seen_at_release:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # long polls with nothing new: no work, so no second release
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-    # Given back once, after every asker had both their messages, with nothing in hand.
-    assert seen_at_release == [(0, [2] * len(askers))]

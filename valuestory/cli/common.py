@@ -68,9 +68,9 @@ def settings_or_stop() -> Settings:
         raise Stop(str(exc)) from None
 
 
-async def open_database(url: str) -> Database:
+async def open_database(url: str, stock: bool = False) -> Database:
     """Connect and bring the schema up to date, or stop with what went wrong."""
-    db = Database(url)
+    db = Database(url, stock=stock)
     try:
         await asyncio.wait_for(db.ping(), 15)
         await db.upgrade()
@@ -89,7 +89,7 @@ def with_database(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
         settings = settings_or_stop()
 
         async def main() -> T:
-            db = await open_database(settings.database_url)
+            db = await open_database(settings.database_url, settings.valuestory_stock_io)
             try:
                 return await fn(db, settings, *args, **kwargs)
             finally:

@@ -197,6 +197,10 @@ class Settings(BaseSettings):
     public_url: Annotated[
         str | None, _checked(_address("the https:// address people open the dashboard at"))] = None
 
+    # SQLite through aiosqlite as it ships (statements on its own thread) in place of the
+    # measured tuning in storage/tuned_sqlite.py (statements on the event loop's thread).
+    valuestory_stock_io: Annotated[bool, _checked(_switch)] = False
+
     def __init__(self, _env_file: str | Path | None = ".env", **given: Any) -> None:
         unknown = set(given) - set(type(self).model_fields)
         if unknown:

@@ -1,5 +1,5 @@
-"""The embedded store runs its statements on the loop's thread, and still never blocks the loop
-while another process holds the write lock."""
+"""The embedded store's tuning runs its statements on the loop's thread, and still never blocks
+the loop while another process holds the write lock; VALUESTORY_STOCK_IO keeps aiosqlite."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Community, SchedulerState
-from storage.sqlite import InlineConnection
+from storage.tuned_sqlite import InlineConnection
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def sqlite_path(tmp_path: Path, sqlite_template: Path) -> Path:
 async def test_a_unit_of_work_waits_for_another_process_with_the_loop_free(
     sqlite_path: Path,
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{sqlite_path}")
+    db = Database(f"sqlite+aiosqlite:///{sqlite_path}", stock=False)
     other = sqlite3.connect(sqlite_path, isolation_level=None)  # as another process would
     other.execute("BEGIN IMMEDIATE")
     other.execute("INSERT INTO scheduler_state (key, value, at) "
@@ -62,9 +63,18 @@ async def test_a_unit_of_work_waits_for_another_process_with_the_loop_free(
     assert names == ["Diabetes"] and theirs == "theirs"
 
 
-async def test_the_engine_uses_the_inline_connection_for_a_file(sqlite_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{sqlite_path}")
+@pytest.mark.parametrize(("stock", "driver"), [(False, InlineConnection),
+                                               (True, aiosqlite.Connection)])
+async def test_the_engine_uses_the_driver_its_setting_names(
+    sqlite_path: Path, stock: bool, driver: type,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{sqlite_path}", stock=stock)
     async with db.engine.connect() as conn:
         raw = await conn.get_raw_connection()
-        assert isinstance(raw.driver_connection, InlineConnection)
+        assert isinstance(raw.driver_connection, driver)
+    async with db.session() as session:  # and a unit of work runs on it
+        session.add(Community(name="Diabetes", timezone="UTC", invite_code="ours01",
+                              question_set="default"))
+    async with db.session() as session:
+        assert list((await session.scalars(select(Community.name))).all()) == ["Diabetes"]
     await db.dispose()

@@ -1,4 +1,4 @@
-"""SQLite run on the event loop's own thread, for the embedded store.
+"""Tuning: SQLite run on the event loop's own thread, in place of aiosqlite's thread.
 
 The stock async driver sends every call (open a cursor, run a statement, fetch, commit, close)
 to a thread of its own and waits for the loop to be woken with the answer. On a local file in
@@ -6,6 +6,15 @@ WAL mode a statement of this bot takes tens of microseconds; each of those round
 hundreds, and a unit of work has a dozen of them. Measured with `python -m bench.flow`, they
 were most of an answer's time. So the connection below answers those same calls at once, on the
 loop's thread, in the shape SQLAlchemy's aiosqlite dialect expects: nothing above it changes.
+It is handed to SQLAlchemy through its public `async_creator` and touches no library object; it
+does answer to the names SQLAlchemy's aiosqlite dialect reads of an aiosqlite connection
+(`_conn`, `_tx`, `_connection`), so should a SQLAlchemy upgrade read others, CI's tuned run
+shows it. The stock path, aiosqlite as it ships, is one setting away (VALUESTORY_STOCK_IO=1, see
+`storage.db`), and CI runs the Telegram tests on both.
+
+Only short statements belong here: a long read (an export, a year's matrix, a page at a million
+narratives) would hold the loop for its whole length, so `Database.long_read` runs those on a
+thread whatever the driver.
 
 Waiting is the one thing that must not happen on the loop's thread. A statement here never
 waits for another process: `busy_timeout` is short, and taking the write lock (every
