@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,11 @@ import httpx
 from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Person
+from tests.waiting import PATIENCE, until
 from valuestory.process.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = Settings(telegram_bot_token=TOKEN, _env_file=None).webhook_secret_token()
-READY_WITHIN = 60.0  # a guard against a hung start, not a speed goal
 
 _update_ids = itertools.count(5_000_000)
 
@@ -84,19 +83,24 @@ class BotProcess:
         """Start the process and wait until it answers on its port."""
         self.spawn()
         assert self.proc is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + READY_WITHIN
+        proc = self.proc
         async with httpx.AsyncClient() as client:
-            while True:
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"bot exited on start:\n{self.logs()}")
+            async def answering_or_ended() -> bool:
+                if proc.poll() is not None:
+                    return True
                 try:
                     await client.get(self.url + "/metrics")
-                    return self
                 except httpx.TransportError:
-                    if loop.time() > deadline:
-                        raise AssertionError(f"bot did not start:\n{self.logs()}") from None
-                    await asyncio.sleep(0.1)
+                    return False
+                return True
+
+            try:
+                await until(answering_or_ended, "the bot to start", every=0.1)
+            except AssertionError:
+                raise AssertionError(f"bot did not start:\n{self.logs()}") from None
+        if proc.poll() is not None:
+            raise AssertionError(f"bot exited on start:\n{self.logs()}")
+        return self
 
     async def terminate(self) -> int:
         """SIGTERM, as a container platform sends; returns the exit status."""
@@ -164,18 +168,6 @@ async def tell_story(person: Person, answers: tuple[str, str, str, str]) -> list
                                             "A useful connection": connection}, intention)
 
 
-async def until(predicate: Callable[[], bool], what: str, within: float = READY_WITHIN) -> None:
-    """Wait for something another process does; the limit only guards against a hang."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    for _ in itertools.count():
-        if predicate():
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"gave up waiting: {what}")
-        await asyncio.sleep(0.01)
-
-
 class Chat:
     """A member's private chat with a polling bot: updates wait at the double until fetched."""
 
@@ -216,6 +208,6 @@ class Chat:
                         return
         raise AssertionError(f"no {label!r} button in the chat")
 
-    async def expect(self, fragment: str, count: int = 1, within: float = READY_WITHIN) -> None:
+    async def expect(self, fragment: str, count: int = 1, within: float = PATIENCE) -> None:
         await until(lambda: sum(fragment in t for t in self.seen()) >= count,
                     f"the bot to say {fragment!r}", within)

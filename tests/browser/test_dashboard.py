@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +27,7 @@ from tests.clock import tick
 from tests.harness import Harness, Person
 from tests.stories import tell
 from tests.telegram.test_dashboard_signin import init_data
+from tests.waiting import until
 from valuestory.cli import main
 from valuestory.usecases.events import planning
 
@@ -103,15 +103,13 @@ def sign_in(browser: Browser, link: str) -> None:
     click(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit].primary"))
 
 
-def downloaded(folder: Path, suffix: str) -> Path:
+async def downloaded(folder: Path, suffix: str) -> Path:
     """The file the browser finished downloading into `folder`."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
-        if done:
-            return done[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file arrived")
+    def done() -> list[Path]:
+        return [p for p in folder.iterdir() if p.suffix == suffix]
+
+    await until(lambda: bool(done()), f"a {suffix} file to arrive", every=0.1)
+    return done()[0]
 
 
 def heading(browser: Browser) -> str:
@@ -237,7 +235,7 @@ async def test_researcher_downloads_the_same_csv_as_the_command_line_and_it_is_a
     assert Select(browser.find_element(By.ID, "cycle")).first_selected_option.text == "Potential value"
     browser.find_element(By.CSS_SELECTOR, "button.primary").click()  # a download: no new page
 
-    got = await asyncio.to_thread(downloaded, downloads, ".csv")
+    got = await downloaded(downloads, ".csv")
 
     out = tmp_path / "cli.csv"
     env = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": bot.settings.bot_token()}

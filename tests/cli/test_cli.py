@@ -13,6 +13,7 @@ import pytest
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,7 +157,7 @@ def test_a_token_telegram_rejects_stops_the_bot_with_one_line(
     assert TOKEN not in result.stderr and TOKEN.split(":")[1] not in result.stderr
 
 
-def test_with_only_a_token_the_bot_creates_its_sqlite_database_in_the_working_folder(
+async def test_with_only_a_token_the_bot_creates_its_sqlite_database_in_the_working_folder(
     tmp_path: Path,
 ) -> None:
     double = BotApiDouble()
@@ -167,12 +168,8 @@ def test_with_only_a_token_the_bot_creates_its_sqlite_database_in_the_working_fo
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         try:
-            import time
-
-            for _ in range(300):
-                if double.count("getUpdates") >= 2:
-                    break
-                time.sleep(0.05)
+            await until(lambda: double.count("getUpdates") >= 2, "the bot to poll Telegram twice",
+                        every=0.05)
         finally:
             proc.terminate()
             out, _ = proc.communicate(timeout=30)

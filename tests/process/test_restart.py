@@ -12,7 +12,8 @@ from storage.models import InboxUpdate, Narrative, Prompt
 from tests import seed
 from tests.botapi import BotApiDouble, BotApiServer
 from tests.harness import Harness
-from tests.remote import BotProcess, Chat, until
+from tests.remote import BotProcess, Chat
+from tests.waiting import until
 from valuestory.process.settings import Settings
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,11 @@ from tests import seed
 from tests.botapi import TOKEN, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
+from tests.waiting import until
 from valuestory.usecases import scheduler
 
 ATTENDANCE = "Did you take part in Evening Session?"
 MEMBERS = 40
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], what: str,
-                     limit: float = 60) -> None:
-    """Wait for another process to get somewhere (not a scheduling clock: the bot runs its own)."""
-    deadline = time.monotonic() + limit
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @contextmanager
@@ -74,7 +64,7 @@ async def test_killed_mid_fan_out_and_restarted_no_member_is_asked_twice(
             async def started() -> bool:
                 return sum(asked()) >= MEMBERS // 4
 
-            await wait_until(started, "the fan-out to start")
+            await until(started, "the fan-out to start", every=0.05)
             first.send_signal(signal.SIGKILL)
             first.wait(30)
         at_kill = sum(asked())
@@ -89,7 +79,7 @@ async def test_killed_mid_fan_out_and_restarted_no_member_is_asked_twice(
                         Delivery.status == "claimed"))).all()
                 return not waiting and len(claimed) + sum(asked()) >= MEMBERS
 
-            await wait_until(settled, "the restarted bot to finish the fan-out")
+            await until(settled, "the restarted bot to finish the fan-out", every=0.05)
 
     counts = asked()
     async with harness.db.session() as s:

@@ -18,7 +18,7 @@ from storage.models import HandledUpdate, Member, Narrative, utcnow
 from tests import seed
 from tests.botapi import BotApiDouble, DoubleRequest
 from tests.harness import Person
-from tests.remote import until
+from tests.waiting import until
 from valuestory.process import health
 from valuestory.process.metrics import METRICS, Metrics
 from valuestory.process.settings import Settings

@@ -19,7 +19,8 @@ from storage.models import Delivery, Member, Membership, Narrative
 from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
-from tests.remote import SECRET, BotProcess, Remote, tell_story, until
+from tests.remote import SECRET, BotProcess, Remote, tell_story
+from tests.waiting import until
 
 
 def slow_sends(method: str, params: dict[str, Any]) -> None:

@@ -14,8 +14,9 @@ from storage.models import Narrative, VoiceNote
 from tests import seed
 from tests.botapi import BotApiDouble, BotApiServer
 from tests.harness import Harness
-from tests.remote import BotProcess, Chat, until
+from tests.remote import BotProcess, Chat
 from tests.speech.notes import require_speech, speak
+from tests.waiting import until
 from valuestory.process.settings import Settings
 from valuestory.usecases.voice_notes import LEASE
 

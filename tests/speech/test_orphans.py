@@ -6,10 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import until
 
 # Starts a transcriber, says its worker's pid, then waits to be killed.
 _BOT = """
@@ -36,7 +37,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
-def test_the_speech_worker_ends_when_the_bot_is_killed(tmp_path: Path) -> None:
+async def test_the_speech_worker_ends_when_the_bot_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "bot.py"
     script.write_text(_BOT)
     bot = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
@@ -46,10 +47,10 @@ def test_the_speech_worker_ends_when_the_bot_is_killed(tmp_path: Path) -> None:
     assert workers and all(_alive(pid) for pid in workers)
     os.kill(bot.pid, signal.SIGKILL)
     bot.wait()
-    deadline = time.monotonic() + 15
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = [pid for pid in workers if _alive(pid)]
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert left == []
+    try:
+        await until(lambda: not any(_alive(pid) for pid in workers), "the workers to end",
+                    within=15, every=0.1)
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -12,6 +12,7 @@ from telegram import Update
 from storage.models import Narrative
 from tests import seed
 from tests.harness import Harness
+from tests.waiting import until
 
 _ids = itertools.count(900_000)
 
@@ -56,10 +57,8 @@ async def test_two_messages_from_one_member_keep_their_order_while_another_membe
                        text_update(a, "And the dietitian's trace reading."),
                        text_update(b, "I met the team from the next trust.")):
             await harness.app.update_queue.put(update)
-        for _ in range(200):
-            if sum(1 for _, what, _ in replies if what == "done") >= 3:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: sum(1 for _, what, _ in replies if what == "done") >= 3,
+                    "all three replies to reach Telegram", every=0.05)
     finally:
         await harness.app.stop()
 

@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.models import HandledUpdate, InboxUpdate
 from tests.botapi import BotApiDouble, DoubleRequest
 from tests.harness import Harness, Person
+from tests.waiting import until
 from valuestory.process.settings import Settings
 
 
@@ -55,10 +56,8 @@ async def _poll_until_answered(app: Application, double: BotApiDouble,  # type: 
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     try:
-        for _ in range(200):
-            if all(len(double.chat(p.user_id)) == 2 for p in askers):
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: all(len(double.chat(p.user_id)) == 2 for p in askers),
+                    "every asker's answer", every=0.05)
     finally:
         await app.updater.stop()
         await app.stop()
@@ -97,13 +96,15 @@ async def test_what_the_inbox_keeps_carries_no_names(settings: Settings, db: Dat
     await app.initialize()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    rows: list[Any] = []
+
+    async def all_kept() -> bool:
+        async with db.session() as s:
+            rows[:] = (await s.execute(select(InboxUpdate.update_id, InboxUpdate.payload))).all()
+        return len(rows) == len(ids)
+
     try:
-        for _ in range(200):
-            async with db.session() as s:
-                rows = (await s.execute(select(InboxUpdate.update_id, InboxUpdate.payload))).all()
-            if len(rows) == len(ids):
-                break
-            await asyncio.sleep(0.05)
+        await until(all_kept, "every update to be kept", every=0.05)
     finally:
         await app.updater.stop()
         await app.shutdown()

@@ -3,12 +3,10 @@ notes), fetched from the Bot API double by getFile and download, heard by the re
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -21,6 +19,7 @@ from storage.models import AuditEntry, Community, Consent, Narrative, VoiceNote,
 from tests import seed
 from tests.harness import Harness, Person
 from tests.speech.notes import require_speech, speak
+from tests.waiting import until
 from valuestory.process.settings import Settings
 from valuestory.usecases import conversation, retention, voice_notes
 
@@ -36,14 +35,6 @@ def speech_tools() -> None:
     require_speech()
 
 
-async def until(predicate: Callable[[], bool], what: str, within: float = HEARD_WITHIN) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting: {what}")
-        await asyncio.sleep(0.05)
-
-
 async def say_by_voice(person: Person, audio: bytes, seconds: int, **voice: Any) -> list[str]:
     """Send a voice note of these bytes; returns the bot's immediate replies."""
     return await person.send(voice=person.h.double.voice(audio, seconds, **voice))
@@ -53,7 +44,7 @@ async def heard(person: Person, count: int = 1) -> str:
     """Wait for the bot to say what it heard (the count-th time); returns that message."""
     def said() -> list[str]:
         return [t for t in person.texts_since(0) if t.startswith(("I heard", "Sorry", "I couldn't"))]
-    await until(lambda: len(said()) >= count, "the transcript")
+    await until(lambda: len(said()) >= count, "the transcript", HEARD_WITHIN, every=0.05)
     return said()[count - 1]
 
 
