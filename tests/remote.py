@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 
-from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Person
 from tests.waiting import PATIENCE, until
@@ -159,13 +158,6 @@ def _chat_of(data: dict[str, Any]) -> int:
         if kind in data:
             return int(data[kind]["chat"]["id"])
     return int(data["callback_query"]["from"]["id"])
-
-
-async def tell_story(person: Person, answers: tuple[str, str, str, str]) -> list[str]:
-    """Walk the default post-event conversation with four typed answers; returns the recap."""
-    moment, insight, connection, intention = answers
-    return await seed.tell(person, moment, {"A new insight or skill": insight,
-                                            "A useful connection": connection}, intention)
 
 
 class Chat:

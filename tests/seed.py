@@ -37,13 +37,19 @@ async def grant(db: Database, user_id: int, role: str, community: Community | No
         await roles.grant_role(session, user_id, role, c)
 
 
+# Two of the kinds of value in the default question set, as their buttons read.
+INSIGHT = "A new insight or skill"
+CONNECTION = "A useful connection"
+
+
 async def tell(person: Person, moment: str, capitals: dict[str, str] | None = None,
                intention: str | None = None, *, begin: bool = True,
                stop: bool = True) -> list[str]:
     """Tell the post-event story as a member would, from "did you take part" to the recap.
 
-    `begin` sends /continue first (a prompt opened silently); a prompt the scheduler sent is
-    already at its first question. `capitals` maps each kind of capital picked (its button
+    The member has a prompt open (`open_prompt`, or the scheduler's). `begin` sends /continue
+    first (a prompt opened silently); a prompt the scheduler sent is already at its first
+    question. `capitals` maps each kind of capital picked (its button
     label, in the question set's order) to what the member says about it; None stops the story
     before the capitals. With no intention the story is stopped there, or with `stop=False` the
     intention is skipped and the story completes. Returns what the bot said to the last step.
@@ -82,10 +88,17 @@ async def member(db: Database, community: Community, user_id: int,
                                consent_id=consent.id, joined_at=joined or utcnow()))
 
 
-async def join(person: Person, community: Community, agree: str = "I agree") -> None:
-    """Open the invite link and agree, as a member would (`agree`: the button in their language)."""
-    await person.say(f"/start {community.invite_code}")
-    await person.tap(agree)
+async def join(person: Person, *communities: Community, agree: str = "I agree") -> Person:
+    """Open each community's invite link and agree, as a member would; returns the person.
+
+    Consent is asked on joining the first; a member who agreed once is not asked again, so the
+    others only need the link. `agree` is the consent button in the member's language.
+    """
+    for i, c in enumerate(communities):
+        await person.say(f"/start {c.invite_code}")
+        if i == 0 or agree in person.last.buttons():
+            await person.tap(agree)
+    return person
 
 
 async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:

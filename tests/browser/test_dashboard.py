@@ -25,7 +25,6 @@ from tests import seed
 from tests.browser.conftest import DashboardServer
 from tests.clock import tick
 from tests.harness import Harness, Person
-from tests.stories import tell
 from tests.telegram.test_dashboard_signin import init_data
 from tests.waiting import until
 from valuestory.cli import main
@@ -66,12 +65,16 @@ async def community_with_stories(bot: Harness) -> tuple[Community, Event, list[P
     people = [bot.person(7100 + i) for i in range(3)]
     for person in people:
         await seed.join(person, c)
-    await tell(bot, people[0], winter, "The midwives' huddle <b>idea</b>", "How to run a debrief",
-               "Try the debrief with my team")
-    await tell(bot, people[1], winter, "Meeting the diabetes nurse", "Insulin timing")
-    await tell(bot, people[2], spring, "The case study on triage")
-    await tell(bot, people[0], spring, "Hearing the parents' panel", "Listening first",
-               "Share the panel notes")
+    await seed.open_prompt(bot.db, people[0], winter)
+    await seed.tell(people[0], "The midwives' huddle <b>idea</b>",
+                    {seed.INSIGHT: "How to run a debrief"}, "Try the debrief with my team")
+    await seed.open_prompt(bot.db, people[1], winter)
+    await seed.tell(people[1], "Meeting the diabetes nurse", {seed.INSIGHT: "Insulin timing"})
+    await seed.open_prompt(bot.db, people[2], spring)
+    await seed.tell(people[2], "The case study on triage")
+    await seed.open_prompt(bot.db, people[0], spring)
+    await seed.tell(people[0], "Hearing the parents' panel", {seed.INSIGHT: "Listening first"},
+                    "Share the panel notes")
     await applied_later(bot.db, people[0], winter, "We ran three debriefs on the ward")
     return c, winter, people
 

@@ -15,7 +15,6 @@ from storage.db import Database
 from tests import seed
 from tests.botapi import BotApiDouble, DoubleRequest
 from tests.harness import Harness
-from tests.stories import tell
 from valuestory import dashboard
 from valuestory.process.settings import Settings
 from valuestory.usecases import signin
@@ -69,7 +68,8 @@ async def test_session_cookie_is_httponly_lax_and_secure_over_https_and_only_a_h
         member = harness.person(8101)
         await seed.join(member, c)
         caplog.set_level(logging.DEBUG)
-        await tell(harness, member, e, "Quietly private words about the ward")
+        await seed.open_prompt(harness.db, member, e)
+        await seed.tell(member, "Quietly private words about the ward")
         await seed.grant(db, 8102, "convener", c)
         said = await harness.person(8102).say("/dashboard")
     finally:

@@ -14,7 +14,7 @@ from storage.models import Member, Narrative, Prompt
 from tests import seed
 from tests.botapi import BotApiDouble, BotApiServer
 from tests.conftest import BACKENDS, _empty_postgres
-from tests.remote import BotProcess, Remote, tell_story
+from tests.remote import BotProcess, Remote
 
 pytestmark = pytest.mark.postgres
 
@@ -46,13 +46,15 @@ async def test_member_whose_answers_alternate_between_two_replicas_tells_one_int
                 await seed.join(person, community)
                 await seed.open_prompt(db, person, event)
 
-            def answers(i: int) -> tuple[str, str, str, str]:
-                return (f"Moment {i}: the case review", f"Insight {i}: reading a CGM trace",
-                        f"Connection {i}: the dietitian", f"Intention {i}: the clinic template")
+            def answers(i: int) -> tuple[str, dict[str, str], str]:
+                return (f"Moment {i}: the case review",
+                        {seed.INSIGHT: f"Insight {i}: reading a CGM trace",
+                         seed.CONNECTION: f"Connection {i}: the dietitian"},
+                        f"Intention {i}: the clinic template")
 
             telegram.everywhere.add(people[0].user_id)
             recaps = await asyncio.gather(*(
-                tell_story(p, answers(i)) for i, p in enumerate(people)))
+                seed.tell(p, *answers(i)) for i, p in enumerate(people)))
             await telegram.close()
             assert await first.terminate() == 0
             assert await second.terminate() == 0
@@ -67,9 +69,9 @@ async def test_member_whose_answers_alternate_between_two_replicas_tells_one_int
     # The member whose every update reached both replicas saw exactly what the others saw.
     assert len(double.texts(people[0].user_id)) == len(double.texts(people[1].user_id))
     for i, (person, recap) in enumerate(zip(people, recaps, strict=True)):
-        moment, insight, connection, intention = answers(i)
+        moment, capitals, intention = answers(i)
         assert "Thank you" in recap[-1]
-        for text in (moment, insight, connection, intention):
+        for text in (moment, *capitals.values(), intention):
             assert text in recap[-1]
             # Each answer reached the member's chat once, in the recap, never someone else's.
             assert sum(text in t for t in double.texts(person.user_id)) == 1
@@ -79,7 +81,7 @@ async def test_member_whose_answers_alternate_between_two_replicas_tells_one_int
             stored = (await s.scalars(select(Narrative).where(Narrative.member_id == member.id)
                                       .order_by(Narrative.id))).all()
             prompt = await s.scalar(select(Prompt).where(Prompt.member_id == member.id))
-        assert [n.text for n in stored] == [moment, insight, connection, intention]
+        assert [n.text for n in stored] == [moment, *capitals.values(), intention]
         assert all(n.version == 1 for n in stored)
         assert prompt is not None and prompt.status == "completed"
     await db.dispose()

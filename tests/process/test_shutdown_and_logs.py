@@ -19,7 +19,7 @@ from storage.models import Delivery, Member, Membership, Narrative
 from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
-from tests.remote import SECRET, BotProcess, Remote, tell_story
+from tests.remote import SECRET, BotProcess, Remote
 from tests.waiting import until
 
 
@@ -161,8 +161,10 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
 ) -> None:
     double = BotApiDouble()
     db = Database(database_url)
-    answers = ("Quiet revelation about insulin pumps", "Untangling a glucose chart together",
-               "Met Priyanka from the renal ward", "Pilot the evening huddle in March")
+    moment, capitals, intention = ("Quiet revelation about insulin pumps",
+                                   {seed.INSIGHT: "Untangling a glucose chart together",
+                                    seed.CONNECTION: "Met Priyanka from the renal ward"},
+                                   "Pilot the evening huddle in March")
     with BotApiServer(double) as api:
         bot = BotProcess(tmp_path, database_url, api, "bot",
                          extra_env={"LOG_LEVEL": "DEBUG", "LOG_FORMAT": log_format})
@@ -174,7 +176,7 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
             zara = telegram.person(587309214, first_name="Zarathustra", username="zara_midwife_77")
             await seed.join(zara, community)
             await seed.open_prompt(db, zara, event)
-            recap = await tell_story(zara, answers)
+            recap = await seed.tell(zara, moment, capitals, intention)
             await zara.send(contact={"phone_number": "+447700900123", "first_name": "Zarathustra"})
             failures = iter([True])
 
@@ -193,7 +195,7 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
             assert await bot.terminate() == 0
         finally:
             bot.kill()
-    assert answers[0] in recap[-1]  # the story really went through
+    assert moment in recap[-1]  # the story really went through
     async with db.session() as s:
         pseudonym = await s.scalar(select(Membership.pseudonym))
     await db.dispose()
@@ -210,6 +212,6 @@ async def test_debug_logs_of_a_full_story_hold_no_answers_names_usernames_or_tok
         assert any("handler failed" in line and "Traceback" in line for line in lines)
     # Members are named by pseudonym.
     assert f"{pseudonym} joined community" in logs and f"{pseudonym} finished prompt" in logs
-    for secret in (*answers, "insulin", "Zarathustra", "zara_midwife", "Priyanka", "7700900123",
-                   TOKEN, TOKEN.split(":")[1], SECRET, str(zara.user_id)):
+    for secret in (moment, *capitals.values(), intention, "insulin", "Zarathustra", "zara_midwife",
+                   "Priyanka", "7700900123", TOKEN, TOKEN.split(":")[1], SECRET, str(zara.user_id)):
         assert secret not in logs, f"{secret!r} leaked into the logs"

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from storage.models import AuditEntry, Community, Membership, Narrative
 from tests import seed
 from tests.harness import Harness, Person
-from tests.stories import member_of, tell
 from valuestory.usecases import exports
 from valuestory.usecases.exports import ExportFilter, ExportFormat
 
@@ -80,11 +79,13 @@ def read_qdpx(path: Path) -> tuple[Any, dict[str, str]]:
 async def _two_members(harness: Harness) -> tuple[Community, Person, Person]:
     community = await seed.community(harness.db)
     event = await seed.event(harness.db, community)
-    ana = await member_of(harness, harness.person(601, "Ana", "ana_midwife"), community)
-    ben = await member_of(harness, harness.person(602, "Ben", "ben_gp"), community)
-    await tell(harness, ana, event, AWKWARD, insight="How to read a CGM trace.",
-               intention="Use the shared template.")
-    await tell(harness, ben, event, "A second story, nothing awkward.")
+    ana = await seed.join(harness.person(601, "Ana", "ana_midwife"), community)
+    ben = await seed.join(harness.person(602, "Ben", "ben_gp"), community)
+    await seed.open_prompt(harness.db, ana, event)
+    await seed.tell(ana, AWKWARD, {seed.INSIGHT: "How to read a CGM trace."},
+                    "Use the shared template.")
+    await seed.open_prompt(harness.db, ben, event)
+    await seed.tell(ben, "A second story, nothing awkward.")
     return community, ana, ben
 
 
@@ -291,10 +292,13 @@ async def test_filters_by_community_cycle_and_event_date(harness: Harness, tmp_p
     # 00:30 on 1 September in Auckland is still 31 August in UTC: the community's day counts.
     frailty = await seed.event(harness.db, second, "Frailty Huddle", "2026-09-01 00:30",
                                "2026-09-01 01:30")
-    cat = await member_of(harness, harness.person(611), first, second)
-    await tell(harness, cat, autumn, "autumn story", insight="autumn insight")
-    await tell(harness, cat, winter, "winter story")
-    await tell(harness, cat, frailty, "frailty story")
+    cat = await seed.join(harness.person(611), first, second)
+    await seed.open_prompt(harness.db, cat, autumn)
+    await seed.tell(cat, "autumn story", {seed.INSIGHT: "autumn insight"})
+    await seed.open_prompt(harness.db, cat, winter)
+    await seed.tell(cat, "winter story")
+    await seed.open_prompt(harness.db, cat, frailty)
+    await seed.tell(cat, "frailty story")
 
     async def answers(**kw: Any) -> list[str]:
         rows = read_jsonl(await _export(harness, ExportFormat.JSONL, tmp_path, ExportFilter(**kw)))
@@ -437,8 +441,9 @@ async def test_a_csv_export_shared_between_two_processes_is_the_same_file(
     if harness.db.dialect != "sqlite":
         pytest.skip("only SQLite exports are shared between processes")
     community, _, _ = await _two_members(harness)
-    third = await member_of(harness, harness.person(603, "Cy", "cy_nurse"), community)
-    await tell(harness, third, await seed.event(harness.db, community, "Spring"), "Odd one out.")
+    third = await seed.join(harness.person(603, "Cy", "cy_nurse"), community)
+    await seed.open_prompt(harness.db, third, await seed.event(harness.db, community, "Spring"))
+    await seed.tell(third, "Odd one out.")
     for filt in (ExportFilter(), ExportFilter(cycle="immediate"),
                  ExportFilter(community_ids=frozenset({community.id}))):
         alone, shared = tmp_path / "alone.csv", tmp_path / "shared.csv"

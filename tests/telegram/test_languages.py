@@ -120,7 +120,7 @@ async def test_a_polish_member_sees_the_right_form_for_1_2_5_and_22_minutes(
         community = await _community(harness, f"Community {minutes}", question_set=str(path))
         event = await seed.event(harness.db, community)
         piotr = harness.person(710 + i, "Piotr", language_code="pl")
-        await seed.join(piotr, community, PL.BTN_AGREE)
+        await seed.join(piotr, community, agree=PL.BTN_AGREE)
         assert piotr.last.text == PL.JOINED.format(community=isolate(f"Community {minutes}"))
         await seed.open_prompt(harness.db, piotr, event)
         seen[minutes] = (await piotr.say("/continue"))[0]
@@ -145,7 +145,7 @@ async def test_a_question_missing_from_a_communitys_translation_is_asked_in_engl
     community = await _community(harness, question_set=str(tmp_path / "ours.yaml"))
     event = await seed.event(harness.db, community)
     lola = harness.person(720, "Lola", language_code="es")
-    await seed.join(lola, community, ES.BTN_AGREE)
+    await seed.join(lola, community, agree=ES.BTN_AGREE)
     await seed.open_prompt(harness.db, lola, event)
 
     opening = await lola.say("/continue")
@@ -170,7 +170,7 @@ async def test_changing_language_mid_story_carries_on_in_the_new_one_with_every_
     community = await _community(harness)
     event = await seed.event(harness.db, community)
     rosa = harness.person(730, "Rosa", language_code="es")
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     await seed.open_prompt(harness.db, rosa, event)
     await rosa.say("/continue")
     await rosa.tap("Sí, estuve allí")
@@ -215,7 +215,7 @@ async def test_changing_language_mid_story_carries_on_in_the_new_one_with_every_
 async def test_a_forged_or_stale_language_button_changes_nothing(harness: Harness) -> None:
     community = await _community(harness)
     rosa = harness.person(735, "Rosa", language_code="es")
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     await rosa.say("/language")
     message, _ = rosa.button("Polski")
     for forged in ("lg|xx", "lg|", "lg|pl|extra", "lg|PL"):
@@ -266,7 +266,7 @@ async def test_consent_is_reused_for_a_second_community_only_for_the_same_text(
     second = await _community(harness, "Second")
     third = await _community(harness, "Third")
     rosa = harness.person(750, "Rosa", language_code="es")
-    await seed.join(rosa, first, ES.BTN_AGREE)
+    await seed.join(rosa, first, agree=ES.BTN_AGREE)
 
     # The same Spanish text was agreed to: joined at once.
     assert await rosa.say(f"/start {second.invite_code}") == [
@@ -310,7 +310,7 @@ async def test_help_privacy_pause_mydata_and_kind_replies_are_in_the_members_lan
 ) -> None:
     community = await _community(harness)
     rosa = harness.person(760, "Rosa", language_code="es")
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     assert await rosa.say("/help") == [ES.HELP]
     assert await rosa.say("/privacy") == [ES.PRIVACY]
     assert await rosa.say("/nonsense") == [ES.UNKNOWN_COMMAND]
@@ -336,7 +336,7 @@ async def test_a_member_who_chose_a_language_keeps_it_whatever_their_app_says(
 ) -> None:
     community = await _community(harness)
     rosa = harness.person(765, "Rosa", language_code="es")
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     await rosa.say("/language")
     await rosa.tap("Polski")
     rosa.user["language_code"] = "es"  # the app still says Spanish
@@ -371,7 +371,7 @@ async def test_conveners_get_the_digest_in_their_own_language_or_the_communitys(
 
     community = await _community(harness, language="pl")
     rosa = harness.person(770, "Rosa", language_code="es")  # a convener who is also a member
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     async with harness.db.session() as s:
         c = await s.get(Community, community.id)
         assert c is not None
@@ -405,7 +405,7 @@ async def test_a_scheduled_prompt_reads_the_language_at_the_moment_it_is_sent(
 ) -> None:
     community = await _community(harness)
     rosa = harness.person(775, "Rosa", language_code="es")
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     event_day = day(7)
     await seed.event(harness.db, community, TITLE, text(event_day, "14:00"), text(event_day, "16:00"))
     await tick(harness, at(event_day, "09:00"))  # planned ahead
@@ -423,7 +423,7 @@ async def test_a_scheduled_prompt_reads_the_language_at_the_moment_it_is_sent(
 async def test_something_went_wrong_is_said_in_the_members_language(harness: Harness) -> None:
     community = await _community(harness)
     rosa = harness.person(780, "Rosa", language_code="es")
-    await seed.join(rosa, community, ES.BTN_AGREE)
+    await seed.join(rosa, community, agree=ES.BTN_AGREE)
     failed: list[str] = []
 
     def first_send_fails(method: str, params: dict[str, object]) -> tuple[int, dict[str, object]] | None:

@@ -19,7 +19,6 @@ from tests import seed
 from tests.botapi import TOKEN
 from tests.clock import tick
 from tests.harness import Harness, Person
-from tests.stories import member_of, tell
 from valuestory.cli import main
 from valuestory.usecases import digest, matrix, roles
 from valuestory.usecases.events import checkin, planning
@@ -64,7 +63,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     names = ("stu", "sam", "lou", "rev", "nia", "cid", "wes", "tam")
     people = {n: h.person(1000 + i, n.capitalize()) for i, n in enumerate(names)}
     for n, p in people.items():
-        await member_of(h, p, *((a, b) if n == "tam" else (a,)))
+        await seed.join(p, *((a, b) if n == "tam" else (a,)))
 
     # Stu presses Stop at the first question, having said nothing.
     stu = people["stu"]
@@ -135,14 +134,17 @@ async def scenario(h: Harness) -> dict[str, object]:
 
     # Wes tells a story and then withdraws: in no count.
     wes = people["wes"]
-    await tell(h, wes, e, "Wes: a moment.", insight="Wes: an insight.")
+    await seed.open_prompt(h.db, wes, e)
+    await seed.tell(wes, "Wes: a moment.", {seed.INSIGHT: "Wes: an insight."})
     await wes.say("/withdraw")
     await wes.tap("Yes, erase it")
 
     # Tam belongs to both communities and tells a little in each.
     tam = people["tam"]
-    await tell(h, tam, e, "Tam: the diabetes moment.")
-    await tell(h, tam, f, "Tam: the frailty moment.", insight="Tam: the frailty insight.")
+    await seed.open_prompt(h.db, tam, e)
+    await seed.tell(tam, "Tam: the diabetes moment.")
+    await seed.open_prompt(h.db, tam, f)
+    await seed.tell(tam, "Tam: the frailty moment.", {seed.INSIGHT: "Tam: the frailty insight."})
 
     async with h.db.session() as session:
         assert (await session.scalar(select(Narrative.version).where(

@@ -12,7 +12,6 @@ from storage.db import Database
 from storage.models import AuditEntry, Choice, Community, Narrative, Prompt, utcnow
 from tests import seed
 from tests.harness import Harness
-from tests.remote import tell_story
 from valuestory.usecases import retention
 
 LONDON = ZoneInfo("Europe/London")
@@ -48,8 +47,9 @@ async def told_story(harness: Harness, community: Community, user_id: int) -> No
     person = harness.person(user_id)
     await seed.join(person, community)
     await seed.open_prompt(harness.db, person, event)
-    await tell_story(person, (f"Moment {user_id}", f"Insight {user_id}", f"Contact {user_id}",
-                              f"Plan {user_id}"))
+    await seed.tell(person, f"Moment {user_id}", {seed.INSIGHT: f"Insight {user_id}",
+                                                  seed.CONNECTION: f"Contact {user_id}"},
+                    f"Plan {user_id}")
 
 
 def later_that_day(moment: dt.datetime, hours: int) -> dt.datetime:

@@ -18,14 +18,14 @@ from storage.models import (
 )
 from tests import seed
 from tests.harness import Harness
-from tests.stories import member_of, tell
 
 
 async def test_mydata_sends_everything_held_about_the_member_as_a_file(harness: Harness) -> None:
     community = await seed.community(harness.db)
     event = await seed.event(harness.db, community)
-    dee = await member_of(harness, harness.person(801, "Dee", "dee_dietitian"), community)
-    await tell(harness, dee, event, "First thought", insight="Reading CGM traces.")
+    dee = await seed.join(harness.person(801, "Dee", "dee_dietitian"), community)
+    await seed.open_prompt(harness.db, dee, event)
+    await seed.tell(dee, "First thought", {seed.INSIGHT: "Reading CGM traces."})
     async with harness.db.session() as s:
         pseudonym = (await s.scalars(select(Membership.pseudonym))).one()
         consent = (await s.scalars(select(Consent.version))).one()
@@ -52,7 +52,7 @@ async def test_mydata_sends_everything_held_about_the_member_as_a_file(harness: 
 async def test_mydata_shows_earlier_versions_of_a_revised_answer(harness: Harness) -> None:
     community = await seed.community(harness.db)
     event = await seed.event(harness.db, community)
-    lee = await member_of(harness, harness.person(802), community)
+    lee = await seed.join(harness.person(802), community)
     await seed.open_prompt(harness.db, lee, event)
     await lee.say("/continue")
     await lee.tap("Yes, I was there")
@@ -80,9 +80,11 @@ async def test_withdraw_from_one_community_keeps_the_other(harness: Harness) -> 
     second = await seed.community(harness.db, "Frailty Network")
     e1 = await seed.event(harness.db, first)
     e2 = await seed.event(harness.db, second, "Frailty Huddle")
-    eve = await member_of(harness, harness.person(804), first, second)
-    await tell(harness, eve, e1, "diabetes story", insight="diabetes insight")
-    await tell(harness, eve, e2, "frailty story")
+    eve = await seed.join(harness.person(804), first, second)
+    await seed.open_prompt(harness.db, eve, e1)
+    await seed.tell(eve, "diabetes story", {seed.INSIGHT: "diabetes insight"})
+    await seed.open_prompt(harness.db, eve, e2)
+    await seed.tell(eve, "frailty story")
     async with harness.db.session() as s:
         pseudonyms = {cid: p for cid, p in (await s.execute(
             select(Membership.community_id, Membership.pseudonym))).all()}
@@ -124,7 +126,7 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
     event = await seed.event(harness.db, community)
     later = await seed.event(harness.db, community, "Spring Session", "2027-03-03 14:00",
                              "2027-03-03 16:00")
-    fay = await member_of(harness, harness.person(805), community)
+    fay = await seed.join(harness.person(805), community)
     prompt = await seed.open_prompt(harness.db, fay, event)
     await fay.say("/continue")
     await fay.tap("Yes, I was there")
@@ -162,7 +164,7 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
 
 async def test_withdraw_can_be_called_off(harness: Harness) -> None:
     community = await seed.community(harness.db)
-    gus = await member_of(harness, harness.person(806), community)
+    gus = await seed.join(harness.person(806), community)
     await gus.say("/withdraw")
     replies = await gus.tap("No, keep it")
     assert replies[-1] == "Nothing has changed. Thank you for staying."
@@ -174,8 +176,8 @@ async def test_withdraw_can_be_called_off(harness: Harness) -> None:
 async def test_withdraw_buttons_are_checked_not_trusted(harness: Harness) -> None:
     community = await seed.community(harness.db)
     other = await seed.community(harness.db, "Frailty Network")
-    hal = await member_of(harness, harness.person(807), community)
-    ivy = await member_of(harness, harness.person(808), other)
+    hal = await seed.join(harness.person(807), community)
+    ivy = await seed.join(harness.person(808), other)
     await hal.say("/withdraw")
     # Ivy forges the button for Hal's community, then nonsense: nothing of Hal's is touched.
     replies = await ivy.press_data(ivy.last, f"wd|y|{community.id}")
@@ -188,7 +190,7 @@ async def test_withdraw_buttons_are_checked_not_trusted(harness: Harness) -> Non
 
 async def test_privacy_shows_the_participant_information_again(harness: Harness) -> None:
     community = await seed.community(harness.db)
-    jo = await member_of(harness, harness.person(809), community)
+    jo = await seed.join(harness.person(809), community)
     replies = await jo.say("/privacy")
     assert "Your privacy" in replies[0] and "pseudonym" in replies[0]
     assert "/mydata" in replies[0] and "/withdraw" in replies[0]
