@@ -1,18 +1,22 @@
-"""Seeding helpers for tests: communities, events, members, prompts, through the same code paths
-admins and members use."""
+"""Seeding helpers for tests, one per act: communities, events, members, roles, prompts, stories.
+
+Each goes through the use case (or, for `join` and `tell`, the chat) that an admin, convener or
+member would go through; where a helper also writes a row straight to the database (a date no
+use case sets), its docstring says so.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import update
 
+from flows import texts
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Consent, Event, Member, Membership, Prompt, utcnow
+from storage.models import Community, Event, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
-from valuestory.usecases import communities, roles
-from valuestory.usecases.conversation import CONSENT_VERSION
+from valuestory.usecases import communities, community_settings, conversation, roles
 from valuestory.usecases.events import planning
 
 
@@ -76,16 +80,23 @@ async def tell(person: Person, moment: str, capitals: dict[str, str] | None = No
 
 async def member(db: Database, community: Community, user_id: int,
                  joined: dt.datetime | None = None) -> None:
-    """A member who agreed and joined, written straight to the database (no Telegram needed)."""
-    async with db.session() as session:
-        m = Member(telegram_user_id=user_id, chat_id=user_id)
-        session.add(m)
-        await session.flush()
-        consent = Consent(member_id=m.id, version=CONSENT_VERSION)
-        session.add(consent)
-        await session.flush()
-        session.add(Membership(member_id=m.id, community_id=community.id, pseudonym=f"P-{user_id}",
-                               consent_id=consent.id, joined_at=joined or utcnow()))
+    """A member who opened the invite link and agreed, through the use cases /start and the
+    I agree button call (no Telegram needed).
+
+    `joined` backdates the joining; no use case moves that date, so it is written straight to
+    the membership.
+    """
+    information = await conversation.start(db, user_id, user_id, community.invite_code)
+    agree = next(token for out in information for row in out.buttons for label, token in row
+                 if label == texts.BTN_AGREE)
+    await conversation.answer_consent(db, user_id, user_id, agree)
+    if joined is not None:
+        async with db.session() as session:
+            m = await repo.member_by_telegram_id(session, user_id)
+            assert m is not None
+            await session.execute(update(Membership).where(
+                Membership.member_id == m.id, Membership.community_id == community.id,
+            ).values(joined_at=joined))
 
 
 async def join(person: Person, *communities: Community, agree: str = "I agree") -> Person:
@@ -102,6 +113,8 @@ async def join(person: Person, *communities: Community, agree: str = "I agree") 
 
 
 async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:
+    """Open the post-event prompt for a member, through the use case the scheduler calls, but
+    silently: the member starts it with /continue (`tell` does)."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
@@ -125,7 +138,12 @@ async def member_with_open_prompt(harness: Harness, user_id: int,
 
 async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: int,
                                    title: str = "Evening Session") -> list[Person]:
-    """`count` long-standing members of a community whose event just ended, asked at once."""
+    """`count` long-standing members of a community whose event just ended, asked at once.
+
+    The community asks at once, with no quiet hours (its settings changed as /settings would).
+    Only members who had joined by the time an event ended are asked about it, so their joining
+    is backdated a month, straight in the database: no use case moves that date.
+    """
     c = await community(harness.db)
     people = [harness.person(first_user_id + i) for i in range(count)]
     for person in people:
@@ -133,21 +151,17 @@ async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: 
     async with harness.db.session() as s:
         found = await s.get(Community, c.id)
         assert found is not None
-        found.prompt_delay_minutes, found.quiet_start, found.quiet_end = 0, "00:00", "00:00"
+        community_settings.apply(found, community_settings.Change(delay="0", quiet="off"))
         now = utcnow()
-        # Only members who had joined by the time an event ended are asked about it.
-        for membership in (await s.scalars(select(Membership))).all():
-            membership.joined_at = now - dt.timedelta(days=30)
+        await s.execute(update(Membership).where(Membership.community_id == c.id)
+                        .values(joined_at=now - dt.timedelta(days=30)))
         await planning.create_event(s, found, title, now - dt.timedelta(hours=2),
                                    now - dt.timedelta(minutes=1))
     return people
 
 
 async def revoke(db: Database, user_id: int) -> None:
-    """Take away every role someone has."""
-    from sqlalchemy import delete
-
-    from storage.models import RoleGrant
-
+    """Take away every role someone has, as /revoke does for each."""
     async with db.session() as session:
-        await session.execute(delete(RoleGrant).where(RoleGrant.telegram_user_id == user_id))
+        for role in {grant.role for grant in await repo.role_grants(session, user_id)}:
+            await roles.revoke_role(session, user_id, role, None)
