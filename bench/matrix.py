@@ -41,6 +41,8 @@ POST_EVENT = [("immediate.moment", "immediate"), ("immediate.experience", "immed
               ("applied.intention", "applied")]
 FOLLOWUP_APPLIED = [("applied.action", "applied"), ("realised.difference", "realised")]
 FOLLOWUP_REFRAMING = [("reframing.success", "reframing")]
+# The answer that is a plan (what they might do), counted apart from applied value.
+INTENDED = {"applied.intention"}
 SENTENCE = ("the session on insulin timing helped me see how our clinic could share the template "
             "with the next trust and a dietitian I met there. We tried it with two patients.")
 WORDS = SENTENCE.split(" ")
@@ -94,7 +96,8 @@ def rows(scale: float, seed: int = 7) -> dict[str, list[tuple[Any, ...]]]:
                         words = rnd.sample(WORDS, 12)
                         out["narratives"].append((
                             narrative_id, prompt_id, m, c, event_id, story, question_id, "?",
-                            cycle, None, False, " ".join(words).capitalize() + ".", 1, at, None,
+                            cycle, None, question_id in INTENDED,
+                            " ".join(words).capitalize() + ".", 1, at, None,
                             at))
     return out
 

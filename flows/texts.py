@@ -275,6 +275,30 @@ MATRIX_PARTICIPATION = N_(
     "<b>Participation</b>: {events}, {sent} asked, {attended} attended, "
     "{answered} answered ({rate}), {completed} completed. Unreachable: {unreachable}."
 )
+# Plans: what members said they might do (an intention question), kept apart from applied value.
+# TRANSLATORS: the name of the matrix's entry for intentions: things members plan to do, not yet done.
+MATRIX_PLANS = N_("Plans (not yet done)")
+# TRANSLATORS: a plan's short name, in a chain like "immediate → potential → planned → applied".
+MATRIX_PLANNED = N_("planned")
+MATRIX_PLANS_GAP = N_("Ask what they might do with it in the coming weeks.")
+# TRANSLATORS: bare numbers. "Followed up": asked weeks later what they did; "done": they said
+# what they did; "made a difference": they said what difference it made.
+MATRIX_PLANS_PIPELINE = N_(
+    "<b>Plans followed</b>: {made} made, {followed} followed up, {done} reported done, "
+    "{difference} made a difference."
+)
+MATRIX_PLANS_APART = N_("Applied value counts only what members did; plans are counted apart.")
+# The plans pipeline on the dashboard's matrix page: a heading, four counts and what they mean.
+DASHBOARD_PLANS_HEADING = N_("Plans followed")
+DASHBOARD_PLANS_MADE = N_("Plans made")
+DASHBOARD_PLANS_FOLLOWED = N_("Followed up")
+DASHBOARD_PLANS_DONE = N_("Reported done")
+DASHBOARD_PLANS_DIFFERENCE = N_("Made a difference")
+DASHBOARD_PLANS_MEANING = N_(
+    "Plans made: stories in which a member said what they might do. Followed up: of those, the "
+    "ones whose member was asked weeks later what they did. Reported done: the member said what "
+    "they did. Made a difference: the member said what difference it made."
+)
 MATRIX_USAGE = N_("Try /matrix, /matrix 30d or /matrix since 2026-09-01.")
 MATRIX_CAPTION = N_("{community}: Value Creation Matrix, {period}")
 PICK_COMMUNITY = N_("Which community?")
@@ -499,6 +523,12 @@ MATRIX_PNG_NO_EVENTS = N_("No events in this period yet.")
 MATRIX_PNG_EXCERPTS = N_("In members' words")
 MATRIX_PNG_TRACED = N_("One story across cycles: {pseudonym}, from {event}")
 MATRIX_PNG_INTENDED = N_("intended")
+# TRANSLATORS: the plans' column heading on the matrix picture: one short word.
+MATRIX_PNG_PLANS = N_("Plans")
+# TRANSLATORS: bare numbers; "done" means the member said what they did with the plan.
+MATRIX_PNG_PIPELINE = N_(
+    "Plans: {made} made · {followed} followed up · {done} done · {difference} made a difference")
+
 
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.

@@ -271,8 +271,11 @@ class Narrative(Base):
         Index("ix_narratives_community_id_cycle", "community_id", "cycle"),
         # Covering indexes for the matrix over a period: members per cycle and the newest
         # excerpts per cycle, without touching the table's rows.
-        Index("ix_narratives_matrix_members", "community_id", "cycle", "member_id", "answered_at"),
-        Index("ix_narratives_matrix_recent", "community_id", "cycle", "answered_at", "id"),
+        # A cycle's narratives and its plans (intended) are read apart (migration 0008_plans).
+        Index("ix_narratives_matrix_members", "community_id", "cycle", "intended", "member_id",
+              "answered_at"),
+        Index("ix_narratives_matrix_recent", "community_id", "cycle", "intended", "answered_at",
+              "id"),
         # The dashboard's narratives, newest first and paged by (answered_at, id).
         Index("ix_narratives_community_id_answered_at", "community_id", "answered_at", "id"),
     )
@@ -467,6 +470,9 @@ class MatrixCell(Base):
 
     Kept by database triggers on narratives (see migration 0003), never written by the
     application, so the all-time matrix reads a few hundred rows instead of every narrative.
+    A plan (a narrative answering an intention question) is counted under the cycle
+    'intended', not its question's cycle (migration 0008_plans); so are the other tallies by
+    cycle: matrix_story_cycles, matrix_cycle_stories and matrix_event_cells.
     """
 
     __tablename__ = "matrix_cells"
@@ -594,6 +600,35 @@ class MatrixPromptNarratives(Base):
     narratives: Mapped[int] = mapped_column(Integer)
 
 
+class MatrixPlanStory(Base):
+    """What one story holds of a plan's journey: its plans (narratives answering an intention
+    question), whether its applied follow-up was delivered, its actions reported done and its
+    realised value. Kept by triggers (migration 0008_plans)."""
+
+    __tablename__ = "matrix_plan_stories"
+
+    story_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    plans: Mapped[int] = mapped_column(Integer)
+    followed: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    difference: Mapped[int] = mapped_column(Integer)
+
+
+class MatrixPlans(Base):
+    """A community's plans pipeline: stories with a plan, and of those the ones followed up,
+    reported done and reported to have made a difference. Kept by triggers on
+    matrix_plan_stories (migration 0008_plans)."""
+
+    __tablename__ = "matrix_plans"
+
+    community_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    made: Mapped[int] = mapped_column(Integer)
+    followed_up: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer)
+    difference: Mapped[int] = mapped_column(Integer)
+
+
 class DashboardLink(Base):
     """A one-time sign-in link to the dashboard. Only a hash of its token is kept."""
 
@@ -650,6 +685,8 @@ __all__ = [
     "MatrixEventPrompts",
     "MatrixFollowup",
     "MatrixMember",
+    "MatrixPlanStory",
+    "MatrixPlans",
     "MatrixPromptNarratives",
     "MatrixPrompts",
     "MatrixStory",

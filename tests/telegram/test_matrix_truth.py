@@ -178,20 +178,22 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     # completed 2: Sam and Rev reached the end. Lou is mid-story, Stu and Tam stopped.
     # response rate 3 / 7 = 43%.
     # narratives 8: Lou 1 (immediate); Rev 6 (moment revised twice and experience in three
-    #          messages count once each: immediate 2, potential 1, applied 1 intended + 1 done,
-    #          realised 1); Tam 1 (immediate). By cycle: 4, 1, 2, 1, 0.
-    # stories 3 (Lou's, Rev's, Tam's), from 3 members; by cycle 3, 1, 1, 1, 0.
+    #          messages count once each: immediate 2, potential 1, a plan, applied 1 done,
+    #          realised 1); Tam 1 (immediate). By cycle: 4, 1, 1, 1, 0, and 1 plan apart.
+    # stories 3 (Lou's, Rev's, Tam's), from 3 members; by cycle 3, 1, 1, 1, 0; plans 1.
     m = await built(harness, a)
     assert [(c.cycle, c.narratives, c.stories, c.members) for c in m.columns] == [
-        ("immediate", 4, 3, 3), ("potential", 1, 1, 1), ("applied", 2, 1, 1),
+        ("immediate", 4, 3, 3), ("potential", 1, 1, 1), ("applied", 1, 1, 1),
         ("realised", 1, 1, 1), ("reframing", 0, 0, 0)]
+    assert (m.intended.narratives, m.intended.stories, m.intended.members) == (1, 1, 1)
+    assert m.plans == matrix.Plans(made=1, followed_up=1, done=1, difference=1)
     assert (m.total, m.stories_count, m.contributors, m.followup_stories) == (8, 3, 3, 1)
     p = m.participation
     assert (p.events, p.sent, p.attended, p.answered, p.completed, p.unreachable) == (
         1, 7, 5, 3, 2, 0)
     assert p.response_rate == 3 / 7
-    assert [(r.title, r.cells, r.participation) for r in m.events] == [
-        ("Case review", (4, 1, 2, 1, 0), matrix.Participation(1, 7, 5, 3, 2, 0))]
+    assert [(r.title, r.cells, r.intended, r.participation) for r in m.events] == [
+        ("Case review", (4, 1, 1, 1, 0), 1, matrix.Participation(1, 7, 5, 3, 2, 0))]
     # Three excerpts of immediate value, from three different members (Rev told two).
     assert sorted(x.pseudonym for x in m.columns[0].excerpts) == sorted([lou, rev, tam])
     # The newest story that reached applied value, traced answer by answer.
@@ -206,8 +208,9 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
         since = await matrix.build_matrix(session, c, matrix.parse_period(
             "30d", c.timezone, utcnow()))
     assert (since.columns, since.participation, since.events, since.stories_count,
-            since.contributors, since.traced) == (
-        m.columns, m.participation, m.events, m.stories_count, m.contributors, m.traced)
+            since.contributors, since.traced, since.intended, since.plans) == (
+        m.columns, m.participation, m.events, m.stories_count, m.contributors, m.traced,
+        m.intended, m.plans)
 
     # The other community: Tam alone, asked 1, attended 1, answered 1, completed 0 (stopped);
     # narratives 2 (immediate 1, potential 1) in 1 story.
@@ -224,7 +227,8 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     assert "8 narratives in 3 stories so far, from 3 members." in text
     assert "<b>Immediate value</b>: 4 narratives in 3 stories from 3 members" in text
     assert "<b>Potential value</b>: 1 narrative in 1 story from 1 member" in text
-    assert "<b>Applied value</b>: 2 narratives in 1 story from 1 member" in text
+    assert "<b>Applied value</b>: 1 narrative in 1 story from 1 member" in text
+    assert "<b>Plans (not yet done)</b>: 1 narrative in 1 story from 1 member" in text
     assert "<b>Realised value</b>: 1 narrative in 1 story from 1 member" in text
     assert "<b>Reframing value</b>: nothing yet." in text
     assert "1 story reached realised or reframing value" in text
@@ -244,13 +248,14 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [(c["cycle"], c["narratives"], c["stories"], c["members"]) for c in data["columns"]] == [
-        ("immediate", 4, 3, 3), ("potential", 1, 1, 1), ("applied", 2, 1, 1),
+        ("immediate", 4, 3, 3), ("potential", 1, 1, 1), ("applied", 1, 1, 1),
         ("realised", 1, 1, 1), ("reframing", 0, 0, 0)]
     assert (data["stories_count"], data["contributors"]) == (3, 3)
     assert data["participation"] == {"events": 1, "sent": 7, "attended": 5, "answered": 3,
                                      "completed": 2, "unreachable": 0,
                                      "response_rate": 3 / 7}
-    assert [(r["title"], r["cells"]) for r in data["events"]] == [("Case review", [4, 1, 2, 1, 0])]
+    assert [(r["title"], r["cells"], r["intended"]) for r in data["events"]] == [
+        ("Case review", [4, 1, 1, 1, 0], 1)]
     result = await asyncio.to_thread(
         runner.invoke, main, ["matrix", "--community", "Diabetes in Pregnancy"],
         env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN})
@@ -271,11 +276,11 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     assert "Value Creation Matrix, all time: 8 narratives in 3 stories, from 3 members" in words
     assert "1 event · 7 asked · 5 attended · 3 answered (43%) · 2 completed" in words
     assert "Case review" in words
-    grid = words[words.index("Case review") + 2:][:5]  # after the title and its date
-    assert grid == ["4", "1", "2", "1", "0"]
-    totals = words[words.index("All events") + 1:][:10]
-    assert totals == ["4", "3 members", "1", "1 member", "2", "1 member", "1", "1 member",
-                      "0", "0 members"]
+    grid = words[words.index("Case review") + 2:][:6]  # after the title and its date
+    assert grid == ["4", "1", "1", "1", "1", "0"]  # plans in their own column, after potential
+    totals = words[words.index("All events") + 1:][:12]
+    assert totals == ["4", "3 members", "1", "1 member", "1", "1 member", "1", "1 member",
+                      "1", "1 member", "0", "0 members"]
     assert sum(w.startswith("“") and w.endswith(f"({x})") for w in words for x in (lou, rev, tam)
                ) >= 2
     assert any(w.startswith(f"One story across cycles: {rev}") for w in words)

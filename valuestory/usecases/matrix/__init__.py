@@ -2,7 +2,8 @@
 event, for a period. Its words mean what `glossary` says, wherever they are shown.
 
 - `period`: the stretch of time a person asked for;
-- `build`: the matrix read from the database (tallies for all time, indexes for a period);
+- `build`: the matrix read from the database (tallies for all time, indexes for a period), with
+  plans (answers to an intention question) apart from the five cycles, and their pipeline;
 - `text`: the matrix as Telegram HTML and as plain terminal text;
 - `picture`: the matrix as a picture for a phone;
 - `show`: /matrix, the text and the picture together.
@@ -25,11 +26,19 @@ from valuestory.usecases.matrix.build import (
     narratives,
     participation_by_event,
 )
-from valuestory.usecases.matrix.glossary import CYCLES, FOLLOWUP_CYCLES, NOBODY, Participation
+from valuestory.usecases.matrix.glossary import (
+    CYCLES,
+    FOLLOWUP_CYCLES,
+    INTENDED,
+    NOBODY,
+    STAGES,
+    Participation,
+    Plans,
+)
 from valuestory.usecases.matrix.period import Period, PeriodError, parse_period
 from valuestory.usecases.matrix.picture import picture, render_png
 from valuestory.usecases.matrix.show import show
-from valuestory.usecases.matrix.text import rate, render_terminal, render_text
+from valuestory.usecases.matrix.text import pipeline, rate, render_terminal, render_text
 
 __all__ = [
     "CYCLES",
@@ -37,7 +46,9 @@ __all__ = [
     "EXCERPTS_PER_CYCLE",
     "EXCERPT_CHARS",
     "FOLLOWUP_CYCLES",
+    "INTENDED",
     "NOBODY",
+    "STAGES",
     "CellNarrative",
     "Column",
     "EventRow",
@@ -46,6 +57,7 @@ __all__ = [
     "Participation",
     "Period",
     "PeriodError",
+    "Plans",
     "Story",
     "TracedStep",
     "TracedStory",
@@ -55,6 +67,7 @@ __all__ = [
     "parse_period",
     "participation_by_event",
     "picture",
+    "pipeline",
     "rate",
     "render_png",
     "render_terminal",

@@ -1,8 +1,11 @@
 """The Value Creation Matrix of one community over a period, read from the database.
 
 Every count means what `glossary` says. All time reads the trigger-kept tallies (a few hundred
-rows, see migrations 0003 and 0005); a period reads narratives and prompts through covering
-indexes. Both give the same numbers for the same data: a test holds them to it.
+rows, see migrations 0003, 0005 and 0008_plans); a period reads narratives and prompts through
+covering indexes. Both give the same numbers for the same data: a test holds them to it.
+
+A plan (a narrative answering an intention question) is never applied value: it is counted
+under `intended`, its own entry beside the five cycles, and never quoted under Applied.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from storage.models import (
     MatrixEventPrompts,
     MatrixFollowup,
     MatrixMember,
+    MatrixPlans,
+    MatrixPlanStory,
     MatrixPromptNarratives,
     Member,
     Membership,
@@ -56,8 +61,11 @@ from valuestory.usecases.matrix.glossary import (
     CYCLES,
     DELIVERED,
     FOLLOWUP_CYCLES,
+    INTENDED,
     NOBODY,
+    STAGES,
     Participation,
+    Plans,
 )
 from valuestory.usecases.matrix.period import Period
 
@@ -87,6 +95,10 @@ class Column:
     stories: int = 0
 
 
+NO_PLANS = Column(INTENDED, 0, 0, 0, ())
+NOT_PLANNED = Plans()
+
+
 @dataclass(frozen=True)
 class EventRow:
     """One event of the period: its narratives per cycle and who took part."""
@@ -94,8 +106,9 @@ class EventRow:
     event_id: int
     title: str
     starts_at: dt.datetime          # aware, UTC
-    cells: tuple[int, ...]          # narratives per cycle, in CYCLES order
+    cells: tuple[int, ...]          # narratives per cycle, in CYCLES order (plans are not in them)
     participation: Participation    # this event's asked (sent), attended, answered, completed
+    intended: int = 0               # plans: narratives answering an intention question
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,9 @@ class Matrix:
     followup_stories: int = 0  # stories that reached realised or reframing value
     events: tuple[EventRow, ...] = ()
     traced: TracedStory | None = None
+    # Plans, apart from the five cycles: what members said they might do, not what they did.
+    intended: Column = NO_PLANS
+    plans: Plans = NOT_PLANNED
 
     @property
     def gaps(self) -> tuple[str, ...]:
@@ -147,7 +163,14 @@ class Matrix:
 
     @property
     def total(self) -> int:
-        return sum(c.narratives for c in self.columns)
+        """Every narrative: the five cycles' and the plans."""
+        return sum(c.narratives for c in self.columns) + self.intended.narratives
+
+    def stage(self, name: str) -> Column:
+        """A cycle's column, or the plans' for `intended`."""
+        if name == INTENDED:
+            return self.intended
+        return next(c for c in self.columns if c.cycle == name)
 
     def to_dict(self) -> dict[str, Any]:
         """The matrix as plain data (for JSON), response rates included."""
@@ -184,9 +207,23 @@ def _tagged(tag: str, statement: Any, *columns: Any) -> Any:
                   *(c(sub) if callable(c) else c for c in columns))
 
 
+def _stage() -> Any:
+    """A narrative's place in the matrix: 'intended' for a plan, else its cycle."""
+    return case((Narrative.intended.is_(True), literal(INTENDED, String())),
+                else_=Narrative.cycle)
+
+
+def _in_stage(name: str) -> tuple[Any, ...]:
+    """The narratives counted under a cycle (never a plan), or the plans for 'intended'."""
+    if name == INTENDED:
+        return (Narrative.intended.is_(True),)
+    return (Narrative.cycle == name, Narrative.intended.is_(False))
+
+
 def _build_statements(all_time: bool) -> _Statements:
     """The matrix's statements, built once with bound parameters and reused."""
     cid = bindparam("cid", type_=Integer)
+    stage = _stage()
     since = bindparam("since", type_=UTCDateTime())
     now = bindparam("now", type_=UTCDateTime())
     in_period = (Narrative.community_id == cid, Narrative.answered_at >= since)
@@ -225,10 +262,13 @@ def _build_statements(all_time: bool) -> _Statements:
             select(MatrixPromptNarratives.event_id, func.count())
             .where(MatrixPromptNarratives.community_id == cid)
             .group_by(MatrixPromptNarratives.event_id))
+        pipeline = tuple(select(column).where(MatrixPlans.community_id == cid)
+                         for column in (MatrixPlans.made, MatrixPlans.followed_up,
+                                        MatrixPlans.done, MatrixPlans.difference))
     else:
-        cells = (select(Narrative.cycle, func.count(), func.count(distinct(Narrative.member_id)),
+        cells = (select(stage, func.count(), func.count(distinct(Narrative.member_id)),
                         func.count(distinct(Narrative.story_id)))
-                 .where(*in_period).group_by(Narrative.cycle))
+                 .where(*in_period).group_by(stage))
         contributors = select(func.count(distinct(Narrative.member_id))).where(*in_period)
         told = select(func.count(distinct(Narrative.story_id))).where(*in_period)
         followups = select(Narrative.story_id).where(
@@ -237,8 +277,17 @@ def _build_statements(all_time: bool) -> _Statements:
         recent = (select(Narrative.story_id, last.label("last_at"))
                   .where(*in_period, Narrative.cycle.in_(FOLLOWUP_CYCLES))
                   .group_by(Narrative.story_id).order_by(last.desc()).limit(STORIES_SHOWN))
-        event_cells = (select(Narrative.event_id, Narrative.cycle, func.count())
-                       .where(*in_period).group_by(Narrative.event_id, Narrative.cycle))
+        event_cells = (select(Narrative.event_id, stage, func.count())
+                       .where(*in_period).group_by(Narrative.event_id, stage))
+        # The period's plans, each followed as far as it went, whenever that was.
+        planned = (select(Narrative.story_id).where(*in_period, Narrative.intended.is_(True))
+                   .distinct().subquery())
+        pipeline = tuple(
+            select(func.count(what)).select_from(planned)
+            .outerjoin(MatrixPlanStory, MatrixPlanStory.story_id == planned.c.story_id)
+            for what in (planned.c.story_id, case((MatrixPlanStory.followed > 0, 1)),
+                         case((MatrixPlanStory.done > 0, 1)),
+                         case((MatrixPlanStory.difference > 0, 1))))
         # Asked, attended and completed are about the period's events, whenever they answered.
         event_prompts = (
             select(Prompt.event_id, func.count(),
@@ -258,22 +307,23 @@ def _build_statements(all_time: bool) -> _Statements:
         .where(Membership.community_id == cid, Member.unreachable_at.is_not(None)))
     digest = select(SchedulerState.at).where(SchedulerState.key == bindparam("digest_key"))
     figures = select(*(q.scalar_subquery() for q in (
-        contributors, told, stories, unreachable, digest)))
+        contributors, told, stories, unreachable, digest, *pipeline)))
     # One lower bound only (the later of the period's start and the last digest, worked out from
     # the figures): two bounds on answered_at leave SQLite scanning from the earlier one.
-    new = (select(Narrative.cycle, func.count(), func.max(Narrative.answered_at))
+    new = (select(stage, func.count(), func.max(Narrative.answered_at))
            .where(Narrative.community_id == cid, Narrative.cycle.in_(CYCLES),
                   Narrative.answered_at > bindparam("after", type_=UTCDateTime()))
-           .group_by(Narrative.cycle))
+           .group_by(stage))
     # Newest few per cycle, each read backwards off (community, cycle, answered_at, id); the
     # pseudonyms are joined once, outside, which keeps PostgreSQL's planning cheap.
+    # A plan is quoted under plans only, never under applied value.
     newest = union_all(*(select(
-        select(Narrative.cycle, Narrative.text, Narrative.answered_at, Narrative.id,
-               Narrative.member_id)
-        .where(*in_period, Narrative.cycle == cycle)
+        select(literal(name, String()).label("cycle"), Narrative.text, Narrative.answered_at,
+               Narrative.id, Narrative.member_id)
+        .where(*in_period, *_in_stage(name))
         .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
         .limit(bindparam("pool", type_=Integer)).subquery())
-        for cycle in CYCLES)).subquery()
+        for name in STAGES)).subquery()
     excerpts = (
         select(newest.c.cycle, newest.c.text, newest.c.answered_at, newest.c.id,
                Membership.pseudonym, newest.c.member_id)
@@ -281,7 +331,7 @@ def _build_statements(all_time: bool) -> _Statements:
                                Membership.community_id == cid)))
     recent_q = recent.subquery()
     story_rows = (
-        select(recent_q.c.story_id, recent_q.c.last_at, Narrative.cycle, Membership.pseudonym,
+        select(recent_q.c.story_id, recent_q.c.last_at, stage, Membership.pseudonym,
                Event.title)
         .join(Narrative, Narrative.story_id == recent_q.c.story_id)
         .join(Membership, and_(Membership.member_id == Narrative.member_id,
@@ -355,11 +405,12 @@ async def build_matrix(
     row = (await conn.execute(q.figures, params)).one()
     contributors, stories_count, followup_stories, unreachable = (int(x or 0) for x in row[:4])
     last_digest = _aware(row[4])
+    plans = Plans(*(int(x or 0) for x in row[5:9]))
 
-    counts = {c: 0 for c in CYCLES}
-    members = {c: 0 for c in CYCLES}
-    stories_in = {c: 0 for c in CYCLES}
-    new = {c: 0 for c in CYCLES}
+    counts = {c: 0 for c in STAGES}
+    members = {c: 0 for c in STAGES}
+    stories_in = {c: 0 for c in STAGES}
+    new = {c: 0 for c in STAGES}
     cells: dict[int, dict[str, int]] = defaultdict(dict)
     asked: dict[int, tuple[int, int, int]] = {}
     answered: dict[int, int] = {}
@@ -382,7 +433,8 @@ async def build_matrix(
         taking_part = Participation(1, sent, attended, answered.get(event_id, 0), completed, 0)
         total += taking_part
         rows.append(EventRow(event_id, title, when,
-                             tuple(cells[event_id].get(c, 0) for c in CYCLES), taking_part))
+                             tuple(cells[event_id].get(c, 0) for c in CYCLES), taking_part,
+                             cells[event_id].get(INTENDED, 0)))
     participation = dataclasses.replace(total, unreachable=unreachable)
 
     pool: dict[str, list[tuple[dt.datetime, int, int, Excerpt]]] = defaultdict(list)
@@ -408,7 +460,7 @@ async def build_matrix(
     if last_digest is None:
         new = dict(counts)
 
-    stories = tuple(Story(p, t, tuple(c for c in CYCLES if c in cs))
+    stories = tuple(Story(p, t, tuple(c for c in STAGES if c in cs))
                     for _, p, t, cs in sorted(found.values(), key=lambda v: v[0], reverse=True))
     traced = None
     if steps:
@@ -423,22 +475,23 @@ async def build_matrix(
             # One member told all the newest: reach back for the others' newest words.
             newest += await _other_members(conn, params, cycle, shown)
     excerpts = _distinct_members(pool)
-    columns = tuple(
-        Column(c, counts[c], members[c], new[c], excerpts.get(c, ()), stories_in[c])
-        for c in CYCLES
-    )
+    columns = {
+        c: Column(c, counts[c], members[c], new[c], excerpts.get(c, ()), stories_in[c])
+        for c in STAGES
+    }
     return Matrix(
         community=community.name, timezone=community.timezone, period=period, generated_at=now,
-        last_digest_at=last_digest, columns=columns, stories_count=stories_count, stories=stories,
-        participation=participation, contributors=contributors,
-        followup_stories=followup_stories, events=tuple(rows), traced=traced,
+        last_digest_at=last_digest, columns=tuple(columns[c] for c in CYCLES),
+        stories_count=stories_count, stories=stories, participation=participation,
+        contributors=contributors, followup_stories=followup_stories, events=tuple(rows),
+        traced=traced, intended=columns[INTENDED], plans=plans,
     )
 
 
 async def _other_members(conn: AsyncConnection, params: dict[str, Any], cycle: str,
                          seen: set[int]) -> list[tuple[dt.datetime, int, int, Excerpt]]:
-    """The newest narrative in a cycle of each of a few members not yet shown."""
-    in_cycle = (Narrative.community_id == params["cid"], Narrative.cycle == cycle,
+    """The newest narrative in a cycle (or the newest plan) of each of a few members not yet shown."""
+    in_cycle = (Narrative.community_id == params["cid"], *_in_stage(cycle),
                 Narrative.answered_at >= params["since"], Narrative.member_id.not_in(seen))
     last = func.max(Narrative.answered_at).label("last_at")
     newest = (select(Narrative.member_id, last).where(*in_cycle).group_by(Narrative.member_id)

@@ -12,6 +12,18 @@ and the dashboard show is defined here once, and nowhere else.
 - **answered**: of those asked, the members who gave at least one narrative about the event.
 - **completed**: of those asked, the members who reached the end of the questions.
 - **response rate**: answered / asked, or none when nobody was asked.
+- **plan**: a narrative answering an intention question ("what might you do with this in the
+  coming weeks?", `intended` in the question set). A plan is not applied value: plans are their
+  own entry, `intended`, with their narratives, stories and members, beside the five cycles, and
+  the applied cycle counts only what members reported they did.
+- **the plans pipeline** (stories, since a story holds at most one plan in the default questions):
+  - **plans made**: stories with a plan answered in the period;
+  - **followed up**: of those, the stories whose applied follow-up (the prompt that quotes the
+    plan back and asks what they did) was delivered to the member;
+  - **reported done**: of those made, the stories holding an applied narrative that is not a
+    plan: the member said what they did;
+  - **made a difference**: of those made, the stories holding realised value: the member said
+    what difference it made.
 
 A member who withdrew is in no count: withdrawal erases their prompts and narratives. Follow-ups
 add narratives to a story but are not counted as asked: participation is about events.
@@ -30,6 +42,11 @@ CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
 FOLLOWUP_CYCLES: tuple[str, ...] = (ValueCycle.REALISED.value, ValueCycle.REFRAMING.value)
 # A story that reached applied value (done, not only intended) or beyond.
 APPLIED_OR_BEYOND: tuple[str, ...] = (ValueCycle.APPLIED.value, *FOLLOWUP_CYCLES)
+# Where the matrix counts plans (narratives answering an intention question), apart from the cycles.
+INTENDED = "intended"
+# The five cycles with plans in their place on the journey: between what members took away and
+# what they did with it.
+STAGES: tuple[str, ...] = (*CYCLES[:2], INTENDED, *CYCLES[2:])
 # The prompt that asks about an event; follow-ups continue its story.
 ASKING_KIND = PromptKind.POST_EVENT.value
 # A prompt in one of these states was delivered to the member.
@@ -62,3 +79,14 @@ class Participation:
 
 
 NOBODY = Participation(0, 0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Plans:
+    """A community's plans pipeline, in the words defined above: stories with a plan made, and
+    of those the ones followed up, reported done and reported to have made a difference."""
+
+    made: int = 0
+    followed_up: int = 0
+    done: int = 0
+    difference: int = 0

@@ -2,8 +2,11 @@
 
 Each row is one event of the period, oldest first, so the community's journey reads downwards:
 immediate and potential value show first, applied and realised value weeks later. Each cell is
-shaded by its narratives and labelled with the count; a totals row closes the grid. Below it: a few
-excerpts per cycle, from different members, and one story traced across cycles. Pseudonyms only.
+shaded by its narratives and labelled with the count; a totals row closes the grid. Plans (what
+members said they might do) have their own column between potential and applied value, shaded
+apart, and the plans pipeline is written under the grid: applied value is only what was done.
+Below it: a few excerpts per cycle and of plans, from different members, and one story traced
+across cycles. Pseudonyms only.
 
 Drawn with matplotlib's object API (no pyplot, no global state: safe in a worker thread) at
 1080 px wide. Words in any script: fonts are chosen per glyph from those installed, matplotlib
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from flows import texts
 from flows.engine import trim
 from valuestory.usecases.matrix.build import Matrix
-from valuestory.usecases.matrix.glossary import CYCLES
+from valuestory.usecases.matrix.glossary import INTENDED, STAGES
 from valuestory.usecases.matrix.text import rate
 from valuestory.usecases.times import local_time
 
@@ -46,6 +49,11 @@ FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic",
             "Droid Sans Fallback", "Noto Color Emoji", "Noto Emoji", "Symbola")
 INK, MUTED, EMPTY = "#1f2933", "#5f6b76", "#eef1f4"
 SHADES = ("#d6e6f2", "#a9cbe4", "#74a9d4", "#3f80bd", "#1f5c99", "#123d6b")
+# Plans in light warm shades, so they never read as the blue of value created, nor outweigh it
+# (seen on the picture: a dark brown plans column drew the eye before any value did).
+PLAN_SHADES = ("#fdf1df", "#fbe4c3", "#f8d6a6", "#f5c88a", "#f1b96c", "#eba94f")
+PLAN_INK = "#8a5a14"
+PLANS_AT = STAGES.index(INTENDED)
 
 
 @functools.cache
@@ -127,10 +135,15 @@ def wrap(text: str, columns: int) -> list[str]:
     return lines or [""]
 
 
-def _shade(n: int, top: int) -> str:
+def _shade(n: int, top: int, shades: tuple[str, ...] = SHADES) -> str:
     if n <= 0:
         return EMPTY
-    return SHADES[min(len(SHADES) - 1, (n * len(SHADES) - 1) // max(top, 1))]
+    return shades[min(len(shades) - 1, (n * len(shades) - 1) // max(top, 1))]
+
+
+def _staged(cells: tuple[int, ...], intended: int) -> tuple[int, ...]:
+    """An event's narratives per cycle with its plans in their place: in STAGES order."""
+    return (*cells[:PLANS_AT], intended, *cells[PLANS_AT:])
 
 
 def render_png(matrix: Matrix, language: str | None = None) -> bytes:
@@ -166,17 +179,19 @@ class _Sheet:
 
 def _rows(matrix: Matrix, t: Any) -> list[tuple[str, str, tuple[int, ...], bool]]:
     """The grid's rows: (title, when, cells, is_summary), the most recent events if too many."""
-    events = list(matrix.events)
+    events = [(r, _staged(r.cells, r.intended)) for r in matrix.events]
     out: list[tuple[str, str, tuple[int, ...], bool]] = []
     shown = events[-MAX_ROWS:] if len(events) > MAX_ROWS else events
     left_out = events[:len(events) - len(shown)]
-    accounted = [sum(r.cells[i] for r in events) for i in range(len(CYCLES))]
+    accounted = [sum(cells[i] for _, cells in events) for i in range(len(STAGES))]
     if left_out:
         out.append((t.MATRIX_PNG_EARLIER.format(events=t.plural(len(left_out), "event")), "",
-                    tuple(sum(r.cells[i] for r in left_out) for i in range(len(CYCLES))), True))
-    for r in shown:
-        out.append((r.title, local_time(r.starts_at, matrix.timezone), r.cells, False))
-    other = tuple(max(0, c.narratives - accounted[i]) for i, c in enumerate(matrix.columns))
+                    tuple(sum(cells[i] for _, cells in left_out) for i in range(len(STAGES))),
+                    True))
+    for r, cells in shown:
+        out.append((r.title, local_time(r.starts_at, matrix.timezone), cells, False))
+    other = tuple(max(0, matrix.stage(s).narratives - accounted[i])
+                  for i, s in enumerate(STAGES))
     if any(other):  # answers this period about events before it, or cancelled since
         out.append((t.MATRIX_PNG_OTHER, "", other, True))
     return out
@@ -191,10 +206,11 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
     from matplotlib.patches import Rectangle
 
     rows = _rows(matrix, t)
-    excerpt_lines = sum(2 + 3 * min(len(c.excerpts), EXCERPTS_SHOWN) for c in matrix.columns)
+    excerpt_lines = sum(2 + 3 * min(len(c.excerpts), EXCERPTS_SHOWN)
+                        for c in (*matrix.columns, matrix.intended))
     traced_steps = len(matrix.traced.steps) if matrix.traced else 0
     # A first guess at the height; the axes is trimmed to what was used at the end.
-    height = (1.6 + ROW_IN * (len(rows) + 2) + 0.2 * excerpt_lines + 0.55 * traced_steps + 1.6)
+    height = (2.2 + ROW_IN * (len(rows) + 2) + 0.2 * excerpt_lines + 0.55 * traced_steps + 1.6)
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -209,12 +225,13 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
 
     # --- the grid ---
     left = MARGIN_IN + LABEL_IN
-    cell_w = (WIDTH_IN - MARGIN_IN - left) / len(CYCLES)
+    cell_w = (WIDTH_IN - MARGIN_IN - left) / len(STAGES)
     top = max([max(r[2]) for r in rows if not r[3]] + [1])
     sheet.text(MARGIN_IN, sheet.y + ROW_IN / 2, t.MATRIX_PNG_EVENTS_HEADING, 9.5,
                va="center", color=MUTED, fontweight="bold")
-    for i, cycle in enumerate(CYCLES):
-        heading = str(t.CYCLE_SHORT[cycle]).capitalize()
+    for i, stage in enumerate(STAGES):
+        heading = (str(t.MATRIX_PNG_PLANS) if stage == INTENDED
+                   else str(t.CYCLE_SHORT[stage]).capitalize())
         # A longer word in another language ("Replanteamiento") shrinks to fit its column
         # instead of running into the next: bold 9 pt takes about 0.078 in a character.
         size = min(9.0, 9.0 * cell_w * 0.92 / (0.078 * max(len(heading), 1)))
@@ -235,10 +252,11 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
         if when:
             sheet.text(MARGIN_IN, y + ROW_IN * 0.76, when, 7.5, va="center", color=MUTED)
         for i, n in enumerate(cells):
-            fill = EMPTY if summary and n else _shade(n, top)
+            shades = PLAN_SHADES if i == PLANS_AT else SHADES
+            fill = EMPTY if summary and n else _shade(n, top, shades)
             ax.add_patch(Rectangle((left + cell_w * i + 0.02, y + 0.02), cell_w - 0.04,
                                    ROW_IN - 0.04, facecolor=fill, edgecolor="none"))
-            dark = fill in SHADES[3:]
+            dark = shades is SHADES and fill in SHADES[3:]
             sheet.text(left + cell_w * (i + 0.5), y + ROW_IN / 2, str(n), 10.5, va="center",
                        ha="center", color="white" if dark else (MUTED if n == 0 else INK))
         sheet.y += ROW_IN
@@ -247,7 +265,8 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
     ax.plot([MARGIN_IN, WIDTH_IN - MARGIN_IN], [y, y], color=INK, linewidth=0.8)
     sheet.text(MARGIN_IN, y + ROW_IN / 2, t.MATRIX_PNG_TOTAL, 9, va="center",
                fontweight="bold")
-    for i, col in enumerate(matrix.columns):
+    for i, stage in enumerate(STAGES):
+        col = matrix.stage(stage)
         sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.34, str(col.narratives), 11.5,
                    va="center", ha="center", fontweight="bold")
         sheet.text(left + cell_w * (i + 0.5), y + ROW_IN * 0.82,
@@ -256,14 +275,24 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
     p = matrix.participation
     sheet.para(t.MATRIX_PNG_PARTICIPATION.format(
         events=t.plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
-        rate=rate(p), completed=p.completed), 9.5, color=MUTED, gap=0.22)
+        rate=rate(p), completed=p.completed), 9.5, color=MUTED, gap=0.06)
+    plans = matrix.plans
+    sheet.para(t.MATRIX_PNG_PIPELINE.format(
+        made=plans.made, followed=plans.followed_up, done=plans.done,
+        difference=plans.difference), 9.5, color=PLAN_INK, gap=0.04)
+    # Not italic: the italic face has no Arabic (seen on the picture: boxes).
+    sheet.para(t.MATRIX_PLANS_APART, 8.5, color=MUTED, gap=0.22)
 
     # --- in members' words ---
     sheet.para(t.MATRIX_PNG_EXCERPTS, 11, fontweight="bold", gap=0.08)
-    for col in matrix.columns:
-        sheet.para(t.CYCLE_NAMES[col.cycle], 10.5, fontweight="bold", gap=0.03)
+    for stage in STAGES:
+        col = matrix.stage(stage)
+        plan = stage == INTENDED
+        sheet.para(t.MATRIX_PLANS if plan else t.CYCLE_NAMES[col.cycle], 10.5,
+                   fontweight="bold", gap=0.03)
         if not col.excerpts:
-            sheet.para(t.MATRIX_PNG_GAP.format(ask=t.MATRIX_GAP_ASK[col.cycle]), 9.5,
+            ask = t.MATRIX_PLANS_GAP if plan else t.MATRIX_GAP_ASK[col.cycle]
+            sheet.para(t.MATRIX_PNG_GAP.format(ask=ask), 9.5,
                        indent=0.12, style="italic", color=MUTED, gap=0.1)
             continue
         for x in col.excerpts[:EXCERPTS_SHOWN]:

@@ -1,6 +1,8 @@
 """The matrix as words: Telegram HTML for /matrix and the digest, plain text for a terminal.
 
-Everything a person wrote is escaped; every count is the `glossary`'s.
+Everything a person wrote is escaped; every count is the `glossary`'s. Plans stand in their own
+entry, between potential and applied value, with how far they went; applied value is only what
+members did.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from flows import texts
 from valuestory.usecases.matrix.build import Matrix
-from valuestory.usecases.matrix.glossary import Participation
+from valuestory.usecases.matrix.glossary import INTENDED, STAGES, Participation
 from valuestory.usecases.out import plain
 from valuestory.usecases.times import local_time
 
@@ -43,22 +45,28 @@ def render_text(matrix: Matrix, language: str | None = None) -> str:
     if matrix.last_digest_at is not None:
         lines.append(t.MATRIX_SINCE_DIGEST.format(
             when=html.escape(local_time(matrix.last_digest_at, matrix.timezone))))
-    for col in matrix.columns:
+    for stage in STAGES:
+        col = matrix.stage(stage)
+        plans = stage == INTENDED
         lines.append("")
-        name = html.escape(t.CYCLE_NAMES[col.cycle])
+        name = html.escape(t.MATRIX_PLANS if plans else t.CYCLE_NAMES[col.cycle])
         if col.narratives == 0:
-            lines.append(t.MATRIX_GAP.format(cycle=name, ask=t.MATRIX_GAP_ASK[col.cycle]))
-            continue
-        lines.append(t.MATRIX_COLUMN.format(
-            cycle=name, narratives=plural(col.narratives, "narrative"),
-            stories=plural(col.stories, "story"), members=plural(col.members, "member"),
-            new=col.new))
-        for x in col.excerpts:
-            lines.append(t.MATRIX_EXCERPT.format(text=e(x.text), pseudonym=e(x.pseudonym)))
+            ask = t.MATRIX_PLANS_GAP if plans else t.MATRIX_GAP_ASK[col.cycle]
+            lines.append(t.MATRIX_GAP.format(cycle=name, ask=ask))
+        else:
+            lines.append(t.MATRIX_COLUMN.format(
+                cycle=name, narratives=plural(col.narratives, "narrative"),
+                stories=plural(col.stories, "story"), members=plural(col.members, "member"),
+                new=col.new))
+            for x in col.excerpts:
+                lines.append(t.MATRIX_EXCERPT.format(text=e(x.text), pseudonym=e(x.pseudonym)))
+        if plans:
+            lines.append(pipeline(matrix, language))
     lines.append("")
     lines.append(t.MATRIX_STORIES.format(count=plural(matrix.followup_stories, "story")))
     for s in matrix.stories:
-        chain = " → ".join(t.CYCLE_SHORT[c] for c in s.cycles)
+        chain = " → ".join(t.MATRIX_PLANNED if c == INTENDED else t.CYCLE_SHORT[c]
+                           for c in s.cycles)
         lines.append(t.MATRIX_STORY.format(pseudonym=e(s.pseudonym), event=e(s.event),
                                            chain=html.escape(chain)))
     p = matrix.participation
@@ -67,6 +75,13 @@ def render_text(matrix: Matrix, language: str | None = None) -> str:
         events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
         rate=rate(p, language), completed=p.completed, unreachable=p.unreachable))
     return "\n".join(lines)
+
+
+def pipeline(matrix: Matrix, language: str | None = None) -> str:
+    """The plans pipeline in one line: made, followed up, reported done, made a difference."""
+    p = matrix.plans
+    return _texts(language).MATRIX_PLANS_PIPELINE.format(
+        made=p.made, followed=p.followed_up, done=p.done, difference=p.difference)
 
 
 def render_terminal(matrix: Matrix, width: int = 100) -> str:

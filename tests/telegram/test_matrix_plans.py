@@ -1,0 +1,192 @@
+"""Plans are not actions: one hand-counted community whose members say what they might do, are
+followed up weeks later, and report what they did (or not), told through the real bot. Every
+number is checked where a convener reads it: /matrix, `valuestory matrix --json`, the picture's
+words, and the same numbers for a period; applied value never counts, nor quotes, a plan."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+
+from click.testing import CliRunner
+
+from bot.scheduling import TelegramSender
+from flows import texts
+from flows.questions import PromptKind
+from storage import repositories as repo
+from storage.models import Community, Event, utcnow
+from tests import seed
+from tests.botapi import TOKEN
+from tests.harness import Harness, Person
+from tests.stories import member_of
+from valuestory.cli import main
+from valuestory.usecases import digest, events, matrix, roles
+
+CONVENER = 880
+INSIGHT = "A new insight or skill"
+# Each member's plan, in their own words: none of them may ever show under applied value.
+PLANS = {"ana": "Ana plans: try the shared template.",
+         "ben": "Ben plans: call the dietitian.",
+         "cal": "Cal plans: write to the trust.",
+         "dee": "Dee plans: start a reading group.",
+         "wes": "Wes plans: share the slides."}
+DONE = {"ana": "Ana did: used the template in clinic.",
+        "ben": "Ben did: called the dietitian twice.",
+        "wes": "Wes did: shared the slides."}
+DIFFERENCE = {"ana": "Ana: fewer missed appointments.", "wes": "Wes: the team changed rota."}
+
+
+async def follow_up(h: Harness, person: Person, event: Event) -> None:
+    """Open the applied follow-up for a member, as the scheduler would weeks later."""
+    async with h.db.session() as session:
+        member = await repo.member_by_telegram_id(session, person.user_id)
+        e = await session.get(Event, event.id)
+        assert member is not None and e is not None
+        await events.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
+
+
+async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
+    """Six members of one community tell their story about one event; five make a plan."""
+    c = await seed.community(h.db, "Plans Apart")
+    now = utcnow()
+    async with h.db.session() as session:
+        found = await session.get(Community, c.id)
+        assert found is not None
+        found.prompt_delay_minutes, found.quiet_start, found.quiet_end = 0, "00:00", "00:00"
+        e = await events.create_event(session, found, "Clinic huddle",
+                                      now - dt.timedelta(hours=3), now - dt.timedelta(hours=2))
+        await roles.grant_role(session, CONVENER, "convener", found)
+    names = ("ana", "ben", "cal", "dee", "eve", "wes")
+    people = {n: h.person(2000 + i, n.capitalize()) for i, n in enumerate(names)}
+    for n, person in people.items():
+        await member_of(h, person, c)
+        await seed.open_prompt(h.db, person, e)
+        if n == "eve":  # Eve tells what happened and what she learnt, and skips the plan
+            await seed.tell(person, "Eve: the moment.", {INSIGHT: "Eve: the insight."}, stop=False)
+        else:
+            await seed.tell(person, f"{n.capitalize()}: the moment.",
+                            {INSIGHT: f"{n.capitalize()}: the insight."}, PLANS[n])
+
+    # Weeks later: Ana did it and it made a difference; Ben did it and skips the difference;
+    # Cal is asked and stops at once; Dee is not asked yet. Wes did it, then withdraws.
+    for n in ("ana", "ben", "cal", "wes"):
+        person = people[n]
+        await follow_up(h, person, e)
+        await person.say("/continue")
+        if n == "cal":
+            await person.tap("Stop")
+            continue
+        await person.say(DONE[n])
+        await person.tap("Next")
+        if n in DIFFERENCE:
+            await person.say(DIFFERENCE[n])
+            await person.tap("Next")
+        else:
+            await person.tap("Skip")
+    wes = people["wes"]
+    await wes.say("/withdraw")
+    await wes.tap("Yes, erase it")
+    return c, e, people
+
+
+# The hand count (Wes withdrew: in no count; Eve made no plan):
+# narratives 17: the moment (immediate) and the insight (potential) from Ana, Ben, Cal, Dee, Eve:
+#   5 and 5; plans from Ana, Ben, Cal, Dee: 4; done (applied) from Ana and Ben: 2; the difference
+#   (realised) from Ana: 1. Reframing: 0.
+# stories 5 (one per member), from 5 members; by cycle 5, 5, 2, 1, 0; plans in 4 stories.
+# plans pipeline: made 4 (Ana, Ben, Cal, Dee); followed up 3 (Ana, Ben, Cal: each was asked
+#   the applied follow-up); reported done 2 (Ana, Ben); made a difference 1 (Ana).
+# participation: 1 event, 5 asked, 5 attended, 5 answered (100%), 5 completed.
+COLUMNS = [("immediate", 5, 5, 5), ("potential", 5, 5, 5), ("applied", 2, 2, 2),
+           ("realised", 1, 1, 1), ("reframing", 0, 0, 0)]
+PIPELINE = matrix.Plans(made=4, followed_up=3, done=2, difference=1)
+
+
+def _section(text: str, heading: str) -> str:
+    """The lines of /matrix under one heading, up to the next blank line."""
+    start = text.index(heading)
+    end = text.find("\n\n", start)
+    return text[start:end if end >= 0 else None]
+
+
+async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_done(
+    harness: Harness, database_url: str,
+) -> None:
+    c, _, _ = await scenario(harness)
+    async with harness.db.session() as session:
+        found = await session.get(Community, c.id)
+        assert found is not None
+        m = await matrix.build_matrix(session, found)
+        period = await matrix.build_matrix(session, found, matrix.parse_period(
+            "30d", found.timezone, utcnow()))
+
+    assert [(col.cycle, col.narratives, col.stories, col.members) for col in m.columns] == COLUMNS
+    assert (m.intended.cycle, m.intended.narratives, m.intended.stories,
+            m.intended.members) == ("intended", 4, 4, 4)
+    assert m.plans == PIPELINE
+    assert (m.total, m.stories_count, m.contributors, m.followup_stories) == (17, 5, 5, 1)
+    assert [(r.cells, r.intended) for r in m.events] == [((5, 5, 2, 1, 0), 4)]
+    p = m.participation
+    assert (p.events, p.sent, p.attended, p.answered, p.completed) == (1, 5, 5, 5, 5)
+    applied = m.columns[2]
+    assert sorted(x.text for x in applied.excerpts) == sorted([DONE["ana"], DONE["ben"]])
+    assert {x.text for x in m.intended.excerpts} <= set(PLANS.values())
+    # A period that covers it all reads the narratives, not the tallies: the same numbers.
+    assert (period.columns, period.intended, period.plans, period.events) == (
+        m.columns, m.intended, m.plans, m.events)
+
+    # /matrix, as the convener reads it.
+    convener = harness.person(CONVENER)
+    text = (await convener.say("/matrix"))[0]
+    assert "17 narratives in 5 stories so far, from 5 members." in text
+    assert "<b>Applied value</b>: 2 narratives in 2 stories from 2 members" in text
+    assert "<b>Plans (not yet done)</b>: 4 narratives in 4 stories from 4 members" in text
+    assert ("<b>Plans followed</b>: 4 made, 3 followed up, 2 reported done, "
+            "1 made a difference.") in text
+    under_applied = _section(text, "<b>Applied value</b>")
+    assert DONE["ana"] in under_applied and DONE["ben"] in under_applied
+    assert not any(plan in under_applied for plan in PLANS.values())
+    assert "Wes" not in text
+
+    # valuestory matrix --json: the five cycles as before, plans beside them.
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main, ["matrix", "--community", "Plans Apart", "--json"],
+        env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [(col["cycle"], col["narratives"], col["stories"], col["members"])
+            for col in data["columns"]] == COLUMNS
+    assert (data["intended"]["narratives"], data["intended"]["stories"],
+            data["intended"]["members"]) == (4, 4, 4)
+    assert data["plans"] == {"made": 4, "followed_up": 3, "done": 2, "difference": 1}
+    assert [(r["cells"], r["intended"]) for r in data["events"]] == [([5, 5, 2, 1, 0], 4)]
+    assert not any(x["text"] in PLANS.values() for x in data["columns"][2]["excerpts"])
+
+    # The words on the picture: plans have their own column, between potential and applied.
+    words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
+    headings = words[words.index("Event") + 1:][:6]
+    assert headings == ["Immediate", "Potential", "Plans", "Applied", "Realised", "Reframing"]
+    grid = words[words.index("Clinic huddle") + 2:][:6]  # after the title and its date
+    assert grid == ["5", "5", "4", "2", "1", "0"]
+    totals = words[words.index("All events") + 1:][:12]
+    assert totals == ["5", "5 members", "5", "5 members", "4", "4 members", "2", "2 members",
+                      "1", "1 member", "0", "0 members"]
+    assert "Plans: 4 made · 3 followed up · 2 done · 1 made a difference" in words
+    quotes = words[words.index("Applied value") + 1:words.index("Realised value")]
+    assert quotes and not any(plan in q for q in quotes for plan in PLANS.values())
+    plans_quoted = words[words.index("Plans (not yet done)") + 1:words.index("Applied value")]
+    assert plans_quoted and all(any(plan in q for plan in PLANS.values()) for q in plans_quoted)
+    # In Spanish, the same numbers in the convener's language.
+    spanish = [t.get_text() for ax in matrix.picture(m, "es").axes for t in ax.texts]
+    assert texts.In("es").MATRIX_PNG_PIPELINE.format(
+        made=4, followed=3, done=2, difference=1) in spanish
+    assert "Planes" in spanish
+
+    # The weekly digest carries the same text.
+    mark = len(convener.inbox)
+    sender = TelegramSender(harness.app.bot, rate=0, backoff=0)
+    assert await digest.send_weekly(harness.db, sender, c.id, utcnow()) == 1
+    sent = convener.inbox[mark].text or ""
+    assert "<b>Applied value</b>: 2 narratives in 2 stories from 2 members" in sent
+    assert "4 made, 3 followed up, 2 reported done, 1 made a difference" in sent
