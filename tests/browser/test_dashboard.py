@@ -161,9 +161,12 @@ async def test_convener_signs_in_with_the_bots_link_and_reads_the_matrix_narrati
                                       *(["--since", period] if period else []), env=env)
         rows, totals = matrix_table(browser)
         assert len(rows) == len(cli["events"]) > 0
+        # Plans have their own column, between potential and applied value.
         for row, event in zip(rows, cli["events"], strict=True):
-            assert row == [str(n) for n in event["cells"]] + shown(event["participation"])
-        assert totals == ([str(col["narratives"]) for col in cli["columns"]]
+            cells = [*event["cells"][:2], event["intended"], *event["cells"][2:]]
+            assert row == [str(n) for n in cells] + shown(event["participation"])
+        columns = [*cli["columns"][:2], cli["intended"], *cli["columns"][2:]]
+        assert totals == ([str(col["narratives"]) for col in columns]
                           + shown(cli["participation"]))
         assert len(rows) == (1 if period else 2)  # the last 8 days hold only the spring session
 

@@ -115,7 +115,7 @@ class NarrativesPage(CommunityPage):
             community = await self.open(conn, community_id)
             period, problem = _period(community.timezone, since, utcnow())
             filt = narratives.NarrativeFilter(
-                cycle=_choice(arg("cycle", ""), matrix.CYCLES),
+                cycle=_choice(arg("cycle", ""), matrix.STAGES),
                 capital=_choice(arg("capital", ""), tuple(Capital)),
                 event_id=int(event) if event.isdigit() and len(event) < 12 else None,
                 since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
@@ -132,7 +132,7 @@ class NarrativesPage(CommunityPage):
         if problem:
             self.set_status(400)
         self.show("narratives.html", community, page=found, filt=filt, since=since,
-                  problem=problem, events=event_list, cycles=matrix.CYCLES,
+                  problem=problem, events=event_list, cycles=matrix.STAGES,
                   capitals=tuple(Capital), later=later, first=f"?{urlencode(kept)}",
                   paged=after is not None, stage=stories.stage)
 

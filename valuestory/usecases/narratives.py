@@ -3,7 +3,8 @@
 Pages are keyed by (answered_at, id), never by an offset, so the hundredth page reads as few rows
 as the first (`ix_narratives_community_id_answered_at`, or the per-cycle index with a cycle).
 Only pseudonyms leave this module: an inner join to the membership means a member who withdrew
-never appears.
+never appears. A cycle's narratives never include plans (answers to an intention question): the
+cycle `intended` lists them, as the matrix counts them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, select, tuple_
 
 from storage.db import Work, connection_of
 from storage.models import Event, Membership, Narrative
+from valuestory.usecases.matrix.glossary import INTENDED
 
 PAGE = 50
 
@@ -91,6 +93,7 @@ class _Shape:
     pseudonym: bool
     words: int
     after: bool
+    plans: bool = False
 
 
 def _param(name: str, model_column: Any) -> Any:
@@ -111,8 +114,11 @@ def _statement(shape: _Shape) -> Select[Any]:
                      Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended,
                      Narrative.community_id)
               .where(Narrative.community_id == community_id))
-    if shape.cycle:
-        chosen = chosen.where(Narrative.cycle == _param("cycle", Narrative.cycle))
+    if shape.plans:
+        chosen = chosen.where(Narrative.intended.is_(True))
+    elif shape.cycle:
+        chosen = chosen.where(Narrative.cycle == _param("cycle", Narrative.cycle),
+                              Narrative.intended.is_(False))
     if shape.capital:
         chosen = chosen.where(Narrative.capital == _param("capital", Narrative.capital))
     if shape.event:
@@ -151,8 +157,10 @@ def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
                size: int = PAGE) -> tuple[Select[Any], dict[str, Any]]:
     """A page's statement and its parameters."""
     words = (filt.words or "").split()[:8]
-    shape = _Shape(bool(filt.cycle), bool(filt.capital), filt.event_id is not None,
-                   filt.since is not None, bool(filt.pseudonym), len(words), after is not None)
+    plans = filt.cycle == INTENDED
+    shape = _Shape(bool(filt.cycle) and not plans, bool(filt.capital), filt.event_id is not None,
+                   filt.since is not None, bool(filt.pseudonym), len(words), after is not None,
+                   plans)
     params: dict[str, Any] = {"community_id": community_id, "rows": size + 1,
                               "cycle": filt.cycle, "capital": filt.capital,
                               "event_id": filt.event_id, "since": filt.since,
