@@ -21,7 +21,8 @@ from tests.botapi import TOKEN
 from tests.harness import Harness, Person
 from tests.stories import member_of
 from valuestory.cli import main
-from valuestory.usecases import digest, events, matrix, roles
+from valuestory.usecases import digest, matrix, roles
+from valuestory.usecases.events import planning
 
 CONVENER = 880
 INSIGHT = "A new insight or skill"
@@ -43,7 +44,7 @@ async def follow_up(h: Harness, person: Person, event: Event) -> None:
         member = await repo.member_by_telegram_id(session, person.user_id)
         e = await session.get(Event, event.id)
         assert member is not None and e is not None
-        await events.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
+        await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
 
 
 async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
@@ -54,8 +55,8 @@ async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
         found = await session.get(Community, c.id)
         assert found is not None
         found.prompt_delay_minutes, found.quiet_start, found.quiet_end = 0, "00:00", "00:00"
-        e = await events.create_event(session, found, "Clinic huddle",
-                                      now - dt.timedelta(hours=3), now - dt.timedelta(hours=2))
+        e = await planning.create_event(session, found, "Clinic huddle",
+                                        now - dt.timedelta(hours=3), now - dt.timedelta(hours=2))
         await roles.grant_role(session, CONVENER, "convener", found)
     names = ("ana", "ben", "cal", "dee", "eve", "wes")
     people = {n: h.person(2000 + i, n.capitalize()) for i, n in enumerate(names)}
