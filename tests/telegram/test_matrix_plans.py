@@ -19,7 +19,6 @@ from storage.models import Community, Event, utcnow
 from tests import seed
 from tests.botapi import TOKEN
 from tests.harness import Harness, Person
-from tests.stories import member_of
 from valuestory.cli import main
 from valuestory.usecases import digest, matrix, roles
 from valuestory.usecases.events import planning
@@ -61,7 +60,7 @@ async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
     names = ("ana", "ben", "cal", "dee", "eve", "wes")
     people = {n: h.person(2000 + i, n.capitalize()) for i, n in enumerate(names)}
     for n, person in people.items():
-        await member_of(h, person, c)
+        await seed.join(person, c)
         await seed.open_prompt(h.db, person, e)
         if n == "eve":  # Eve tells what happened and what she learnt, and skips the plan
             await seed.tell(person, "Eve: the moment.", {INSIGHT: "Eve: the insight."}, stop=False)
