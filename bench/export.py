@@ -33,7 +33,7 @@ PER_PROMPT = 4  # narratives per prompt, as in a typical post-event story
 BASELINE_SQL = """
 SELECT n.id, n.story_id, m.pseudonym, c.name, e.title, e.starts_at, p.kind, n.question_id,
        n.question_text, n.language, n.cycle, n.capital, n.text, n.answered_at, n.revised_at,
-       p.attended
+       p.attended, n.intended
 FROM narratives n
 JOIN memberships m ON m.member_id = n.member_id AND m.community_id = n.community_id
 JOIN communities c ON c.id = n.community_id

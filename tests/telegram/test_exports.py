@@ -143,7 +143,7 @@ async def test_csv_and_the_other_formats_agree_on_every_record(
                 value = value.replace(tzinfo=ZoneInfo(zone.rstrip(")"))).isoformat()
             elif name == "attended":
                 value = {"yes": True, "no": False, None: None}[value]
-            record[name] = value or (None if name == "capital" else value)
+            record[name] = value or (None if name in ("capital", "applied") else value)
         return record
 
     assert [as_jsonl(r) for r in in_xlsx] == in_jsonl
@@ -202,7 +202,8 @@ async def test_qdpx_validates_against_refi_qda_schema_with_codes_cases_and_varia
 
     top = project.findall(f"{QDA}CodeBook/{QDA}Codes/{QDA}Code")
     assert [c.get("name") for c in top] == [
-        "immediate value", "potential value", "applied value", "realised value", "reframing value"]
+        "immediate value", "potential value", "applied value", "realised value", "reframing value",
+        "plans (intended, not yet done)"]
     capitals = [c.get("name") for c in top[1].findall(f"{QDA}Code")]
     assert capitals == ["human capital", "social capital", "tangible capital",
                         "reputational capital", "learning capital"]
@@ -237,6 +238,8 @@ async def test_qdpx_validates_against_refi_qda_schema_with_codes_cases_and_varia
     assert values["event"] == "Winter Learning Session" and values["event_date"] == "2026-12-03"
     assert values["question"].startswith("What happened at Winter Learning Session")
     assert by_text["How to read a CGM trace."][0] == ["potential value", "human capital"]
+    # A plan is coded as a plan, never as applied value.
+    assert by_text["Use the shared template."][0] == ["plans (intended, not yet done)"]
 
 
 async def test_an_empty_export_is_still_a_valid_project(harness: Harness, tmp_path: Path) -> None:

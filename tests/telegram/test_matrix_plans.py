@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
+from xml.etree import ElementTree
 
 from click.testing import CliRunner
 
@@ -19,8 +21,9 @@ from storage.models import Community, Event, utcnow
 from tests import seed
 from tests.botapi import TOKEN
 from tests.harness import Harness, Person
+from tests.telegram.test_exports import QDA, read_csv, read_jsonl, read_qdpx, read_xlsx
 from valuestory.cli import main
-from valuestory.usecases import digest, matrix, roles
+from valuestory.usecases import digest, exports, matrix, roles
 from valuestory.usecases.events import planning
 
 CONVENER = 880
@@ -148,6 +151,8 @@ async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_don
     assert DONE["ana"] in under_applied and DONE["ben"] in under_applied
     assert not any(plan in under_applied for plan in PLANS.values())
     assert "Wes" not in text
+    # Ana's story, the one that reached realised value, with her plan in its place.
+    assert "Clinic huddle: immediate → potential → planned → applied → realised" in text
 
     # valuestory matrix --json: the five cycles as before, plans beside them.
     result = await asyncio.to_thread(
@@ -190,3 +195,39 @@ async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_don
     sent = convener.inbox[mark].text or ""
     assert "<b>Applied value</b>: 2 narratives in 2 stories from 2 members" in sent
     assert "4 made, 3 followed up, 2 reported done, 1 made a difference" in sent
+
+
+async def test_exports_say_which_applied_answers_are_plans_and_which_were_done(
+    harness: Harness, tmp_path: Path,
+) -> None:
+    await scenario(harness)
+
+    async def export(fmt: exports.ExportFormat) -> Path:
+        path = tmp_path / f"plans{exports.SUFFIX[fmt]}"
+        await exports.export(harness.db, "test", fmt, path, exports.ExportFilter())
+        return path
+
+    # The hand count: 17 narratives; 4 plans (Ana, Ben, Cal, Dee), 2 done (Ana, Ben), 11 others.
+    for rows, nothing in ((read_csv(await export(exports.ExportFormat.CSV)), ""),
+                          (read_jsonl(await export(exports.ExportFormat.JSONL)), None),
+                          (read_xlsx(await export(exports.ExportFormat.XLSX)), "")):
+        assert len(rows) == 17
+        plans = sorted(r["answer"] for r in rows if r["applied"] == "intended")
+        done = sorted(r["answer"] for r in rows if r["applied"] == "done")
+        assert plans == sorted(PLANS[n] for n in ("ana", "ben", "cal", "dee"))
+        assert done == sorted([DONE["ana"], DONE["ben"]])
+        assert {r["cycle"] for r in rows if r["applied"] == nothing} == {
+            "immediate", "potential", "realised"}
+        assert {r["cycle"] for r in rows if r["applied"] == "intended"} == {"applied"}
+
+    project, sources = read_qdpx(await export(exports.ExportFormat.QDPX))
+    names = {c.get("guid"): c.get("name") for c in project.iter(f"{QDA}Code")}
+    coded: dict[str, list[str]] = {}
+    for source in project.findall(f"{QDA}Sources/{QDA}TextSource"):
+        selection = source.find(f"{QDA}PlainTextSelection")
+        assert isinstance(selection, ElementTree.Element)
+        for ref in selection.iter(f"{QDA}CodeRef"):
+            coded.setdefault(names[ref.get("targetGUID")], []).append(sources[source.get("guid")])
+    assert sorted(coded["plans (intended, not yet done)"]) == sorted(
+        PLANS[n] for n in ("ana", "ben", "cal", "dee"))
+    assert sorted(coded["applied value"]) == sorted([DONE["ana"], DONE["ben"]])

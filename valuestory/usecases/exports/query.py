@@ -26,7 +26,7 @@ from storage.models import (
     VoiceNote,
     VoiceNoteStatus,
 )
-from valuestory.usecases.exports.shape import BATCH, ExportFilter, ExportRow
+from valuestory.usecases.exports.shape import BATCH, DONE, INTENDED, ExportFilter, ExportRow
 
 
 async def chosen_communities(session: AsyncSession, ids: frozenset[int] | None) -> Sequence[Community]:
@@ -81,7 +81,7 @@ _ROW_COLUMNS = (
     Prompt.kind, Narrative.question_id,
     Narrative.question_text, Narrative.language, Narrative.cycle, Narrative.capital, Narrative.text,
     type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
-    Prompt.attended, Narrative.spoken, Narrative.community_id, Membership.id,
+    Prompt.attended, Narrative.spoken, Narrative.intended, Narrative.community_id, Membership.id,
 )
 
 
@@ -214,7 +214,8 @@ async def stream_rows(
         async for part in _batches(conn, query):
             batch: list[ExportRow] = []
             for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
-                 capital, text, answered, revised, attended, spoken, cid, mid) in part:
+                 capital, text, answered, revised, attended, spoken, intended, cid,
+                 mid) in part:
                 zone, community = zones[cid], names[cid]
                 title, day = events[eid]
                 batch.append((
@@ -223,7 +224,8 @@ async def stream_rows(
                     capital or "", text, local(answered, zone),
                     "" if revised is None else local(revised, zone),
                     "" if attended is None else ("yes" if attended else "no"),
-                    "yes" if spoken else "no", cid, mid,
+                    "yes" if spoken else "no",
+                    INTENDED if intended else (DONE if cycle == "applied" else ""), cid, mid,
                 ))
             yield batch
 

@@ -1,9 +1,10 @@
 """The REFI-QDA project writer (.qdpx), for QualCoder, NVivo, ATLAS.ti and MAXQDA.
 
-A code per value cycle (the capitals under potential value), a case per pseudonymous member, and
-each narrative a text source coded with its cycle; a voice note's recording, where the community
-keeps them, an audio source with its transcript, coded the same way. The file validates against
-the project schema.
+A code per value cycle (the capitals under potential value) and one for plans, a case per
+pseudonymous member, and each narrative a text source coded with its cycle, or a plan (an answer
+to an intention question) with the plans' code, never with applied value; a voice note's
+recording, where the community keeps them, an audio source with its transcript, coded the same
+way. The file validates against the project schema.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from flows.questions import Capital, ValueCycle
 from storage.models import (
     utcnow,
 )
-from valuestory.usecases.exports.shape import ExportRow
+from valuestory.usecases.exports.shape import INTENDED, ExportRow
 from valuestory.usecases.exports.streamzip import StreamingZip
 
 _NS = uuid.UUID("6f0d5f0e-2b8a-4a39-9a55-6c3e8a0b7d21")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CYCLE_COLOURS = {"immediate": "#4E79A7", "potential": "#F28E2B", "applied": "#59A14F",
                  "realised": "#E15759", "reframing": "#B07AA1"}
+# Plans: what members said they might do, coded apart from the value they created.
+PLANS_CODE, PLANS_NAME, PLANS_COLOUR = "intended", "plans (intended, not yet done)", "#EDC948"
 VARIABLES = (("community", "Text"), ("event", "Text"), ("event_date", "Date"),
              ("question", "Text"), ("question_id", "Text"), ("language", "Text"),
              ("prompt_kind", "Text"))
@@ -47,7 +50,7 @@ def _attr(text: str) -> str:
 
 
 def codebook_xml() -> str:
-    """A code per value cycle; the five capitals under potential value."""
+    """A code per value cycle; the five capitals under potential value; one for plans."""
     parts = ["<CodeBook><Codes>"]
     for cycle in ValueCycle:
         parts.append(f'<Code guid="{guid("code", cycle)}" name="{cycle.value} value" '
@@ -57,6 +60,8 @@ def codebook_xml() -> str:
                 parts.append(f'<Code guid="{guid("code", f"potential.{capital}")}" '
                              f'name="{capital.value} capital" isCodable="true"/>')
         parts.append("</Code>")
+    parts.append(f'<Code guid="{guid("code", PLANS_CODE)}" name="{PLANS_NAME}" '
+                 f'isCodable="true" color="{PLANS_COLOUR}"/>')
     parts.append("</Codes></CodeBook>")
     return "".join(parts)
 
@@ -95,7 +100,7 @@ class QdpxWriter:
     def write(self, rows: list[ExportRow]) -> None:
         for (narrative_id, _story, pseudonym, community, event, event_date, prompt_kind,
              question_id, question, language, cycle, capital, answer, _answered, _revised,
-             _attended, _spoken, _community_id, membership_id) in rows:
+             _attended, _spoken, applied, _community_id, membership_id) in rows:
             self.any = True
             if membership_id != self.current_case:
                 if self.current_case is not None:
@@ -108,7 +113,10 @@ class QdpxWriter:
             source = guid("narrative", narrative_id)
             self.cases.write(f'<SourceRef targetGUID="{source}"/>')
             self.zip.write(f"sources/{source}.txt", answer.encode("utf-8"))
-            codes = [guid("code", ValueCycle(cycle))] if cycle in set(ValueCycle) else []
+            if applied == INTENDED:
+                codes = [guid("code", PLANS_CODE)]
+            else:
+                codes = [guid("code", ValueCycle(cycle))] if cycle in set(ValueCycle) else []
             if capital:
                 codes.append(guid("code", f"potential.{capital}"))
             codings = "".join(

@@ -28,8 +28,11 @@ SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSO
 COLUMNS = (
     "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
     "question_id", "question", "language", "cycle", "capital", "answer", "answered_at", "revised_at",
-    "attended", "spoken",
+    "attended", "spoken", "applied",
 )
+# `applied`: "intended" for a plan (an answer to an intention question: what a member might do,
+# not applied value), "done" for an applied answer that says what they did, "" for the rest.
+INTENDED, DONE = "intended", "done"
 
 
 class ExportError(ValueError):
@@ -44,7 +47,7 @@ class ExportError(ValueError):
 # strings and numbers, but keeps following every instance of a tuple subclass, and a million of
 # them crowding its oldest generation made collections cost a quarter of a large export's time.
 ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str,
-                  str, int, int]
+                  str, str, int, int]
 SPOKEN = COLUMNS.index("spoken")  # "yes" when (part of) the answer is a voice note's transcript
 
 

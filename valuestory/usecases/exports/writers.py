@@ -77,10 +77,10 @@ class CsvWriter:
             f"{nid},{story},{q[pseudonym]},{q[community]},{q[event]},{day},{kind},{q[qid]},"
             f"{q[question]},{language},{cycle},{capital},"
             f'"{prefix(answer[:1], "")}{answer.replace(_Q, _QQ)}",'
-            f"{answered},{revised},{attended},{spoken}\r\n".encode()
+            f"{answered},{revised},{attended},{spoken},{applied}\r\n".encode()
             for (nid, story, pseudonym, community, event, day, kind, qid, question, language,
-                 cycle, capital, answer, answered, revised, attended, spoken, _community_id,
-                 _membership_id)
+                 cycle, capital, answer, answered, revised, attended, spoken, applied,
+                 _community_id, _membership_id)
             in rows
         ]))
 
@@ -94,15 +94,17 @@ _CAPITAL: Final = 11
 _ANSWERED: Final = 13
 _REVISED: Final = 14
 _ATTENDED: Final = 15
-assert [COLUMNS[i] for i in (_EVENT_DATE, _CAPITAL, _ANSWERED, _REVISED, _ATTENDED)] == [
-    "event_date", "capital", "answered_at", "revised_at", "attended"]
+_APPLIED: Final = 17
+assert [COLUMNS[i] for i in (_EVENT_DATE, _CAPITAL, _ANSWERED, _REVISED, _ATTENDED, _APPLIED)] == [
+    "event_date", "capital", "answered_at", "revised_at", "attended", "applied"]
 _TIMES = (_ANSWERED, _REVISED)
 _ATTENDANCE: dict[str, bool | None] = {"yes": True, "no": False, "": None}
 
 
 class JsonlWriter:
     """One JSON object a line, with JSON's own values: null for what is absent (no capital, never
-    revised, attendance unknown) and true/false for attended, where CSV has text cells."""
+    revised, attendance unknown, not an applied answer) and true/false for attended, where CSV
+    has text cells."""
 
     by_member = False
 
@@ -119,6 +121,7 @@ class JsonlWriter:
         record["capital"] = r[_CAPITAL] or None
         record["revised_at"] = r[_REVISED] or None
         record["attended"] = _ATTENDANCE[r[_ATTENDED]]
+        record["applied"] = r[_APPLIED] or None
         return record
 
     def close(self) -> None:
