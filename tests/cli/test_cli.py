@@ -214,5 +214,7 @@ def test_try_walks_through_the_member_conversation_and_shows_what_was_stored(
     assert "[Immediate value]" in stored
     assert "  Meeting the community midwives\n  \n  and the Q&A" in stored
     assert "[Potential value]" in stored and "dietitian" in stored
-    assert "[Applied value]" in stored and "Share the template" in stored
+    # What the member might do is a plan, shown apart from applied value.
+    assert "[Plans (not yet done)]" in stored and "Share the template" in stored
+    assert "[Applied value]" not in stored
     assert not list(tmp_path.glob("*.db")), "try leaves no database behind by default"

@@ -246,10 +246,12 @@ class Terminal:
         self.write("\n=== What was stored, by value cycle ===")
         if not stored:
             self.write("Nothing: no answer was given.")
-        for cycle in ("immediate", "potential", "applied", "realised", "reframing"):
+        # Plans (what the member might do) stand apart from applied value, as in the matrix.
+        for cycle in ("immediate", "potential", "intended", "applied", "realised", "reframing"):
+            name = texts.MATRIX_PLANS if cycle == "intended" else texts.CYCLE_NAMES[cycle]
             for question, answer in stored.get(cycle, []):
                 indented = "\n".join(f"  {line}" for line in answer.splitlines())
-                self.write(f"\n[{texts.CYCLE_NAMES[cycle]}] {question}\n{indented}")
+                self.write(f"\n[{name}] {question}\n{indented}")
         await self.show_matrix()
 
     async def show_matrix(self) -> None:

@@ -40,6 +40,7 @@ from storage.models import (
 )
 from valuestory.usecases import callbacks, inbox, parsing
 from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.matrix.glossary import INTENDED
 from valuestory.usecases.out import Out
 from valuestory.usecases.speaking import joining_language, language_for, say, value
 
@@ -463,14 +464,16 @@ async def help_text(db: Database, user_id: int, telegram_language: str | None = 
 
 
 async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, str]]]:
-    """What is stored for a member, by cycle: (question as asked, answer)."""
+    """What is stored for a member, by cycle: (question as asked, answer). Plans (answers to an
+    intention question) are under `intended`, never their question's cycle, as the matrix counts."""
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
         if member is None:
             return {}
         out: dict[str, list[tuple[str, str]]] = {}
         for n in await repo.narratives_of_member(session, member.id):
-            out.setdefault(n.cycle, []).append((n.question_text, n.text))
+            out.setdefault(INTENDED if n.intended else n.cycle, []).append(
+                (n.question_text, n.text))
         return out
 
 
