@@ -52,6 +52,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any,
     cursor.close()
 
 
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # A long read's connection (Database.long_read) may only read: a write there would take
+    # the write lock outside the writers' turn, for as long as the read lasts.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(connection: Connection) -> None:
+    # A reader's snapshot: WAL lets writers go on beside it.
+    connection.exec_driver_sql("BEGIN")
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout) rather than
     # one failing when its snapshot turns stale mid-transaction.
@@ -133,6 +146,7 @@ class Database:
         self.inline = _inline(url, engine_kwargs, stock)
         self.engine = create_engine(url, stock=stock, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._reader: AsyncEngine | None = None
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
@@ -208,6 +222,38 @@ class Database:
         async with self.engine.connect() as conn:
             yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
+    @asynccontextmanager
+    async def long_read(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work for reads that may take more than a few milliseconds (an export's
+        rows, a year's matrix, a page filtered over a million narratives): its statements never
+        run on the event loop's thread, so members are answered meanwhile.
+
+        On SQLite it is a connection of its own through aiosqlite as it ships, whichever driver
+        the rest uses: each statement and fetch runs on aiosqlite's thread, in a read
+        transaction that takes no turn among the writers (WAL lets them go on beside it), and
+        that may not write. On PostgreSQL the server runs the statements; the loop only waits.
+        """
+        if self.dialect == "sqlite" and not _inline(self.url, {}):
+            # SQLite in memory, which a second engine would not see (and small): a unit of work.
+            async with self.session() as session:
+                yield session
+            return
+        engine = self.engine
+        if self.dialect == "sqlite":
+            if self._reader is None:
+                self._reader = create_engine(self.url, stock=True)
+                event.listen(self._reader.sync_engine, "connect", _sqlite_read_only)
+                # It begins a read, not a write: the stock listener would take the write lock.
+                event.remove(self._reader.sync_engine, "begin", _sqlite_begin)
+                event.listen(self._reader.sync_engine, "begin", _sqlite_begin_deferred)
+            engine = self._reader
+        async with engine.connect() as conn, conn.begin():
+            session = AsyncSession(bind=conn, expire_on_commit=False)
+            try:
+                yield session
+            finally:
+                await session.close()
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -236,6 +282,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._reader is not None:
+            await self._reader.dispose()
+            self._reader = None
 
 
 # Either kind of unit of work: use cases that need only statements accept both.

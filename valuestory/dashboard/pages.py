@@ -89,8 +89,9 @@ class MatrixPage(CommunityPage):
         now = utcnow()
         async with self.dash.db.session() as session:
             community = await self.open_whole(session, community_id)
-            period, problem = _period(community.timezone, since, now)
-            built = await matrix.build_matrix(session, community, period, now)
+        period, problem = _period(community.timezone, since, now)
+        async with self.dash.db.long_read() as reading:  # off the loop's thread
+            built = await matrix.build_matrix(reading, community, period, now)
         if problem:
             self.set_status(400)
         self.show("matrix.html", community, matrix=built, since=since if not problem else "",
@@ -113,15 +114,17 @@ class NarrativesPage(CommunityPage):
         # as much again as the statements themselves (python -m bench.dashboard).
         async with self.dash.db.connection() as conn:
             community = await self.open(conn, community_id)
-            period, problem = _period(community.timezone, since, utcnow())
-            filt = narratives.NarrativeFilter(
-                cycle=_choice(arg("cycle", ""), matrix.STAGES),
-                capital=_choice(arg("capital", ""), tuple(Capital)),
-                event_id=int(event) if event.isdigit() and len(event) < 12 else None,
-                since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
-                words=arg("q", "").strip()[:200] or None)
-            found = await narratives.page(conn, community.id, filt, after)
-            event_list = await narratives.events_of(conn, community.id)
+        period, problem = _period(community.timezone, since, utcnow())
+        filt = narratives.NarrativeFilter(
+            cycle=_choice(arg("cycle", ""), matrix.STAGES),
+            capital=_choice(arg("capital", ""), tuple(Capital)),
+            event_id=int(event) if event.isdigit() and len(event) < 12 else None,
+            since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
+            words=arg("q", "").strip()[:200] or None)
+        # Words looked for among a million narratives can take a while: off the loop's thread.
+        async with self.dash.db.long_read() as reading:
+            found = await narratives.page(reading, community.id, filt, after)
+            event_list = await narratives.events_of(reading, community.id)
         kept = {k: v for k, v in (
             ("cycle", filt.cycle), ("capital", filt.capital),
             ("event", str(filt.event_id) if filt.event_id is not None else None),

@@ -150,7 +150,7 @@ _MISSING: Any = object()
 
 async def count(db: Database, filt: ExportFilter) -> int:
     """How many narratives an export with these filters would hold."""
-    async with db.session() as session:
+    async with db.long_read() as session:
         communities = await chosen_communities(session, filt.community_ids)
         total = await session.scalar(export_query(communities, filt, [func.count(Narrative.id)]))
     return int(total or 0)
@@ -173,7 +173,8 @@ async def _batches(conn: AsyncConnection, query: Select[Any]) -> AsyncIterator[S
     """The query's rows as plain tuples, BATCH at a time, from a server-side cursor."""
     if conn.dialect.name == "sqlite":
         # SQLAlchemy's result rows cost more than reading them; the driver's own cursor gives
-        # plain tuples and still runs the query in aiosqlite's thread, off the event loop.
+        # plain tuples and still runs the query in aiosqlite's thread (a long read's), off the
+        # event loop.
         sql, args = _driver_statement(query, conn.dialect)
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
@@ -210,7 +211,9 @@ async def stream_rows(
     query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
         Narrative.id)
 
-    async with db.engine.connect() as conn:
+    # Off the loop's thread (Database.long_read), whatever the driver: members go on meanwhile.
+    async with db.long_read() as reading:
+        conn = await reading.connection()
         async for part in _batches(conn, query):
             batch: list[ExportRow] = []
             for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,

@@ -113,7 +113,7 @@ def _write_csv_share(url: str, path: str, filt: ExportFilter) -> int:
 
 async def _write_csv_shared(db: Database, path: Path, filt: ExportFilter,
                             progress: Callable[[int], None] | None) -> int:
-    async with db.session() as session:
+    async with db.long_read() as session:
         communities = await chosen_communities(session, filt.community_ids)
         ids = export_query(communities, filt, [Narrative.id]).order_by(Narrative.id)
         total = int(await session.scalar(export_query(communities, filt, [func.count(Narrative.id)]))

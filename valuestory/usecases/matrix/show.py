@@ -27,7 +27,7 @@ async def show(db: Database, community: Community, arg: str,
         period = parse_period(arg, community.timezone, now)
     except PeriodError:
         return [Out(texts.MATRIX_USAGE)]
-    async with db.session() as session:
+    async with db.long_read() as session:  # a year's matrix: off the loop's thread
         built = await build_matrix(session, community, period, now)
     png = await asyncio.to_thread(render_png, built)
     return [Out(render_text(built)),

@@ -1,0 +1,293 @@
+"""Does a long read stall the members? Members answering while a dashboard user downloads.
+
+    python -m bench.stall [--members 20] [--narratives 1000000] [--paths tuned,stock] [--quick]
+
+On SQLite holding 1,000,000 narratives (20 communities, 200 events, 5,000 members, built as
+`bench.matrix` builds them and kept under the temp folder, keyed by size and schema, so a rerun
+starts at once), the real bot process long polls a loopback Bot API double while members answer
+the default question set as `bench.flow` drives them (each waiting for the bot's answer before
+sending the next update). In one run, on one bot process:
+
+0. N members answer their story to warm the bot up (its caches, its connections): not counted;
+1. without the download: N other members answer theirs; their reply latency is the baseline;
+2. with it: N more members answer theirs while a researcher signed in to the dashboard of the
+   same process downloads every community's whole CSV export in turn and opens each one's
+   all-time matrix, again and again until the members are done.
+
+Prints the members' p50 and p95 reply latency in each phase and the ratio of the second's p95 to
+the first's, for each path (`tuned`: the default settings; `stock`: VALUESTORY_STOCK_IO=1), and
+what the researcher got meanwhile. Goal: the ratio at most 2x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from bench import flow
+from bench import matrix as seeding
+from storage.db import HEAD, Database
+from storage.models import (
+    Community,
+    Consent,
+    DashboardSession,
+    Event,
+    Member,
+    Membership,
+    Narrative,
+    Prompt,
+    utcnow,
+)
+from tests.botapi import TOKEN
+from valuestory.dashboard.base import COOKIE
+from valuestory.usecases import roles, sessions
+
+GOAL = 2.0
+# Members of this run's own community: far from the seeded members' Telegram ids.
+FIRST_MEMBER = 20_000_000
+RESEARCHER = 30_000_000
+# Before the members of the second phase start, the download is under way.
+HEAD_START = 1.0
+
+
+def cached_database(narratives: int) -> Path:
+    """A SQLite file of `narratives` narratives at the newest schema, built once and kept."""
+    folder = Path(tempfile.gettempdir()) / "valuestory-bench"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"narratives-{narratives}-{HEAD}.db"
+    if path.exists():
+        return path
+    scale = narratives / 1_000_000
+    started = time.perf_counter()
+    data = seeding.rows(scale)
+    building = path.with_suffix(f".{os.getpid()}.building")
+
+    async def schema() -> None:
+        db = Database(f"sqlite+aiosqlite:///{building}")
+        try:
+            await db.upgrade()
+        finally:
+            await db.dispose()
+
+    asyncio.run(schema())
+    seeding.load_sqlite(str(building), data)
+    building.replace(path)
+    print(f"built {len(data['narratives']):,} narratives in {time.perf_counter() - started:.0f} s "
+          f"(kept for reruns: {path.name})")
+    return path
+
+
+async def prepare(url: str, n: int) -> dict[str, Any]:
+    """3N joined members of a new community with their post-event prompts open, and a
+    researcher of every community signed in to the dashboard: the cookie and form token."""
+    db = Database(url)
+    now = utcnow().replace(microsecond=0)
+    try:
+        async with db.session() as s:
+            community = Community(name="Stall Network", timezone="UTC", invite_code="stall",
+                                  prompt_delay_minutes=0, quiet_start="00:00", quiet_end="00:00",
+                                  created_at=now - dt.timedelta(days=30))
+            s.add(community)
+            await s.flush()
+            event = Event(community_id=community.id, title="Stall Session",
+                          starts_at=now - dt.timedelta(hours=2), ends_at=now,
+                          created_at=now - dt.timedelta(days=1),
+                          updated_at=now - dt.timedelta(days=1))
+            s.add(event)
+            await s.flush()
+            joined = now - dt.timedelta(days=10)
+            for i in range(3 * n):
+                member = Member(telegram_user_id=FIRST_MEMBER + i, chat_id=FIRST_MEMBER + i,
+                                created_at=joined)
+                s.add(member)
+                await s.flush()
+                consent = Consent(member_id=member.id, version="bench", given_at=joined)
+                s.add(consent)
+                await s.flush()
+                s.add(Membership(member_id=member.id, community_id=community.id,
+                                 pseudonym=f"S-{i:06d}", consent_id=consent.id, joined_at=joined))
+                await s.execute(insert(Prompt), [{
+                    "member_id": member.id, "community_id": community.id, "event_id": event.id,
+                    "kind": "post_event", "story_id": str(uuid.uuid4()), "status": "open",
+                    "due_at": now, "opened_at": now, "closes_at": now + dt.timedelta(days=7)}])
+            await roles.grant_role(s, RESEARCHER, "researcher", None)
+            token = await sessions.open_session(s, RESEARCHER, now)
+        async with db.session() as s:
+            csrf = await s.scalar(select(DashboardSession.csrf_token)
+                                  .where(DashboardSession.token_hash == sessions.hashed(token)))
+            communities = list((await s.scalars(
+                select(Community.id).where(Community.id != community.id)
+                .order_by(Community.id))).all())
+            total = await s.scalar(select(func.count()).select_from(Narrative))
+        return {"token": token, "csrf": csrf, "communities": communities, "narratives": total}
+    finally:
+        await db.dispose()
+
+
+class Researcher(threading.Thread):
+    """Downloads every community's CSV export and opens its all-time matrix, over and over."""
+
+    def __init__(self, base: str, who: dict[str, Any]) -> None:
+        super().__init__(daemon=True)
+        self.base, self.who = base, who
+        self.stop = threading.Event()
+        self.exports = self.matrices = self.bytes = 0
+        self.passes: list[float] = []
+        self.error: str | None = None
+
+    def fetch(self, path: str, form: dict[str, str] | None = None) -> int:
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=body,
+                                         headers={"Cookie": f"{COOKIE}={self.who['token']}"})
+        got = 0
+        with urllib.request.urlopen(request, timeout=600) as response:
+            while chunk := response.read(1 << 16):
+                got += len(chunk)
+        return got
+
+    def run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                for c in self.who["communities"]:
+                    self.bytes += self.fetch(f"/dashboard/c/{c}/export",
+                                             {"format": "csv", "csrf": self.who["csrf"]})
+                    self.exports += 1
+                    if self.stop.is_set():
+                        return
+                for c in self.who["communities"]:
+                    self.fetch(f"/dashboard/c/{c}/")
+                    self.matrices += 1
+                self.passes.append(time.perf_counter() - started)
+        except Exception as exc:  # reported with the figures
+            self.error = f"{type(exc).__name__}: {exc}"
+
+
+def one_path(path: str, source: Path, n: int, limit: float) -> dict[str, Any]:
+    """Both phases on one bot process, on a fresh copy of the database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        db_path = workdir / "stall.db"
+        shutil.copyfile(source, db_path)
+        url = f"sqlite+aiosqlite:///{db_path}"
+        who = asyncio.run(prepare(url, n))
+        ctx = multiprocessing.get_context("spawn")
+        conn, child = ctx.Pipe()
+        server = ctx.Process(target=flow.serve, args=(child,), daemon=True)
+        server.start()
+        port = flow.free_port()
+        log_path = workdir / "bot.log"
+        proc: subprocess.Popen[bytes] | None = None
+        try:
+            base_url = conn.recv()
+            env = {**{k: v for k, v in os.environ.items()
+                      if not k.startswith(("TELEGRAM_", "WEBHOOK_", "LOG_", "DATABASE_",
+                                           "HEALTH_", "VALUESTORY_"))},
+                   "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
+                   "PYTHONPATH": str(flow.ROOT), "DATABASE_URL": url,
+                   "TELEGRAM_MAX_RATE": "100000", "WEBHOOK_LISTEN": "127.0.0.1",
+                   "HEALTH_PORT": str(port), "SCHEDULER_INTERVAL_SECONDS": "60",
+                   "VALUESTORY_STOCK_IO": "1" if path == "stock" else "0"}
+            with log_path.open("ab") as log:
+                proc = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"],
+                                        cwd=workdir, env=env, stdout=log, stderr=log)
+
+            def converse(first: int) -> dict[str, Any]:
+                assert proc is not None
+                conn.send({"n": n, "echo": False, "limit": limit, "pid": proc.pid,
+                           "first": first})
+                while not conn.poll(0.5):
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"the bot stopped:\n{log_path.read_text()[-3000:]}")
+                result: dict[str, Any] = conn.recv()
+                if "error" in result or result["lost"]:
+                    raise RuntimeError(f"{path}: {result.get('error') or 'members lost'}\n"
+                                       f"{log_path.read_text(errors='replace')[-3000:]}")
+                return result
+
+            converse(FIRST_MEMBER)  # warming up
+            quiet = converse(FIRST_MEMBER + n)
+            researcher = Researcher(f"http://127.0.0.1:{port}", who)
+            researcher.start()
+            time.sleep(HEAD_START)
+            busy = converse(FIRST_MEMBER + 2 * n)
+            researcher.stop.set()
+            researcher.join(600)
+            if researcher.error:
+                raise RuntimeError(f"{path}: the researcher's download failed: "
+                                   f"{researcher.error}\n{log_path.read_text()[-3000:]}")
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+        finally:
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            with suppress(OSError):
+                conn.send(None)
+            server.join(10)
+            if server.is_alive():
+                server.kill()
+    q, b = flow.figures(quiet), flow.figures(busy)
+    return {"quiet": q, "busy": b, "ratio": b["answered_p95_ms"] / q["answered_p95_ms"],
+            "first_ratio": b["p95_ms"] / q["p95_ms"], "narratives": who["narratives"],
+            "exports": researcher.exports, "matrices": researcher.matrices,
+            "mb": researcher.bytes / 1e6, "passes": researcher.passes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.stall", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=20, help="members answering in each phase")
+    parser.add_argument("--narratives", type=int, default=1_000_000)
+    parser.add_argument("--paths", default="tuned,stock",
+                        help="valuestory's paths: tuned, stock (VALUESTORY_STOCK_IO=1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: 100,000 narratives, 5 members")
+    parser.add_argument("--limit", type=float, default=600.0,
+                        help="seconds each phase's conversation may take at most")
+    args = parser.parse_args(argv)
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    if not paths or set(paths) - {"tuned", "stock"}:
+        parser.error("--paths takes tuned, stock or both, separated by a comma")
+    n, size = (5, 100_000) if args.quick else (args.members, args.narratives)
+    source = cached_database(size)
+    ok = True
+    for path in paths:
+        r = one_path(path, source, n, args.limit)
+        print(f"{path}: {r['narratives']:,} narratives, {n} members a phase x "
+              f"{len(flow.STORY)} updates")
+        for name in ("quiet", "busy"):
+            f = r[name]
+            print(f"  {'without' if name == 'quiet' else 'during':7} the download: answered "
+                  f"p50 {f['answered_p50_ms']:7.1f} ms, p95 {f['answered_p95_ms']:7.1f} ms; "
+                  f"first reply p95 {f['p95_ms']:7.1f} ms; {f['updates_per_s']:.1f} updates/s")
+        passes = ", ".join(f"{p:.0f} s" for p in r["passes"]) or "none whole"
+        print(f"  meanwhile the researcher downloaded {r['exports']} CSV exports "
+              f"({r['mb']:.0f} MB) and opened {r['matrices']} all-time matrices "
+              f"(whole passes over every community: {passes})")
+        print(f"  members' p95 during / without: {r['ratio']:.2f}x (goal: at most {GOAL:g}x); "
+              f"first reply {r['first_ratio']:.2f}x")
+        ok = ok and r["ratio"] <= GOAL
+    return 0 if ok or args.quick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
