@@ -11,8 +11,9 @@ sending the next update). In one run, on one bot process:
 0. N members answer their story to warm the bot up (its caches, its connections): not counted;
 1. without the download: N other members answer theirs; their reply latency is the baseline;
 2. with it: N more members answer theirs while a researcher signed in to the dashboard of the
-   same process downloads every community's whole CSV export in turn and opens each one's
-   all-time matrix, again and again until the members are done.
+   same process downloads a community's whole CSV export (the dashboard exports one community
+   at a time: about 50,000 narratives each) and opens its all-time matrix, then the next
+   community's, round all of them and again, until the members are done.
 
 Prints the members' p50 and p95 reply latency in each phase and the ratio of the second's p95 to
 the first's, for each path (`tuned`: the default settings; `stock`: VALUESTORY_STOCK_IO=1), and
@@ -143,7 +144,7 @@ async def prepare(url: str, n: int) -> dict[str, Any]:
 
 
 class Researcher(threading.Thread):
-    """Downloads every community's CSV export and opens its all-time matrix, over and over."""
+    """Downloads each community's whole CSV export and opens its all-time matrix, in turn."""
 
     def __init__(self, base: str, who: dict[str, Any]) -> None:
         super().__init__(daemon=True)
@@ -171,11 +172,10 @@ class Researcher(threading.Thread):
                     self.bytes += self.fetch(f"/dashboard/c/{c}/export",
                                              {"format": "csv", "csrf": self.who["csrf"]})
                     self.exports += 1
-                    if self.stop.is_set():
-                        return
-                for c in self.who["communities"]:
                     self.fetch(f"/dashboard/c/{c}/")
                     self.matrices += 1
+                    if self.stop.is_set():
+                        return
                 self.passes.append(time.perf_counter() - started)
         except Exception as exc:  # reported with the figures
             self.error = f"{type(exc).__name__}: {exc}"
