@@ -5,6 +5,11 @@ whoever fills the placeholder, never here. Every text is marked for the catalog 
 a count with its noun) and these names stay plain English; `In(language)` reads the same names in
 another language, for example `In("pl").HELP` or `In("pl").plural(5, "minute")`. Where a person's
 value goes into a translated sentence, pass it through `isolate()` after escaping it.
+
+Every text here reaches a person through `In(language)` in their language, never as it stands:
+a member in their own (before joining, Telegram's, else the community's); a convener,
+researcher or admin in theirs as a member, else the community's the reply is about; English
+only for a language without a catalog. The use cases choose it (`valuestory.usecases.speaking`).
 """
 
 from __future__ import annotations
@@ -428,8 +433,96 @@ EXPORT_TOO_BIG = N_(
     "That export (narratives: {rows}) is larger than Telegram lets me send. Narrow it with "
     "community=, since=, until= or cycle=, or ask an admin to run <code>valuestory export</code>."
 )
+# TRANSLATORS: the export formats, on buttons under /export and in "Preparing your {format} export…".
+EXPORT_FORMATS = {
+    "csv": N_("CSV (Excel)"),
+    "xlsx": N_("Excel workbook"),
+    "jsonl": N_("JSON Lines"),
+    "qdpx": N_("REFI-QDA (.qdpx)"),
+}
+# What was wrong with an /export filter: each fills {problem} in EXPORT_BAD.
+# TRANSLATORS: {value} is what the person typed, quoted.
+EXPORT_NOT_UNDERSTOOD = N_("I didn't understand {value}")
+EXPORT_UNTIL_BEFORE_SINCE = N_("until comes before since")
+# TRANSLATORS: {value} is what the person typed, quoted; keep the date's form 2026-09-01.
+EXPORT_BAD_DATE = N_("{value} is not a date like 2026-09-01")
+# TRANSLATORS: {cycles} and {formats} are lists of words to type as they are (csv, xlsx...).
+EXPORT_BAD_CYCLE = N_("the cycle must be one of {cycles}")
+EXPORT_BAD_FORMAT = N_("the format must be one of {formats}")
 MYDATA_NONE = N_("I don't hold anything about you. There is nothing to send.")
 MYDATA_READY = N_("Here is everything I hold about you. To erase it, send /withdraw.")
+# /mydata's file, line by line: a record the member keeps, in their language.
+# TRANSLATORS: the file's headings are in capitals in English; write them as your language does.
+MYDATA_TITLE = N_("Everything valuestory holds about you")
+MYDATA_PREPARED = N_("Prepared {when}")
+MYDATA_ABOUT_YOU = N_("ABOUT YOU")
+MYDATA_TELEGRAM_ID = N_("Telegram user id: {id}")
+MYDATA_CHAT_ID = N_("Chat id: {id}")
+MYDATA_FIRST_JOINED = N_("First joined: {when}")
+# TRANSLATORS: {answer} is "yes" or "no" (MYDATA_YES, MYDATA_NO).
+MYDATA_PAUSED_EVERYWHERE = N_("Paused everywhere: {answer}")
+MYDATA_LANGUAGE = N_("Language I write to you in: {language}")
+MYDATA_NO_NAME = N_("We keep no name or username.")
+MYDATA_CONSENT = N_("CONSENT")
+MYDATA_AGREED = N_("Agreed to participant information version {version} ({language}) on {when}")
+MYDATA_NONE_YET = N_("(none)")
+MYDATA_COMMUNITY = N_("COMMUNITY: {community}")
+MYDATA_PSEUDONYM = N_("Your pseudonym here: {pseudonym} (researchers and conveners see only this)")
+MYDATA_JOINED = N_("Joined: {when}")
+MYDATA_PAUSED = N_("Paused: {answer}")
+MYDATA_NO_QUESTIONS = N_("No questions asked yet.")
+# TRANSLATORS: {kind} and {status} are words from the two lists below; {due} and {finished} are times.
+MYDATA_ASKED = N_("Asked: {kind}; status {status}; due {due}; finished {finished}")
+MYDATA_ATTENDED = N_("Attended: {answer}")
+# TRANSLATORS: {question} is a question's id, like "immediate.moment"; {values} the options chosen.
+MYDATA_CHOICE = N_("Your choice for {question}: {values}")
+# TRANSLATORS: {label} is a value cycle, maybe with a kind of capital, like "applied, social".
+MYDATA_QUESTION = N_("Question ({label}): {question}")
+MYDATA_ASKED_IN = N_("Asked in: {language}")
+MYDATA_ANSWER = N_("Your answer, version {version}, given {when}:")
+MYDATA_ANSWER_REVISED = N_("Your answer, version {version}, given {when}, revised {revised}:")
+MYDATA_EARLIER = N_("Earlier version {version}, written {written}, replaced {replaced}:")
+# TRANSLATORS: {status} is a word from MYDATA_VOICE_STATUS; {recording} says whether it was kept.
+MYDATA_VOICE_NOTE = N_("Voice note for {question}, sent {when}: {status}; {recording}.")
+MYDATA_VOICE_NOTE_TIMED = N_(
+    "Voice note for {question}, sent {when}, {seconds} s: {status}; {recording}."
+)
+MYDATA_RECORDING_KEPT = N_("recording kept ({file})")
+MYDATA_RECORDING_NOT_KEPT = N_("recording not kept")
+MYDATA_ERASE = N_("To erase all of this, send /withdraw.")
+MYDATA_YES = N_("yes")
+MYDATA_NO = N_("no")
+MYDATA_PROMPT_KINDS = {
+    "post_event": N_("post event"),
+    "followup_applied": N_("followup applied"),
+    "followup_reframing": N_("followup reframing"),
+}
+MYDATA_PROMPT_STATUS = {
+    "scheduled": N_("scheduled"),
+    "open": N_("open"),
+    "completed": N_("completed"),
+    "stopped": N_("stopped"),
+    "not_attended": N_("not_attended"),
+    "closed": N_("closed"),
+    "missed": N_("missed"),
+    "cancelled": N_("cancelled"),
+}
+MYDATA_VOICE_STATUS = {
+    "received": N_("received"),
+    "transcribed": N_("transcribed"),
+    "kept": N_("kept"),
+    "replaced": N_("replaced"),
+    "discarded": N_("discarded"),
+    "failed": N_("failed"),
+}
+CAPITALS = {
+    # TRANSLATORS: a kind of capital a question evidences, in the middle of a sentence.
+    "human": N_("human"),
+    "social": N_("social"),
+    "tangible": N_("tangible"),
+    "reputational": N_("reputational"),
+    "learning": N_("learning"),
+}
 WITHDRAW_NOTHING = N_("You're not part of any community here, so there is nothing to erase.")
 WITHDRAW_NOT_THERE = N_("You're not part of that community, so there is nothing to erase there.")
 WITHDRAW_CHOOSE = N_("Which community would you like to leave? What you shared there will be erased.")

@@ -321,7 +321,7 @@ async def test_help_privacy_pause_mydata_and_kind_replies_are_in_the_members_lan
     assert await rosa.say("/pause") == [ES.PAUSED_ONE.format(community=isolate("Diabetes in Pregnancy"))]
     assert await rosa.say("/resume") == [ES.RESUMED_ONE.format(community=isolate("Diabetes in Pregnancy"))]
     assert (await rosa.say("/mydata")) == [ES.MYDATA_READY]
-    assert "Language I write to you in: es" in rosa.last.document[1].decode()  # type: ignore[index]
+    assert ES.MYDATA_LANGUAGE.format(language="es") in rosa.last.document[1].decode()  # type: ignore[index]
     assert (await rosa.say("/withdraw"))[0] == ES.WITHDRAW_CONFIRM.format(
         where=isolate("Diabetes in Pregnancy"))
 

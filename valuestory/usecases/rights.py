@@ -2,8 +2,9 @@
 
 Front-end neutral like `conversation`: these return `Out` messages and plain text, and the
 Telegram adapter only shows them. Withdrawing erases; the audit log keeps that it happened, with
-counts, never a copy of what was erased. Replies are in the member's language; the /mydata file
-is a record, kept in English, that names the language of each consent and question.
+counts, never a copy of what was erased. Replies are in the member's language, and so is the
+/mydata file's wording; what the member wrote, and the language of each consent and question,
+are recorded as they were.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:
 async def my_data_file(db: Database, user_id: int, *,
                        telegram_language: str | None = None) -> list[Out]:
     """/mydata: everything held about the member, as a text file, and each recording kept."""
-    t = speaking.say(await speaking.language_for(db, user_id, telegram_language))
-    document = await my_data(db, user_id)
+    language = await speaking.language_for(db, user_id, telegram_language)
+    t = speaking.say(language)
+    document = await my_data(db, user_id, language=language)
     if document is None:
         return [Out(t.MYDATA_NONE)]
     return [Out(t.MYDATA_READY,
@@ -89,9 +91,24 @@ def _indent(text: str, prefix: str = "      ") -> str:
     return "\n".join(prefix + line for line in text.splitlines() or [""])
 
 
-async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) -> str | None:
-    """Everything stored about a member as a readable text document, or None if nothing is."""
+def _word(words: dict[str, str], key: str) -> str:
+    """A stored status or kind in the reader's language; as stored if the texts lack it."""
+    return words.get(key, key)
+
+
+async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
+                  language: str = i18n.BASE_LANGUAGE) -> str | None:
+    """Everything stored about a member as a readable text document in `language`, or None if nothing is.
+
+    The member's own words, titles and names are as they were written; the labels around them
+    are in `language`.
+    """
     now = now or utcnow()
+    t = speaking.say(language)
+
+    def yes_no(flag: bool) -> str:
+        return t.MYDATA_YES if flag else t.MYDATA_NO
+
     async with db.session() as session:
         member = await repo.member_by_telegram_id(session, user_id)
         if member is None:
@@ -104,31 +121,32 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) ->
                        for m in memberships}
         first_zone = ZoneInfo(next((c.timezone for c in communities.values() if c), "UTC"))
         lines = [
-            "Everything valuestory holds about you",
-            f"Prepared {_when(now, first_zone)}",
+            t.MYDATA_TITLE,
+            t.MYDATA_PREPARED.format(when=_when(now, first_zone)),
             "",
-            "ABOUT YOU",
-            f"  Telegram user id: {member.telegram_user_id}",
-            f"  Chat id: {member.chat_id}",
-            f"  First joined: {_when(member.created_at, first_zone)}",
-            f"  Paused everywhere: {'yes' if member.paused else 'no'}",
-            f"  Language I write to you in: {member.language}",
-            "  We keep no name or username.",
+            t.MYDATA_ABOUT_YOU,
+            "  " + t.MYDATA_TELEGRAM_ID.format(id=member.telegram_user_id),
+            "  " + t.MYDATA_CHAT_ID.format(id=member.chat_id),
+            "  " + t.MYDATA_FIRST_JOINED.format(when=_when(member.created_at, first_zone)),
+            "  " + t.MYDATA_PAUSED_EVERYWHERE.format(answer=yes_no(member.paused)),
+            "  " + t.MYDATA_LANGUAGE.format(language=member.language),
+            "  " + t.MYDATA_NO_NAME,
             "",
-            "CONSENT",
+            t.MYDATA_CONSENT,
         ]
-        lines += [f"  Agreed to participant information version {c.version} ({c.language}) on "
-                  f"{_when(c.given_at, first_zone)}" for c in consents] or ["  (none)"]
+        lines += ["  " + t.MYDATA_AGREED.format(version=c.version, language=c.language,
+                                               when=_when(c.given_at, first_zone))
+                  for c in consents] or ["  " + t.MYDATA_NONE_YET]
         for m in memberships:
             community = communities[m.community_id]
             assert community is not None
             zone = ZoneInfo(community.timezone)
             lines += [
                 "",
-                f"COMMUNITY: {community.name}",
-                f"  Your pseudonym here: {m.pseudonym} (researchers and conveners see only this)",
-                f"  Joined: {_when(m.joined_at, zone)}",
-                f"  Paused: {'yes' if m.paused else 'no'}",
+                t.MYDATA_COMMUNITY.format(community=community.name),
+                "  " + t.MYDATA_PSEUDONYM.format(pseudonym=m.pseudonym),
+                "  " + t.MYDATA_JOINED.format(when=_when(m.joined_at, zone)),
+                "  " + t.MYDATA_PAUSED.format(answer=yes_no(m.paused)),
             ]
             prompts = (await session.scalars(
                 select(Prompt).where(Prompt.member_id == member.id,
@@ -136,33 +154,42 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) ->
                 .order_by(Prompt.due_at, Prompt.id)
             )).all()
             if not prompts:
-                lines.append("  No questions asked yet.")
+                lines.append("  " + t.MYDATA_NO_QUESTIONS)
             for p in prompts:
                 event = await session.get(Event, p.event_id)
                 assert event is not None
                 lines += [
                     "",
                     f"  {event.title} ({_when(event.starts_at, zone)})",
-                    f"    Asked: {p.kind.replace('_', ' ')}; status {p.status}; "
-                    f"due {_when(p.due_at, zone)}; finished {_when(p.finished_at, zone)}",
+                    "    " + t.MYDATA_ASKED.format(
+                        kind=_word(t.MYDATA_PROMPT_KINDS, p.kind),
+                        status=_word(t.MYDATA_PROMPT_STATUS, p.status),
+                        due=_when(p.due_at, zone), finished=_when(p.finished_at, zone)),
                 ]
                 if p.attended is not None:
-                    lines.append(f"    Attended: {'yes' if p.attended else 'no'}")
+                    lines.append("    " + t.MYDATA_ATTENDED.format(answer=yes_no(p.attended)))
                 for c in await repo.choices_of_prompt(session, p.id):
-                    lines.append(f"    Your choice for {c.question_id}: {', '.join(c.values)}")
+                    lines.append("    " + t.MYDATA_CHOICE.format(question=c.question_id,
+                                                                 values=", ".join(c.values)))
                 for n in await repo.narratives_of_prompt(session, p.id):
-                    label = n.cycle + (f", {n.capital}" if n.capital else "")
+                    label = _word(t.CYCLE_SHORT, n.cycle) + (
+                        f", {_word(t.CAPITALS, n.capital)}" if n.capital else "")
+                    given = _when(n.answered_at, zone)
+                    answer = (t.MYDATA_ANSWER_REVISED.format(version=n.version, when=given,
+                                                             revised=_when(n.revised_at, zone))
+                              if n.revised_at else t.MYDATA_ANSWER.format(version=n.version,
+                                                                          when=given))
                     lines += [
-                        f"    Question ({label}): {n.question_text}",
-                        f"    Asked in: {n.language}",
-                        f"    Your answer, version {n.version}, given {_when(n.answered_at, zone)}"
-                        + (f", revised {_when(n.revised_at, zone)}" if n.revised_at else "") + ":",
+                        "    " + t.MYDATA_QUESTION.format(label=label, question=n.question_text),
+                        "    " + t.MYDATA_ASKED_IN.format(language=n.language),
+                        "    " + answer,
                         _indent(n.text),
                     ]
                     for r in await repo.revisions(session, n.id):
                         lines += [
-                            f"    Earlier version {r.version}, written {_when(r.written_at, zone)},"
-                            f" replaced {_when(r.replaced_at, zone)}:",
+                            "    " + t.MYDATA_EARLIER.format(version=r.version,
+                                                             written=_when(r.written_at, zone),
+                                                             replaced=_when(r.replaced_at, zone)),
                             _indent(r.text),
                         ]
                 for v in (await session.execute(
@@ -171,14 +198,16 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None) ->
                                VoiceNote.transcript, VoiceNote.audio.is_not(None))
                         .where(VoiceNote.prompt_id == p.id).order_by(VoiceNote.id))).all():
                     note_id, question_id, status, seconds, received, transcript, has_audio = v
-                    lines.append(
-                        f"    Voice note for {question_id}, sent {_when(received, zone)}"
-                        + (f", {seconds} s" if seconds is not None else "") + f": {status}; "
-                        + (f"recording kept ({recording_name(note_id)})" if has_audio
-                           else "recording not kept") + ".")
+                    recording = (t.MYDATA_RECORDING_KEPT.format(file=recording_name(note_id))
+                                 if has_audio else t.MYDATA_RECORDING_NOT_KEPT)
+                    said = dict(question=question_id, when=_when(received, zone),
+                                status=_word(t.MYDATA_VOICE_STATUS, status), recording=recording)
+                    lines.append("    " + (t.MYDATA_VOICE_NOTE.format(**said) if seconds is None
+                                           else t.MYDATA_VOICE_NOTE_TIMED.format(seconds=seconds,
+                                                                                 **said)))
                     if transcript and status != "kept":
                         lines.append(_indent(transcript))
-        lines += ["", "To erase all of this, send /withdraw.", ""]
+        lines += ["", t.MYDATA_ERASE, ""]
     return "\n".join(lines)
 
 
