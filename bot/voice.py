@@ -29,12 +29,10 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import database, private_press
 from bot.send import keyboard, send, set_buttons, split_message
-from flows import texts
 from storage.db import Database
 from valuestory import voice
 from valuestory.process.settings import Settings, SettingsError
-from valuestory.usecases import voice_notes
-from valuestory.usecases.out import Out
+from valuestory.usecases import conversation, voice_notes
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +156,14 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     notes = notes_of(context.application)
     incoming = _incoming(message)
     if notes.transcriber is None or incoming is None:
-        await send(context, message.chat_id, [Out(texts.NOT_SUPPORTED["voice"])])
+        # The same kind word a sticker gets, in the member's language.
+        await send(context, message.chat_id, await conversation.unsupported(
+            database(context), user.id, "voice", user.language_code))
         return
     received = await voice_notes.receive(
         database(context), user.id, message.chat_id, incoming,
         key=f"m|{message.chat_id}|{message.message_id}", limits=notes.limits,
+        telegram_language=user.language_code,
     )
     await send(context, message.chat_id, received.outs)
     if received.note_id is not None:
@@ -235,6 +236,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     query, user_id, pressed = press
     outs = await voice_notes.press(database(context), user_id, pressed.chat_id, query.data or "",
-                                   key=f"c|{query.id}")
+                                   key=f"c|{query.id}",
+                                   telegram_language=query.from_user.language_code)
     await set_buttons(pressed)
     await send(context, pressed.chat_id, outs)

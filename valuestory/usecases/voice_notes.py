@@ -38,7 +38,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import engine, texts
+from flows import engine, i18n
 from flows.engine import MAX_MESSAGE_CHARS
 from flows.questions import PromptKind, QuestionKind, load_question_set
 from storage import repositories as repo
@@ -55,7 +55,7 @@ from storage.models import (
     VoiceNoteStatus,
     utcnow,
 )
-from valuestory.usecases import callbacks, conversation
+from valuestory.usecases import callbacks, conversation, speaking
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 
@@ -120,14 +120,14 @@ class Heard:
     outs: list[Out]
 
 
-def _refusal_text(refusal: Refusal, limits: Limits) -> str:
+def _refusal_text(refusal: Refusal, limits: Limits, t: i18n.Texts) -> str:
     if refusal is Refusal.TOO_LONG:
-        return texts.VOICE_TOO_LONG.format(minutes=texts.plural(int(limits.max_seconds // 60), "minute"))
+        return t.VOICE_TOO_LONG.format(minutes=t.plural(int(limits.max_seconds // 60), "minute"))
     if refusal is Refusal.TOO_LARGE:
-        return texts.VOICE_TOO_LARGE
+        return t.VOICE_TOO_LARGE
     if refusal is Refusal.UNDECODABLE:
-        return texts.VOICE_UNDECODABLE
-    return texts.VOICE_FAILED
+        return t.VOICE_UNDECODABLE
+    return t.VOICE_FAILED
 
 
 def check(note: Incoming, limits: Limits) -> Refusal | None:
@@ -143,23 +143,28 @@ def check(note: Incoming, limits: Limits) -> Refusal | None:
 
 
 async def receive(db: Database, user_id: int, chat_id: int, note: Incoming, *, key: str,
-                  limits: Limits | None = None, now: dt.datetime | None = None) -> Received:
-    """A voice note arrived: record it for the open question, or say kindly why not."""
+                  limits: Limits | None = None, now: dt.datetime | None = None,
+                  telegram_language: str | None = None) -> Received:
+    """A voice note arrived: record it for the open question, or say kindly why not.
+
+    Replies are in the member's language (Telegram's, for someone who is not a member).
+    """
     limits = limits or Limits()
     now = now or utcnow()
     try:
         async with db.session() as session:
             member = await repo.member_by_telegram_id(session, user_id, lock=True)
             if member is None:
-                return Received([Out(texts.UNKNOWN_USER)])
+                return Received([Out(speaking.say(telegram_language).UNKNOWN_USER)])
+            t = speaking.say(member.language)
             if await session.scalar(select(VoiceNote.id).where(VoiceNote.update_key == key)):
                 return Received([])  # redelivered: it is already on its way
             pending = await repo.open_prompts(session, member.id)
             if not pending:
                 # The same replies a typed message gets when nothing is open.
                 if await conversation.closed_lately(session, member, now):
-                    return Received([Out(texts.PROMPT_CLOSED)])
-                return Received([Out(texts.NOTHING_OPEN)])
+                    return Received([Out(t.PROMPT_CLOSED)])
+                return Received([Out(t.NOTHING_OPEN)])
             prompt = await repo.prompt(session, pending[0].id, lock=True)
             assert prompt is not None
             script = load_question_set(prompt.question_set).script(PromptKind(prompt.kind))
@@ -171,7 +176,7 @@ async def receive(db: Database, user_id: int, chat_id: int, note: Incoming, *, k
                     session, prompt, engine.Text("(a voice note)"), now))
             refusal = check(note, limits)
             if refusal is not None:
-                return Received([Out(_refusal_text(refusal, limits))])
+                return Received([Out(_refusal_text(refusal, limits, t))])
             member.chat_id = chat_id
             recorded = VoiceNote(
                 update_key=key, member_id=member.id, community_id=prompt.community_id,
@@ -183,7 +188,7 @@ async def receive(db: Database, user_id: int, chat_id: int, note: Incoming, *, k
             session.add(recorded)
             await session.flush()
             log.info("voice note %s received for prompt %s", recorded.id, prompt.id)
-            return Received([Out(texts.VOICE_LISTENING)], recorded.id)
+            return Received([Out(t.VOICE_LISTENING)], recorded.id)
     except IntegrityError:
         return Received([])  # another process recorded the same update at the same moment
 
@@ -244,10 +249,10 @@ async def _keeps_audio(session: AsyncSession, member_id: int, community_id: int)
     return version == conversation.CONSENT_VERSION_WITH_AUDIO
 
 
-def _heard(note: VoiceNote) -> Out:
-    return Out(texts.VOICE_HEARD.format(transcript=escape(note.transcript or "")), ((
-        (texts.BTN_VOICE_KEEP, callbacks.encode(Prefix.VOICE, "k", note.id)),
-        (texts.BTN_VOICE_TYPE, callbacks.encode(Prefix.VOICE, "t", note.id)),
+def _heard(note: VoiceNote, t: i18n.Texts) -> Out:
+    return Out(t.VOICE_HEARD.format(transcript=escape(note.transcript or "")), ((
+        (t.BTN_VOICE_KEEP, callbacks.encode(Prefix.VOICE, "k", note.id)),
+        (t.BTN_VOICE_TYPE, callbacks.encode(Prefix.VOICE, "t", note.id)),
     ),))
 
 
@@ -268,15 +273,17 @@ async def finish(db: Database, note_id: int, worker: str, *, transcript: str | N
         )
         if note is None:
             return None
+        member = await session.get(Member, note.member_id)
+        t = speaking.say(member.language if member is not None else None)
         note.transcribed_at = now
         if refusal is not None:
             note.status, note.decided_at = VoiceNoteStatus.FAILED, now
             log.info("voice note %s not transcribed: %s", note.id, refusal)
-            return Heard(note.chat_id, [Out(_refusal_text(refusal, limits))])
+            return Heard(note.chat_id, [Out(_refusal_text(refusal, limits, t))])
         words = " ".join((transcript or "").split())
         if not words:
             note.status, note.decided_at = VoiceNoteStatus.DISCARDED, now
-            return Heard(note.chat_id, [Out(texts.VOICE_HEARD_NOTHING)])
+            return Heard(note.chat_id, [Out(t.VOICE_HEARD_NOTHING)])
         # The newest voice note is the one on offer: an earlier transcript not yet kept goes.
         earlier = (await session.scalars(
             select(VoiceNote).where(VoiceNote.prompt_id == note.prompt_id,
@@ -290,7 +297,7 @@ async def finish(db: Database, note_id: int, worker: str, *, transcript: str | N
         if audio is not None and await _keeps_audio(session, note.member_id, note.community_id):
             note.audio = audio
         NOTES_HEARD.inc()
-        return Heard(note.chat_id, [_heard(note)])
+        return Heard(note.chat_id, [_heard(note, t)])
 
 
 async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear: Transcribe,
@@ -362,32 +369,37 @@ def _pieces(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
 
 
 async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: str | None = None,
-                now: dt.datetime | None = None) -> list[Out]:
-    """Keep it / Type it instead, under a transcript. Checked against what is stored, never trusted."""
+                now: dt.datetime | None = None, telegram_language: str | None = None) -> list[Out]:
+    """Keep it / Type it instead, under a transcript. Checked against what is stored, never trusted.
+
+    Replies are in the member's language (Telegram's, for someone who is not a member).
+    """
     now = now or utcnow()
     prefix, parts = callbacks.decode(token)
     note_id = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
     if prefix is not Prefix.VOICE or parts[:1] not in (["k"], ["t"]) or note_id is None:
-        return [Out(texts.STALE_BUTTON)]
+        return [Out(speaking.say(
+            await speaking.language_for(db, user_id, telegram_language)).STALE_BUTTON)]
     try:
         async with db.session() as session:
             member = await repo.member_by_telegram_id(session, user_id, lock=True)
             if member is None:
-                return [Out(texts.UNKNOWN_USER)]
+                return [Out(speaking.say(telegram_language).UNKNOWN_USER)]
+            t = speaking.say(member.language)
             if key is not None and not await repo.mark_handled(session, key):
                 return []
             note = await session.scalar(
                 select(VoiceNote).where(VoiceNote.id == note_id).with_for_update())
             if note is None or note.member_id != member.id:
-                return [Out(texts.NOT_FOR_YOU if note is not None else texts.STALE_BUTTON)]
+                return [Out(t.NOT_FOR_YOU if note is not None else t.STALE_BUTTON)]
             if note.status == VoiceNoteStatus.REPLACED:
-                return [Out(texts.VOICE_REPLACED)]
+                return [Out(t.VOICE_REPLACED)]
             if note.status != VoiceNoteStatus.TRANSCRIBED:
-                return [Out(texts.VOICE_DECIDED)]
+                return [Out(t.VOICE_DECIDED)]
             note.decided_at = now
             if parts[0] == "t":
                 note.status, note.transcript, note.audio = VoiceNoteStatus.DISCARDED, None, None
-                return [Out(texts.VOICE_TYPE_INSTEAD)]
+                return [Out(t.VOICE_TYPE_INSTEAD)]
             return await _keep(session, member, note, now)
     except IntegrityError:
         return []
@@ -397,11 +409,12 @@ async def _keep(session: AsyncSession, member: Member, note: VoiceNote, now: dt.
     prompt = await repo.prompt(session, note.prompt_id, lock=True)
     assert prompt is not None  # a note goes with its prompt
     if prompt.status != PromptStatus.OPEN or prompt.question_id != note.question_id:
+        t = speaking.say(member.language)
         note.status, note.transcript, note.audio = VoiceNoteStatus.DISCARDED, None, None
         if prompt.status != PromptStatus.OPEN:
-            over = texts.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED else texts.PROMPT_FINISHED
+            over = t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED else t.PROMPT_FINISHED
             return [Out(over)]
-        return [Out(texts.VOICE_MOVED_ON),
+        return [Out(t.VOICE_MOVED_ON),
                 *await conversation.apply_action(session, prompt, engine.Where(), now)]
     outs: list[Out] = []
     for piece in _pieces(note.transcript or ""):
