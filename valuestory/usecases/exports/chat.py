@@ -1,4 +1,8 @@
-"""/export in a chat: who may export what, the filters as typed, and the file to send."""
+"""/export in a chat: who may export what, the filters as typed, and the file to send.
+
+Every reply is in the researcher's (or admin's) language: their own as a member, else that of the
+communities they may export, when those share one (`speaking.staff_language`).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from storage.models import (
     Community,
 )
-from valuestory.usecases import callbacks
+from valuestory.usecases import callbacks, speaking
 from valuestory.usecases.access import Scope, export_scope
 from valuestory.usecases.exports.run import export
 from valuestory.usecases.exports.shape import (
@@ -66,11 +70,11 @@ def parse_request(text: str) -> ExportRequest:
         values[match.group(1).lower()] = text[match.end():end].strip()
     fmt_text = values.get("format") or head
     if fmt_text and " " in fmt_text:
-        raise ExportError(f"I didn't understand {fmt_text!r}")
+        raise ExportError(texts.EXPORT_NOT_UNDERSTOOD, value=repr(fmt_text))
     since = parse_date(values["since"]) if values.get("since") else None
     until = parse_date(values["until"]) if values.get("until") else None
     if since and until and until < since:
-        raise ExportError("until comes before since")
+        raise ExportError(texts.EXPORT_UNTIL_BEFORE_SINCE)
     return ExportRequest(
         format=parse_format(fmt_text) if fmt_text else None,
         community=values.get("community") or None,
@@ -80,14 +84,18 @@ def parse_request(text: str) -> ExportRequest:
 
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the most a bot may send as one document
-FORMAT_LABELS = {ExportFormat.CSV: "CSV (Excel)", ExportFormat.XLSX: "Excel workbook",
-                 ExportFormat.JSONL: "JSON Lines", ExportFormat.QDPX: "REFI-QDA (.qdpx)"}
+# Each format's name in English; a reply reads it in the person's language (`EXPORT_FORMATS`).
+FORMAT_LABELS = {fmt: texts.EXPORT_FORMATS[fmt] for fmt in ExportFormat}
 Say = Callable[[list[Out]], Awaitable[None]]
 
 
-async def _scope(db: Database, user_id: int, admins: frozenset[int]) -> Scope | None:
+async def _scope(db: Database, user_id: int,
+                 admins: frozenset[int]) -> tuple[Scope | None, i18n.Texts]:
+    """What this person may export, and the texts in their language."""
     async with db.session() as session:
-        return await export_scope(session, user_id, admins)
+        scope = await export_scope(session, user_id, admins)
+        ids = scope.community_ids if scope is not None else frozenset[int]()
+        return scope, speaking.say(await speaking.staff_language(session, user_id, ids))
 
 
 async def for_chat(db: Database, user_id: int, admins: frozenset[int], text: str, folder: Path,
@@ -96,38 +104,38 @@ async def for_chat(db: Database, user_id: int, admins: frozenset[int], text: str
 
     The file is written into `folder`, which the caller removes once it has sent it.
     """
-    scope = await _scope(db, user_id, admins)
+    scope, t = await _scope(db, user_id, admins)
     if scope is None:
-        return [Out(texts.NOT_ALLOWED)]
+        return [Out(t.NOT_ALLOWED)]
     try:
         request = parse_request(text)
     except ExportError as exc:
-        return [Out(texts.EXPORT_BAD.format(problem=html.escape(str(exc).capitalize())))]
+        return [Out(t.EXPORT_BAD.format(problem=html.escape(exc.said(t).capitalize())))]
     if request.format is None and not text.strip():
-        buttons = tuple(((label, callbacks.encode(callbacks.Prefix.EXPORT, fmt.value)),)
-                        for fmt, label in FORMAT_LABELS.items())
-        return [Out(texts.EXPORT_CHOOSE, buttons)]
+        buttons = tuple(((t.EXPORT_FORMATS[fmt], callbacks.encode(callbacks.Prefix.EXPORT, fmt.value)),)
+                        for fmt in ExportFormat)
+        return [Out(t.EXPORT_CHOOSE, buttons)]
     if request.format is None:
-        return [Out(texts.EXPORT_USAGE)]
-    return await _deliver(db, scope, request, folder, say)
+        return [Out(t.EXPORT_USAGE)]
+    return await _deliver(db, scope, request, folder, say, t)
 
 
 async def format_pressed(db: Database, user_id: int, admins: frozenset[int], data: str,
                          folder: Path, say: Say) -> list[Out]:
     """A format button under /export: the role is checked again, the data never trusted."""
-    scope = await _scope(db, user_id, admins)
+    scope, t = await _scope(db, user_id, admins)
     if scope is None:
-        return [Out(texts.NOT_ALLOWED)]
+        return [Out(t.NOT_ALLOWED)]
     _, parts = callbacks.decode(data)
     try:
         fmt = parse_format(parts[0] if len(parts) == 1 else "")
     except ExportError:
-        return [Out(texts.STALE_BUTTON)]
-    return await _deliver(db, scope, ExportRequest(format=fmt), folder, say)
+        return [Out(t.STALE_BUTTON)]
+    return await _deliver(db, scope, ExportRequest(format=fmt), folder, say, t)
 
 
 async def _deliver(db: Database, scope: Scope, request: ExportRequest, folder: Path,
-                   say: Say) -> list[Out]:
+                   say: Say, t: i18n.Texts) -> list[Out]:
     from valuestory.usecases.communities import lookup_community
 
     assert request.format is not None
@@ -141,15 +149,16 @@ async def _deliver(db: Database, scope: Scope, request: ExportRequest, folder: P
         ids = narrow(scope, wanted)
     except ExportError:
         # The same answer whether it doesn't exist or isn't theirs: they learn nothing.
-        return [Out(texts.EXPORT_NO_COMMUNITY.format(community=html.escape(request.community or "")))]
+        return [Out(t.EXPORT_NO_COMMUNITY.format(
+            community=speaking.value(t.language, request.community or "")))]
     filt = ExportFilter(community_ids=ids, since=request.since, until=request.until,
                         cycle=request.cycle)
-    await say([Out(texts.EXPORT_WORKING.format(format=FORMAT_LABELS[request.format]))])
+    label = t.EXPORT_FORMATS[request.format]
+    await say([Out(t.EXPORT_WORKING.format(format=label))])
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
     filename = f"valuestory-{stamp}{SUFFIX[request.format]}"
     path = folder / filename
     result = await export(db, scope.actor, request.format, path, filt, offload=True)
     if path.stat().st_size > MAX_DOCUMENT_BYTES:
-        return [Out(texts.EXPORT_TOO_BIG.format(rows=result.rows))]
-    return [Out(texts.EXPORT_READY.format(rows=result.rows, format=FORMAT_LABELS[request.format]),
-                document=(filename, path))]
+        return [Out(t.EXPORT_TOO_BIG.format(rows=result.rows))]
+    return [Out(t.EXPORT_READY.format(rows=result.rows, format=label), document=(filename, path))]

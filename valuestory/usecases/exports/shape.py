@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flows import texts
+from flows.i18n import Texts
 from flows.questions import ValueCycle
 
 # Rows per batch: small enough that a batch is still in the processor's cache when it is
@@ -36,7 +38,18 @@ INTENDED, DONE = "intended", "done"
 
 
 class ExportError(ValueError):
-    """A filter or format that can't be used, said plainly."""
+    """A filter or format that can't be used, said plainly.
+
+    Its message reads in English; `said(t)` reads it in the language of the texts `t`, when it
+    was raised with one of `flows.texts`'s texts and the values that fill it.
+    """
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text.format(**values) if values else text)
+        self.text, self.values = text, values
+
+    def said(self, t: Texts) -> str:
+        return t.gettext(self.text).format(**self.values) if self.values else t.gettext(self.text)
 
 
 # One narrative as researchers receive it: the COLUMNS in order (times ISO 8601 in the
@@ -81,13 +94,13 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise ExportError(f"{text!r} is not a date like 2026-09-01") from None
+        raise ExportError(texts.EXPORT_BAD_DATE, value=repr(text)) from None
 
 
 def parse_cycle(text: str) -> str:
     value = text.strip().lower()
     if value not in set(ValueCycle):
-        raise ExportError(f"the cycle must be one of {', '.join(ValueCycle)}")
+        raise ExportError(texts.EXPORT_BAD_CYCLE, cycles=", ".join(ValueCycle))
     return value
 
 
@@ -95,4 +108,4 @@ def parse_format(text: str) -> ExportFormat:
     try:
         return ExportFormat(text.strip().lower())
     except ValueError:
-        raise ExportError(f"the format must be one of {', '.join(ExportFormat)}") from None
+        raise ExportError(texts.EXPORT_BAD_FORMAT, formats=", ".join(ExportFormat)) from None
