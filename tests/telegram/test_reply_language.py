@@ -1,0 +1,279 @@
+"""The language rule: every reply reaches a person in their language, never in English by default.
+
+A member is answered in their own language; a convener, researcher or admin in theirs as a
+member, else the community's. Two checks, both meant to be exhaustive: every text a use case can
+return has a Spanish translation, and the real bot, driven through every reply path as a Spanish
+member and researcher, sends nothing that holds a sentence of the English texts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from flows import i18n, texts
+from flows.questions import PromptKind, load_question_set
+from storage.db import Database
+from storage.models import Community
+from tests import seed
+from tests.harness import Harness, Person
+from valuestory.process.settings import Settings
+from valuestory.usecases import callbacks, communities
+
+ROOT = Path(__file__).resolve().parents[2]
+ES = texts.In("es")
+TAG = re.compile(r"<[^>]+>")
+PLACEHOLDER = re.compile(r"\{\w*\}")
+# Words that are the same in Spanish and English, and names that are the same in every language.
+SAME_IN_SPANISH = {"No", "no", "social", "tangible", "CSV (Excel)", "JSON Lines", "REFI-QDA (.qdpx)"}
+COMMUNITY = "Diabetes en el embarazo"
+TITLE = "Sesión de invierno"
+
+
+# --- Every text has a Spanish translation, and is read in one --------------------------------
+
+
+def _marked(value: object, plurals: bool = True) -> Iterator[str]:
+    """The catalog texts inside a value of `flows.texts`: strings, parts, and plural forms."""
+    if isinstance(value, i18n.Composed):
+        for part in value.parts:
+            yield from _marked(part, plurals)
+    elif isinstance(value, str):
+        yield value
+    elif isinstance(value, i18n.Plural):
+        if plurals:
+            yield from (value.singular, value.plural)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _marked(item, plurals)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _marked(item, plurals)
+
+
+def _english_texts(plurals: bool = True) -> set[str]:
+    found = {text for name in dir(texts) if name.isupper()
+             for text in _marked(getattr(texts, name), plurals)}
+    return {text for text in found if text.strip()}
+
+
+def _plurals(value: object) -> Iterator[i18n.Plural]:
+    if isinstance(value, i18n.Plural):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _plurals(item)
+
+
+def _has_words(text: str) -> bool:
+    """Whether a text says anything in words (not only placeholders, marks and units)."""
+    bare = PLACEHOLDER.sub(" ", TAG.sub(" ", text))
+    return bool(set(re.findall(r"[A-Za-z]+", bare)) - {"h", "min"})
+
+
+def test_every_text_a_use_case_can_return_reads_differently_in_spanish() -> None:
+    untranslated = [text for text in _english_texts(plurals=False)
+                    if _has_words(text) and text not in SAME_IN_SPANISH
+                    and i18n.translations("es").gettext(text) == text]
+    assert untranslated == []
+    plurals = [value for name in dir(texts) if name.isupper()
+               for value in _plurals(getattr(texts, name))
+               if i18n.ngettext("es", value.singular, value.plural, 2) == value.plural]
+    assert plurals == []
+
+
+# --- The real bot says no English sentence ---------------------------------------------------
+
+
+def _spanish_corpus() -> str:
+    """Everything the bot may say in Spanish: the catalog and the Spanish question set."""
+    with i18n.catalog_path("es").open("rb") as fh:
+        catalog = read_po(fh, locale="es")
+    said = [form for m in catalog if m.id
+            for form in (m.string if isinstance(m.string, tuple) else (m.string,))]
+    qs = load_question_set()
+    for kind in PromptKind:
+        script = qs.script(kind, language="es")
+        said.append(script.intro)
+        for q in script.questions:
+            said += [q.text, q.label or "", *(o.label for o in q.options)]
+    return "\n".join(TAG.sub(" ", html.unescape(s)) for s in said)
+
+
+def _sentences(text: str) -> Iterator[str]:
+    """The runs of words in a text between its placeholders, tags and punctuation."""
+    for piece in re.split(r"\{\w*\}|<[^>]+>|[.!?:;,\n•()“”«»]", html.unescape(text)):
+        piece = " ".join(piece.split())
+        if len(re.findall(r"[A-Za-z]{2,}", piece)) >= 2 and len(piece) >= 10:
+            yield piece
+
+
+def _english_sentences() -> set[str]:
+    """Sentences of the English texts and question set that no Spanish text has (commands and
+    names such as `/settings delay 120` stay as they are in every language)."""
+    english = set(_english_texts())
+    qs = load_question_set()
+    for kind in PromptKind:
+        script = qs.script(kind)
+        english.add(script.intro)
+        for q in script.questions:
+            english |= {q.text, q.label or "", *(o.label for o in q.options)}
+    spanish = _spanish_corpus()
+    return {s for text in english for s in _sentences(text) if s not in spanish}
+
+
+ENGLISH = _english_sentences()
+
+
+def _seen(people: Iterable[Person]) -> list[str]:
+    """All a person saw: texts, captions, buttons, and the words of any text file sent."""
+    seen = []
+    for person in people:
+        for m in person.inbox:
+            seen += [m.text or "", m.caption or "", *m.buttons()]
+            if m.document is not None and m.document[0].endswith(".txt"):
+                seen.append(m.document[1].decode("utf-8"))
+    return [html.unescape(s) for s in seen if s]
+
+
+def assert_no_english(*people: Person) -> None:
+    seen = _seen(people)
+    assert seen, "nothing was said"
+    english = sorted({(sentence, said) for said in seen for sentence in ENGLISH if sentence in said})
+    assert english == []
+
+
+def test_the_check_finds_english_where_there_is_some() -> None:
+    """The detector itself: an English reply is caught, its Spanish translation is not."""
+    spanish = [ES.NOT_SUPPORTED["voice"], ES.HELP, ES.MYDATA_AGREED, ES.EXPORT_CHOOSE]
+    english = [texts.NOT_SUPPORTED["voice"], texts.HELP, texts.MYDATA_AGREED, texts.EXPORT_CHOOSE]
+    assert not [s for text in spanish for s in ENGLISH if s in text]
+    assert all(any(s in text for s in ENGLISH) for text in english)
+
+
+async def _community(db: Database, language: str = "es") -> Community:
+    async with db.session() as s:
+        return await communities.create_community(s, COMMUNITY, "Europe/Madrid", "default", language)
+
+
+async def _join(person: Person, community: Community) -> None:
+    await person.say(f"/start {community.invite_code}")
+    await person.tap(ES.BTN_AGREE)
+
+
+def _sticker() -> dict[str, object]:
+    return {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,
+            "is_video": False, "type": "regular"}
+
+
+async def test_a_spanish_member_hears_no_english_on_any_path(harness: Harness) -> None:
+    community = await _community(harness.db, language="en")  # the member's own language rules
+    rosa = harness.person(3101, "Rosa", language_code="es")
+    await rosa.say("/start")
+    await rosa.say("hola")
+    await rosa.say("/pause")
+    await _join(rosa, community)
+    await rosa.say(f"/start {community.invite_code}")  # already a member
+    for command in ("/help", "/privacy", "/language", "/nonsense", "/next", "/continue"):
+        await rosa.say(command)
+    await rosa.send(sticker=_sticker())
+    await rosa.send(photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}])
+    await rosa.send(location={"latitude": 1.0, "longitude": 2.0})
+    await rosa.say("hola")
+
+    # A story, told in part: the questions, the buttons, the acknowledgements.
+    event = await seed.event(harness.db, community, TITLE)
+    await seed.open_prompt(harness.db, rosa, event)
+    await rosa.say("/continue")
+    await rosa.tap(rosa.last.buttons()[0])  # she was there
+    await rosa.say("Escuchar cómo el otro equipo organiza el triaje")
+    await rosa.say("y algo más")
+    await rosa.say("/help")
+    # A voice note too long to listen to, and a stale button under a transcript.
+    assert await rosa.send(voice=harness.double.voice(b"OggS", 100_000)) == [
+        ES.VOICE_TOO_LONG.format(minutes=ES.plural(5, "minute"))]
+    assert await rosa.press_data(rosa.last, callbacks.encode(callbacks.Prefix.VOICE, "k", 999)) == [
+        ES.STALE_BUTTON]
+    await rosa.say("/later")
+    await rosa.say("/continue")
+    await rosa.say("/next")
+    await rosa.say("/back")
+    await rosa.say("/stop")
+    await rosa.say("otra cosa")
+
+    for command in ("/pause", "/pause", "/resume", "/resume"):
+        await rosa.say(command)
+    await rosa.say("/mydata")
+    assert rosa.last.document is not None
+    assert ES.MYDATA_TITLE in rosa.last.document[1].decode("utf-8")
+    await rosa.say("/withdraw")
+    await rosa.tap(ES.BTN_WITHDRAW_KEEP)
+    await rosa.say("/withdraw")
+    await rosa.tap(ES.BTN_WITHDRAW_YES)
+    await rosa.say("/withdraw")
+    assert_no_english(rosa)
+
+
+async def test_with_voice_notes_off_a_spanish_member_gets_the_kind_reply_in_spanish(
+    settings: Settings, db: Database,
+) -> None:
+    harness = Harness(settings.with_changes(voice_engine="off"), db)
+    await harness.start()
+    try:
+        community = await _community(db)
+        rosa = harness.person(3102, "Rosa", language_code="es")
+        await _join(rosa, community)
+        assert await rosa.send(voice=harness.double.voice(b"OggS", 3)) == [ES.NOT_SUPPORTED["voice"]]
+        assert await rosa.send(sticker=_sticker()) == [ES.NOT_SUPPORTED["sticker"]]
+        assert_no_english(rosa)
+    finally:
+        await harness.stop()
+
+
+async def test_a_researcher_is_answered_in_the_communitys_language_or_their_own(
+    harness: Harness,
+) -> None:
+    community = await _community(harness.db)
+    member = harness.person(3103, "Rosa", language_code="es")
+    await _join(member, community)
+    event = await seed.event(harness.db, community, TITLE)
+    await seed.open_prompt(harness.db, member, event)
+    await member.say("/continue")
+    await member.tap(member.last.buttons()[0])
+    await member.say("Escuchar cómo el otro equipo organiza el triaje")
+    await member.say("/stop")
+
+    # Not a member: the community's language (their app's says English).
+    ana = harness.person(3104, "Ana", language_code="en")
+    await seed.grant(harness.db, ana.user_id, "researcher", community)
+    assert await ana.say("/export") == [ES.EXPORT_CHOOSE]
+    assert ana.last.buttons() == [ES.EXPORT_FORMATS[f] for f in ("csv", "xlsx", "jsonl", "qdpx")]
+    for typed in ("/export csv since=2026-13-01", "/export csv since=2026-02-01 until=2026-01-01",
+                  "/export pdf", "/export csv cycle=nada", "/export csv xlsx", "/export since=2026-01-01",
+                  "/export csv community=Ninguna"):
+        await ana.say(typed)
+    await ana.tap(ES.EXPORT_FORMATS["xlsx"])
+    assert ana.last.document is not None and ana.last.document[0].endswith(".xlsx")
+    await ana.press_data(ana.last, callbacks.encode(callbacks.Prefix.EXPORT, "nada"))
+
+    # A member too: their own language, whatever the community's.
+    english = await _community_named(harness.db, "Winter Practice", "en")
+    await seed.grant(harness.db, member.user_id, "researcher", english)
+    assert await member.say("/export") == [ES.EXPORT_CHOOSE]
+    assert_no_english(member, ana)
+
+
+async def _community_named(db: Database, name: str, language: str) -> Community:
+    async with db.session() as s:
+        return await communities.create_community(s, name, "Europe/London", "default", language)
+
+
+@pytest.fixture(autouse=True)
+def _known_english() -> None:
+    """The sentences looked for are many: an empty set would make every check pass."""
+    assert len(ENGLISH) > 300
