@@ -305,6 +305,12 @@ DASHBOARD_PLANS_MEANING = N_(
     "they did. Made a difference: the member said what difference it made."
 )
 MATRIX_USAGE = N_("Try /matrix, /matrix 30d or /matrix since 2026-09-01.")
+# The period a matrix covers, filling {period}.
+PERIOD_ALL_TIME = N_("all time")
+PERIOD_DAYS = N_P("the last {count} day", "the last {count} days")
+PERIOD_WEEKS = N_P("the last {count} week", "the last {count} weeks")
+# TRANSLATORS: {date} is a date like "1 Sep 2026".
+PERIOD_SINCE = N_("since {date}")
 MATRIX_CAPTION = N_("{community}: Value Creation Matrix, {period}")
 PICK_COMMUNITY = N_("Which community?")
 DIGEST_STATUS = N_(

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flows import i18n, texts
+from valuestory.usecases.times import short_date
+
 
 class PeriodError(ValueError):
     """A period a person typed that we can't read."""
@@ -22,6 +25,20 @@ class Period:
 
     since: dt.datetime | None = None
     label: str = "all time"
+    # What the person asked for, so the label can be said in any language: a count of days or
+    # weeks back, or the day it starts.
+    days: int | None = None
+    weeks: bool = False
+    day: dt.date | None = None
+
+    def said(self, language: str = i18n.BASE_LANGUAGE) -> str:
+        """The period in words in `language`: 'all time', 'the last 30 days', 'since 1 Sep 2026'."""
+        t = texts.In(language)
+        if self.day is not None:
+            return t.PERIOD_SINCE.format(date=short_date(self.day, language))
+        if self.days is not None:
+            return t.PERIOD_WEEKS(self.days // 7) if self.weeks else t.PERIOD_DAYS(self.days)
+        return t.PERIOD_ALL_TIME if self.since is None else self.label
 
 
 def parse_period(text: str, zone: str, now: dt.datetime) -> Period:
@@ -36,7 +53,8 @@ def parse_period(text: str, zone: str, now: dt.datetime) -> Period:
             raise PeriodError(text)
         unit = "week" if m.group(2) == "w" else "day"
         n = int(m.group(1))
-        return Period(now - dt.timedelta(days=days), f"the last {n} {unit}{'s' if n != 1 else ''}")
+        return Period(now - dt.timedelta(days=days), f"the last {n} {unit}{'s' if n != 1 else ''}",
+                      days=days, weeks=m.group(2) == "w")
     m = re.fullmatch(r"(?:since\s+)?(\d{4}-\d{2}-\d{2})", words)
     if m:
         try:
@@ -44,5 +62,5 @@ def parse_period(text: str, zone: str, now: dt.datetime) -> Period:
         except ValueError:
             raise PeriodError(text) from None
         since = dt.datetime.combine(day, dt.time(), ZoneInfo(zone)).astimezone(dt.UTC)
-        return Period(since, f"since {day:%-d %b %Y}")
+        return Period(since, f"since {day:%-d %b %Y}", day=day)
     raise PeriodError(text)

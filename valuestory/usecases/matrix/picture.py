@@ -29,8 +29,6 @@ from valuestory.usecases.matrix.glossary import INTENDED, STAGES
 from valuestory.usecases.matrix.text import rate
 from valuestory.usecases.times import local_time
 
-plural = texts.plural
-
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -189,7 +187,7 @@ def _rows(matrix: Matrix, t: Any) -> list[tuple[str, str, tuple[int, ...], bool]
                     tuple(sum(cells[i] for _, cells in left_out) for i in range(len(STAGES))),
                     True))
     for r, cells in shown:
-        out.append((r.title, local_time(r.starts_at, matrix.timezone), cells, False))
+        out.append((r.title, local_time(r.starts_at, matrix.timezone, t.language), cells, False))
     other = tuple(max(0, matrix.stage(s).narratives - accounted[i])
                   for i, s in enumerate(STAGES))
     if any(other):  # answers this period about events before it, or cancelled since
@@ -200,7 +198,7 @@ def _rows(matrix: Matrix, t: Any) -> list[tuple[str, str, tuple[int, ...], bool]
 def picture(matrix: Matrix, language: str | None = None) -> Figure:
     """The matrix's picture before it is drawn, so its words can be read back; its own words are
     in `language` (English by default), members' words as they wrote them."""
-    t = texts.In(language) if language else texts
+    t = texts.In(language)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -219,7 +217,7 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
 
     sheet.para(matrix.community, 15, fontweight="bold", gap=0.02)
     sheet.para(t.MATRIX_PNG_SUBTITLE.format(
-        period=matrix.period.label, narratives=t.plural(matrix.total, "narrative"),
+        period=matrix.period.said(t.language), narratives=t.plural(matrix.total, "narrative"),
         stories=t.plural(matrix.stories_count, "story"),
         members=t.plural(matrix.contributors, "member")), 10.5, color=MUTED, gap=0.18)
 

@@ -25,7 +25,7 @@ def rate(p: Participation, language: str | None = None) -> str:
 
 
 def _texts(language: str | None) -> Any:
-    return texts.In(language) if language else texts
+    return texts.In(language)
 
 
 def render_text(matrix: Matrix, language: str | None = None) -> str:
@@ -38,13 +38,13 @@ def render_text(matrix: Matrix, language: str | None = None) -> str:
     def e(value: str) -> str:
         return html.escape(value) if english else texts.isolate(html.escape(value))
 
-    lines = [t.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.label)),
+    lines = [t.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.said(t.language))),
              t.MATRIX_SUMMARY.format(narratives=plural(matrix.total, "narrative"),
                                      stories=plural(matrix.stories_count, "story"),
                                      members=plural(matrix.contributors, "member"))]
     if matrix.last_digest_at is not None:
         lines.append(t.MATRIX_SINCE_DIGEST.format(
-            when=html.escape(local_time(matrix.last_digest_at, matrix.timezone))))
+            when=html.escape(local_time(matrix.last_digest_at, matrix.timezone, t.language))))
     for stage in STAGES:
         col = matrix.stage(stage)
         plans = stage == INTENDED
