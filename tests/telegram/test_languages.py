@@ -445,8 +445,8 @@ async def test_settings_show_the_communitys_language(harness: Harness) -> None:
         assert c is not None
         await roles.grant_role(s, 790, "convener", c)
     cora = harness.person(790, "Cora")
-    (shown,) = await cora.say("/settings")
-    assert shown.endswith("\n" + texts.SETTINGS_LANGUAGE.format(language="Español"))
+    (shown,) = await cora.say("/settings")  # not a member: in the community's language
+    assert shown.endswith("\n" + ES.SETTINGS_LANGUAGE.format(language="Español"))
 
 
 async def test_an_agree_button_sent_before_languages_still_joins_with_the_english_text(

@@ -107,12 +107,15 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-async def invite(community: Community, bot_username: str) -> list[Out]:
-    """The invite link, and a QR code of it for slides."""
+async def invite(community: Community, bot_username: str, *,
+                 language: str = i18n.BASE_LANGUAGE) -> list[Out]:
+    """The invite link, and a QR code of it for slides, told in the convener's `language`."""
+    t = texts.In(language)
     link = deep_link(bot_username, community.invite_code)
-    name = escape(community.name)
-    return [Out(texts.INVITE.format(community=name, link=escape(link))),
-            Out(texts.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
+    name = escape(community.name) if language == i18n.BASE_LANGUAGE else texts.isolate(
+        escape(community.name))
+    return [Out(t.INVITE.format(community=name, link=escape(link))),
+            Out(t.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
 
 
 def _current_consent(community: Community) -> Any:
@@ -123,7 +126,8 @@ def _current_consent(community: Community) -> Any:
                  for language in i18n.languages()))
 
 
-async def member_counts(db: Database, community: Community) -> list[Out]:
+async def member_counts(db: Database, community: Community, *,
+                        language: str = i18n.BASE_LANGUAGE) -> list[Out]:
     """Joined, agreed to the current information, paused, unreachable."""
     async with db.session() as session:
         joined, consented, paused, unreachable = (await session.execute(
@@ -137,6 +141,8 @@ async def member_counts(db: Database, community: Community) -> list[Out]:
             .join(Member, Member.id == Membership.member_id)
             .join(Consent, and_(Consent.id == Membership.consent_id))
             .where(Membership.community_id == community.id))).one()
-    return [Out(texts.MEMBERS_COUNTS.format(
-        community=escape(community.name), joined=joined, consented=consented, paused=paused,
+    name = escape(community.name) if language == i18n.BASE_LANGUAGE else texts.isolate(
+        escape(community.name))
+    return [Out(texts.In(language).MEMBERS_COUNTS.format(
+        community=name, joined=joined, consented=consented, paused=paused,
         unreachable=unreachable))]

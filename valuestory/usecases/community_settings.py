@@ -145,8 +145,10 @@ def parse_digest(text: str, name: str = "digest") -> tuple[int, str]:
 SETTINGS = ("delay", "reminder", "window", "quiet")
 
 
-async def show_or_change(db: Database, community: Community, arg: str) -> list[Out]:
+async def show_or_change(db: Database, community: Community, arg: str, *,
+                         language: str = i18n.BASE_LANGUAGE) -> list[Out]:
     """/settings: show the scheduling settings, or change one (`delay 120`, `quiet 20:00-08:00`)."""
+    t = texts.In(language)
     words = arg.lower().split()
     async with db.session() as session:
         c = await session.get(Community, community.id)
@@ -156,15 +158,16 @@ async def show_or_change(db: Database, community: Community, arg: str) -> list[O
             try:
                 apply(c, Change(**{words[0]: words[1]}))
             except SettingError as exc:
-                problem = (texts.SETTINGS_REMINDER_TOO_LATE if exc.field == "order"
-                           else escape(texts.SETTINGS_USAGE))
+                problem = (t.SETTINGS_REMINDER_TOO_LATE if exc.field == "order"
+                           else escape(t.SETTINGS_USAGE))
                 return [Out(problem)]
             saved = True
         elif words:
-            return [Out(escape(texts.SETTINGS_USAGE))]
-        shown = texts.SETTINGS_SHOW.format(
-            community=escape(c.name), delay=c.prompt_delay_minutes, reminder=c.reminder_after_hours,
+            return [Out(escape(t.SETTINGS_USAGE))]
+        name = escape(c.name) if language == i18n.BASE_LANGUAGE else texts.isolate(escape(c.name))
+        shown = t.SETTINGS_SHOW.format(
+            community=name, delay=c.prompt_delay_minutes, reminder=c.reminder_after_hours,
             window=c.window_days, quiet_start=c.quiet_start, quiet_end=c.quiet_end,
-            zone=escape(c.timezone), day=texts.WEEKDAYS[c.digest_weekday], time=c.digest_time)
-        shown += "\n" + texts.SETTINGS_LANGUAGE.format(language=i18n.display_name(c.language))
-    return [Out((texts.SETTINGS_SAVED + "\n\n" if saved else "") + shown)]
+            zone=escape(c.timezone), day=t.WEEKDAYS[c.digest_weekday], time=c.digest_time)
+        shown += "\n" + t.SETTINGS_LANGUAGE.format(language=i18n.display_name(c.language))
+    return [Out((t.SETTINGS_SAVED + "\n\n" if saved else "") + shown)]

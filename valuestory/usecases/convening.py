@@ -2,6 +2,8 @@
 
 Only conveners of a community (and admins) see anything about it; everyone else gets the same
 plain refusal whether or not the community exists. Button data is re-checked on every press.
+Every reply is in the convener's language: theirs as a member, else the community's
+(`speaking.staff_language`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from flows import texts
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import (
@@ -20,6 +21,7 @@ from valuestory.usecases import (
     digest,
     matrix,
     parsing,
+    speaking,
 )
 from valuestory.usecases.events import checkin, drafts, listing, planning
 from valuestory.usecases.out import Out
@@ -34,18 +36,20 @@ class Convener:
     bot_username: str
 
 
-Action = Callable[[Database, Convener, Community, str], Awaitable[list[Out]]]
+# (database, who asks, the community, what they typed after the command, their language)
+Action = Callable[[Database, Convener, Community, str, str], Awaitable[list[Out]]]
 
 ACTIONS: dict[str, Action] = {
-    "matrix": lambda db, who, c, arg: matrix.show(db, c, arg),
-    "digest": lambda db, who, c, arg: digest.preferences(db, who.user_id, c, arg),
-    "newevent": lambda db, who, c, arg: drafts.start_draft(db, who.user_id, c),
-    "events": lambda db, who, c, arg: listing.listing(db, c),
-    "cancelevent": lambda db, who, c, arg: listing.cancel_choices(db, c),
-    "invite": lambda db, who, c, arg: communities.invite(c, who.bot_username),
-    "checkin": lambda db, who, c, arg: checkin.checkin_for(db, c, who.bot_username),
-    "members": lambda db, who, c, arg: communities.member_counts(db, c),
-    "settings": lambda db, who, c, arg: community_settings.show_or_change(db, c, arg),
+    "matrix": lambda db, who, c, arg, lang: matrix.show(db, c, arg, language=lang),
+    "digest": lambda db, who, c, arg, lang: digest.preferences(db, who.user_id, c, arg, language=lang),
+    "newevent": lambda db, who, c, arg, lang: drafts.start_draft(db, who.user_id, c),
+    "events": lambda db, who, c, arg, lang: listing.listing(db, c),
+    "cancelevent": lambda db, who, c, arg, lang: listing.cancel_choices(db, c),
+    "invite": lambda db, who, c, arg, lang: communities.invite(c, who.bot_username, language=lang),
+    "checkin": lambda db, who, c, arg, lang: checkin.checkin_for(db, c, who.bot_username),
+    "members": lambda db, who, c, arg, lang: communities.member_counts(db, c, language=lang),
+    "settings": lambda db, who, c, arg, lang: community_settings.show_or_change(db, c, arg,
+                                                                              language=lang),
 }
 COMMANDS = tuple(ACTIONS)
 
@@ -58,17 +62,18 @@ async def command(db: Database, who: Convener, name: str, arg: str) -> list[Out]
     """A convener command: run it for their one community, or ask which one."""
     async with db.session() as session:
         mine = await access.convened(session, who.user_id, who.admins)
+        language = await speaking.staff_language(session, who.user_id, [c.id for c in mine])
     if not mine:
-        return [Out(texts.NOT_ALLOWED)]
+        return [Out(speaking.say(language).NOT_ALLOWED)]
     if len(mine) == 1:
-        return await ACTIONS[name](db, who, mine[0], arg)
+        return await ACTIONS[name](db, who, mine[0], arg, language)
     rows = []
     for c in mine:
         data = token(name, c.id, arg)
         if not callbacks.fits(data):
             data = token(name, c.id, "")
         rows.append(((c.name[:60], data),))
-    return [Out(texts.PICK_COMMUNITY, tuple(rows))]
+    return [Out(speaking.say(language).PICK_COMMUNITY, tuple(rows))]
 
 
 async def press(db: Database, who: Convener, data: str) -> list[Out]:
@@ -82,6 +87,8 @@ async def press(db: Database, who: Convener, data: str) -> list[Out]:
     if len(parts) == 3 and parts[0] in ACTIONS and target is not None:
         async with db.session() as session:
             community = await access.convened_one(session, who.user_id, target, who.admins)
+            language = await speaking.staff_language(
+                session, who.user_id, [community.id] if community is not None else None)
         if community is not None:
-            return await ACTIONS[parts[0]](db, who, community, parts[2])
-    return [Out(texts.NOT_ALLOWED)]
+            return await ACTIONS[parts[0]](db, who, community, parts[2], language)
+    return [Out(speaking.say(await speaking.staff_language_for(db, who.user_id)).NOT_ALLOWED)]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n, texts
 from storage.db import Database
-from storage.models import Community, Member, Role, RoleGrant, SchedulerState
+from storage.models import Community, Role, RoleGrant, SchedulerState
 from valuestory.usecases import community_settings, matrix, speaking
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Outcome, Sender
@@ -40,11 +40,7 @@ async def recipients(session: AsyncSession, community_id: int) -> list[int]:
 async def languages_of(session: AsyncSession, community: Community,
                        user_ids: list[int]) -> dict[int, str]:
     """Each convener's language: theirs as a member, if they are one, else the community's."""
-    rows = (await session.execute(
-        select(Member.telegram_user_id, Member.language).where(Member.telegram_user_id.in_(user_ids))
-    )).all() if user_ids else []
-    own = {uid: language for uid, language in rows}
-    return {uid: i18n.pick(own.get(uid), community.language) for uid in user_ids}
+    return await speaking.staff_languages(session, community, user_ids)
 
 
 async def last_digest_at(session: AsyncSession, community_id: int) -> dt.datetime | None:
@@ -88,7 +84,7 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
         body = matrix.render_text(built, language)
         png = await asyncio.to_thread(matrix.render_png, built, language)
         caption = t.MATRIX_CAPTION.format(community=speaking.value(language, built.community),
-                                          period=speaking.value(language, built.period.label))
+                                          period=speaking.value(language, built.period.said(language)))
         by_language[language] = [Out(t.DIGEST_INTRO + "\n\n" + body), Out(caption, photo=png)]
     sent = 0
     for user_id in to:
@@ -101,8 +97,10 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
     return sent
 
 
-async def preferences(db: Database, user_id: int, community: Community, arg: str) -> list[Out]:
+async def preferences(db: Database, user_id: int, community: Community, arg: str, *,
+                      language: str = i18n.BASE_LANGUAGE) -> list[Out]:
     """/digest: on or off for this convener, the community's day and time, or how it stands."""
+    t = speaking.say(language)
     words = arg.lower().split()
     async with db.session() as session:
         c = await session.get(Community, community.id)
@@ -112,16 +110,16 @@ async def preferences(db: Database, user_id: int, community: Community, arg: str
             RoleGrant.role == Role.CONVENER))
         if words in (["on"], ["off"]):
             if grant is None:
-                return [Out(texts.DIGEST_NOT_CONVENER)]
+                return [Out(t.DIGEST_NOT_CONVENER)]
             grant.digest_enabled = words == ["on"]
         elif len(words) == 2:
             try:
                 community_settings.apply(c, community_settings.Change(digest=" ".join(words)))
             except community_settings.SettingError:
-                return [Out(texts.DIGEST_USAGE)]
+                return [Out(t.DIGEST_USAGE)]
         elif words:
-            return [Out(texts.DIGEST_USAGE)]
+            return [Out(t.DIGEST_USAGE)]
         enabled = grant is not None and grant.digest_enabled
-        return [Out(texts.DIGEST_STATUS.format(
-            community=escape(c.name), state=texts.DIGEST_ON if enabled else texts.DIGEST_OFF,
-            day=texts.WEEKDAYS[c.digest_weekday], time=c.digest_time, zone=escape(c.timezone)))]
+        return [Out(t.DIGEST_STATUS.format(
+            community=speaking.value(language, c.name), state=t.DIGEST_ON if enabled else t.DIGEST_OFF,
+            day=t.WEEKDAYS[c.digest_weekday], time=c.digest_time, zone=escape(c.timezone)))]

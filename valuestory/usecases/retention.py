@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,6 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -33,6 +31,7 @@ from storage.models import (
     SchedulerState,
     VoiceNote,
 )
+from valuestory.usecases import speaking
 from valuestory.usecases.times import local_date
 
 log = logging.getLogger(__name__)
@@ -112,8 +111,7 @@ async def _claim_today(session: AsyncSession, community: Community, now: dt.date
 
 async def _check(db: Database, community_id: int, now: dt.datetime,
                  notify: Notify | None) -> Outcome | None:
-    tell: list[int] = []
-    message = ""
+    tell: dict[int, str] = {}
     async with db.session() as session:
         community = await session.get(Community, community_id)
         if community is None or community.retention_months is None:
@@ -128,7 +126,7 @@ async def _check(db: Database, community_id: int, now: dt.datetime,
         if erased_before is None:
             notice = await session.get(SchedulerState, f"retention-notice:{community_id}")
             if notice is None:
-                outcome, tell, message = await _give_notice(session, community, now, zone)
+                outcome, tell = await _give_notice(session, community, now, zone)
             elif now - notice.at < NOTICE_AHEAD:
                 return Outcome(community_id)
             else:
@@ -138,7 +136,7 @@ async def _check(db: Database, community_id: int, now: dt.datetime,
     # Told after the commit: the notice is recorded once even if a message fails to arrive.
     told = 0
     if tell and notify is not None:
-        for telegram_user_id in tell:
+        for telegram_user_id, message in tell.items():
             told += await notify(telegram_user_id, message)
     if tell:
         outcome = Outcome(community_id, noticed=outcome.noticed, conveners_told=told)
@@ -146,7 +144,8 @@ async def _check(db: Database, community_id: int, now: dt.datetime,
 
 
 async def _give_notice(session: AsyncSession, community: Community, now: dt.datetime,
-                       zone: ZoneInfo) -> tuple[Outcome, list[int], str]:
+                       zone: ZoneInfo) -> tuple[Outcome, dict[int, str]]:
+    """Record the notice; what to tell each convener, in their language."""
     assert community.retention_months is not None
     erase_on = now + NOTICE_AHEAD
     cutoff = months_before(erase_on, community.retention_months, zone)
@@ -154,7 +153,7 @@ async def _give_notice(session: AsyncSession, community: Community, now: dt.date
         Narrative.community_id == community.id, Narrative.answered_at < cutoff
     )) or 0
     if not due:
-        return Outcome(community.id), [], ""
+        return Outcome(community.id), {}
     session.add(SchedulerState(key=f"retention-notice:{community.id}", value=str(due), at=now))
     session.add(AuditEntry(at=now, actor=ACTOR, action="retention.notice", community_id=community.id,
                            details={"narratives": due, "months": community.retention_months,
@@ -164,14 +163,19 @@ async def _give_notice(session: AsyncSession, community: Community, now: dt.date
         RoleGrant.community_id == community.id, RoleGrant.role == Role.CONVENER
     ).distinct())).all()
     log.info("retention: community %s, %d narratives announced for erasure", community.id, due)
-    message = texts.RETENTION_NOTICE.format(
-        community=escape(community.name),
-        months=texts.plural(community.retention_months or 0, "month"),
-        count=texts.plural(due, "answer"),
-        date=local_date(erase_on, zone.key),
-        cutoff=local_date(cutoff, zone.key),
-    )
-    return Outcome(community.id, noticed=due), list(conveners), message
+
+    def notice(language: str) -> str:
+        t = speaking.say(language)
+        return t.RETENTION_NOTICE.format(
+            community=speaking.value(language, community.name),
+            months=t.plural(community.retention_months or 0, "month"),
+            count=t.plural(due, "answer"),
+            date=local_date(erase_on, zone.key, language),
+            cutoff=local_date(cutoff, zone.key, language),
+        )
+
+    languages = await speaking.staff_languages(session, community, conveners)
+    return Outcome(community.id, noticed=due), {uid: notice(languages[uid]) for uid in conveners}
 
 
 async def _erase(session: AsyncSession, community: Community, cutoff: dt.datetime,

@@ -21,10 +21,9 @@ from urllib.parse import parse_qsl
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
 from storage.db import Database
 from storage.models import DashboardLink, SignInFailure, utcnow
-from valuestory.usecases import access, sessions
+from valuestory.usecases import access, sessions, speaking
 from valuestory.usecases.out import Out, web_app
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
@@ -60,13 +59,14 @@ async def dashboard(db: Database, user_id: int, admins: frozenset[int], base: st
     """/dashboard: a one-time sign-in link for conveners, researchers and admins."""
     now = now or utcnow()
     async with db.session() as session:
+        t = speaking.say(await speaking.staff_language(session, user_id))
         if not await access.has_a_role(session, user_id, admins):
-            return [Out(texts.NOT_ALLOWED)]
+            return [Out(t.NOT_ALLOWED)]
         link = await issue_link(session, user_id, base, now)
     # Telegram opens Mini Apps from https:// addresses only.
-    buttons = (((texts.BTN_OPEN_DASHBOARD, web_app(base + APP_PATH)),),) if base.startswith(
+    buttons = (((t.BTN_OPEN_DASHBOARD, web_app(base + APP_PATH)),),) if base.startswith(
         "https://") else ()
-    return [Out(texts.DASHBOARD_LINK.format(link=escape(link)), buttons)]
+    return [Out(t.DASHBOARD_LINK.format(link=escape(link)), buttons)]
 
 
 def verify_init_data(raw: str, bot_token: str, now: dt.datetime) -> int | None:

@@ -79,6 +79,17 @@ async def staff_language(session: AsyncSession, user_id: int,
     return i18n.pick(found[0]) if len(found) == 1 else i18n.BASE_LANGUAGE
 
 
+async def staff_languages(session: AsyncSession, community: Community,
+                          user_ids: Iterable[int]) -> dict[int, str]:
+    """Each of a community's conveners' languages at once: theirs as a member, else the community's."""
+    ids = list(user_ids)
+    rows = (await session.execute(
+        select(Member.telegram_user_id, Member.language).where(Member.telegram_user_id.in_(ids))
+    )).all() if ids else []
+    own = {uid: language for uid, language in rows}
+    return {uid: i18n.pick(own.get(uid), community.language) for uid in ids}
+
+
 async def staff_language_for(db: Database, user_id: int,
                              community_ids: Iterable[int] | None = None) -> str:
     """`staff_language` in a session of its own."""
@@ -93,4 +104,4 @@ async def reply(db: Database, user_id: int, name: str,
 
 
 __all__ = ["joining_language", "language_for", "reply", "say", "staff_language",
-           "staff_language_for", "value"]
+           "staff_language_for", "staff_languages", "value"]
