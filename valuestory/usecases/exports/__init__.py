@@ -8,7 +8,6 @@ and membership no longer exist. `run` runs one and records it in the audit log; 
 """
 
 from valuestory.usecases.exports.chat import (
-    FORMAT_LABELS,
     ExportRequest,
     for_chat,
     format_pressed,
@@ -31,7 +30,6 @@ from valuestory.usecases.exports.writers import neutralise
 
 __all__ = [
     "COLUMNS",
-    "FORMAT_LABELS",
     "SUFFIX",
     "ExportError",
     "ExportFilter",

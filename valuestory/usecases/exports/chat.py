@@ -84,8 +84,6 @@ def parse_request(text: str) -> ExportRequest:
 
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # the most a bot may send as one document
-# Each format's name in English; a reply reads it in the person's language (`EXPORT_FORMATS`).
-FORMAT_LABELS = {fmt: texts.EXPORT_FORMATS[fmt] for fmt in ExportFormat}
 Say = Callable[[list[Out]], Awaitable[None]]
 
 
