@@ -15,7 +15,7 @@ from html import escape
 
 from sqlalchemy import select
 
-from flows import texts
+from flows import i18n
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
@@ -35,22 +35,24 @@ def checkin_link(bot_username: str, code: str) -> str:
 
 
 async def checkin_for(db: Database, community: Community, bot_username: str,
-                      now: dt.datetime | None = None) -> list[Out]:
-    """/checkin during an event: its check-in link, and a QR code of it."""
+                      now: dt.datetime | None = None, *,
+                      language: str = i18n.BASE_LANGUAGE) -> list[Out]:
+    """/checkin during an event: its check-in link, and a QR code of it, in the convener's language."""
     now = now or utcnow()
+    t = speaking.say(language)
     async with db.session() as session:
         event = await session.scalar(
             select(Event).where(Event.community_id == community.id, Event.cancelled_at.is_(None),
                                 Event.starts_at <= now + CHECKIN_EARLY, Event.ends_at >= now)
             .order_by(Event.starts_at.desc()).limit(1))
         if event is None:
-            return [Out(texts.CHECKIN_NONE)]
+            return [Out(t.CHECKIN_NONE)]
         if event.checkin_code is None:
             event.checkin_code = secrets.token_urlsafe(9)
-        code, title = event.checkin_code, escape(event.title)
+        code, title = event.checkin_code, speaking.value(language, event.title)
     link = checkin_link(bot_username, code)
-    return [Out(texts.CHECKIN.format(title=title, link=escape(link))),
-            Out(texts.CHECKIN_CAPTION.format(title=title), photo=qr_png(link))]
+    return [Out(t.CHECKIN.format(title=title, link=escape(link))),
+            Out(t.CHECKIN_CAPTION.format(title=title), photo=qr_png(link))]
 
 
 def is_checkin(code: str | None) -> bool:

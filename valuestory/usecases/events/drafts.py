@@ -2,7 +2,8 @@
 
 Invariant: a draft lives in the database (`ConvenerDraft`), so a restart resumes it; it is
 dropped by any command, after two hours, or when a question the person was asked as a member
-came later, so it never swallows a member's answer.
+came later, so it never swallows a member's answer. Every step speaks the convener's language:
+theirs as a member, else the community's.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from html import escape
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
+from flows import i18n
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, ConvenerDraft, Prompt, PromptStatus, utcnow
-from valuestory.usecases import access
+from valuestory.usecases import access, speaking
 from valuestory.usecases.events.planning import (
     EventRejected,
     check_minutes,
@@ -34,17 +35,19 @@ from valuestory.usecases.times import local_time
 DRAFT_LIFETIME = dt.timedelta(hours=2)
 
 
-def _duration_label(minutes: int) -> str:
+def _duration_label(minutes: int, t: i18n.Texts) -> str:
     h, m = divmod(minutes, 60)
     if h and m:
-        return texts.DURATION_HOURS_MINUTES.format(hours=h, minutes=m)
-    return texts.DURATION_HOURS.format(hours=h) if h else texts.DURATION_MINUTES.format(minutes=m)
+        return t.DURATION_HOURS_MINUTES.format(hours=h, minutes=m)
+    return t.DURATION_HOURS.format(hours=h) if h else t.DURATION_MINUTES.format(minutes=m)
 
 
-CANCEL_ROW = ((texts.BTN_CANCEL, token("draft", "cancel")),)
+def _cancel_row(t: i18n.Texts) -> tuple[tuple[str, str], ...]:
+    return ((t.BTN_CANCEL, token("draft", "cancel")),)
 
 
-async def start_draft(db: Database, user_id: int, community: Community) -> list[Out]:
+async def start_draft(db: Database, user_id: int, community: Community, *,
+                      language: str = i18n.BASE_LANGUAGE) -> list[Out]:
     """/newevent: begin (or begin again) a draft event, asking for its title."""
     async with db.session() as session:
         draft = await session.get(ConvenerDraft, user_id)
@@ -53,7 +56,9 @@ async def start_draft(db: Database, user_id: int, community: Community) -> list[
             session.add(draft)
         draft.kind, draft.community_id, draft.step, draft.data = "newevent", community.id, "title", {}
         draft.updated_at = utcnow()
-    return [Out(texts.EVENT_ASK_TITLE.format(community=escape(community.name)), (CANCEL_ROW,))]
+    t = speaking.say(language)
+    return [Out(t.EVENT_ASK_TITLE.format(community=speaking.value(language, community.name)),
+                (_cancel_row(t),))]
 
 
 async def draft_text(db: Database, user_id: int, text: str,
@@ -75,7 +80,8 @@ async def draft_text(db: Database, user_id: int, text: str,
         if community is None:
             await session.delete(draft)
             return None
-        reply = _draft_step(draft, community, text, utcnow())
+        language = await speaking.staff_language(session, user_id, [community.id])
+        reply = _draft_step(draft, community, text, utcnow(), speaking.say(language))
         draft.updated_at = utcnow()
     return [reply]
 
@@ -111,33 +117,37 @@ async def drop_draft(db: Database, user_id: int) -> None:
             await session.delete(draft)
 
 
-def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.datetime) -> Out:
+def _draft_step(draft: ConvenerDraft, community: Community, text: str, now: dt.datetime,
+                t: i18n.Texts) -> Out:
     zone = community.timezone
+    cancel_row = _cancel_row(t)
     data = dict(draft.data)
     try:
         if draft.step == "title":
             data["title"] = check_title(text)
             draft.data, draft.step = data, "start"
-            return Out(texts.EVENT_ASK_START.format(example=example_time(zone), zone=escape(zone)),
-                       (CANCEL_ROW,))
+            return Out(t.EVENT_ASK_START.format(example=example_time(zone), zone=escape(zone)),
+                       (cancel_row,))
         if draft.step == "start":
             data["starts"] = check_start(text, zone, now).isoformat()
             draft.data, draft.step = data, "duration"
-            return Out(texts.EVENT_ASK_DURATION, (CANCEL_ROW,))
+            return Out(t.EVENT_ASK_DURATION, (cancel_row,))
         if draft.step == "duration":
             data["minutes"] = str(check_minutes(text))
             draft.data, draft.step = data, "confirm"
     except EventRejected as exc:
-        return Out(str(exc), (CANCEL_ROW,))
-    return _confirmation(data, zone)
+        return Out(exc.said(t), (cancel_row,))
+    return _confirmation(data, zone, t)
 
 
-def _confirmation(data: dict[str, str], zone: str) -> Out:
+def _confirmation(data: dict[str, str], zone: str, t: i18n.Texts) -> Out:
     starts = dt.datetime.fromisoformat(data["starts"])
     return Out(
-        texts.EVENT_CONFIRM.format(title=escape(data["title"]), when=local_time(starts, zone),
-                                   duration=_duration_label(int(data["minutes"]))),
-        (((texts.BTN_CREATE, token("draft", "create")), (texts.BTN_CANCEL, token("draft", "cancel"))),),
+        t.EVENT_CONFIRM.format(title=speaking.value(t.language, data["title"]),
+                               when=local_time(starts, zone, t.language),
+                               duration=_duration_label(int(data["minutes"]), t)),
+        (((t.BTN_CREATE, token("draft", "create")),
+          (t.BTN_CANCEL, token("draft", "cancel"))),),
     )
 
 
@@ -146,22 +156,25 @@ async def finish_draft(db: Database, user_id: int, create: bool,
     """Create or Cancel pressed under a draft's confirmation."""
     async with db.session() as session:
         draft = await session.get(ConvenerDraft, user_id)
+        language = await speaking.staff_language(
+            session, user_id, [draft.community_id] if draft is not None else None)
+        t = speaking.say(language)
         if draft is None:
-            return [Out(texts.EVENT_DRAFT_EXPIRED)]
+            return [Out(t.EVENT_DRAFT_EXPIRED)]
         if not create:
             await session.delete(draft)
-            return [Out(texts.EVENT_DRAFT_CANCELLED)]
+            return [Out(t.EVENT_DRAFT_CANCELLED)]
         community = await access.convened_one(session, user_id, draft.community_id, admins)
         if community is None:
             await session.delete(draft)
-            return [Out(texts.NOT_ALLOWED)]
+            return [Out(t.NOT_ALLOWED)]
         if draft.step != "confirm":
-            return [Out(texts.EVENT_DRAFT_EXPIRED)]
+            return [Out(t.EVENT_DRAFT_EXPIRED)]
         starts = dt.datetime.fromisoformat(draft.data["starts"])
         ends = starts + dt.timedelta(minutes=int(draft.data["minutes"]))
         event = await create_event(session, community, draft.data["title"], starts, ends)
         await session.delete(draft)
-        said = await who_will_be_asked(session, community, event)
-        done = texts.EVENT_CREATED.format(title=escape(event.title),
-                                          when=local_time(event.starts_at, community.timezone))
+        said = await who_will_be_asked(session, community, event, language=language)
+        done = t.EVENT_CREATED.format(title=speaking.value(language, event.title),
+                                      when=local_time(event.starts_at, community.timezone, language))
         return [Out(f"{done} {said.text}")]

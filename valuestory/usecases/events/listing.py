@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from html import escape
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
+from flows import i18n
 from storage.db import Database
 from storage.models import Community, Event, utcnow
-from valuestory.usecases import matrix
+from valuestory.usecases import matrix, speaking
 from valuestory.usecases.events.planning import token
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import local_time
@@ -60,40 +59,44 @@ async def for_dashboard(
     return await _upcoming_and_past(session, community, now, None, past_shown)
 
 
-async def listing(db: Database, community: Community, now: dt.datetime | None = None) -> list[Out]:
-    """/events: upcoming events, and recent ones with their response rates."""
+async def listing(db: Database, community: Community, now: dt.datetime | None = None, *,
+                  language: str = i18n.BASE_LANGUAGE) -> list[Out]:
+    """/events: upcoming events, and recent ones with their response rates, in `language`."""
     now = now or utcnow()
     zone = community.timezone
+    t = speaking.say(language)
     async with db.session() as session:
         upcoming, recent, rates = await _upcoming_and_past(session, community, now, 10, 5)
-    lines = [texts.EVENTS_TITLE.format(community=escape(community.name))]
+    lines = [t.EVENTS_TITLE.format(community=speaking.value(language, community.name))]
     if not upcoming and not recent:
-        lines.append(texts.EVENTS_NONE)
+        lines.append(t.EVENTS_NONE)
 
     def line(e: Event, template: str) -> str:
-        when = local_time(e.starts_at, zone)
+        when, title = local_time(e.starts_at, zone, language), speaking.value(language, e.title)
         if e.cancelled_at is not None:
-            return texts.EVENT_LINE_CANCELLED.format(when=when, title=escape(e.title))
+            return t.EVENT_LINE_CANCELLED.format(when=when, title=title)
         p = rates.get(e.id, matrix.NOBODY)
-        return template.format(when=when, title=escape(e.title), sent=p.sent, answered=p.answered,
-                               rate=matrix.rate(p))
+        return template.format(when=when, title=title, sent=p.sent, answered=p.answered,
+                               rate=matrix.rate(p, language))
 
     if upcoming:
-        lines += ["", texts.EVENTS_UPCOMING, *(line(e, texts.EVENT_LINE_UPCOMING) for e in upcoming)]
+        lines += ["", t.EVENTS_UPCOMING, *(line(e, t.EVENT_LINE_UPCOMING) for e in upcoming)]
     if recent:
-        lines += ["", texts.EVENTS_RECENT, *(line(e, texts.EVENT_LINE_RECENT) for e in recent)]
+        lines += ["", t.EVENTS_RECENT, *(line(e, t.EVENT_LINE_RECENT) for e in recent)]
     return [Out("\n".join(lines))]
 
 
 async def cancel_choices(db: Database, community: Community,
-                         now: dt.datetime | None = None) -> list[Out]:
+                         now: dt.datetime | None = None, *,
+                         language: str = i18n.BASE_LANGUAGE) -> list[Out]:
     """/cancelevent: the upcoming events not cancelled yet, as buttons."""
+    t = speaking.say(language)
     now = now or utcnow()
     async with db.session() as session:
         upcoming = (await session.scalars(
             _upcoming(community, now).where(Event.cancelled_at.is_(None)).limit(10))).all()
     if not upcoming:
-        return [Out(texts.CANCEL_NONE)]
-    rows = tuple(((f"{local_time(e.starts_at, community.timezone)}: {e.title}"[:60],
+        return [Out(t.CANCEL_NONE)]
+    rows = tuple(((f"{local_time(e.starts_at, community.timezone, language)}: {e.title}"[:60],
                    token("cx", e.id)),) for e in upcoming)
-    return [Out(texts.CANCEL_PICK, rows)]
+    return [Out(t.CANCEL_PICK, rows)]

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from html import escape
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
+from flows import i18n, texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
@@ -30,7 +29,7 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from valuestory.usecases import access, callbacks, parsing
+from valuestory.usecases import access, callbacks, parsing, speaking
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import askable, closes_for, due_for
@@ -145,7 +144,17 @@ def example_time(zone: str) -> str:
 
 
 class EventRejected(AdminError):
-    """What a person typed for an event breaks its rules; the message says so, kindly."""
+    """What a person typed for an event breaks its rules; the message says so, kindly.
+
+    Its message reads in English; `said(t)` reads it in the language of the texts `t`.
+    """
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text.format(**values) if values else text)
+        self.text, self.values = text, values
+
+    def said(self, t: i18n.Texts) -> str:
+        return t.gettext(self.text).format(**self.values) if self.values else t.gettext(self.text)
 
 
 def check_title(text: str) -> str:
@@ -163,9 +172,9 @@ def check_start(text: str, zone: str, now: dt.datetime) -> dt.datetime:
         raise EventRejected(texts.EVENT_IN_PAST if exc.past else texts.EVENT_TOO_FAR) from None
     except NoTimeOfDay:
         day = dt.date.fromisoformat(text.strip()).isoformat()
-        raise EventRejected(texts.EVENT_NEEDS_TIME.format(example=f"{day} 14:00")) from None
+        raise EventRejected(texts.EVENT_NEEDS_TIME, example=f"{day} 14:00") from None
     except AdminError:
-        raise EventRejected(texts.EVENT_BAD_START.format(example=example_time(zone))) from None
+        raise EventRejected(texts.EVENT_BAD_START, example=example_time(zone)) from None
     if starts <= now:
         raise EventRejected(texts.EVENT_IN_PAST)
     return starts
@@ -227,25 +236,32 @@ async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime)
 
 async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
                       admins: frozenset[int], now: dt.datetime | None = None) -> list[Out]:
-    """A press under /cancelevent: pick (cx), confirm (cxy) or keep (cxn) an event."""
+    """A press under /cancelevent: pick (cx), confirm (cxy) or keep (cxn) an event.
+
+    Answered in the convener's language: theirs as a member, else the community's.
+    """
     now = now or utcnow()
     async with db.session() as session:
         event = await session.get(Event, event_id)
         community = (await access.convened_one(session, user_id, event.community_id, admins)
                      if event is not None else None)
+        language = await speaking.staff_language(
+            session, user_id, [community.id] if community is not None else None)
+        t = speaking.say(language)
         if event is None or community is None:
-            return [Out(texts.NOT_ALLOWED)]
-        when, title = local_time(event.starts_at, community.timezone), escape(event.title)
+            return [Out(t.NOT_ALLOWED)]
+        when = local_time(event.starts_at, community.timezone, language)
+        title = speaking.value(language, event.title)
         if event.cancelled_at is not None or event.ends_at <= now:
-            return [Out(texts.EVENT_GONE)]
+            return [Out(t.EVENT_GONE)]
         if step == "cx":
-            return [Out(texts.CANCEL_CONFIRM.format(title=title, when=when), ((
-                (texts.BTN_CANCEL_EVENT, token("cxy", event.id)),
-                (texts.BTN_KEEP_EVENT, token("cxn", event.id))),))]
+            return [Out(t.CANCEL_CONFIRM.format(title=title, when=when), ((
+                (t.BTN_CANCEL_EVENT, token("cxy", event.id)),
+                (t.BTN_KEEP_EVENT, token("cxn", event.id))),))]
         if step == "cxy":
             await cancel_event(session, event, now)
-            return [Out(texts.EVENT_CANCELLED.format(title=title))]
-        return [Out(texts.EVENT_KEPT.format(title=title))]
+            return [Out(t.EVENT_CANCELLED.format(title=title))]
+        return [Out(t.EVENT_KEPT.format(title=title))]
 
 
 # --- who will be asked about an event, and when ---------------------------------------------
@@ -266,31 +282,33 @@ class Asking:
 
 
 async def who_will_be_asked(session: AsyncSession, community: Community, event: Event,
-                            now: dt.datetime | None = None) -> Asking:
+                            now: dt.datetime | None = None, *,
+                            language: str = i18n.BASE_LANGUAGE) -> Asking:
     """Who will be asked about `event` and when, by the scheduler's own rules.
 
     Members who join after the questions fell due are never asked about it, and questions whose
     window has passed are never sent: an event created after the fact may reach nobody, and
-    whoever created it is told so.
+    whoever created it is told so, in `language`.
     """
     now = now or utcnow()
+    t = speaking.say(language)
     zone = community.timezone
     due = due_for(community, event, PromptKind.POST_EVENT)
     closes = closes_for(community, due)
     members = int(await session.scalar(
         select(func.count(Member.id)).join(Membership, Membership.member_id == Member.id)
         .where(askable(community, due))) or 0)
-    when = local_time(due, zone)
+    when = local_time(due, zone, language)
     if closes <= now:
-        text = texts.ASKING_NOBODY_CLOSED.format(when=when, closes=local_time(closes, zone),
-                                                 days=community.window_days)
+        text = t.ASKING_NOBODY_CLOSED.format(when=when, closes=local_time(closes, zone, language),
+                                             days=community.window_days)
     elif due > now:
-        text = (texts.ASKING_LATER.format(when=when, members=texts.plural(members, "member"))
-                if members else texts.ASKING_LATER_NOBODY_YET.format(when=when))
+        text = (t.ASKING_LATER.format(when=when, members=t.plural(members, "member"))
+                if members else t.ASKING_LATER_NOBODY_YET.format(when=when))
     elif members:
-        text = texts.ASKING_NOW.format(when=when, members=texts.plural(members, "member"))
+        text = t.ASKING_NOW.format(when=when, members=t.plural(members, "member"))
     else:
-        text = texts.ASKING_NOBODY_JOINED.format(when=when)
+        text = t.ASKING_NOBODY_JOINED.format(when=when)
     return Asking(due, closes, members if closes > now else 0, text)
 
 
