@@ -3,15 +3,18 @@
 A member is answered in their own language; a convener, researcher or admin in theirs as a
 member, else the community's. Two checks, both meant to be exhaustive: every text a use case can
 return has a Spanish translation, and the real bot, driven through every reply path as a Spanish
-member and researcher, sends nothing that holds a sentence of the English texts.
+member, researcher and convener, sends nothing that holds a sentence of the English texts or a
+date as English writes it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
@@ -19,11 +22,12 @@ from babel.messages.pofile import read_po
 from flows import i18n, texts
 from flows.questions import PromptKind, load_question_set
 from storage.db import Database
-from storage.models import Community
+from storage.models import Community, Event, utcnow
 from tests import seed
 from tests.harness import Harness, Person
 from valuestory.process.settings import Settings
 from valuestory.usecases import callbacks, communities
+from valuestory.usecases.events import planning
 
 ROOT = Path(__file__).resolve().parents[2]
 ES = texts.In("es")
@@ -141,11 +145,18 @@ def _seen(people: Iterable[Person]) -> list[str]:
     return [html.unescape(s) for s in seen if s]
 
 
+# A date as English writes it ('Thu 3 Dec', '3 December 2026', '3 Dec 2026'), in a reply's times.
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+ENGLISH_DATE = re.compile(rf"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{{1,2}} (?:{_MONTHS})\b"
+                          rf"|\b\d{{1,2}} (?:{_MONTHS})[a-z]* \d{{4}}\b")
+
+
 def assert_no_english(*people: Person) -> None:
     seen = _seen(people)
     assert seen, "nothing was said"
     english = sorted({(sentence, said) for said in seen for sentence in ENGLISH if sentence in said})
     assert english == []
+    assert [said for said in seen if ENGLISH_DATE.search(said)] == []
 
 
 def test_the_check_finds_english_where_there_is_some() -> None:
@@ -154,6 +165,8 @@ def test_the_check_finds_english_where_there_is_some() -> None:
     english = [texts.NOT_SUPPORTED["voice"], texts.HELP, texts.MYDATA_AGREED, texts.EXPORT_CHOOSE]
     assert not [s for text in spanish for s in ENGLISH if s in text]
     assert all(any(s in text for s in ENGLISH) for text in english)
+    assert ENGLISH_DATE.search("Thu 3 Dec 2026, 14:00") and ENGLISH_DATE.search("on 3 December 2026")
+    assert not ENGLISH_DATE.search("jue, 3 dic 2026, 14:00")
 
 
 async def _community(db: Database, language: str = "es") -> Community:
@@ -277,3 +290,75 @@ async def _community_named(db: Database, name: str, language: str) -> Community:
 def _known_english() -> None:
     """The sentences looked for are many: an empty set would make every check pass."""
     assert len(ENGLISH) > 300
+
+
+async def test_a_spanish_convener_hears_no_english_on_any_path(harness: Harness) -> None:
+    community = await _community(harness.db)
+    carmen = harness.person(3110, "Carmen", language_code="en")  # not a member: the community's
+    await seed.grant(harness.db, carmen.user_id, "convener", community)
+    rosa = harness.person(3111, "Rosa", language_code="es")
+    await _join(rosa, community)
+    now = utcnow()
+    async with harness.db.session() as s:
+        c = await s.get(Community, community.id)
+        assert c is not None
+        past = await planning.create_event(s, c, TITLE, now - dt.timedelta(days=3),
+                                           now - dt.timedelta(days=3, hours=-2))
+        live = await planning.create_event(s, c, "Taller en directo", now - dt.timedelta(minutes=10),
+                                           now + dt.timedelta(hours=1))
+    await seed.open_prompt(harness.db, rosa, past)
+    await rosa.say("/continue")
+    await rosa.tap(rosa.last.buttons()[0])
+    await rosa.say("Escuchar cómo el otro equipo organiza el triaje")
+    await rosa.say("/stop")
+
+    for command in ("/matrix", "/matrix 30d", "/matrix 2w", "/matrix since 2026-09-01", "/matrix ayer",
+                    "/digest", "/digest off", "/digest on", "/digest monday 09:00", "/digest nada",
+                    "/settings", "/settings delay 120", "/settings reminder 400", "/settings nada",
+                    "/invite", "/members", "/dashboard", "/events", "/checkin"):
+        await carmen.say(command)
+
+    # Check-in: a member opens the link, and so does someone who has not joined yet.
+    async with harness.db.session() as s:
+        code = (await s.get(Event, live.id)).checkin_code  # type: ignore[union-attr]
+    await rosa.say(f"/start ci_{code}")
+    newcomer = harness.person(3112, "Pau", language_code="es")
+    await newcomer.say(f"/start ci_{code}")
+    await newcomer.say("/start ci_nada")
+
+    # /newevent, every step and every mistake, then created.
+    start = (now + dt.timedelta(days=10)).astimezone(ZoneInfo("Europe/Madrid"))
+    await carmen.say("/newevent")
+    await carmen.say("x" * 201)
+    await carmen.say("Sesión de primavera")
+    for typed in ("el martes", "2020-01-01 10:00", start.strftime("%Y-%m-%d"), "2999-01-01 10:00",
+                  start.strftime("%Y-%m-%d") + " 14:00", "un rato", "1h30"):
+        await carmen.say(typed)
+    confirmation, create = carmen.button(ES.BTN_CREATE)
+    await carmen.press_data(confirmation, create)
+    await carmen.press_data(confirmation, create)  # pressed again: the draft has gone
+    await carmen.say("/newevent")
+    await carmen.tap(ES.BTN_CANCEL)
+
+    # /events, /cancelevent: keep it, then cancel it, then nothing left to cancel.
+    await carmen.say("/events")
+    await carmen.say("/cancelevent")
+    await carmen.tap(carmen.last.buttons()[0])
+    await carmen.tap(ES.BTN_KEEP_EVENT)
+    await carmen.say("/cancelevent")
+    await carmen.tap(carmen.last.buttons()[0])
+    confirmation, cancel = carmen.button(ES.BTN_CANCEL_EVENT)
+    await carmen.press_data(confirmation, cancel)
+    await carmen.press_data(confirmation, cancel)  # pressed again: it can't be cancelled any more
+    await carmen.say("/cancelevent")
+    await carmen.say("/events")
+
+    # Convening two communities: which one? Then a command for the one picked.
+    second = await _community_named(harness.db, "Otra comunidad", "es")
+    await seed.grant(harness.db, carmen.user_id, "convener", second)
+    await carmen.say("/members")
+    await carmen.tap("Otra comunidad")
+    # A member who convenes nothing is refused in their own language.
+    await rosa.say("/matrix")
+    assert rosa.last.text == ES.NOT_ALLOWED
+    assert_no_english(carmen, rosa, newcomer)
