@@ -621,7 +621,6 @@ MATRIX_PNG_OTHER = N_("Other events")
 MATRIX_PNG_NO_EVENTS = N_("No events in this period yet.")
 MATRIX_PNG_EXCERPTS = N_("In members' words")
 MATRIX_PNG_TRACED = N_("One story across cycles: {pseudonym}, from {event}")
-MATRIX_PNG_INTENDED = N_("intended")
 # TRANSLATORS: the plans' column heading on the matrix picture: one short word.
 MATRIX_PNG_PLANS = N_("Plans")
 # TRANSLATORS: bare numbers; "done" means the member said what they did with the plan.

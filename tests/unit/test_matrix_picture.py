@@ -70,7 +70,8 @@ def test_one_event_has_its_row_its_totals_and_a_story_traced_across_cycles() -> 
     assert "before, together" not in " ".join(words)
     assert "Webinar 0 糖尿病 مرحبا" in words
     assert any(w.startswith("One story across cycles: P-TRACE, from Monthly case review") for w in words)
-    assert "Applied (intended)" in words
+    # The plan of the story is named as a plan, not as applied value.
+    assert "Planned" in words and "Applied (intended)" not in words
 
 
 def test_words_keep_every_script_a_font_covers_and_drop_what_none_does() -> None:

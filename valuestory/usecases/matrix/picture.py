@@ -306,9 +306,8 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
                                               event=trim(traced.event, 60)),
                    11, fontweight="bold", gap=0.08)
         for step in traced.steps:
-            name = t.CYCLE_SHORT[step.cycle].capitalize()
-            if step.intended:
-                name = f"{name} ({t.MATRIX_PNG_INTENDED})"
+            # A plan is named as one, never as applied value.
+            name = (t.MATRIX_PLANNED if step.intended else t.CYCLE_SHORT[step.cycle]).capitalize()
             sheet.para(name, 9, indent=0.12, fontweight="bold", color=MUTED, gap=0.0)
             sheet.para(f"“{_theirs(trim(step.text, TRACED_CHARS))}”", 9.5, indent=0.12, gap=0.07)
 
