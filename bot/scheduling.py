@@ -126,6 +126,15 @@ def sender_for(application: Application) -> TelegramSender:  # type: ignore[type
     return found
 
 
+def lease_for(interval: float) -> dt.timedelta:
+    """How long another process waits before taking over this one's claims once it stops.
+
+    Renewed at every tick and while a fan-out runs; three ticks' worth, and never under ten
+    seconds, so a busy moment is not taken for a crash.
+    """
+    return dt.timedelta(seconds=max(3 * interval, 10.0))
+
+
 def _alive() -> None:
     """The scheduler is still at work: /healthz must not call a long fan-out a hang."""
     METRICS.last_tick_at = utcnow()
@@ -162,6 +171,7 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             stop=context.application.bot_data.get("stopping"),
             heartbeat=_alive,
             worker=context.application.bot_data.setdefault("worker", scheduler.worker_name()),
+            lease=lease_for(interval),
         )
     except Exception:  # the next tick tries again; the database still says what is due
         log.exception("scheduler tick failed")

@@ -567,6 +567,13 @@ REMINDER = N_(
     "A gentle nudge: I'd still love to hear what you got from <b>{event}</b>. "
     "It takes about {minutes}. Tap Carry on when you're ready."
 )
+# Sent once when the message opening a prompt may not have arrived (the bot stopped while sending
+# it): it must read well whether or not the member got that message.
+# TRANSLATORS: {minutes} reads like "5 minutes".
+IN_CASE = N_(
+    "In case my message about <b>{event}</b> didn't reach you: I'd love to hear what you got "
+    "from it. It takes about {minutes}. Tap Carry on when you're ready."
+)
 PAUSE_WHICH = N_("Which community should I stop messaging you about?")
 RESUME_WHICH = N_("Which community should I message you about again?")
 BTN_ALL_COMMUNITIES = N_("All of them")

@@ -411,17 +411,25 @@ class InboxUpdate(Base):
 
 
 class Delivery(Base):
-    """A scheduled message to a member, claimed before it is sent so it is never sent twice."""
+    """A scheduled message to a member, claimed before it is sent so it is never sent twice.
+
+    claimed ─on the wire─▶ sending ─answered─▶ sent, failed, unreachable (or uncertain: no answer).
+    A claim whose process stopped before `sending` never left it and is sent again; one that
+    stopped while `sending` is uncertain, and its member gets one "in case" message instead.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("prompt_id", "purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(16))  # "prompt" or "reminder"
-    status: Mapped[str] = mapped_column(String(16))  # claimed, sent, failed, unreachable
+    purpose: Mapped[str] = mapped_column(String(16))  # "prompt", "reminder" or "again" (in case)
+    # claimed, sending, sent, failed, unreachable, uncertain; "skipped" for an "again" not needed
+    status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str] = mapped_column(String(64))
     claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the request was about to be written to Telegram: from then on it may have arrived.
+    wire_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)

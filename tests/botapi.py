@@ -79,6 +79,9 @@ class BotApiDouble:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[int, list[SentMessage]] = {}
         self.rules: list[Rule] = []
+        # Called with each request before it is answered, outside the lock: a test may block
+        # there to hold a request on the wire (written by the bot, not yet answered).
+        self.holds: list[Callable[[str, dict[str, Any]], None]] = []
         # Seconds each message send takes, to widen the window between "handled" and "said".
         self.send_delay = 0.0
         # Updates waiting for a bot that long-polls (getUpdates), as Telegram keeps them.
@@ -159,6 +162,8 @@ class BotApiDouble:
             with self._lock:
                 self.calls.append((method, params))
             return 200, {"ok": True, "result": self._get_updates(params)}
+        for hold in list(self.holds):
+            hold(method, params)
         if self.send_delay and method.startswith("send"):
             time.sleep(self.send_delay)
         with self._lock:

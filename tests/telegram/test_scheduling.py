@@ -463,13 +463,19 @@ async def test_server_errors_and_safe_timeouts_are_retried_and_arrive_once(
     assert report.sent == 3 and report.uncertain == 1
     for p in (pam, quin, ray):
         assert len(received(p, marks[p.user_id], ATTENDANCE)) == 1
-    # A read timeout may have been delivered: it is recorded uncertain and never sent again.
+    # A read timeout may have been delivered: it is recorded uncertain and never sent again;
+    # the member is asked once more by a message that reads well either way.
     assert sue.texts_since(marks[sue.user_id]) == []
     await tick(harness, at(event_day, "19:00"))
-    assert sue.texts_since(marks[sue.user_id]) == []
+    (again,) = sue.texts_since(marks[sue.user_id])
+    assert again.startswith("In case my message about <b>Winter Learning Session</b>")
+    await tick(harness, at(event_day + dt.timedelta(days=2), "19:00"))  # no reminder after it
+    assert sue.texts_since(marks[sue.user_id]) == [again]
     async with harness.db.session() as s:
-        outcomes = sorted((await s.scalars(select(Delivery.status))).all())
-    assert outcomes == ["sent", "sent", "sent", "uncertain"]
+        outcomes = sorted((await s.execute(select(Delivery.purpose, Delivery.status))).all())
+    assert outcomes == [("again", "sent"), ("prompt", "sent"), ("prompt", "sent"),
+                        ("prompt", "sent"), ("prompt", "uncertain"), ("reminder", "sent"),
+                        ("reminder", "sent"), ("reminder", "sent")]
 
 
 async def test_the_scheduler_looks_at_once_when_the_bot_starts(harness: Harness) -> None:

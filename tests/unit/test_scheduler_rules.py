@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from flows import texts
 from storage.db import Database
 from storage.models import Community, Delivery
 from tests import seed
@@ -50,13 +51,20 @@ async def test_the_reminder_comes_once_after_its_hours(db: Database) -> None:
     assert again.reminded == 0 and len(sender.to(701)) == 2
 
 
-async def test_a_send_that_may_have_arrived_is_never_repeated(db: Database) -> None:
+async def test_a_send_that_may_have_arrived_is_never_repeated_but_asked_once_in_case(
+    db: Database,
+) -> None:
     await _evening_event(db)
     unsure = FakeSender(outcome=Outcome.UNCERTAIN)
     await scheduler.tick(db, unsure, at(day(4), "08:00"))
     later = FakeSender()
-    await scheduler.tick(db, later, at(day(4), "09:00"))
+    report = await scheduler.tick(db, later, at(day(4), "09:00"))
     await scheduler.tick(db, later, at(day(6), "09:00"))  # not even a reminder
-    assert len(unsure.to(701)) == 1 and later.sent == []
+    assert len(unsure.to(701)) == 1
+    # The member is reached once more, by a message that reads well if the first one came too.
+    assert later.to(701) == [texts.IN_CASE.format(event="Evening Huddle",
+                                                  minutes="5 minutes")]
+    assert report.asked_again == report.resolved == 1
     async with db.session() as s:
-        assert [d.status for d in (await s.scalars(select(Delivery))).all()] == ["uncertain"]
+        rows = (await s.scalars(select(Delivery).order_by(Delivery.id))).all()
+        assert [(d.purpose, d.status) for d in rows] == [("prompt", "uncertain"), ("again", "sent")]

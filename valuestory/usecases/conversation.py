@@ -364,6 +364,18 @@ async def reminder(session: AsyncSession, prompt: Prompt, language: str | None =
     return [Out(text, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
 
 
+async def in_case(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
+    """The one message sent when the prompt's opening may not have arrived: reads well either way."""
+    event = await session.get(Event, prompt.event_id)
+    assert event is not None
+    language = await _language_of(session, prompt, language)
+    t = say(language)
+    script = script_of(prompt.question_set, prompt.kind, language)
+    text = t.IN_CASE.format(event=value(language, event.title),
+                            minutes=t.plural(script.minutes, "minute"))
+    return [Out(text, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+
+
 async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
     """Whether the member's latest prompt closed (its window passed) in the last few weeks."""
     from sqlalchemy import select
@@ -479,6 +491,6 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 __all__: Sequence[str] = (
     "CONSENT_VERSION", "CONSENT_VERSION_WITH_AUDIO", "Out", "act", "answer_consent", "carry_on",
-    "consent_version", "help_text", "opening", "participant_body", "press", "reminder", "start",
-    "stored_story", "unsupported",
+    "consent_version", "help_text", "in_case", "opening", "participant_body", "press", "reminder",
+    "start", "stored_story", "unsupported",
 )

@@ -1,9 +1,11 @@
 """The fan-out: claim due prompts and reminders a few at a time, send them, record the outcome.
 
-A `Delivery` row is claimed and committed before Telegram is called, so a crash or a second
-process never sends the same message twice; a claim whose outcome was never recorded is marked
-uncertain and never retried. Each message is built in the member's language, read with the row
-that says it is due.
+A `Delivery` row is claimed and committed first, so a second process never sends the same
+message; it is marked on the wire (`sending`) in its own commit just before its request is
+written, and its outcome recorded as soon as Telegram answers. So when a process dies, only the
+requests it had written and not yet heard back about can be in doubt; `claims` sends the others
+again and asks the members in doubt once more, in case. Each message is built in the member's
+language, read with the row that says it is due.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -32,6 +34,16 @@ from storage.models import (
 )
 from valuestory.usecases import conversation
 from valuestory.usecases.out import Out
+from valuestory.usecases.scheduler.claims import (
+    CLAIMED,
+    IN_DOUBT,
+    RESOLVED,
+    SENDING,
+    SKIPPED,
+    answered,
+    in_doubt,
+    renew,
+)
 from valuestory.usecases.scheduler.model import (
     Outcome,
     Sender,
@@ -55,13 +67,11 @@ WORKERS = 16
 IN_FLIGHT = 8  # messages claimed but not yet answered at Telegram's rate: about a quarter second
 
 
-
-
 @dataclass(frozen=True)
 class Due:
-    """One message the tick means to send: a prompt's opening, or its one reminder."""
+    """One message the tick means to send: a prompt's opening, its one reminder, or "in case"."""
 
-    purpose: str  # "prompt" or "reminder"
+    purpose: str  # "prompt", "reminder" or "again"
     prompt_id: int
     member_id: int
     chat_id: int
@@ -80,15 +90,16 @@ class FanOut:
     """One tick's fan-out: claim, send, record, for a few messages at a time."""
 
     def __init__(self, db: Database, sender: Sender, now: dt.datetime, worker: str,
-                 report: TickReport, communities: dict[int, Community], busy: set[int]) -> None:
+                 report: TickReport, communities: dict[int, Community], busy: set[int],
+                 lease: dt.timedelta | None = None) -> None:
         self.db, self.sender, self.now, self.worker, self.report = db, sender, now, worker, report
+        self.lease = lease  # renewed while the fan-out runs, so other processes leave our claims
         self.communities = communities
         self.busy = busy  # members with an open conversation: a new one waits its turn
         # SQLite has one writer: our own workers take turns rather than meet "database is locked".
         self.lock: AbstractAsyncContextManager[Any] = (
             asyncio.Lock() if db.dialect == "sqlite" else nullcontext()
         )
-        self.results: asyncio.Queue[tuple[Claimed, SendResult] | None] = asyncio.Queue()
         # Set when the process is told to stop: no new batch is claimed, the rest stays due
         # for whichever process looks next.
         self.stop: asyncio.Event | None = None
@@ -119,7 +130,7 @@ class FanOut:
                 self.busy.add(due.member_id)
                 prompt.remind_at = remind_for(self.communities[due.community_id], self.now,
                                               prompt.closes_at)
-                delivery = Delivery(prompt_id=prompt.id, purpose="prompt", status="claimed",
+                delivery = Delivery(prompt_id=prompt.id, purpose="prompt", status=CLAIMED,
                                     claimed_by=self.worker, claimed_at=self.now)
                 session.add(delivery)
                 claimed.append((due, prompt, delivery))
@@ -138,67 +149,93 @@ class FanOut:
             if prompt is None:
                 return None
             prompt.remind_at = None
-            delivery = Delivery(prompt_id=prompt.id, purpose="reminder", status="claimed",
+            delivery = Delivery(prompt_id=prompt.id, purpose="reminder", status=CLAIMED,
                                 claimed_by=self.worker, claimed_at=self.now)
             session.add(delivery)
             await session.flush()
             outs = await conversation.reminder(session, prompt, due.language)
             return Claimed(delivery.id, due, outs)
 
-    async def recorder(self) -> None:
-        """Write outcomes in batches: one transaction per batch, not one per message."""
-        done = False
-        while not done:
-            batch = [await self.results.get()]
-            while not self.results.empty() and len(batch) < 500:
-                batch.append(self.results.get_nowait())
-            done = batch[-1] is None
-            entries = [b for b in batch if b is not None]
-            if entries:
-                try:
-                    await self.record(entries)
-                except Exception as exc:  # the claims stay; a later sweep marks them uncertain
-                    log.exception("could not record %d scheduled sends", len(entries))
-                    self.report.errors.append(type(exc).__name__)
-
-    async def record(self, entries: list[tuple[Claimed, SendResult]]) -> None:
-        rows = []
-        unreachable = []
-        for claimed, result in entries:
-            row: dict[str, Any] = {"id": claimed.delivery_id, "status": result.outcome,
-                                   "error": result.error}
-            if result.outcome is Outcome.SENT:
-                row |= {"sent_at": self.now, "telegram_message_id": result.message_id}
-            rows.append(row)
-            if result.outcome is Outcome.UNREACHABLE:
-                unreachable.append(claimed.due.member_id)
+    async def claim_again(self, due: Due) -> Claimed | None:
+        """Claim the one "in case" message for a prompt whose opening may not have arrived."""
         async with self.lock, self.db.session() as session:
-            sent = [r for r in rows if r["status"] is Outcome.SENT]
-            other = [r | {"sent_at": None, "telegram_message_id": None}
-                     for r in rows if r["status"] is not Outcome.SENT]
-            for group in (sent, other):
-                if group:
-                    await session.execute(update(Delivery), group)
-            if unreachable:
+            prompt = await session.scalar(
+                select(Prompt).where(Prompt.id == due.prompt_id, Prompt.status == PromptStatus.OPEN,
+                                     in_doubt())
+                .with_for_update(skip_locked=True)
+            )
+            if prompt is None:
+                return None
+            delivery = Delivery(prompt_id=prompt.id, purpose="again", status=CLAIMED,
+                                claimed_by=self.worker, claimed_at=self.now)
+            session.add(delivery)
+            if await session.scalar(select(answered()).where(Prompt.id == prompt.id)):
+                # The member has answered since: the opening arrived, nothing more to say.
+                delivery.status, delivery.error = SKIPPED, "answered already"
+                RESOLVED.labels("answered").inc()
+                self.report.resolved += 1
+                return None
+            prompt.remind_at = None  # this is the reminder, brought forward
+            await session.flush()
+            outs = await conversation.in_case(session, prompt, due.language)
+            return Claimed(delivery.id, due, outs)
+
+    async def on_wire(self, claimed: Claimed) -> bool:
+        """Commit that the request is about to be written; False if our claim was taken from us."""
+        async with self.lock, self.db.session() as session:
+            marked = await session.execute(
+                update(Delivery).where(Delivery.id == claimed.delivery_id,
+                                       Delivery.status == CLAIMED,
+                                       Delivery.claimed_by == self.worker)
+                .values(status=SENDING, wire_at=self.now)
+                .execution_options(synchronize_session=False)
+            )
+        return bool(marked.rowcount)  # type: ignore[attr-defined]
+
+    async def record(self, claimed: Claimed, result: SendResult) -> None:
+        values: dict[str, Any] = {"status": result.outcome, "error": result.error}
+        if result.outcome is Outcome.SENT:
+            values |= {"sent_at": self.now, "telegram_message_id": result.message_id}
+        async with self.lock, self.db.session() as session:
+            await session.execute(
+                update(Delivery).where(Delivery.id == claimed.delivery_id,
+                                       Delivery.status == SENDING)
+                .values(**values).execution_options(synchronize_session=False)
+            )
+            if result.outcome is Outcome.UNREACHABLE:
                 await session.execute(
-                    update(Member).where(Member.id.in_(unreachable))
+                    update(Member).where(Member.id == claimed.due.member_id)
                     .values(unreachable_at=self.now)
                     .execution_options(synchronize_session=False)
                 )
-        for claimed, result in entries:
-            COUNTERS[result.outcome].inc()
-            if result.outcome is Outcome.SENT:
-                if claimed.due.purpose == "reminder":
-                    self.report.reminded += 1
-                else:
-                    self.report.sent += 1
+        COUNTERS[result.outcome].inc()
+        if result.outcome is Outcome.SENT:
+            if claimed.due.purpose == "reminder":
+                self.report.reminded += 1
+            elif claimed.due.purpose == "again":
+                self.report.asked_again += 1
+                RESOLVED.labels("asked again").inc()
+                self.report.resolved += 1
             else:
-                name = result.outcome.value
-                setattr(self.report, name, getattr(self.report, name) + 1)
+                self.report.sent += 1
+        else:
+            if result.outcome is Outcome.UNCERTAIN:
+                IN_DOUBT.inc()
+            name = result.outcome.value
+            setattr(self.report, name, getattr(self.report, name) + 1)
 
     async def send(self, claimed: Claimed) -> None:
+        """Put one claimed message on the wire, send it, and record at once how it went."""
+        if not await self.on_wire(claimed):
+            log.info("a claim was released while it waited; whoever holds it now sends it")
+            return
         result = await self.sender.send(claimed.due.chat_id, claimed.outs)
-        self.results.put_nowait((claimed, result))
+        try:
+            await self.record(claimed, result)
+        except Exception as exc:  # it stays on the wire: the next tick counts it in doubt
+            log.warning("could not record a scheduled send (%s); it will be treated as in doubt",
+                        type(exc).__name__)
+            self.report.errors.append(type(exc).__name__)
 
     async def some(self, batch: list[Due]) -> None:
         for _ in batch:
@@ -207,7 +244,8 @@ class FanOut:
             if batch[0].purpose == "prompt":
                 claimed = await self.claim_openings(batch)
             else:
-                one = await self.claim_reminder(batch[0])
+                claim = self.claim_reminder if batch[0].purpose == "reminder" else self.claim_again
+                one = await claim(batch[0])
                 claimed = [one] if one else []
         except IntegrityError:
             if len(batch) == 1:
@@ -215,7 +253,6 @@ class FanOut:
             for due in batch:  # find which one, and claim the rest
                 await self.some([due])
             return
-        # Nothing may stand between the committed claim and the send but the send itself.
         await asyncio.gather(*(self.send(c) for c in claimed))
 
     async def fan_out(self, work: list[Due], batch: int) -> None:
@@ -243,15 +280,29 @@ class FanOut:
                 if self.heartbeat is not None:
                     self.heartbeat()
 
-        recorder = asyncio.create_task(self.recorder())
+        renewing = asyncio.create_task(self.renewing()) if self.lease and chunks else None
         try:
-            # Few batches in flight: a claim is a promise to send at once, and what is claimed but
-            # unanswered when a process dies can only be recorded uncertain.
+            # Few batches in flight: a claim is a promise to send soon, and other processes
+            # leave it alone only while this one's lease holds.
             workers = min(WORKERS, max(4, math.ceil(IN_FLIGHT / batch)), len(chunks))
             await asyncio.gather(*(worker() for _ in range(workers)))
         finally:
-            self.results.put_nowait(None)
-            await recorder
+            if renewing is not None:
+                renewing.cancel()
+
+    async def renewing(self) -> None:
+        """Renew this process's lease while the fan-out lasts, well before it lapses."""
+        assert self.lease is not None
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        every = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await renew(self.db, self.worker,
+                            self.now + dt.timedelta(seconds=loop.time() - started))
+            except Exception as exc:  # the database is away: the next renewal tries again
+                log.warning("could not renew the scheduler's lease (%s)", type(exc).__name__)
 
 
 def _active() -> Any:
@@ -311,6 +362,23 @@ async def due_reminders(db: Database, now: dt.datetime, skip: set[int]) -> list[
         if member_id not in skip:
             skip.add(member_id)
             out.append(Due("reminder", prompt_id, member_id, chat_id, community_id, language))
+    return out
+
+
+async def due_again(db: Database, now: dt.datetime, skip: set[int]) -> list[Due]:
+    """Open prompts whose opening may not have arrived: each member is asked once more, in case."""
+    async with db.session() as session:
+        rows = (await session.execute(
+            _active().where(
+                Prompt.status == PromptStatus.OPEN, in_doubt(),
+                or_(Prompt.closes_at.is_(None), Prompt.closes_at > now),
+            ).order_by(Prompt.id)
+        )).all()
+    out = []
+    for prompt_id, member_id, chat_id, community_id, language in rows:
+        if member_id not in skip:
+            skip.add(member_id)
+            out.append(Due("again", prompt_id, member_id, chat_id, community_id, language))
     return out
 
 

@@ -24,7 +24,7 @@ class Outcome(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # Telegram refused it, or kept failing: it did not arrive
     UNREACHABLE = "unreachable"  # the member blocked the bot or never started it
-    UNCERTAIN = "uncertain"  # it may or may not have arrived: never sent again
+    UNCERTAIN = "uncertain"  # it may or may not have arrived: never sent again, asked once "in case"
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ class TickReport:
     reminded: int = 0
     failed: int = 0
     unreachable: int = 0
-    uncertain: int = 0
+    uncertain: int = 0  # in doubt: on the wire, and no answer from Telegram
+    released: int = 0  # claims of a stopped process that never left it, due again
+    asked_again: int = 0  # "in case" messages sent for openings in doubt
+    resolved: int = 0  # doubts settled: asked again, answered already, or only a reminder
     digests: int = 0
     errors: list[str] = field(default_factory=list)
 

@@ -18,7 +18,6 @@ from flows.questions import PromptKind
 from storage.db import Database
 from storage.models import (
     Community,
-    Delivery,
     Event,
     Member,
     Membership,
@@ -29,7 +28,6 @@ from storage.models import (
 )
 from valuestory.usecases.scheduler.model import (
     HEARTBEAT,
-    Outcome,
     TickReport,
 )
 from valuestory.usecases.scheduler.rules import askable, closes_for, due_for, insert_new
@@ -38,8 +36,6 @@ from valuestory.usecases.scheduler.rules import askable, closes_for, due_for, in
 LOOKAHEAD = dt.timedelta(days=1)
 # Events older than this are not planned any more (the last follow-up is long closed by then).
 PLAN_HORIZON = dt.timedelta(days=240)
-# A claim this old whose outcome was never recorded belonged to a process that died mid-send.
-STALE_CLAIM = dt.timedelta(minutes=10)
 
 
 async def _plan_event(session: AsyncSession, db: Database, c: Community, event: Event, kind: str,
@@ -135,8 +131,8 @@ async def plan(db: Database, now: dt.datetime, report: TickReport) -> None:
 
 
 
-async def sweep(db: Database, now: dt.datetime) -> tuple[int, int, int]:
-    """Close what is past its window. Returns (missed, closed, uncertain)."""
+async def sweep(db: Database, now: dt.datetime) -> tuple[int, int]:
+    """Close what is past its window. Returns (missed, closed)."""
     async with db.session() as session:
         missed = await session.execute(
             update(Prompt)
@@ -151,11 +147,4 @@ async def sweep(db: Database, now: dt.datetime) -> tuple[int, int, int]:
                     held_message=None)
             .execution_options(synchronize_session=False)
         )
-        stale = await session.execute(
-            update(Delivery)
-            .where(Delivery.status == "claimed", Delivery.claimed_at <= now - STALE_CLAIM)
-            .values(status=Outcome.UNCERTAIN, error="claim never recorded")
-            .execution_options(synchronize_session=False)
-        )
-    return (missed.rowcount or 0, closed.rowcount or 0,  # type: ignore[attr-defined]
-            stale.rowcount or 0)  # type: ignore[attr-defined]
+    return missed.rowcount or 0, closed.rowcount or 0  # type: ignore[attr-defined]

@@ -15,10 +15,12 @@ from storage.models import (
     Community,
     SchedulerState,
 )
+from valuestory.usecases.scheduler.claims import LEASE, recover, renew
 from valuestory.usecases.scheduler.fanout import (
     FanOut,
     busy_members,
     communities_by_id,
+    due_again,
     due_openings,
     due_reminders,
 )
@@ -72,26 +74,36 @@ async def _beat(db: Database, now: dt.datetime) -> None:
 async def tick(db: Database, sender: Sender, now: dt.datetime, *,
                on_digest_due: DigestHook | None = None, worker: str | None = None,
                batch: int | None = None, stop: asyncio.Event | None = None,
-               heartbeat: Callable[[], object] | None = None) -> TickReport:
-    """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests."""
+               heartbeat: Callable[[], object] | None = None,
+               lease: dt.timedelta = LEASE) -> TickReport:
+    """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests.
+
+    `worker` names this process's claims; one tick at a time per worker. `lease`: how long other
+    processes wait, after this one stops renewing, before they take over its claims.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     report = TickReport()
+    worker = worker or worker_name()
+    await renew(db, worker, now)
     await plan(db, now, report)
     await _beat(db, now)
-    missed, report.closed, report.uncertain = await sweep(db, now)
+    missed, report.closed = await sweep(db, now)
     report.missed += missed
-    run = FanOut(db, sender, now, worker or worker_name(), report, await communities_by_id(db),
-               await busy_members(db))
+    await recover(db, now, worker, lease, report)
+    run = FanOut(db, sender, now, worker, report, await communities_by_id(db),
+                 await busy_members(db), lease)
     run.stop, run.heartbeat = stop, heartbeat
     openings = await due_openings(db, now, report)
     # One message per member per tick keeps every chat well under one message a second.
-    reminders = await due_reminders(db, now, {d.member_id for d in openings})
+    skip = {d.member_id for d in openings}
+    again = await due_again(db, now, skip)
+    reminders = await due_reminders(db, now, skip)
     if batch is None:
         # Claim about a twentieth of a second's sending at once: few transactions at high rates,
         # and few messages between claim and send at Telegram's own.
         batch = max(1, round(getattr(sender, "rate", 30.0) / 20))
-    await run.fan_out(openings + reminders, batch)
+    await run.fan_out(openings + again + reminders, batch)
     if on_digest_due is not None:
         await _digests(db, now, on_digest_due, report)
     return report
