@@ -38,7 +38,7 @@ IN_DOUBT = Counter("valuestory_sends_in_doubt",
 RESOLVED = Counter("valuestory_sends_in_doubt_resolved",
                    "Sends in doubt settled: the member asked once more, or known to have it.",
                    ["how"])
-for _how in ("asked again", "answered", "already asked"):
+for _how in ("asked_again", "answered", "already_asked"):
     RESOLVED.labels(_how)  # shown as 0 before the first
 RELEASED = Counter("valuestory_claims_released",
                    "Claims of a stopped process that had not left it, sent again.")
@@ -111,7 +111,7 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
         report.uncertain += len(doubt)
         kinds = Tally(doubt)
         if kinds["reminder"]:
-            RESOLVED.labels("already asked").inc(kinds["reminder"])
+            RESOLVED.labels("already_asked").inc(kinds["reminder"])
             report.resolved += kinds["reminder"]
         log.warning("%d scheduled messages were on the wire when their process stopped (%s): "
                     "each opening's member gets one 'in case' message",
