@@ -214,7 +214,7 @@ class FanOut:
                 self.report.reminded += 1
             elif claimed.due.purpose == "again":
                 self.report.asked_again += 1
-                RESOLVED.labels("asked again").inc()
+                RESOLVED.labels("asked_again").inc()
                 self.report.resolved += 1
             else:
                 self.report.sent += 1
