@@ -231,3 +231,14 @@ async def test_exports_say_which_applied_answers_are_plans_and_which_were_done(
     assert sorted(coded["plans (intended, not yet done)"]) == sorted(
         PLANS[n] for n in ("ana", "ben", "cal", "dee"))
     assert sorted(coded["applied value"]) == sorted([DONE["ana"], DONE["ben"]])
+
+
+async def test_a_members_own_data_names_their_plan_as_a_plan(harness: Harness) -> None:
+    _, _, people = await scenario(harness)
+    ana = people["ana"]
+    await ana.say("/mydata")
+    assert ana.last.document is not None
+    text = ana.last.document[1].decode("utf-8")
+    assert "Question (planned): Looking ahead: what might you do with this" in text
+    assert "Question (applied): After Clinic huddle you said" in text
+    assert "Question (applied): Looking ahead" not in text

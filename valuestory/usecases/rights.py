@@ -172,7 +172,9 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                     lines.append("    " + t.MYDATA_CHOICE.format(question=c.question_id,
                                                                  values=", ".join(c.values)))
                 for n in await repo.narratives_of_prompt(session, p.id):
-                    label = _word(t.CYCLE_SHORT, n.cycle) + (
+                    # A plan is named as one, as the matrix counts it, not as applied value.
+                    label = (t.MATRIX_PLANNED if n.intended
+                             else _word(t.CYCLE_SHORT, n.cycle)) + (
                         f", {_word(t.CAPITALS, n.capital)}" if n.capital else "")
                     given = _when(n.answered_at, zone)
                     answer = (t.MYDATA_ANSWER_REVISED.format(version=n.version, when=given,
