@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.scheduling import TelegramSender
 from flows import i18n, texts
 from flows.questions import PromptKind, load_question_set
 from storage.db import Database
@@ -26,7 +27,7 @@ from storage.models import Community, Event, utcnow
 from tests import seed
 from tests.harness import Harness, Person
 from valuestory.process.settings import Settings
-from valuestory.usecases import callbacks, communities
+from valuestory.usecases import callbacks, communities, digest, retention
 from valuestory.usecases.events import planning
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -362,3 +363,35 @@ async def test_a_spanish_convener_hears_no_english_on_any_path(harness: Harness)
     await rosa.say("/matrix")
     assert rosa.last.text == ES.NOT_ALLOWED
     assert_no_english(carmen, rosa, newcomer)
+
+
+async def test_what_the_scheduler_sends_a_spanish_convener_is_in_spanish(harness: Harness) -> None:
+    """The weekly digest and the retention notice, to a convener who is not a member."""
+    community = await _community(harness.db)
+    carmen = harness.person(3120, "Carmen")
+    await seed.grant(harness.db, carmen.user_id, "convener", community)
+    rosa = harness.person(3121, "Rosa", language_code="es")
+    await _join(rosa, community)
+    event = await seed.event(harness.db, community, TITLE)
+    await seed.open_prompt(harness.db, rosa, event)
+    await rosa.say("/continue")
+    await rosa.tap(rosa.last.buttons()[0])
+    await rosa.say("Escuchar cómo el otro equipo organiza el triaje")
+    await rosa.say("/stop")
+
+    now = utcnow()
+    assert await digest.send_weekly(harness.db, TelegramSender(harness.app.bot), community.id, now) == 1
+    async with harness.db.session() as s:
+        c = await s.get(Community, community.id)
+        assert c is not None
+        await retention.set_months(s, c, 1, actor="test")
+
+    async def notify(user_id: int, text: str) -> bool:
+        await harness.app.bot.send_message(user_id, text)
+        return True
+
+    [outcome] = await retention.run(harness.db, now + dt.timedelta(days=40), notify)
+    assert outcome.conveners_told == 1
+    assert carmen.last.text is not None and carmen.last.text.startswith(
+        ES.RETENTION_NOTICE.split("{")[0])
+    assert_no_english(carmen)
