@@ -1,14 +1,15 @@
 """The language rule: every reply reaches a person in their language, never in English by default.
 
 A member is answered in their own language; a convener, researcher or admin in theirs as a
-member, else the community's. Two checks, both meant to be exhaustive: every text a use case can
-return has a Spanish translation, and the real bot, driven through every reply path as a Spanish
-member, researcher and convener, sends nothing that holds a sentence of the English texts or a
-date as English writes it.
+member, else the community's. Three checks, meant to be exhaustive: every text a use case can
+return has a Spanish translation; no use case or Telegram handler reads a text as it stands, in
+English; and the real bot, driven through every reply path as a Spanish member, researcher and
+convener, sends nothing that holds a sentence of the English texts or a date as English writes it.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import html
 import re
@@ -90,6 +91,44 @@ def test_every_text_a_use_case_can_return_reads_differently_in_spanish() -> None
                for value in _plurals(getattr(texts, name))
                if i18n.ngettext("es", value.singular, value.plural, 2) == value.plural]
     assert plurals == []
+
+
+# Where reading a text as it stands is right: the command menu Telegram shows to someone whose
+# app speaks a language the bot does not (each supported language gets its own menu beside it).
+ENGLISH_ON_PURPOSE = {"COMMAND_MENU"}
+# The admin commands (/newcommunity, /grant, /revoke) do not yet know who is asking, so they
+# cannot tell an admin's language; they answer in English until they are handed the sender.
+ADMIN_COMMANDS = {"create_for_admin", "grant_for_admin", "revoke_for_admin",
+                  "on_new_community", "on_grant", "on_revoke"}
+# Errors that carry a text unread, with the values that fill it, to be said in the reader's
+# language where they are caught (`exc.said(t)`).
+CARRIERS = {"EventRejected", "ExportError"}
+
+
+def _english_reads(path: Path) -> Iterator[tuple[str, str, int]]:
+    """`texts.NAME` read straight from the module, in English, in one file: (function, name, line)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    carried = {id(node) for call in ast.walk(tree) if isinstance(call, ast.Call)
+               and isinstance(call.func, ast.Name) and call.func.id in CARRIERS
+               for arg in call.args for node in ast.walk(arg)}
+    owner: dict[int, str] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            owner.update((id(node), function.name) for node in ast.walk(function))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "texts" and (node.attr.isupper() or node.attr == "plural")
+                and id(node) not in carried):
+            yield owner.get(id(node), ""), node.attr, node.lineno
+
+
+def test_no_use_case_or_telegram_handler_reads_a_text_in_english() -> None:
+    """Each reply reads its texts through `In(language)`: `texts.NAME` would be English to all."""
+    files = [*(ROOT / "valuestory" / "usecases").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]
+    found = [f"{path.relative_to(ROOT)}:{line} texts.{name}" for path in files
+             for function, name, line in _english_reads(path)
+             if name not in ENGLISH_ON_PURPOSE and function not in ADMIN_COMMANDS]
+    assert found == []
 
 
 # --- The real bot says no English sentence ---------------------------------------------------
