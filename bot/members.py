@@ -14,14 +14,14 @@ from telegram.ext import ContextTypes
 from bot.context import database, private_press
 from bot.send import Handler, replying_to_button, replying_to_command, send, set_buttons
 from flows import engine
-from valuestory.usecases import conversation, languages, speaking
+from valuestory.usecases import conversation, inbox, languages, speaking
 from valuestory.usecases.events import checkin
 
 COMMAND_ACTIONS = engine.COMMANDS
 
 
 def _message_key(message: Message) -> str:
-    return f"m|{message.chat_id}|{message.message_id}"
+    return inbox.message_key(message.chat_id, message.message_id)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -69,7 +69,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     query, user_id, pressed = press
     outs = await conversation.press(
-        database(context), user_id, pressed.chat_id, query.data or "", key=f"c|{query.id}",
+        database(context), user_id, pressed.chat_id, query.data or "", key=inbox.press_key(query.id),
         telegram_language=query.from_user.language_code,
     )
     if outs and not any(o.edit for o in outs):

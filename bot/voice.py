@@ -32,7 +32,7 @@ from bot.send import keyboard, send, set_buttons, split_message
 from storage.db import Database
 from valuestory import voice
 from valuestory.process.settings import Settings, SettingsError
-from valuestory.usecases import conversation, voice_notes
+from valuestory.usecases import conversation, inbox, voice_notes
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     received = await voice_notes.receive(
         database(context), user.id, message.chat_id, incoming,
-        key=f"m|{message.chat_id}|{message.message_id}", limits=notes.limits,
+        key=inbox.message_key(message.chat_id, message.message_id), limits=notes.limits,
         telegram_language=user.language_code,
     )
     await send(context, message.chat_id, received.outs)
@@ -236,7 +236,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     query, user_id, pressed = press
     outs = await voice_notes.press(database(context), user_id, pressed.chat_id, query.data or "",
-                                   key=f"c|{query.id}",
+                                   key=inbox.press_key(query.id),
                                    telegram_language=query.from_user.language_code)
     await set_buttons(pressed)
     await send(context, pressed.chat_id, outs)

@@ -9,6 +9,10 @@ its effects: a use case that handles it calls `claim` inside its own transaction
 for the handled check, the mark and the clearing), and the front end runs `finish` only for an
 update no use case claimed. A process that dies before that commit leaves the update kept and
 unmarked, so it is handled after the restart; one that dies after it never handles it again.
+
+Every key that marks something handled is made here: an update's, a message's (by chat), a
+button press's. A front end passes the key of what a member sent or pressed to the use case
+acting on it, so a redelivery changes nothing; a withdrawal forgets the chat's message keys.
 """
 
 from __future__ import annotations
@@ -27,7 +31,23 @@ from storage.models import HandledUpdate
 
 
 def handled_key(update_id: int) -> str:
+    """An update handled, by its id."""
     return f"u|{update_id}"
+
+
+def message_key(chat_id: int, message_id: int) -> str:
+    """A message acted on, by its chat and its id in that chat."""
+    return f"m|{chat_id}|{message_id}"
+
+
+def press_key(query_id: str) -> str:
+    """A button press acted on, by its query's id."""
+    return f"c|{query_id}"
+
+
+def messages_of_chat(chat_id: int) -> str:
+    """A LIKE pattern matching `message_key` of every message in a chat."""
+    return f"m|{chat_id}|%"
 
 
 @dataclass

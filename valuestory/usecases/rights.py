@@ -36,7 +36,7 @@ from storage.models import (
     VoiceNote,
     utcnow,
 )
-from valuestory.usecases import callbacks, parsing, speaking
+from valuestory.usecases import callbacks, inbox, parsing, speaking
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import record_time
@@ -304,7 +304,7 @@ async def withdraw(db: Database, user_id: int, community_id: int | None,
             await session.execute(delete(Consent).where(Consent.member_id == member.id))
             await session.execute(delete(Member).where(Member.id == member.id))
             await session.execute(delete(HandledUpdate).where(
-                HandledUpdate.key.like(f"m|{chat_id}|%")))
+                HandledUpdate.key.like(inbox.messages_of_chat(chat_id))))
         return done
 
 
