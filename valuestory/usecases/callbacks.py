@@ -20,12 +20,55 @@ class Prefix(StrEnum):
     # agree to the participant information: j|<invite code>|<consent version>|<its language>
     AGREE = "j"
     NOT_NOW = "k"  # not now, under the participant information: k|<invite code>
-    PAUSE = "z"  # pause or resume: z|p|<community id or all>, z|r|...
-    CONVENER = "cv"  # a convener command or its next step: cv|<step>|...
+    PAUSE = "z"  # pause or resume: z|<PauseStep>|<community id or all>
+    # a convener command or its next step: cv|<ConvenerStep>|..., or cv|<command>|<community id>|<arg>
+    CONVENER = "cv"
     EXPORT = "ex"  # an export format: ex|<format>
-    WITHDRAW = "wd"  # withdrawing: wd|c|<target>, wd|y|<target>, wd|no
+    WITHDRAW = "wd"  # withdrawing: wd|<WithdrawStep>|<target>, wd|no
     LANGUAGE = "lg"  # the language a member chose under /language: lg|<language>
-    VOICE = "v"  # a voice note's transcript: v|k|<note id> (keep), v|t|<note id> (type instead)
+    VOICE = "v"  # a voice note's transcript: v|<VoiceStep>|<note id>
+
+
+# The steps a prefix's buttons take, named here so the code that makes a button and the code
+# that reads it agree.
+
+
+class ConvenerStep(StrEnum):
+    """A convener's next step under a button (any other step names a convener command)."""
+
+    DRAFT = "draft"  # under a /newevent draft's confirmation: cv|draft|<DraftChoice>
+    CANCEL = "cx"  # an event picked under /cancelevent: cv|cx|<event id>
+    CANCEL_YES = "cxy"  # its cancelling confirmed
+    CANCEL_NO = "cxn"  # kept after all
+
+
+class DraftChoice(StrEnum):
+    """Create or Cancel, under a /newevent draft."""
+
+    CREATE = "create"
+    CANCEL = "cancel"
+
+
+class PauseStep(StrEnum):
+    """A community picked under /pause or /resume."""
+
+    PAUSE = "p"
+    RESUME = "r"
+
+
+class WithdrawStep(StrEnum):
+    """Where a member is in withdrawing."""
+
+    CHOOSE = "c"  # a community (or all) chosen: confirm it
+    YES = "y"  # confirmed: erase
+    NO = "no"  # keep everything
+
+
+class VoiceStep(StrEnum):
+    """Under a voice note's transcript."""
+
+    KEEP = "k"
+    TYPE = "t"  # type the answer instead
 
 
 def encode(prefix: Prefix, *parts: object) -> str:

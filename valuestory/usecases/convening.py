@@ -23,6 +23,7 @@ from valuestory.usecases import (
     parsing,
     speaking,
 )
+from valuestory.usecases.callbacks import ConvenerStep, DraftChoice
 from valuestory.usecases.events import checkin, drafts, listing, planning
 from valuestory.usecases.out import Out
 
@@ -80,10 +81,11 @@ async def command(db: Database, who: Convener, name: str, arg: str) -> list[Out]
 async def press(db: Database, who: Convener, data: str) -> list[Out]:
     """A press on one of our convener buttons. The data is parsed and every right re-checked."""
     _, parts = callbacks.decode(data, maxsplit=2)
-    if len(parts) >= 2 and parts[0] == "draft" and parts[1] in ("create", "cancel"):
-        return await drafts.finish_draft(db, who.user_id, parts[1] == "create", who.admins)
+    if len(parts) >= 2 and parts[0] == ConvenerStep.DRAFT and parts[1] in tuple(DraftChoice):
+        return await drafts.finish_draft(db, who.user_id, parts[1] == DraftChoice.CREATE, who.admins)
     target = parsing.parse_id(parts[1]) if len(parts) >= 2 else None
-    if len(parts) == 2 and parts[0] in ("cx", "cxy", "cxn") and target is not None:
+    cancelling = (ConvenerStep.CANCEL, ConvenerStep.CANCEL_YES, ConvenerStep.CANCEL_NO)
+    if len(parts) == 2 and parts[0] in cancelling and target is not None:
         return await planning.cancel_step(db, who.user_id, parts[0], target, who.admins)
     if len(parts) == 3 and parts[0] in ACTIONS and target is not None:
         async with db.session() as session:

@@ -12,18 +12,18 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Member, Membership
 from valuestory.usecases import callbacks, speaking
-from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.callbacks import PauseStep, Prefix
 from valuestory.usecases.out import Out
 
 ALL = "all"
 
 
 def pause_token(target: int | str) -> str:
-    return callbacks.encode(Prefix.PAUSE, "p", target)
+    return callbacks.encode(Prefix.PAUSE, PauseStep.PAUSE, target)
 
 
 def resume_token(target: int | str) -> str:
-    return callbacks.encode(Prefix.PAUSE, "r", target)
+    return callbacks.encode(Prefix.PAUSE, PauseStep.RESUME, target)
 
 
 async def _name(session: AsyncSession, membership: Membership) -> str:
@@ -123,8 +123,8 @@ async def press(db: Database, user_id: int, token: str, *,
                 telegram_language: str | None = None) -> list[Out]:
     """A tap on a pause or resume button."""
     prefix, parts = callbacks.decode(token)
-    if prefix is not Prefix.PAUSE or len(parts) != 2 or parts[0] not in ("p", "r"):
+    if prefix is not Prefix.PAUSE or len(parts) != 2 or parts[0] not in tuple(PauseStep):
         return await speaking.reply(db, user_id, "STALE_BUTTON", telegram_language)
-    if parts[0] == "p":
+    if parts[0] == PauseStep.PAUSE:
         return await pause(db, user_id, parts[1], telegram_language=telegram_language)
     return await resume(db, user_id, parts[1], telegram_language=telegram_language)

@@ -37,7 +37,7 @@ from storage.models import (
     utcnow,
 )
 from valuestory.usecases import callbacks, inbox, parsing, speaking
-from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.callbacks import Prefix, WithdrawStep
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import record_time
 
@@ -327,17 +327,17 @@ async def withdraw_start(db: Database, user_id: int, *,
         return [Out(t.WITHDRAW_NOTHING)]
     if len(names) == 1:
         return [_confirm(language, str(names[0][0]), names[0][1])]
-    rows = tuple(((name, _token("c", cid)),) for cid, name in names)
-    return [Out(t.WITHDRAW_CHOOSE, (*rows, ((t.BTN_WITHDRAW_ALL, _token("c", WITHDRAW_ALL)),),
-                                    ((t.BTN_WITHDRAW_KEEP, _token("no")),)))]
+    rows = tuple(((name, _token(WithdrawStep.CHOOSE, cid)),) for cid, name in names)
+    return [Out(t.WITHDRAW_CHOOSE, (*rows, ((t.BTN_WITHDRAW_ALL, _token(WithdrawStep.CHOOSE, WITHDRAW_ALL)),),
+                                    ((t.BTN_WITHDRAW_KEEP, _token(WithdrawStep.NO)),)))]
 
 
 def _confirm(language: str, target: str, name: str | None) -> Out:
     t = speaking.say(language)
     where = t.WITHDRAW_EVERYWHERE if name is None else speaking.value(language, name)
     return Out(t.WITHDRAW_CONFIRM.format(where=where),
-               (((t.BTN_WITHDRAW_YES, _token("y", target)),
-                 (t.BTN_WITHDRAW_KEEP, _token("no"))),))
+               (((t.BTN_WITHDRAW_YES, _token(WithdrawStep.YES, target)),
+                 (t.BTN_WITHDRAW_KEEP, _token(WithdrawStep.NO))),))
 
 
 async def withdraw_press(db: Database, user_id: int, token: str,
@@ -347,9 +347,10 @@ async def withdraw_press(db: Database, user_id: int, token: str,
     language = await speaking.language_for(db, user_id, telegram_language)
     t: i18n.Texts = speaking.say(language)
     prefix, parts = callbacks.decode(token)
-    if prefix is Prefix.WITHDRAW and parts == ["no"]:
+    if prefix is Prefix.WITHDRAW and parts == [WithdrawStep.NO]:
         return [Out(t.WITHDRAW_KEPT)]
-    if prefix is not Prefix.WITHDRAW or len(parts) != 2 or parts[0] not in ("c", "y") or not (
+    if prefix is not Prefix.WITHDRAW or len(parts) != 2 or parts[0] not in (
+            WithdrawStep.CHOOSE, WithdrawStep.YES) or not (
             parts[1] == WITHDRAW_ALL or parsing.parse_id(parts[1]) is not None):
         return [Out(t.STALE_BUTTON)]
     step, target = parts[0], parts[1]
@@ -366,7 +367,7 @@ async def withdraw_press(db: Database, user_id: int, token: str,
         return [Out(t.WITHDRAW_NOTHING)]
     if community_id is not None and community_id not in ids:
         return [Out(t.WITHDRAW_NOT_THERE)]
-    if step == "c":
+    if step == WithdrawStep.CHOOSE:
         return [_confirm(language, target, name)]
     erased = await withdraw(db, user_id, community_id, now)
     if not erased:

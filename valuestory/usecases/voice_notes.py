@@ -56,7 +56,7 @@ from storage.models import (
     utcnow,
 )
 from valuestory.usecases import callbacks, conversation, speaking
-from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.callbacks import Prefix, VoiceStep
 from valuestory.usecases.out import Out
 
 log = logging.getLogger(__name__)
@@ -251,8 +251,8 @@ async def _keeps_audio(session: AsyncSession, member_id: int, community_id: int)
 
 def _heard(note: VoiceNote, t: i18n.Texts) -> Out:
     return Out(t.VOICE_HEARD.format(transcript=escape(note.transcript or "")), ((
-        (t.BTN_VOICE_KEEP, callbacks.encode(Prefix.VOICE, "k", note.id)),
-        (t.BTN_VOICE_TYPE, callbacks.encode(Prefix.VOICE, "t", note.id)),
+        (t.BTN_VOICE_KEEP, callbacks.encode(Prefix.VOICE, VoiceStep.KEEP, note.id)),
+        (t.BTN_VOICE_TYPE, callbacks.encode(Prefix.VOICE, VoiceStep.TYPE, note.id)),
     ),))
 
 
@@ -377,7 +377,8 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
     now = now or utcnow()
     prefix, parts = callbacks.decode(token)
     note_id = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
-    if prefix is not Prefix.VOICE or parts[:1] not in (["k"], ["t"]) or note_id is None:
+    steps = ([VoiceStep.KEEP], [VoiceStep.TYPE])
+    if prefix is not Prefix.VOICE or parts[:1] not in steps or note_id is None:
         return [Out(speaking.say(
             await speaking.language_for(db, user_id, telegram_language)).STALE_BUTTON)]
     try:
@@ -397,7 +398,7 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
             if note.status != VoiceNoteStatus.TRANSCRIBED:
                 return [Out(t.VOICE_DECIDED)]
             note.decided_at = now
-            if parts[0] == "t":
+            if parts[0] == VoiceStep.TYPE:
                 note.status, note.transcript, note.audio = VoiceNoteStatus.DISCARDED, None, None
                 return [Out(t.VOICE_TYPE_INSTEAD)]
             return await _keep(session, member, note, now)

@@ -19,6 +19,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, ConvenerDraft, Prompt, PromptStatus, utcnow
 from valuestory.usecases import access, speaking
+from valuestory.usecases.callbacks import ConvenerStep, DraftChoice
 from valuestory.usecases.events.planning import (
     EventRejected,
     check_minutes,
@@ -43,7 +44,7 @@ def _duration_label(minutes: int, t: i18n.Texts) -> str:
 
 
 def _cancel_row(t: i18n.Texts) -> tuple[tuple[str, str], ...]:
-    return ((t.BTN_CANCEL, token("draft", "cancel")),)
+    return ((t.BTN_CANCEL, token(ConvenerStep.DRAFT, DraftChoice.CANCEL)),)
 
 
 async def start_draft(db: Database, user_id: int, community: Community, *,
@@ -146,8 +147,8 @@ def _confirmation(data: dict[str, str], zone: str, t: i18n.Texts) -> Out:
         t.EVENT_CONFIRM.format(title=speaking.value(t.language, data["title"]),
                                when=local_time(starts, zone, t.language),
                                duration=_duration_label(int(data["minutes"]), t)),
-        (((t.BTN_CREATE, token("draft", "create")),
-          (t.BTN_CANCEL, token("draft", "cancel"))),),
+        (((t.BTN_CREATE, token(ConvenerStep.DRAFT, DraftChoice.CREATE)),
+          (t.BTN_CANCEL, token(ConvenerStep.DRAFT, DraftChoice.CANCEL))),),
     )
 
 

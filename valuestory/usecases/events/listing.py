@@ -17,6 +17,7 @@ from flows import i18n
 from storage.db import Database
 from storage.models import Community, Event, utcnow
 from valuestory.usecases import matrix, speaking
+from valuestory.usecases.callbacks import ConvenerStep
 from valuestory.usecases.events.planning import token
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import local_time
@@ -98,5 +99,5 @@ async def cancel_choices(db: Database, community: Community,
     if not upcoming:
         return [Out(t.CANCEL_NONE)]
     rows = tuple(((f"{local_time(e.starts_at, community.timezone, language)}: {e.title}"[:60],
-                   token("cx", e.id)),) for e in upcoming)
+                   token(ConvenerStep.CANCEL, e.id)),) for e in upcoming)
     return [Out(t.CANCEL_PICK, rows)]

@@ -30,6 +30,7 @@ from storage.models import (
     utcnow,
 )
 from valuestory.usecases import access, callbacks, parsing, speaking
+from valuestory.usecases.callbacks import ConvenerStep
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import askable, closes_for, due_for
@@ -254,11 +255,11 @@ async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
         title = speaking.value(language, event.title)
         if event.cancelled_at is not None or event.ends_at <= now:
             return [Out(t.EVENT_GONE)]
-        if step == "cx":
+        if step == ConvenerStep.CANCEL:
             return [Out(t.CANCEL_CONFIRM.format(title=title, when=when), ((
-                (t.BTN_CANCEL_EVENT, token("cxy", event.id)),
-                (t.BTN_KEEP_EVENT, token("cxn", event.id))),))]
-        if step == "cxy":
+                (t.BTN_CANCEL_EVENT, token(ConvenerStep.CANCEL_YES, event.id)),
+                (t.BTN_KEEP_EVENT, token(ConvenerStep.CANCEL_NO, event.id))),))]
+        if step == ConvenerStep.CANCEL_YES:
             await cancel_event(session, event, now)
             return [Out(t.EVENT_CANCELLED.format(title=title))]
         return [Out(t.EVENT_KEPT.format(title=title))]
