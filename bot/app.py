@@ -16,17 +16,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import (
+from bot import errors, ops, scheduling, speech
+from bot.handlers import (
     admin,
     conveners,
     dashboard,
-    errors,
     members,
-    ops,
     pausing,
     researchers,
     rights,
-    scheduling,
     voice,
 )
 from bot.inbox import (
@@ -51,7 +49,7 @@ class BotApplication(DurableApplication):
     """The bot's Application: durable updates, and its speech worker stopped with it."""
 
     async def shutdown(self) -> None:
-        await voice.close(self)
+        await speech.close(self)
         await super().shutdown()
 
 
@@ -91,7 +89,7 @@ def build_application(
     )
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
-    voice.install(application, settings)
+    speech.install(application, settings)
     application.bot_data["webhook"] = webhook
     wire(application)
     return application
@@ -101,7 +99,7 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Before taking new updates: remember who we are, and replay what the last run left."""
     await communities.remember_bot_username(application.bot_data["db"], application.bot.username)
     await set_command_menus(application)
-    await voice.start(application)
+    await speech.start(application)
     await replay_kept_updates(application)
 
 

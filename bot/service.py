@@ -17,7 +17,7 @@ import tornado.httpserver
 import tornado.netutil
 from telegram.request import BaseRequest
 
-from bot import voice
+from bot import speech
 from bot.app import build_application
 from bot.webhook import Prober, webhook_route
 from storage.db import Database
@@ -121,7 +121,7 @@ class Service:
         await self._idle.wait()
         # A voice note being heard gets half the grace period; one not heard by then is left,
         # received, for the next process, rather than holding up the stop.
-        await voice.close(self.application, grace=self.settings.shutdown_grace_seconds / 2)
+        await speech.close(self.application, grace=self.settings.shutdown_grace_seconds / 2)
         if self.application.running:
             # Handles updates already fetched, then waits for running jobs (and their sends).
             await self.application.stop()

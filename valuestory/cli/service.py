@@ -34,7 +34,7 @@ def run(webhook: bool) -> None:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.service import serve
-    from bot.voice import engine_for
+    from bot.speech import engine_for
     from valuestory import dashboard
     from valuestory.process.logs import setup_logging
 

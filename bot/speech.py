@@ -1,10 +1,10 @@
-"""Voice notes in Telegram: take them, transcribe them off the loop, and send back what was heard.
+"""The Application's speech worker: transcribing voice notes off the loop, and saying what was heard.
 
-Invariant: no handler waits for a transcription. PTB hands this Application's updates to handlers
-one at a time, so the voice handler only records the note (a use case, committed), says
-"Listening…", and leaves the rest to a task of the Application; the words are found in the
-transcriber's worker process, never on the event loop. Other members' answers are handled
-meanwhile, as fast as ever.
+Invariant: no handler waits for a transcription. The voice handler (`bot.handlers.voice`) only
+records the note (a use case, committed), says "Listening…", and hands the note to `schedule`,
+which leaves the rest to a task of the Application; the words are found in the transcriber's
+worker process, never on the event loop. Other members' answers are handled meanwhile, as fast
+as ever.
 
 The Application owns the one `Transcriber` (started on start, closed on shutdown) and hands the
 use cases two plain callables: fetch a file, hear its words. A sweep, at once on start and then
@@ -14,25 +14,21 @@ left, so each note is transcribed and its transcript sent once.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import socket
 import uuid
-import warnings
 from dataclasses import dataclass, field
 
-from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.context import database, private_press
-from bot.send import keyboard, send, set_buttons, split_message
+from bot.context import database
+from bot.send import keyboard, split_message
 from storage.db import Database
 from valuestory import voice
 from valuestory.process.settings import Settings, SettingsError
-from valuestory.usecases import conversation, inbox, voice_notes
+from valuestory.usecases import voice_notes
 
 log = logging.getLogger(__name__)
 
@@ -131,45 +127,6 @@ async def close(application: Application, grace: float = CLOSE_GRACE_SECONDS) ->
         await notes.transcriber.aclose(grace=grace)
 
 
-def _incoming(message: Message) -> voice_notes.Incoming | None:
-    sound = message.voice or message.audio
-    if sound is None:
-        document = message.document
-        if document is None or not (document.mime_type or "").startswith("audio/"):
-            return None
-        # A file says nothing of its length: decoding refuses one too long.
-        return voice_notes.Incoming(file_id=document.file_id, size_bytes=document.file_size,
-                                    mime_type=document.mime_type)
-    with warnings.catch_warnings():
-        # PTB 22.2 announces `duration` becoming a timedelta; either way it is the length.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        length = sound.duration
-    seconds = int(length.total_seconds()) if isinstance(length, dt.timedelta) else length
-    return voice_notes.Incoming(file_id=sound.file_id, seconds=seconds,
-                                size_bytes=sound.file_size, mime_type=sound.mime_type)
-
-
-async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A voice note or an audio file in a private chat: recorded now, transcribed in the background."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    notes = notes_of(context.application)
-    incoming = _incoming(message)
-    if notes.transcriber is None or incoming is None:
-        # The same kind word a sticker gets, in the member's language.
-        await send(context, message.chat_id, await conversation.unsupported(
-            database(context), user.id, "voice", user.language_code))
-        return
-    received = await voice_notes.receive(
-        database(context), user.id, message.chat_id, incoming,
-        key=inbox.message_key(message.chat_id, message.message_id), limits=notes.limits,
-        telegram_language=user.language_code,
-    )
-    await send(context, message.chat_id, received.outs)
-    if received.note_id is not None:
-        schedule(context.application, received.note_id)
-
-
 def schedule(application: Application, note_id: int) -> None:  # type: ignore[type-arg]
     """Transcribe a note in a task of the Application (awaited when it stops), once per process."""
     notes = notes_of(application)
@@ -227,16 +184,3 @@ async def on_sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
             schedule(context.application, note_id)
     except Exception:  # the next sweep looks again
         log.exception("voice note sweep failed")
-
-
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Keep it / Type it instead, under a transcript."""
-    press = await private_press(update)
-    if press is None:
-        return
-    query, user_id, pressed = press
-    outs = await voice_notes.press(database(context), user_id, pressed.chat_id, query.data or "",
-                                   key=inbox.press_key(query.id),
-                                   telegram_language=query.from_user.language_code)
-    await set_buttons(pressed)
-    await send(context, pressed.chat_id, outs)
