@@ -17,6 +17,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import errors, ops, scheduling, speech
+from bot.context import CONTEXT_TYPES, BotData
 from bot.handlers import (
     admin,
     conveners,
@@ -84,20 +85,20 @@ def build_application(
         .update_queue(queue)
         # Members answer at the same time; each member's own updates stay in order.
         .concurrent_updates(PerSenderProcessor(CONCURRENT_UPDATES))
+        .context_types(CONTEXT_TYPES)
         .post_init(on_start)
         .build()
     )
-    application.bot_data["db"] = db
-    application.bot_data["settings"] = settings
+    data: BotData = application.bot_data
+    data.db, data.settings, data.webhook = db, settings, webhook
     speech.install(application, settings)
-    application.bot_data["webhook"] = webhook
     wire(application)
     return application
 
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     """Before taking new updates: remember who we are, and replay what the last run left."""
-    await communities.remember_bot_username(application.bot_data["db"], application.bot.username)
+    await communities.remember_bot_username(application.bot_data.db, application.bot.username)
     await set_command_menus(application)
     await speech.start(application)
     await replay_kept_updates(application)
@@ -171,7 +172,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE,
                                            members.on_unsupported))
     application.add_error_handler(errors.on_error)
-    scheduling.schedule(application, application.bot_data["settings"].scheduler_interval_seconds)
+    scheduling.schedule(application, application.bot_data.settings.scheduler_interval_seconds)
 
 
 __all__ = ["Update", "build_application", "wire"]

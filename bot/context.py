@@ -1,22 +1,50 @@
-"""Typed access to what the Application carries: the database and settings, never domain data."""
+"""Typed access to what the Application carries: the database and settings, never domain data.
+
+`BotData` is the Application's `bot_data` (wired through PTB's `ContextTypes`), so every handler
+and job reads an attribute, checked by mypy, never a string key.
+"""
 
 from __future__ import annotations
 
-from typing import cast
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from telegram import CallbackQuery, Message, Update
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from storage.db import Database
 from valuestory.process.settings import Settings
 
 
-def database(context: ContextTypes.DEFAULT_TYPE) -> Database:
-    return cast(Database, context.bot_data["db"])
+@dataclass
+class BotData:
+    """What the Application carries for its handlers and jobs; set once when it is built."""
+
+    db: Database = field(init=False)
+    settings: Settings = field(init=False)
+    webhook: bool = False  # updates are posted to our web server; no long poll
+    stopping: asyncio.Event | None = None  # set when the process is asked to stop
+    # The runtime's own state, each read and typed by the module that keeps it: the speech
+    # worker (`bot.speech`) and the scheduler's sender (`bot.scheduling`).
+    voice: object = None
+    scheduler_sender: object = None
+    tick_running: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
+    tick_started_at: dt.datetime | None = None
+    worker: str | None = None  # this process's name on the scheduler's claims
 
 
-def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    return cast(Settings, context.bot_data["settings"])
+Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
+
+
+def database(context: Context) -> Database:
+    return context.bot_data.db
+
+
+def settings(context: Context) -> Settings:
+    return context.bot_data.settings
 
 
 def command_name(message: Message) -> str:

@@ -6,16 +6,15 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.context import database
+from bot.context import Context, database
 from valuestory.process.metrics import HANDLER_ERRORS
 from valuestory.usecases import speaking
 
 log = logging.getLogger(__name__)
 
 
-async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def _language(update: Update, context: Context) -> str | None:
     """The member's language if the database still answers; else what their app says."""
     user = update.effective_user
     if user is None:
@@ -27,7 +26,7 @@ async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
         return user.language_code
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     error = context.error
     HANDLER_ERRORS.inc()
     update_id = update.update_id if isinstance(update, Update) else None

@@ -142,7 +142,7 @@ class DurableApplication(Application):  # type: ignore[type-arg]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
-        db: Database = self.bot_data["db"]
+        db: Database = self.bot_data.db
         queue = self.update_queue
         durable = queue if isinstance(queue, DurableUpdateQueue) else None
         try:
@@ -159,7 +159,7 @@ class DurableApplication(Application):  # type: ignore[type-arg]
 
 async def replay_kept_updates(application: Application) -> int:  # type: ignore[type-arg]
     """Queue again whatever arrived but was not handled before the last stop."""
-    db: Database = application.bot_data["db"]
+    db: Database = application.bot_data.db
     kept = await inbox.kept(db)
     queue = application.update_queue
     for _, payload in kept:

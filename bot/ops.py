@@ -8,10 +8,10 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.context import database
+from bot.context import Context, database
 from storage.models import utcnow
 from valuestory.process.metrics import METRICS, UPDATES_HANDLED, Metrics
 from valuestory.usecases import retention
@@ -59,12 +59,12 @@ class TrackedRequest(WrappedRequest):
         return status, body
 
 
-async def count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def count_update(update: Update, context: Context) -> None:
     """Count an update; never look at what it says."""
     UPDATES_HANDLED.inc()
 
 
-async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def retention_job(context: Context) -> None:
     """The daily retention check, called with the real clock; no exception escapes a job."""
 
     async def notify(telegram_user_id: int, text: str) -> bool:

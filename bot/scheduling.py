@@ -14,9 +14,9 @@ from aiolimiter import AsyncLimiter
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.context import database, settings
+from bot.context import BotData, Context, database, settings
 from bot.send import keyboard, send_file, split_message
 from storage.models import utcnow
 from valuestory.process.metrics import JOB_LAG, METRICS
@@ -119,10 +119,11 @@ class TelegramSender:
 
 def sender_for(application: Application) -> TelegramSender:  # type: ignore[type-arg]
     """The application's one sender, so pacing holds across ticks."""
-    found = application.bot_data.get("scheduler_sender")
+    data: BotData = application.bot_data
+    found = data.scheduler_sender
     if not isinstance(found, TelegramSender):
-        found = TelegramSender(application.bot, rate=application.bot_data["settings"].telegram_max_rate)
-        application.bot_data["scheduler_sender"] = found
+        found = TelegramSender(application.bot, rate=data.settings.telegram_max_rate)
+        data.scheduler_sender = found
     return found
 
 
@@ -140,37 +141,39 @@ def _alive() -> None:
     METRICS.last_tick_at = utcnow()
 
 
-async def on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_tick(context: Context) -> None:
     """The JobQueue callback: run the scheduler with the real clock. Nothing escapes it.
 
     One tick at a time per process (the start-up run and the repeating one may meet): a tick that
     finds another running leaves the work to it. Claims carry one name per process.
     """
-    data = context.application.bot_data
-    running: asyncio.Lock = data.setdefault("tick_running", asyncio.Lock())
+    running = context.bot_data.tick_running
     if running.locked():
         return
     async with running:
         await _tick(context)
 
 
-async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _tick(context: Context) -> None:
     now = utcnow()
     interval = settings(context).scheduler_interval_seconds
-    started = context.application.bot_data.get("tick_started_at")
-    if isinstance(started, dt.datetime):
+    data = context.bot_data
+    started = data.tick_started_at
+    if started is not None:
         expected = started + dt.timedelta(seconds=interval)
         JOB_LAG.set(max(0.0, (now - expected).total_seconds()))
-    context.application.bot_data["tick_started_at"] = now
+    data.tick_started_at = now
+    if data.worker is None:
+        data.worker = scheduler.worker_name()
     METRICS.last_tick_at = now
     try:
         report = await scheduler.tick(
             database(context), sender_for(context.application), now,
             on_digest_due=lambda community_id, at: digest.send_weekly(
                 database(context), sender_for(context.application), community_id, at),
-            stop=context.application.bot_data.get("stopping"),
+            stop=data.stopping,
             heartbeat=_alive,
-            worker=context.application.bot_data.setdefault("worker", scheduler.worker_name()),
+            worker=data.worker,
             lease=lease_for(interval),
         )
     except Exception:  # the next tick tries again; the database still says what is due

@@ -10,9 +10,8 @@ from typing import Any, Protocol
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, WebAppInfo
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
-from bot.context import database, private_press
+from bot.context import Context, database, private_press
 from storage.db import Database
 from valuestory.usecases.out import WEB_APP, Out
 
@@ -137,7 +136,7 @@ async def set_buttons(message: Message, markup: InlineKeyboardMarkup | None = No
 
 
 async def send(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, outs: list[Out],
+    context: Context, chat_id: int, outs: list[Out],
     pressed: Message | None = None,
 ) -> None:
     """Send each message; an `edit` message replaces the buttons of the one that was pressed."""
@@ -173,7 +172,6 @@ async def send_file(bot: Bot, chat_id: int, out: Out) -> Message:
                                    parse_mode=ParseMode.HTML)
 
 
-Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 

@@ -42,7 +42,7 @@ class Service:
         # Set on SIGTERM: long jobs (the scheduler's fan-out) may check it between batches and
         # leave the rest to the next process instead of running past the grace period.
         self.stopping = asyncio.Event()
-        self.application.bot_data["stopping"] = self.stopping
+        self.application.bot_data.stopping = self.stopping
         self.secret = settings.webhook_secret_token() if webhook else ""
         self.listen = listen or settings.webhook_listen
         self.wanted_port = port if port is not None else (

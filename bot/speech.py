@@ -21,9 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.context import database
+from bot.context import Context, database
 from bot.send import keyboard, split_message
 from storage.db import Database
 from valuestory import voice
@@ -98,7 +98,7 @@ class VoiceNotes:
 def install(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """Give the Application its transcriber (none when voice notes are off) and the sweep."""
     engine = engine_for(settings)
-    application.bot_data["voice"] = VoiceNotes(voice.Transcriber(engine) if engine else None)
+    application.bot_data.voice = VoiceNotes(voice.Transcriber(engine) if engine else None)
     if engine is not None and application.job_queue is not None:
         application.job_queue.run_repeating(
             on_sweep, interval=SWEEP_EVERY_SECONDS, first=0, name=SWEEP_JOB,
@@ -107,7 +107,7 @@ def install(application: Application, settings: Settings) -> None:  # type: igno
 
 
 def notes_of(application: Application) -> VoiceNotes:  # type: ignore[type-arg]
-    found = application.bot_data.get("voice")
+    found = application.bot_data.voice
     return found if isinstance(found, VoiceNotes) else VoiceNotes(None)
 
 
@@ -138,7 +138,7 @@ def schedule(application: Application, note_id: int) -> None:  # type: ignore[ty
 
 async def _transcribe(application: Application, note_id: int) -> None:  # type: ignore[type-arg]
     notes = notes_of(application)
-    db: Database = application.bot_data["db"]
+    db: Database = application.bot_data.db
     bot = application.bot
 
     async def fetch(file_id: str) -> bytes:
@@ -177,7 +177,7 @@ async def _say(application: Application, heard: voice_notes.Heard) -> None:  # t
                 return
 
 
-async def on_sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_sweep(context: Context) -> None:
     """Take up notes nobody is transcribing: on start, those a stopped process left."""
     try:
         for note_id in await voice_notes.waiting(database(context)):

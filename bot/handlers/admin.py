@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import database, settings
+from bot.context import Context, database, settings
 from bot.send import send
 from flows import texts
 from valuestory.usecases import access, communities, roles
 from valuestory.usecases.out import Out
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def _is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
     return user is not None and access.is_admin(user.id, settings(context).admin_telegram_ids)
 
 
-async def on_new_community(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_new_community(update: Update, context: Context) -> None:
     """/newcommunity Name: create a community and show its invite link."""
     message = update.effective_message
     assert message is not None
@@ -29,7 +28,7 @@ async def on_new_community(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send(context, message.chat_id, outs)
 
 
-async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_grant(update: Update, context: Context) -> None:
     """/grant <telegram user id> convener|researcher <community name or id>."""
     message = update.effective_message
     assert message is not None
@@ -39,7 +38,7 @@ async def on_grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, message.chat_id, outs)
 
 
-async def on_revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_revoke(update: Update, context: Context) -> None:
     """/revoke <telegram user id> convener|researcher [community name or id]."""
     message = update.effective_message
     assert message is not None

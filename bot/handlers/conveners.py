@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.context import command_name, database, private_press, settings
+from bot.context import Context, command_name, database, private_press, settings
 from bot.send import send, set_buttons
 from valuestory.usecases import convening
 from valuestory.usecases.events import drafts
@@ -13,12 +13,12 @@ from valuestory.usecases.events import drafts
 COMMANDS = convening.COMMANDS
 
 
-def _convener(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> convening.Convener:
+def _convener(context: Context, user_id: int) -> convening.Convener:
     return convening.Convener(user_id, settings(context).admin_telegram_ids,
                               context.bot.username)
 
 
-async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_command(update: Update, context: Context) -> None:
     """Any convener command: run it for the one community, or ask which one."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -27,7 +27,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send(context, message.chat_id, outs)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     """A press on one of our convener buttons; the use case re-checks every right."""
     press = await private_press(update)
     if press is None:
@@ -38,7 +38,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, pressed.chat_id, outs)
 
 
-async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_draft_text(update: Update, context: Context) -> None:
     """A typed message from a convener in the middle of /newevent; others pass through."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
@@ -51,7 +51,7 @@ async def on_draft_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     raise ApplicationHandlerStop
 
 
-async def on_any_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_any_command(update: Update, context: Context) -> None:
     """Any command ends an unfinished /newevent, so the draft never takes later typed text."""
     if update.effective_user is not None:
         await drafts.drop_draft(database(context), update.effective_user.id)

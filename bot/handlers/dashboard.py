@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import database, settings
+from bot.context import Context, database, settings
 from bot.send import send
 from valuestory.usecases import signin
 
 
-async def on_dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_dashboard(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     config = settings(context)
-    base = config.public_base(bool(context.bot_data.get("webhook")))
+    base = config.public_base(context.bot_data.webhook)
     await send(context, message.chat_id, await signin.dashboard(
         database(context), user.id, config.admin_telegram_ids, base))

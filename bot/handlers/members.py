@@ -9,9 +9,8 @@ from __future__ import annotations
 import html
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
-from bot.context import database, private_press
+from bot.context import Context, database, private_press
 from bot.send import Handler, replying_to_button, replying_to_command, send, set_buttons
 from flows import engine
 from valuestory.usecases import conversation, inbox, languages, speaking
@@ -24,7 +23,7 @@ def _message_key(message: Message) -> str:
     return inbox.message_key(message.chat_id, message.message_id)
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_start(update: Update, context: Context) -> None:
     """/start, with the invite code from a deep link if there is one."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -39,7 +38,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, message.chat_id, outs)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: Context) -> None:
     """A typed message: part of an answer, if a question is open."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
@@ -50,7 +49,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(context, message.chat_id, outs)
 
 
-async def on_flow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_flow_command(update: Update, context: Context) -> None:
     """/next, /skip, /back, /later, /continue, /stop."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
@@ -62,7 +61,7 @@ async def on_flow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send(context, message.chat_id, outs)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     """A button under one of our messages. Its data is checked, never trusted."""
     press = await private_press(update)
     if press is None:
@@ -88,7 +87,7 @@ on_language_button = replying_to_button(languages.press)
 def _replying_with(name: str) -> Handler:
     """A handler that answers with one fixed text, in the person's language."""
 
-    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handler(update: Update, context: Context) -> None:
         message, user = update.effective_message, update.effective_user
         assert message is not None and user is not None
         await send(context, message.chat_id, await speaking.reply(
@@ -102,7 +101,7 @@ on_unknown_command = _replying_with("UNKNOWN_COMMAND")
 on_edited = _replying_with("EDITED")
 
 
-async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unsupported(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, files, locations: a kind word, nothing stored."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -115,7 +114,7 @@ async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         database(context), user.id, kind, user.language_code))
 
 
-async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_message(update: Update, context: Context) -> None:
     """Stories are private: point people in a group to a private chat, and store nothing."""
     message = update.effective_message
     assert message is not None

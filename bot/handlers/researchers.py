@@ -6,15 +6,14 @@ import tempfile
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.context import database, private_press, settings
+from bot.context import Context, database, private_press, settings
 from bot.send import send, set_buttons
 from valuestory.usecases import exports
 from valuestory.usecases.out import Out
 
 
-async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_export(update: Update, context: Context) -> None:
     """/export [format] [community=..] [since=..] [until=..] [cycle=..]."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -28,7 +27,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             (message.text or "").partition(" ")[2], Path(folder), say))
 
 
-async def on_export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_export_button(update: Update, context: Context) -> None:
     """A format button under /export."""
     press = await private_press(update)
     if press is None:

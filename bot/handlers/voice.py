@@ -11,10 +11,9 @@ import datetime as dt
 import warnings
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.context import database, private_press
+from bot.context import Context, database, private_press
 from bot.send import send, set_buttons
 from bot.speech import notes_of, schedule
 from valuestory.usecases import conversation, inbox, voice_notes
@@ -38,7 +37,7 @@ def _incoming(message: Message) -> voice_notes.Incoming | None:
                                 size_bytes=sound.file_size, mime_type=sound.mime_type)
 
 
-async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_voice(update: Update, context: Context) -> None:
     """A voice note or an audio file in a private chat: recorded now, transcribed in the background."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -59,7 +58,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         schedule(context.application, received.note_id)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     """Keep it / Type it instead, under a transcript."""
     press = await private_press(update)
     if press is None:

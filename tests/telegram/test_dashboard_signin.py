@@ -55,7 +55,7 @@ async def test_convener_gets_a_one_time_link_and_a_member_or_stranger_gets_refus
 
 
 async def test_over_https_the_link_comes_with_a_mini_app_button(harness: Harness) -> None:
-    harness.app.bot_data["settings"] = harness.settings.with_changes(
+    harness.app.bot_data.settings = harness.settings.with_changes(
         public_url="https://cop.example.org")
     await seed.grant(harness.db, 504, "researcher", None)
     person = harness.person(504)

@@ -501,11 +501,11 @@ async def test_the_job_runs_at_once_on_start_and_no_exception_escapes_it(
     trigger = job.job.trigger
     assert trigger.interval == dt.timedelta(seconds=30)
     broken = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")  # no tables at all
-    harness.app.bot_data["db"] = broken
+    harness.app.bot_data.db = broken
     try:
         await on_tick(CallbackContext.from_job(job, harness.app))  # logs, does not raise
     finally:
-        harness.app.bot_data["db"] = harness.db
+        harness.app.bot_data.db = harness.db
         await broken.dispose()
     assert METRICS.last_tick_at is not None
 
