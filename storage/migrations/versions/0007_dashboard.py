@@ -3,7 +3,7 @@
 Links and sessions keep only hashes of their tokens, so a copy of the database signs nobody in.
 
 Revision ID: 0006_dashboard
-Revises: 0005_matrix_truth (chained after the matrix's, merged into this branch)
+Revises: 0005_matrix_truth
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence

@@ -7,7 +7,7 @@ language its question was asked in. Everything before this revision was English.
 Columns are added in place (no table copy), so the matrix triggers on narratives stay as they are.
 
 Revision ID: 0008_languages
-Revises: 0003_conveners
+Revises: 0004_held_message
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence

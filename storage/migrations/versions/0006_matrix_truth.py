@@ -1,7 +1,7 @@
 """matrix truth: the tallies behind stories per cycle, each event's row, and who answered
 
-Like 0003's, these tallies are kept by triggers in the database, so every write path (answers,
-revisions, withdrawals, retention, cascades) keeps them right:
+Like the conveners' (file 0002), these tallies are kept by triggers in the database, so every
+write path (answers, revisions, withdrawals, retention, cascades) keeps them right:
 - matrix_stories, matrix_story_cycles: narratives per story, and per story and cycle; their rows
   coming and going keep matrix_communities.told and matrix_cycle_stories (stories counted);
 - matrix_event_cells: narratives per event and cycle;
@@ -9,7 +9,7 @@ revisions, withdrawals, retention, cascades) keeps them right:
 - matrix_prompt_narratives: narratives per post-event prompt, so a row is a member who answered.
 
 Revision ID: 0005_matrix_truth
-Revises: 0003_conveners
+Revises: 0007_voice
 Create Date: 2026-12-01
 """
 from collections.abc import Callable, Sequence
@@ -250,5 +250,6 @@ def downgrade() -> None:
     op.drop_table('matrix_cycle_stories')
     op.drop_table('matrix_story_cycles')
     op.drop_table('matrix_stories')
-    # Not a batch copy: on SQLite, renaming a copied table breaks 0003's triggers that write it.
+    # Not a batch copy: on SQLite, renaming a copied table breaks the conveners' triggers (0002)
+    # that write it.
     op.execute("ALTER TABLE matrix_communities DROP COLUMN told")

@@ -3,7 +3,7 @@
 Columns are added in place (no table copy), so the matrix triggers on narratives stay as they are.
 
 Revision ID: 0007_voice
-Revises: 0003_conveners
+Revises: 0008_languages
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
