@@ -1,4 +1,4 @@
-"""The Application's speech worker: transcribing voice notes off the loop, and saying what was heard.
+"""The Application's speech worker: voice notes heard off the loop, and what was heard sent back.
 
 Invariant: no handler waits for a transcription. The voice handler (`bot.handlers.voice`) only
 records the note (a use case, committed), says "Listening…", and hands the note to `schedule`,
