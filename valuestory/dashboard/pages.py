@@ -146,7 +146,8 @@ class StoriesPage(CommunityPage):
     async def get(self, community_id: str) -> None:
         async with self.dash.db.session() as session:
             community = await self.open(session, community_id)
-            found = await stories.reaching_applied(session, community.id)
+        async with self.dash.db.long_read() as reading:  # a community's stories: off the loop
+            found = await stories.reaching_applied(reading, community.id)
         self.show("stories.html", community, stories=found)
 
 

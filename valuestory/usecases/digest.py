@@ -67,9 +67,11 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
     """Send the matrix, text and picture, to every convener of the community who wants it."""
     async with db.session() as session:
         community = await session.get(Community, community_id)
-        if community is None:
-            return 0
-        built = await matrix.build_matrix(session, community, matrix.Period(), now)
+    if community is None:
+        return 0
+    async with db.long_read() as reading:  # the all-time matrix: off the loop's thread
+        built = await matrix.build_matrix(reading, community, matrix.Period(), now)
+    async with db.session() as session:
         to = await recipients(session, community_id)
         language_of = await languages_of(session, community, to)
         # The scheduler alone decides when a digest is due; this only remembers when one went
