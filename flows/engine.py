@@ -242,9 +242,35 @@ def sequence(script: Script, choices: Mapping[str, tuple[str, ...]]) -> list[Que
     return out
 
 
+def known_total(script: Script, progress: Progress) -> int | None:
+    """How many questions this member will be asked, or None while it is not known yet.
+
+    A question that decides which others are asked (the kinds of capital) settles the count only
+    once the member is past it; until then a total would grow under them ("5 questions", then
+    "5 of 8"), so none is given.
+    """
+    seq = sequence(script, progress.choices)
+    deciding = {q.ask_if.question_id for q in script.questions if q.ask_if}
+    current = script.question(progress.question_id or "")
+    at = seq.index(current) if current in seq else 0
+    if any(q.id in deciding for q in seq[at:]):
+        return None
+    return len(seq)
+
+
+def position(say: Any, script: Script, progress: Progress, q: Question) -> str:
+    """"3 of 7" once the total is known, else "Question 3"."""
+    index = sequence(script, progress.choices).index(q) + 1
+    total = known_total(script, replace(progress, question_id=q.id))
+    if total is None:
+        return str(say.PROGRESS_SO_FAR.format(index=index))
+    return str(say.PROGRESS.format(index=index, total=total))
+
+
 def _say(script: Script) -> Any:
-    """The texts in the script's language; English, exactly as before, for a script without one."""
-    return texts.In(script.language) if script.language else texts
+    """The texts in the script's language (English for a script without one), in the wording of
+    the front end that is speaking."""
+    return texts.In(script.language or i18n.BASE_LANGUAGE)
 
 
 def _value(script: Script, value: str) -> str:
@@ -313,7 +339,7 @@ def ask(script: Script, progress: Progress, ctx: Context, lead: str = "") -> Rep
         raise ValueError(f"question {progress.question_id!r} is not in the current sequence")
     say = _say(script)
     parts = [lead] if lead else []
-    parts.append(say.PROGRESS.format(index=seq.index(q) + 1, total=len(seq)))
+    parts.append(position(say, script, progress, q))
     parts.append(render(q.text, ctx, script))
     if q.kind is QuestionKind.TEXT and progress.held_message is not None:
         parts.append(say.KEEP_HELD.format(message=_value(script, trim(progress.held_message, 600))))
@@ -391,9 +417,13 @@ def step(script: Script, progress: Progress, action: Action, ctx: Context) -> St
         first = next((q for q in seq if q.kind is QuestionKind.TEXT or q.id not in progress.choices),
                      seq[0])
         say = _say(script)
-        intro = say.INTRO.format(intro=render(script.intro, ctx, script),
-                                 questions=say.plural(len(seq), "question"),
-                                 minutes=say.plural(script.minutes, "minute"))
+        total = known_total(script, replace(progress, question_id=first.id))
+        intro = (say.INTRO.format(intro=render(script.intro, ctx, script),
+                                  questions=say.plural(total, "question"),
+                                  minutes=say.plural(script.minutes, "minute"))
+                 if total is not None else
+                 say.INTRO_SO_FAR.format(intro=render(script.intro, ctx, script),
+                                         minutes=say.plural(script.minutes, "minute")))
         return _move_to(script, progress, ctx, first, lead=intro)
 
     say = _say(script)

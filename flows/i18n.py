@@ -14,6 +14,7 @@ import gettext
 import logging
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cache
 from io import BytesIO
@@ -28,6 +29,10 @@ from babel.messages.pofile import read_po
 log = logging.getLogger(__name__)
 
 BASE_LANGUAGE = "en"
+# Which front end the texts are said in. Telegram's words ("tap Next") are the default; a front
+# end with its own wording for some texts (a module's `WORDING[front_end]` table, through the
+# same catalogs) sets this for as long as it speaks, e.g. the terminal of `valuestory try`.
+FRONT_END: ContextVar[str] = ContextVar("front_end", default="telegram")
 DOMAIN = "valuestory"
 LOCALE_DIR = Path(__file__).parent / "locale"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
@@ -170,6 +175,11 @@ class Texts:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        wording: dict[str, dict[str, Any]] = getattr(self._module, "WORDING", {})
+        if any(name in table for table in wording.values()):
+            # Said differently by some front end: looked up afresh each time, never kept.
+            own = wording.get(FRONT_END.get(), {})
+            return self.translate(own[name] if name in own else getattr(self._module, name))
         value = self.translate(getattr(self._module, name))
         setattr(self, name, value)  # looked up once per view
         return value

@@ -38,6 +38,10 @@ BTN_NOT_NOW = N_("Not now")
 # TRANSLATORS: {questions} reads like "6 questions" and {minutes} like "5 minutes".
 INTRO = N_("{intro}\n\n{questions}, about {minutes}. Skip anything you like.")
 PROGRESS = N_("<b>{index} of {total}</b>")
+# Before the member's choices settle how many questions there will be: no total yet.
+# TRANSLATORS: {minutes} reads like "5 minutes".
+INTRO_SO_FAR = N_("{intro}\n\nAbout {minutes}. Skip anything you like.")
+PROGRESS_SO_FAR = N_("<b>Question {index}</b>")
 ASK_TEXT_HINT = N_("Answer in one message or several, then tap Next.")
 ASK_MULTI_HINT = N_("Tap to choose, then Done.")
 ACK_FIRST = N_("Got it. Add more if you like, or tap Next.")
@@ -175,6 +179,7 @@ HELP = N_(
     "/language the language I write in"
 )
 HELP_WHERE = N_("\n\nRight now we're on question {index} of {total}.")
+HELP_WHERE_SO_FAR = N_("\n\nRight now we're on question {index}.")
 
 # The command menu Telegram shows members in a private chat.
 COMMAND_MENU = {
@@ -480,7 +485,8 @@ MYDATA_NO_QUESTIONS = N_("No questions asked yet.")
 # TRANSLATORS: {kind} and {status} are words from the two lists below; {due} and {finished} are times.
 MYDATA_ASKED = N_("Asked: {kind}; status {status}; due {due}; finished {finished}")
 MYDATA_ATTENDED = N_("Attended: {answer}")
-# TRANSLATORS: {question} is a question's id, like "immediate.moment"; {values} the options chosen.
+# TRANSLATORS: {question} is a question's short label, like "What you gained"; {values} the
+# options chosen, as their buttons read.
 MYDATA_CHOICE = N_("Your choice for {question}: {values}")
 # TRANSLATORS: {label} is a value cycle, maybe with a kind of capital, like "applied, social".
 MYDATA_QUESTION = N_("Question ({label}): {question}")
@@ -499,9 +505,9 @@ MYDATA_ERASE = N_("To erase all of this, send /withdraw.")
 MYDATA_YES = N_("yes")
 MYDATA_NO = N_("no")
 MYDATA_PROMPT_KINDS = {
-    "post_event": N_("post event"),
-    "followup_applied": N_("followup applied"),
-    "followup_reframing": N_("followup reframing"),
+    "post_event": N_("right after the event"),
+    "followup_applied": N_("weeks later, what you did with it"),
+    "followup_reframing": N_("months later, whether success looks different"),
 }
 MYDATA_PROMPT_STATUS = {
     "scheduled": N_("scheduled"),
@@ -650,6 +656,54 @@ TRY_NO_SUCH = N_("There's no [{key}] here. Type a number or letter shown in brac
 TRY_ONE_PICK = N_("This question takes one answer: type just one number.")
 TRY_INTERRUPTED = N_("Stopped. Every answer was saved the moment you sent it, so nothing is lost.")
 TRY_MYDATA = N_("Here is everything I hold about you (in Telegram it comes as a file):\n\n{document}")
+TRY_STORY_OVER = N_(
+    "That's the end of this story. You can still try /mydata, /pause or /withdraw here; "
+    "/quit or Ctrl+C ends the try-out."
+)
+TRY_TOLD_BEFORE = N_(
+    "This member's story about the event is told already. /mydata shows it; to try as another "
+    "member, start again with --member and another number."
+)
+TRY_INTERRUPTED_THROWAWAY = N_(
+    "Stopped. Here is what was saved; this try-out's database is deleted as it ends."
+)
+
+# The terminal's own words where Telegram's would be wrong there: it has no buttons to tap, and
+# no /language. Every other text reads there as in Telegram.
+WORDING = {
+    "terminal": {
+        "ASK_TEXT_HINT": N_("Answer in one message or several, then type n for Next."),
+        "ASK_MULTI_HINT": N_("Type the numbers of all that apply, like 1,3, then d for Done."),
+        "ACK_FIRST": N_("Got it. Add more if you like, or type n for Next."),
+        "ACK_MORE": N_("Added to your answer. Type n for Next when you're ready."),
+        "REVISE": N_("You said:\n<i>{answer}</i>\n\nSend a new answer to replace it, or type n "
+                     "for Next to keep it."),
+        "PLEASE_TAP": N_("Please type one of the numbers or letters in brackets."),
+        "LATER": N_("No problem, I've kept your place. Type c to carry on, or /continue, when "
+                    "you're ready."),
+        "EDITED": N_("I keep what you first sent. To change an answer, type b for Back and send "
+                     "the new version."),
+        "ANSWER_FULL": N_("That answer is already very long, so I couldn't add more. Type n for "
+                          "Next to move on."),
+        "NOT_NOW": N_("No problem, nothing has been kept. Type anything to see the invitation "
+                      "again, or /quit to end."),
+        "HELP": N_(
+            "<b>How this works</b>\n"
+            "After an event I ask a few short questions, one at a time.\n\n"
+            "• Answer in one message or several, then type <b>n</b> for Next (or /next).\n"
+            "• <b>s</b> to Skip (/skip) any question you'd rather not answer.\n"
+            "• <b>b</b> to go Back (/back) and change your previous answer.\n"
+            "• <b>l</b> for Later (/later) to stop for now; <b>c</b> (/continue) carries on "
+            "where you left off.\n"
+            "• <b>x</b> to Stop (/stop) this one; what you've shared is kept.\n\n"
+            "/pause no more questions for now; /resume to hear from me again\n"
+            "/privacy what's kept and who sees it\n"
+            "/mydata everything I hold about you\n"
+            "/withdraw leave and erase what you shared\n"
+            "/quit end the try-out"
+        ),
+    },
+}
 
 
 @cache

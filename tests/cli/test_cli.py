@@ -107,7 +107,7 @@ async def test_a_prompt_opened_from_the_command_line_is_sent_by_the_scheduler(
     mark = len(ray.inbox)
     await tick(harness, utcnow())
     said = ray.texts_since(mark)
-    assert len(said) == 1 and "Spring meet" in said[0] and "1 of 5" in said[0]
+    assert len(said) == 1 and "Spring meet" in said[0] and "Question 1" in said[0]
 
 
 def test_mistakes_stop_with_one_line_saying_what_to_fix(
@@ -208,7 +208,7 @@ def test_try_walks_through_the_member_conversation_and_shows_what_was_stored(
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Joining Try-out community" in out
-    assert "1 of 5" in out and "Did you take part" in out
+    assert "Question 1" in out and "Did you take part" in out
     assert "What was stored, by value cycle" in out
     stored = out.split("What was stored, by value cycle")[1]
     assert "[Immediate value]" in stored

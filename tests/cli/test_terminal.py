@@ -17,6 +17,7 @@ import termios
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from sqlalchemy import select as sql_select
@@ -51,9 +52,10 @@ class Script:
         return "\n".join(self.out)
 
 
-async def drive(db: Database, *lines: str, interrupt: bool = False) -> str:
+async def drive(db: Database, *lines: str, interrupt: bool = False, kept: bool = True) -> str:
+    """The try-out on `db`, kept after it (as `--database` keeps it) unless `kept` is False."""
     script = Script(lines, interrupt)
-    await Terminal(db, script.read, script.out.append).run()
+    await Terminal(db, script.read, script.out.append, kept=kept).run()
     return script.text
 
 
@@ -75,12 +77,12 @@ async def test_controls_keep_their_letter_on_every_screen_and_numbers_are_only_o
     assert "[1] Yes, I was there" in out and "[1] Skip" not in out and "[1] Next" not in out
     # "1" on a text question is an answer, not a button; "n" is always Next.
     assert await narratives(db) == [("immediate.moment", "1")]
-    assert "3 of 5" in after(out, "> n")
+    assert "Question 3" in after(out, "> n")
 
 
 async def test_controls_are_pressed_by_their_words_too(db: Database) -> None:
     out = await drive(db, AGREE, "yes, i was there", "skip", "An answer", "Next")
-    assert "4 of 5" in after(out, "> Next")
+    assert "Question 4" in after(out, "> Next")
     assert await narratives(db) == [("immediate.experience", "An answer")]
 
 
@@ -178,7 +180,7 @@ async def test_ctrl_c_while_the_database_is_busy_also_ends_with_what_was_kept(
             await asyncio.sleep(0)  # where the cancellation lands
         return await script.read(prompt)
 
-    await Terminal(db, then_cancelled, script.out.append).run()
+    await Terminal(db, then_cancelled, script.out.append, kept=True).run()
     task = asyncio.current_task()
     assert task is not None and task.cancelling() == 0, "the try-out finished, not cancelled"
     assert texts.TRY_INTERRUPTED in script.text
@@ -336,3 +338,119 @@ def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> 
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT text FROM narratives").fetchall()
     assert rows == [(answer,)]
+
+
+# --- a newcomer's first hour: the try-out's rough edges --------------------------------------
+
+
+async def test_try_on_a_database_with_other_communities_ends_with_the_matrix_it_filled(
+    db: Database,
+) -> None:
+    from tests import seed
+
+    await seed.community(db, "Aardvark Network")  # first by name, and with nothing in it
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n")
+    shown = after(out, "The convener's Value Creation Matrix")
+    assert "Try-out community" in shown and "Aardvark" not in shown
+    assert "1 narrative in 1 story" in shown
+
+
+async def test_a_story_paused_with_later_is_resumed_next_time_and_another_member_can_be_tried(
+    db: Database,
+) -> None:
+    await drive(db, AGREE, ATTENDED, "Meeting the midwives", "l")
+    again = await drive(db, "c")  # the same database, as `try --database URL` opens it again
+    assert "there is already a community" not in again
+    assert "Are you happy to take part?" not in again  # a member already: no consent again
+    assert "Welcome back" in again and "What happened at" in again
+    script = Script([AGREE, ATTENDED, "The parents' panel"])
+    await Terminal(db, script.read, script.out.append, user_id=2, kept=True).run()
+    assert "Are you happy to take part?" in script.text  # a new member, in the same community
+    assert sorted(await narratives(db)) == [("immediate.moment", "Meeting the midwives"),
+                                            ("immediate.moment", "The parents' panel")]
+    assert "2 narratives in 2 stories" in after(script.text, "Value Creation Matrix")
+
+
+async def test_the_try_out_goes_on_after_the_story_ends_until_quit(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "x", "/mydata", "/quit")
+    assert texts.TRY_STORY_OVER in " ".join(after(out, "> x").split())  # as one line, unwrapped
+    assert "Everything valuestory holds about you" in after(out, "> /mydata")
+    withdrawn = await drive(db, "/withdraw", "1", "/mydata", "/quit")
+    assert "Everything you shared has been erased" in withdrawn
+    assert texts.MYDATA_NONE in after(withdrawn, "> /mydata")
+
+
+async def test_the_terminal_says_type_not_tap_and_its_help_lists_only_what_it_knows(
+    db: Database,
+) -> None:
+    out = await drive(db, "2", "x", AGREE, ATTENDED, "Meeting the midwives", "n", "Heard", "n",
+                      "1,2", "d", "An insight", "/help", "l", "/quit")
+    assert not re.search(r"\btap", out, re.IGNORECASE), [
+        line for line in out.splitlines() if "tap" in line.lower()]
+    assert "Type the numbers of all that apply" in out
+    helped = after(out, "> /help").split("> l")[0]
+    assert "/quit" in helped and "/language" not in helped
+
+
+async def test_the_question_count_never_moves_backwards(db: Database) -> None:
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n", "Heard", "n", "1,2,3",
+                      "d", "An insight", "n", "A connection", "n", "A tool", "n", "Try it", "n")
+    assert not re.search(r"\d+ questions", out)  # no count before it is known
+    shown = re.findall(r"^(?:Question (\d+)|(\d+) of (\d+))$", out, re.MULTILINE)
+    assert [int(q) for q, _, _ in shown[:4]] == [1, 2, 3, 4]
+    totals = {int(t) for _, _, t in shown[4:]}
+    assert totals == {8}, shown  # once known, the same to the end: 8 with three capitals
+    assert [int(i) for _, i, _ in shown[4:]] == [5, 6, 7, 8]
+
+
+async def test_long_lines_break_between_words(db: Database, monkeypatch: Any) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    answer = "insulin pens " * 12
+    out = await drive(db, AGREE, ATTENDED, answer, "/mydata", "/quit")
+    printed = [line for line in out.splitlines() if not line.startswith("> ")]
+    assert max(len(line) for line in printed) <= 59
+    words = set(" ".join(printed).split())
+    assert "conversation," in words and "midwives" not in words  # whole words, none cut
+    assert not any(w in words for w in ("insu", "lin", "pe"))
+
+
+async def test_mydata_reads_in_plain_words_and_asides_show_the_question_again(
+    db: Database,
+) -> None:
+    out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n", "Heard", "n", "1", "d",
+                      "/mydata", "/withdraw", "2", "/pause", "An aside", "/quit")
+    mydata = after(out, "> /mydata").split("> /withdraw")[0]
+    assert "Your choice for “What you gained”: A new insight or skill" in mydata
+    assert not re.search(r"potential\.|post event|status open", mydata)
+    assert "Tell me about the insight or skill you gained." in mydata.split("To erase all")[1]
+    declined = after(out, "> 2").split("> /pause")[0]
+    assert "Nothing has changed" in declined and "Tell me about the insight" in declined
+    paused = after(out, "> /pause").split("> An aside")[0]
+    assert "Paused." in paused and "Tell me about the insight" in paused
+    # After /pause the story waits, as after Later: a message is not an answer unless kept.
+    assert "keep that as your answer" in after(out, "> An aside")
+    assert ("potential.human", "An aside") not in await narratives(db)
+
+
+async def test_try_in_spanish_names_the_event_in_spanish_without_isolate_marks(
+    db: Database,
+) -> None:
+    script = Script([AGREE, ATTENDED, "/quit"])
+    await Terminal(db, script.read, script.out.append, language="es", kept=True).run()
+    assert "tu último encuentro de la comunidad" in script.text
+    assert "your last community event" not in script.text
+    assert "\u2068" not in script.text and "\u2069" not in script.text
+
+
+def test_ctrl_c_on_a_throwaway_database_does_not_claim_nothing_is_lost(tmp_path: Path) -> None:
+    keyboard = Keyboard(tmp_path, None)
+    try:
+        keyboard.expect("Are you happy to take part?")
+        keyboard.type("1\r")
+        keyboard.expect("Did you take part")
+        keyboard.type("\x03")
+        assert keyboard.wait(timeout=15) == 0
+    finally:
+        keyboard.close()
+    seen = " ".join(keyboard.seen.split())
+    assert texts.TRY_INTERRUPTED_THROWAWAY in seen and "nothing is lost" not in seen

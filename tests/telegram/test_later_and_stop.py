@@ -28,7 +28,7 @@ async def test_a_message_after_later_is_not_stored_and_keep_after_a_restart_make
     ana, prompt = await seed.member_with_open_prompt(harness, 601)
     await ana.tap("Later")
     replies = await ana.say("hello?")
-    assert "Welcome back" in replies[-1] and "2 of 5" in replies[-1]
+    assert "Welcome back" in replies[-1] and "Question 2" in replies[-1]
     assert "hello?" in replies[-1] and "keep that as your answer" in replies[-1]
     assert ana.last.buttons() == ["Keep", "No"]
     assert await _narratives(harness) == []
@@ -42,7 +42,7 @@ async def test_a_message_after_later_is_not_stored_and_keep_after_a_restart_make
     assert await _narratives(harness) == [("immediate.moment", "hello?")]
     assert await _held(harness, prompt.id) is None
     replies = await ana.tap("Next")
-    assert "3 of 5" in replies[-1]
+    assert "Question 3" in replies[-1]
 
 
 async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
@@ -53,7 +53,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
     await ben.say("hello?")
     await harness.restart()
     replies = await ben.tap("No")
-    assert "left that out" in replies[-1] and "2 of 5" in replies[-1]
+    assert "left that out" in replies[-1] and "Question 2" in replies[-1]
     assert "hello?" not in replies[-1] and "Skip" in ben.last.buttons()
     assert await _narratives(harness) == []
     assert await _held(harness, prompt.id) is None
@@ -74,3 +74,14 @@ async def test_stop_after_an_answer_says_it_was_saved(harness: Harness) -> None:
     replies = await dee.say("/stop")
     assert "I've saved what you shared" in replies[-1]
     assert await _narratives(harness) == [("immediate.moment", "The case review")]
+
+
+async def test_a_message_after_pause_is_held_as_after_later_not_taken_as_an_answer(
+    harness: Harness,
+) -> None:
+    ana, prompt = await seed.member_with_open_prompt(harness, 611)
+    await ana.say("/pause")
+    replies = await ana.say("hello?")
+    assert "keep that as your answer" in replies[-1] and ana.last.buttons() == ["Keep", "No"]
+    assert await _narratives(harness) == []
+    assert await _held(harness, prompt.id) == "hello?"

@@ -72,7 +72,7 @@ def test_begin_names_the_event_escaped_with_count_and_minutes() -> None:
     result = step(POST, Progress(), Begin(), CTX)
     text = result.replies[0].text
     assert "Winter &lt;Session&gt; &amp; Co" in text
-    assert "5 questions, about 5 minutes" in text and "1 of 5" in text
+    assert "About 5 minutes" in text and "Question 1" in text
     assert result.progress.question_id == "attended"
 
 
@@ -127,7 +127,7 @@ def test_later_holds_the_place_and_continue_resumes_it() -> None:
     assert p.held and p.question_id == "immediate.moment"
     assert [b.label for row in r.replies[0].buttons for b in row] == ["Carry on"]
     p, r = run(Continue(), progress=p)
-    assert not p.held and "2 of 5" in r.replies[0].text
+    assert not p.held and "Question 2" in r.replies[0].text
 
 
 def buttons(step: engine.Step) -> list[str]:
@@ -141,7 +141,7 @@ def test_a_message_after_later_is_held_not_stored_and_the_member_is_asked_whethe
     assert r.store_text is None and "immediate.moment" not in p.answers
     assert not p.held and p.held_message == "hello?"
     text = r.replies[0].text
-    assert "Welcome back" in text and "2 of 5" in text and "hello?" in text
+    assert "Welcome back" in text and "Question 2" in text and "hello?" in text
     assert "keep that as your answer" in text
     assert buttons(r) == ["Keep", "No"]
 
@@ -154,14 +154,14 @@ def test_keep_stores_the_held_message_as_the_answer_and_carries_on() -> None:
     assert p.held_message is None and p.answers["immediate.moment"] == "the case <review>"
     assert "Next" in buttons(r)
     p, r = run(Next(), progress=p)
-    assert "3 of 5" in r.replies[0].text
+    assert "Question 3" in r.replies[0].text
 
 
 def test_no_discards_the_held_message_and_asks_the_question_again() -> None:
     p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
     p, r = run(Discard("immediate.moment"), progress=p)
     assert r.store_text is None and p.held_message is None and not p.answers
-    assert "left that out" in r.replies[0].text and "2 of 5" in r.replies[0].text
+    assert "left that out" in r.replies[0].text and "Question 2" in r.replies[0].text
     assert "hello?" not in r.replies[0].text and "Skip" in buttons(r)
     p, r = run(Text("my real answer"), progress=p)
     assert r.store_text is not None and r.store_text.text == "my real answer"
@@ -185,7 +185,7 @@ def test_asking_again_while_a_message_is_held_still_offers_keep_or_no() -> None:
 def test_moving_on_without_keep_leaves_the_held_message_out() -> None:
     p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
     p, r = run(Skip(), progress=p)
-    assert r.store_text is None and p.held_message is None and "3 of 5" in r.replies[0].text
+    assert r.store_text is None and p.held_message is None and "Question 3" in r.replies[0].text
 
 
 def test_keep_or_no_with_nothing_held_is_a_stale_button_and_changes_nothing() -> None:
@@ -199,7 +199,7 @@ def test_a_message_after_later_on_a_button_question_resumes_without_storing() ->
     p, r = run(Later())
     p, r = run(Text("hello?"), progress=p)
     assert r.store_text is None and p.held_message is None and not p.held
-    assert "Welcome back" in r.replies[0].text and "1 of 5" in r.replies[0].text
+    assert "Welcome back" in r.replies[0].text and "Question 1" in r.replies[0].text
 
 
 def test_stop_with_nothing_said_says_nothing_was_saved() -> None:

@@ -261,7 +261,7 @@ def test_a_script_without_a_language_reads_exactly_as_before() -> None:
     text = engine.step(script, Progress(), Begin(), Context(event="Winter")).replies[0].text
     assert script.language is None and i18n.FSI not in text
     assert "Did you take part in Winter?" in text
-    assert "5 questions, about 5 minutes." in text
+    assert "About 5 minutes." in text
 
 
 # --- Question sets in a language --------------------------------------------------------------

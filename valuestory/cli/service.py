@@ -111,13 +111,17 @@ def health(url: str | None) -> None:
 
 @main.command("try")
 @click.option("--database", "database_url", default=None,
-              help="Database to use (default: a throwaway SQLite file).")
+              help="A database URL, as DATABASE_URL takes it (sqlite:///try.db, postgresql://...), "
+                   "to keep the try-out in and come back to (default: a throwaway SQLite file).")
+@click.option("--member", "member", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Which try-out member to be: another number is another member, beside the "
+                   "first, in the same community.")
 @click.option("--question-set", default="default", show_default=True,
               help="A question set name or YAML file to preview.")
 @click.option("--language", default="en", show_default=True,
               help="The language to preview it in, e.g. es or pl.")
 @one_line_errors
-def try_(database_url: str | None, question_set: str, language: str) -> None:
+def try_(database_url: str | None, member: int, question_set: str, language: str) -> None:
     """Walk through the member conversation in this terminal. No Telegram token needed."""
     from flows import i18n
     from flows.questions import load_question_set
@@ -137,7 +141,8 @@ def try_(database_url: str | None, question_set: str, language: str) -> None:
             url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'try.db'}"
             db = await open_database(url)
             try:
-                await Terminal(db, line_reader(), click.echo, question_set, language).run()
+                await Terminal(db, line_reader(), click.echo, question_set, language,
+                               user_id=member, kept=database_url is not None).run()
             finally:
                 await db.dispose()
 

@@ -11,18 +11,21 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import shutil
 import sys
+import textwrap
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from flows import engine, texts
+from flows import engine, i18n, texts
 from storage.db import Database
 from valuestory.usecases import conversation, parsing, pausing, rights, tryout
 from valuestory.usecases.out import Buttons, Out, plain
 
 TRY_USER_ID = 1
+MAX_WIDTH = 100  # wider lines are hard to read, however wide the terminal
 PICKS = re.compile(r"^[0-9]+(?:[\s,]+[0-9]+)*$")  # ASCII digits: "²" or "٣" are words
 
 # Reads one line; raises EOFError at the end of input and KeyboardInterrupt on Ctrl+C.
@@ -103,8 +106,10 @@ class Terminal:
                  kept: bool = False) -> None:
         self.db = db
         self.language = language
+        self.say = texts.In(language)
         self.read = read
-        self.write = write
+        width = min(shutil.get_terminal_size((100, 24)).columns, MAX_WIDTH) - 1
+        self.write = lambda text: write(wrap(text, width))
         self.question_set = question_set
         self.user_id = user_id
         self.place = place
@@ -136,10 +141,18 @@ class Terminal:
                     self.write("   " + "   ".join(f"[{k.key}] {k.label}" for k in self.controls))
 
     async def run(self) -> None:
+        # The texts are said in the terminal's own words where it has some (no "tap").
+        wording = i18n.FRONT_END.set("terminal")
+        try:
+            await self._run()
+        finally:
+            i18n.FRONT_END.reset(wording)
+
+    async def _run(self) -> None:
         if self.place is None:
             self.place = await tryout.place(self.db, self.question_set, self.language)
-        self.write(texts.TRY_WELCOME)
-        self.write(texts.TRY_KEYS)
+        self.write(self.say.TRY_WELCOME)
+        self.write(self.say.TRY_KEYS)
         try:
             await self._converse(self.place.invite_code, self.place.event_id)
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
@@ -149,19 +162,29 @@ class Terminal:
             task = asyncio.current_task()
             if isinstance(exc, asyncio.CancelledError) and task is not None:
                 task.uncancel()
-            self.write("\n" + texts.TRY_INTERRUPTED)
+            self.write("\n" + (self.say.TRY_INTERRUPTED if self.kept
+                                else self.say.TRY_INTERRUPTED_THROWAWAY))
         await self.show_stored()
 
     async def _converse(self, code: str, event_id: int) -> None:
-        self.consent = await conversation.start(self.db, self.user_id, self.user_id, code,
-                                                telegram_language=self.language)
-        self.show(self.consent)
-        opened = False
+        # A member already (a former try-out on this database): carry on where they left off.
+        opened = await tryout.ask(self.db, self.user_id, event_id)
+        if opened:
+            self.show(await conversation.act(self.db, self.user_id, self.user_id, engine.Begin()))
+        else:
+            self.consent = await conversation.start(self.db, self.user_id, self.user_id, code,
+                                                    telegram_language=self.language)
+            self.show(self.consent)
+        telling = opened and await tryout.asking(self.db, self.user_id)
+        if opened and not telling:
+            self.write("\n" + self.say.TRY_TOLD_BEFORE)
+        # The try-out goes on after the story ends (/mydata, /withdraw...) until /quit or Ctrl+C.
         while True:
             if not opened and await tryout.ask(self.db, self.user_id, event_id):
                 opened = True
                 self.show(await conversation.act(self.db, self.user_id, self.user_id,
                                                  engine.Begin()))
+                telling = await tryout.asking(self.db, self.user_id)
             try:
                 line = (await self.read("> ")).strip()
             except EOFError:
@@ -169,8 +192,10 @@ class Terminal:
             if line in ("/quit", "/exit", "quit"):
                 return
             self.show(await self._handle(line, opened))
-            if opened and not await tryout.asking(self.db, self.user_id):
-                return
+            if opened:
+                was_telling, telling = telling, await tryout.asking(self.db, self.user_id)
+                if was_telling and not telling:
+                    self.write("\n" + self.say.TRY_STORY_OVER)
 
     async def _handle(self, line: str, joined: bool) -> list[Out]:
         """What one typed line means: a button, a command, or words for the conversation."""
@@ -178,7 +203,13 @@ class Terminal:
         if pressed is not None:
             return await pressed
         if line.startswith("/"):
-            return await self._command(line[1:].split()[0] if len(line) > 1 else "")
+            name = line[1:].split()[0] if len(line) > 1 else ""
+            if name == "start" and not joined:
+                return self.consent
+            said = await self._command(name)
+            if name in engine.COMMANDS or name == "start":
+                return said
+            return said + await self._question_again(said)
         if not joined:
             return self.consent  # nothing is kept before they agree: ask again
         if not line:
@@ -193,15 +224,15 @@ class Terminal:
             keys = {k.key: k for k in self.options}
             missing = [str(n) for n in picks if str(n) not in keys]
             if missing:
-                return _say(texts.TRY_NO_SUCH.format(key=missing[0]))
+                return _say(self.say.TRY_NO_SUCH.format(key=missing[0]))
             if len(picks) > 1 and not any(k.key == "d" for k in self.controls):
-                return _say(texts.TRY_ONE_PICK)
+                return _say(self.say.TRY_ONE_PICK)
             return self._press_all([keys[str(n)].token for n in picks])
         for k in (*self.controls, *self.options):
             if typed == k.key or typed in k.words:
                 return self._press_all([k.token])
         if typed in CONTROL_WORDS:
-            return _say(texts.TRY_NO_SUCH.format(key=typed))
+            return _say(self.say.TRY_NO_SUCH.format(key=typed))
         return None
 
     async def _press_all(self, tokens: list[str]) -> list[Out]:
@@ -213,21 +244,30 @@ class Terminal:
 
     async def _press(self, token: str) -> list[Out]:
         if token.startswith("z|"):
-            return await pausing.press(self.db, self.user_id, token)
+            said = await pausing.press(self.db, self.user_id, token)
+            return said + await self._question_again(said)
         if token.startswith("wd|"):
-            return await rights.withdraw_press(self.db, self.user_id, token)
+            said = await rights.withdraw_press(self.db, self.user_id, token)
+            return said + await self._question_again(said)
         return await conversation.press(self.db, self.user_id, self.user_id, token)
+
+    async def _question_again(self, said: list[Out]) -> list[Out]:
+        """The open question, shown again after an aside (/mydata, /pause, a withdrawal not
+        made), so its options are on the screen to answer; not while the aside asks something."""
+        if any(out.buttons for out in said) or not await tryout.asking(self.db, self.user_id):
+            return []
+        return await conversation.act(self.db, self.user_id, self.user_id, engine.Where())
 
     async def _command(self, name: str) -> list[Out]:
         if name == "help":
-            return [*await conversation.help_text(self.db, self.user_id), Out(texts.TRY_KEYS)]
+            return [*await conversation.help_text(self.db, self.user_id), Out(self.say.TRY_KEYS)]
         if name in engine.COMMANDS:
             return await conversation.act(self.db, self.user_id, self.user_id,
                                           engine.COMMANDS[name])
         if name == "start":
             return await conversation.start(self.db, self.user_id, self.user_id, None)
         if name == "privacy":
-            return [Out(texts.PRIVACY)]
+            return [Out(self.say.PRIVACY)]
         if name == "pause":
             return await pausing.pause(self.db, self.user_id)
         if name == "resume":
@@ -235,11 +275,11 @@ class Terminal:
         if name == "mydata":
             document = await rights.my_data(self.db, self.user_id)
             if document is None:
-                return [Out(texts.MYDATA_NONE)]
-            return [Out(html.escape(texts.TRY_MYDATA.format(document=document.rstrip())))]
+                return [Out(self.say.MYDATA_NONE)]
+            return [Out(html.escape(self.say.TRY_MYDATA.format(document=document.rstrip())))]
         if name == "withdraw":
             return await rights.withdraw_start(self.db, self.user_id)
-        return [Out(texts.UNKNOWN_COMMAND)]
+        return [Out(self.say.UNKNOWN_COMMAND)]
 
     async def show_stored(self) -> None:
         stored = await conversation.stored_story(self.db, self.user_id)
@@ -248,7 +288,7 @@ class Terminal:
             self.write("Nothing: no answer was given.")
         # Plans (what the member might do) stand apart from applied value, as in the matrix.
         for cycle in ("immediate", "potential", "intended", "applied", "realised", "reframing"):
-            name = texts.MATRIX_PLANS if cycle == "intended" else texts.CYCLE_NAMES[cycle]
+            name = self.say.MATRIX_PLANS if cycle == "intended" else self.say.CYCLE_NAMES[cycle]
             for question, answer in stored.get(cycle, []):
                 indented = "\n".join(f"  {line}" for line in answer.splitlines())
                 self.write(f"\n[{name}] {question}\n{indented}")
@@ -266,3 +306,20 @@ class Terminal:
 
 async def _say(text: str) -> list[Out]:
     return [Out(text)]
+
+
+def wrap(text: str, width: int) -> str:
+    """`text` for a terminal: lines broken between words, never inside one, each continuation
+    indented as its line was; without the isolate marks that keep a value's direction in a chat
+    (a terminal draws them as visible marks)."""
+    lines = []
+    for line in text.replace(i18n.FSI, "").replace(i18n.PDI, "").split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        hanging = indent + "  " if line.lstrip().startswith("• ") else indent
+        lines.append(textwrap.fill(line.strip(), width, initial_indent=indent,
+                                   subsequent_indent=hanging, break_long_words=False,
+                                   break_on_hyphens=False))
+    return "\n".join(lines)

@@ -471,7 +471,9 @@ async def help_text(db: Database, user_id: int, telegram_language: str | None = 
         current = script.question(prompt.question_id)
         where = ""
         if current in seq:
-            where = t.HELP_WHERE.format(index=seq.index(current) + 1, total=len(seq))
+            total = engine.known_total(script, progress)
+            where = (t.HELP_WHERE_SO_FAR.format(index=seq.index(current) + 1) if total is None
+                     else t.HELP_WHERE.format(index=seq.index(current) + 1, total=total))
         return [Out(t.HELP + where)]
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n
+from flows.engine import Later
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Member, Membership
-from valuestory.usecases import callbacks, speaking
+from storage.models import Community, Member, Membership, utcnow
+from valuestory.usecases import callbacks, conversation, speaking
 from valuestory.usecases.callbacks import PauseStep, Prefix
 from valuestory.usecases.out import Out
 
@@ -48,6 +49,14 @@ async def _member(session: AsyncSession, user_id: int) -> tuple[Member | None, l
     return member, list(await repo.memberships_of(session, member.id))
 
 
+async def _hold_stories(session: AsyncSession, member: Member, community_id: int | None) -> None:
+    """A story under way in what was paused waits as after Later: a message sent meanwhile is
+    not taken as an answer until the member says to keep it (or carries on)."""
+    for prompt in await repo.open_prompts(session, member.id, lock=True):
+        if prompt.question_id is not None and community_id in (None, prompt.community_id):
+            await conversation.apply_action(session, prompt, Later(), utcnow())
+
+
 async def pause(db: Database, user_id: int, target: str | None = None, *,
                 telegram_language: str | None = None) -> list[Out]:
     """/pause, or a tap on one of its buttons: `target` is a community id or "all"."""
@@ -69,11 +78,13 @@ async def pause(db: Database, user_id: int, target: str | None = None, *,
             target = str(memberships[0].community_id)
         if target == ALL:
             member.paused = True
+            await _hold_stories(session, member, None)
             return [Out(t.PAUSED_ALL)]
         chosen = next((m for m in memberships if str(m.community_id) == target), None)
         if chosen is None:
             return [Out(t.STALE_BUTTON)]
         chosen.paused = True
+        await _hold_stories(session, member, chosen.community_id)
         name = speaking.value(member.language, await _name(session, chosen))
         return [Out(t.PAUSED_ONE.format(community=name))]
 

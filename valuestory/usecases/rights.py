@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n
+from flows.questions import PromptKind, QuestionSetError, Script, load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -91,6 +92,29 @@ def _indent(text: str, prefix: str = "      ") -> str:
     return "\n".join(prefix + line for line in text.splitlines() or [""])
 
 
+def _script(prompt: Prompt, language: str) -> Script | None:
+    """The script the prompt's questions come from, in the reader's language where translated."""
+    try:
+        qs = load_question_set(prompt.question_set)
+        kind = PromptKind(prompt.kind)
+        return qs.script(kind) if language == i18n.BASE_LANGUAGE else qs.script(kind, language)
+    except (QuestionSetError, ValueError, KeyError):
+        return None  # a question set no longer installed: its ids are all there is to show
+
+
+def _label(script: Script | None, question_id: str | None) -> str:
+    """A question's short label ("What you gained") in plain words, not its id."""
+    q = script.question(question_id) if script is not None and question_id else None
+    return q.label if q is not None else str(question_id)
+
+
+def _picked(script: Script | None, question_id: str, values: Sequence[str]) -> str:
+    """The options a member picked, as the buttons read."""
+    q = script.question(question_id) if script is not None else None
+    options = {o.id: o.label for o in q.options} if q is not None else {}
+    return ", ".join(options.get(v, v) for v in values)
+
+
 def _word(words: dict[str, str], key: str) -> str:
     """A stored status or kind in the reader's language; as stored if the texts lack it."""
     return words.get(key, key)
@@ -158,6 +182,7 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
             for p in prompts:
                 event = await session.get(Event, p.event_id)
                 assert event is not None
+                script = _script(p, language)
                 lines += [
                     "",
                     f"  {event.title} ({_when(event.starts_at, zone)})",
@@ -169,8 +194,9 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                 if p.attended is not None:
                     lines.append("    " + t.MYDATA_ATTENDED.format(answer=yes_no(p.attended)))
                 for c in await repo.choices_of_prompt(session, p.id):
-                    lines.append("    " + t.MYDATA_CHOICE.format(question=c.question_id,
-                                                                 values=", ".join(c.values)))
+                    lines.append("    " + t.MYDATA_CHOICE.format(
+                        question=_label(script, c.question_id),
+                        values=_picked(script, c.question_id, c.values)))
                 for n in await repo.narratives_of_prompt(session, p.id):
                     # A plan is named as one, as the matrix counts it, not as applied value.
                     label = (t.MATRIX_PLANNED if n.intended
@@ -202,7 +228,7 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                     note_id, question_id, status, seconds, received, transcript, has_audio = v
                     recording = (t.MYDATA_RECORDING_KEPT.format(file=recording_name(note_id))
                                  if has_audio else t.MYDATA_RECORDING_NOT_KEPT)
-                    said = dict(question=question_id, when=_when(received, zone),
+                    said = dict(question=_label(script, question_id), when=_when(received, zone),
                                 status=_word(t.MYDATA_VOICE_STATUS, status), recording=recording)
                     lines.append("    " + (t.MYDATA_VOICE_NOTE.format(**said) if seconds is None
                                            else t.MYDATA_VOICE_NOTE_TIMED.format(seconds=seconds,
