@@ -222,6 +222,12 @@ DASHBOARD_UNTIL_BEFORE_SINCE = N_("The end date comes before the start date.")
 DASHBOARD_EVENT_CREATED = N_("The event is planned. Members will be asked about it afterwards.")
 DASHBOARD_EVENT_MOVED = N_("The event has moved. Members will be asked after its new time.")
 DASHBOARD_EVENT_CANCELLED = N_("The event is cancelled. Nobody will be asked about it.")
+# A past event nobody has been asked about: still to come, or never (its questions fell due
+# with nobody to ask, or closed).
+DASHBOARD_NOBODY_ASKED_YET = N_("nobody asked yet")
+# TRANSLATORS: {when} is a date and time.
+DASHBOARD_ASKED_LATER = N_("nobody asked yet: members are asked on {when}")
+DASHBOARD_NOBODY_WILL_BE_ASKED = N_("nobody will be asked")
 # A story's stages on the dashboard, in the order a story unfolds.
 STORY_STAGES = {
     "immediate": N_("Immediate value"),
@@ -334,12 +340,14 @@ EVENT_ASK_START = N_(
 EVENT_ASK_DURATION = N_(
     "How long is it? For example <code>90</code> (minutes), <code>1h30</code> or <code>2h</code>."
 )
-EVENT_BAD_TITLE = N_("Please send a title of up to 200 characters.")
-EVENT_BAD_START = N_("I couldn't read that. Please send a date and time like <code>{example}</code>.")
+# Said in chat and on the dashboard's forms alike: "give", never "send".
+EVENT_BAD_TITLE = N_("Give the event a title of up to 200 characters.")
+EVENT_BAD_START = N_("I couldn't read that. Give a date and time like <code>{example}</code>.")
 EVENT_NEEDS_TIME = N_("Please add the time it starts, like <code>{example}</code>.")
-EVENT_IN_PAST = N_("That time has already passed. Please send a time in the future.")
+EVENT_IN_PAST = N_("That time has already passed. Choose a time in the future.")
 EVENT_BAD_DURATION = N_(
-    "I couldn't read that. Please send minutes, like <code>90</code>, or <code>1h30</code>."
+    "I couldn't read that. Give the length in minutes, like <code>90</code>, or as "
+    "<code>1h30</code>."
 )
 EVENT_CONFIRM = N_("<b>{title}</b>\n{when}, {duration}\n\nShall I create it?")
 EVENT_CREATED = N_("Done: <b>{title}</b> is on {when}.")

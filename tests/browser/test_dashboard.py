@@ -173,7 +173,8 @@ async def test_convener_signs_in_with_the_bots_link_and_reads_the_matrix_narrati
     # A cell opens exactly its narratives.
     browser.find_element(By.ID, "since").clear()
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
-    cell = browser.find_element(By.CSS_SELECTOR, "a[aria-label^='2 immediate value narratives about Winter']")
+    cell = browser.find_element(By.CSS_SELECTOR,
+                                "a[aria-label^='2 narratives, immediate value, about Winter']")
     click(browser, cell)
     answers = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".narrative .answer")]
     assert sorted(answers) == ["Meeting the diabetes nurse", "The midwives' huddle <b>idea</b>"]

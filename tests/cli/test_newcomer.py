@@ -256,3 +256,48 @@ def test_the_readmes_event_create_run_twice_plans_one_event(here: Path) -> None:
     assert vs("event", "list").output.count("Winter learning session") == 1
     assert vs(*create, "--again").exit_code == 0
     assert vs("event", "list").output.count("Winter learning session") == 2
+
+
+# --- what the docs say, checked against what the code does -----------------------------------
+
+
+def test_env_example_says_the_health_port_serves_the_dashboard_and_lists_every_log_level(
+    here: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from valuestory.process.settings import load_settings
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    comment = example.split("# HEALTH_PORT=")[0].rsplit("\n\n", 1)[-1]
+    assert "/dashboard/" in comment and "answers only" not in comment
+    levels = re.search(r"level \(([^)]*)\)", example)
+    assert levels is not None
+    listed = re.findall(r"[A-Z]{4,}", levels.group(1))
+    assert listed == ["DEBUG", "INFO", "WARNING", "ERROR"]
+    for level in listed:
+        monkeypatch.setenv("LOG_LEVEL", level)
+        assert load_settings().log_level == level
+
+
+def test_the_readme_names_every_export_field() -> None:
+    from valuestory.usecases.exports.shape import COLUMNS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    fields = readme.split("One record per narrative")[1].split("`;")[0]
+    assert [f.strip() for f in fields.split("`")[1].split(",")] == list(COLUMNS)
+
+
+def test_compose_publishes_the_dashboard_on_loopback_and_the_readme_says_how_to_sign_in() -> None:
+    import yaml
+
+    bot = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["bot"]
+    assert bot["ports"] == ["127.0.0.1:${HEALTH_PORT:-8080}:${HEALTH_PORT:-8080}"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docker compose exec bot valuestory dashboard link --telegram-id" in readme
+
+
+def test_the_readmes_test_section_says_how_long_and_which_skips_to_expect() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Running the tests")[1].split("\n## ")[0]
+    assert "minutes" in section
+    for folder in ("tests/browser", "tests/speech", "tests/process/test_deployment.py"):
+        assert folder in section

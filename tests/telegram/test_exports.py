@@ -141,7 +141,7 @@ async def test_csv_and_the_other_formats_agree_on_every_record(
                 value = value.date().isoformat()
             elif isinstance(value, dt.datetime):
                 value = value.replace(tzinfo=ZoneInfo(zone.rstrip(")"))).isoformat()
-            elif name == "attended":
+            elif name in ("attended", "spoken"):
                 value = {"yes": True, "no": False, None: None}[value]
             record[name] = value or (None if name in ("capital", "applied") else value)
         return record

@@ -403,10 +403,13 @@ async def test_exports_mark_spoken_answers_and_a_project_carries_each_kept_recor
 
     for fmt in ExportFormat:
         await exports.export(harness.db, "test", fmt, path(fmt), ExportFilter())
-    for rows in (read_csv(path(ExportFormat.CSV)), read_jsonl(path(ExportFormat.JSONL)),
-                 read_xlsx(path(ExportFormat.XLSX))):
+    for rows in (read_csv(path(ExportFormat.CSV)), read_xlsx(path(ExportFormat.XLSX))):
         assert [(r["answer"], r["spoken"]) for r in rows] == [
             (transcript, "yes"), ("Typed, not spoken.", "no")]
+    # JSON Lines says it with JSON's own values, as it says `attended`.
+    assert [(r["answer"], r["spoken"], r["attended"])
+            for r in read_jsonl(path(ExportFormat.JSONL))] == [
+        (transcript, True, True), ("Typed, not spoken.", False, True)]
 
     with zipfile.ZipFile(path(ExportFormat.QDPX)) as z:
         qde = z.read("project.qde").decode("utf-8")

@@ -52,6 +52,7 @@ def _environment() -> jinja2.Environment:
     env.filters["plain"] = plain
     env.filters["iso"] = dt.datetime.isoformat
     env.filters["rate"] = lambda r: texts.RATE_NONE if r is None else f"{r:.0%}"
+    env.filters["count"] = texts.plural  # 1 member, 2 members: a count with its noun
     env.globals.update(cycle_names=texts.CYCLE_NAMES, stage_names=texts.STORY_STAGES, prefix=PREFIX,
                        texts=texts, narrative_list=fragments.narrative_list)
     return env

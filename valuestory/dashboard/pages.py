@@ -22,7 +22,7 @@ from flows.questions import Capital
 from storage.db import Work
 from storage.models import Community, Event, utcnow
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
-from valuestory.usecases import access, exports, matrix, narratives, stories
+from valuestory.usecases import access, event_outlook, exports, matrix, narratives, stories
 from valuestory.usecases.events import listing, planning
 
 log = logging.getLogger(__name__)
@@ -233,8 +233,11 @@ class EventsPage(CommunityPage):
         now = utcnow()
         async with self.dash.db.session() as session:
             upcoming, past, rates = await listing.for_dashboard(session, community, now)
+        unasked = await event_outlook.unasked(
+            self.dash.db, community.id, [e for e in past if e.id not in rates], now)
         self.set_status(status)
         self.show("events.html", community, upcoming=upcoming, past=past, rates=rates,
+                  unasked=unasked,
                   problem=problem, notice=notice,
                   values=values or {"title": "", "starts": "", "minutes": "60"})
 

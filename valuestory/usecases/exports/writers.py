@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Final, Protocol
 
-from valuestory.usecases.exports.shape import COLUMNS, ExportRow
+from valuestory.usecases.exports.shape import COLUMNS, SPOKEN, ExportRow
 
 
 class Writer(Protocol):
@@ -103,8 +103,8 @@ _ATTENDANCE: dict[str, bool | None] = {"yes": True, "no": False, "": None}
 
 class JsonlWriter:
     """One JSON object a line, with JSON's own values: null for what is absent (no capital, never
-    revised, attendance unknown, not an applied answer) and true/false for attended, where CSV
-    has text cells."""
+    revised, attendance unknown, not an applied answer) and true/false for attended and spoken,
+    where CSV has text cells."""
 
     by_member = False
 
@@ -122,6 +122,7 @@ class JsonlWriter:
         record["revised_at"] = r[_REVISED] or None
         record["attended"] = _ATTENDANCE[r[_ATTENDED]]
         record["applied"] = r[_APPLIED] or None
+        record["spoken"] = r[SPOKEN] == "yes"
         return record
 
     def close(self) -> None:
