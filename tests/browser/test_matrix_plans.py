@@ -57,5 +57,5 @@ async def test_the_matrix_page_shows_plans_apart_and_their_pipeline_on_a_phone_a
     assert answers(browser) == sorted(PLANS[n] for n in ("ana", "ben", "cal", "dee"))
     browser.back()
     click(browser, browser.find_element(
-        By.CSS_SELECTOR, "a[aria-label='2 applied value narratives in all']"))
+        By.CSS_SELECTOR, "a[aria-label='2 narratives, applied value, in all']"))
     assert answers(browser) == sorted([DONE["ana"], DONE["ben"]])
