@@ -115,6 +115,38 @@ START_STRANGER = N_(
     "To join, open the invite link your convener shared with you."
 )
 START_MEMBER = N_("Hello again! I'll message you after your next event. Send /help to see what I can do.")
+# Conveners, researchers and admins who are not members: their /start and /help.
+STAFF_START = N_(
+    "Hello! You run or study a community here, so I won't ask you for stories. Here is what you "
+    "can do:"
+)
+STAFF_HELP_INTRO = N_("<b>What you can do here</b>")
+STAFF_HELP = {
+    "convener": N_(
+        "<b>As a convener</b>\n"
+        "/matrix the Value Creation Matrix (/matrix 30d for a period)\n"
+        "/events upcoming and recent events\n"
+        "/newevent set up an event; /cancelevent cancel one\n"
+        "/invite the invite link, with a QR code\n"
+        "/checkin a check-in link during an event\n"
+        "/members who has joined\n"
+        "/settings when members are asked\n"
+        "/digest your weekly digest\n"
+        "/dashboard a sign-in link to the dashboard"
+    ),
+    "researcher": N_(
+        "<b>As a researcher</b>\n"
+        "/export the narratives as a file\n"
+        "/dashboard a sign-in link to the dashboard"
+    ),
+    "admin": N_(
+        "<b>As an admin</b>\n"
+        "/newcommunity Name: create a community\n"
+        "/grant id convener|researcher community: give a role\n"
+        "/revoke id convener|researcher [community]: take it away\n"
+        "/dashboard a sign-in link to the dashboard"
+    ),
+}
 
 # Bad input
 UNKNOWN_USER = N_(

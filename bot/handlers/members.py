@@ -10,10 +10,10 @@ import html
 
 from telegram import Message, Update
 
-from bot.context import Context, database, private_press
+from bot.context import Context, database, private_press, settings
 from bot.send import Handler, replying_to_button, replying_to_command, send, set_buttons
 from flows import engine
-from valuestory.usecases import conversation, inbox, languages, speaking
+from valuestory.usecases import conversation, inbox, languages, speaking, staff
 from valuestory.usecases.events import checkin
 
 COMMAND_ACTIONS = engine.COMMANDS
@@ -33,8 +33,9 @@ async def on_start(update: Update, context: Context) -> None:
         outs = await checkin.check_in(database(context), user.id, message.chat_id, code,
                                       telegram_language=user.language_code)
     else:
-        outs = await conversation.start(database(context), user.id, message.chat_id, code,
-                                        telegram_language=user.language_code)
+        outs = await staff.start(database(context), user.id, message.chat_id, code,
+                                 settings(context).admin_telegram_ids,
+                                 telegram_language=user.language_code)
     await send(context, message.chat_id, outs)
 
 
@@ -77,8 +78,15 @@ async def on_button(update: Update, context: Context) -> None:
     await send(context, pressed.chat_id, outs, pressed=pressed)
 
 
-# /help: how it works, and where the member is now.
-on_help = replying_to_command(conversation.help_text)
+async def on_help(update: Update, context: Context) -> None:
+    """/help: how it works and where the member is now; for staff, their role's commands."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    await send(context, message.chat_id, await staff.help_text(
+        database(context), user.id, settings(context).admin_telegram_ids,
+        telegram_language=user.language_code))
+
+
 # /language: the languages the bot speaks, and a tap on one of them.
 on_language = replying_to_command(languages.choose)
 on_language_button = replying_to_button(languages.press)
