@@ -713,7 +713,7 @@ TRY_INTERRUPTED_THROWAWAY = N_(
 WORDING = {
     "terminal": {
         "ASK_TEXT_HINT": N_("Answer in one message or several, then type n for Next."),
-        "ASK_MULTI_HINT": N_("Type the numbers of all that apply, like 1,3, then d for Done."),
+        "ASK_MULTI_HINT": N_("Type their numbers, like 1,3, then d for Done."),
         "ACK_FIRST": N_("Got it. Add more if you like, or type n for Next."),
         "ACK_MORE": N_("Added to your answer. Type n for Next when you're ready."),
         "REVISE": N_("You said:\n<i>{answer}</i>\n\nSend a new answer to replace it, or type n "

@@ -387,7 +387,7 @@ async def test_the_terminal_says_type_not_tap_and_its_help_lists_only_what_it_kn
                       "1,2", "d", "An insight", "/help", "l", "/quit")
     assert not re.search(r"\btap", out, re.IGNORECASE), [
         line for line in out.splitlines() if "tap" in line.lower()]
-    assert "Type the numbers of all that apply" in out
+    assert "Type their numbers, like 1,3, then d for Done." in out
     helped = after(out, "> /help").split("> l")[0]
     assert "/quit" in helped and "/language" not in helped
 

@@ -10,6 +10,7 @@ throwaway file in a folder of its own unless `--keep` or `--database` says where
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def demo(keep: Path | None, database_url: str | None, port: int) -> None:
     from valuestory import dashboard
     from valuestory.process.settings import async_database_url
     from valuestory.process.web import make_app
-    from valuestory.terminal.tryout import Terminal, line_reader
+    from valuestory.terminal.tryout import MAX_WIDTH, Terminal, line_reader, wrap
     from valuestory.usecases import sample
 
     if keep is not None and database_url is not None:
@@ -73,6 +74,7 @@ def demo(keep: Path | None, database_url: str | None, port: int) -> None:
                 place = await sample.prepare(db)
                 server.add_sockets(sockets)
                 link = await sample.signin_link(db, base)
+                width = min(shutil.get_terminal_size((100, 24)).columns, MAX_WIDTH) - 1
                 for line in (
                     "",
                     f"valuestory demo: \"{sample.NAME}\". Its members, events and stories are "
@@ -83,15 +85,21 @@ def demo(keep: Path | None, database_url: str | None, port: int) -> None:
                     f"  {link}",
                     "",
                     "Below, you are one more member of the sample community. Reload the "
-                    "dashboard to see your answers arrive.",
+                    "dashboard to see your answers arrive. /dashboard here prints a new link.",
                     "Stop with /quit or Ctrl+C. "
                     + ("The demo's database is kept." if database_url else
                        "The demo's database is then deleted (keep it with --keep FILE)."),
                     "",
                 ):
-                    click.echo(line)
+                    click.echo(wrap(line, width))
+
+                async def fresh_link() -> str:
+                    return ("A new sign-in link for the dashboard (it works once, for ten "
+                            f"minutes):\n  {await sample.signin_link(db, base)}")
+
                 await Terminal(db, line_reader(), click.echo, place=place,
-                               kept=database_url is not None).run()
+                               kept=database_url is not None,
+                               extra={"dashboard": fresh_link}).run()
             finally:
                 server.stop()
                 await server.close_all_connections()

@@ -15,7 +15,7 @@ import shutil
 import sys
 import textwrap
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -103,7 +103,8 @@ class Terminal:
     def __init__(self, db: Database, read: Reader, write: Callable[[str], None],
                  question_set: str = "default", language: str = "en", *,
                  user_id: int = TRY_USER_ID, place: tryout.Place | None = None,
-                 kept: bool = False) -> None:
+                 kept: bool = False,
+                 extra: Mapping[str, Callable[[], Awaitable[str]]] | None = None) -> None:
         self.db = db
         self.language = language
         self.say = texts.In(language)
@@ -114,6 +115,8 @@ class Terminal:
         self.user_id = user_id
         self.place = place
         self.kept = kept  # the database outlives the try-out (--database), or is thrown away
+        # Commands of whoever composed this terminal (the demo's /dashboard), each saying a line.
+        self.extra = dict(extra or {})
         self.options: list[Key] = []
         self.controls: list[Key] = []
         self.consent: list[Out] = []
@@ -259,6 +262,8 @@ class Terminal:
         return await conversation.act(self.db, self.user_id, self.user_id, engine.Where())
 
     async def _command(self, name: str) -> list[Out]:
+        if name in self.extra:
+            return [Out(html.escape(await self.extra[name]()))]
         if name == "help":
             return [*await conversation.help_text(self.db, self.user_id), Out(self.say.TRY_KEYS)]
         if name in engine.COMMANDS:

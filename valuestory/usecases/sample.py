@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flows import engine
 from flows.questions import PromptKind
@@ -168,8 +169,9 @@ async def prepare(db: Database, now: dt.datetime | None = None) -> Place:
         community.quiet_start = community.quiet_end = "00:00"  # the sample is never held back
         made: list[Event] = []
         for e in EVENTS:
-            starts = (now + dt.timedelta(days=e.days_from_now)).replace(
-                hour=17, minute=30, second=0, microsecond=0)
+            # Half past five in the community's own zone, whatever the season.
+            starts = (now + dt.timedelta(days=e.days_from_now)).astimezone(
+                ZoneInfo(TIMEZONE)).replace(hour=17, minute=30, second=0, microsecond=0)
             made.append(await planning.create_event(session, community, e.title, starts,
                                                     starts + dt.timedelta(hours=e.hours)))
         await roles.grant_role(session, CONVENER_ID, "convener", community)
