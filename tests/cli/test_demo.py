@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -37,3 +38,10 @@ def test_a_demo_kept_in_a_missing_folder_is_refused_in_one_line(tmp_path: Path) 
     done = vs("demo", "--keep", str(tmp_path / "nowhere" / "demo.db"), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "nowhere" in done.stderr, done.stderr
+
+
+def test_dashboard_in_the_demos_terminal_prints_a_new_link(tmp_path: Path) -> None:
+    done = vs("demo", cwd=tmp_path, stdin="/dashboard\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    links = re.findall(r"http://127\.0\.0\.1:\d+/dashboard/signin/[A-Za-z0-9_-]+", done.stdout)
+    assert len(set(links)) == 2, done.stdout  # the first, and a new one on asking
