@@ -13,7 +13,6 @@ from tests import seed
 from tests.browser.conftest import DashboardServer
 from tests.browser.test_dashboard import click, link_for, past_event, sign_in
 from tests.harness import Harness
-from tests.stories import tell
 from valuestory.usecases import events
 
 
@@ -23,7 +22,8 @@ async def test_counts_of_one_are_singular_forms_speak_as_forms_and_past_events_s
     told = await past_event(bot.db, c, "Case review", 3)
     member = bot.person(7301)
     await seed.join(member, c)
-    await tell(bot, member, told, "The debrief idea")
+    await seed.open_prompt(bot.db, member, told)
+    await seed.tell(member, "The debrief idea")
     await seed.grant(bot.db, 7300, "convener", c)
 
     sign_in(browser, await link_for(bot.person(7300)))
