@@ -13,7 +13,7 @@ from tests import seed
 from tests.browser.conftest import DashboardServer
 from tests.browser.test_dashboard import click, link_for, past_event, sign_in
 from tests.harness import Harness
-from valuestory.usecases import events
+from valuestory.usecases.events import planning
 
 
 async def test_counts_of_one_are_singular_forms_speak_as_forms_and_past_events_say_what_comes(
@@ -39,7 +39,7 @@ async def test_counts_of_one_are_singular_forms_speak_as_forms_and_past_events_s
     async with bot.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        await events.create_event(session, community, "Just ended", now - dt.timedelta(hours=2),
+        await planning.create_event(session, community, "Just ended", now - dt.timedelta(hours=2),
                                   now - dt.timedelta(minutes=5))
     browser.get(f"{server.base}/dashboard/c/{c.id}/events")
     past = {li.find_element(By.TAG_NAME, "b").text: li.text

@@ -110,7 +110,7 @@ def test_try_previews_a_question_set_in_a_language(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Dołączanie do" in out and "[1] Zgadzam się" in out
-    assert "1 z 5" in out and "Czy udało Ci się wziąć udział w" in out
+    assert "Pytanie 1" in out and "Czy udało Ci się wziąć udział w" in out
     assert "Rozmowa o przypadku" in out.split("What was stored, by value cycle")[1]
 
     unknown = vs("try", "--language", "xx", cwd=tmp_path, stdin="")
