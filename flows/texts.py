@@ -523,7 +523,7 @@ MYDATA_JOINED = N_("Joined: {when}")
 MYDATA_PAUSED = N_("Paused: {answer}")
 MYDATA_NO_QUESTIONS = N_("No questions asked yet.")
 # TRANSLATORS: {kind} and {status} are words from the two lists below; {due} and {finished} are times.
-MYDATA_ASKED = N_("Asked: {kind}; status {status}; due {due}; finished {finished}")
+MYDATA_ASKED = N_("Asked {kind}, {due}. Now: {status}. Finished: {finished}")
 MYDATA_ATTENDED = N_("Attended: {answer}")
 # TRANSLATORS: {question} is a question's short label, like "What you gained"; {values} the
 # options chosen, as their buttons read.
@@ -551,10 +551,10 @@ MYDATA_PROMPT_KINDS = {
 }
 MYDATA_PROMPT_STATUS = {
     "scheduled": N_("scheduled"),
-    "open": N_("open"),
+    "open": N_("still open"),
     "completed": N_("completed"),
     "stopped": N_("stopped"),
-    "not_attended": N_("not_attended"),
+    "not_attended": N_("you weren't there"),
     "closed": N_("closed"),
     "missed": N_("missed"),
     "cancelled": N_("cancelled"),

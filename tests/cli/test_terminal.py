@@ -420,7 +420,7 @@ async def test_mydata_reads_in_plain_words_and_asides_show_the_question_again(
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n", "Heard", "n", "1", "d",
                       "/mydata", "/withdraw", "2", "/pause", "An aside", "/quit")
     mydata = after(out, "> /mydata").split("> /withdraw")[0]
-    assert "Your choice for “What you gained”: A new insight or skill" in mydata
+    assert "Your choice for What you gained: A new insight or skill" in mydata
     assert not re.search(r"potential\.|post event|status open", mydata)
     assert "Tell me about the insight or skill you gained." in mydata.split("To erase all")[1]
     declined = after(out, "> 2").split("> /pause")[0]
