@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, select, tuple_
+from sqlalchemy import Integer, Select, String, and_, bindparam, literal, select, tuple_
 
 from storage.db import Work, connection_of
 from storage.models import Event, Membership, Narrative
@@ -114,11 +114,12 @@ def _statement(shape: _Shape) -> Select[Any]:
                      Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended,
                      Narrative.community_id)
               .where(Narrative.community_id == community_id))
+    # `=`, not `IS`: PostgreSQL uses an index for an equality only.
     if shape.plans:
-        chosen = chosen.where(Narrative.intended.is_(True))
+        chosen = chosen.where(Narrative.intended == literal(True))
     elif shape.cycle:
         chosen = chosen.where(Narrative.cycle == _param("cycle", Narrative.cycle),
-                              Narrative.intended.is_(False))
+                              Narrative.intended == literal(False))
     if shape.capital:
         chosen = chosen.where(Narrative.capital == _param("capital", Narrative.capital))
     if shape.event:

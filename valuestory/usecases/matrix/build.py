@@ -213,11 +213,16 @@ def _stage() -> Any:
                 else_=Narrative.cycle)
 
 
+def _intended(value: bool) -> Any:
+    # `=`, not `IS`: PostgreSQL uses an index for an equality only.
+    return Narrative.intended == literal(value)
+
+
 def _in_stage(name: str) -> tuple[Any, ...]:
     """The narratives counted under a cycle (never a plan), or the plans for 'intended'."""
     if name == INTENDED:
-        return (Narrative.intended.is_(True),)
-    return (Narrative.cycle == name, Narrative.intended.is_(False))
+        return (_intended(True),)
+    return (Narrative.cycle == name, _intended(False))
 
 
 def _build_statements(all_time: bool) -> _Statements:
@@ -316,14 +321,16 @@ def _build_statements(all_time: bool) -> _Statements:
            .group_by(stage))
     # Newest few per cycle, each read backwards off (community, cycle, answered_at, id); the
     # pseudonyms are joined once, outside, which keeps PostgreSQL's planning cheap.
-    # A plan is quoted under plans only, never under applied value.
+    # A plan is quoted under plans only, never under applied value. Plans are read cycle by
+    # cycle too, so each read walks (community, cycle, intended, answered_at, id) backwards.
     newest = union_all(*(select(
         select(literal(name, String()).label("cycle"), Narrative.text, Narrative.answered_at,
                Narrative.id, Narrative.member_id)
-        .where(*in_period, *_in_stage(name))
+        .where(*in_period, Narrative.cycle == cycle, _intended(name == INTENDED))
         .order_by(Narrative.answered_at.desc(), Narrative.id.desc())
         .limit(bindparam("pool", type_=Integer)).subquery())
-        for name in STAGES)).subquery()
+        for name, cycle in (*((c, c) for c in CYCLES), *((INTENDED, c) for c in CYCLES))
+    )).subquery()
     excerpts = (
         select(newest.c.cycle, newest.c.text, newest.c.answered_at, newest.c.id,
                Membership.pseudonym, newest.c.member_id)
