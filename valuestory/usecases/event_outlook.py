@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community, Event
 from valuestory.usecases.events import planning
@@ -18,8 +18,10 @@ from valuestory.usecases.times import local_time
 
 
 async def unasked(db: Database, community_id: int, past: Sequence[Event],
-                  now: dt.datetime) -> dict[int, str]:
-    """For each of these events (nobody asked about them so far): what is still to come."""
+                  now: dt.datetime, language: str = i18n.BASE_LANGUAGE) -> dict[int, str]:
+    """For each of these events (nobody asked about them so far): what is still to come, in
+    `language` (the dashboard's pages are English)."""
+    t = texts.In(language)
     said: dict[int, str] = {}
     async with db.session() as session:
         community = await session.get(Community, community_id)
@@ -28,10 +30,10 @@ async def unasked(db: Database, community_id: int, past: Sequence[Event],
         for event in past:
             asking = await planning.who_will_be_asked(session, community, event, now)
             if asking.due > now:
-                said[event.id] = texts.DASHBOARD_ASKED_LATER.format(
-                    when=local_time(asking.due, community.timezone))
+                said[event.id] = t.DASHBOARD_ASKED_LATER.format(
+                    when=local_time(asking.due, community.timezone, t.language))
             elif asking.members == 0 or asking.closes <= now:
-                said[event.id] = texts.DASHBOARD_NOBODY_WILL_BE_ASKED
+                said[event.id] = t.DASHBOARD_NOBODY_WILL_BE_ASKED
             else:
-                said[event.id] = texts.DASHBOARD_NOBODY_ASKED_YET
+                said[event.id] = t.DASHBOARD_NOBODY_ASKED_YET
     return said
