@@ -290,7 +290,7 @@ def test_compose_publishes_the_dashboard_on_loopback_and_the_readme_says_how_to_
     import yaml
 
     bot = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["bot"]
-    assert bot["ports"] == ["127.0.0.1:${HEALTH_PORT:-8080}:${HEALTH_PORT:-8080}"]
+    assert bot["ports"] == ["127.0.0.1:8080:8080"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docker compose exec bot valuestory dashboard link --telegram-id" in readme
 
