@@ -99,7 +99,7 @@ async def member(db: Database, community: Community, user_id: int,
             ).values(joined_at=joined))
 
 
-async def join(person: Person, *communities: Community, agree: str = "I agree") -> Person:
+async def join(person: Person, *communities: Community, agree: str = texts.BTN_AGREE) -> Person:
     """Open each community's invite link and agree, as a member would; returns the person.
 
     Consent is asked on joining the first; a member who agreed once is not asked again, so the

@@ -197,7 +197,8 @@ async def test_convener_signs_in_with_the_bots_link_and_reads_the_matrix_narrati
     applied = "//li[.//blockquote[text()='We ran three debriefs on the ward']]"
     click(browser, browser.find_element(By.XPATH, applied + "//a[text()='Whole story']"))
     stages = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".step h2")]
-    assert stages == ["Immediate value", "Potential value", "What they meant to do", "Applied value"]
+    assert stages == [texts.STORY_STAGES[stage]
+                      for stage in ("immediate", "potential", "intended", "applied")]
     assert "We ran three debriefs on the ward" in browser.page_source
 
     # And from the list of stories that reached applied value.
@@ -239,7 +240,8 @@ async def test_researcher_downloads_the_same_csv_as_the_command_line_and_it_is_a
     Select(browser.find_element(By.ID, "cycle")).select_by_value("potential")
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     click(browser, browser.find_element(By.LINK_TEXT, "Export narratives like these"))
-    assert Select(browser.find_element(By.ID, "cycle")).first_selected_option.text == "Potential value"
+    chosen = Select(browser.find_element(By.ID, "cycle")).first_selected_option.text
+    assert chosen == texts.CYCLE_NAMES["potential"]
     browser.find_element(By.CSS_SELECTOR, "button.primary").click()  # a download: no new page
 
     got = await downloaded(downloads, ".csv")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import texts
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
@@ -96,7 +97,7 @@ async def test_a_prompt_opened_from_the_command_line_is_sent_by_the_scheduler(
                           cwd=tmp_path, env=db_env).stdout)
     ray = harness.person(777)
     await ray.say(f"/start {community['invite_code']}")
-    await ray.tap("I agree")
+    await ray.tap(texts.BTN_AGREE)
     opened = vs("prompt", "open", "--event", str(event["id"]), "--member", "777", "--json",
                 cwd=tmp_path, env=db_env)
     assert len(json.loads(opened.stdout)["opened"]) == 1, opened.stderr

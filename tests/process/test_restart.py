@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from flows import texts
 from storage.db import Database
 from storage.models import InboxUpdate, Narrative, Prompt
 from tests import seed
@@ -47,7 +48,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
         robin.push_tap("Yes, I was there")
         await robin.expect("Question 2")
         robin.push_text("answer one")
-        await robin.expect("Got it")
+        await robin.expect(texts.ACK_FIRST)
         # Two more messages. Telegram considers both delivered once the bot has fetched them;
         # the bot is killed while still replying to the first, the second not yet handled.
         double.send_delay = 0.5
@@ -82,8 +83,8 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
     # Each question was asked once, each message acknowledged at most once.
     assert sum("Question 2" in t for t in seen) == 1
     assert sum("Question 3" in t for t in seen) == 2  # asked, then shown again on /continue
-    assert sum(t.startswith("Got it") for t in seen) <= 2
-    assert sum(t.startswith("Added to your answer") for t in seen) <= 2
+    assert sum(t.startswith(texts.ACK_FIRST) for t in seen) <= 2
+    assert sum(t.startswith(texts.ACK_MORE) for t in seen) <= 2
     assert "Welcome back" in seen[-1] and "Question 3" in seen[-1]
 
 

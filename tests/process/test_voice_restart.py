@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from flows import texts
 from storage.db import Database
 from storage.models import Narrative, VoiceNote
 from tests import seed
@@ -58,8 +59,8 @@ async def test_member_whose_bot_is_killed_while_hearing_their_note_gets_one_tran
         # The dead process's claim lapses, and the new one's sweep takes the note up.
         await robin.expect("I heard: «", within=LEASE.total_seconds() + 90)
         await asyncio.sleep(2 * 10)  # two more sweeps: nothing more may be said about it
-        robin.push_tap("Keep it")
-        await robin.expect("Got it")
+        robin.push_tap(texts.BTN_VOICE_KEEP)
+        await robin.expect(texts.ACK_FIRST)
         assert await bot.terminate() == 0
 
     seen = robin.seen()
@@ -103,7 +104,7 @@ async def test_a_running_bot_answers_others_while_it_hears_a_long_note(
         pat.push_message(voice=double.voice(long_note, 60))
         await pat.expect("Listening to your voice note")
         def acknowledged() -> int:
-            return sum(t.startswith(("Got it", "Added to your answer")) for t in lee_chat.seen())
+            return sum(t.startswith((texts.ACK_FIRST, texts.ACK_MORE)) for t in lee_chat.seen())
 
         latencies = []
         for i in range(5):

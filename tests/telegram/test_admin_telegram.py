@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import Community, RoleGrant
 from tests import seed
 from tests.harness import Harness
@@ -57,7 +58,7 @@ async def test_a_revoked_convener_can_no_longer_see_the_matrix_at_the_next_messa
     replies = await admin.say("/revoke 4242 convener Diabetes in Pregnancy")
     assert replies == ["Done: 4242 is no longer a convener of Diabetes in Pregnancy. "
                        "It takes effect at once."]
-    assert await convener.say("/matrix") == ["Sorry, that's not something you can do."]
+    assert await convener.say("/matrix") == [texts.NOT_ALLOWED]
 
     assert await admin.say("/revoke 4242 convener Diabetes in Pregnancy") == [
         "4242 is not a convener of Diabetes in Pregnancy."]
@@ -67,8 +68,8 @@ async def test_a_revoked_convener_can_no_longer_see_the_matrix_at_the_next_messa
     assert await admin.say("/revoke 4243 researcher") == [
         "Done: 4243 is no longer a researcher of any community. It takes effect at once."]
     assert await harness.person(4243).say("/export csv") == [
-        "Sorry, that's not something you can do."]
+        texts.NOT_ALLOWED]
     assert await convener.say("/revoke 4243 researcher") == [
-        "Sorry, that's not something you can do."]
+        texts.NOT_ALLOWED]
     async with harness.db.session() as s:
         assert (await s.scalars(select(RoleGrant))).all() == []

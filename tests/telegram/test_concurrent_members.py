@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Update
 
+from flows import texts
 from storage.models import Narrative
 from tests import seed
 from tests.harness import Harness
@@ -64,13 +65,13 @@ async def test_two_messages_from_one_member_keep_their_order_while_another_membe
 
     done_a = [text for chat, what, text in replies if chat == a.user_id and what == "done"]
     assert len(done_a) == 2
-    assert done_a[0].startswith("Got it") and done_a[1].startswith("Added")
+    assert done_a[0].startswith(texts.ACK_FIRST) and done_a[1].startswith(texts.ACK_MORE)
     # B was answered while A's first reply was still on its way.
     order = [(chat, what) for chat, what, _ in replies]
     assert order.index((b.user_id, "done")) < order.index((a.user_id, "done"))
     # A's second message went in after the first, as one answer, in the order A wrote it.
     async with harness.db.session() as s:
-        texts = (await s.scalars(select(Narrative.text).order_by(Narrative.id))).all()
+        stored = (await s.scalars(select(Narrative.text).order_by(Narrative.id))).all()
     assert ("The case review changed my clinic.\n\nAnd the dietitian's trace reading."
-            in texts)
-    assert "I met the team from the next trust." in texts
+            in stored)
+    assert "I met the team from the next trust." in stored

@@ -30,7 +30,7 @@ from valuestory.usecases.events import planning
 ADMIN = 9001
 HUGE = "9" * 30
 BIG = "9" * 18  # fits 64 bits, not our 32-bit row ids
-REFUSED = "Sorry, that's not something you can do."
+REFUSED = texts.NOT_ALLOWED
 
 
 async def convener_of(h: Harness, user_id: int, name: str = "Diabetes in Pregnancy",
@@ -146,7 +146,7 @@ async def test_newevent_refuses_a_start_too_far_off_and_keeps_asking(
     soon = (utcnow() + dt.timedelta(days=30)).strftime("%Y-%m-%d 14:00")
     assert "How long is it?" in (await conv.say(soon))[0]
     await conv.say("90")
-    replies = await conv.tap("Create it")
+    replies = await conv.tap(texts.BTN_CREATE)
     assert replies[-1].startswith("Done: <b>Far future</b>")
 
 
@@ -204,7 +204,7 @@ async def test_a_question_asked_after_the_draft_takes_the_conveners_typed_answer
         prompt.question_id = "immediate.moment"
         prompt.attended = True
     replies = await conv.say("The talk on shared clinics.")
-    assert "Got it" in replies[0]
+    assert texts.ACK_FIRST in replies[0]
     async with harness.db.session() as session:
         assert (await session.scalars(select(Narrative.text))).all() == [
             "The talk on shared clinics."]

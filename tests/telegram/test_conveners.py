@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from bot.scheduling import TelegramSender
+from flows import texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
@@ -163,7 +164,7 @@ async def test_convener_sees_matrix_as_text_and_picture_with_narratives_shown_as
     assert "Value Creation Matrix" in (sent[-1].caption or "")
 
     replies = await convener.say("/matrix since yesterday-ish")
-    assert "Try /matrix, /matrix 30d" in replies[-1]
+    assert texts.MATRIX_USAGE in replies[-1]
 
 
 async def test_long_matrix_is_split_under_the_limit_without_cutting_excerpts(harness: Harness) -> None:
@@ -224,8 +225,8 @@ async def test_only_conveners_of_a_community_see_it_and_others_learn_nothing(
 
     for command in ("/matrix", "/events", "/members", "/invite", "/checkin", "/newevent",
                     "/settings", "/digest", "/cancelevent"):
-        assert await member.say(command) == ["Sorry, that's not something you can do."]
-        assert await stranger.say(command) == ["Sorry, that's not something you can do."]
+        assert await member.say(command) == [texts.NOT_ALLOWED]
+        assert await stranger.say(command) == [texts.NOT_ALLOWED]
 
     replies = await conv_a.say("/members")
     assert "Alpha Network" in replies[0] and "Beta" not in replies[0]
@@ -233,11 +234,11 @@ async def test_only_conveners_of_a_community_see_it_and_others_learn_nothing(
     message = conv_a.last
     forged_b = await conv_a.press_data(message, f"cv|matrix|{b.id}|")
     forged_none = await conv_a.press_data(message, "cv|matrix|99999|")
-    assert forged_b == forged_none == ["Sorry, that's not something you can do."]
-    assert await conv_a.press_data(message, "cv|bogus") == ["Sorry, that's not something you can do."]
+    assert forged_b == forged_none == [texts.NOT_ALLOWED]
+    assert await conv_a.press_data(message, "cv|bogus") == [texts.NOT_ALLOWED]
 
     replies = await admin_person.say("/members")
-    assert replies == ["Which community?"]
+    assert replies == [texts.PICK_COMMUNITY]
     assert admin_person.last.buttons() == ["Alpha Network", "Beta Network"]
     replies = await admin_person.tap("Beta Network")
     assert "Beta Network: members" in replies[-1] and "Joined: 1" in replies[-1]
@@ -251,9 +252,9 @@ async def test_convener_of_several_communities_picks_one_and_the_argument_is_kep
     conv = harness.person(641)
     await seed.grant(harness.db, conv.user_id, "convener", a)
     await seed.grant(harness.db, conv.user_id, "convener", b)
-    assert await conv.say("/settings window 10") == ["Which community?"]
+    assert await conv.say("/settings window 10") == [texts.PICK_COMMUNITY]
     replies = await conv.tap("Beta Network")
-    assert replies[-1].startswith("Saved.") and "open for 10 days" in replies[-1]
+    assert replies[-1].startswith(texts.SETTINGS_SAVED) and "open for 10 days" in replies[-1]
     async with harness.db.session() as session:
         assert (await session.get(Community, b.id)).window_days == 10  # type: ignore[union-attr]
         assert (await session.get(Community, a.id)).window_days == 7  # type: ignore[union-attr]
@@ -268,18 +269,20 @@ async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harnes
     await seed.grant(harness.db, on.user_id, "convener", c)
     await seed.grant(harness.db, off.user_id, "convener", c)
     replies = await off.say("/digest off")
-    assert "is <b>off</b>" in replies[0]
+    status = texts.DIGEST_STATUS.format(community="Diabetes in Pregnancy", state="{state}",
+                                        day=texts.WEEKDAYS[0], time="09:00", zone="Europe/London")
+    assert status.format(state=texts.DIGEST_OFF) in replies[0]
     replies = await on.say("/digest on")
-    assert "is <b>on</b>" in replies[0] and "Monday at 09:00" in replies[0]
+    assert status.format(state=texts.DIGEST_ON) in replies[0]
 
     before_off = len(off.inbox)
     sent = await digest.send_weekly(harness.db, TelegramSender(harness.app.bot), c.id, T0 + 50 * DAY)
     assert sent == 1
     assert len(off.inbox) == before_off  # digest off: nothing arrives
     for member in (601, 602, 603):  # members never get it
-        assert not any("weekly digest" in t for t in harness.double.texts(member))
+        assert not any(texts.DIGEST_INTRO in t for t in harness.double.texts(member))
     got = harness.double.chat(on.user_id)
-    assert "<b>Your weekly digest</b>" in got[-2].text and "Value Creation Matrix" in got[-2].text
+    assert texts.DIGEST_INTRO in got[-2].text and "Value Creation Matrix" in got[-2].text
     assert got[-1].photo is not None
     async with harness.db.session() as session:
         assert await digest.last_digest_at(session, c.id) == T0 + 50 * DAY
@@ -302,10 +305,10 @@ async def test_digest_schedule_follows_the_communitys_day_time_and_zone(harness:
 
     mark = len(conv.inbox)
     await tick(harness, friday, on_digest_due=digest_hook)
-    assert not any("weekly digest" in t for t in conv.texts_since(mark))
+    assert not any(texts.DIGEST_INTRO in t for t in conv.texts_since(mark))
     await tick(harness, friday + dt.timedelta(minutes=2), on_digest_due=digest_hook)
     await tick(harness, friday + dt.timedelta(hours=3), on_digest_due=digest_hook)
-    assert sum("weekly digest" in t for t in conv.texts_since(mark)) == 1
+    assert sum(texts.DIGEST_INTRO in t for t in conv.texts_since(mark)) == 1
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -318,19 +321,21 @@ async def test_newevent_dialogue_validates_confirms_and_survives_a_restart(harne
     start = (utcnow() + 10 * DAY).astimezone(dt.timezone(dt.timedelta(hours=-5)))
     when = start.strftime("%Y-%m-%d") + " 14:00"
 
-    assert "What is it called?" in (await conv.say("/newevent"))[0]
-    assert "When does it start?" in (await conv.say("Spring <Session> & Q&A"))[0]
-    assert "America/New_York" in conv.last.text
-    assert "couldn't read that" in (await conv.say("next tuesday"))[0]
-    assert "already passed" in (await conv.say("2020-01-01 10:00"))[0]
+    assert texts.EVENT_ASK_TITLE.format(community="Diabetes in Pregnancy") in (
+        await conv.say("/newevent"))[0]
+    asked = (await conv.say("Spring <Session> & Q&A"))[0]
+    example = asked.split("<code>")[1].split("</code>")[0]
+    assert texts.EVENT_ASK_START.format(example=example, zone="America/New_York") in asked
+    assert texts.EVENT_BAD_START.format(example=example) in (await conv.say("next tuesday"))[0]
+    assert texts.EVENT_IN_PAST in (await conv.say("2020-01-01 10:00"))[0]
 
     await harness.restart()  # a new process, mid-dialogue
-    assert "How long is it?" in (await conv.say(when))[0]
-    assert "couldn't read that" in (await conv.say("a while"))[0]
+    assert texts.EVENT_ASK_DURATION in (await conv.say(when))[0]
+    assert texts.EVENT_BAD_DURATION in (await conv.say("a while"))[0]
     replies = await conv.say("1h30")
     assert "<b>Spring &lt;Session&gt; &amp; Q&amp;A</b>" in replies[0]
-    assert "14:00, 1 h 30 min" in replies[0] and conv.last.buttons() == ["Create it", "Cancel"]
-    replies = await conv.tap("Create it")
+    assert "14:00, 1 h 30 min" in replies[0] and conv.last.buttons() == [texts.BTN_CREATE, texts.BTN_CANCEL]
+    replies = await conv.tap(texts.BTN_CREATE)
     assert "Done: <b>Spring &lt;Session&gt; &amp; Q&amp;A</b>" in replies[-1]
 
     async with harness.db.session() as session:
@@ -341,7 +346,7 @@ async def test_newevent_dialogue_validates_confirms_and_survives_a_restart(harne
     assert local.strftime("%H:%M") == "14:00"
     assert event.ends_at - event.starts_at == dt.timedelta(minutes=90)
     # Once the dialogue is over, typed text goes to the member conversation again.
-    assert "don't think we've met" in (await conv.say("hello"))[0]
+    assert texts.UNKNOWN_USER in (await conv.say("hello"))[0]
 
 
 async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harness) -> None:
@@ -361,7 +366,7 @@ async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harn
     await conv.say("/cancelevent")
     assert conv.last.buttons()[0].endswith("Winter <Meetup>")
     await conv.press_data(conv.last, f"cv|cx|{upcoming.id}")
-    replies = await conv.tap("Yes, cancel it")
+    replies = await conv.tap(texts.BTN_CANCEL_EVENT)
     assert "Cancelled <b>Winter &lt;Meetup&gt;</b>" in replies[-1]
     async with harness.db.session() as session:
         assert (await session.get(Event, upcoming.id)).cancelled_at is not None  # type: ignore[union-attr]
@@ -370,8 +375,7 @@ async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harn
     # Another convener's forged press on this community's event is refused.
     other = harness.person(682)
     await other.say("/help")
-    assert await other.press_data(other.last, f"cv|cxy|{past.id}") == [
-        "Sorry, that's not something you can do."]
+    assert await other.press_data(other.last, f"cv|cxy|{past.id}") == [texts.NOT_ALLOWED]
 
 
 async def test_invite_sends_link_and_qr_code(harness: Harness) -> None:
@@ -422,7 +426,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
 
     replies = await newcomer.say(f"/start ci_{code}")
     assert "join Diabetes in Pregnancy first" in replies[0] and "Joining" in replies[1]
-    await newcomer.tap("I agree")
+    await newcomer.tap(texts.BTN_AGREE)
     replies = await newcomer.say(f"/start ci_{code}")
     assert replies == ["You're checked in to <b>Live session</b>. I'll ask you about it afterwards."]
     async with harness.db.session() as session:
@@ -444,10 +448,10 @@ async def test_members_counts_and_settings_in_telegram(harness: Harness) -> None
     assert "Joined: 3" in replies[0] and "current information: 3" in replies[0]
     assert "Paused: 1" in replies[0] and "Unreachable (blocked the bot): 1" in replies[0]
 
-    assert "Saved." in (await conv.say("/settings delay 30"))[0]
-    assert "Saved." in (await conv.say("/settings quiet 21:00-07:30"))[0]
+    assert texts.SETTINGS_SAVED in (await conv.say("/settings delay 30"))[0]
+    assert texts.SETTINGS_SAVED in (await conv.say("/settings quiet 21:00-07:30"))[0]
     replies = await conv.say("/settings delay 99999")
-    assert replies[0].startswith("Try /settings")
+    assert replies[0].startswith(texts.SETTINGS_USAGE)
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         grants = (await session.scalars(select(RoleGrant))).all()
@@ -562,7 +566,7 @@ async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harne
     await conv.say("/continue")
     await conv.tap("Yes, I was there")
     replies = await conv.say("The talk on shared clinics.")
-    assert "Got it" in replies[0]
+    assert texts.ACK_FIRST in replies[0]
     async with harness.db.session() as session:
         assert await session.get(ConvenerDraft, conv.user_id) is None
 

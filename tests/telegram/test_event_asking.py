@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from flows import texts
 from storage.models import Community, Member, Membership, utcnow
 from tests import seed
 from tests.clock import tick
@@ -142,7 +143,7 @@ async def test_newevent_says_when_members_will_be_asked_and_how_many(harness: Ha
     await convener.say("Spring session")
     await convener.say(start.strftime("%Y-%m-%d %H:%M"))
     await convener.say("90")
-    replies = await convener.tap("Create it")
+    replies = await convener.tap(texts.BTN_CREATE)
     # Ends 15:30; asked 2 hours later, outside the quiet hours (20:00 to 08:00).
     asked = local_time(start + dt.timedelta(hours=3, minutes=30), "UTC")
     assert replies[-1] == (

@@ -20,6 +20,7 @@ import pytest
 import xmlschema
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import AuditEntry, Community, Membership, Narrative
 from tests import seed
 from tests.harness import Harness, Person
@@ -272,7 +273,7 @@ async def test_withdrawn_member_is_absent_from_every_format(harness: Harness, tm
         ana_pseudonym = (await s.scalars(select(Membership.pseudonym).join(Membership.member)
                                          .where(Membership.member.has(telegram_user_id=601)))).one()
     await ana.say("/withdraw")
-    await ana.tap("Yes, erase it")
+    await ana.tap(texts.BTN_WITHDRAW_YES)
 
     csv_rows = read_csv(await _export(harness, ExportFormat.CSV, tmp_path))
     xlsx_rows = read_xlsx(await _export(harness, ExportFormat.XLSX, tmp_path))
@@ -386,10 +387,10 @@ async def test_export_is_refused_to_someone_without_a_role(harness: Harness) -> 
     await _two_members(harness)
     nosy = harness.person(699)
     replies = await nosy.say("/export csv")
-    assert replies == ["Sorry, that's not something you can do."]
+    assert replies == [texts.NOT_ALLOWED]
     assert nosy.last.document is None
     replies = await nosy.press_data(nosy.last, "ex|csv")
-    assert replies == ["Sorry, that's not something you can do."]
+    assert replies == [texts.NOT_ALLOWED]
     async with harness.db.session() as s:
         assert (await s.scalars(select(AuditEntry))).all() == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import Narrative, Prompt
 from tests import seed
 from tests.harness import Harness
@@ -38,7 +39,7 @@ async def test_a_message_after_later_is_not_stored_and_keep_after_a_restart_make
     replies = await ana.say("/continue")
     assert "hello?" in replies[-1] and ana.last.buttons() == ["Keep", "No"]
     replies = await ana.tap("Keep")
-    assert replies[-1].startswith("Got it")
+    assert replies[-1].startswith(texts.ACK_FIRST)
     assert await _narratives(harness) == [("immediate.moment", "hello?")]
     assert await _held(harness, prompt.id) is None
     replies = await ana.tap("Next")

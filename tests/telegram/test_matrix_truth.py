@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.scheduling import TelegramSender
+from flows import texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.models import Community, Event, Member, Membership, Narrative, utcnow
@@ -137,7 +138,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     await seed.open_prompt(h.db, wes, e)
     await seed.tell(wes, "Wes: a moment.", {seed.INSIGHT: "Wes: an insight."})
     await wes.say("/withdraw")
-    await wes.tap("Yes, erase it")
+    await wes.tap(texts.BTN_WITHDRAW_YES)
 
     # Tam belongs to both communities and tells a little in each.
     tam = people["tam"]
@@ -278,7 +279,7 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     assert "Case review" in words
     grid = words[words.index("Case review") + 2:][:6]  # after the title and its date
     assert grid == ["4", "1", "1", "1", "1", "0"]  # plans in their own column, after potential
-    totals = words[words.index("All events") + 1:][:12]
+    totals = words[words.index(texts.MATRIX_PNG_TOTAL) + 1:][:12]
     assert totals == ["4", "3 members", "1", "1 member", "1", "1 member", "1", "1 member",
                       "1", "1 member", "0", "0 members"]
     assert sum(w.startswith("“") and w.endswith(f"({x})") for w in words for x in (lou, rev, tam)

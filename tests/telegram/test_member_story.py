@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import Choice, Consent, Member, Membership, Narrative, NarrativeRevision, Prompt
 from tests import seed
 from tests.harness import Harness
@@ -17,9 +18,9 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
     replies = await alex.say(f"/start {community.invite_code}")
     assert "Joining Diabetes in Pregnancy" in replies[0]
     assert "pseudonym" in replies[0] and "/withdraw" in replies[0]
-    assert alex.last.buttons() == ["I agree", "Not now"]
+    assert alex.last.buttons() == [texts.BTN_AGREE, texts.BTN_NOT_NOW]
 
-    replies = await alex.tap("I agree")
+    replies = await alex.tap(texts.BTN_AGREE)
     assert "Welcome to Diabetes in Pregnancy" in replies[-1]
 
     prompt = await seed.open_prompt(harness.db, alex, event)
@@ -48,9 +49,9 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
 
     recap = replies[-1]
     assert "Thank you" in recap
-    assert "Immediate value" in recap and "insulin timing" in recap
-    assert "Potential value" in recap and "CGM trace" in recap
-    assert "Applied value" in recap and "shared clinic template" in recap
+    assert texts.CYCLE_NAMES["immediate"] in recap and "insulin timing" in recap
+    assert texts.CYCLE_NAMES["potential"] in recap and "CGM trace" in recap
+    assert texts.CYCLE_NAMES["applied"] in recap and "shared clinic template" in recap
 
     async with harness.db.session() as s:
         stored = (await s.scalars(select(Narrative).order_by(Narrative.id))).all()
@@ -76,7 +77,7 @@ async def test_member_who_says_not_now_leaves_nothing_behind(harness: Harness) -
     community = await seed.community(harness.db)
     sam = harness.person(502)
     await sam.say(f"/start {community.invite_code}")
-    replies = await sam.tap("Not now")
+    replies = await sam.tap(texts.BTN_NOT_NOW)
     assert "nothing has been kept" in replies[-1]
     replies = await sam.say("Here is my story anyway")
     assert "don't think we've met" in replies[-1]
@@ -127,7 +128,7 @@ async def test_member_says_later_and_resumes_where_they_left_off_after_a_restart
     replies = await jo.tap("Later")
     assert "kept your place" in replies[-1]
     await harness.restart()
-    replies = await jo.tap("Carry on")
+    replies = await jo.tap(texts.BTN_CONTINUE)
     assert "Welcome back" in replies[-1] and "Question 2" in replies[-1]
     await jo.say("and the other half")
     await jo.tap("Next")

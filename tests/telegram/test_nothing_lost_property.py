@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Narrative, NarrativeRevision
@@ -26,7 +27,7 @@ ACTIONS = st.sampled_from([
     "answer", "answer", "answer", "answer", "/next", "/next", "/back", "/back", "/skip",
     "/later", "/continue", "restart", "Done", "first option", "/stop", "Keep", "No",
 ])
-KEPT = ("Got it", "Added")
+KEPT = (texts.ACK_FIRST, texts.ACK_MORE)
 HELD = "Shall I keep that"
 
 

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from flows import texts
 from storage.models import (
     AuditEntry,
     Choice,
@@ -77,7 +78,7 @@ async def test_mydata_shows_earlier_versions_of_a_revised_answer(harness: Harnes
 async def test_mydata_for_a_stranger_says_nothing_is_held(harness: Harness) -> None:
     stranger = harness.person(803)
     assert await stranger.say("/mydata") == [
-        "I don't hold anything about you. There is nothing to send."]
+        texts.MYDATA_NONE]
 
 
 async def test_withdraw_from_one_community_keeps_the_other(harness: Harness) -> None:
@@ -95,13 +96,13 @@ async def test_withdraw_from_one_community_keeps_the_other(harness: Harness) -> 
             select(Membership.community_id, Membership.pseudonym))).all()}
 
     await eve.say("/withdraw")
-    assert eve.last.buttons() == ["Diabetes in Pregnancy", "Frailty Network", "All of them",
-                                  "No, keep it"]
+    assert eve.last.buttons() == ["Diabetes in Pregnancy", "Frailty Network", texts.BTN_WITHDRAW_ALL,
+                                  texts.BTN_WITHDRAW_KEEP]
     replies = await eve.tap("Diabetes in Pregnancy")
     assert "Leave Diabetes in Pregnancy?" in replies[-1] and "can't be undone" in replies[-1]
     async with harness.db.session() as s:  # nothing happens before the confirmation
         assert await s.scalar(select(func.count(Narrative.id))) == 3
-    replies = await eve.tap("Yes, erase it")
+    replies = await eve.tap(texts.BTN_WITHDRAW_YES)
     assert "You've left Diabetes in Pregnancy" in replies[-1]
     assert "other communities are unchanged" in replies[-1]
 
@@ -145,8 +146,8 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
 
     replies = await fay.say("/withdraw")
     assert "Leave Diabetes in Pregnancy?" in replies[-1]
-    assert fay.last.buttons() == ["Yes, erase it", "No, keep it"]
-    replies = await fay.tap("Yes, erase it")
+    assert fay.last.buttons() == [texts.BTN_WITHDRAW_YES, texts.BTN_WITHDRAW_KEEP]
+    replies = await fay.tap(texts.BTN_WITHDRAW_YES)
     assert "Everything you shared has been erased" in replies[-1]
 
     async with harness.db.session() as s:
@@ -164,15 +165,15 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
     replies = await fay.say("/continue")
     assert "don't think we've met" in replies[-1]
     assert await fay.say("/withdraw") == [
-        "You're not part of any community here, so there is nothing to erase."]
+        texts.WITHDRAW_NOTHING]
 
 
 async def test_withdraw_can_be_called_off(harness: Harness) -> None:
     community = await seed.community(harness.db)
     gus = await seed.join(harness.person(806), community)
     await gus.say("/withdraw")
-    replies = await gus.tap("No, keep it")
-    assert replies[-1] == "Nothing has changed. Thank you for staying."
+    replies = await gus.tap(texts.BTN_WITHDRAW_KEEP)
+    assert replies[-1] == texts.WITHDRAW_KEPT
     assert gus.inbox[-2].keyboard == []  # the buttons are taken off the question
     async with harness.db.session() as s:
         assert await s.scalar(select(func.count(Membership.id))) == 1
@@ -186,7 +187,7 @@ async def test_withdraw_buttons_are_checked_not_trusted(harness: Harness) -> Non
     await hal.say("/withdraw")
     # Ivy forges the button for Hal's community, then nonsense: nothing of Hal's is touched.
     replies = await ivy.press_data(ivy.last, f"wd|y|{community.id}")
-    assert replies[-1] == "You're not part of that community, so there is nothing to erase there."
+    assert replies[-1] == texts.WITHDRAW_NOT_THERE
     replies = await ivy.press_data(ivy.last, "wd|y|; DROP TABLE")
     assert "earlier message" in replies[-1]
     async with harness.db.session() as s:

@@ -16,6 +16,7 @@ from telegram.error import TimedOut
 from telegram.ext import CallbackContext
 
 from bot.scheduling import JOB_NAME, START_JOB_NAME, TelegramSender, on_tick
+from flows import texts
 from storage.db import Database
 from storage.models import Choice, Community, Delivery, Event, Member, Prompt, SchedulerState
 from tests import seed
@@ -180,7 +181,7 @@ async def test_one_nudge_then_the_prompt_closes_and_a_late_message_is_told_so(
     assert report.reminded == 1
     nudge = eve.texts_since(marks[eve.user_id])
     assert len(nudge) == 1 and "gentle nudge" in nudge[0] and "Winter Learning Session" in nudge[0]
-    assert eve.last.buttons() == ["Carry on"]
+    assert eve.last.buttons() == [texts.BTN_CONTINUE]
     for later in (49, 100, 160):
         await tick(harness, due + dt.timedelta(hours=later))
     assert len(received(eve, marks[eve.user_id], "gentle nudge")) == 1
@@ -190,8 +191,8 @@ async def test_one_nudge_then_the_prompt_closes_and_a_late_message_is_told_so(
     assert report.closed == 1
     assert sorted(p.status for p in await prompts(harness.db)) == ["closed", "not_attended"]
     replies = await eve.say("Sorry I'm late: it was great")
-    assert replies == ["This one has closed now, so I can't add to it. Thank you all the same!"]
-    replies = await eve.tap("Carry on")
+    assert replies == [texts.PROMPT_CLOSED]
+    replies = await eve.tap(texts.BTN_CONTINUE)
     assert "has closed now" in replies[0]
 
 
@@ -205,7 +206,7 @@ async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Ha
     await gus.tap("Yes, I was there")
     await gus.tap("Later")
     await tick(harness, due + dt.timedelta(hours=48))
-    replies = await gus.tap("Carry on")
+    replies = await gus.tap(texts.BTN_CONTINUE)
     assert "Welcome back" in replies[-1] and "What happened at" in replies[-1]
 
 
@@ -521,7 +522,7 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     await tom.say(f"/start {south.invite_code}")  # consent already given: joins at once
     replies = await tom.say("/pause")
     assert "Which community" in replies[-1]
-    assert tom.last.buttons() == ["North Network", "South Network", "All of them"]
+    assert tom.last.buttons() == ["North Network", "South Network", texts.BTN_ALL_COMMUNITIES]
     replies = await tom.tap("North Network")
     assert "won't message you about North Network" in replies[-1]
 
@@ -535,7 +536,7 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     await tom.say("/stop")
 
     replies = await tom.say("/pause")
-    replies = await tom.tap("All of them")
+    replies = await tom.tap(texts.BTN_ALL_COMMUNITIES)
     assert "any community" in replies[-1]
     event_day2 = day(9)
     await event_on(harness, south, event_day2, title="Second South Session")
@@ -544,7 +545,7 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     assert tom.texts_since(mark) == []
 
     replies = await tom.say("/resume")
-    assert tom.last.buttons() == ["North Network", "South Network", "All of them"]
+    assert tom.last.buttons() == ["North Network", "South Network", texts.BTN_ALL_COMMUNITIES]
     replies = await tom.tap("South Network")
     assert "South Network's next event" in replies[-1]
     await tick(harness, at(event_day2, "18:05"))

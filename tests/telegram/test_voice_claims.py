@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import Narrative, VoiceNote, utcnow
 from tests import seed
 from tests.harness import Harness
@@ -90,10 +91,10 @@ async def test_forged_voice_buttons_change_nothing(harness: Harness) -> None:
     await voice_notes.transcribe(harness.db, note_id, "me", fetch, hear)
     await seed.join(harness.person(856), await seed.community(harness.db, "Another Community"))
     assert [o.text for o in await voice_notes.press(harness.db, 856, 856, f"v|k|{note_id}")] == [
-        "That button isn't meant for you."]
+        texts.NOT_FOR_YOU]
     for forged in ("v|k|", "v|x|1", "v|k|99999", "v|k|1|2"):
         assert [o.text for o in await voice_notes.press(harness.db, 855, 855, forged)] == [
-            "That button is from an earlier message. Here's where we are now."]
+            texts.STALE_BUTTON]
     async with harness.db.session() as s:
         assert (await s.scalars(select(Narrative))).all() == []
         note = await s.get(VoiceNote, note_id)

@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
+from flows import texts
 from storage.db import Database
 from storage.models import AuditEntry, Community, Consent, Narrative, VoiceNote, utcnow
 from tests import seed
@@ -72,14 +73,14 @@ async def test_member_who_answers_by_voice_hears_the_transcript_and_keeps_it_as_
 ) -> None:
     pat, _ = await seed.member_with_open_prompt(harness, 801)
     replies = await say_by_voice(pat, speak(SENTENCE), 3)
-    assert replies == ["Listening to your voice note… I'll send you what I heard in a moment."]
+    assert replies == [texts.VOICE_LISTENING]
     transcript = await heard(pat)
     assert transcript.startswith("I heard: «") and not missing(KEY_WORDS, transcript), transcript
-    assert pat.last.buttons() == ["Keep it", "Type it instead"]
+    assert pat.last.buttons() == [texts.BTN_VOICE_KEEP, texts.BTN_VOICE_TYPE]
     assert harness.double.count("getFile") == 1 and len(harness.double.downloads) == 1
 
-    replies = await pat.tap("Keep it")
-    assert replies[0].startswith("Got it")
+    replies = await pat.tap(texts.BTN_VOICE_KEEP)
+    assert replies[0].startswith(texts.ACK_FIRST)
     await pat.say("And I will share it with my team.")  # typed after spoken: one answer
     [answer] = await narratives(harness.db)
     assert answer.question_id == "immediate.moment" and answer.cycle == "immediate"
@@ -90,7 +91,7 @@ async def test_member_who_answers_by_voice_hears_the_transcript_and_keeps_it_as_
     assert note.status == "kept" and note.narrative_id == answer.id
     # By default only the words are kept, never the recording.
     assert await audio_of(harness.db) == [None]
-    assert "Keep it" not in pat.inbox[-3].buttons()  # the buttons went when it was kept
+    assert texts.BTN_VOICE_KEEP not in pat.inbox[-3].buttons()  # the buttons went when it was kept
 
     replies = await pat.tap("Next")
     assert "Question 3" in replies[-1]
@@ -100,17 +101,16 @@ async def test_type_it_instead_stores_nothing_from_the_note(harness: Harness) ->
     pat, _ = await seed.member_with_open_prompt(harness, 802)
     await say_by_voice(pat, speak(SENTENCE), 3)
     await heard(pat)
-    keep = pat.button("Keep it")
-    replies = await pat.tap("Type it instead")
-    assert replies == ["No problem, I haven't kept anything from that voice note. "
-                       "Type your answer whenever you're ready."]
+    keep = pat.button(texts.BTN_VOICE_KEEP)
+    replies = await pat.tap(texts.BTN_VOICE_TYPE)
+    assert replies == [texts.VOICE_TYPE_INSTEAD]
     assert await narratives(harness.db) == []
     [note] = await notes(harness.db)
     assert note.status == "discarded" and note.transcript is None
     assert await audio_of(harness.db) == [None]
     # A later press of Keep it on the same transcript changes nothing.
     assert await pat.press_data(*keep) == [
-        "You've already chosen what to do with that voice note."]
+        texts.VOICE_DECIDED]
     assert await narratives(harness.db) == []
 
 
@@ -118,13 +118,13 @@ async def test_a_second_voice_note_replaces_the_transcript_on_offer(harness: Har
     pat, _ = await seed.member_with_open_prompt(harness, 803)
     await say_by_voice(pat, speak(SENTENCE), 3)
     await heard(pat)
-    first = pat.button("Keep it")
+    first = pat.button(texts.BTN_VOICE_KEEP)
     await say_by_voice(pat, speak(OTHER), 3)
     second = await heard(pat, 2)
     assert not missing(OTHER_WORDS, second), second
     assert await pat.press_data(*first) == [
-        "I've already heard a newer voice note from you: use the buttons under that one."]
-    await pat.tap("Keep it")
+        texts.VOICE_REPLACED]
+    await pat.tap(texts.BTN_VOICE_KEEP)
     [answer] = await narratives(harness.db)
     assert not missing(OTHER_WORDS, answer.text) and "confident" not in answer.text
     assert [n.status for n in await notes(harness.db)] == ["replaced", "kept"]
@@ -134,10 +134,10 @@ async def test_two_kept_voice_notes_add_up_to_one_answer(harness: Harness) -> No
     pat, _ = await seed.member_with_open_prompt(harness, 804)
     await say_by_voice(pat, speak(SENTENCE), 3)
     await heard(pat)
-    assert (await pat.tap("Keep it"))[0].startswith("Got it")
+    assert (await pat.tap(texts.BTN_VOICE_KEEP))[0].startswith(texts.ACK_FIRST)
     await say_by_voice(pat, speak(OTHER), 3)
     await heard(pat, 2)
-    assert (await pat.tap("Keep it"))[0].startswith("Added to your answer")
+    assert (await pat.tap(texts.BTN_VOICE_KEEP))[0].startswith(texts.ACK_MORE)
     [answer] = await narratives(harness.db)
     first, second = answer.text.split("\n\n")
     assert not missing(KEY_WORDS, first) and not missing(OTHER_WORDS, second)
@@ -160,7 +160,7 @@ async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harn
     kim, community, event = await _keeping_audio(harness, 805)
     replies = await kim.say(f"/start {community.invite_code}")
     assert "keeps the recording" in replies[0] and "a voice can identify you" in replies[0]
-    await kim.tap("I agree")
+    await kim.tap(texts.BTN_AGREE)
     async with harness.db.session() as s:
         [agreed] = (await s.scalars(select(Consent.version))).all()
     assert agreed == conversation.CONSENT_VERSION_WITH_AUDIO != conversation.CONSENT_VERSION
@@ -170,7 +170,7 @@ async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harn
     audio = speak(SENTENCE)
     await say_by_voice(kim, audio, 3)
     await heard(kim)
-    await kim.tap("Keep it")
+    await kim.tap(texts.BTN_VOICE_KEEP)
     assert await audio_of(harness.db) == [audio]
     [answer] = await narratives(harness.db)
     assert answer.spoken and not missing(KEY_WORDS, answer.text)
@@ -183,7 +183,7 @@ async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harn
     assert b"recording kept (my-voice-note-1.ogg)" in text_file.document[1]
     assert recording.document == ("my-voice-note-1.ogg", audio)
     await kim.say("/withdraw")
-    await kim.tap("Yes, erase it")
+    await kim.tap(texts.BTN_WITHDRAW_YES)
     assert await notes(harness.db) == [] and await narratives(harness.db) == []
     async with harness.db.session() as s:
         [withdrawn] = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "withdraw"))).all()
@@ -200,7 +200,7 @@ async def test_members_who_agreed_before_recordings_were_kept_keep_only_their_wo
         await voice_notes.set_keep_audio(s, found, True, actor="test")
     await say_by_voice(pat, speak(SENTENCE), 3)
     await heard(pat)
-    await pat.tap("Keep it")
+    await pat.tap(texts.BTN_VOICE_KEEP)
     assert await audio_of(harness.db) == [None]  # they never agreed to the text that says so
     assert (await narratives(harness.db))[0].spoken
 
@@ -213,7 +213,7 @@ async def test_retention_erases_recordings_with_the_answers_they_became(harness:
     await kim.tap("Yes, I was there")
     await say_by_voice(kim, speak(SENTENCE), 3)
     await heard(kim)
-    await kim.tap("Keep it")
+    await kim.tap(texts.BTN_VOICE_KEEP)
     assert (await audio_of(harness.db))[0] is not None
     async with harness.db.session() as s:
         found = await s.get(Community, community.id)
@@ -244,8 +244,7 @@ async def test_a_note_longer_than_five_minutes_is_refused_before_it_is_fetched(h
 async def test_a_file_larger_than_telegram_lets_bots_fetch_is_refused_unread(harness: Harness) -> None:
     pat, _ = await seed.member_with_open_prompt(harness, 812)
     replies = await say_by_voice(pat, speak(SENTENCE), 30, file_size=21 * 1024 * 1024)
-    assert replies == ["That file is too large for me to fetch, sorry. "
-                       "Could you send a shorter voice note?"]
+    assert replies == [texts.VOICE_TOO_LARGE]
     assert harness.double.count("getFile") == 0
     assert await notes(harness.db) == [] and await narratives(harness.db) == []
 
@@ -254,8 +253,7 @@ async def test_a_corrupt_file_says_it_could_not_be_played_and_stores_nothing(har
     pat, _ = await seed.member_with_open_prompt(harness, 813)
     await say_by_voice(pat, b"OggS" + os.urandom(4000), 3)
     said = await heard(pat)
-    assert said == ("I couldn't play that file, sorry. Could you record a voice note again, "
-                    "or type your answer?")
+    assert said == texts.VOICE_UNDECODABLE
     assert await narratives(harness.db) == []
     assert [(n.status, n.transcript) for n in await notes(harness.db)] == [("failed", None)]
 
@@ -280,7 +278,7 @@ async def test_a_recording_sent_as_a_document_is_heard_and_other_files_are_not(
     assert not missing(KEY_WORDS, await heard(pat))
     replies = await pat.send(document={"file_id": "pdf", "file_unique_id": "d2",
                                        "file_name": "notes.pdf", "mime_type": "application/pdf"})
-    assert replies == ["I can't keep files, sorry. Could you type your answer instead?"]
+    assert replies == [texts.NOT_SUPPORTED["document"]]
     assert harness.double.count("getFile") == 1
 
 
@@ -296,8 +294,7 @@ async def test_a_voice_note_in_a_group_is_not_fetched_and_stores_nothing(harness
 async def test_a_voice_note_from_a_stranger_gets_a_welcome_and_is_not_fetched(harness: Harness) -> None:
     stranger = harness.person(816)
     replies = await say_by_voice(stranger, speak(SENTENCE), 3)
-    assert replies == ["Hello! I don't think we've met. To take part, open the invite link your "
-                       "convener shared with you."]
+    assert replies == [texts.UNKNOWN_USER]
     assert harness.double.count("getFile") == 0 and await notes(harness.db) == []
 
 
@@ -306,8 +303,7 @@ async def test_a_voice_note_when_no_question_is_open_is_not_fetched(harness: Har
     sam = harness.person(817)
     await seed.join(sam, community)
     replies = await say_by_voice(sam, speak(SENTENCE), 3)
-    assert replies == ["Thanks! There's nothing for you to answer right now. "
-                       "I'll message you after your next event."]
+    assert replies == [texts.NOTHING_OPEN]
     assert harness.double.count("getFile") == 0 and await notes(harness.db) == []
 
 
@@ -326,8 +322,7 @@ async def test_without_a_speech_engine_a_voice_note_gets_the_kind_reply(
     try:
         pat, _ = await seed.member_with_open_prompt(harness, 819)
         replies = await say_by_voice(pat, speak(SENTENCE), 3)
-        assert replies == ["Voice notes aren't supported yet, sorry. "
-                           "Could you type your answer instead?"]
+        assert replies == [texts.NOT_SUPPORTED["voice"]]
         assert harness.double.count("getFile") == 0 and await notes(db) == []
     finally:
         await harness.stop()
@@ -356,7 +351,7 @@ async def test_other_members_are_answered_while_a_long_note_is_transcribed(harne
         started = time.monotonic()
         replies = await lee.say(f"typed answer {i}")
         latencies.append(time.monotonic() - started)
-        assert replies and replies[0].startswith(("Got it", "Added to your answer"))
+        assert replies and replies[0].startswith((texts.ACK_FIRST, texts.ACK_MORE))
     lee_done = len(harness.double.calls)
     assert not any(t.startswith("I heard") for t in pat.texts_since(0))
     await heard(pat)
@@ -394,7 +389,7 @@ async def test_exports_mark_spoken_answers_and_a_project_carries_each_kept_recor
     audio = speak(SENTENCE)
     await say_by_voice(kim, audio, 3)
     transcript = (await heard(kim)).split("«")[1].split("»")[0]
-    await kim.tap("Keep it")
+    await kim.tap(texts.BTN_VOICE_KEEP)
     await kim.tap("Next")
     await kim.say("Typed, not spoken.")
 

@@ -9,6 +9,7 @@ import warnings
 import pytest
 from PIL import Image
 
+from flows import texts
 from valuestory.usecases import matrix
 from valuestory.usecases.matrix.picture import _fonts, drawable, wrap
 
@@ -27,10 +28,10 @@ def a_matrix(events: int) -> matrix.Matrix:
     rows = tuple(matrix.EventRow(
         i, LONG_TITLE if i % 2 else f"Webinar {i} 糖尿病 مرحبا", T0 + dt.timedelta(days=7 * i),
         (1, i % 3, i % 2, 0, 0), matrix.Participation(1, 4, 3, 2, 1, 0)) for i in range(events))
-    texts = list(WORDS.values())
+    said = list(WORDS.values())
     columns = tuple(matrix.Column(
         cycle, sum(r.cells[k] for r in rows), 3, 0,
-        tuple(matrix.Excerpt(f"P-{k}{j}", texts[(k + j) % 4], T0) for j in range(3)), 2)
+        tuple(matrix.Excerpt(f"P-{k}{j}", said[(k + j) % 4], T0) for j in range(3)), 2)
         for k, cycle in enumerate(matrix.CYCLES))
     traced = matrix.TracedStory("P-TRACE", LONG_TITLE, (
         matrix.TracedStep("immediate", False, WORDS["greek"]),
@@ -60,7 +61,7 @@ def test_sixty_events_show_the_most_recent_and_say_how_many_are_left_out() -> No
     assert "46 events before, together" in words
     assert "Webinar 58 糖尿病 مرحبا" in words and "Webinar 0 糖尿病 مرحبا" not in words
     # The totals row counts every event, shown or not.
-    totals = words[words.index("All events") + 1:][:2]
+    totals = words[words.index(texts.MATRIX_PNG_TOTAL) + 1:][:2]
     assert totals == ["60", "3 members"]
     assert "60 events · 240 asked · 180 attended · 120 answered (50%) · 60 completed" in words
 
