@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from flows import texts
 from storage.models import Choice, HandledUpdate, Member, Narrative, Prompt
 from tests import seed
 from tests.harness import Harness, Person
@@ -49,10 +50,10 @@ async def test_a_command_in_the_middle_of_a_question_is_not_taken_as_an_answer(
     pat, _ = await _mid_question(harness)
     before = await _state(harness)
     replies = await pat.say("/frobnicate now")
-    assert "don't know that command" in replies[0] and "answers are safe" in replies[0]
+    assert texts.UNKNOWN_COMMAND in replies[0]
     assert await _state(harness) == before
     replies = await pat.say("/help")
-    assert "How this works" in replies[0] and "on question 2." in replies[0]
+    assert replies[0].startswith(texts.HELP) and "on question 2." in replies[0]
     assert await _state(harness) == before
 
 
@@ -60,7 +61,7 @@ async def test_text_over_telegrams_limit_is_refused_and_nothing_changes(harness:
     pat, _ = await _mid_question(harness)
     before = await _state(harness)
     replies = await pat.say("word " * 1000)
-    assert "longer than I can take" in replies[0]
+    assert texts.TOO_LONG in replies[0]
     assert await _state(harness) == before
 
 
@@ -76,8 +77,7 @@ async def test_messages_in_a_group_are_pointed_to_a_private_chat_and_not_stored(
         "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
     }})
     said = harness.double.texts(-100123)
-    assert len(said) == 1 and "private chats only" in said[0]
-    assert "https://t.me/valuestory_test_bot" in said[0]
+    assert said == [texts.GROUP_CHAT.format(link="https://t.me/valuestory_test_bot")]
     async with harness.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Member)) == 0
 
@@ -85,11 +85,11 @@ async def test_messages_in_a_group_are_pointed_to_a_private_chat_and_not_stored(
 async def test_someone_who_never_joined_is_told_how_to_join(harness: Harness) -> None:
     stranger = harness.person(603)
     replies = await stranger.say("Hello, here is my story")
-    assert "don't think we've met" in replies[0] and "invite link" in replies[0]
+    assert texts.UNKNOWN_USER in replies[0]
     replies = await stranger.say("/start")
-    assert "invite link" in replies[0]
+    assert texts.START_STRANGER in replies[0]
     replies = await stranger.say("/start not-a-real-code")
-    assert "doesn't look right" in replies[0]
+    assert texts.BAD_INVITE in replies[0]
     async with harness.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Member)) == 0
         assert await s.scalar(select(func.count()).select_from(Narrative)) == 0
@@ -103,7 +103,7 @@ async def test_forged_button_data_is_refused_and_changes_nothing(harness: Harnes
                    f"p|{prompt_id}|o|immediate.moment|x", "p|notanumber|x", "j|bad|code",
                    "p|²|s|", f"p|{10**20}|s|", f"p|{'9' * 18}|s|", "p|-1|x"]:
         replies = await pat.press_data(message, forged)
-        assert replies and not any("went wrong" in r for r in replies), forged
+        assert replies and not any(texts.SOMETHING_WENT_WRONG in r for r in replies), forged
     assert await _state(harness) == before
     async with harness.db.session() as s:
         choice = await s.scalar(select(Choice).where(Choice.question_id == "attended"))
@@ -117,7 +117,7 @@ async def test_a_button_meant_for_someone_else_is_refused(harness: Harness) -> N
     await seed.join(eve, community)
     before = await _state(harness)
     replies = await eve.press_data(eve.last, f"p|{prompt_id}|s|immediate.moment")
-    assert "isn't meant for you" in replies[0]
+    assert texts.NOT_FOR_YOU in replies[0]
     assert await _state(harness) == before
 
 
@@ -126,8 +126,8 @@ async def test_tapping_the_same_button_twice_is_answered_kindly(harness: Harness
     message, data = dee.button("Yes, I was there")
     await dee.press_data(message, data)
     replies = await dee.press_data(message, data)  # a double tap on a slow connection
-    assert "earlier message" in replies[0] and "Question 2" in replies[0]
-    assert not any("went wrong" in r for r in dee.texts_since(0))
+    assert texts.STALE_BUTTON in replies[0] and "Question 2" in replies[0]
+    assert not any(texts.SOMETHING_WENT_WRONG in r for r in dee.texts_since(0))
 
 
 async def test_a_button_on_an_old_message_is_stale_and_shows_where_we_are(harness: Harness) -> None:
@@ -135,7 +135,7 @@ async def test_a_button_on_an_old_message_is_stale_and_shows_where_we_are(harnes
     await pat.tap("Next")
     old_question = next(m for m in pat.inbox if "Question 2" in m.text)
     replies = await pat.press_data(old_question, old_question.keyboard[0][0]["callback_data"])
-    assert "earlier message" in replies[0] and "Question 3" in replies[0]
+    assert texts.STALE_BUTTON in replies[0] and "Question 3" in replies[0]
 
 
 async def test_a_redelivered_message_is_stored_once(harness: Harness) -> None:

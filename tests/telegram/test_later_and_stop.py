@@ -29,8 +29,8 @@ async def test_a_message_after_later_is_not_stored_and_keep_after_a_restart_make
     ana, prompt = await seed.member_with_open_prompt(harness, 601)
     await ana.tap("Later")
     replies = await ana.say("hello?")
-    assert "Welcome back" in replies[-1] and "Question 2" in replies[-1]
-    assert "hello?" in replies[-1] and "keep that as your answer" in replies[-1]
+    assert texts.WELCOME_BACK in replies[-1] and "Question 2" in replies[-1]
+    assert texts.KEEP_HELD.format(message="hello?") in replies[-1]
     assert ana.last.buttons() == ["Keep", "No"]
     assert await _narratives(harness) == []
     assert await _held(harness, prompt.id) == "hello?"
@@ -54,7 +54,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
     await ben.say("hello?")
     await harness.restart()
     replies = await ben.tap("No")
-    assert "left that out" in replies[-1] and "Question 2" in replies[-1]
+    assert texts.HELD_DISCARDED in replies[-1] and "Question 2" in replies[-1]
     assert "hello?" not in replies[-1] and "Skip" in ben.last.buttons()
     assert await _narratives(harness) == []
     assert await _held(harness, prompt.id) is None
@@ -65,7 +65,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
 async def test_stop_with_nothing_said_says_nothing_was_saved(harness: Harness) -> None:
     cal, _ = await seed.member_with_open_prompt(harness, 603)
     replies = await cal.tap("Stop")
-    assert "nothing was saved" in replies[-1] and "I've saved" not in replies[-1]
+    assert replies[-1] == texts.STOPPED_NOTHING
     assert await _narratives(harness) == []
 
 
@@ -73,7 +73,7 @@ async def test_stop_after_an_answer_says_it_was_saved(harness: Harness) -> None:
     dee, _ = await seed.member_with_open_prompt(harness, 604)
     await dee.say("The case review")
     replies = await dee.say("/stop")
-    assert "I've saved what you shared" in replies[-1]
+    assert texts.STOPPED in replies[-1]
     assert await _narratives(harness) == [("immediate.moment", "The case review")]
 
 

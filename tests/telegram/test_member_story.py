@@ -48,7 +48,7 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
     replies = await alex.tap("Next")
 
     recap = replies[-1]
-    assert "Thank you" in recap
+    assert texts.THANKS in recap
     assert texts.CYCLE_NAMES["immediate"] in recap and "insulin timing" in recap
     assert texts.CYCLE_NAMES["potential"] in recap and "CGM trace" in recap
     assert texts.CYCLE_NAMES["applied"] in recap and "shared clinic template" in recap
@@ -78,9 +78,9 @@ async def test_member_who_says_not_now_leaves_nothing_behind(harness: Harness) -
     sam = harness.person(502)
     await sam.say(f"/start {community.invite_code}")
     replies = await sam.tap(texts.BTN_NOT_NOW)
-    assert "nothing has been kept" in replies[-1]
+    assert texts.NOT_NOW in replies[-1]
     replies = await sam.say("Here is my story anyway")
-    assert "don't think we've met" in replies[-1]
+    assert texts.UNKNOWN_USER in replies[-1]
     async with harness.db.session() as s:
         assert (await s.scalars(select(Member))).all() == []
         assert (await s.scalars(select(Narrative))).all() == []
@@ -108,7 +108,7 @@ async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_k
     await lee.say("First thought")
     await lee.tap("Next")
     replies = await lee.tap("Back")
-    assert "You said:" in replies[-1] and "First thought" in replies[-1]
+    assert texts.REVISE.format(answer="First thought") in replies[-1]
     await lee.say("A better thought")
     replies = await lee.tap("Next")
     assert "Question 3" in replies[-1]
@@ -126,10 +126,10 @@ async def test_member_says_later_and_resumes_where_they_left_off_after_a_restart
     jo, _ = await seed.member_with_open_prompt(harness, 505)
     await jo.say("Half a thought")
     replies = await jo.tap("Later")
-    assert "kept your place" in replies[-1]
+    assert texts.LATER in replies[-1]
     await harness.restart()
     replies = await jo.tap(texts.BTN_CONTINUE)
-    assert "Welcome back" in replies[-1] and "Question 2" in replies[-1]
+    assert texts.WELCOME_BACK in replies[-1] and "Question 2" in replies[-1]
     await jo.say("and the other half")
     await jo.tap("Next")
     async with harness.db.session() as s:
@@ -143,9 +143,9 @@ async def test_member_who_stops_keeps_what_they_said_and_is_not_asked_more(
     mo, prompt = await seed.member_with_open_prompt(harness, 506)
     await mo.say("Worth it")
     replies = await mo.say("/stop")
-    assert "saved what you shared" in replies[-1]
+    assert texts.STOPPED in replies[-1]
     replies = await mo.say("one more thing")
-    assert "nothing for you to answer right now" in replies[-1]
+    assert texts.NOTHING_OPEN in replies[-1]
     async with harness.db.session() as s:
         stopped = await s.get(Prompt, prompt.id)
         narrative = (await s.scalars(select(Narrative))).one()
@@ -158,7 +158,7 @@ async def test_member_who_missed_the_event_is_thanked_and_recorded_as_not_attend
 ) -> None:
     ny, prompt = await seed.member_with_open_prompt(harness, 507, attended=False)
     replies = await ny.tap("No, I missed it")
-    assert "couldn't make it" in replies[-1]
+    assert texts.NOT_ATTENDED in replies[-1]
     async with harness.db.session() as s:
         done = await s.get(Prompt, prompt.id)
     assert done is not None and done.status == "not_attended" and done.attended is False

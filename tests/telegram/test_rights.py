@@ -99,12 +99,11 @@ async def test_withdraw_from_one_community_keeps_the_other(harness: Harness) -> 
     assert eve.last.buttons() == ["Diabetes in Pregnancy", "Frailty Network", texts.BTN_WITHDRAW_ALL,
                                   texts.BTN_WITHDRAW_KEEP]
     replies = await eve.tap("Diabetes in Pregnancy")
-    assert "Leave Diabetes in Pregnancy?" in replies[-1] and "can't be undone" in replies[-1]
+    assert texts.WITHDRAW_CONFIRM.format(where="Diabetes in Pregnancy") in replies[-1]
     async with harness.db.session() as s:  # nothing happens before the confirmation
         assert await s.scalar(select(func.count(Narrative.id))) == 3
     replies = await eve.tap(texts.BTN_WITHDRAW_YES)
-    assert "You've left Diabetes in Pregnancy" in replies[-1]
-    assert "other communities are unchanged" in replies[-1]
+    assert texts.WITHDRAWN_ONE.format(community="Diabetes in Pregnancy") in replies[-1]
 
     async with harness.db.session() as s:
         left = (await s.scalars(select(Narrative.text))).all()
@@ -148,7 +147,7 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
     assert "Leave Diabetes in Pregnancy?" in replies[-1]
     assert fay.last.buttons() == [texts.BTN_WITHDRAW_YES, texts.BTN_WITHDRAW_KEEP]
     replies = await fay.tap(texts.BTN_WITHDRAW_YES)
-    assert "Everything you shared has been erased" in replies[-1]
+    assert texts.WITHDRAWN_ALL in replies[-1]
 
     async with harness.db.session() as s:
         for table in (Member, Membership, Consent, Prompt, Narrative, NarrativeRevision, Choice,
@@ -163,7 +162,7 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
 
     # Nothing is asked of them any more: they are a stranger to the bot.
     replies = await fay.say("/continue")
-    assert "don't think we've met" in replies[-1]
+    assert texts.UNKNOWN_USER in replies[-1]
     assert await fay.say("/withdraw") == [
         texts.WITHDRAW_NOTHING]
 
@@ -189,7 +188,7 @@ async def test_withdraw_buttons_are_checked_not_trusted(harness: Harness) -> Non
     replies = await ivy.press_data(ivy.last, f"wd|y|{community.id}")
     assert replies[-1] == texts.WITHDRAW_NOT_THERE
     replies = await ivy.press_data(ivy.last, "wd|y|; DROP TABLE")
-    assert "earlier message" in replies[-1]
+    assert texts.STALE_BUTTON in replies[-1]
     async with harness.db.session() as s:
         assert await s.scalar(select(func.count(Membership.id))) == 2
 
@@ -198,5 +197,5 @@ async def test_privacy_shows_the_participant_information_again(harness: Harness)
     community = await seed.community(harness.db)
     jo = await seed.join(harness.person(809), community)
     replies = await jo.say("/privacy")
-    assert "Your privacy" in replies[0] and "pseudonym" in replies[0]
+    assert replies[0] == texts.PRIVACY
     assert "/mydata" in replies[0] and "/withdraw" in replies[0]

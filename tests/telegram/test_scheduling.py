@@ -41,6 +41,9 @@ async def event_on(h: Harness, community: Community, date: dt.date, starts: str 
     return await seed.event(h.db, community, title, text(date, starts), text(date, ends))
 
 
+NUDGE = texts.REMINDER.partition("{event}")[0]  # how the reminder opens, before the event's title
+
+
 def received(p: Person, since: int, needle: str) -> list[str]:
     return [t for t in p.texts_since(since) if needle in t]
 
@@ -81,7 +84,7 @@ async def test_every_active_member_is_asked_once_after_the_event_and_its_delay(
     replies = await ann.tap("Yes, I was there")
     assert "What happened at" in replies[-1]
     replies = await ben.tap("No, I missed it")
-    assert "couldn't make it" in replies[-1]
+    assert texts.NOT_ATTENDED in replies[-1]
     async with harness.db.session() as s:
         stored = {p.member_id: p for p in (await s.scalars(select(Prompt))).all()}
         choices = (await s.scalars(select(Choice).where(Choice.question_id == "attended"))).all()
@@ -180,11 +183,11 @@ async def test_one_nudge_then_the_prompt_closes_and_a_late_message_is_told_so(
     report = await tick(harness, due + dt.timedelta(hours=48))
     assert report.reminded == 1
     nudge = eve.texts_since(marks[eve.user_id])
-    assert len(nudge) == 1 and "gentle nudge" in nudge[0] and "Winter Learning Session" in nudge[0]
+    assert len(nudge) == 1 and NUDGE in nudge[0] and "Winter Learning Session" in nudge[0]
     assert eve.last.buttons() == [texts.BTN_CONTINUE]
     for later in (49, 100, 160):
         await tick(harness, due + dt.timedelta(hours=later))
-    assert len(received(eve, marks[eve.user_id], "gentle nudge")) == 1
+    assert len(received(eve, marks[eve.user_id], NUDGE)) == 1
     assert fay.texts_since(marks[fay.user_id]) == []
 
     report = await tick(harness, due + dt.timedelta(days=7))
@@ -193,7 +196,7 @@ async def test_one_nudge_then_the_prompt_closes_and_a_late_message_is_told_so(
     replies = await eve.say("Sorry I'm late: it was great")
     assert replies == [texts.PROMPT_CLOSED]
     replies = await eve.tap(texts.BTN_CONTINUE)
-    assert "has closed now" in replies[0]
+    assert texts.PROMPT_CLOSED in replies[0]
 
 
 async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Harness) -> None:
@@ -207,7 +210,7 @@ async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Ha
     await gus.tap("Later")
     await tick(harness, due + dt.timedelta(hours=48))
     replies = await gus.tap(texts.BTN_CONTINUE)
-    assert "Welcome back" in replies[-1] and "What happened at" in replies[-1]
+    assert texts.WELCOME_BACK in replies[-1] and "What happened at" in replies[-1]
 
 
 # --- 3. Follow-ups that link the story --------------------------------------------------------
@@ -521,10 +524,10 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     await seed.join(tom, north)
     await tom.say(f"/start {south.invite_code}")  # consent already given: joins at once
     replies = await tom.say("/pause")
-    assert "Which community" in replies[-1]
+    assert texts.PAUSE_WHICH in replies[-1]
     assert tom.last.buttons() == ["North Network", "South Network", texts.BTN_ALL_COMMUNITIES]
     replies = await tom.tap("North Network")
-    assert "won't message you about North Network" in replies[-1]
+    assert texts.PAUSED_ONE.format(community="North Network") in replies[-1]
 
     event_day = day(7)
     await event_on(harness, north, event_day, title="North Session")
@@ -537,7 +540,7 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
 
     replies = await tom.say("/pause")
     replies = await tom.tap(texts.BTN_ALL_COMMUNITIES)
-    assert "any community" in replies[-1]
+    assert texts.PAUSED_ALL in replies[-1]
     event_day2 = day(9)
     await event_on(harness, south, event_day2, title="Second South Session")
     mark = len(tom.inbox)
@@ -547,7 +550,7 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     replies = await tom.say("/resume")
     assert tom.last.buttons() == ["North Network", "South Network", texts.BTN_ALL_COMMUNITIES]
     replies = await tom.tap("South Network")
-    assert "South Network's next event" in replies[-1]
+    assert texts.RESUMED_ONE.format(community="South Network") in replies[-1]
     await tick(harness, at(event_day2, "18:05"))
     assert not received(tom, mark, "Second South Session")  # paused at its due time: not asked
     event_day3 = day(11)
@@ -556,9 +559,9 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     await tick(harness, at(event_day3, "18:00"))
     assert received(tom, mark, "Third South Session") and not received(tom, mark, "Third North")
     replies = await tom.say("/resume")
-    assert "North Network's next event" in replies[-1]
+    assert texts.RESUMED_ONE.format(community="North Network") in replies[-1]
     replies = await tom.say("/resume")
-    assert "not paused" in replies[-1]
+    assert texts.NOT_PAUSED in replies[-1]
 
 
 # --- 8. The weekly digest trigger -------------------------------------------------------------
@@ -632,6 +635,6 @@ async def test_a_communitys_own_delay_reminder_and_window_are_used(harness: Harn
     await tick(harness, at(event_day, "22:30"))
     assert received(vic, mark, "Did you take part")
     await tick(harness, at(event_day, "22:30") + dt.timedelta(hours=24))
-    assert received(vic, mark, "gentle nudge")
+    assert received(vic, mark, NUDGE)
     report = await tick(harness, at(event_day, "22:30") + dt.timedelta(days=3))
     assert report.closed == 1
