@@ -139,12 +139,12 @@ async def test_newevent_refuses_a_start_too_far_off_and_keeps_asking(
     await conv.say("Far future")
     replies = await conv.say(start)
     assert replies == [texts.EVENT_IN_PAST if start.startswith("1999") else texts.EVENT_TOO_FAR]
-    assert "How long is it?" not in replies[0]
+    assert texts.EVENT_ASK_DURATION not in replies[0]
     async with harness.db.session() as session:
         draft = await session.get(ConvenerDraft, conv.user_id)
         assert draft is not None and draft.step == "start"
     soon = (utcnow() + dt.timedelta(days=30)).strftime("%Y-%m-%d 14:00")
-    assert "How long is it?" in (await conv.say(soon))[0]
+    assert texts.EVENT_ASK_DURATION in (await conv.say(soon))[0]
     await conv.say("90")
     replies = await conv.tap(texts.BTN_CREATE)
     assert replies[-1].startswith("Done: <b>Far future</b>")
@@ -170,9 +170,9 @@ async def test_telegram_settings_take_durations_and_the_same_limits_as_the_comma
     assert (await community_row(harness, c.id)).prompt_delay_minutes == 90
     assert (await conv.say("/settings delay 3d"))[0].startswith("Saved.")
     assert (await community_row(harness, c.id)).prompt_delay_minutes == 3 * 24 * 60
-    assert (await conv.say("/settings delay 8d"))[0].startswith("Try /settings")
-    assert (await conv.say("/settings window 61"))[0].startswith("Try /settings")
-    assert (await conv.say("/settings quiet off"))[0].startswith("Saved.")
+    assert (await conv.say("/settings delay 8d"))[0].startswith(texts.SETTINGS_USAGE)
+    assert (await conv.say("/settings window 61"))[0].startswith(texts.SETTINGS_USAGE)
+    assert (await conv.say("/settings quiet off"))[0].startswith(texts.SETTINGS_SAVED)
     assert "Quiet hours 00:00 to 00:00" in conv.last.text
 
     # A reminder after the questions have closed would never be sent.
@@ -220,10 +220,11 @@ async def test_any_command_drops_an_unfinished_newevent(harness: Harness) -> Non
     async with harness.db.session() as session:
         assert await session.get(ConvenerDraft, conv.user_id) is None
     # Typed text goes to the member conversation again, not into the old draft.
-    assert "don't think we've met" in (await conv.say("2026-12-01 10:00"))[0]
+    assert texts.UNKNOWN_USER in (await conv.say("2026-12-01 10:00"))[0]
     # /newevent itself starts afresh.
-    assert "What is it called?" in (await conv.say("/newevent"))[0]
-    assert "When does it start?" in (await conv.say("Another"))[0]
+    asked_title = texts.EVENT_ASK_TITLE.format(community="Diabetes in Pregnancy")
+    assert asked_title in (await conv.say("/newevent"))[0]
+    assert (await conv.say("Another"))[0].startswith(texts.EVENT_ASK_START.partition("{")[0])
 
 
 # --- counts in words ------------------------------------------------------------------------
