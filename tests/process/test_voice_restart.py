@@ -21,6 +21,7 @@ from tests.waiting import until
 from valuestory.process.settings import Settings
 from valuestory.usecases.voice_notes import LEASE
 
+HEARD = texts.VOICE_HEARD.partition("{")[0]  # how a transcript opens
 SENTENCE = "the group helped me feel more confident"
 
 
@@ -49,24 +50,24 @@ async def test_member_whose_bot_is_killed_while_hearing_their_note_gets_one_tran
         # The download is held back, so the process is surely killed before it has heard a word.
         double.download_delay = 3.0
         robin.push_message(voice=double.voice(audio, 3))
-        await robin.expect("Listening to your voice note")
+        await robin.expect(texts.VOICE_LISTENING)
         await until(lambda: double.count("getFile") == 1, "the bot to fetch the note")
         bot.kill()
         double.download_delay = 0.0
-        assert not any(t.startswith("I heard") for t in robin.seen())
+        assert not any(t.startswith(HEARD) for t in robin.seen())
 
         await bot.start()
         # The dead process's claim lapses, and the new one's sweep takes the note up.
-        await robin.expect("I heard: «", within=LEASE.total_seconds() + 90)
+        await robin.expect(HEARD, within=LEASE.total_seconds() + 90)
         await asyncio.sleep(2 * 10)  # two more sweeps: nothing more may be said about it
         robin.push_tap(texts.BTN_VOICE_KEEP)
         await robin.expect(texts.ACK_FIRST)
         assert await bot.terminate() == 0
 
     seen = robin.seen()
-    assert sum(t.startswith("I heard") for t in seen) == 1, seen
-    assert sum(t.startswith("Listening") for t in seen) == 1, seen
-    assert "confident" in next(t for t in seen if t.startswith("I heard"))
+    assert sum(t.startswith(HEARD) for t in seen) == 1, seen
+    assert sum(t == texts.VOICE_LISTENING for t in seen) == 1, seen
+    assert "confident" in next(t for t in seen if t.startswith(HEARD))
     async with db.session() as s:
         [note] = (await s.scalars(select(VoiceNote))).all()
         [answer] = (await s.scalars(select(Narrative))).all()
@@ -102,7 +103,7 @@ async def test_a_running_bot_answers_others_while_it_hears_a_long_note(
         bot = BotProcess(tmp_path, database_url, server, "bot", webhook=False)
         await bot.start()
         pat.push_message(voice=double.voice(long_note, 60))
-        await pat.expect("Listening to your voice note")
+        await pat.expect(texts.VOICE_LISTENING)
         def acknowledged() -> int:
             return sum(t.startswith((texts.ACK_FIRST, texts.ACK_MORE)) for t in lee_chat.seen())
 
@@ -113,11 +114,11 @@ async def test_a_running_bot_answers_others_while_it_hears_a_long_note(
             await until(lambda i=i: acknowledged() == i + 1, f"Lee's answer {i} to be acknowledged")
             latencies.append(time.monotonic() - started)
         lee_replied = len(double.calls)
-        await pat.expect("I heard: «", within=240)
+        await pat.expect(HEARD, within=240)
         assert await bot.terminate() == 0
 
     heard_at = next(i for i, (method, params) in enumerate(double.calls)
-                    if method == "sendMessage" and str(params.get("text", "")).startswith("I heard"))
+                    if method == "sendMessage" and str(params.get("text", "")).startswith(HEARD))
     assert heard_at >= lee_replied  # every reply to Lee went out before Pat's transcript
     print("\nwhile a running bot heard a minute-long note, another member's answers were replied to in "
           + ", ".join(f"{x * 1000:.0f}" for x in latencies) + " ms")

@@ -42,7 +42,7 @@ async def test_two_processes_sweeping_at_once_hear_a_note_once(harness: Harness)
     heard = await voice_notes.finish(harness.db, note_id, "replica-a", transcript="the group helped me",
                                      audio=b"x", refusal=None)
     assert heard is not None and heard.chat_id == 851
-    assert heard.outs[0].text.startswith("I heard: «the group helped me»")
+    assert heard.outs[0].text == texts.VOICE_HEARD.format(transcript="the group helped me")
     # The same worker finishing twice (a retry) says nothing more.
     assert await voice_notes.finish(harness.db, note_id, "replica-a", transcript="again",
                                     audio=None, refusal=None) is None
