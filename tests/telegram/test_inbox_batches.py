@@ -11,6 +11,7 @@ from telegram.ext import Application
 from telegram.request import RequestData
 
 from bot.app import build_application
+from flows import texts
 from storage.db import Database
 from storage.models import HandledUpdate, InboxUpdate
 from tests.botapi import BotApiDouble, DoubleRequest
@@ -77,7 +78,7 @@ async def test_updates_fetched_together_are_kept_before_the_next_poll_confirms_t
     await _poll_until_answered(app, double, askers)
 
     # Each was answered, once.
-    assert [sum("How this works" in t for t in double.texts(p.user_id)) for p in askers] \
+    assert [sum(texts.HELP in t for t in double.texts(p.user_id)) for p in askers] \
         == [1, 1, 1]
     # The poll that confirmed the three (its offset past the last) went out only once all three
     # were kept in the inbox (or already handled).
@@ -151,6 +152,6 @@ async def test_the_long_poll_takes_no_more_updates_than_there_is_room_for(
 
     # All six were fetched in one poll and each answered once, but never more than two people's
     # replies were on their way at once (six could be: they are different people).
-    assert [sum("How this works" in t for t in double.texts(p.user_id)) for p in askers] \
+    assert [sum(texts.HELP in t for t in double.texts(p.user_id)) for p in askers] \
         == [1] * 6
     assert counting.most == 2

@@ -284,4 +284,5 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
                       "1", "1 member", "0", "0 members"]
     assert sum(w.startswith("“") and w.endswith(f"({x})") for w in words for x in (lou, rev, tam)
                ) >= 2
-    assert any(w.startswith(f"One story across cycles: {rev}") for w in words)
+    traced = texts.MATRIX_PNG_TRACED.partition("{event}")[0].format(pseudonym=rev)
+    assert any(w.startswith(traced) for w in words)

@@ -28,7 +28,7 @@ ACTIONS = st.sampled_from([
     "/later", "/continue", "restart", "Done", "first option", "/stop", "Keep", "No",
 ])
 KEPT = (texts.ACK_FIRST, texts.ACK_MORE)
-HELD = "Shall I keep that"
+HELD = texts.KEEP_HELD.rpartition("}")[2]  # what follows the held message: the question
 
 
 async def _stored_parts(db: Database, user_id: int) -> set[str]:
