@@ -7,6 +7,7 @@ import datetime as dt
 
 from click.testing import CliRunner
 
+from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Consent, Event, Member, Membership
@@ -68,7 +69,7 @@ def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_ur
     assert result.exit_code == 0, result.output
     assert "to 1 convener(s)" in result.output
     got = double.chat(4401)
-    assert "Your weekly digest" in got[0].text
+    assert texts.DIGEST_INTRO in got[0].text
     assert "Hearing the &lt;care home&gt; team &amp; the GP." in got[0].text
     assert got[-1].photo is not None and got[-1].photo.startswith(b"\x89PNG")
     assert double.chat(4402) == [] and double.chat(4501) == []

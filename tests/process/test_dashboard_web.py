@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bot.service import Service
+from flows import texts
 from storage.db import Database
 from tests import seed
 from tests.botapi import BotApiDouble, DoubleRequest
@@ -39,7 +40,7 @@ async def test_pages_allow_no_inline_script_and_nothing_from_elsewhere(
         served: tuple[Service, httpx.AsyncClient]) -> None:
     _, client = served
     page = await client.get("/dashboard/")
-    assert page.status_code == 401 and "send /dashboard to the bot" in page.text
+    assert page.status_code == 401 and texts.DASHBOARD_SIGNED_OUT in page.text
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "unsafe-inline" not in policy
     assert "default-src 'none'" in policy and "https://telegram.org" not in policy

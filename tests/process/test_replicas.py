@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from flows import texts
 from storage.db import Database
 from storage.models import Member, Narrative, Prompt
 from tests import seed
@@ -70,7 +71,7 @@ async def test_member_whose_answers_alternate_between_two_replicas_tells_one_int
     assert len(double.texts(people[0].user_id)) == len(double.texts(people[1].user_id))
     for i, (person, recap) in enumerate(zip(people, recaps, strict=True)):
         moment, capitals, intention = answers(i)
-        assert "Thank you" in recap[-1]
+        assert texts.THANKS in recap[-1]
         for text in (moment, *capitals.values(), intention):
             assert text in recap[-1]
             # Each answer reached the member's chat once, in the recap, never someone else's.

@@ -67,7 +67,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
 
         await bot.start()
         robin.push_text("/continue")
-        await robin.expect("Welcome back")
+        await robin.expect(texts.WELCOME_BACK)
         assert await bot.terminate() == 0
 
     assert await _inbox_empty(db)
@@ -85,7 +85,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
     assert sum("Question 3" in t for t in seen) == 2  # asked, then shown again on /continue
     assert sum(t.startswith(texts.ACK_FIRST) for t in seen) <= 2
     assert sum(t.startswith(texts.ACK_MORE) for t in seen) <= 2
-    assert "Welcome back" in seen[-1] and "Question 3" in seen[-1]
+    assert texts.WELCOME_BACK in seen[-1] and "Question 3" in seen[-1]
 
 
 async def test_an_update_delivered_again_after_it_was_handled_is_not_answered_twice(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows import engine
+from flows import engine, texts
 from flows.engine import (
     Back,
     Begin,
@@ -96,13 +96,13 @@ def test_back_then_new_message_starts_a_new_version() -> None:
 def test_back_at_the_first_question_says_so_and_stays() -> None:
     p, r = run(Back())
     assert p.question_id == "attended"
-    assert "first question" in r.replies[0].text
+    assert texts.AT_FIRST_QUESTION in r.replies[0].text
 
 
 def test_answering_no_to_attendance_ends_as_not_attended() -> None:
     _, r = run(Choose("attended", "no"))
     assert r.finished == "not_attended"
-    assert "couldn't make it" in r.replies[0].text
+    assert texts.NOT_ATTENDED in r.replies[0].text
 
 
 def test_capital_picks_decide_which_follow_on_questions_are_asked() -> None:
@@ -141,7 +141,7 @@ def test_a_message_after_later_is_held_not_stored_and_the_member_is_asked_whethe
     assert r.store_text is None and "immediate.moment" not in p.answers
     assert not p.held and p.held_message == "hello?"
     text = r.replies[0].text
-    assert "Welcome back" in text and "Question 2" in text and "hello?" in text
+    assert texts.WELCOME_BACK in text and "Question 2" in text and "hello?" in text
     assert "keep that as your answer" in text
     assert buttons(r) == ["Keep", "No"]
 
@@ -161,7 +161,7 @@ def test_no_discards_the_held_message_and_asks_the_question_again() -> None:
     p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
     p, r = run(Discard("immediate.moment"), progress=p)
     assert r.store_text is None and p.held_message is None and not p.answers
-    assert "left that out" in r.replies[0].text and "Question 2" in r.replies[0].text
+    assert texts.HELD_DISCARDED in r.replies[0].text and "Question 2" in r.replies[0].text
     assert "hello?" not in r.replies[0].text and "Skip" in buttons(r)
     p, r = run(Text("my real answer"), progress=p)
     assert r.store_text is not None and r.store_text.text == "my real answer"
@@ -192,32 +192,32 @@ def test_keep_or_no_with_nothing_held_is_a_stale_button_and_changes_nothing() ->
     p, _ = run(Choose("attended", "yes"))
     for action in (Keep(), Discard()):
         p2, r = run(action, progress=p)
-        assert p2 == p and r.store_text is None and "earlier message" in r.replies[0].text
+        assert p2 == p and r.store_text is None and texts.STALE_BUTTON in r.replies[0].text
 
 
 def test_a_message_after_later_on_a_button_question_resumes_without_storing() -> None:
     p, r = run(Later())
     p, r = run(Text("hello?"), progress=p)
     assert r.store_text is None and p.held_message is None and not p.held
-    assert "Welcome back" in r.replies[0].text and "Question 1" in r.replies[0].text
+    assert texts.WELCOME_BACK in r.replies[0].text and "Question 1" in r.replies[0].text
 
 
 def test_stop_with_nothing_said_says_nothing_was_saved() -> None:
     _, r = run(Choose("attended", "yes"), Stop())
     assert r.finished == "stopped"
-    assert "nothing was saved" in r.replies[0].text and "I've saved" not in r.replies[0].text
+    assert r.replies[0].text == texts.STOPPED_NOTHING
 
 
 def test_stop_with_only_a_held_message_says_nothing_was_saved() -> None:
     _, r = run(Choose("attended", "yes"), Later(), Text("hello?"), Stop())
-    assert r.store_text is None and "nothing was saved" in r.replies[0].text
+    assert r.store_text is None and r.replies[0].text == texts.STOPPED_NOTHING
 
 
 def test_stop_ends_the_prompt_keeping_answers() -> None:
     p, r = run(Choose("attended", "yes"), Text("kept"), Stop())
     assert r.finished == "stopped"
     assert p.answers["immediate.moment"] == "kept"
-    assert "I've saved what you shared" in r.replies[0].text
+    assert texts.STOPPED in r.replies[0].text
 
 
 def test_finishing_recaps_answers_by_cycle_escaped() -> None:
@@ -226,25 +226,25 @@ def test_finishing_recaps_answers_by_cycle_escaped() -> None:
     assert r.finished == "completed"
     recap = r.replies[0].text
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in recap
-    assert recap.index("Immediate value") < recap.index("Applied value")
-    assert "Potential value" not in recap
+    assert recap.index(texts.CYCLE_NAMES["immediate"]) < recap.index(texts.CYCLE_NAMES["applied"])
+    assert texts.CYCLE_NAMES["potential"] not in recap
 
 
 def test_text_while_a_button_question_is_open_asks_for_a_tap_and_stores_nothing() -> None:
     _, r = run(Text("hello"))
-    assert r.store_text is None and "tap one of the buttons" in r.replies[0].text
+    assert r.store_text is None and texts.PLEASE_TAP in r.replies[0].text
 
 
 def test_a_message_over_telegrams_limit_is_refused_kindly() -> None:
     p, _ = run(Choose("attended", "yes"))
     p2, r = run(Text("x" * 5000), progress=p)
-    assert r.store_text is None and p2 == p and "longer than I can take" in r.replies[0].text
+    assert r.store_text is None and p2 == p and texts.TOO_LONG in r.replies[0].text
 
 
 def test_a_button_for_another_question_is_stale_and_changes_nothing() -> None:
     p, _ = run(Choose("attended", "yes"))
     p2, r = run(Skip("attended"), progress=p)
-    assert p2 == p and "earlier message" in r.replies[0].text
+    assert p2 == p and texts.STALE_BUTTON in r.replies[0].text
 
 
 @pytest.mark.parametrize("action", [
