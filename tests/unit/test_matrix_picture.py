@@ -58,7 +58,7 @@ def test_picture_is_1080_px_wide_and_draws_every_glyph_it_keeps(events: int) -> 
 
 def test_sixty_events_show_the_most_recent_and_say_how_many_are_left_out() -> None:
     words = words_of(a_matrix(60))
-    assert "46 events before, together" in words
+    assert texts.MATRIX_PNG_EARLIER.format(events=texts.plural(46, "event")) in words
     assert "Webinar 58 糖尿病 مرحبا" in words and "Webinar 0 糖尿病 مرحبا" not in words
     # The totals row counts every event, shown or not.
     totals = words[words.index(texts.MATRIX_PNG_TOTAL) + 1:][:2]
@@ -68,9 +68,10 @@ def test_sixty_events_show_the_most_recent_and_say_how_many_are_left_out() -> No
 
 def test_one_event_has_its_row_its_totals_and_a_story_traced_across_cycles() -> None:
     words = words_of(a_matrix(1))
-    assert "before, together" not in " ".join(words)
+    assert texts.MATRIX_PNG_EARLIER.partition("}")[2] not in " ".join(words)
     assert "Webinar 0 糖尿病 مرحبا" in words
-    assert any(w.startswith("One story across cycles: P-TRACE, from Monthly case review") for w in words)
+    traced = texts.MATRIX_PNG_TRACED.format(pseudonym="P-TRACE", event="Monthly case review")
+    assert any(w.startswith(traced) for w in words)
     # The plan of the story is named as a plan, not as applied value.
     assert "Planned" in words and "Applied (intended)" not in words
 
