@@ -62,20 +62,20 @@ async def tell(person: Person, moment: str, capitals: dict[str, str] | None = No
         await person.say("/continue")
     await person.tap("Yes, I was there")
     await person.say(moment)
-    await person.tap("Next")
-    await person.tap("Skip")  # what the member valued most
+    await person.tap(texts.BTN_NEXT)
+    await person.tap(texts.BTN_SKIP)  # what the member valued most
     if capitals is None:
         return await person.say("/stop")
     for label in capitals:
         await person.tap(label)
-    await person.tap("Done")
+    await person.tap(texts.BTN_DONE)
     for answer in capitals.values():
         await person.say(answer)
-        await person.tap("Next")
+        await person.tap(texts.BTN_NEXT)
     if intention is not None:
         await person.say(intention)
-        return await person.tap("Next")
-    return await person.say("/stop") if stop else await person.tap("Skip")
+        return await person.tap(texts.BTN_NEXT)
+    return await person.say("/stop") if stop else await person.tap(texts.BTN_SKIP)
 
 
 async def member(db: Database, community: Community, user_id: int,

@@ -64,7 +64,7 @@ async def test_a_spanish_member_joins_tells_and_is_reminded_and_followed_up_in_s
 
     shown = await rosa.say(f"/start {community.invite_code}")
     assert shown == [ES.PARTICIPANT_INFO.format(community=isolate("Diabetes in Pregnancy"))]
-    assert rosa.last.buttons() == ["Acepto", "Ahora no"]
+    assert rosa.last.buttons() == [ES.BTN_AGREE, ES.BTN_NOT_NOW]
     assert await rosa.tap("Acepto") == [ES.JOINED.format(community=isolate("Diabetes in Pregnancy"))]
     async with harness.db.session() as s:
         (consent,) = (await s.scalars(select(Consent))).all()
@@ -156,7 +156,7 @@ async def test_a_question_missing_from_a_communitys_translation_is_asked_in_engl
     assert "A few questions about" in opening[-1] and "Omite lo que quieras" in opening[-1]
     nxt = await lola.tap("Sí, allí")
     assert _quoted("What happened at {event} that mattered to you?") in nxt[-1]
-    assert lola.last.buttons() == ["Omitir", "Atrás", "Más tarde", "Parar"]  # the bot's own words
+    assert lola.last.buttons() == [ES.BTN_SKIP, ES.BTN_BACK, ES.BTN_LATER, ES.BTN_STOP]  # the bot's own words
     await lola.say("El caso.")
     await lola.tap("Siguiente")
     (stored,) = await _narratives(harness)
@@ -279,7 +279,7 @@ async def test_consent_is_reused_for_a_second_community_only_for_the_same_text(
     await rosa.tap("Polski")
     assert await rosa.say(f"/start {third.invite_code}") == [
         PL.PARTICIPANT_INFO.format(community=isolate("Third"))]
-    await rosa.tap("Zgadzam się")
+    await rosa.tap(PL.BTN_AGREE)
     async with harness.db.session() as s:
         consents = (await s.scalars(select(Consent).order_by(Consent.id))).all()
     assert [(c.language, c.version) for c in consents] == [

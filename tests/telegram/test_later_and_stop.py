@@ -27,18 +27,18 @@ async def test_a_message_after_later_is_not_stored_and_keep_after_a_restart_make
     harness: Harness,
 ) -> None:
     ana, prompt = await seed.member_with_open_prompt(harness, 601)
-    await ana.tap("Later")
+    await ana.tap(texts.BTN_LATER)
     replies = await ana.say("hello?")
     assert texts.WELCOME_BACK in replies[-1] and "Question 2" in replies[-1]
     assert texts.KEEP_HELD.format(message="hello?") in replies[-1]
-    assert ana.last.buttons() == ["Keep", "No"]
+    assert ana.last.buttons() == [texts.BTN_KEEP, texts.BTN_DISCARD]
     assert await _narratives(harness) == []
     assert await _held(harness, prompt.id) == "hello?"
 
     await harness.restart()
     replies = await ana.say("/continue")
-    assert "hello?" in replies[-1] and ana.last.buttons() == ["Keep", "No"]
-    replies = await ana.tap("Keep")
+    assert "hello?" in replies[-1] and ana.last.buttons() == [texts.BTN_KEEP, texts.BTN_DISCARD]
+    replies = await ana.tap(texts.BTN_KEEP)
     assert replies[-1].startswith(texts.ACK_FIRST)
     assert await _narratives(harness) == [("immediate.moment", "hello?")]
     assert await _held(harness, prompt.id) is None
@@ -50,7 +50,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
     harness: Harness,
 ) -> None:
     ben, prompt = await seed.member_with_open_prompt(harness, 602)
-    await ben.tap("Later")
+    await ben.tap(texts.BTN_LATER)
     await ben.say("hello?")
     await harness.restart()
     replies = await ben.tap("No")
@@ -64,7 +64,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
 
 async def test_stop_with_nothing_said_says_nothing_was_saved(harness: Harness) -> None:
     cal, _ = await seed.member_with_open_prompt(harness, 603)
-    replies = await cal.tap("Stop")
+    replies = await cal.tap(texts.BTN_STOP)
     assert replies[-1] == texts.STOPPED_NOTHING
     assert await _narratives(harness) == []
 

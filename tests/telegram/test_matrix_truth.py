@@ -70,7 +70,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     stu = people["stu"]
     await seed.open_prompt(h.db, stu, e)
     await stu.say("/continue")
-    await stu.tap("Stop")
+    await stu.tap(texts.BTN_STOP)
 
     # Sam was there and skips every question to the end.
     sam = people["sam"]
@@ -86,7 +86,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     await lou.say("/continue")
     await lou.tap("Yes, I was there")
     await lou.say("Lou: the case of the late scan.")
-    await lou.tap("Later")
+    await lou.tap(texts.BTN_LATER)
 
     # Rev revises the first answer twice, gives the second in three messages, finishes, and
     # answers the applied follow-up: one story of six narratives.
@@ -95,26 +95,26 @@ async def scenario(h: Harness) -> dict[str, object]:
     await rev.say("/continue")
     await rev.tap("Yes, I was there")
     await rev.say("Rev first thought.")
-    await rev.tap("Next")
+    await rev.tap(texts.BTN_NEXT)
     for better in ("Rev second thought.", "Rev: the timing of insulin matters."):
-        await rev.tap("Back")
+        await rev.tap(texts.BTN_BACK)
         await rev.say(better)
-        await rev.tap("Next")
+        await rev.tap(texts.BTN_NEXT)
     for part in ("Heard.", "Challenged.", "Energised."):
         await rev.say(part)
-    await rev.tap("Next")
+    await rev.tap(texts.BTN_NEXT)
     await rev.tap("A new insight or skill")
-    await rev.tap("Done")
+    await rev.tap(texts.BTN_DONE)
     await rev.say("Rev: reading CGM traces with patients.")
-    await rev.tap("Next")
+    await rev.tap(texts.BTN_NEXT)
     await rev.say("Rev: try the shared template.")
-    await rev.tap("Next")
+    await rev.tap(texts.BTN_NEXT)
     await follow_up(h, rev, e)
     await rev.say("/continue")
     await rev.say("Rev: I used the template in clinic.")
-    await rev.tap("Next")
+    await rev.tap(texts.BTN_NEXT)
     await rev.say("Rev: fewer missed appointments.")
-    await rev.tap("Next")
+    await rev.tap(texts.BTN_NEXT)
 
     # Nia missed it.
     nia = people["nia"]

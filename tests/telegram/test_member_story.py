@@ -38,14 +38,14 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
     await alex.tap("Skip")
     await alex.tap("A useful connection")
     await alex.tap("A new insight or skill")
-    replies = await alex.tap("Done")
+    replies = await alex.tap(texts.BTN_DONE)
     assert "Tell me about the insight or skill" in replies[-1] and "5 of 7" in replies[-1]
     await alex.say("How to read a CGM trace with the patient.")
-    await alex.tap("Next")
+    await alex.tap(texts.BTN_NEXT)
     await alex.say("A dietitian from the next trust.")
-    await alex.tap("Next")
+    await alex.tap(texts.BTN_NEXT)
     await alex.say("Try the shared clinic template next month.")
-    replies = await alex.tap("Next")
+    replies = await alex.tap(texts.BTN_NEXT)
 
     recap = replies[-1]
     assert texts.THANKS in recap
@@ -106,8 +106,8 @@ async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_k
 ) -> None:
     lee, _ = await seed.member_with_open_prompt(harness, 504)
     await lee.say("First thought")
-    await lee.tap("Next")
-    replies = await lee.tap("Back")
+    await lee.tap(texts.BTN_NEXT)
+    replies = await lee.tap(texts.BTN_BACK)
     assert texts.REVISE.format(answer="First thought") in replies[-1]
     await lee.say("A better thought")
     replies = await lee.tap("Next")
@@ -125,13 +125,13 @@ async def test_member_says_later_and_resumes_where_they_left_off_after_a_restart
 ) -> None:
     jo, _ = await seed.member_with_open_prompt(harness, 505)
     await jo.say("Half a thought")
-    replies = await jo.tap("Later")
+    replies = await jo.tap(texts.BTN_LATER)
     assert texts.LATER in replies[-1]
     await harness.restart()
     replies = await jo.tap(texts.BTN_CONTINUE)
     assert texts.WELCOME_BACK in replies[-1] and "Question 2" in replies[-1]
     await jo.say("and the other half")
-    await jo.tap("Next")
+    await jo.tap(texts.BTN_NEXT)
     async with harness.db.session() as s:
         narrative = (await s.scalars(select(Narrative))).one()
     assert narrative.text == "Half a thought\n\nand the other half"

@@ -63,10 +63,10 @@ async def test_mydata_shows_earlier_versions_of_a_revised_answer(harness: Harnes
     await lee.say("/continue")
     await lee.tap("Yes, I was there")
     await lee.say("First thought")
-    await lee.tap("Next")
-    await lee.tap("Back")
+    await lee.tap(texts.BTN_NEXT)
+    await lee.tap(texts.BTN_BACK)
     await lee.say("A better thought")
-    await lee.tap("Next")
+    await lee.tap(texts.BTN_NEXT)
     await lee.say("/mydata")
     doc = lee.last.document
     assert doc is not None
@@ -136,8 +136,8 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
     await fay.say("/continue")
     await fay.tap("Yes, I was there")
     await fay.say("First thought")
-    await fay.tap("Next")
-    await fay.tap("Back")
+    await fay.tap(texts.BTN_NEXT)
+    await fay.tap(texts.BTN_BACK)
     await fay.say("A better thought")
     waiting = await seed.open_prompt(harness.db, fay, later)
     async with harness.db.session() as s:

@@ -207,7 +207,7 @@ async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Ha
     due = at(event_day, "18:00")
     await tick(harness, due)
     await gus.tap("Yes, I was there")
-    await gus.tap("Later")
+    await gus.tap(texts.BTN_LATER)
     await tick(harness, due + dt.timedelta(hours=48))
     replies = await gus.tap(texts.BTN_CONTINUE)
     assert texts.WELCOME_BACK in replies[-1] and "What happened at" in replies[-1]
@@ -239,7 +239,7 @@ async def test_follow_ups_quote_the_members_own_words_and_share_the_story_id(
     assert "“Try the &lt;shared&gt; clinic template”" in quote
     assert jon.texts_since(marks[jon.user_id]) == [] and kay.texts_since(marks[kay.user_id]) == []
     await ida.say("We used it in two clinics.")
-    await ida.tap("Next")
+    await ida.tap(texts.BTN_NEXT)
 
     report = await tick(harness, ends + dt.timedelta(days=91))
     assert report.sent == 2

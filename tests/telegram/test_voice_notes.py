@@ -395,7 +395,7 @@ async def test_exports_mark_spoken_answers_and_a_project_carries_each_kept_recor
     await say_by_voice(kim, audio, 3)
     transcript = (await heard(kim)).split("«")[1].split("»")[0]
     await kim.tap(texts.BTN_VOICE_KEEP)
-    await kim.tap("Next")
+    await kim.tap(texts.BTN_NEXT)
     await kim.say("Typed, not spoken.")
 
     def path(fmt: ExportFormat) -> Path:
