@@ -22,12 +22,14 @@ from valuestory.usecases.events import planning
 
 async def community(db: Database, name: str = "Diabetes in Pregnancy",
                     timezone: str = "Europe/London") -> Community:
+    """A community, created by the use case /newcommunity and `community create` call."""
     async with db.session() as session:
         return await communities.create_community(session, name, timezone)
 
 
 async def event(db: Database, community: Community, title: str = "Winter Learning Session",
                 starts: str = "2026-12-03 14:00", ends: str = "2026-12-03 16:00") -> Event:
+    """An event, created by the use case a convener's /newevent ends in (times in its zone)."""
     async with db.session() as session:
         c = await session.get(Community, community.id)
         assert c is not None
@@ -53,8 +55,8 @@ async def tell(person: Person, moment: str, capitals: dict[str, str] | None = No
 
     The member has a prompt open (`open_prompt`, or the scheduler's). `begin` sends /continue
     first (a prompt opened silently); a prompt the scheduler sent is already at its first
-    question. `capitals` maps each kind of capital picked (its button
-    label, in the question set's order) to what the member says about it; None stops the story
+    question. `capitals` maps each kind of capital picked (its button label, in the question
+    set's order; `INSIGHT`, `CONNECTION`) to what the member says about it; None stops the story
     before the capitals. With no intention the story is stopped there, or with `stop=False` the
     intention is skipped and the story completes. Returns what the bot said to the last step.
     """
