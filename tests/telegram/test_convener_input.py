@@ -166,9 +166,9 @@ async def test_telegram_settings_take_durations_and_the_same_limits_as_the_comma
     harness: Harness,
 ) -> None:
     conv, c = await convener_of(harness, 771)
-    assert (await conv.say("/settings delay 1h30"))[0].startswith("Saved.")
+    assert (await conv.say("/settings delay 1h30"))[0].startswith(texts.SETTINGS_SAVED)
     assert (await community_row(harness, c.id)).prompt_delay_minutes == 90
-    assert (await conv.say("/settings delay 3d"))[0].startswith("Saved.")
+    assert (await conv.say("/settings delay 3d"))[0].startswith(texts.SETTINGS_SAVED)
     assert (await community_row(harness, c.id)).prompt_delay_minutes == 3 * 24 * 60
     assert (await conv.say("/settings delay 8d"))[0].startswith(texts.SETTINGS_USAGE)
     assert (await conv.say("/settings window 61"))[0].startswith(texts.SETTINGS_USAGE)
@@ -180,7 +180,7 @@ async def test_telegram_settings_take_durations_and_the_same_limits_as_the_comma
     assert await conv.say("/settings reminder 200") == [texts.SETTINGS_REMINDER_TOO_LATE]
     assert await conv.say("/settings window 1") == [texts.SETTINGS_REMINDER_TOO_LATE]
     assert settings_of(await community_row(harness, c.id)) == before
-    assert (await conv.say("/settings reminder 2d"))[0].startswith("Saved.")
+    assert (await conv.say("/settings reminder 2d"))[0].startswith(texts.SETTINGS_SAVED)
     assert (await community_row(harness, c.id)).reminder_after_hours == 48
 
 

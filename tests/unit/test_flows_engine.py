@@ -125,7 +125,7 @@ def test_multi_select_toggles_edit_the_buttons_in_place() -> None:
 def test_later_holds_the_place_and_continue_resumes_it() -> None:
     p, r = run(Choose("attended", "yes"), Later())
     assert p.held and p.question_id == "immediate.moment"
-    assert [b.label for row in r.replies[0].buttons for b in row] == ["Carry on"]
+    assert [b.label for row in r.replies[0].buttons for b in row] == [texts.BTN_CONTINUE]
     p, r = run(Continue(), progress=p)
     assert not p.held and "Question 2" in r.replies[0].text
 
