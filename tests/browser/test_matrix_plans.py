@@ -31,8 +31,9 @@ async def test_the_matrix_page_shows_plans_apart_and_their_pipeline_on_a_phone_a
         browser.save_screenshot(str(tmp_path / f"matrix-{width}.png"))
         headings = [th.text for th in browser.find_elements(By.CSS_SELECTOR,
                                                             "table.matrix thead th")]
-        assert headings[1:7] == ["Immediate value", "Potential value", texts.MATRIX_PNG_PLANS,
-                                 "Applied value", "Realised value", "Reframing value"]
+        names = texts.CYCLE_NAMES
+        assert headings[1:7] == [names["immediate"], names["potential"], texts.MATRIX_PNG_PLANS,
+                                 names["applied"], names["realised"], names["reframing"]]
         rows, totals = matrix_table(browser)
         # The hand count: 5, 5, 4 plans, 2 done, 1 realised, 0; 5 asked, attended, answered.
         assert rows == [["5", "5", "4", "2", "1", "0", "5", "5", "5", "5", "100%"]]

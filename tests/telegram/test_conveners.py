@@ -161,7 +161,8 @@ async def test_convener_sees_matrix_as_text_and_picture_with_narratives_shown_as
     assert "The &lt;b&gt;bold&lt;/b&gt; idea &amp; the Q&amp;A &lt;script&gt;" in replies[0]
     assert "<b>Immediate value</b>: 1 narrative in 1 story from 1 member, 1 new" in replies[0]
     assert sent[-1].photo is not None and sent[-1].photo.startswith(b"\x89PNG")
-    assert "Value Creation Matrix" in (sent[-1].caption or "")
+    assert sent[-1].caption == texts.MATRIX_CAPTION.format(community="Diabetes in Pregnancy",
+                                                           period=texts.PERIOD_ALL_TIME)
 
     replies = await convener.say("/matrix since yesterday-ish")
     assert texts.MATRIX_USAGE in replies[-1]
@@ -466,7 +467,7 @@ async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasur
 ) -> None:
     """The all-time matrix reads trigger-kept tallies; they must match counting the narratives."""
     c, e, (ann, ben, _cat) = await seeded(harness)
-    epoch = matrix.Period(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), "all time")
+    epoch = matrix.Period(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), texts.PERIOD_ALL_TIME)
 
     async def both() -> tuple[matrix.Matrix, matrix.Matrix]:
         async with harness.db.session() as session:

@@ -402,8 +402,9 @@ async def test_researcher_gets_the_export_as_a_document_and_it_is_audited(harnes
     rosa = harness.person(700, "Rosa")
 
     await rosa.say("/export")
-    assert rosa.last.buttons() == ["CSV (Excel)", "Excel workbook", "JSON Lines", "REFI-QDA (.qdpx)"]
-    await rosa.tap("CSV (Excel)")
+    formats = texts.EXPORT_FORMATS
+    assert rosa.last.buttons() == [formats["csv"], formats["xlsx"], formats["jsonl"], formats["qdpx"]]
+    await rosa.tap(texts.EXPORT_FORMATS["csv"])
     doc = rosa.last.document
     assert doc is not None and doc[0].endswith(".csv")
     assert rosa.last.caption is not None and rosa.last.caption.startswith("Narratives: 4,")

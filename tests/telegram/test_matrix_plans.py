@@ -89,7 +89,7 @@ async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
             await person.tap("Skip")
     wes = people["wes"]
     await wes.say("/withdraw")
-    await wes.tap("Yes, erase it")
+    await wes.tap(texts.BTN_WITHDRAW_YES)
     return c, e, people
 
 
@@ -174,13 +174,13 @@ async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_don
     assert headings == ["Immediate", "Potential", "Plans", "Applied", "Realised", "Reframing"]
     grid = words[words.index("Clinic huddle") + 2:][:6]  # after the title and its date
     assert grid == ["5", "5", "4", "2", "1", "0"]
-    totals = words[words.index("All events") + 1:][:12]
+    totals = words[words.index(texts.MATRIX_PNG_TOTAL) + 1:][:12]
     assert totals == ["5", "5 members", "5", "5 members", "4", "4 members", "2", "2 members",
                       "1", "1 member", "0", "0 members"]
     assert "Plans: 4 made · 3 followed up · 2 done · 1 made a difference" in words
-    quotes = words[words.index("Applied value") + 1:words.index("Realised value")]
+    quotes = words[words.index(texts.CYCLE_NAMES["applied"]) + 1:words.index(texts.CYCLE_NAMES["realised"])]
     assert quotes and not any(plan in q for q in quotes for plan in PLANS.values())
-    plans_quoted = words[words.index("Plans (not yet done)") + 1:words.index("Applied value")]
+    plans_quoted = words[words.index(texts.MATRIX_PLANS) + 1:words.index(texts.CYCLE_NAMES["applied"])]
     assert plans_quoted and all(any(plan in q for plan in PLANS.values()) for q in plans_quoted)
     # In Spanish, the same numbers in the convener's language.
     spanish = [t.get_text() for ax in matrix.picture(m, "es").axes for t in ax.texts]
