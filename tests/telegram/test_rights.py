@@ -41,9 +41,9 @@ async def test_mydata_sends_everything_held_about_the_member_as_a_file(harness: 
     assert dee.last.caption is not None and "/withdraw" in dee.last.caption
     text = doc[1].decode("utf-8")
     assert "Telegram user id: 801" in text
-    assert f"Your pseudonym here: {pseudonym}" in text
+    assert texts.MYDATA_PSEUDONYM.format(pseudonym=pseudonym) in text
     assert "COMMUNITY: Diabetes in Pregnancy" in text
-    assert f"participant information version {consent}" in text
+    assert texts.MYDATA_AGREED.partition(" ({language})")[0].format(version=consent) in text
     assert "Winter Learning Session (2026-12-03 14:00 GMT)" in text
     # In plain words: the questions' labels and the buttons' words, never our internal names.
     assert "Attended: yes" in text and "Your choice for Attended: Yes, I was there" in text
