@@ -42,7 +42,7 @@ async def test_a_message_after_later_is_not_stored_and_keep_after_a_restart_make
     assert replies[-1].startswith(texts.ACK_FIRST)
     assert await _narratives(harness) == [("immediate.moment", "hello?")]
     assert await _held(harness, prompt.id) is None
-    replies = await ana.tap("Next")
+    replies = await ana.tap(texts.BTN_NEXT)
     assert "Question 3" in replies[-1]
 
 
@@ -53,7 +53,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
     await ben.tap(texts.BTN_LATER)
     await ben.say("hello?")
     await harness.restart()
-    replies = await ben.tap("No")
+    replies = await ben.tap(texts.BTN_DISCARD)
     assert texts.HELD_DISCARDED in replies[-1] and "Question 2" in replies[-1]
     assert "hello?" not in replies[-1] and "Skip" in ben.last.buttons()
     assert await _narratives(harness) == []
@@ -83,6 +83,7 @@ async def test_a_message_after_pause_is_held_as_after_later_not_taken_as_an_answ
     ana, prompt = await seed.member_with_open_prompt(harness, 611)
     await ana.say("/pause")
     replies = await ana.say("hello?")
-    assert "keep that as your answer" in replies[-1] and ana.last.buttons() == ["Keep", "No"]
+    assert texts.KEEP_HELD.format(message="hello?") in replies[-1]
+    assert ana.last.buttons() == [texts.BTN_KEEP, texts.BTN_DISCARD]
     assert await _narratives(harness) == []
     assert await _held(harness, prompt.id) == "hello?"

@@ -33,9 +33,9 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
 
     await alex.say("The midwife's case about insulin timing.")
     await alex.say("And hearing how another team runs their clinic.")
-    replies = await alex.tap("Next")
+    replies = await alex.tap(texts.BTN_NEXT)
     assert "Question 3" in replies[-1]
-    await alex.tap("Skip")
+    await alex.tap(texts.BTN_SKIP)
     await alex.tap("A useful connection")
     await alex.tap("A new insight or skill")
     replies = await alex.tap(texts.BTN_DONE)
@@ -110,7 +110,7 @@ async def test_member_goes_back_and_revises_previous_answer_and_old_version_is_k
     replies = await lee.tap(texts.BTN_BACK)
     assert texts.REVISE.format(answer="First thought") in replies[-1]
     await lee.say("A better thought")
-    replies = await lee.tap("Next")
+    replies = await lee.tap(texts.BTN_NEXT)
     assert "Question 3" in replies[-1]
     async with harness.db.session() as s:
         narrative = (await s.scalars(select(Narrative))).one()
