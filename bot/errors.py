@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import Context, database
+from bot.inbox import note_outage
 from valuestory.process.metrics import HANDLER_ERRORS
 from valuestory.usecases import speaking
 
@@ -28,6 +29,8 @@ async def _language(update: Update, context: Context) -> str | None:
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
+    if note_outage(error):
+        return  # the database is away: the update is handled again once it is back
     HANDLER_ERRORS.inc()
     update_id = update.update_id if isinstance(update, Update) else None
     # Name the failure, never the update's content: it may hold a member's answer.

@@ -4,6 +4,11 @@ PTB's long polling confirms a batch to Telegram as soon as it is queued, and dro
 still queued at shutdown. Keeping each update in the database before it is queued, and removing it
 only once handled, means a crash or a stop at any moment loses nothing; replays are harmless
 because answers are deduplicated by message id.
+
+When the database is away, nothing is confirmed that was not kept: the long poll waits for the
+database before it asks Telegram for more, an update whose handling met the outage is handled
+again once the database is back (each member's in order), and a webhook call is answered 503 so
+Telegram delivers it again.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -18,6 +24,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.ops import WrappedRequest
+from storage.availability import outage, unavailable, wait_out
 from storage.db import Database
 from valuestory.usecases import inbox
 
@@ -41,6 +48,25 @@ def _without_names(value: Any) -> Any:
 # every place busy. Past it, the long poll waits before taking more, and the rest wait at Telegram
 # (which keeps them for a day), so a backlog after an outage never floods the process's memory.
 IN_HAND = 64
+
+
+class DatabaseAway(Exception):
+    """An update could not be handled because the database is away: it is not acknowledged."""
+
+
+# The outage a handler met while handling the update of the running task, noted by the error
+# handler (PTB gives handler exceptions to it, not to whoever called process_update).
+_met: ContextVar[list[BaseException] | None] = ContextVar("inbox_outage", default=None)
+
+
+def note_outage(error: object) -> bool:
+    """For the error handler: True if `error` is the database being away while an update is
+    handled here, so it is handled again once the database is back (say nothing to the member)."""
+    met = _met.get()
+    if met is None or not isinstance(error, BaseException) or not unavailable(error):
+        return False
+    met.append(error)
+    return True
 
 
 class DurableUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
@@ -124,7 +150,15 @@ class KeepingRequest(WrappedRequest):
             except (ValueError, KeyError, TypeError):
                 return status, body  # not what Telegram sends: PTB will say so, nothing is kept
             if batch:
-                fresh = await inbox.keep_all(self.queue.db, batch)
+                while True:
+                    try:
+                        fresh = await inbox.keep_all(self.queue.db, batch)
+                        break
+                    except Exception as exc:
+                        if not unavailable(exc):
+                            raise
+                        # Not kept, so not confirmed: the next poll waits until they are.
+                        await wait_out(self.queue.db, exc)
                 self.queue.kept.update({update_id: update_id in fresh for update_id, _ in batch})
         return status, body
 
@@ -147,14 +181,41 @@ class DurableApplication(Application):  # type: ignore[type-arg]
         durable = queue if isinstance(queue, DurableUpdateQueue) else None
         try:
             fresh = durable is not None and durable.take_fresh(update.update_id)
-            with inbox.handling(update.update_id) as handling:
-                if fresh or not await inbox.seen(db, update.update_id):
-                    await super().process_update(update)
-            if not handling.settled:
-                await inbox.finish(db, update.update_id)
+            # Kept and queued (a long poll's, or a replay): it can wait for the database. Posted
+            # by a webhook call: Telegram keeps it and delivers it again.
+            queued = durable is not None and update.update_id in durable.holding
+            while True:
+                met: list[BaseException] = []
+                token = _met.set(met)
+                try:
+                    if not queued and outage(db).away:
+                        raise DatabaseAway  # a webhook call: Telegram delivers it again later
+                    await self._once(db, update, fresh)
+                except Exception as exc:
+                    if not unavailable(exc):
+                        raise
+                    met.append(exc)
+                finally:
+                    _met.reset(token)
+                if not met:
+                    return
+                if not queued:
+                    outage(db).report(met[0])
+                    raise DatabaseAway from met[0]
+                # Kept in the inbox and not handled: handled again, whole, once the database
+                # is back; this member's next updates wait behind it.
+                await wait_out(db, met[0])
+                fresh = False
         finally:
             if durable is not None:
                 durable.done(update.update_id)
+
+    async def _once(self, db: Database, update: Update, fresh: bool) -> None:
+        with inbox.handling(update.update_id) as handling:
+            if fresh or not await inbox.seen(db, update.update_id):
+                await super().process_update(update)
+        if not handling.settled:
+            await inbox.finish(db, update.update_id)
 
 
 async def replay_kept_updates(application: Application) -> int:  # type: ignore[type-arg]

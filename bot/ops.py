@@ -12,6 +12,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.context import Context, database
+from storage.availability import outage, unavailable
 from storage.models import utcnow
 from valuestory.process.metrics import METRICS, UPDATES_HANDLED, Metrics
 from valuestory.usecases import retention
@@ -77,8 +78,11 @@ async def retention_job(context: Context) -> None:
 
     try:
         await retention.run(database(context), utcnow(), notify)
-    except Exception:
-        log.exception("retention check failed; it runs again within the hour")
+    except Exception as exc:
+        if unavailable(exc):
+            outage(database(context)).report(exc)  # its watcher says so, once a minute
+        else:
+            log.exception("retention check failed; it runs again within the hour")
 
 
 def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]

@@ -18,6 +18,7 @@ from telegram.ext import Application
 
 from bot.context import BotData, Context, database, settings
 from bot.send import keyboard, send_file, split_message
+from storage.availability import outage, unavailable
 from storage.models import utcnow
 from valuestory.process.metrics import JOB_LAG, METRICS
 from valuestory.usecases import digest, scheduler
@@ -166,6 +167,8 @@ async def _tick(context: Context) -> None:
     if data.worker is None:
         data.worker = scheduler.worker_name()
     METRICS.last_tick_at = now
+    if outage(database(context)).away:
+        return  # the database is away: its watcher says so, and the first tick after looks
     try:
         report = await scheduler.tick(
             database(context), sender_for(context.application), now,
@@ -176,8 +179,11 @@ async def _tick(context: Context) -> None:
             worker=data.worker,
             lease=lease_for(interval),
         )
-    except Exception:  # the next tick tries again; the database still says what is due
-        log.exception("scheduler tick failed")
+    except Exception as exc:  # the next tick tries again; the database still says what is due
+        if unavailable(exc):
+            outage(database(context)).report(exc)
+        else:
+            log.exception("scheduler tick failed")
         return
     counts = {k: v for k, v in vars(report).items() if v and k != "errors"}
     if counts or report.errors:

@@ -25,6 +25,7 @@ from telegram.ext import Application
 
 from bot.context import Context, database
 from bot.send import keyboard, split_message
+from storage.availability import outage, unavailable
 from storage.db import Database
 from valuestory import voice
 from valuestory.process.settings import Settings, SettingsError
@@ -158,8 +159,11 @@ async def _transcribe(application: Application, note_id: int) -> None:  # type: 
             await _say(application, heard)
     except Interrupted:
         log.info("voice note %s left for the next process: this one is stopping", note_id)
-    except Exception:  # the note stays received; the sweep tries again once the claim lapses
-        log.exception("voice note %s: transcription failed", note_id)
+    except Exception as exc:  # the note stays received; the sweep tries again once the claim lapses
+        if unavailable(exc):
+            outage(db).report(exc)
+        else:
+            log.exception("voice note %s: transcription failed", note_id)
     finally:
         notes.working.discard(note_id)
 
@@ -182,5 +186,8 @@ async def on_sweep(context: Context) -> None:
     try:
         for note_id in await voice_notes.waiting(database(context)):
             schedule(context.application, note_id)
-    except Exception:  # the next sweep looks again
-        log.exception("voice note sweep failed")
+    except Exception as exc:  # the next sweep looks again
+        if unavailable(exc):
+            outage(database(context)).report(exc)  # its watcher says so, once a minute
+        else:
+            log.exception("voice note sweep failed")

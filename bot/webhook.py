@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.inbox import DatabaseAway
 from storage.models import utcnow
 from valuestory.process.metrics import METRICS, WEBHOOK_REJECTED
 from valuestory.process.web import PlainHandler
@@ -67,7 +68,13 @@ class TelegramHandler(PlainHandler):
             self.plain(400, "not a Telegram update")
             return
         async with self.receiver.in_flight():
-            await self.receiver.application.process_update(update)
+            try:
+                await self.receiver.application.process_update(update)
+            except DatabaseAway:
+                # Not kept, so not acknowledged: Telegram delivers it again, and it is handled then.
+                self.set_header("Retry-After", "10")
+                self.plain(503, "database unavailable")
+                return
         self.plain(200, "ok")
 
 

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
+from storage.availability import outage
 from storage.db import Database
 from valuestory.process.metrics import Metrics
 
@@ -32,6 +33,10 @@ def _ago(delta: dt.timedelta) -> str:
 
 async def check(db: Database, metrics: Metrics, now: dt.datetime) -> Health:
     """200-worthy only if the database answers, the scheduler ticked and Telegram answered."""
+    away = outage(db)
+    if away.away:
+        return Health(False, f"database does not answer: {away.error}, for {int(away.seconds())} "
+                             "seconds; updates and scheduled sends wait for it")
     try:
         await asyncio.wait_for(db.ping(), DATABASE_TIMEOUT)
     except Exception as exc:  # any failure to answer means unhealthy; say which kind

@@ -23,6 +23,7 @@ from prometheus_client import Counter
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.availability import unavailable, wait_out
 from storage.db import Database
 from storage.models import (
     Community,
@@ -230,12 +231,29 @@ class FanOut:
             log.info("a claim was released while it waited; whoever holds it now sends it")
             return
         result = await self.sender.send(claimed.due.chat_id, claimed.outs)
+        while True:
+            try:
+                await self.record(claimed, result)
+                return
+            except Exception as exc:
+                if not unavailable(exc) or (self.stop and self.stop.is_set()):
+                    # It stays on the wire: the next tick counts it in doubt.
+                    log.warning("could not record a scheduled send (%s); it will be treated "
+                                "as in doubt", type(exc).__name__)
+                    self.report.errors.append(type(exc).__name__)
+                    return
+                await self.wait_out(exc)  # we know how it went: write it once we can
+
+    async def wait_out(self, exc: BaseException) -> None:
+        """Wait for the database to come back, or for the process to be told to stop."""
+        waits: list[asyncio.Future[object]] = [asyncio.ensure_future(wait_out(self.db, exc))]
+        if self.stop is not None:
+            waits.append(asyncio.ensure_future(self.stop.wait()))
         try:
-            await self.record(claimed, result)
-        except Exception as exc:  # it stays on the wire: the next tick counts it in doubt
-            log.warning("could not record a scheduled send (%s); it will be treated as in doubt",
-                        type(exc).__name__)
-            self.report.errors.append(type(exc).__name__)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
 
     async def some(self, batch: list[Due]) -> None:
         for _ in batch:
@@ -274,6 +292,11 @@ class FanOut:
                 try:
                     await self.some(chunk)
                 except Exception as exc:  # one bad prompt must not stop the others
+                    if unavailable(exc):
+                        # What this chunk claimed is released by the next tick and sent then.
+                        self.report.errors.append(type(exc).__name__)
+                        await self.wait_out(exc)
+                        continue
                     log.exception("scheduled sends failed for prompts %s",
                                   [d.prompt_id for d in chunk])
                     self.report.errors.append(type(exc).__name__)
@@ -301,8 +324,9 @@ class FanOut:
             try:
                 await renew(self.db, self.worker,
                             self.now + dt.timedelta(seconds=loop.time() - started))
-            except Exception as exc:  # the database is away: the next renewal tries again
-                log.warning("could not renew the scheduler's lease (%s)", type(exc).__name__)
+            except Exception as exc:  # the next renewal tries again
+                if not unavailable(exc):  # an outage has its own watcher, saying so
+                    log.warning("could not renew the scheduler's lease (%s)", type(exc).__name__)
 
 
 def _active() -> Any:
