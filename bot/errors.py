@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import Context, database
 from bot.inbox import note_outage
-from valuestory.process.metrics import HANDLER_ERRORS
+from valuestory.process.metrics import HANDLER_ERRORS, METRICS
 from valuestory.usecases import speaking
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,10 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     if note_outage(error):
         return  # the database is away: the update is handled again once it is back
+    if isinstance(error, NetworkError) and METRICS.api_away_since is not None:
+        # Telegram is away: said once a minute where requests are watched, not once an update.
+        HANDLER_ERRORS.inc()
+        return
     HANDLER_ERRORS.inc()
     update_id = update.update_id if isinstance(update, Update) else None
     # Name the failure, never the update's content: it may hold a member's answer.

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -53,11 +53,29 @@ class TrackedRequest(WrappedRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        status, body = await super().do_request(url, method, request_data, *args, **kwargs)
-        # A 4xx is still Telegram answering; only 5xx and network errors mean it is not there.
-        if status < 500:
-            self.metrics.last_api_ok_at = utcnow()
+        try:
+            status, body = await super().do_request(url, method, request_data, *args, **kwargs)
+        except NetworkError as exc:
+            if not (isinstance(exc, TimedOut) and is_long_poll(url)):
+                self.metrics.api_failed(_cause(exc), utcnow())
+            raise
+        # A 4xx is still Telegram answering (a 429 is it asking us to slow down); only 5xx and
+        # network errors mean it is not there.
+        if status >= 500:
+            self.metrics.api_failed(f"HTTP {status}", utcnow())
+        else:
+            self.metrics.api_answered(utcnow())
         return status, body
+
+
+def is_long_poll(url: str) -> bool:
+    """getUpdates is a long poll: its timing out is not Telegram being away."""
+    return url.endswith("/getUpdates")
+
+
+def _cause(exc: NetworkError) -> str:
+    cause = exc.__cause__
+    return type(cause).__name__ if cause is not None else type(exc).__name__
 
 
 async def count_update(update: Update, context: Context) -> None:

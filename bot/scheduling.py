@@ -75,7 +75,6 @@ class TelegramSender:
                     message = await self.bot.send_message(
                         chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML,
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
-                METRICS.last_api_ok_at = utcnow()
                 return SendResult(Outcome.SENT, message.message_id)
             except Forbidden:
                 return SendResult(Outcome.UNREACHABLE, error="Forbidden")
@@ -83,7 +82,7 @@ class TelegramSender:
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
                 if last or seconds > MAX_RETRY_AFTER:
-                    return SendResult(Outcome.FAILED, error="RetryAfter")
+                    return SendResult(Outcome.NOT_SENT, error="RetryAfter")
                 await asyncio.sleep(seconds)
             except BadRequest as exc:
                 return SendResult(Outcome.FAILED, error=f"BadRequest: {str(exc)[:150]}")
@@ -91,8 +90,8 @@ class TelegramSender:
                 if not _not_delivered(exc):
                     cause = type(exc.__cause__).__name__ if exc.__cause__ else "answer"
                     return SendResult(Outcome.UNCERTAIN, error=f"{type(exc).__name__} ({cause})")
-                if last:
-                    return SendResult(Outcome.FAILED, error=type(exc).__name__)
+                if last:  # Telegram is away: given back, and sent once it answers again
+                    return SendResult(Outcome.NOT_SENT, error=type(exc).__name__)
                 await asyncio.sleep(self.backoff * 2**attempt)
             except TelegramError as exc:
                 return SendResult(Outcome.FAILED, error=type(exc).__name__)
@@ -103,19 +102,29 @@ class TelegramSender:
 
     async def send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
         result = SendResult(Outcome.SENT)
+        parts = 0
         for out in outs:
             if out.photo is not None or out.document is not None:
                 result = await self._one(chat_id, out.text, None, file=out)
                 if result.outcome is not Outcome.SENT:
-                    return result
+                    return _after(parts, result)
+                parts += 1
                 continue
             chunks = split_message(out.text)
             for i, chunk in enumerate(chunks):
                 markup = keyboard(out) if i == len(chunks) - 1 else None
                 result = await self._one(chat_id, chunk, markup)
                 if result.outcome is not Outcome.SENT:
-                    return result
+                    return _after(parts, result)
+                parts += 1
         return result
+
+
+def _after(parts: int, result: SendResult) -> SendResult:
+    """A failure after part of the messages went: they cannot be taken back, nor sent again."""
+    if parts and result.outcome is Outcome.NOT_SENT:
+        return SendResult(Outcome.FAILED, error=result.error)
+    return result
 
 
 def sender_for(application: Application) -> TelegramSender:  # type: ignore[type-arg]
@@ -202,6 +211,8 @@ def schedule(application: Application, interval: float) -> None:  # type: ignore
                                    job_kwargs={"misfire_grace_time": None})
     application.job_queue.run_repeating(
         on_tick, interval=interval, first=interval, name=JOB_NAME,
-        # A long fan-out must not overlap the next run; late runs collapse into one.
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        # A long fan-out must not overlap the next run; late runs collapse into one. A run that
+        # meets a running one returns at once (on_tick), so two may start: one at most would
+        # have the job queue warn once an interval while a long tick (an outage) lasts.
+        job_kwargs={"max_instances": 2, "coalesce": True, "misfire_grace_time": None},
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
+from telegram.error import NetworkError, TelegramError
 from telegram.request import BaseRequest
 
 from bot import speech
@@ -27,6 +28,13 @@ from valuestory.process.settings import WEBHOOK_PATH, Settings
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def _polling_failed(exc: TelegramError) -> None:
+    """A long poll failed; PTB tries again with a growing pause. Telegram being away is said once
+    a minute where every request is watched (bot.ops.TrackedRequest), not here once a poll."""
+    if not isinstance(exc, NetworkError):
+        log.warning("long polling: Telegram answered %s", type(exc).__name__)
 
 
 class Service:
@@ -99,7 +107,8 @@ class Service:
             updater = self.application.updater
             assert updater is not None
             # start_polling first removes any webhook, so switching modes needs nothing else.
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES,
+                                        error_callback=_polling_failed)
             log.info("taking updates by long polling; health on %s:%s", self.listen, self.port)
 
     def refuse_new_updates(self) -> None:

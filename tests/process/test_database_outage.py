@@ -36,7 +36,8 @@ from storage.models import Delivery, Narrative, Prompt
 from tests import seed
 from tests.botapi import BotApiServer
 from tests.harness import Harness
-from tests.remote import BotProcess, Chat, until
+from tests.proxy import CuttableProxy
+from tests.remote import BotProcess, Chat, Remote, until
 
 # The issue's minute; a shorter one may be asked for when trying the test by hand.
 OUTAGE = float(os.environ.get("VALUESTORY_TEST_OUTAGE_SECONDS", "60"))
@@ -45,55 +46,6 @@ IN_CASE = texts.IN_CASE.format(event="Evening Session", minutes="5 minutes")
 FAN_OUT = 30
 TALKING = 10
 WAIT = 240.0  # a guard against a hang, not a speed goal
-
-
-class CuttableProxy:
-    """A TCP proxy to one address that can cut every connection through it, and let them again."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.cut = False
-        self.links: set[asyncio.StreamWriter] = set()
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.cut:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.links |= {writer, up_writer}
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            sink.transport.abort()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self.links -= {writer, up_writer}
-
-    def cut_all(self) -> None:
-        self.cut = True
-        for link in list(self.links):
-            link.transport.abort()
-
-    def restore(self) -> None:
-        self.cut = False
-
-    async def close(self) -> None:
-        self.cut_all()
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
 
 
 class HoldFanOut:
@@ -128,13 +80,13 @@ class FullDisk:
         if done.returncode != 0:
             pytest.skip("filling a filesystem needs one of our own, and mounting needs root")
 
-    def fill(self) -> None:
+    async def fill(self) -> None:
         with self.filler.open("wb") as out, contextlib.suppress(OSError):
             while True:
                 out.write(b"\0" * (1 << 20))
                 out.flush()
 
-    def free(self) -> None:
+    async def free(self) -> None:
         self.filler.unlink()
 
     def unmount(self) -> None:
@@ -208,7 +160,7 @@ async def _story(harness: Harness, tmp_path: Path, bot_url: str, db: Database, c
                 await chat.expect("2 of 5")
             await until(lambda: hold.seen > hold.after, "the fan-out to be under way", WAIT)
 
-            cut()
+            await cut()
             loop = asyncio.get_running_loop()
             cut_at = loop.time()
             # Telegram answers the sends that were on their way; the bot cannot write it down.
@@ -225,7 +177,7 @@ async def _story(harness: Harness, tmp_path: Path, bot_url: str, db: Database, c
                 assert bot.proc is not None and bot.proc.poll() is None, "the bot exited"
                 # Nothing said during the cut was confirmed to Telegram before it was kept.
                 assert all(sum("Got it" in t for t in chat.seen()) == 0 for chat in chats)
-                restore()
+                await restore()
 
                 for chat in chats:
                     await chat.expect("Got it", within=WAIT)
@@ -288,3 +240,43 @@ async def until_async(check: Any, what: str, within: float = WAIT) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"gave up waiting: {what}")
         await asyncio.sleep(0.2)
+
+
+async def test_a_webhook_call_the_bot_cannot_keep_is_answered_503_and_handled_once_redelivered(
+    harness: Harness, database_url: str, tmp_path: Path,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the proxy stands between the bot and PostgreSQL")
+    frailty = await seed.community(harness.db, "Frailty Network")
+    winter = await seed.event(harness.db, frailty)
+    robin = harness.person(801)
+    await seed.join(robin, frailty)
+    await seed.open_prompt(harness.db, robin, winter)
+    target = make_url(database_url)
+    proxy = CuttableProxy(target.host or "127.0.0.1", target.port or 5432)
+    through = target.set(host="127.0.0.1", port=await proxy.start())
+    with BotApiServer(harness.double) as server:
+        bot = BotProcess(tmp_path, through.render_as_string(hide_password=False), server, "bot")
+        remote = Remote(harness.double, [bot])
+        await bot.start()
+        try:
+            update = {"update_id": 7_000_001, "message": robin.message(
+                text="/continue", entities=[{"type": "bot_command", "offset": 0, "length": 9}])}
+            await proxy.cut_all()
+            refused = await remote.post(bot, update)
+            assert refused.status_code == 503 and "Retry-After" in refused.headers
+            await proxy.restore()
+
+            async def handled() -> bool:
+                # Telegram delivers it again until it is answered 200.
+                return (await remote.post(bot, update)).status_code == 200
+
+            await until_async(handled, "the redelivered update to be handled")
+            assert (await remote.post(bot, update)).status_code == 200  # and again: a duplicate
+            assert await bot.terminate() == 0
+        finally:
+            await remote.close()
+            bot.kill()
+            await proxy.close()
+    assert sum("1 of 5" in t for t in robin.texts_since(0)) == 1
+    assert "Traceback" not in bot.logs()

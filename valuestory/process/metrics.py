@@ -8,6 +8,7 @@ imports this module. Counters only count; they never hold a member's words or id
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from prometheus_client import REGISTRY, Counter, Gauge, generate_latest
@@ -21,6 +22,11 @@ WEBHOOK_REJECTED = Counter("valuestory_webhook_rejected",
                            "Webhook calls refused for a missing or wrong secret.")
 JOB_LAG = Gauge("valuestory_job_lag_seconds", "How late the last scheduler run started, in seconds.")
 
+log = logging.getLogger(__name__)
+
+# While Telegram's Bot API stays away, the log says so this often, not once a request.
+SAY_EVERY = dt.timedelta(minutes=1)
+
 
 @dataclass
 class Metrics:
@@ -28,6 +34,29 @@ class Metrics:
 
     last_tick_at: dt.datetime | None = None
     last_api_ok_at: dt.datetime | None = None
+    # Since when Telegram's Bot API has refused or failed every request (None: it answers).
+    api_away_since: dt.datetime | None = None
+    api_error: str = ""
+    _api_said_at: dt.datetime | None = None
+
+    def api_failed(self, error: str, now: dt.datetime) -> None:
+        """A request found no Bot API (refused, timed out before sending, 5xx, 429)."""
+        self.api_error = error
+        if self.api_away_since is None:
+            self.api_away_since = self._api_said_at = now
+            log.warning("Telegram's Bot API does not answer (%s): sends wait and are tried "
+                        "again", error)
+        elif self._api_said_at is None or now - self._api_said_at >= SAY_EVERY:
+            self._api_said_at = now
+            log.warning("Telegram's Bot API still does not answer after %d s (%s)",
+                        (now - self.api_away_since).total_seconds(), error)
+
+    def api_answered(self, now: dt.datetime) -> None:
+        self.last_api_ok_at = now
+        if self.api_away_since is not None:
+            log.warning("Telegram's Bot API answers again after %d s; carrying on",
+                        (now - self.api_away_since).total_seconds())
+            self.api_away_since = None
 
     @staticmethod
     def value(name: str) -> float:

@@ -25,6 +25,7 @@ from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Delivery, Narrative, Prompt, PromptStatus, SchedulerState
@@ -77,20 +78,7 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
             .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at)
             .execution_options(synchronize_session=False)
         )).all()
-        openings = [prompt for prompt, purpose, _ in released if purpose == "prompt"]
-        if openings:
-            # Nothing reached the member: the prompt is as it was before it was claimed.
-            await session.execute(
-                update(Prompt).where(Prompt.id.in_(openings), Prompt.status == PromptStatus.OPEN)
-                .values(status=PromptStatus.SCHEDULED, opened_at=None, remind_at=None,
-                        question_id=None, fresh=True, held=False, held_message=None,
-                        attended=None)
-                .execution_options(synchronize_session=False))
-        for prompt, purpose, claimed_at in released:
-            if purpose == "reminder":
-                await session.execute(
-                    update(Prompt).where(Prompt.id == prompt, Prompt.status == PromptStatus.OPEN)
-                    .values(remind_at=claimed_at).execution_options(synchronize_session=False))
+        await due_again_as_before(session, [(row[0], row[1], row[2]) for row in released])
         doubt = (await session.execute(
             update(Delivery).where(Delivery.status == SENDING, orphan)
             .values(status=Outcome.UNCERTAIN, error="on the wire when its process stopped")
@@ -116,6 +104,25 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
         log.warning("%d scheduled messages were on the wire when their process stopped (%s): "
                     "each opening's member gets one 'in case' message",
                     len(doubt), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+
+
+async def due_again_as_before(session: AsyncSession,
+                              released: list[tuple[int, str, dt.datetime]]) -> None:
+    """Claims (prompt id, purpose, claimed at) given back unsent: due again as before them."""
+    openings = [prompt for prompt, purpose, _ in released if purpose == "prompt"]
+    if openings:
+        # Nothing reached the member: the prompt is as it was before it was claimed.
+        await session.execute(
+            update(Prompt).where(Prompt.id.in_(openings), Prompt.status == PromptStatus.OPEN)
+            .values(status=PromptStatus.SCHEDULED, opened_at=None, remind_at=None,
+                    question_id=None, fresh=True, held=False, held_message=None, attended=None)
+            .execution_options(synchronize_session=False))
+    for prompt, purpose, claimed_at in released:
+        if purpose == "reminder":
+            await session.execute(
+                update(Prompt).where(Prompt.id == prompt, Prompt.status == PromptStatus.OPEN)
+                .values(remind_at=claimed_at).execution_options(synchronize_session=False))
+    # An "again" given back needs nothing: its opening is still in doubt, so it is due again.
 
 
 def answered() -> Any:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.availability import unavailable, wait_out
@@ -42,6 +42,7 @@ from valuestory.usecases.scheduler.claims import (
     SENDING,
     SKIPPED,
     answered,
+    due_again_as_before,
     in_doubt,
     renew,
 )
@@ -104,6 +105,7 @@ class FanOut:
         # Set when the process is told to stop: no new batch is claimed, the rest stays due
         # for whichever process looks next.
         self.stop: asyncio.Event | None = None
+        self.telegram_away = False
         # Called after each batch, so a long fan-out still shows the scheduler is alive.
         self.heartbeat: Callable[[], object] | None = None
 
@@ -233,7 +235,10 @@ class FanOut:
         result = await self.sender.send(claimed.due.chat_id, claimed.outs)
         while True:
             try:
-                await self.record(claimed, result)
+                if result.outcome is Outcome.NOT_SENT:
+                    await self.give_back(claimed)
+                else:
+                    await self.record(claimed, result)
                 return
             except Exception as exc:
                 if not unavailable(exc) or (self.stop and self.stop.is_set()):
@@ -243,6 +248,20 @@ class FanOut:
                     self.report.errors.append(type(exc).__name__)
                     return
                 await self.wait_out(exc)  # we know how it went: write it once we can
+
+    async def give_back(self, claimed: Claimed) -> None:
+        """Telegram is away and surely has not got it: due again, for a later tick to send."""
+        async with self.lock, self.db.session() as session:
+            released = (await session.execute(
+                delete(Delivery).where(Delivery.id == claimed.delivery_id,
+                                       Delivery.status == SENDING,
+                                       Delivery.claimed_by == self.worker)
+                .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at)
+                .execution_options(synchronize_session=False)
+            )).all()
+            await due_again_as_before(session, [(row[0], row[1], row[2]) for row in released])
+        self.report.not_sent += 1
+        self.telegram_away = True  # claim no more this tick: they would only wait and come back
 
     async def wait_out(self, exc: BaseException) -> None:
         """Wait for the database to come back, or for the process to be told to stop."""
@@ -287,7 +306,8 @@ class FanOut:
             queue.put_nowait(chunk)
 
         async def worker() -> None:
-            while not queue.empty() and not (self.stop and self.stop.is_set()):
+            while (not queue.empty() and not (self.stop and self.stop.is_set())
+                   and not self.telegram_away):
                 chunk = queue.get_nowait()
                 try:
                     await self.some(chunk)

@@ -25,6 +25,8 @@ class Outcome(StrEnum):
     FAILED = "failed"  # Telegram refused it, or kept failing: it did not arrive
     UNREACHABLE = "unreachable"  # the member blocked the bot or never started it
     UNCERTAIN = "uncertain"  # it may or may not have arrived: never sent again, asked once "in case"
+    NOT_SENT = "not_sent"  # Telegram is away (refused, 5xx, 429 for too long): surely not there,
+    # so the claim is given back and the message sent once Telegram answers again (never stored)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class TickReport:
     released: int = 0  # claims of a stopped process that never left it, due again
     asked_again: int = 0  # "in case" messages sent for openings in doubt
     resolved: int = 0  # doubts settled: asked again, answered already, or only a reminder
+    not_sent: int = 0  # given back while Telegram was away: sent by a later tick
     digests: int = 0
     errors: list[str] = field(default_factory=list)
 
