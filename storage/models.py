@@ -369,6 +369,9 @@ class VoiceNote(Base):
     # A lease: the process transcribing it renews claimed_at; a lapsed one is taken over.
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Claims taken on it: one whose process died leaves its count behind, so a note that keeps
+    # killing whoever hears it is given up (the member asked to type) rather than tried for ever.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     transcribed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -99,3 +99,56 @@ async def test_forged_voice_buttons_change_nothing(harness: Harness) -> None:
         assert (await s.scalars(select(Narrative))).all() == []
         note = await s.get(VoiceNote, note_id)
         assert note is not None and note.status == "transcribed"
+
+
+class FailingEngine:
+    """An engine whose first `failures` hearings fail, as when its worker is killed."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    async def __call__(self, audio: bytes, language: str) -> str:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise NoteRefused(Refusal.FAILED, "the speech worker stopped while transcribing")
+        return "the group helped me"
+
+
+async def test_an_engine_that_crashes_once_is_tried_once_more_and_the_transcript_sent_once(
+    harness: Harness,
+) -> None:
+    note_id = await _a_note(harness, 854)
+    engine = FailingEngine(failures=1)
+    heard = await voice_notes.transcribe(harness.db, note_id, "replica-a", fetch, engine)
+    assert engine.calls == 2
+    assert heard is not None and len(heard.outs) == 1
+    assert heard.outs[0].text.startswith("I heard: «the group helped me»")
+    assert await voice_notes.transcribe(harness.db, note_id, "replica-b", fetch, engine) is None
+    assert engine.calls == 2  # never heard twice
+
+
+async def test_an_engine_that_crashes_twice_has_the_member_asked_to_type(harness: Harness) -> None:
+    note_id = await _a_note(harness, 855)
+    engine = FailingEngine(failures=5)
+    heard = await voice_notes.transcribe(harness.db, note_id, "replica-a", fetch, engine)
+    assert engine.calls == 2
+    assert heard is not None and [o.text for o in heard.outs] == [texts.VOICE_FAILED]
+    async with harness.db.session() as s:
+        note = await s.get(VoiceNote, note_id)
+        assert note is not None and note.status == "failed"
+
+
+async def test_a_note_whose_hearing_kills_the_process_twice_has_the_member_asked_to_type(
+    harness: Harness,
+) -> None:
+    note_id = await _a_note(harness, 856)
+    first, second = utcnow() - 3 * LEASE, utcnow() - 2 * LEASE
+    # Two processes took it and died hearing it: their claims lapsed, nothing was said.
+    assert await voice_notes.claim(harness.db, note_id, "died-once", first) is not None
+    assert await voice_notes.claim(harness.db, note_id, "died-twice", second) is not None
+    assert list(await voice_notes.waiting(harness.db)) == [note_id]
+    engine = FailingEngine(failures=0)
+    heard = await voice_notes.transcribe(harness.db, note_id, "third", fetch, engine)
+    assert engine.calls == 0  # not tried a third time
+    assert heard is not None and [o.text for o in heard.outs] == [texts.VOICE_FAILED]

@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 # A claim lapses unless renewed this often; its holder renews it three times as often.
 LEASE = dt.timedelta(seconds=30)
 RENEW_EVERY = LEASE / 3
+# Tries at hearing a note (a failed engine, or a process that died hearing it) before the member
+# is asked to type it instead.
+MAX_ATTEMPTS = 2
 LANGUAGE = "en"
 NOTES_HEARD = Counter("valuestory_voice_notes_transcribed", "Voice notes transcribed and sent back.")
 
@@ -216,7 +219,7 @@ async def claim(db: Database, note_id: int, worker: str, now: dt.datetime | None
             update(VoiceNote).where(
                 VoiceNote.id == note_id, VoiceNote.status == VoiceNoteStatus.RECEIVED,
                 or_(VoiceNote.claimed_at.is_(None), VoiceNote.claimed_at < now - LEASE),
-            ).values(claimed_by=worker, claimed_at=now)
+            ).values(claimed_by=worker, claimed_at=now, attempts=VoiceNote.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -306,6 +309,14 @@ async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear
     file_id = await claim(db, note_id, worker)
     if file_id is None:
         return None
+    async with db.session() as session:
+        tries = await session.scalar(select(VoiceNote.attempts).where(VoiceNote.id == note_id)) or 1
+    if tries > MAX_ATTEMPTS:
+        # Every earlier claim's process died hearing it: ask the member to type instead.
+        log.warning("voice note %s given up after %d tries that never finished", note_id,
+                    tries - 1)
+        return await finish(db, note_id, worker, transcript=None, audio=None,
+                            refusal=Refusal.FAILED, limits=limits)
 
     async def keep_claim() -> None:
         while True:
@@ -320,7 +331,14 @@ async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear
     try:
         try:
             audio = await fetch(file_id)
-            transcript = await hear(audio, LANGUAGE)
+            try:
+                transcript = await hear(audio, LANGUAGE)
+            except NoteRefused as exc:
+                if exc.refusal is not Refusal.FAILED or tries >= MAX_ATTEMPTS:
+                    raise
+                # The engine failed (its worker killed, out of memory): once more, then typing.
+                log.info("voice note %s: the speech engine failed; trying once more", note_id)
+                transcript = await hear(audio, LANGUAGE)
         except NoteRefused as exc:
             refusal = exc.refusal
     finally:
