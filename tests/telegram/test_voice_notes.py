@@ -4,6 +4,7 @@ notes), fetched from the Bot API double by getFile and download, heard by the re
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import time
 import zipfile
@@ -426,3 +427,25 @@ async def test_exports_mark_spoken_answers_and_a_project_carries_each_kept_recor
     assert [codes[c.get("targetGUID")] for c in recording.iter(f"{QDA}CodeRef")] == ["immediate value"]
     [case] = project.findall(f"{QDA}Cases/{QDA}Case")
     assert guid in {r.get("targetGUID") for r in case.findall(f"{QDA}SourceRef")}
+
+
+async def test_a_speech_worker_killed_while_hearing_a_note_is_tried_once_more_and_heard_once(
+    harness: Harness,
+) -> None:
+    pat, _ = await seed.member_with_open_prompt(harness, 809)
+    sentence = ". ".join([SENTENCE, OTHER] * 3)
+    await say_by_voice(pat, speak(sentence), 12)
+    await until(lambda: len(harness.double.downloads) == 1, "the note to be fetched")
+    await asyncio.sleep(0.3)  # the worker is hearing it now
+    killed = {child.pid for child in multiprocessing.active_children()}
+    assert killed, "no speech worker to kill"
+    for child in multiprocessing.active_children():
+        child.kill()  # as the kernel does when it runs out of memory
+    transcript = await heard(pat)
+    assert transcript.startswith("I heard: «") and not missing(KEY_WORDS, transcript), transcript
+    # A new worker heard it: the note was tried once more, not failed.
+    assert {child.pid for child in multiprocessing.active_children()} - killed
+    await asyncio.sleep(1)
+    assert sum(t.startswith(("I heard", "Sorry")) for t in pat.texts_since(0)) == 1
+    [note] = await notes(harness.db)
+    assert note.status == "transcribed" and note.attempts == 1
