@@ -82,6 +82,9 @@ class BotApiDouble:
         # Called with each request before it is answered, outside the lock: a test may block
         # there to hold a request on the wire (written by the bot, not yet answered).
         self.holds: list[Callable[[str, dict[str, Any]], None]] = []
+        # Set to have every request answered with this (status, Bot API JSON), long polls too,
+        # as when Telegram's servers behind its front ones are down.
+        self.down: tuple[int, dict[str, Any]] | None = None
         # Seconds each message send takes, to widen the window between "handled" and "said".
         self.send_delay = 0.0
         # Updates waiting for a bot that long-polls (getUpdates), as Telegram keeps them.
@@ -158,6 +161,11 @@ class BotApiDouble:
     # --- the Bot API ---------------------------------------------------------------------
     def handle(self, method: str, params: dict[str, Any],
                files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, dict[str, Any]]:
+        down = self.down
+        if down is not None:
+            with self._lock:
+                self.calls.append((method, params))
+            return down
         if method == "getUpdates":
             with self._lock:
                 self.calls.append((method, params))

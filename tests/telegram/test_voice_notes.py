@@ -3,6 +3,7 @@ notes), fetched from the Bot API double by getFile and download, heard by the re
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import multiprocessing
 import os
