@@ -65,6 +65,8 @@ class TrackedRequest(WrappedRequest):
             self.metrics.api_failed(f"HTTP {status}", utcnow())
         else:
             self.metrics.api_answered(utcnow())
+            if status == 429:
+                self.metrics.api_slowed(utcnow())
         return status, body
 
 

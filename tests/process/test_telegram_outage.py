@@ -135,6 +135,8 @@ async def test_telegram_away_then_failing_then_slowing_us_down_every_prompt_goes
     print(log)
     assert "Traceback" not in log
     away = [line for line in log.splitlines() if "Bot API" in line]
+    slowed = [line for line in log.splitlines() if "slow down" in line]
+    assert 1 <= len(slowed) <= 1 + TOO_MANY // 60 + 1, slowed
     outage = REFUSED + BAD_GATEWAY
     # The first word, one a minute while it lasts, and the word it is back.
     assert 2 <= len(away) <= 2 + outage // 60 + 1, away

@@ -38,6 +38,7 @@ class Metrics:
     api_away_since: dt.datetime | None = None
     api_error: str = ""
     _api_said_at: dt.datetime | None = None
+    _slowed_said_at: dt.datetime | None = None
 
     def api_failed(self, error: str, now: dt.datetime) -> None:
         """A request found no Bot API (refused, timed out before sending, 5xx, 429)."""
@@ -50,6 +51,12 @@ class Metrics:
             self._api_said_at = now
             log.warning("Telegram's Bot API still does not answer after %d s (%s)",
                         (now - self.api_away_since).total_seconds(), error)
+
+    def api_slowed(self, now: dt.datetime) -> None:
+        """Telegram answered 429: it is there, and asks us to wait."""
+        if self._slowed_said_at is None or now - self._slowed_said_at >= SAY_EVERY:
+            self._slowed_said_at = now
+            log.warning("Telegram asks us to slow down (HTTP 429): sends wait as long as it asks")
 
     def api_answered(self, now: dt.datetime) -> None:
         self.last_api_ok_at = now
