@@ -87,6 +87,11 @@ async def test_telegram_away_then_failing_then_slowing_us_down_every_prompt_goes
                     return (await health())[0] == 200
 
                 await _until(healthy, "the bot to be healthy before the outage")
+
+                async def polling() -> bool:  # started: an outage at start-up stops the bot
+                    return "taking updates by long polling" in bot.logs()
+
+                await _until(polling, "the bot to take updates")
                 await proxy.cut_all()
                 # Thirty members fall due while Telegram cannot be reached.
                 people = await seed.members_due_a_prompt_now(harness, 900, MEMBERS)
