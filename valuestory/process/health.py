@@ -45,12 +45,12 @@ async def check(db: Database, metrics: Metrics, now: dt.datetime) -> Health:
         return Health(False, "scheduler has not looked for due work since start")
     if now - metrics.last_tick_at > TICK_WITHIN:
         return Health(False, f"scheduler last looked for due work {_ago(now - metrics.last_tick_at)}")
-    if metrics.api_away_since is not None:
-        return Health(False, f"Telegram's Bot API does not answer: {metrics.api_error}, for "
-                             f"{int((now - metrics.api_away_since).total_seconds())} seconds; "
-                             "sends wait for it")
     if metrics.last_api_ok_at is None:
         return Health(False, "Telegram's Bot API has not answered since start")
     if now - metrics.last_api_ok_at > API_WITHIN:
         return Health(False, f"Telegram's Bot API last answered {_ago(now - metrics.last_api_ok_at)}")
+    if metrics.api_away_since is not None:
+        return Health(False, f"Telegram's Bot API does not answer: {metrics.api_error}, for "
+                             f"{int((now - metrics.api_away_since).total_seconds())} seconds; "
+                             "sends wait for it")
     return Health(True, "ok")
