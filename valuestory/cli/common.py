@@ -14,7 +14,6 @@ import click
 
 from flows.questions import QuestionSetError
 from storage.db import Database, describe_url
-from storage.models import Community
 from valuestory.process.settings import Settings, SettingsError, load_settings
 from valuestory.usecases import communities, errors, exports
 
@@ -134,6 +133,6 @@ def invite_link(username: str | None, code: str) -> str:
     return communities.deep_link(username or "<your bot's username>", code)
 
 
-def community_data(c: Community, link: str) -> dict[str, Any]:
+def community_data(c: communities.Summary, link: str) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "timezone": c.timezone, "invite_code": c.invite_code,
             "invite_link": link, "question_set": c.question_set, "language": c.language}

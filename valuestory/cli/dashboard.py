@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from storage.db import Database
-from storage.models import utcnow
 from valuestory.cli.common import Stop, emit, with_database
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
-from valuestory.usecases import access, signin
+from valuestory.usecases import signin
+from valuestory.usecases.times import utcnow
 
 
 @main.group()
@@ -26,11 +26,10 @@ async def dashboard_link(db: Database, settings: Settings, user_id: int, as_json
     """Print a sign-in link to the dashboard: it works once, for ten minutes."""
     now = utcnow()
     base = settings.public_base(webhook=settings.webhook_url is not None)
-    async with db.session() as session:
-        if not await access.has_a_role(session, user_id, settings.admin_telegram_ids):
-            raise Stop(f"{user_id} has no convener or researcher role and is not an admin; "
-                       "grant one first (valuestory role grant)")
-        link = await signin.issue_link(session, user_id, base, now)
+    link = await signin.link_for(db, user_id, settings.admin_telegram_ids, base, now)
+    if link is None:
+        raise Stop(f"{user_id} has no convener or researcher role and is not an admin; "
+                   "grant one first (valuestory role grant)")
     expires = (now + signin.LINK_LIFETIME).isoformat(timespec="seconds")
     emit(as_json, {"link": link, "expires_at": expires},
          [link, f"It works once, until {expires}."])

@@ -15,6 +15,7 @@ from valuestory.cli.common import ACTOR, Stop, check_target, emit, with_database
 from valuestory.cli.root import main
 from valuestory.process.settings import Settings
 from valuestory.usecases import communities, exports
+from valuestory.usecases.times import utcnow
 
 # --- the matrix and the digest --------------------------------------------------------------
 
@@ -30,19 +31,14 @@ from valuestory.usecases import communities, exports
 async def matrix_show(db: Database, settings: Settings, community_ref: str, period: str,
                       png_path: Path | None, force: bool, as_json: bool) -> None:
     """Print a community's Value Creation Matrix."""
-    from storage.models import utcnow
     from valuestory.usecases import matrix
 
     if png_path is not None:
         check_target(png_path, force)  # before any work, as export and backup do
-    now = utcnow()
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref)
-        try:
-            chosen = matrix.parse_period(period, c.timezone, now)
-        except matrix.PeriodError:
-            raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
-        built = await matrix.build_matrix(session, c, chosen, now)
+    try:
+        built = await matrix.for_community(db, community_ref, period, utcnow())
+    except matrix.PeriodError:
+        raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
     if png_path is not None:
         try:
             await asyncio.to_thread(png_path.write_bytes, matrix.render_png(built))
@@ -66,23 +62,21 @@ async def digest_send(db: Database, settings: Settings, community_ref: str, as_j
     from telegram.error import InvalidToken, TelegramError
 
     from bot.scheduling import TelegramSender
-    from storage.models import utcnow
     from valuestory.usecases import digest
 
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref)
+    await communities.find(db, community_ref)  # a community that isn't there, before Telegram
     token = settings.bot_token()
     try:
         async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
-            sent = await digest.send_weekly(db, TelegramSender(bot), c.id, utcnow())
+            name, sent = await digest.send_now(db, TelegramSender(bot), community_ref, utcnow())
     except InvalidToken:
         # Its message quotes the token; say what `run` says instead.
         raise Stop("Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather") from None
     except TelegramError as exc:
         # Only the kind of failure: the text of a Telegram error can carry the token or its URL.
         raise Stop(f"can't reach Telegram's Bot API ({type(exc).__name__})") from None
-    emit(as_json, {"community": c.name, "sent_to": sent},
-         [f"Sent the digest for {c.name} to {sent} convener(s)."])
+    emit(as_json, {"community": name, "sent_to": sent},
+         [f"Sent the digest for {name} to {sent} convener(s)."])
 
 
 # --- researchers' exports and the audit log -------------------------------------------------
@@ -108,16 +102,8 @@ async def export_cmd(db: Database, settings: Settings, fmt: str, output: Path,
     One record per narrative, under each member's pseudonym for the community; never a Telegram
     id, name or username. Every export is recorded in the audit log (`valuestory audit`).
     """
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref) if community_ref else None
-    filt = exports.ExportFilter(
-        community_ids=frozenset({c.id}) if c else None,
-        since=exports.parse_date(since) if since else None,
-        until=exports.parse_date(until) if until else None,
-        cycle=exports.parse_cycle(cycle) if cycle else None,
-    )
-    if filt.since and filt.until and filt.until < filt.since:
-        raise exports.ExportError("--until comes before --since")
+    filt = await exports.choose(db, community_ref, since, until, cycle,
+                                names={"since": "--since", "until": "--until"})
     fmt_ = exports.ExportFormat(fmt)
     check_target(output, force)
     try:

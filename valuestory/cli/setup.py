@@ -12,7 +12,6 @@ from storage.db import Database
 from storage.models import Community, Event
 from valuestory.cli.common import (
     ACTOR,
-    Stop,
     bot_username,
     community_data,
     emit,
@@ -21,7 +20,7 @@ from valuestory.cli.common import (
 )
 from valuestory.cli.root import TelegramId, main
 from valuestory.process.settings import Settings
-from valuestory.usecases import communities, errors, parsing, roles
+from valuestory.usecases import communities, errors, roles
 from valuestory.usecases.events import planning
 
 # --- communities and roles ------------------------------------------------------------------
@@ -44,10 +43,8 @@ def community() -> None:
 async def community_create(db: Database, settings: Settings, name: str, timezone: str | None,
                            question_set: str, language: str, as_json: bool) -> None:
     """Create a community and print its invite code and link."""
-    async with db.session() as session:
-        c = await communities.create_community(
-            session, name, timezone or settings.valuestory_timezone, question_set, language
-        )
+    c = await communities.create(db, name, timezone or settings.valuestory_timezone, question_set,
+                                 language)
     link = invite_link(await bot_username(db, settings), c.invite_code)
     emit(as_json, community_data(c, link), [
         f"Created community {c.id}: {c.name} ({c.timezone})",
@@ -62,8 +59,7 @@ async def community_create(db: Database, settings: Settings, name: str, timezone
 async def community_list(db: Database, settings: Settings, as_json: bool) -> None:
     """List communities with their invite links."""
     username = await bot_username(db, settings)
-    async with db.session() as session:
-        found = await repo.communities(session)
+    found = await communities.every(db)
     rows = [community_data(c, invite_link(username, c.invite_code)) for c in found]
     emit(as_json, {"communities": rows},
          [f"{r['id']}  {r['name']}  ({r['timezone']})  {r['invite_link']}" for r in rows]
@@ -83,33 +79,12 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
     """
     from valuestory.usecases import retention
 
-    if months.lower() == "keep":
-        value: int | None = None
-    elif (count := parsing.parse_count(months, 1200)) is not None and count >= 1:
-        value = count
-    else:
-        raise Stop("MONTHS must be a whole number of months (1 or more) or keep")
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref)
-        await retention.set_months(session, c, value, actor=ACTOR)
-    emit(as_json, {"community": c.name, "retention_months": value},
-         [f"{c.name} keeps answers for {value} months, then erases them." if value
-          else f"{c.name} keeps answers until members withdraw them."])
-
-
-def schedule_data(c: Community) -> dict[str, Any]:
-    quiet = "off" if c.quiet_start == c.quiet_end else f"{c.quiet_start}-{c.quiet_end}"
-    return {
-        "id": c.id, "name": c.name, "timezone": c.timezone,
-        "prompt_delay_minutes": c.prompt_delay_minutes,
-        "reminder_after_hours": c.reminder_after_hours, "window_days": c.window_days,
-        "quiet_hours": quiet, "digest": f"{parsing.WEEKDAYS[c.digest_weekday]} {c.digest_time}",
-        "followup_applied_days": c.followup_applied_days,
-        "followup_reframing_days": c.followup_reframing_days,
-        "retention_months": c.retention_months,
-        "language": c.language,
-        "keep_audio": c.keep_audio,
-    }
+    value = retention.parse_months(months, "MONTHS must be a whole number of months (1 or more) "
+                                           "or keep")
+    name = await retention.set_for(db, community_ref, value, actor=ACTOR)
+    emit(as_json, {"community": name, "retention_months": value},
+         [f"{name} keeps answers for {value} months, then erases them." if value
+          else f"{name} keeps answers until members withdraw them."])
 
 
 def _minutes(value: int) -> str:
@@ -141,39 +116,27 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
                         digest: str | None, retention_months: str | None, language: str | None,
                         keep_audio: str | None, as_json: bool) -> None:
     """Change a community's scheduling, digest, retention, language and recording settings."""
-    from valuestory.usecases import community_settings, retention, voice_notes
+    from valuestory.usecases import community_settings
 
-    async with db.session() as session:
-        c = await communities.find_community(session, ref)
-        community_settings.apply(c, community_settings.Change(
-            delay=delay, reminder=reminder, window=window, quiet=quiet, digest=digest,
-            language=language),
-            names={name: f"--{name}"
-                   for name in ("delay", "reminder", "window", "quiet", "digest", "language")},
-            bare_numbers=False)
-        if retention_months is not None:
-            value = retention_months.strip().lower()
-            months = None if value == "keep" else parsing.parse_count(value, 1200)
-            if value != "keep" and not months:
-                raise errors.AdminError("--retention-months takes a number of months, or keep")
-            # Through retention, so the change is audited and conveners get a fresh notice.
-            await retention.set_months(session, c, months, actor=ACTOR)
-        if keep_audio is not None:
-            if keep_audio.strip().lower() not in ("on", "off"):
-                raise errors.AdminError("--keep-audio takes on or off")
-            await voice_notes.set_keep_audio(session, c, keep_audio.strip().lower() == "on",
-                                             actor=ACTOR)
-        data = schedule_data(c)
+    data = await community_settings.change(
+        db, ref, community_settings.Change(delay=delay, reminder=reminder, window=window,
+                                           quiet=quiet, digest=digest, language=language),
+        names={name: f"--{name.replace('_', '-')}"
+               for name in ("delay", "reminder", "window", "quiet", "digest", "language",
+                            "retention_months", "keep_audio")},
+        retention_months=retention_months, keep_audio=keep_audio, actor=ACTOR,
+        bare_numbers=False)
     emit(as_json, data, [
-        f"{c.name} ({c.timezone}):",
-        f"  ask {_minutes(c.prompt_delay_minutes)} after each event ends, "
-        f"nudge once after {_minutes(c.reminder_after_hours * 60)}, "
-        f"close after {_minutes(c.window_days * 60 * 24)}",
+        f"{data['name']} ({data['timezone']}):",
+        f"  ask {_minutes(data['prompt_delay_minutes'])} after each event ends, "
+        f"nudge once after {_minutes(data['reminder_after_hours'] * 60)}, "
+        f"close after {_minutes(data['window_days'] * 60 * 24)}",
         f"  quiet hours: {data['quiet_hours']}",
         f"  weekly digest: {data['digest']}",
-        "  retention: " + (f"{c.retention_months} months" if c.retention_months else "kept"),
-        f"  language: {c.language} (for members whose own is not spoken)",
-        "  voice notes: " + ("recordings kept with their transcripts" if c.keep_audio
+        "  retention: " + (f"{data['retention_months']} months" if data["retention_months"]
+                           else "kept"),
+        f"  language: {data['language']} (for members whose own is not spoken)",
+        "  voice notes: " + ("recordings kept with their transcripts" if data["keep_audio"]
                              else "only their transcripts kept"),
     ])
 
@@ -194,12 +157,10 @@ def role() -> None:
 async def role_grant(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
                      community_ref: str | None, as_json: bool) -> None:
     """Give a Telegram user a role in a community."""
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref) if community_ref else None
-        grant = await roles.grant_role(session, telegram_user_id, role_name, c)
-    where = c.name if c else "every community"
-    emit(as_json, {"id": grant.id, "telegram_user_id": telegram_user_id, "role": role_name,
-                   "community": c.name if c else None},
+    grant_id, name = await roles.grant(db, telegram_user_id, role_name, community_ref)
+    where = name or "every community"
+    emit(as_json, {"id": grant_id, "telegram_user_id": telegram_user_id, "role": role_name,
+                   "community": name},
          [f"{telegram_user_id} is now a {role_name} of {where}."])
 
 
@@ -211,9 +172,7 @@ async def role_grant(db: Database, settings: Settings, telegram_user_id: int, ro
 async def role_list(db: Database, settings: Settings, community_ref: str | None,
                     as_json: bool) -> None:
     """List who holds which role, oldest grant first."""
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref) if community_ref else None
-        found = await roles.list_roles(session, c)
+    found = await roles.listing(db, community_ref)
     emit(as_json, {"roles": found},
          [f"{r['telegram_user_id']}  {r['role']}  {r['community'] or 'every community'}"
           for r in found] or ["No roles granted yet."])
@@ -230,12 +189,10 @@ async def role_list(db: Database, settings: Settings, community_ref: str | None,
 async def role_revoke(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
                       community_ref: str | None, as_json: bool) -> None:
     """Take a role away; it takes effect at the person's next message."""
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref) if community_ref else None
-        revoked = await roles.revoke_role(session, telegram_user_id, role_name, c)
-    where = c.name if c else "any community"
+    revoked, name = await roles.revoke(db, telegram_user_id, role_name, community_ref)
+    where = name or "any community"
     emit(as_json, {"telegram_user_id": telegram_user_id, "role": role_name,
-                   "community": c.name if c else None, "revoked": revoked},
+                   "community": name, "revoked": revoked},
          [f"{telegram_user_id} is no longer a {role_name} of {where}."])
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Work, connection_of
+from storage.db import Database, Work, connection_of
 from storage.models import Community, DashboardSession, Role, RoleGrant
 from valuestory.usecases import sessions
 
@@ -172,10 +172,46 @@ _VISIT = (select(*sessions.COLUMNS, Community.id, Community.name, Community.time
           .order_by(RoleGrant.id))
 
 
-async def visit(work: Work, token: str | None, community_id: int, admins: frozenset[int],
-                now: dt.datetime) -> tuple[sessions.Signed | None, View | None]:
-    """Who a page's cookie signs in (None: nobody) and what they may do with the community they
-    ask for (None: nothing, or no such community), as `sessions.find` and `view` would say."""
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Visit(Generic[T]):
+    """A dashboard page's answer: who its cookie signs in (None: nobody), what they may do with
+    the community asked for (None: nothing, or no such community) and, when they may see it,
+    what the page shows (`found`)."""
+
+    signed: sessions.Signed | None
+    view: View | None
+    found: T | None = None
+
+
+async def visit(db: Database, token: str | None, community_id: int, admins: frozenset[int],
+                now: dt.datetime) -> Visit[None]:
+    """Who a page's cookie signs in and what they may do with the community, in one read."""
+    async with db.connection() as conn:
+        signed, found = await visiting(conn, token, community_id, admins, now)
+    return Visit(signed, found)
+
+
+async def communities_seen(db: Database, user_id: int, admins: frozenset[int]
+                           ) -> list[tuple[Named, bool, bool]]:
+    """The communities this person may look at, by name: each with whether they convene it and
+    whether they may export it."""
+    rows = []
+    async with db.session() as session:
+        for c in await seen(session, user_id, admins):
+            found = await view(session, user_id, c.id, admins)
+            if found is not None:
+                rows.append((found.community, found.convenes, found.exports is not None))
+    return rows
+
+
+async def visiting(work: Work, token: str | None, community_id: int, admins: frozenset[int],
+                   now: dt.datetime) -> tuple[sessions.Signed | None, View | None]:
+    """`visit` inside a page's own unit of work, for a page that reads more in the same one: who
+    the cookie signs in (None: nobody) and what they may do with the community they ask for
+    (None: nothing, or no such community), as `sessions.find` and `view` would say."""
     if not token:
         return None, None
     token_hash = sessions.hashed(token)

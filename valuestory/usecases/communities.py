@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -82,6 +83,41 @@ async def find_community(session: AsyncSession, ref: str) -> Community:
     if community is None:
         raise AdminError(f"no community called {ref!r}")
     return community
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the command line shows of a community."""
+
+    id: int
+    name: str
+    timezone: str
+    invite_code: str
+    question_set: str
+    language: str
+
+
+def _summary(c: Community) -> Summary:
+    return Summary(c.id, c.name, c.timezone, c.invite_code, c.question_set, c.language)
+
+
+async def create(db: Database, name: str, timezone: str, question_set: str = "default",
+                 language: str = i18n.BASE_LANGUAGE) -> Summary:
+    """Create a community (AdminError says what to fix)."""
+    async with db.session() as session:
+        return _summary(await create_community(session, name, timezone, question_set, language))
+
+
+async def find(db: Database, ref: str) -> Summary:
+    """A community given by id or by name (AdminError if there is none)."""
+    async with db.session() as session:
+        return _summary(await find_community(session, ref))
+
+
+async def every(db: Database) -> list[Summary]:
+    """Every community, oldest first."""
+    async with db.session() as session:
+        return [_summary(c) for c in await repo.communities(session)]
 
 
 async def create_for_admin(db: Database, name: str, timezone: str, bot_username: str) -> list[Out]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
-from valuestory.usecases import parsing
+from valuestory.usecases import parsing, retention, voice_notes
+from valuestory.usecases.communities import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 
@@ -171,3 +173,43 @@ async def show_or_change(db: Database, community: Community, arg: str, *,
             zone=escape(c.timezone), day=t.WEEKDAYS[c.digest_weekday], time=c.digest_time)
         shown += "\n" + t.SETTINGS_LANGUAGE.format(language=i18n.display_name(c.language))
     return [Out((t.SETTINGS_SAVED + "\n\n" if saved else "") + shown)]
+
+
+
+def describe(c: Community) -> dict[str, Any]:
+    """A community's scheduling, digest, retention, language and recording settings, as data."""
+    quiet = "off" if c.quiet_start == c.quiet_end else f"{c.quiet_start}-{c.quiet_end}"
+    return {
+        "id": c.id, "name": c.name, "timezone": c.timezone,
+        "prompt_delay_minutes": c.prompt_delay_minutes,
+        "reminder_after_hours": c.reminder_after_hours, "window_days": c.window_days,
+        "quiet_hours": quiet, "digest": f"{parsing.WEEKDAYS[c.digest_weekday]} {c.digest_time}",
+        "followup_applied_days": c.followup_applied_days,
+        "followup_reframing_days": c.followup_reframing_days,
+        "retention_months": c.retention_months,
+        "language": c.language,
+        "keep_audio": c.keep_audio,
+    }
+
+
+async def change(db: Database, community: str, typed: Change, names: dict[str, str], *,
+                 retention_months: str | None = None, keep_audio: str | None = None,
+                 actor: str, bare_numbers: bool = True) -> dict[str, Any]:
+    """Change a community's settings as typed on the command line (`names`: what each option is
+    called there; `bare_numbers` as `apply` has it), all or none; what they are now
+    (`describe`)."""
+    async with db.session() as session:
+        c = await find_community(session, community)
+        apply(c, typed, names=names, bare_numbers=bare_numbers)
+        if retention_months is not None:
+            months = retention.parse_months(
+                retention_months, f"{names.get('retention_months', 'retention')} takes a number "
+                                  "of months, or keep")
+            # Through retention, so the change is audited and conveners get a fresh notice.
+            await retention.set_months(session, c, months, actor=actor)
+        if keep_audio is not None:
+            if keep_audio.strip().lower() not in ("on", "off"):
+                raise AdminError(f"{names.get('keep_audio', 'keep_audio')} takes on or off")
+            await voice_notes.set_keep_audio(session, c, keep_audio.strip().lower() == "on",
+                                             actor=actor)
+        return describe(c)

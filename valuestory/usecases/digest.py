@@ -21,6 +21,7 @@ from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community, Role, RoleGrant, SchedulerState
 from valuestory.usecases import community_settings, matrix, speaking
+from valuestory.usecases.communities import find_community
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Outcome, Sender
 
@@ -97,6 +98,14 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
             log.warning("digest for community %s not delivered to a convener: %s",
                         community_id, result.error)
     return sent
+
+
+async def send_now(db: Database, sender: Sender, community: str,
+                   now: dt.datetime) -> tuple[str, int]:
+    """`send_weekly` now, to a community given by name or id: its name and how many it reached."""
+    async with db.session() as session:
+        c = await find_community(session, community)
+    return c.name, await send_weekly(db, sender, c.id, now)
 
 
 async def preferences(db: Database, user_id: int, community: Community, arg: str, *,

@@ -16,9 +16,12 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, literal, select, tuple_
 
-from storage.db import Work, connection_of
+from flows.questions import Capital
+from storage.db import Database, Work, connection_of
 from storage.models import Event, Membership, Narrative
-from valuestory.usecases.matrix.glossary import INTENDED
+from valuestory.usecases import access
+from valuestory.usecases.matrix.glossary import INTENDED, STAGES
+from valuestory.usecases.matrix.period import period_or_all
 
 PAGE = 50
 
@@ -193,3 +196,42 @@ async def events_of(work: Work, community_id: int) -> list[tuple[int, str, dt.da
 _EVENTS = (select(Event.id, Event.title, Event.starts_at)
            .where(Event.community_id == _param("community_id", Event.community_id))
            .order_by(Event.starts_at.desc(), Event.id.desc()))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the dashboard's narratives page shows."""
+
+    page: Page
+    filt: NarrativeFilter
+    events: list[tuple[int, str, dt.datetime]]
+    since_readable: bool  # False: the period typed could not be read, so all time is shown
+    paged: bool  # a later page, not the first
+
+
+def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
+    return value if value in allowed else None
+
+
+async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
+                   now: dt.datetime, *, cycle: str = "", capital: str = "", event: str = "",
+                   since: str = "", pseudonym: str = "", words: str = "", after: str = ""
+                   ) -> access.Visit[Listing]:
+    """The dashboard's narratives page, its filters as typed: who asks, and, if they may see the
+    community, one page of its narratives and its events for the event filter."""
+    cursor = Cursor.decode(after)
+    # Plain statements, no ORM session: on a page of fifty narratives its machinery costs
+    # as much again as the statements themselves (python -m bench.dashboard).
+    async with db.connection() as conn:
+        signed, view = await access.visiting(conn, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        period, readable = period_or_all(since.strip(), view.community.timezone, now)
+        filt = NarrativeFilter(
+            cycle=_choice(cycle, STAGES), capital=_choice(capital, tuple(Capital)),
+            event_id=int(event) if event.isdigit() and len(event) < 12 else None,
+            since=period.since, pseudonym=pseudonym.strip().upper() or None,
+            words=words.strip()[:200] or None)
+        found = await page(conn, view.community.id, filt, cursor)
+        listed = await events_of(conn, view.community.id)
+    return access.Visit(signed, view, Listing(found, filt, listed, readable, cursor is not None))

@@ -32,6 +32,9 @@ from storage.models import (
     VoiceNote,
 )
 from valuestory.usecases import speaking
+from valuestory.usecases.communities import find_community
+from valuestory.usecases.errors import AdminError
+from valuestory.usecases.parsing import parse_count
 from valuestory.usecases.times import local_date
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,26 @@ async def set_months(session: AsyncSession, community: Community, months: int | 
                            details={"months": months, "was": before}))
     await session.execute(delete(SchedulerState).where(
         SchedulerState.key == f"retention-notice:{community.id}"))
+
+
+def parse_months(text: str, problem: str) -> int | None:
+    """A retention typed by a person: a whole number of months (1 to 1200), or "keep" (None).
+    AdminError(`problem`) for anything else."""
+    value = text.strip().lower()
+    if value == "keep":
+        return None
+    months = parse_count(value, 1200)
+    if not months:
+        raise AdminError(problem)
+    return months
+
+
+async def set_for(db: Database, community: str, months: int | None, actor: str) -> str:
+    """`set_months` for a community given by name or id; its name."""
+    async with db.session() as session:
+        c = await find_community(session, community)
+        await set_months(session, c, months, actor=actor)
+        return c.name
 
 
 async def run(db: Database, now: dt.datetime, notify: Notify | None = None) -> list[Outcome]:

@@ -109,3 +109,29 @@ async def revoke_for_admin(db: Database, args: list[str]) -> list[Out]:
         return [Out(_sentence(exc))]
     where = escape(community.name) if community else texts.ROLE_EVERYWHERE
     return [Out(texts.ROLE_REVOKED.format(user=user_id, role=role, community=where))]
+
+
+async def grant(db: Database, telegram_user_id: int, role: str,
+                community: str | None) -> tuple[int, str | None]:
+    """Give a role in a community given by name or id (None: every community, for researchers):
+    the grant's id and the community's name."""
+    async with db.session() as session:
+        c = await find_community(session, community) if community else None
+        granted = await grant_role(session, telegram_user_id, role, c)
+        return granted.id, c.name if c else None
+
+
+async def listing(db: Database, community: str | None = None) -> list[dict[str, object]]:
+    """`list_roles` of a community given by name or id (None: every grant)."""
+    async with db.session() as session:
+        c = await find_community(session, community) if community else None
+        return await list_roles(session, c)
+
+
+async def revoke(db: Database, telegram_user_id: int, role: str,
+                 community: str | None) -> tuple[int, str | None]:
+    """`revoke_role` in a community given by name or id (None: wherever it is held): how many
+    grants went, and the community's name."""
+    async with db.session() as session:
+        c = await find_community(session, community) if community else None
+        return await revoke_role(session, telegram_user_id, role, c), c.name if c else None

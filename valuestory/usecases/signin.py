@@ -54,6 +54,15 @@ async def issue_link(session: AsyncSession, user_id: int, base: str, now: dt.dat
     return base + SIGNIN_PATH + token
 
 
+async def link_for(db: Database, user_id: int, admins: frozenset[int], base: str,
+                   now: dt.datetime) -> str | None:
+    """A one-time sign-in link for a convener, researcher or admin; None for anyone else."""
+    async with db.session() as session:
+        if not await access.has_a_role(session, user_id, admins):
+            return None
+        return await issue_link(session, user_id, base, now)
+
+
 async def dashboard(db: Database, user_id: int, admins: frozenset[int], base: str,
                     now: dt.datetime | None = None) -> list[Out]:
     """/dashboard: a one-time sign-in link for conveners, researchers and admins."""

@@ -13,7 +13,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.questions import ValueCycle
+from storage.db import Database
 from storage.models import Event, Membership, Narrative
+from valuestory.usecases import access
 
 STAGES = ("immediate", "potential", "intended", "applied", "realised", "reframing")
 LISTED = 50
@@ -103,3 +105,26 @@ async def reaching_applied(session: AsyncSession, community_id: int,
             stage(cycle, bool(intended)))
     return [Summary(sid, p, t, at, tuple(s for s in STAGES if s in st))
             for sid, (at, p, t, st) in sorted(found.items(), key=lambda kv: kv[1][0], reverse=True)]
+
+
+async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
+                   now: dt.datetime) -> access.Visit[list[Summary]]:
+    """The dashboard's stories page: who asks and, if they may see the community, its stories
+    that reached applied value or beyond."""
+    async with db.session() as session:
+        signed, view = await access.visiting(session, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        return access.Visit(signed, view, await reaching_applied(session, view.community.id))
+
+
+async def thread_for_page(db: Database, token: str | None, community_id: int,
+                          admins: frozenset[int], now: dt.datetime,
+                          story_id: str) -> access.Visit[Thread]:
+    """The dashboard's page of one story: who asks and, if they may see the community, the
+    story (`found` None when the community has no such story)."""
+    async with db.session() as session:
+        signed, view = await access.visiting(session, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        return access.Visit(signed, view, await thread(session, view.community.id, story_id))

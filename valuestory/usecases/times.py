@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton
 
 from flows import i18n
+from storage.models import utcnow as utcnow  # the clock front ends read
 
 LOCAL_DAY = "%a %-d %b %Y"
 LOCAL_TIME = LOCAL_DAY + ", %H:%M"

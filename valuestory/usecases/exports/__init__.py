@@ -15,13 +15,22 @@ from valuestory.usecases.exports.chat import (
     parse_request,
 )
 from valuestory.usecases.exports.query import LocalTimes, count, stream_rows
-from valuestory.usecases.exports.run import ExportResult, audit_entries, export, write_export
+from valuestory.usecases.exports.run import (
+    ExportResult,
+    audit_entries,
+    choose,
+    export,
+    for_dashboard,
+    write_export,
+)
 from valuestory.usecases.exports.shape import (
     COLUMNS,
     SUFFIX,
     ExportError,
     ExportFilter,
     ExportFormat,
+    UntilBeforeSince,
+    make_filter,
     parse_cycle,
     parse_date,
     parse_format,
@@ -37,11 +46,15 @@ __all__ = [
     "ExportRequest",
     "ExportResult",
     "LocalTimes",
+    "UntilBeforeSince",
     "audit_entries",
+    "choose",
     "count",
     "export",
     "for_chat",
+    "for_dashboard",
     "format_pressed",
+    "make_filter",
     "narrow",
     "neutralise",
     "parse_cycle",

@@ -26,8 +26,8 @@ from valuestory.usecases.exports.shape import (
     ExportError,
     ExportFilter,
     ExportFormat,
+    make_filter,
     parse_cycle,
-    parse_date,
     parse_format,
 )
 from valuestory.usecases.out import Out
@@ -71,14 +71,11 @@ def parse_request(text: str) -> ExportRequest:
     fmt_text = values.get("format") or head
     if fmt_text and " " in fmt_text:
         raise ExportError(texts.EXPORT_NOT_UNDERSTOOD, value=repr(fmt_text))
-    since = parse_date(values["since"]) if values.get("since") else None
-    until = parse_date(values["until"]) if values.get("until") else None
-    if since and until and until < since:
-        raise ExportError(texts.EXPORT_UNTIL_BEFORE_SINCE)
+    dates = make_filter(since=values.get("since"), until=values.get("until"))
     return ExportRequest(
         format=parse_format(fmt_text) if fmt_text else None,
         community=values.get("community") or None,
-        since=since, until=until,
+        since=dates.since, until=dates.until,
         cycle=parse_cycle(values["cycle"]) if values.get("cycle") else None,
     )
 

@@ -23,6 +23,7 @@ from storage.models import (
     Narrative,
     utcnow,
 )
+from valuestory.usecases import access
 from valuestory.usecases.exports.query import (
     chosen_communities,
     count,
@@ -31,7 +32,14 @@ from valuestory.usecases.exports.query import (
     stream_rows,
 )
 from valuestory.usecases.exports.refiqda import QdpxWriter
-from valuestory.usecases.exports.shape import SPOKEN, ExportFilter, ExportFormat
+from valuestory.usecases.exports.shape import (
+    SPOKEN,
+    SUFFIX,
+    ExportFilter,
+    ExportFormat,
+    make_filter,
+    parse_format,
+)
 from valuestory.usecases.exports.writers import CsvWriter, JsonlWriter, Writer, XlsxWriter
 
 WRITERS: dict[ExportFormat, Callable[[Path], Writer]] = {
@@ -168,3 +176,32 @@ async def audit_entries(db: Database, limit: int | None = None) -> list[dict[str
         found = (await session.execute(query)).all()
     return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
              "action": e.action, "community": name, "details": e.details} for e, name in found]
+
+
+async def choose(db: Database, community: str | None = None, since: str | None = None,
+                 until: str | None = None, cycle: str | None = None,
+                 names: dict[str, str] | None = None) -> ExportFilter:
+    """An export's filter as typed on the command line: a community by name or id (None: every
+    one), dates and a cycle (`make_filter`)."""
+    from valuestory.usecases.communities import find_community
+
+    ids = None
+    if community:
+        async with db.session() as session:
+            ids = frozenset({(await find_community(session, community)).id})
+    return make_filter(since, until, cycle, ids, names)
+
+
+async def for_dashboard(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                        fmt: str, since: str, until: str, cycle: str,
+                        folder: Path) -> ExportResult | None:
+    """The dashboard's export of one community, as its form was filled in, written into `folder`
+    and audited; None if this person may not export it. ExportError says what to fix."""
+    chosen = parse_format(fmt)
+    filt = make_filter(since, until, cycle, frozenset({community_id}))
+    async with db.session() as session:
+        found = await access.view(session, user_id, community_id, admins)
+    if found is None or found.exports is None:
+        return None
+    path = folder / f"narratives{SUFFIX[chosen]}"
+    return await export(db, found.exports.actor, chosen, path, filt, offload=True)

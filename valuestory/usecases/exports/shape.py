@@ -52,6 +52,10 @@ class ExportError(ValueError):
         return t.gettext(self.text).format(**self.values) if self.values else t.gettext(self.text)
 
 
+class UntilBeforeSince(ExportError):
+    """The last day asked for comes before the first."""
+
+
 # One narrative as researchers receive it: the COLUMNS in order (times ISO 8601 in the
 # community's zone; `language` the one its question was asked in, as in flows/locale), then the
 # community's and the membership's ids.
@@ -109,3 +113,24 @@ def parse_format(text: str) -> ExportFormat:
         return ExportFormat(text.strip().lower())
     except ValueError:
         raise ExportError(texts.EXPORT_BAD_FORMAT, formats=", ".join(ExportFormat)) from None
+
+
+
+def make_filter(since: str | None = None, until: str | None = None, cycle: str | None = None,
+                community_ids: frozenset[int] | None = None,
+                names: dict[str, str] | None = None) -> ExportFilter:
+    """The one way an export's filter is made from what a person typed, whatever they typed it
+    into: dates YYYY-MM-DD (the last on or after the first), a value cycle; empty is no filter.
+
+    `names` says what `since` and `until` are called where they were typed (e.g. "--since").
+    """
+    names = names or {}
+    first = parse_date(since) if since else None
+    last = parse_date(until) if until else None
+    if first and last and last < first:
+        if names:
+            raise UntilBeforeSince(f"{names.get('until', 'until')} comes before "
+                                   f"{names.get('since', 'since')}")
+        raise UntilBeforeSince(texts.EXPORT_UNTIL_BEFORE_SINCE)
+    return ExportFilter(community_ids=community_ids, since=first, until=last,
+                        cycle=parse_cycle(cycle) if cycle else None)

@@ -35,9 +35,9 @@ from valuestory.usecases.matrix.glossary import (
     Participation,
     Plans,
 )
-from valuestory.usecases.matrix.period import Period, PeriodError, parse_period
+from valuestory.usecases.matrix.period import Period, PeriodError, parse_period, period_or_all
 from valuestory.usecases.matrix.picture import picture, render_png
-from valuestory.usecases.matrix.show import show
+from valuestory.usecases.matrix.show import for_community, for_page, show
 from valuestory.usecases.matrix.text import pipeline, rate, render_terminal, render_text
 
 __all__ = [
@@ -63,9 +63,12 @@ __all__ = [
     "TracedStory",
     "build_matrix",
     "digest_key",
+    "for_community",
+    "for_page",
     "narratives",
     "parse_period",
     "participation_by_event",
+    "period_or_all",
     "picture",
     "pipeline",
     "rate",

@@ -64,3 +64,11 @@ def parse_period(text: str, zone: str, now: dt.datetime) -> Period:
         since = dt.datetime.combine(day, dt.time(), ZoneInfo(zone)).astimezone(dt.UTC)
         return Period(since, f"since {day:%-d %b %Y}", day=day)
     raise PeriodError(text)
+
+
+def period_or_all(text: str, zone: str, now: dt.datetime) -> tuple[Period, bool]:
+    """The period typed in a filter, or all time and False when it can't be read."""
+    try:
+        return parse_period(text, zone, now), True
+    except PeriodError:
+        return Period(), False

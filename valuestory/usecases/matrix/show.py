@@ -1,6 +1,8 @@
-"""/matrix: the matrix for a period a convener typed, as text and then as a picture.
+"""The matrix for a period a person typed: /matrix (as text, then as a picture), the command
+line's `matrix` and the dashboard's matrix page.
 
-A period that can't be read changes nothing and gets the usage line.
+A period that can't be read changes nothing: /matrix gets the usage line, the command line one
+line saying what to fix, the page all time and a note.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import datetime as dt
 from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
-from valuestory.usecases import speaking
-from valuestory.usecases.matrix.build import build_matrix
-from valuestory.usecases.matrix.period import PeriodError, parse_period
+from valuestory.usecases import access, speaking
+from valuestory.usecases.communities import find_community
+from valuestory.usecases.matrix.build import Matrix, build_matrix
+from valuestory.usecases.matrix.period import PeriodError, parse_period, period_or_all
 from valuestory.usecases.matrix.picture import render_png
 from valuestory.usecases.matrix.text import render_text
 from valuestory.usecases.out import Out
@@ -35,3 +38,30 @@ async def show(db: Database, community: Community, arg: str,
             Out(t.MATRIX_CAPTION.format(community=speaking.value(language, built.community),
                                         period=speaking.value(language, period.said(language))),
                 photo=png)]
+
+
+
+async def for_community(db: Database, community_ref: str, period: str,
+                        now: dt.datetime) -> Matrix:
+    """The matrix of a community given by name or id, for a period as typed (PeriodError if it
+    can't be read)."""
+    async with db.session() as session:
+        community = await find_community(session, community_ref)
+        chosen = parse_period(period, community.timezone, now)
+        return await build_matrix(session, community, chosen, now)
+
+
+async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
+                   since: str, now: dt.datetime) -> access.Visit[tuple[Matrix, bool]]:
+    """The dashboard's matrix page: who asks, and, if they may see the community, its matrix for
+    the period typed in the filter (all time, and False, when it can't be read)."""
+    async with db.session() as session:
+        signed, view = await access.visiting(session, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        community = await session.get(Community, view.community.id)
+        if community is None:
+            return access.Visit(signed, None)
+        period, readable = period_or_all(since, community.timezone, now)
+        built = await build_matrix(session, community, period, now)
+    return access.Visit(signed, view, (built, readable))
