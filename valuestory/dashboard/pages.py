@@ -1,54 +1,39 @@
 """The dashboard's pages: communities, the matrix, narratives, stories, events and exports.
 
 Each handler reads the request, asks one use case, and renders what it returns. What a person may
-see is asked of `access` on every request (see `base.Page.community`).
+see is asked of `access` on every request, by each page's use case (see `CommunityPage.admit_to`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import tornado.web
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
 from flows.questions import Capital
-from storage.db import Work
-from storage.models import Community, Event, utcnow
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
-from valuestory.usecases import access, event_outlook, exports, matrix, narratives, stories
-from valuestory.usecases.events import listing, planning
+from valuestory.usecases import access, exports, matrix, narratives, stories
+from valuestory.usecases.events import listing as events_listing
+from valuestory.usecases.events import planning
+from valuestory.usecases.times import utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHUNK = 64 * 1024
-
-
-def _period(zone: str, text: str, now: dt.datetime) -> tuple[matrix.Period, str | None]:
-    """The period typed in a filter (in the community's zone), or all time and what to fix."""
-    try:
-        return matrix.parse_period(text, zone, now), None
-    except matrix.PeriodError:
-        return matrix.Period(), texts.DASHBOARD_BAD_PERIOD
 
 
 class Home(Page):
     """GET /dashboard/: the communities this person may see."""
 
     async def get(self) -> None:
-        async with self.dash.db.session() as session:
-            seen = await access.seen(session, self.user_id, self.dash.admins)
-            rows = []
-            for c in seen:
-                found = await access.view(session, self.user_id, c.id, self.dash.admins)
-                if found is not None:
-                    rows.append((c, found.convenes, found.exports is not None))
+        rows = await access.communities_seen(self.dash.db, self.user_id, self.dash.admins)
         self.render_page("home.html", communities=rows)
 
 
@@ -58,25 +43,22 @@ class CommunityPage(Page):
     view: access.View
     signs_in_late = True
 
-    async def open(self, work: Work, community_id: str) -> access.Named:
-        """Who is asking and what they may do here, read in the page's own unit of work."""
-        signed, found = await access.visit(work, self.get_cookie(COOKIE), int(community_id),
-                                           self.dash.admins, utcnow())
-        self.admit(signed)
-        if found is None:
+    def admit_to(self, visit: access.Visit[T]) -> T:
+        """Let in whom the page's use case says the cookie signs in (401 if nobody, 403 for a
+        stale form), if they may see the community (else 404); what the page shows."""
+        self.admit(visit.signed)
+        if visit.view is None:
             raise tornado.web.HTTPError(404)
-        self.view = found
-        return found.community
+        self.view = visit.view
+        return visit.found  # type: ignore[return-value]
 
-    async def open_whole(self, session: AsyncSession, community_id: str) -> Community:
-        """`open`, and the community's every setting, for pages that plan or count by them."""
-        named = await self.open(session, community_id)
-        community = await session.get(Community, named.id)
-        if community is None:
-            raise tornado.web.HTTPError(404)
-        return community
+    async def open(self, community_id: str) -> access.Named:
+        """Who is asking and what they may do here, for pages that read nothing else first."""
+        self.admit_to(await access.visit(self.dash.db, self.get_cookie(COOKIE), int(community_id),
+                                         self.dash.admins, utcnow()))
+        return self.view.community
 
-    def show(self, template: str, community: access.Named | Community, **values: Any) -> None:
+    def show(self, template: str, community: access.Named, **values: Any) -> None:
         self.render_page(template, community=community, convenes=self.view.convenes,
                          exports=self.view.exports is not None, **values)
 
@@ -86,20 +68,15 @@ class MatrixPage(CommunityPage):
 
     async def get(self, community_id: str) -> None:
         since = self.get_query_argument("since", "").strip()
-        now = utcnow()
-        async with self.dash.db.session() as session:
-            community = await self.open_whole(session, community_id)
-        period, problem = _period(community.timezone, since, now)
-        async with self.dash.db.long_read() as reading:  # off the loop's thread
-            built = await matrix.build_matrix(reading, community, period, now)
+        built, readable = self.admit_to(await matrix.for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, since,
+            utcnow()))
+        problem = None if readable else texts.DASHBOARD_BAD_PERIOD
         if problem:
             self.set_status(400)
-        self.show("matrix.html", community, matrix=built, since=since if not problem else "",
-                  typed=since, problem=problem, cycles=matrix.CYCLES)
-
-
-def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
-    return value if value in allowed else None
+        self.show("matrix.html", self.view.community, matrix=built,
+                  since=since if not problem else "", typed=since, problem=problem,
+                  cycles=matrix.CYCLES)
 
 
 class NarrativesPage(CommunityPage):
@@ -108,105 +85,93 @@ class NarrativesPage(CommunityPage):
     async def get(self, community_id: str) -> None:
         arg = self.get_query_argument
         since = arg("since", "").strip()
-        event = arg("event", "")
-        after = narratives.Cursor.decode(arg("after", ""))
-        # Plain statements, no ORM session: on a page of fifty narratives its machinery costs
-        # as much again as the statements themselves (python -m bench.dashboard).
-        async with self.dash.db.connection() as conn:
-            community = await self.open(conn, community_id)
-        period, problem = _period(community.timezone, since, utcnow())
-        filt = narratives.NarrativeFilter(
-            cycle=_choice(arg("cycle", ""), matrix.STAGES),
-            capital=_choice(arg("capital", ""), tuple(Capital)),
-            event_id=int(event) if event.isdigit() and len(event) < 12 else None,
-            since=period.since, pseudonym=arg("pseudonym", "").strip().upper() or None,
-            words=arg("q", "").strip()[:200] or None)
-        # Words looked for among a million narratives can take a while: off the loop's thread.
-        async with self.dash.db.long_read() as reading:
-            found = await narratives.page(reading, community.id, filt, after)
-            event_list = await narratives.events_of(reading, community.id)
+        found = self.admit_to(await narratives.for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, utcnow(),
+            cycle=arg("cycle", ""), capital=arg("capital", ""), event=arg("event", ""),
+            since=since, pseudonym=arg("pseudonym", ""), words=arg("q", ""),
+            after=arg("after", "")))
+        filt = found.filt
+        problem = None if found.since_readable else texts.DASHBOARD_BAD_PERIOD
         kept = {k: v for k, v in (
             ("cycle", filt.cycle), ("capital", filt.capital),
             ("event", str(filt.event_id) if filt.event_id is not None else None),
             ("since", since if not problem else None), ("pseudonym", filt.pseudonym),
             ("q", filt.words)) if v}
-        later = (f"?{urlencode({**kept, 'after': found.next.encode()})}"
-                 if found.next is not None else None)
+        later = (f"?{urlencode({**kept, 'after': found.page.next.encode()})}"
+                 if found.page.next is not None else None)
         if problem:
             self.set_status(400)
-        self.show("narratives.html", community, page=found, filt=filt, since=since,
-                  problem=problem, events=event_list, cycles=matrix.STAGES,
+        self.show("narratives.html", self.view.community, page=found.page, filt=filt,
+                  since=since, problem=problem, events=found.events, cycles=matrix.STAGES,
                   capitals=tuple(Capital), later=later, first=f"?{urlencode(kept)}",
-                  paged=after is not None, stage=stories.stage)
+                  paged=found.paged, stage=stories.stage)
 
 
 class StoriesPage(CommunityPage):
     """GET /dashboard/c/<id>/stories: stories that reached applied value or beyond."""
 
     async def get(self, community_id: str) -> None:
-        async with self.dash.db.session() as session:
-            community = await self.open(session, community_id)
-        async with self.dash.db.long_read() as reading:  # a community's stories: off the loop
-            found = await stories.reaching_applied(reading, community.id)
-        self.show("stories.html", community, stories=found)
+        found = self.admit_to(await stories.for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, utcnow()))
+        self.show("stories.html", self.view.community, stories=found)
 
 
 class StoryPage(CommunityPage):
     """GET /dashboard/c/<id>/stories/<story id>: one member's thread about one event."""
 
     async def get(self, community_id: str, story_id: str) -> None:
-        async with self.dash.db.session() as session:
-            community = await self.open(session, community_id)
-            found = await stories.thread(session, community.id, story_id)
+        found = self.admit_to(await stories.thread_for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, utcnow(),
+            story_id))
         if found is None:
             raise tornado.web.HTTPError(404)
-        self.show("story.html", community, story=found)
+        self.show("story.html", self.view.community, story=found)
+
+
+def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
+    return value if value in allowed else None
 
 
 class ExportPage(CommunityPage):
     """GET shows the export form; POST streams the file and records it in the audit log."""
 
-    async def open_for_export(self, community_id: str) -> tuple[access.Named, access.Scope]:
-        async with self.dash.db.connection() as conn:
-            community = await self.open(conn, community_id)
+    async def open_for_export(self, community_id: str) -> access.Named:
+        community = await self.open(community_id)
         if self.view.exports is None:
             raise tornado.web.HTTPError(404)
-        return community, self.view.exports
+        return community
 
     async def get(self, community_id: str) -> None:
-        community, _ = await self.open_for_export(community_id)
+        community = await self.open_for_export(community_id)
         self.show("export.html", community, values={
             "cycle": _choice(self.get_query_argument("cycle", ""), matrix.CYCLES) or "",
             "since": "", "until": "", "format": "csv"}, problem=None,
             formats=tuple(exports.ExportFormat), cycles=matrix.CYCLES)
 
     async def post(self, community_id: str) -> None:
-        community, scope = await self.open_for_export(community_id)
+        community = await self.open_for_export(community_id)
         arg = self.get_body_argument
         values = {k: arg(k, "").strip() for k in ("format", "cycle", "since", "until")}
-        try:
-            fmt = exports.parse_format(values["format"])
-            filt = exports.ExportFilter(
-                community_ids=frozenset({community.id}),
-                since=exports.parse_date(values["since"]) if values["since"] else None,
-                until=exports.parse_date(values["until"]) if values["until"] else None,
-                cycle=exports.parse_cycle(values["cycle"]) if values["cycle"] else None)
-            if filt.since and filt.until and filt.until < filt.since:
-                raise exports.ExportError(texts.DASHBOARD_UNTIL_BEFORE_SINCE)
-        except exports.ExportError as exc:
-            self.set_status(400)
-            self.show("export.html", community, values=values, problem=str(exc),
-                      formats=tuple(exports.ExportFormat), cycles=matrix.CYCLES)
-            return
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"narratives{exports.SUFFIX[fmt]}"
-            result = await exports.export(self.dash.db, scope.actor, fmt, path, filt, offload=True)
-            log.info("dashboard export: %s, %d rows", fmt.value, result.rows)
-            self.set_header("Content-Type", CONTENT_TYPES[fmt])
+            try:
+                result = await exports.for_dashboard(
+                    self.dash.db, self.user_id, self.dash.admins, community.id, values["format"],
+                    values["since"], values["until"], values["cycle"], Path(folder))
+            except exports.ExportError as exc:
+                self.set_status(400)
+                problem = (texts.DASHBOARD_UNTIL_BEFORE_SINCE
+                           if isinstance(exc, exports.UntilBeforeSince) else str(exc))
+                self.show("export.html", community, values=values, problem=problem,
+                          formats=tuple(exports.ExportFormat), cycles=matrix.CYCLES)
+                return
+            if result is None:
+                raise tornado.web.HTTPError(404)
+            log.info("dashboard export: %s, %d rows", result.format.value, result.rows)
+            self.set_header("Content-Type", CONTENT_TYPES[result.format])
             self.set_header("Content-Disposition",
-                            f'attachment; filename="{_file_name(community, fmt)}"')
-            self.set_header("Content-Length", str(path.stat().st_size))
-            with path.open("rb") as handle:
+                            f'attachment; filename="{_file_name(community, result.format)}"')
+            self.set_header("Content-Length", str(result.path.stat().st_size))
+            with result.path.open("rb") as handle:
                 while chunk := await asyncio.to_thread(handle.read, CHUNK):
                     self.write(chunk)
                     await self.flush()
@@ -228,28 +193,20 @@ def _file_name(community: access.Named, fmt: exports.ExportFormat) -> str:
 class EventsPage(CommunityPage):
     """GET lists upcoming and past events; POST creates one, by /newevent's rules."""
 
-    async def listing(self, community: Community, status: int = 200, problem: str | None = None,
-                      values: dict[str, str] | None = None, notice: str | None = None) -> None:
-        now = utcnow()
-        async with self.dash.db.session() as session:
-            upcoming, past, rates = await listing.for_dashboard(session, community, now)
-        unasked = await event_outlook.unasked(
-            self.dash.db, community.id, [e for e in past if e.id not in rates], now)
+    async def listing(self, community: access.Named, status: int = 200,
+                      problem: str | None = None, values: dict[str, str] | None = None,
+                      notice: str | None = None) -> None:
+        found = await events_listing.for_convener(self.dash.db, self.user_id, self.dash.admins,
+                                                  community.id, utcnow())
+        if found is None:
+            raise tornado.web.HTTPError(404)
         self.set_status(status)
-        self.show("events.html", community, upcoming=upcoming, past=past, rates=rates,
-                  unasked=unasked,
-                  problem=problem, notice=notice,
+        self.show("events.html", community, upcoming=found.upcoming, past=found.past,
+                  rates=found.rates, unasked=found.unasked, problem=problem, notice=notice,
                   values=values or {"title": "", "starts": "", "minutes": "60"})
 
-    async def open_convened(self, community_id: str) -> Community:
-        async with self.dash.db.session() as session:
-            community = await self.open_whole(session, community_id)
-        if not self.view.convenes:
-            raise tornado.web.HTTPError(404)
-        return community
-
     async def get(self, community_id: str) -> None:
-        community = await self.open_convened(community_id)
+        community = await self.open(community_id)
         await self.listing(community, notice=self.notice())
 
     def notice(self) -> str | None:
@@ -257,15 +214,17 @@ class EventsPage(CommunityPage):
                 "cancelled": texts.DASHBOARD_EVENT_CANCELLED}.get(self.get_query_argument("done", ""))
 
     async def post(self, community_id: str) -> None:
-        community = await self.open_convened(community_id)
+        community = await self.open(community_id)
         values = {k: self.get_body_argument(k, "") for k in ("title", "starts", "minutes")}
         try:
-            async with self.dash.db.session() as session:
-                await planning.plan_event(session, community, values["title"], values["starts"],
-                                          values["minutes"])
+            created = await planning.plan_for(self.dash.db, self.user_id, self.dash.admins,
+                                              community.id, values["title"], values["starts"],
+                                              values["minutes"])
         except planning.EventRejected as exc:
             await self.listing(community, 400, str(exc), values)
             return
+        if created is None:
+            raise tornado.web.HTTPError(404)
         self.redirect(f"{PREFIX}/c/{community.id}/events?done=created", status=303)
 
 
@@ -273,21 +232,16 @@ class EventChange(EventsPage):
     """POST /dashboard/c/<id>/events/<event id>/(move|cancel)."""
 
     async def post(self, community_id: str, event_id: str, action: str) -> None:  # type: ignore[override]
-        community = await self.open_convened(community_id)
+        community = await self.open(community_id)
         try:
-            async with self.dash.db.session() as session:
-                event = await session.get(Event, int(event_id))
-                if event is None or event.community_id != community.id:
-                    raise tornado.web.HTTPError(404)
-                if action == "move":
-                    await planning.move_event(session, event, community,
-                                              self.get_body_argument("starts", ""),
-                                              self.get_body_argument("minutes", ""))
-                else:
-                    await planning.cancel_upcoming(session, event, utcnow())
+            changed = await planning.change_for(
+                self.dash.db, self.user_id, self.dash.admins, community.id, int(event_id), action,
+                self.get_body_argument("starts", ""), self.get_body_argument("minutes", ""))
         except planning.EventRejected as exc:
             await self.listing(community, 400, str(exc))
             return
+        if not changed:
+            raise tornado.web.HTTPError(404)
         done = "moved" if action == "move" else "cancelled"
         self.redirect(f"{PREFIX}/c/{community.id}/events?done={done}", status=303)
 

@@ -220,18 +220,20 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     """The dashboard's narratives page, its filters as typed: who asks, and, if they may see the
     community, one page of its narratives and its events for the event filter."""
     cursor = Cursor.decode(after)
-    # Plain statements, no ORM session: on a page of fifty narratives its machinery costs
-    # as much again as the statements themselves (python -m bench.dashboard).
+    # Who is asking, on a plain connection, no ORM session: its machinery would cost as much
+    # again as the statements themselves (python -m bench.dashboard).
     async with db.connection() as conn:
         signed, view = await access.visiting(conn, token, community_id, admins, now)
-        if view is None:
-            return access.Visit(signed, None)
-        period, readable = period_or_all(since.strip(), view.community.timezone, now)
-        filt = NarrativeFilter(
-            cycle=_choice(cycle, STAGES), capital=_choice(capital, tuple(Capital)),
-            event_id=int(event) if event.isdigit() and len(event) < 12 else None,
-            since=period.since, pseudonym=pseudonym.strip().upper() or None,
-            words=words.strip()[:200] or None)
-        found = await page(conn, view.community.id, filt, cursor)
-        listed = await events_of(conn, view.community.id)
+    if view is None:
+        return access.Visit(signed, None)
+    period, readable = period_or_all(since.strip(), view.community.timezone, now)
+    filt = NarrativeFilter(
+        cycle=_choice(cycle, STAGES), capital=_choice(capital, tuple(Capital)),
+        event_id=int(event) if event.isdigit() and len(event) < 12 else None,
+        since=period.since, pseudonym=pseudonym.strip().upper() or None,
+        words=words.strip()[:200] or None)
+    # Words looked for among a million narratives can take a while: off the loop's thread.
+    async with db.long_read() as reading:
+        found = await page(reading, view.community.id, filt, cursor)
+        listed = await events_of(reading, view.community.id)
     return access.Visit(signed, view, Listing(found, filt, listed, readable, cursor is not None))

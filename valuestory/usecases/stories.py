@@ -113,9 +113,10 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     that reached applied value or beyond."""
     async with db.session() as session:
         signed, view = await access.visiting(session, token, community_id, admins, now)
-        if view is None:
-            return access.Visit(signed, None)
-        return access.Visit(signed, view, await reaching_applied(session, view.community.id))
+    if view is None:
+        return access.Visit(signed, None)
+    async with db.long_read() as reading:  # a community's stories: off the loop's thread
+        return access.Visit(signed, view, await reaching_applied(reading, view.community.id))
 
 
 async def thread_for_page(db: Database, token: str | None, community_id: int,

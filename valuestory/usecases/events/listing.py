@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n
+from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, utcnow
-from valuestory.usecases import matrix, speaking
+from valuestory.usecases import access, event_outlook, matrix, speaking
 from valuestory.usecases.callbacks import ConvenerStep
-from valuestory.usecases.events.planning import token
+from valuestory.usecases.communities import find_community
+from valuestory.usecases.events.planning import describe, token
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import local_time
 
@@ -58,6 +61,40 @@ async def for_dashboard(
 ) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
     """Upcoming events (soonest first), past ones (latest first), and the past ones' participation."""
     return await _upcoming_and_past(session, community, now, None, past_shown)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The dashboard's events page: upcoming events (soonest first), past ones (latest first),
+    and the past ones' participation."""
+
+    upcoming: list[Event]
+    past: list[Event]
+    rates: dict[int, matrix.Participation]
+    unasked: dict[int, str]  # for past events nobody was asked about: what is still to come
+
+
+async def for_convener(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                       now: dt.datetime) -> Listed | None:
+    """`for_dashboard`, for a convener of the community; None for anyone else."""
+    async with db.session() as session:
+        community = await access.convened_one(session, user_id, community_id, admins)
+        if community is None:
+            return None
+        upcoming, past, rates = await for_dashboard(session, community, now)
+    unasked = await event_outlook.unasked(db, community_id, [e for e in past if e.id not in rates],
+                                          now)
+    return Listed(upcoming, past, rates, unasked)
+
+
+async def every(db: Database, community: str | None = None) -> list[dict[str, object]]:
+    """Events (of a community given by name or id, or of every one), oldest first, each as
+    `describe` has it."""
+    async with db.session() as session:
+        only = await find_community(session, community) if community else None
+        found = await repo.events(session, only.id if only else None)
+        owners = {c.id: c for c in await repo.communities(session)}
+        return [describe(e, owners[e.community_id]) for e in found]
 
 
 async def listing(db: Database, community: Community, now: dt.datetime | None = None, *,

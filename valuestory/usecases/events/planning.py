@@ -31,6 +31,7 @@ from storage.models import (
 )
 from valuestory.usecases import access, callbacks, parsing, speaking
 from valuestory.usecases.callbacks import ConvenerStep
+from valuestory.usecases.communities import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import askable, closes_for, due_for
@@ -215,6 +216,36 @@ async def move_event(session: AsyncSession, event: Event, community: Community, 
     return event
 
 
+async def plan_for(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                   title: str, starts: str, minutes: str, now: dt.datetime | None = None
+                   ) -> int | None:
+    """The dashboard's new event, as its form was filled in, for a convener of the community:
+    its id; None if this person does not convene it. EventRejected says what to fix."""
+    async with db.session() as session:
+        community = await access.convened_one(session, user_id, community_id, admins)
+        if community is None:
+            return None
+        return (await plan_event(session, community, title, starts, minutes, now)).id
+
+
+async def change_for(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                     event_id: int, action: str, starts: str = "", minutes: str = "",
+                     now: dt.datetime | None = None) -> bool:
+    """The dashboard's move (`action` "move", to `starts`, lasting `minutes`) or cancel of one of
+    a community's events, for a convener of it: False if this person does not convene it or the
+    event is not the community's. EventRejected says what to fix."""
+    async with db.session() as session:
+        found = await _convened_event(session, user_id, event_id, admins, community_id)
+        if found is None:
+            return False
+        event, community = found
+        if action == "move":
+            await move_event(session, event, community, starts, minutes, now)
+        else:
+            await cancel_upcoming(session, event, now or utcnow())
+    return True
+
+
 # --- cancelling -----------------------------------------------------------------------------
 
 
@@ -235,6 +266,18 @@ async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime)
     await cancel_event(session, event, now)
 
 
+async def _convened_event(session: AsyncSession, user_id: int, event_id: int,
+                          admins: frozenset[int], community_id: int | None = None
+                          ) -> tuple[Event, Community] | None:
+    """The event and its community, if this person convenes it (and, given `community_id`, the
+    event belongs to that community); None tells them nothing."""
+    event = await session.get(Event, event_id)
+    if event is None or (community_id is not None and event.community_id != community_id):
+        return None
+    community = await access.convened_one(session, user_id, event.community_id, admins)
+    return (event, community) if community is not None else None
+
+
 async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
                       admins: frozenset[int], now: dt.datetime | None = None) -> list[Out]:
     """A press under /cancelevent: pick (cx), confirm (cxy) or keep (cxn) an event.
@@ -243,9 +286,8 @@ async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
     """
     now = now or utcnow()
     async with db.session() as session:
-        event = await session.get(Event, event_id)
-        community = (await access.convened_one(session, user_id, event.community_id, admins)
-                     if event is not None else None)
+        found = await _convened_event(session, user_id, event_id, admins)
+        event, community = found if found is not None else (None, None)
         language = await speaking.staff_language(
             session, user_id, [community.id] if community is not None else None)
         t = speaking.say(language)
@@ -313,6 +355,25 @@ async def who_will_be_asked(session: AsyncSession, community: Community, event: 
     return Asking(due, closes, members if closes > now else 0, text)
 
 
+def describe(e: Event, c: Community) -> dict[str, object]:
+    """An event as data, its times in its community's zone."""
+    zone = ZoneInfo(c.timezone)
+    return {"id": e.id, "community": c.name, "title": e.title,
+            "starts": e.starts_at.astimezone(zone).isoformat(),
+            "ends": e.ends_at.astimezone(zone).isoformat(),
+            "cancelled": e.cancelled_at is not None}
+
+
+async def schedule(db: Database, community: str, title: str, starts: str,
+                   ends: str) -> tuple[dict[str, object], Asking]:
+    """The command line's new event, in a community given by name or id, with its times as typed:
+    the event (`describe`) and who will be asked about it."""
+    async with db.session() as session:
+        c = await find_community(session, community)
+        e = await create_event(session, c, title, starts, ends)
+        return describe(e, c), await who_will_be_asked(session, c, e)
+
+
 # --- asking members about an event now ------------------------------------------------------
 
 
@@ -354,3 +415,32 @@ async def open_prompt(
     session.add(prompt)
     await session.flush()
     return OpenedPrompt(prompt, created=True)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """Prompts asked for by hand: the event's title, those opened now and those already open."""
+
+    title: str
+    created: list[int]
+    already_open: list[int]
+
+
+async def open_by_hand(db: Database, event_id: int, telegram_user_id: int | None,
+                       kind: str) -> Opened:
+    """Ask one member (by Telegram id), or every member of the event's community, about an event
+    now; the running bot sends the first questions. AdminError says what to fix."""
+    async with db.session() as session:
+        event = await session.get(Event, event_id)
+        if event is None:
+            raise AdminError(f"no event with id {event_id}")
+        query = select(Member).join(Membership).where(Membership.community_id == event.community_id)
+        if telegram_user_id is not None:
+            query = query.where(Member.telegram_user_id == telegram_user_id)
+        members = (await session.scalars(query)).all()
+        if telegram_user_id is not None and not members:
+            raise AdminError("that person is not a member of the event's community")
+        opened = [await open_prompt(session, m, event, PromptKind(kind), send=True)
+                  for m in members]
+        return Opened(event.title, [o.prompt.id for o in opened if o.created],
+                      [o.prompt.id for o in opened if not o.created])

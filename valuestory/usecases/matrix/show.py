@@ -47,8 +47,9 @@ async def for_community(db: Database, community_ref: str, period: str,
     can't be read)."""
     async with db.session() as session:
         community = await find_community(session, community_ref)
-        chosen = parse_period(period, community.timezone, now)
-        return await build_matrix(session, community, chosen, now)
+    chosen = parse_period(period, community.timezone, now)
+    async with db.long_read() as reading:  # a year's matrix: off the loop's thread
+        return await build_matrix(reading, community, chosen, now)
 
 
 async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
@@ -62,6 +63,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
         community = await session.get(Community, view.community.id)
         if community is None:
             return access.Visit(signed, None)
-        period, readable = period_or_all(since, community.timezone, now)
-        built = await build_matrix(session, community, period, now)
+    period, readable = period_or_all(since, community.timezone, now)
+    async with db.long_read() as reading:  # a year's matrix: off the loop's thread
+        built = await build_matrix(reading, community, period, now)
     return access.Visit(signed, view, (built, readable))
