@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from flows.questions import PromptKind
-from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Event
 from valuestory.cli.common import (
     ACTOR,
     bot_username,
@@ -20,8 +16,8 @@ from valuestory.cli.common import (
 )
 from valuestory.cli.root import TelegramId, main
 from valuestory.process.settings import Settings
-from valuestory.usecases import communities, errors, roles
-from valuestory.usecases.events import planning
+from valuestory.usecases import communities, roles
+from valuestory.usecases.events import listing, planning
 
 # --- communities and roles ------------------------------------------------------------------
 
@@ -199,16 +195,6 @@ async def role_revoke(db: Database, settings: Settings, telegram_user_id: int, r
 # --- events and prompts ---------------------------------------------------------------------
 
 
-def event_data(e: Event, c: Community) -> dict[str, Any]:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(c.timezone)
-    return {"id": e.id, "community": c.name, "title": e.title,
-            "starts": e.starts_at.astimezone(zone).isoformat(),
-            "ends": e.ends_at.astimezone(zone).isoformat(),
-            "cancelled": e.cancelled_at is not None}
-
-
 @main.group()
 def event() -> None:
     """Schedule and list events."""
@@ -227,13 +213,10 @@ def event() -> None:
 async def event_create(db: Database, settings: Settings, community_ref: str, title: str,
                        starts: str, ends: str, again: bool, as_json: bool) -> None:
     """Schedule an event (once: the same title and start again is refused without --again)."""
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref)
-        e = await planning.create_once(session, c, title, starts, ends, again=again)
-        asking = await planning.who_will_be_asked(session, c, e)
-    data = {**event_data(e, c), "asking": asking.data()}
-    emit(as_json, data, [f"Created event {e.id}: {e.title}, {data['starts']} to {data['ends']}",
-                         asking.text])
+    event, asking = await planning.schedule(db, community_ref, title, starts, ends, again=again)
+    data = {**event, "asking": asking.data()}
+    emit(as_json, data, [f"Created event {data['id']}: {data['title']}, {data['starts']} to "
+                         f"{data['ends']}", asking.text])
 
 
 @event.command("list")
@@ -243,14 +226,7 @@ async def event_create(db: Database, settings: Settings, community_ref: str, tit
 async def event_list(db: Database, settings: Settings, community_ref: str | None,
                      as_json: bool) -> None:
     """List events, oldest first, times in each community's zone."""
-    async with db.session() as session:
-        c = await communities.find_community(session, community_ref) if community_ref else None
-        found = await repo.events(session, c.id if c else None)
-        rows = []
-        for e in found:
-            owner = await session.get(Community, e.community_id)
-            assert owner is not None
-            rows.append(event_data(e, owner))
+    rows = await listing.every(db, community_ref)
     emit(as_json, {"events": rows},
          [f"{r['id']}  {r['starts']}  {r['title']}  [{r['community']}]"
           + ("  (cancelled)" if r["cancelled"] else "") for r in rows] or ["No events yet."])
@@ -276,23 +252,8 @@ async def prompt_open(db: Database, settings: Settings, event_id: int,
     The running bot sends the first question within a minute (not in quiet hours, not to paused
     members) and reminds once, as for any prompt.
     """
-    from sqlalchemy import select
-
-    from storage.models import Member, Membership
-
-    async with db.session() as session:
-        e = await session.get(Event, event_id)
-        if e is None:
-            raise errors.AdminError(f"no event with id {event_id}")
-        query = select(Member).join(Membership).where(Membership.community_id == e.community_id)
-        if telegram_user_id is not None:
-            query = query.where(Member.telegram_user_id == telegram_user_id)
-        members = (await session.scalars(query)).all()
-        if telegram_user_id is not None and not members:
-            raise errors.AdminError("that person is not a member of the event's community")
-        opened = [await planning.open_prompt(session, m, e, PromptKind(kind), send=True)
-                  for m in members]
-    created = [o.prompt.id for o in opened if o.created]
-    emit(as_json, {"event": event_id, "opened": created,
-                   "already_open": [o.prompt.id for o in opened if not o.created]},
-         [f"{len(created)} prompt(s) about {e.title} are due now; the running bot sends them."])
+    opened = await planning.open_by_hand(db, event_id, telegram_user_id, kind)
+    emit(as_json, {"event": event_id, "opened": opened.created,
+                   "already_open": opened.already_open},
+         [f"{len(opened.created)} prompt(s) about {opened.title} are due now; the running bot "
+          "sends them."])

@@ -364,13 +364,14 @@ def describe(e: Event, c: Community) -> dict[str, object]:
             "cancelled": e.cancelled_at is not None}
 
 
-async def schedule(db: Database, community: str, title: str, starts: str,
-                   ends: str) -> tuple[dict[str, object], Asking]:
-    """The command line's new event, in a community given by name or id, with its times as typed:
-    the event (`describe`) and who will be asked about it."""
+async def schedule(db: Database, community: str, title: str, starts: str, ends: str, *,
+                   again: bool = False) -> tuple[dict[str, object], Asking]:
+    """The command line's new event, in a community given by name or id, with its times as typed
+    (once, unless `again`: see `create_once`): the event (`describe`) and who will be asked
+    about it."""
     async with db.session() as session:
         c = await find_community(session, community)
-        e = await create_event(session, c, title, starts, ends)
+        e = await create_once(session, c, title, starts, ends, again=again)
         return describe(e, c), await who_will_be_asked(session, c, e)
 
 
