@@ -1,4 +1,7 @@
-"""Admin commands in Telegram: create communities, grant and revoke roles."""
+"""Admin commands in Telegram: create communities, grant and revoke roles.
+
+Who is an admin is the use cases' to decide: each is handed the settings' admins and the sender.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +9,34 @@ from telegram import Update
 
 from bot.context import Context, database, settings
 from bot.send import send
-from flows import texts
-from valuestory.usecases import access, communities, roles
-from valuestory.usecases.out import Out
-
-
-def _is_admin(update: Update, context: Context) -> bool:
-    user = update.effective_user
-    return user is not None and access.is_admin(user.id, settings(context).admin_telegram_ids)
+from valuestory.usecases import communities, roles
 
 
 async def on_new_community(update: Update, context: Context) -> None:
     """/newcommunity Name: create a community and show its invite link."""
-    message = update.effective_message
-    assert message is not None
-    outs = [Out(texts.NOT_ALLOWED)]
-    if _is_admin(update, context):
-        outs = await communities.create_for_admin(
-            database(context), " ".join(context.args or []), settings(context).valuestory_timezone,
-            context.bot.username)
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    outs = await communities.create_for_admin(
+        database(context), user.id, settings(context).admin_telegram_ids,
+        " ".join(context.args or []), settings(context).valuestory_timezone, context.bot.username)
     await send(context, message.chat_id, outs)
 
 
 async def on_grant(update: Update, context: Context) -> None:
     """/grant <telegram user id> convener|researcher <community name or id>."""
-    message = update.effective_message
-    assert message is not None
-    outs = [Out(texts.NOT_ALLOWED)]
-    if _is_admin(update, context):
-        outs = await roles.grant_for_admin(database(context), list(context.args or []))
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    outs = await roles.grant_for_admin(database(context), user.id,
+                                       settings(context).admin_telegram_ids,
+                                       list(context.args or []))
     await send(context, message.chat_id, outs)
 
 
 async def on_revoke(update: Update, context: Context) -> None:
     """/revoke <telegram user id> convener|researcher [community name or id]."""
-    message = update.effective_message
-    assert message is not None
-    outs = [Out(texts.NOT_ALLOWED)]
-    if _is_admin(update, context):
-        outs = await roles.revoke_for_admin(database(context), list(context.args or []))
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    outs = await roles.revoke_for_admin(database(context), user.id,
+                                        settings(context).admin_telegram_ids,
+                                        list(context.args or []))
     await send(context, message.chat_id, outs)

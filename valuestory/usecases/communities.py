@@ -115,13 +115,18 @@ async def find(db: Database, ref: str) -> Summary:
 
 
 async def every(db: Database) -> list[Summary]:
-    """Every community, oldest first."""
+    """Every community, by name."""
     async with db.session() as session:
         return [_summary(c) for c in await repo.communities(session)]
 
 
-async def create_for_admin(db: Database, name: str, timezone: str, bot_username: str) -> list[Out]:
-    """/newcommunity: create a community and show its invite link."""
+async def create_for_admin(db: Database, user_id: int, admins: frozenset[int], name: str,
+                           timezone: str, bot_username: str) -> list[Out]:
+    """/newcommunity, for admins: create a community and show its invite link."""
+    from valuestory.usecases.access import is_admin
+
+    if not is_admin(user_id, admins):
+        return [Out(texts.NOT_ALLOWED)]
     if not name:
         return [Out(texts.COMMUNITY_USAGE)]
     try:

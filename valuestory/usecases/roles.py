@@ -14,6 +14,7 @@ from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Role, RoleGrant
+from valuestory.usecases.access import is_admin
 from valuestory.usecases.communities import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
@@ -51,19 +52,22 @@ async def grant_role(
     return grant
 
 
-async def grant_for_admin(db: Database, args: list[str]) -> list[Out]:
-    """/grant <telegram user id> convener|researcher <community name or id>."""
-    user_id = parse_telegram_id(args[0]) if args else None
-    if len(args) < 3 or user_id is None:
+async def grant_for_admin(db: Database, user_id: int, admins: frozenset[int],
+                          args: list[str]) -> list[Out]:
+    """/grant <telegram user id> convener|researcher <community name or id>, for admins."""
+    if not is_admin(user_id, admins):
+        return [Out(texts.NOT_ALLOWED)]
+    whom = parse_telegram_id(args[0]) if args else None
+    if len(args) < 3 or whom is None:
         return [Out(escape(texts.ROLE_USAGE))]
     role, ref = args[1].lower(), " ".join(args[2:])
     try:
         async with db.session() as session:
             community = await find_community(session, ref)
-            await grant_role(session, user_id, role, community)
+            await grant_role(session, whom, role, community)
     except AdminError as exc:
         return [Out(_sentence(exc))]
-    return [Out(texts.ROLE_GRANTED.format(user=user_id, role=role,
+    return [Out(texts.ROLE_GRANTED.format(user=whom, role=role,
                                           community=escape(community.name)))]
 
 
@@ -95,20 +99,23 @@ async def revoke_role(
     return len(grants)
 
 
-async def revoke_for_admin(db: Database, args: list[str]) -> list[Out]:
-    """/revoke <telegram user id> convener|researcher [community name or id]."""
-    user_id = parse_telegram_id(args[0]) if args else None
-    if len(args) < 2 or user_id is None:
+async def revoke_for_admin(db: Database, user_id: int, admins: frozenset[int],
+                           args: list[str]) -> list[Out]:
+    """/revoke <telegram user id> convener|researcher [community name or id], for admins."""
+    if not is_admin(user_id, admins):
+        return [Out(texts.NOT_ALLOWED)]
+    whom = parse_telegram_id(args[0]) if args else None
+    if len(args) < 2 or whom is None:
         return [Out(escape(texts.ROLE_REVOKE_USAGE))]
     role, ref = args[1].lower(), " ".join(args[2:])
     try:
         async with db.session() as session:
             community = await find_community(session, ref) if ref else None
-            await revoke_role(session, user_id, role, community)
+            await revoke_role(session, whom, role, community)
     except AdminError as exc:
         return [Out(_sentence(exc))]
     where = escape(community.name) if community else texts.ROLE_EVERYWHERE
-    return [Out(texts.ROLE_REVOKED.format(user=user_id, role=role, community=where))]
+    return [Out(texts.ROLE_REVOKED.format(user=whom, role=role, community=where))]
 
 
 async def grant(db: Database, telegram_user_id: int, role: str,
