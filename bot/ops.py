@@ -13,9 +13,9 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.context import Context, database
 from storage.availability import outage, unavailable
-from storage.models import utcnow
 from valuestory.process.metrics import METRICS, UPDATES_HANDLED, Metrics
 from valuestory.usecases import retention
+from valuestory.usecases.times import utcnow
 
 log = logging.getLogger(__name__)
 

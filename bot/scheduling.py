@@ -19,11 +19,11 @@ from telegram.ext import Application
 from bot.context import BotData, Context, database, settings
 from bot.send import keyboard, send_file, split_message
 from storage.availability import outage, unavailable
-from storage.models import utcnow
 from valuestory.process.metrics import JOB_LAG, METRICS
 from valuestory.usecases import digest, scheduler
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Outcome, SendResult
+from valuestory.usecases.times import utcnow
 
 log = logging.getLogger(__name__)
 

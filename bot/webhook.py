@@ -15,9 +15,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.inbox import DatabaseAway
-from storage.models import utcnow
 from valuestory.process.metrics import METRICS, WEBHOOK_REJECTED
 from valuestory.process.web import PlainHandler
+from valuestory.usecases.times import utcnow
 
 log = logging.getLogger(__name__)
 
