@@ -85,3 +85,21 @@ def test_use_cases_and_below_never_touch_telegram(graph: grimp.ImportGraph) -> N
              if m.split(".")[0] in ("flows", "storage") or m.startswith("valuestory.usecases")]
     offenders = sorted(m for m in lower if graph.chain_exists(importer=m, imported="telegram"))
     assert offenders == []
+
+
+FRONT_ENDS = ("bot", "valuestory/dashboard", "valuestory/terminal", "valuestory/cli")
+
+
+def test_front_ends_open_no_unit_of_work_of_their_own() -> None:
+    """A front end calls one use case, which owns the transaction: none opens a session itself
+    (import-linter already keeps sqlalchemy, the models and the repositories out of them)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    opening = re.compile(r"\.(session|connection|reading)\(\)")
+    offenders = sorted(f"{path.relative_to(root)}:{number}"
+                       for folder in FRONT_ENDS for path in (root / folder).rglob("*.py")
+                       for number, line in enumerate(path.read_text().splitlines(), 1)
+                       if opening.search(line))
+    assert offenders == []
