@@ -89,15 +89,6 @@ async def seen(session: AsyncSession, user_id: int, admins: frozenset[int]) -> l
     return list((await session.scalars(query)).all())
 
 
-async def seen_one(session: AsyncSession, user_id: int, community_id: int,
-                   admins: frozenset[int]) -> Community | None:
-    """The community, if this person may look at it; None tells them nothing."""
-    return await _granted(session, user_id, community_id, admins, (
-        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))
-        & ((RoleGrant.community_id == community_id)
-           | ((RoleGrant.community_id.is_(None)) & (RoleGrant.role == Role.RESEARCHER)))))
-
-
 async def _granted(session: AsyncSession, user_id: int, community_id: int,
                    admins: frozenset[int], grants: Any) -> Community | None:
     """The community, if it exists and this person is an admin or holds a grant matching `grants`."""
@@ -133,7 +124,8 @@ async def view(session: AsyncSession, user_id: int, community_id: int,
                admins: frozenset[int]) -> View | None:
     """The community and this person's rights in it, if they may see it at all; else None.
 
-    The same rules as `seen_one`, `convened_one` and `export_scope`, in two queries.
+    The same rules as `convened_one` and `export_scope` (and `seen` for one community), in two
+    queries.
     """
     community = await session.get(Community, community_id)
     if community is None:

@@ -28,7 +28,7 @@ from valuestory.usecases.scheduler import Outcome, Sender
 log = logging.getLogger(__name__)
 
 
-async def recipients(session: AsyncSession, community_id: int) -> list[int]:
+async def _recipients(session: AsyncSession, community_id: int) -> list[int]:
     """Telegram ids of the community's conveners who want the digest."""
     return list((await session.scalars(
         select(RoleGrant.telegram_user_id).where(
@@ -38,7 +38,7 @@ async def recipients(session: AsyncSession, community_id: int) -> list[int]:
     )).all())
 
 
-async def languages_of(session: AsyncSession, community: Community,
+async def _languages_of(session: AsyncSession, community: Community,
                        user_ids: list[int]) -> dict[int, str]:
     """Each convener's language: theirs as a member, if they are one, else the community's."""
     return await speaking.staff_languages(session, community, user_ids)
@@ -73,8 +73,8 @@ async def send_weekly(db: Database, sender: Sender, community_id: int, now: dt.d
     async with db.long_read() as reading:  # the all-time matrix: off the loop's thread
         built = await matrix.build_matrix(reading, community, matrix.Period(), now)
     async with db.session() as session:
-        to = await recipients(session, community_id)
-        language_of = await languages_of(session, community, to)
+        to = await _recipients(session, community_id)
+        language_of = await _languages_of(session, community, to)
         # The scheduler alone decides when a digest is due; this only remembers when one went
         # out, so the next one can say what is new since.
         await record_digest(session, community_id, now)

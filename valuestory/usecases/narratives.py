@@ -186,7 +186,7 @@ async def page(work: Work, community_id: int, filt: NarrativeFilter,
     return Page(items, Cursor(items[-1].answered_at, items[-1].id) if more else None)
 
 
-async def events_of(work: Work, community_id: int) -> list[tuple[int, str, dt.datetime]]:
+async def _events_of(work: Work, community_id: int) -> list[tuple[int, str, dt.datetime]]:
     """The community's events, newest first, for the event filter: (id, title, starts_at)."""
     conn = await connection_of(work)  # plain rows: the ORM's handling of a statement costs more
     rows = await conn.execute(_EVENTS, {"community_id": community_id})
@@ -235,5 +235,5 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     # Words looked for among a million narratives can take a while: off the loop's thread.
     async with db.long_read() as reading:
         found = await page(reading, view.community.id, filt, cursor)
-        listed = await events_of(reading, view.community.id)
+        listed = await _events_of(reading, view.community.id)
     return access.Visit(signed, view, Listing(found, filt, listed, readable, cursor is not None))

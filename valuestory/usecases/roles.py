@@ -71,8 +71,8 @@ async def grant_for_admin(db: Database, user_id: int, admins: frozenset[int],
                                           community=escape(community.name)))]
 
 
-async def list_roles(session: AsyncSession, community: Community | None = None
-                     ) -> list[dict[str, object]]:
+async def _list_roles(session: AsyncSession, community: Community | None = None
+                      ) -> list[dict[str, object]]:
     """Every grant (of one community, with those covering every community), oldest first."""
     query = (select(RoleGrant, Community.name)
              .outerjoin(Community, Community.id == RoleGrant.community_id).order_by(RoleGrant.id))
@@ -83,7 +83,7 @@ async def list_roles(session: AsyncSession, community: Community | None = None
             for g, name in (await session.execute(query)).all()]
 
 
-async def revoke_role(
+async def _revoke_role(
     session: AsyncSession, telegram_user_id: int, role: str, community: Community | None
 ) -> int:
     """Take a role away: in one community, or (without one) wherever it is held. How many went."""
@@ -111,7 +111,7 @@ async def revoke_for_admin(db: Database, user_id: int, admins: frozenset[int],
     try:
         async with db.session() as session:
             community = await find_community(session, ref) if ref else None
-            await revoke_role(session, whom, role, community)
+            await _revoke_role(session, whom, role, community)
     except AdminError as exc:
         return [Out(_sentence(exc))]
     where = escape(community.name) if community else texts.ROLE_EVERYWHERE
@@ -129,16 +129,16 @@ async def grant(db: Database, telegram_user_id: int, role: str,
 
 
 async def listing(db: Database, community: str | None = None) -> list[dict[str, object]]:
-    """`list_roles` of a community given by name or id (None: every grant)."""
+    """`_list_roles` of a community given by name or id (None: every grant)."""
     async with db.session() as session:
         c = await find_community(session, community) if community else None
-        return await list_roles(session, c)
+        return await _list_roles(session, c)
 
 
 async def revoke(db: Database, telegram_user_id: int, role: str,
                  community: str | None) -> tuple[int, str | None]:
-    """`revoke_role` in a community given by name or id (None: wherever it is held): how many
+    """`_revoke_role` in a community given by name or id (None: wherever it is held): how many
     grants went, and the community's name."""
     async with db.session() as session:
         c = await find_community(session, community) if community else None
-        return await revoke_role(session, telegram_user_id, role, c), c.name if c else None
+        return await _revoke_role(session, telegram_user_id, role, c), c.name if c else None

@@ -45,7 +45,7 @@ def source_key(address: str) -> str:
     return hashlib.sha256(b"valuestory sign-in source " + address.encode()).hexdigest()
 
 
-async def issue_link(session: AsyncSession, user_id: int, base: str, now: dt.datetime) -> str:
+async def _issue_link(session: AsyncSession, user_id: int, base: str, now: dt.datetime) -> str:
     """A fresh one-time sign-in link for this person (expired links are cleared meanwhile)."""
     await session.execute(delete(DashboardLink).where(DashboardLink.expires_at < now))
     token = secrets.token_urlsafe(32)
@@ -60,7 +60,7 @@ async def link_for(db: Database, user_id: int, admins: frozenset[int], base: str
     async with db.session() as session:
         if not await access.has_a_role(session, user_id, admins):
             return None
-        return await issue_link(session, user_id, base, now)
+        return await _issue_link(session, user_id, base, now)
 
 
 async def dashboard(db: Database, user_id: int, admins: frozenset[int], base: str,
@@ -71,7 +71,7 @@ async def dashboard(db: Database, user_id: int, admins: frozenset[int], base: st
         t = speaking.say(await speaking.staff_language(session, user_id))
         if not await access.has_a_role(session, user_id, admins):
             return [Out(t.NOT_ALLOWED)]
-        link = await issue_link(session, user_id, base, now)
+        link = await _issue_link(session, user_id, base, now)
     # Telegram opens Mini Apps from https:// addresses only.
     buttons = (((t.BTN_OPEN_DASHBOARD, web_app(base + APP_PATH)),),) if base.startswith(
         "https://") else ()

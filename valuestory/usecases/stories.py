@@ -55,7 +55,7 @@ def _order(step: Step) -> tuple[int, dt.datetime, int]:
             step.narrative_id)
 
 
-async def thread(session: AsyncSession, community_id: int, story_id: str) -> Thread | None:
+async def _thread(session: AsyncSession, community_id: int, story_id: str) -> Thread | None:
     """The story, or None if this community has no such story."""
     rows = (await session.execute(
         select(Narrative.id, Narrative.cycle, Narrative.intended, Narrative.question_text,
@@ -82,7 +82,7 @@ class Summary:
     stages: tuple[str, ...]
 
 
-async def reaching_applied(session: AsyncSession, community_id: int,
+async def _reaching_applied(session: AsyncSession, community_id: int,
                            limit: int = LISTED) -> list[Summary]:
     """The newest stories that reached applied value (done, not only meant) or beyond."""
     beyond = or_(and_(Narrative.cycle == ValueCycle.APPLIED, Narrative.intended.is_(False)),
@@ -116,7 +116,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     if view is None:
         return access.Visit(signed, None)
     async with db.long_read() as reading:  # a community's stories: off the loop's thread
-        return access.Visit(signed, view, await reaching_applied(reading, view.community.id))
+        return access.Visit(signed, view, await _reaching_applied(reading, view.community.id))
 
 
 async def thread_for_page(db: Database, token: str | None, community_id: int,
@@ -128,4 +128,4 @@ async def thread_for_page(db: Database, token: str | None, community_id: int,
         signed, view = await access.visiting(session, token, community_id, admins, now)
         if view is None:
             return access.Visit(signed, None)
-        return access.Visit(signed, view, await thread(session, view.community.id, story_id))
+        return access.Visit(signed, view, await _thread(session, view.community.id, story_id))

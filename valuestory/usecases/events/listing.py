@@ -47,16 +47,16 @@ async def _upcoming_and_past(
         upcoming = upcoming.limit(upcoming_shown)
     soon = list((await session.scalars(upcoming)).all())
     past = list((await session.scalars(_past(community, now).limit(past_shown))).all())
-    return soon, past, await response_rates(session, [e.id for e in past])
+    return soon, past, await _response_rates(session, [e.id for e in past])
 
 
-async def response_rates(session: AsyncSession,
+async def _response_rates(session: AsyncSession,
                          event_ids: Sequence[int]) -> dict[int, matrix.Participation]:
     """For each event: who was asked, attended, answered and completed, as the matrix counts."""
     return await matrix.participation_by_event(session, list(event_ids))
 
 
-async def for_dashboard(
+async def _for_dashboard(
     session: AsyncSession, community: Community, now: dt.datetime, past_shown: int = 50,
 ) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
     """Upcoming events (soonest first), past ones (latest first), and the past ones' participation."""
@@ -76,12 +76,12 @@ class Listed:
 
 async def for_convener(db: Database, user_id: int, admins: frozenset[int], community_id: int,
                        now: dt.datetime) -> Listed | None:
-    """`for_dashboard`, for a convener of the community; None for anyone else."""
+    """`_for_dashboard`, for a convener of the community; None for anyone else."""
     async with db.session() as session:
         community = await access.convened_one(session, user_id, community_id, admins)
         if community is None:
             return None
-        upcoming, past, rates = await for_dashboard(session, community, now)
+        upcoming, past, rates = await _for_dashboard(session, community, now)
     unasked = await event_outlook.unasked(db, community_id, [e for e in past if e.id not in rates],
                                           now)
     return Listed(upcoming, past, rates, unasked)

@@ -249,7 +249,7 @@ async def change_for(db: Database, user_id: int, admins: frozenset[int], communi
 # --- cancelling -----------------------------------------------------------------------------
 
 
-async def cancel_event(session: AsyncSession, event: Event, now: dt.datetime) -> None:
+async def _cancel_event(session: AsyncSession, event: Event, now: dt.datetime) -> None:
     """Cancel an event: nobody is asked about it, and what was still to be asked is cancelled."""
     event.cancelled_at = now
     for p in (await session.scalars(select(Prompt).where(
@@ -263,7 +263,7 @@ async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime)
     """Cancel an event from a form, by /cancelevent's rule: only one not yet over or cancelled."""
     if event.cancelled_at is not None or event.ends_at <= now:
         raise EventRejected(texts.EVENT_GONE)
-    await cancel_event(session, event, now)
+    await _cancel_event(session, event, now)
 
 
 async def _convened_event(session: AsyncSession, user_id: int, event_id: int,
@@ -302,7 +302,7 @@ async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
                 (t.BTN_CANCEL_EVENT, token(ConvenerStep.CANCEL_YES, event.id)),
                 (t.BTN_KEEP_EVENT, token(ConvenerStep.CANCEL_NO, event.id))),))]
         if step == ConvenerStep.CANCEL_YES:
-            await cancel_event(session, event, now)
+            await _cancel_event(session, event, now)
             return [Out(t.EVENT_CANCELLED.format(title=title))]
         return [Out(t.EVENT_KEPT.format(title=title))]
 
