@@ -1,6 +1,6 @@
 """Pseudonymised exports of narratives for researchers: CSV, XLSX, JSON Lines and REFI-QDA.
 
-One streaming query (`query`) feeds every writer (`writers`, `refiqda`), so memory stays flat
+One streaming query (`queries`) feeds every writer (`writers`, `refiqda`), so memory stays flat
 however many narratives there are. An export carries a member's pseudonym for the community,
 never a Telegram id, name or username; members who withdrew are absent because their narratives
 and membership no longer exist. `run` runs one and records it in the audit log; `chat` is
@@ -14,7 +14,7 @@ from valuestory.usecases.exports.chat import (
     narrow,
     parse_request,
 )
-from valuestory.usecases.exports.query import LocalTimes, count, stream_rows
+from valuestory.usecases.exports.queries import LocalTimes, count, stream_rows
 from valuestory.usecases.exports.run import (
     ExportResult,
     audit_entries,

@@ -14,20 +14,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from storage.db import Database
 from storage.models import (
     AuditEntry,
-    Community,
-    Narrative,
     utcnow,
 )
 from valuestory.usecases import access
-from valuestory.usecases.exports.query import (
+from valuestory.usecases.exports.queries import (
+    audit_log,
     chosen_communities,
     count,
-    export_query,
+    middle_id,
     recordings,
     stream_rows,
 )
@@ -122,11 +119,7 @@ def _write_csv_share(url: str, path: str, filt: ExportFilter) -> int:
 async def _write_csv_shared(db: Database, path: Path, filt: ExportFilter,
                             progress: Callable[[int], None] | None) -> int:
     async with db.long_read() as session:
-        communities = await chosen_communities(session, filt.community_ids)
-        ids = export_query(communities, filt, [Narrative.id]).order_by(Narrative.id)
-        total = int(await session.scalar(export_query(communities, filt, [func.count(Narrative.id)]))
-                    or 0)
-        middle = await session.scalar(ids.offset(total // 2).limit(1))
+        middle = await middle_id(session, filt)
     if middle is None:
         return await _write(db, CsvWriter(path), filt, progress, False)
     first = replace(filt, below_id=middle)
@@ -168,12 +161,7 @@ async def export(
 async def audit_entries(db: Database, limit: int | None = None) -> list[dict[str, Any]]:
     """The audit log, newest first, as plain data."""
     async with db.session() as session:
-        query = (select(AuditEntry, Community.name)
-                 .outerjoin(Community, Community.id == AuditEntry.community_id)
-                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
-        if limit:
-            query = query.limit(limit)
-        found = (await session.execute(query)).all()
+        found = await audit_log(session, limit)
     return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
              "action": e.action, "community": name, "details": e.details} for e, name in found]
 

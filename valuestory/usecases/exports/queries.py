@@ -1,4 +1,4 @@
-"""The one streaming query behind every export format.
+"""The exports' SQL: the one streaming query behind every export format, and the audit log's.
 
 It reads in batches straight from the driver, so memory stays flat however many narratives there are;
 timestamps are converted by a cache, not per value. An inner join to the membership means a
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
 from storage.models import (
+    AuditEntry,
     Community,
     Event,
     Membership,
@@ -248,3 +249,22 @@ async def recordings(db: Database, narrative_ids: Sequence[int]) -> dict[int, li
         if narrative_id is not None and audio is not None:  # both filtered for; told to mypy
             out.setdefault(narrative_id, []).append((note_id, transcript or "", audio))
     return out
+
+
+async def middle_id(session: AsyncSession, filt: ExportFilter) -> int | None:
+    """The narrative id that splits an export's narratives in two halves (None: none to split)."""
+    communities = await chosen_communities(session, filt.community_ids)
+    ids = export_query(communities, filt, [Narrative.id]).order_by(Narrative.id)
+    total = int(await session.scalar(export_query(communities, filt, [func.count(Narrative.id)]))
+                or 0)
+    return await session.scalar(ids.offset(total // 2).limit(1))
+
+
+async def audit_log(session: AsyncSession, limit: int | None) -> Sequence[Any]:
+    """The audit log's entries with their community's name, newest first."""
+    query = (select(AuditEntry, Community.name)
+             .outerjoin(Community, Community.id == AuditEntry.community_id)
+             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+    if limit:
+        query = query.limit(limit)
+    return (await session.execute(query)).all()
