@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.questions import ValueCycle
 from storage.db import Database
-from storage.models import Event, Membership, Narrative
 from valuestory.usecases import access
+from valuestory.usecases.stories import queries
 
 STAGES = ("immediate", "potential", "intended", "applied", "realised", "reframing")
 LISTED = 50
@@ -57,14 +56,7 @@ def _order(step: Step) -> tuple[int, dt.datetime, int]:
 
 async def _thread(session: AsyncSession, community_id: int, story_id: str) -> Thread | None:
     """The story, or None if this community has no such story."""
-    rows = (await session.execute(
-        select(Narrative.id, Narrative.cycle, Narrative.intended, Narrative.question_text,
-               Narrative.text, Narrative.answered_at, Narrative.revised_at, Membership.pseudonym,
-               Event.id, Event.title, Event.starts_at)
-        .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                               Membership.community_id == Narrative.community_id))
-        .join(Event, Event.id == Narrative.event_id)
-        .where(Narrative.story_id == story_id, Narrative.community_id == community_id))).all()
+    rows = (await session.execute(queries.thread(community_id, story_id))).all()
     if not rows:
         return None
     steps = sorted((Step(r[0], stage(r[1], bool(r[2])), r[3], r[4], r[5], r[6] is not None)
@@ -85,20 +77,7 @@ class Summary:
 async def _reaching_applied(session: AsyncSession, community_id: int,
                            limit: int = LISTED) -> list[Summary]:
     """The newest stories that reached applied value (done, not only meant) or beyond."""
-    beyond = or_(and_(Narrative.cycle == ValueCycle.APPLIED, Narrative.intended.is_(False)),
-                 Narrative.cycle.in_((ValueCycle.REALISED, ValueCycle.REFRAMING)))
-    last = func.max(Narrative.answered_at).label("last_at")
-    newest = (select(Narrative.story_id, last)
-              .where(Narrative.community_id == community_id, beyond)
-              .group_by(Narrative.story_id).order_by(last.desc()).limit(limit).subquery())
-    rows = (await session.execute(
-        select(newest.c.story_id, newest.c.last_at, Narrative.cycle, Narrative.intended,
-               Membership.pseudonym, Event.title)
-        .join(Narrative, and_(Narrative.story_id == newest.c.story_id,
-                              Narrative.community_id == community_id))
-        .join(Membership, and_(Membership.member_id == Narrative.member_id,
-                               Membership.community_id == Narrative.community_id))
-        .join(Event, Event.id == Narrative.event_id))).all()
+    rows = (await session.execute(queries.reaching_applied(community_id, limit))).all()
     found: dict[str, tuple[dt.datetime, str, str, set[str]]] = {}
     for story_id, last_at, cycle, intended, pseudonym, title in rows:
         found.setdefault(story_id, (last_at, pseudonym, title, set()))[3].add(

@@ -10,18 +10,17 @@ cycle `intended` lists them, as the matrix counts them.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, literal, select, tuple_
+from sqlalchemy import Select
 
 from flows.questions import Capital
 from storage.db import Database, Work, connection_of
-from storage.models import Event, Membership, Narrative
 from valuestory.usecases import access
 from valuestory.usecases.matrix.glossary import INTENDED, STAGES
 from valuestory.usecases.matrix.period import period_or_all
+from valuestory.usecases.narratives.queries import EVENTS, Shape, like, statement
 
 PAGE = 50
 
@@ -81,98 +80,22 @@ class Page:
     next: Cursor | None
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """Which filters a page has: one statement is built, and compiled, per shape, not per page."""
-
-    cycle: bool
-    capital: bool
-    event: bool
-    since: bool
-    pseudonym: bool
-    words: int
-    after: bool
-    plans: bool = False
-
-
-def _param(name: str, model_column: Any) -> Any:
-    return bindparam(name, type_=model_column.type)
-
-
-@functools.lru_cache(maxsize=256)
-def _statement(shape: _Shape) -> Select[Any]:
-    """The one statement behind a page (one more row than shown, to know if there is a next).
-
-    The page's narratives are chosen from narratives alone, read backwards off the index, and
-    only those few are joined to their pseudonyms and events: joined first, a planner may read
-    every membership before it stops at the limit.
-    """
-    community_id = _param("community_id", Narrative.community_id)
-    chosen = (select(Narrative.id, Narrative.story_id, Narrative.question_text, Narrative.text,
-                     Narrative.member_id, Narrative.event_id, Narrative.answered_at,
-                     Narrative.revised_at, Narrative.cycle, Narrative.capital, Narrative.intended,
-                     Narrative.community_id)
-              .where(Narrative.community_id == community_id))
-    # `=`, not `IS`: PostgreSQL uses an index for an equality only.
-    if shape.plans:
-        chosen = chosen.where(Narrative.intended == literal(True))
-    elif shape.cycle:
-        chosen = chosen.where(Narrative.cycle == _param("cycle", Narrative.cycle),
-                              Narrative.intended == literal(False))
-    if shape.capital:
-        chosen = chosen.where(Narrative.capital == _param("capital", Narrative.capital))
-    if shape.event:
-        chosen = chosen.where(Narrative.event_id == _param("event_id", Narrative.event_id))
-    if shape.since:
-        chosen = chosen.where(Narrative.answered_at >= _param("since", Narrative.answered_at))
-    if shape.pseudonym:
-        chosen = chosen.where(Narrative.member_id.in_(select(Membership.member_id).where(
-            Membership.community_id == community_id,
-            Membership.pseudonym == _param("pseudonym", Membership.pseudonym))))
-    for i in range(shape.words):
-        chosen = chosen.where(Narrative.text.ilike(bindparam(f"word{i}", type_=String()),
-                                                   escape="\\"))
-    if shape.after:
-        chosen = chosen.where(
-            tuple_(Narrative.answered_at, Narrative.id)
-            < tuple_(_param("after_at", Narrative.answered_at), _param("after_id", Narrative.id)))
-    n = (chosen.order_by(Narrative.answered_at.desc(), Narrative.id.desc())
-         .limit(bindparam("rows", type_=Integer())).subquery())
-    # Item's fields, in its order: each row becomes an Item as it is.
-    columns: list[Any] = [
-        n.c.id, n.c.story_id, n.c.question_text, n.c.text, Membership.pseudonym, n.c.event_id,
-        Event.title, n.c.answered_at, n.c.revised_at.is_not(None), n.c.cycle, n.c.capital,
-        n.c.intended]
-    # An inner join to the membership: a member who withdrew has none, and never appears. Joined
-    # on the rows' own community, not the parameter again: given the parameter, SQLite's planner
-    # builds a Bloom filter over the memberships for 51 rows, which took half as long again.
-    return (select(*columns)
-            .join(Membership, and_(Membership.member_id == n.c.member_id,
-                                   Membership.community_id == n.c.community_id))
-            .join(Event, Event.id == n.c.event_id)
-            .order_by(n.c.answered_at.desc(), n.c.id.desc()))
-
-
 def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
                size: int = PAGE) -> tuple[Select[Any], dict[str, Any]]:
     """A page's statement and its parameters."""
     words = (filt.words or "").split()[:8]
     plans = filt.cycle == INTENDED
-    shape = _Shape(bool(filt.cycle) and not plans, bool(filt.capital), filt.event_id is not None,
+    shape = Shape(bool(filt.cycle) and not plans, bool(filt.capital), filt.event_id is not None,
                    filt.since is not None, bool(filt.pseudonym), len(words), after is not None,
                    plans)
     params: dict[str, Any] = {"community_id": community_id, "rows": size + 1,
                               "cycle": filt.cycle, "capital": filt.capital,
                               "event_id": filt.event_id, "since": filt.since,
                               "pseudonym": filt.pseudonym}
-    params.update({f"word{i}": _like(word) for i, word in enumerate(words)})
+    params.update({f"word{i}": like(word) for i, word in enumerate(words)})
     if after is not None:
         params.update(after_at=after.answered_at, after_id=after.id)
-    return _statement(shape), params
+    return statement(shape), params
 
 
 async def page(work: Work, community_id: int, filt: NarrativeFilter,
@@ -189,13 +112,9 @@ async def page(work: Work, community_id: int, filt: NarrativeFilter,
 async def _events_of(work: Work, community_id: int) -> list[tuple[int, str, dt.datetime]]:
     """The community's events, newest first, for the event filter: (id, title, starts_at)."""
     conn = await connection_of(work)  # plain rows: the ORM's handling of a statement costs more
-    rows = await conn.execute(_EVENTS, {"community_id": community_id})
+    rows = await conn.execute(EVENTS, {"community_id": community_id})
     return [(eid, title, at) for eid, title, at in rows]
 
-
-_EVENTS = (select(Event.id, Event.title, Event.starts_at)
-           .where(Event.community_id == _param("community_id", Event.community_id))
-           .order_by(Event.starts_at.desc(), Event.id.desc()))
 
 
 @dataclass(frozen=True)
