@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database, Work, connection_of
-from storage.models import Community, DashboardSession, Role, RoleGrant
+from storage.models import Community, Role
 from valuestory.usecases import sessions
+from valuestory.usecases.access import queries
 
 
 def is_admin(user_id: int, admins: frozenset[int]) -> bool:
@@ -26,10 +26,7 @@ def is_admin(user_id: int, admins: frozenset[int]) -> bool:
 
 async def convened(session: AsyncSession, user_id: int, admins: frozenset[int]) -> list[Community]:
     """The communities this person may act on as a convener, by name."""
-    query = select(Community).order_by(Community.name)
-    if not is_admin(user_id, admins):
-        query = query.join(RoleGrant, RoleGrant.community_id == Community.id).where(
-            RoleGrant.telegram_user_id == user_id, RoleGrant.role == Role.CONVENER)
+    query = queries.convened(None if is_admin(user_id, admins) else user_id)
     return list((await session.scalars(query)).unique().all())
 
 
@@ -37,7 +34,7 @@ async def convened_one(session: AsyncSession, user_id: int, community_id: int,
                        admins: frozenset[int]) -> Community | None:
     """The community, if this person convenes it (or is an admin); None tells them nothing."""
     return await _granted(session, user_id, community_id, admins,
-                          (RoleGrant.community_id == community_id) & (RoleGrant.role == Role.CONVENER))
+                          queries.convenes(community_id))
 
 
 @dataclass(frozen=True)
@@ -52,10 +49,7 @@ async def export_scope(session: AsyncSession, user_id: int, admins: frozenset[in
     """Admins and researchers (of some communities, or all) may export; None for anyone else."""
     if is_admin(user_id, admins):
         return Scope("admin", None)
-    grants = (await session.scalars(
-        select(RoleGrant).where(RoleGrant.telegram_user_id == user_id,
-                                RoleGrant.role == Role.RESEARCHER).order_by(RoleGrant.id)
-    )).all()
+    grants = (await session.scalars(queries.researcher_grants(user_id))).all()
     if not grants:
         return None
     actor = "researcher grant " + ",".join(f"#{g.id}" for g in grants)
@@ -68,25 +62,19 @@ async def has_a_role(session: AsyncSession, user_id: int, admins: frozenset[int]
     """Admins, conveners and researchers (of any community) may open the dashboard."""
     if is_admin(user_id, admins):
         return True
-    grant = await session.scalar(select(RoleGrant.id).where(
-        RoleGrant.telegram_user_id == user_id,
-        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))).limit(1))
-    return grant is not None
+    return await session.scalar(queries.a_grant(user_id, queries.ANY_ROLE)) is not None
 
 
 async def seen(session: AsyncSession, user_id: int, admins: frozenset[int]) -> list[Community]:
     """The communities this person may look at: those they convene or research, by name."""
     if is_admin(user_id, admins):
-        return list((await session.scalars(select(Community).order_by(Community.name))).all())
-    grants = (await session.execute(select(RoleGrant.community_id).where(
-        RoleGrant.telegram_user_id == user_id,
-        RoleGrant.role.in_((Role.CONVENER, Role.RESEARCHER))))).scalars().all()
+        return list((await session.scalars(queries.communities(None))).all())
+    grants = (await session.execute(queries.granted_communities(user_id))).scalars().all()
     if not grants:
         return []
-    query = select(Community).order_by(Community.name)
-    if None not in grants:  # a researcher grant with no community covers every one
-        query = query.where(Community.id.in_([g for g in grants if g is not None]))
-    return list((await session.scalars(query)).all())
+    # A researcher grant with no community covers every one.
+    ids = None if None in grants else [g for g in grants if g is not None]
+    return list((await session.scalars(queries.communities(ids))).all())
 
 
 async def _granted(session: AsyncSession, user_id: int, community_id: int,
@@ -97,8 +85,7 @@ async def _granted(session: AsyncSession, user_id: int, community_id: int,
         return None
     if is_admin(user_id, admins):
         return community
-    grant = await session.scalar(select(RoleGrant.id).where(
-        RoleGrant.telegram_user_id == user_id, grants).limit(1))
+    grant = await session.scalar(queries.a_grant(user_id, grants))
     return community if grant is not None else None
 
 
@@ -131,8 +118,7 @@ async def view(session: AsyncSession, user_id: int, community_id: int,
     if community is None:
         return None
     grants = [] if is_admin(user_id, admins) else (await session.execute(
-        select(RoleGrant.id, RoleGrant.role, RoleGrant.community_id).where(
-            RoleGrant.telegram_user_id == user_id).order_by(RoleGrant.id))).all()
+        queries.grants_of(user_id))).all()
     return _view(Named(community.id, community.name, community.timezone), user_id, admins, grants)
 
 
@@ -151,17 +137,6 @@ def _view(community: Named, user_id: int, admins: frozenset[int], grants: Any) -
     if not convenes and not covered:
         return None
     return View(community, convenes, scope if covered else None)
-
-
-# A page's first read, in one statement: the session its cookie names, the community it asks
-# for and every grant of the person signed in (one row each, or one row of nothing).
-_VISIT = (select(*sessions.COLUMNS, Community.id, Community.name, Community.timezone,
-                 RoleGrant.id, RoleGrant.role, RoleGrant.community_id)
-          .select_from(DashboardSession)
-          .outerjoin(Community, Community.id == bindparam("community_id"))
-          .outerjoin(RoleGrant, RoleGrant.telegram_user_id == DashboardSession.telegram_user_id)
-          .where(DashboardSession.token_hash == bindparam("token_hash"))
-          .order_by(RoleGrant.id))
 
 
 T = TypeVar("T")
@@ -209,7 +184,7 @@ async def visiting(work: Work, token: str | None, community_id: int, admins: fro
     token_hash = sessions.hashed(token)
     conn = await connection_of(work)
     rows: Any = (await conn.execute(
-        _VISIT, {"token_hash": token_hash, "community_id": community_id})).all()
+        queries.VISIT, {"token_hash": token_hash, "community_id": community_id})).all()
     if not rows:
         return None, None
     user_id, csrf, last_seen, cid, name, zone = rows[0][:6]
