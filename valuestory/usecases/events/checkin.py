@@ -13,15 +13,14 @@ import secrets
 import uuid
 from html import escape
 
-from sqlalchemy import select
-
 from flows import i18n
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Event, Prompt, PromptStatus, utcnow
+from storage.models import Community, Prompt, PromptStatus, utcnow
 from valuestory.usecases import conversation, speaking
 from valuestory.usecases.communities import deep_link, qr_png
+from valuestory.usecases.events import queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import closes_for, due_for
 
@@ -41,10 +40,7 @@ async def checkin_for(db: Database, community: Community, bot_username: str,
     now = now or utcnow()
     t = speaking.say(language)
     async with db.session() as session:
-        event = await session.scalar(
-            select(Event).where(Event.community_id == community.id, Event.cancelled_at.is_(None),
-                                Event.starts_at <= now + CHECKIN_EARLY, Event.ends_at >= now)
-            .order_by(Event.starts_at.desc()).limit(1))
+        event = await session.scalar(queries.under_way(community.id, now, CHECKIN_EARLY))
         if event is None:
             return [Out(t.CHECKIN_NONE)]
         if event.checkin_code is None:
@@ -67,8 +63,7 @@ async def check_in(db: Database, user_id: int, chat_id: int, code: str,
     """
     now = now or utcnow()
     async with db.session() as session:
-        event = await session.scalar(
-            select(Event).where(Event.checkin_code == code.removeprefix(CHECKIN_PREFIX)))
+        event = await session.scalar(queries.by_checkin_code(code.removeprefix(CHECKIN_PREFIX)))
         member = await repo.member_by_telegram_id(session, user_id)
         if event is None:
             return [Out(speaking.say(

@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, ConvenerDraft, Prompt, PromptStatus, utcnow
+from storage.models import Community, ConvenerDraft, utcnow
 from valuestory.usecases import access, speaking
 from valuestory.usecases.callbacks import ConvenerStep, DraftChoice
+from valuestory.usecases.events import queries
 from valuestory.usecases.events.planning import (
     EventRejected,
     check_minutes,
@@ -92,8 +92,7 @@ async def _asked_since(session: AsyncSession, user_id: int, since: dt.datetime) 
     member = await repo.member_by_telegram_id(session, user_id)
     if member is None:
         return False
-    newest = await session.scalar(select(func.max(Prompt.updated_at)).where(
-        Prompt.member_id == member.id, Prompt.status == PromptStatus.OPEN))
+    newest = await session.scalar(queries.last_answered(member.id))
     return newest is not None and newest >= since
 
 
@@ -101,11 +100,7 @@ async def _has_draft(db: Database, user_id: int) -> bool:
     """Whether this person has a draft, in one read outside any transaction: every typed message
     and every command asks, and hardly anyone has one."""
     async with db.reading() as conn:
-        return await conn.scalar(_DRAFT_OF, {"user_id": user_id}) is not None
-
-
-_DRAFT_OF = select(ConvenerDraft.telegram_user_id).where(
-    ConvenerDraft.telegram_user_id == bindparam("user_id"))
+        return await conn.scalar(queries.DRAFT_OF, {"user_id": user_id}) is not None
 
 
 async def drop_draft(db: Database, user_id: int) -> None:

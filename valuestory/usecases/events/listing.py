@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n
@@ -21,19 +20,10 @@ from storage.models import Community, Event, utcnow
 from valuestory.usecases import access, event_outlook, matrix, speaking
 from valuestory.usecases.callbacks import ConvenerStep
 from valuestory.usecases.communities import find_community
+from valuestory.usecases.events import queries
 from valuestory.usecases.events.planning import describe, token
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import local_time
-
-
-def _upcoming(community: Community, now: dt.datetime) -> Select[Event]:
-    return (select(Event).where(Event.community_id == community.id, Event.starts_at >= now)
-            .order_by(Event.starts_at, Event.id))
-
-
-def _past(community: Community, now: dt.datetime) -> Select[Event]:
-    return (select(Event).where(Event.community_id == community.id, Event.starts_at < now)
-            .order_by(Event.starts_at.desc(), Event.id.desc()))
 
 
 async def _upcoming_and_past(
@@ -42,11 +32,11 @@ async def _upcoming_and_past(
 ) -> tuple[list[Event], list[Event], dict[int, matrix.Participation]]:
     """Upcoming events (all, or the first `upcoming_shown`), the latest `past_shown` past ones,
     and the past ones' participation."""
-    upcoming = _upcoming(community, now)
+    upcoming = queries.upcoming(community.id, now)
     if upcoming_shown is not None:
         upcoming = upcoming.limit(upcoming_shown)
     soon = list((await session.scalars(upcoming)).all())
-    past = list((await session.scalars(_past(community, now).limit(past_shown))).all())
+    past = list((await session.scalars(queries.past(community.id, now).limit(past_shown))).all())
     return soon, past, await _response_rates(session, [e.id for e in past])
 
 
@@ -132,7 +122,7 @@ async def cancel_choices(db: Database, community: Community,
     now = now or utcnow()
     async with db.session() as session:
         upcoming = (await session.scalars(
-            _upcoming(community, now).where(Event.cancelled_at.is_(None)).limit(10))).all()
+            queries.upcoming(community.id, now, cancelled=False).limit(10))).all()
     if not upcoming:
         return [Out(t.CANCEL_NONE)]
     rows = tuple(((f"{local_time(e.starts_at, community.timezone, language)}: {e.title}"[:60],

@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n, texts
@@ -24,7 +23,6 @@ from storage.models import (
     Community,
     Event,
     Member,
-    Membership,
     Prompt,
     PromptStatus,
     utcnow,
@@ -33,8 +31,9 @@ from valuestory.usecases import access, callbacks, parsing, speaking
 from valuestory.usecases.callbacks import ConvenerStep
 from valuestory.usecases.communities import find_community
 from valuestory.usecases.errors import AdminError
+from valuestory.usecases.events import queries
 from valuestory.usecases.out import Out
-from valuestory.usecases.scheduler import askable, closes_for, due_for
+from valuestory.usecases.scheduler import closes_for, due_for
 from valuestory.usecases.times import local_time
 
 # Far enough ahead for any planned event, near enough that adding a duration or a follow-up
@@ -252,9 +251,7 @@ async def change_for(db: Database, user_id: int, admins: frozenset[int], communi
 async def _cancel_event(session: AsyncSession, event: Event, now: dt.datetime) -> None:
     """Cancel an event: nobody is asked about it, and what was still to be asked is cancelled."""
     event.cancelled_at = now
-    for p in (await session.scalars(select(Prompt).where(
-            Prompt.event_id == event.id,
-            Prompt.status.in_((PromptStatus.SCHEDULED, PromptStatus.OPEN))))).all():
+    for p in (await session.scalars(queries.still_to_ask(event.id))).all():
         p.status = PromptStatus.CANCELLED
         p.finished_at = now
 
@@ -338,9 +335,7 @@ async def who_will_be_asked(session: AsyncSession, community: Community, event: 
     zone = community.timezone
     due = due_for(community, event, PromptKind.POST_EVENT)
     closes = closes_for(community, due)
-    members = int(await session.scalar(
-        select(func.count(Member.id)).join(Membership, Membership.member_id == Member.id)
-        .where(askable(community, due))) or 0)
+    members = int(await session.scalar(queries.askable_count(community, due)) or 0)
     when = local_time(due, zone, language)
     if closes <= now:
         text = t.ASKING_NOBODY_CLOSED.format(when=when, closes=local_time(closes, zone, language),
@@ -435,10 +430,8 @@ async def open_by_hand(db: Database, event_id: int, telegram_user_id: int | None
         event = await session.get(Event, event_id)
         if event is None:
             raise AdminError(f"no event with id {event_id}")
-        query = select(Member).join(Membership).where(Membership.community_id == event.community_id)
-        if telegram_user_id is not None:
-            query = query.where(Member.telegram_user_id == telegram_user_id)
-        members = (await session.scalars(query)).all()
+        members = (await session.scalars(
+            queries.members_of(event.community_id, telegram_user_id))).all()
         if telegram_user_id is not None and not members:
             raise AdminError("that person is not a member of the event's community")
         opened = [await open_prompt(session, m, event, PromptKind(kind), send=True)
