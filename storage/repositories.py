@@ -38,7 +38,6 @@ from storage.models import (
     NarrativeRevision,
     Prompt,
     PromptStatus,
-    RoleGrant,
     SchedulerState,
     utcnow,
 )
@@ -99,12 +98,6 @@ async def pseudonym_taken(session: AsyncSession, community_id: int, pseudonym: s
         )
     )
     return found is not None
-
-
-async def role_grants(session: AsyncSession, telegram_user_id: int) -> Sequence[RoleGrant]:
-    return (await session.scalars(
-        select(RoleGrant).where(RoleGrant.telegram_user_id == telegram_user_id)
-    )).all()
 
 
 async def events(session: AsyncSession, community_id: int | None = None) -> Sequence[Event]:

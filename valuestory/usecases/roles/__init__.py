@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
-from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Role, RoleGrant
 from valuestory.usecases.access import is_admin
@@ -19,6 +17,7 @@ from valuestory.usecases.communities import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_telegram_id
+from valuestory.usecases.roles import queries
 
 
 def _sentence(exc: AdminError) -> str:
@@ -40,7 +39,7 @@ async def grant_role(
     role = _role(role)
     if community is None and role is not Role.RESEARCHER:
         raise AdminError("only a researcher role can cover every community")
-    for grant in await repo.role_grants(session, telegram_user_id):
+    for grant in (await session.scalars(queries.grants_of(telegram_user_id))).all():
         if grant.role == role and grant.community_id == (community.id if community else None):
             return grant
     grant = RoleGrant(
@@ -74,11 +73,7 @@ async def grant_for_admin(db: Database, user_id: int, admins: frozenset[int],
 async def _list_roles(session: AsyncSession, community: Community | None = None
                       ) -> list[dict[str, object]]:
     """Every grant (of one community, with those covering every community), oldest first."""
-    query = (select(RoleGrant, Community.name)
-             .outerjoin(Community, Community.id == RoleGrant.community_id).order_by(RoleGrant.id))
-    if community is not None:
-        query = query.where((RoleGrant.community_id == community.id)
-                            | RoleGrant.community_id.is_(None))
+    query = queries.grants_with_names(community.id if community is not None else None)
     return [{"id": g.id, "telegram_user_id": g.telegram_user_id, "role": g.role, "community": name}
             for g, name in (await session.execute(query)).all()]
 
@@ -88,7 +83,8 @@ async def _revoke_role(
 ) -> int:
     """Take a role away: in one community, or (without one) wherever it is held. How many went."""
     role = _role(role)
-    grants = [g for g in await repo.role_grants(session, telegram_user_id) if g.role == role
+    grants = [g for g in (await session.scalars(queries.grants_of(telegram_user_id))).all()
+              if g.role == role
               and (community is None or g.community_id == community.id)]
     if not grants:
         where = community.name if community else "any community"
