@@ -14,7 +14,6 @@ from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import access, speaking
-from valuestory.usecases.communities import find_community
 from valuestory.usecases.matrix.build import Matrix, build_matrix
 from valuestory.usecases.matrix.period import PeriodError, parse_period, period_or_all
 from valuestory.usecases.matrix.picture import render_png
@@ -45,6 +44,10 @@ async def for_community(db: Database, community_ref: str, period: str,
                         now: dt.datetime) -> Matrix:
     """The matrix of a community given by name or id, for a period as typed (PeriodError if it
     can't be read)."""
+    # Here, not above: the conversation reads the matrix's glossary, and communities read the
+    # conversation's consent versions.
+    from valuestory.usecases.communities import find_community
+
     async with db.session() as session:
         community = await find_community(session, community_ref)
     chosen = parse_period(period, community.timezone, now)
