@@ -164,6 +164,6 @@ async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: 
 
 async def revoke(db: Database, user_id: int) -> None:
     """Take away every role someone has, as /revoke does for each."""
-    async with db.session() as session:
-        for role in {grant.role for grant in await repo.role_grants(session, user_id)}:
-            await roles.revoke_role(session, user_id, role, None)
+    held = {g["role"] for g in await roles.listing(db) if g["telegram_user_id"] == user_id}
+    for role in held:
+        await roles.revoke(db, user_id, str(role), None)
