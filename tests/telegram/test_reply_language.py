@@ -102,7 +102,7 @@ ADMIN_COMMANDS = {"create_for_admin", "grant_for_admin", "revoke_for_admin",
                   "on_new_community", "on_grant", "on_revoke"}
 # Errors that carry a text unread, with the values that fill it, to be said in the reader's
 # language where they are caught (`exc.said(t)`).
-CARRIERS = {"EventRejected", "ExportError"}
+CARRIERS = {"EventRejected", "ExportError", "UntilBeforeSince"}
 
 
 def _english_reads(path: Path) -> Iterator[tuple[str, str, int]]:
