@@ -103,3 +103,77 @@ def test_front_ends_open_no_unit_of_work_of_their_own() -> None:
                        for number, line in enumerate(path.read_text().splitlines(), 1)
                        if opening.search(line))
     assert offenders == []
+
+
+USE_CASES = "valuestory/usecases"
+# What a use case outside its `queries` module may take from sqlalchemy: the types a door's unit
+# of work hands around and the errors it catches, never a statement builder.
+DOOR_MAY_IMPORT = {"sqlalchemy.ext.asyncio": None, "sqlalchemy.exc": None,
+                   "sqlalchemy": {"CursorResult", "Select"}, "sqlalchemy.engine": {"make_url"}}
+# Rooms whose owners are moving their SQL and doors into shape: each name leaves as its room does.
+NOT_YET_QUERIES = {
+    "conversation.py", "inbox.py", "sessions.py",  # the conversation, the inbox, dashboard sessions
+    "digest.py", "retention.py",  # the digest and retention
+    "rights.py", "voice_notes.py", "communities.py", "signin.py", "speaking.py", "staff.py",
+    "scheduler/claims.py", "scheduler/fanout.py", "scheduler/plan.py", "scheduler/rules.py",
+    "scheduler/tick.py",
+}
+NOT_YET_DOORS = {
+    "conversation.py", "inbox.py", "sessions.py",  # the conversation, the inbox, dashboard sessions
+    "digest.py", "retention.py",  # the digest and retention
+    "matrix/build.py",  # the matrix of indicators
+    "access/__init__.py", "communities.py", "events/planning.py", "narratives/__init__.py",
+    "roles/__init__.py", "scheduler/claims.py", "speaking.py", "voice_notes.py",
+}
+
+
+def _use_case_files() -> list[tuple[str, object]]:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / USE_CASES
+    return [(path.relative_to(root).as_posix(), ast.parse(path.read_text()))
+            for path in sorted(root.rglob("*.py")) if path.name != "queries.py"]
+
+
+def test_a_use_case_builds_its_sql_only_in_its_queries_module() -> None:
+    """A feature's statements live in its private `queries` module: a door outside it imports
+    no statement builder from sqlalchemy (`select`, `update`, `func`, ...)."""
+    import ast
+
+    offenders = set()
+    for name, tree in _use_case_files():
+        for node in ast.walk(tree):  # type: ignore[arg-type]
+            if isinstance(node, ast.Import):
+                if any(a.name.split(".")[0] == "sqlalchemy" for a in node.names):
+                    offenders.add(name)
+            elif (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.split(".")[0] == "sqlalchemy"):
+                allowed = DOOR_MAY_IMPORT.get(node.module, set())
+                if allowed is not None and {a.name for a in node.names} - allowed:
+                    offenders.add(name)
+    assert sorted(offenders - NOT_YET_QUERIES) == []
+    assert sorted(NOT_YET_QUERIES - offenders) == [], "done: take these off the list"
+
+
+def test_a_use_cases_public_functions_take_the_database_not_a_session() -> None:
+    """A public use-case function is a door: it takes the `Database` and plain values and owns
+    its transaction. What shares a unit of work is private (a leading underscore) or lives in
+    the feature's `queries` module."""
+    import ast
+    import re
+
+    offenders = set()
+    for name, tree in _use_case_files():
+        for node in tree.body:  # type: ignore[attr-defined]
+            if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and not node.name.startswith("_")):
+                params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                if any(p.arg in ("session", "connection", "conn", "work") or (
+                        p.annotation is not None
+                        and re.search(r"\b(AsyncSession|AsyncConnection|Work)\b",
+                                      ast.unparse(p.annotation)))
+                       for p in params):
+                    offenders.add(name)
+    assert sorted(offenders - NOT_YET_DOORS) == []
+    assert sorted(NOT_YET_DOORS - offenders) == [], "done: take these off the list"
