@@ -640,6 +640,71 @@ class MatrixPlans(Base):
     difference: Mapped[int] = mapped_column(Integer)
 
 
+class IndicatorStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"  # taken off the matrix; kept, with its evidence, and can be restored
+    MERGED = "merged"  # its evidence moved to `merged_into_id`
+
+
+class Indicator(Base):
+    """A value indicator: a short statement of value under one cycle of a community's matrix
+    ("It's a safe space to ask questions"), standing on narratives as its evidence.
+
+    How many narratives, stories and members back it is never stored: it is read from its links
+    to narratives that still exist (`IndicatorEvidence`), so a withdrawal changes it at once.
+    """
+
+    __tablename__ = "indicators"
+    __table_args__ = (
+        Index("ix_indicators_community_id_status_cycle", "community_id", "status", "cycle",
+              "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    cycle: Mapped[str] = mapped_column(String(16))  # a ValueCycle, as narratives name them
+    capital: Mapped[str | None] = mapped_column(String(16), default=None)  # under potential only
+    statement: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # its order within its cycle
+    status: Mapped[str] = mapped_column(String(16), default=IndicatorStatus.ACTIVE)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("indicators.id", ondelete="SET NULL"), default=None)
+    # The example it was adopted from, if any (a key of flows.suggestions), so it is not offered again.
+    suggestion: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IndicatorEvidence(Base):
+    """A narrative backing an indicator. A narrative may back several; `quoted` marks the one or
+    two shown with the indicator. Goes with its narrative (ON DELETE CASCADE)."""
+
+    __tablename__ = "indicator_evidence"
+    __table_args__ = (Index("ix_indicator_evidence_narrative_id", "narrative_id"),)
+
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True)
+    narrative_id: Mapped[int] = mapped_column(
+        ForeignKey("narratives.id", ondelete="CASCADE"), primary_key=True)
+    quoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IndicatorChange(Base):
+    """Who changed an indicator, when, and how: its audit log. `actor` is a label ("convener
+    K7QX", "command line"), never a Telegram id or name; `details` never quote a narrative."""
+
+    __tablename__ = "indicator_changes"
+    __table_args__ = (Index("ix_indicator_changes_indicator_id_at", "indicator_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class DashboardLink(Base):
     """A one-time sign-in link to the dashboard. Only a hash of its token is kept."""
 
@@ -689,6 +754,10 @@ __all__ = [
     "Event",
     "HandledUpdate",
     "InboxUpdate",
+    "Indicator",
+    "IndicatorChange",
+    "IndicatorEvidence",
+    "IndicatorStatus",
     "MatrixCell",
     "MatrixCommunity",
     "MatrixCycleStories",

@@ -1,0 +1,140 @@
+"""The indicators' SQL: the indicators of a community, their counts and quotes read from their
+links, their evidence and audit log, and the narratives a link may point at.
+
+Counts and quotes join each link to its narrative and the narrative's member to their membership
+in the community: a narrative that is gone (withdrawn, or removed by retention) counts nowhere,
+and only pseudonyms leave here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, delete, distinct, func, select, update
+
+from storage.models import (
+    Indicator,
+    IndicatorChange,
+    IndicatorEvidence,
+    Member,
+    Membership,
+    Narrative,
+    Role,
+    RoleGrant,
+)
+
+
+def indicators(community_id: int, statuses: Iterable[str]) -> Any:
+    """A community's indicators in these statuses, by position within their cycle."""
+    return (select(Indicator)
+            .where(Indicator.community_id == community_id, Indicator.status.in_(list(statuses)))
+            .order_by(Indicator.position, Indicator.id))
+
+
+def one(community_id: int, indicator_id: int) -> Any:
+    """One of a community's indicators, locked for a change where the database can."""
+    return (select(Indicator)
+            .where(Indicator.id == indicator_id, Indicator.community_id == community_id)
+            .with_for_update())
+
+
+def _backed(indicator_ids: list[int]) -> Any:
+    """Each link of these indicators to a narrative that exists, told by a current member."""
+    return (select(IndicatorEvidence.indicator_id, IndicatorEvidence.quoted, Narrative.id,
+                   Narrative.story_id, Narrative.member_id, Narrative.text, Membership.pseudonym)
+            .join(Narrative, Narrative.id == IndicatorEvidence.narrative_id)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .where(IndicatorEvidence.indicator_id.in_(indicator_ids)))
+
+
+def counts(indicator_ids: list[int]) -> Any:
+    """(indicator id, narratives, stories, members) of each indicator with any evidence."""
+    backed = _backed(indicator_ids).subquery()
+    return (select(backed.c.indicator_id, func.count(), func.count(distinct(backed.c.story_id)),
+                   func.count(distinct(backed.c.member_id)))
+            .group_by(backed.c.indicator_id))
+
+
+def quotes(indicator_ids: list[int]) -> Any:
+    """(indicator id, narrative id, text, pseudonym) of each quote chosen for these indicators."""
+    backed = _backed(indicator_ids).where(IndicatorEvidence.quoted.is_(True)).subquery()
+    return (select(backed.c.indicator_id, backed.c.id, backed.c.text, backed.c.pseudonym)
+            .order_by(backed.c.indicator_id, backed.c.id))
+
+
+def evidence(indicator_id: int) -> Any:
+    """An indicator's evidence as the editor shows it, oldest answer first."""
+    return (select(Narrative.id, Narrative.story_id, Membership.pseudonym,
+                   Narrative.question_text, Narrative.text, Narrative.cycle, Narrative.capital,
+                   Narrative.intended, IndicatorEvidence.quoted, Narrative.answered_at)
+            .join(Narrative, Narrative.id == IndicatorEvidence.narrative_id)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .where(IndicatorEvidence.indicator_id == indicator_id)
+            .order_by(Narrative.answered_at, Narrative.id))
+
+
+def links(indicator_id: int) -> Any:
+    """The links of one indicator, whatever became of their narratives' members."""
+    return select(IndicatorEvidence).where(IndicatorEvidence.indicator_id == indicator_id)
+
+
+def narratives_of(community_id: int, narrative_ids: list[int]) -> Any:
+    """(id, is a plan) of those of these narratives that are the community's, told by a
+    current member."""
+    return (select(Narrative.id, Narrative.intended)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .where(Narrative.community_id == community_id, Narrative.id.in_(narrative_ids)))
+
+
+def unlink(indicator_id: int, narrative_ids: list[int]) -> Any:
+    return delete(IndicatorEvidence).where(IndicatorEvidence.indicator_id == indicator_id,
+                                           IndicatorEvidence.narrative_id.in_(narrative_ids))
+
+
+def quote_only(indicator_id: int, narrative_ids: list[int]) -> Any:
+    """Mark these links of an indicator quoted, and only these."""
+    return (update(IndicatorEvidence).where(IndicatorEvidence.indicator_id == indicator_id)
+            .values(quoted=IndicatorEvidence.narrative_id.in_(narrative_ids) if narrative_ids
+                    else False))
+
+
+def last_position(community_id: int, cycle: str) -> Any:
+    """The last position taken among a cycle's active indicators (None if it has none)."""
+    return select(func.max(Indicator.position)).where(
+        Indicator.community_id == community_id, Indicator.cycle == cycle,
+        Indicator.status == "active")
+
+
+def changes(indicator_id: int) -> Any:
+    """An indicator's audit log, newest first."""
+    return (select(IndicatorChange.at, IndicatorChange.actor, IndicatorChange.action,
+                   IndicatorChange.details)
+            .where(IndicatorChange.indicator_id == indicator_id)
+            .order_by(IndicatorChange.at.desc(), IndicatorChange.id.desc()))
+
+
+def adopted(community_id: int) -> Any:
+    """The examples a community adopted already, whatever became of them since."""
+    return select(Indicator.suggestion).where(Indicator.community_id == community_id,
+                                              Indicator.suggestion.is_not(None))
+
+
+def any_indicator(community_id: int) -> Any:
+    return select(Indicator.id).where(Indicator.community_id == community_id).limit(1)
+
+
+def pseudonym_of(user_id: int, community_id: int) -> Any:
+    """The pseudonym of a person in a community, if they are a member of it."""
+    return (select(Membership.pseudonym).join(Member, Member.id == Membership.member_id)
+            .where(Member.telegram_user_id == user_id, Membership.community_id == community_id))
+
+
+def convener_grant(user_id: int, community_id: int) -> Any:
+    """The id of a person's grant to convene a community, if they hold one."""
+    return select(RoleGrant.id).where(
+        RoleGrant.telegram_user_id == user_id, RoleGrant.community_id == community_id,
+        RoleGrant.role == Role.CONVENER).limit(1)
