@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
-from bot.context import Context, database, private_press
+from bot.context import Context, database, private_press, settings
 from storage.db import Database
 from valuestory.usecases.out import WEB_APP, Out
 
@@ -182,6 +182,14 @@ class CommandService(Protocol):
                  telegram_language: str | None = None) -> Awaitable[list[Out]]: ...
 
 
+class AdminCommandService(Protocol):
+    """A use case answering an admin's command: the sender, the settings' admins (the use case
+    decides who is one), and the words typed after the command."""
+
+    def __call__(self, db: Database, user_id: int, admins: frozenset[int],
+                 args: list[str], /) -> Awaitable[list[Out]]: ...
+
+
 class ButtonService(Protocol):
     """A use case answering a button: the person, its data, and their Telegram app's language."""
 
@@ -197,6 +205,20 @@ def replying_to_command(service: CommandService) -> Handler:
         assert message is not None and user is not None
         await send(context, message.chat_id, await service(
             database(context), user.id, telegram_language=user.language_code))
+
+    return handler
+
+
+def replying_to_admin_command(service: AdminCommandService) -> Handler:
+    """`replying_to_command` for an admin's command: `service` is handed the sender, the admins
+    and the words after the command."""
+
+    async def handler(update: Update, context: Context) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        await send(context, message.chat_id, await service(
+            database(context), user.id, settings(context).admin_telegram_ids,
+            list(context.args or [])))
 
     return handler
 

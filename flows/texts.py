@@ -279,6 +279,14 @@ ROLE_REVOKE_USAGE = N_(
 )
 # TRANSLATORS: fills {community} in "... is no longer a researcher of any community".
 ROLE_EVERYWHERE = N_("any community")
+# What an admin asked for that can't be done: the reply capitalises it and ends it with a full
+# stop; the command line shows it as it stands. {community} is a name as typed, in quotes.
+NO_SUCH_COMMUNITY = N_("no community called {community}")
+COMMUNITY_EXISTS = N_("there is already a community called {community}")
+ROLE_UNKNOWN = N_("the role must be convener or researcher")
+ROLE_EVERYWHERE_ONLY_RESEARCHER = N_("only a researcher role can cover every community")
+ROLE_NOT_HELD = N_("{user} is not a {role} of {community}")
+ROLE_NOT_HELD_ANYWHERE = N_("{user} is not a {role} of any community")
 
 # --- Conveners: the matrix, the digest, events --------------------------------------------
 CYCLE_SHORT = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context, database, settings
-from bot.send import send
+from bot.send import replying_to_admin_command, send
 from valuestory.usecases import communities, roles
 
 
@@ -22,21 +22,7 @@ async def on_new_community(update: Update, context: Context) -> None:
     await send(context, message.chat_id, outs)
 
 
-async def on_grant(update: Update, context: Context) -> None:
-    """/grant <telegram user id> convener|researcher <community name or id>."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    outs = await roles.grant_for_admin(database(context), user.id,
-                                       settings(context).admin_telegram_ids,
-                                       list(context.args or []))
-    await send(context, message.chat_id, outs)
-
-
-async def on_revoke(update: Update, context: Context) -> None:
-    """/revoke <telegram user id> convener|researcher [community name or id]."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    outs = await roles.revoke_for_admin(database(context), user.id,
-                                        settings(context).admin_telegram_ids,
-                                        list(context.args or []))
-    await send(context, message.chat_id, outs)
+# /grant <telegram user id> convener|researcher <community name or id>
+on_grant = replying_to_admin_command(roles.grant_for_admin)
+# /revoke <telegram user id> convener|researcher [community name or id]
+on_revoke = replying_to_admin_command(roles.revoke_for_admin)

@@ -96,13 +96,9 @@ def test_every_text_a_use_case_can_return_reads_differently_in_spanish() -> None
 # Where reading a text as it stands is right: the command menu Telegram shows to someone whose
 # app speaks a language the bot does not (each supported language gets its own menu beside it).
 ENGLISH_ON_PURPOSE = {"COMMAND_MENU"}
-# The admin commands (/newcommunity, /grant, /revoke) do not yet know who is asking, so they
-# cannot tell an admin's language; they answer in English until they are handed the sender.
-ADMIN_COMMANDS = {"create_for_admin", "grant_for_admin", "revoke_for_admin",
-                  "on_new_community", "on_grant", "on_revoke"}
 # Errors that carry a text unread, with the values that fill it, to be said in the reader's
 # language where they are caught (`exc.said(t)`).
-CARRIERS = {"EventRejected", "ExportError", "UntilBeforeSince"}
+CARRIERS = {"AdminError", "EventRejected", "ExportError", "UntilBeforeSince"}
 
 
 def _english_reads(path: Path) -> Iterator[tuple[str, str, int]]:
@@ -127,7 +123,7 @@ def test_no_use_case_or_telegram_handler_reads_a_text_in_english() -> None:
     files = [*(ROOT / "valuestory" / "usecases").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]
     found = [f"{path.relative_to(ROOT)}:{line} texts.{name}" for path in files
              for function, name, line in _english_reads(path)
-             if name not in ENGLISH_ON_PURPOSE and function not in ADMIN_COMMANDS]
+             if name not in ENGLISH_ON_PURPOSE]
     assert found == []
 
 
@@ -402,6 +398,38 @@ async def test_a_spanish_convener_hears_no_english_on_any_path(harness: Harness)
     await rosa.say("/matrix")
     assert rosa.last.text == ES.NOT_ALLOWED
     assert_no_english(carmen, rosa, newcomer)
+
+
+async def test_a_spanish_admin_hears_no_english_on_any_path(harness: Harness) -> None:
+    """An admin is answered in their own language as a member, else the community's."""
+    community = await _community(harness.db)
+    admin = harness.person(9001, "Inés", language_code="es")  # not a member: the community's
+    for typed in (f"/grant 3130 convener {COMMUNITY}", f"/grant 3130 nada {COMMUNITY}",
+                  "/grant 3130 convener Ninguna", "/grant 3130", f"/revoke 3130 convener {COMMUNITY}",
+                  f"/revoke 3130 convener {COMMUNITY}"):
+        await admin.say(typed)
+    assert admin.inbox[0].text == ES.ROLE_GRANTED.format(
+        user=3130, role="convener", community=html.escape(COMMUNITY))
+
+    # A member too: their own language, whatever the community's, and where no community is
+    # named (not a member, they would hear English there: there is no community to go by).
+    await _join(admin, community)
+    english = await _community_named(harness.db, "Winter Practice", "en")
+    for typed in ("/newcommunity", "/newcommunity Comunidad nueva", "/newcommunity Winter Practice",
+                  "/grant 3131 researcher Winter Practice", "/revoke 3131 researcher Winter Practice",
+                  "/revoke 3131 researcher Winter Practice", "/revoke 3131 researcher", "/revoke x",
+                  "/grant 3131 convener"):
+        await admin.say(typed)
+    assert admin.last.text == ES.ROLE_USAGE.replace("<", "&lt;").replace(">", "&gt;")
+    assert ES.ROLE_NOT_HELD.format(user=3131, role="researcher", community=english.name) + "." in [
+        m.text for m in admin.inbox]
+
+    # Someone who is not an admin is refused in their own language.
+    rosa = harness.person(3132, "Rosa", language_code="es")
+    await _join(rosa, community)
+    for typed in ("/newcommunity Mía", f"/grant 3132 convener {COMMUNITY}", "/revoke 3132 convener"):
+        assert await rosa.say(typed) == [ES.NOT_ALLOWED]
+    assert_no_english(admin, rosa)
 
 
 async def test_what_the_scheduler_sends_a_spanish_convener_is_in_spanish(harness: Harness) -> None:

@@ -20,6 +20,7 @@ from valuestory.usecases.conversation import consent_version
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import check_timezone, parse_id
+from valuestory.usecases.speaking import say, staff_language, staff_language_for
 
 BOT_USERNAME = "bot_username"  # the scheduler_state key under which the bot's @username is kept
 
@@ -61,7 +62,7 @@ async def create_community(
         raise AdminError(f"--language takes one of {', '.join(i18n.languages())}, not {language!r}")
     load_question_set(question_set)  # fail now, not after the first event
     if await repo.community_by_name_or_id(session, name):
-        raise AdminError(f"there is already a community called {name!r}")
+        raise AdminError(texts.COMMUNITY_EXISTS, community=repr(name))
     community = Community(
         name=name, timezone=timezone, invite_code=new_invite_code(), question_set=question_set,
         language=language,
@@ -81,7 +82,7 @@ async def lookup_community(session: AsyncSession, ref: str) -> Community | None:
 async def find_community(session: AsyncSession, ref: str) -> Community:
     community = await lookup_community(session, ref)
     if community is None:
-        raise AdminError(f"no community called {ref!r}")
+        raise AdminError(texts.NO_SUCH_COMMUNITY, community=repr(ref))
     return community
 
 
@@ -122,21 +123,22 @@ async def every(db: Database) -> list[Summary]:
 
 async def create_for_admin(db: Database, user_id: int, admins: frozenset[int], name: str,
                            timezone: str, bot_username: str) -> list[Out]:
-    """/newcommunity, for admins: create a community and show its invite link."""
+    """/newcommunity, for admins: create a community and show its invite link, in the admin's
+    language (theirs as a member, else the new community's)."""
     from valuestory.usecases.access import is_admin
 
-    if not is_admin(user_id, admins):
-        return [Out(texts.NOT_ALLOWED)]
-    if not name:
-        return [Out(texts.COMMUNITY_USAGE)]
+    if not is_admin(user_id, admins) or not name:
+        t = say(await staff_language_for(db, user_id))
+        return [Out(t.NOT_ALLOWED if not is_admin(user_id, admins) else t.COMMUNITY_USAGE)]
     try:
         async with db.session() as session:
             community = await create_community(session, name, timezone)
+            t = say(await staff_language(session, user_id, [community.id]))
     except AdminError as exc:
-        return [Out(escape(str(exc).capitalize()) + ".")]
+        return [Out(exc.sentence(say(await staff_language_for(db, user_id))))]
     link = deep_link(bot_username, community.invite_code)
-    return [Out(texts.COMMUNITY_CREATED.format(community=escape(community.name),
-                                               link=escape(link)))]
+    return [Out(t.COMMUNITY_CREATED.format(community=escape(community.name),
+                                           link=escape(link)))]
 
 
 def qr_png(link: str) -> bytes:

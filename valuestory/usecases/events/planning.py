@@ -150,13 +150,6 @@ class EventRejected(AdminError):
     Its message reads in English; `said(t)` reads it in the language of the texts `t`.
     """
 
-    def __init__(self, text: str, **values: object) -> None:
-        super().__init__(text.format(**values) if values else text)
-        self.text, self.values = text, values
-
-    def said(self, t: i18n.Texts) -> str:
-        return t.gettext(self.text).format(**self.values) if self.values else t.gettext(self.text)
-
 
 def check_title(text: str) -> str:
     title = " ".join(text.split())

@@ -18,19 +18,14 @@ from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_telegram_id
 from valuestory.usecases.roles import queries
-
-
-def _sentence(exc: AdminError) -> str:
-    """An admin error as a reply: capitalised without lowering a community's name."""
-    said = str(exc)
-    return escape(said[:1].upper() + said[1:]) + "."
+from valuestory.usecases.speaking import say, staff_language, staff_language_for
 
 
 def _role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise AdminError("the role must be convener or researcher") from None
+        raise AdminError(texts.ROLE_UNKNOWN) from None
 
 
 async def grant_role(
@@ -38,7 +33,7 @@ async def grant_role(
 ) -> RoleGrant:
     role = _role(role)
     if community is None and role is not Role.RESEARCHER:
-        raise AdminError("only a researcher role can cover every community")
+        raise AdminError(texts.ROLE_EVERYWHERE_ONLY_RESEARCHER)
     for grant in (await session.scalars(queries.grants_of(telegram_user_id))).all():
         if grant.role == role and grant.community_id == (community.id if community else None):
             return grant
@@ -51,23 +46,32 @@ async def grant_role(
     return grant
 
 
+async def _refusal(db: Database, user_id: int, where: list[int] | None,
+                   exc: AdminError) -> list[Out]:
+    """What can't be done, in the admin's language (the community's, once it is known)."""
+    return [Out(exc.sentence(say(await staff_language_for(db, user_id, where))))]
+
+
 async def grant_for_admin(db: Database, user_id: int, admins: frozenset[int],
                           args: list[str]) -> list[Out]:
-    """/grant <telegram user id> convener|researcher <community name or id>, for admins."""
-    if not is_admin(user_id, admins):
-        return [Out(texts.NOT_ALLOWED)]
+    """/grant <telegram user id> convener|researcher <community name or id>, for admins, answered
+    in their language (theirs as a member, else the community's)."""
     whom = parse_telegram_id(args[0]) if args else None
-    if len(args) < 3 or whom is None:
-        return [Out(escape(texts.ROLE_USAGE))]
+    if not is_admin(user_id, admins) or len(args) < 3 or whom is None:
+        t = say(await staff_language_for(db, user_id))
+        return [Out(t.NOT_ALLOWED if not is_admin(user_id, admins) else escape(t.ROLE_USAGE))]
     role, ref = args[1].lower(), " ".join(args[2:])
+    where: list[int] | None = None
     try:
         async with db.session() as session:
             community = await find_community(session, ref)
+            where = [community.id]
             await grant_role(session, whom, role, community)
+            t = say(await staff_language(session, user_id, where))
     except AdminError as exc:
-        return [Out(_sentence(exc))]
-    return [Out(texts.ROLE_GRANTED.format(user=whom, role=role,
-                                          community=escape(community.name)))]
+        return await _refusal(db, user_id, where, exc)
+    return [Out(t.ROLE_GRANTED.format(user=whom, role=role,
+                                      community=escape(community.name)))]
 
 
 async def _list_roles(session: AsyncSession, community: Community | None = None
@@ -87,8 +91,10 @@ async def _revoke_role(
               if g.role == role
               and (community is None or g.community_id == community.id)]
     if not grants:
-        where = community.name if community else "any community"
-        raise AdminError(f"{telegram_user_id} is not a {role.value} of {where}")
+        if community is None:
+            raise AdminError(texts.ROLE_NOT_HELD_ANYWHERE, user=telegram_user_id, role=role.value)
+        raise AdminError(texts.ROLE_NOT_HELD, user=telegram_user_id, role=role.value,
+                         community=community.name)
     for grant in grants:
         await session.delete(grant)
     await session.flush()
@@ -97,21 +103,25 @@ async def _revoke_role(
 
 async def revoke_for_admin(db: Database, user_id: int, admins: frozenset[int],
                            args: list[str]) -> list[Out]:
-    """/revoke <telegram user id> convener|researcher [community name or id], for admins."""
-    if not is_admin(user_id, admins):
-        return [Out(texts.NOT_ALLOWED)]
+    """/revoke <telegram user id> convener|researcher [community name or id], for admins,
+    answered in their language (theirs as a member, else the community's)."""
     whom = parse_telegram_id(args[0]) if args else None
-    if len(args) < 2 or whom is None:
-        return [Out(escape(texts.ROLE_REVOKE_USAGE))]
+    if not is_admin(user_id, admins) or len(args) < 2 or whom is None:
+        t = say(await staff_language_for(db, user_id))
+        return [Out(t.NOT_ALLOWED if not is_admin(user_id, admins)
+                    else escape(t.ROLE_REVOKE_USAGE))]
     role, ref = args[1].lower(), " ".join(args[2:])
+    where: list[int] | None = None
     try:
         async with db.session() as session:
             community = await find_community(session, ref) if ref else None
+            where = [community.id] if community else None
             await _revoke_role(session, whom, role, community)
+            t = say(await staff_language(session, user_id, where))
     except AdminError as exc:
-        return [Out(_sentence(exc))]
-    where = escape(community.name) if community else texts.ROLE_EVERYWHERE
-    return [Out(texts.ROLE_REVOKED.format(user=whom, role=role, community=where))]
+        return await _refusal(db, user_id, where, exc)
+    place = escape(community.name) if community else t.ROLE_EVERYWHERE
+    return [Out(t.ROLE_REVOKED.format(user=whom, role=role, community=place))]
 
 
 async def grant(db: Database, telegram_user_id: int, role: str,
