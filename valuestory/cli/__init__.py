@@ -1,11 +1,21 @@
 """The `valuestory` command line: the one composition root that may start the bot.
 
-`root` holds the command group; `service`, `demo`, `setup`, `evidence`, `database`, `questions`
-and `dashboard` each add their commands to it (importing them here is what registers them);
+`root` holds the command group; `service`, `demo`, `setup`, `evidence`, `indicators`, `database`,
+`questions` and `dashboard` each add their commands to it (importing them here is what registers them);
 `common` has what they share.
 """
 
-from valuestory.cli import dashboard, database, demo, evidence, questions, service, setup
+from valuestory.cli import (
+    dashboard,
+    database,
+    demo,
+    evidence,
+    indicators,
+    questions,
+    service,
+    setup,
+)
 from valuestory.cli.root import main
 
-__all__ = ["dashboard", "database", "demo", "evidence", "main", "questions", "service", "setup"]
+__all__ = ["dashboard", "database", "demo", "evidence", "indicators", "main", "questions", "service",
+           "setup"]

@@ -224,15 +224,24 @@ class _Allowed:
     view: access.View | None  # None on the command line
 
 
-async def _allowed(session: AsyncSession, caller: Caller, community: int | str) -> _Allowed:
-    """The community, if the caller may work on its indicators, with how the log names them."""
+async def _allowed(session: AsyncSession, caller: Caller, community: int | str | None,
+                   indicator_id: int | str | None = None) -> _Allowed:
+    """The community, if the caller may work on its indicators, with how the log names them.
+
+    On the command line a change to one indicator may leave the community out: it is the
+    indicator's own."""
     if caller.user_id is None:
+        if community is None and indicator_id is not None:
+            iid = _indicator_id(indicator_id)
+            community = await session.scalar(queries.community_of(iid))
+            if community is None:
+                raise Unknown(f"no indicator #{iid}; `indicator list` shows them")
         ref = str(community).strip()
         found = await repo.community_by_name_or_id(session, ref, parse_id(ref))
         if found is None:
             raise Unknown(f"no community called {ref!r}")
         return _Allowed(found, COMMAND_LINE_ACTOR, None)
-    cid = community if isinstance(community, int) else parse_id(community)
+    cid = community if isinstance(community, int) else parse_id(community or "")
     view = await access.view(session, caller.user_id, cid, caller.admins) if cid else None
     found = await session.get(Community, cid) if view is not None else None
     if view is None or found is None:
@@ -336,11 +345,11 @@ async def listing(db: Database, community: int | str, caller: Caller = COMMAND_L
         return await _views(session, found)
 
 
-async def detail(db: Database, caller: Caller, community: int | str,
+async def detail(db: Database, caller: Caller, community: int | str | None,
                  indicator_id: int | str) -> Detail:
     """One indicator, its evidence and its audit log."""
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         return await _detail(session, await _indicator(session, allowed, indicator_id))
 
 
@@ -425,7 +434,7 @@ async def adopt(db: Database, caller: Caller, community: int | str, key: str,
         return (await _views(session, [created]))[0]
 
 
-async def edit(db: Database, caller: Caller, community: int | str, indicator_id: int | str, *,
+async def edit(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str, *,
                statement: str | None = None, cycle: str | None = None,
                capital: str | None = None, now: dt.datetime | None = None) -> IndicatorView:
     """Change an indicator's statement, cycle or capital (what is None stays as it is; an empty
@@ -433,7 +442,7 @@ async def edit(db: Database, caller: Caller, community: int | str, indicator_id:
     fit (no plan under what members did)."""
     now = now or utcnow()
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         found = await _indicator(session, allowed, indicator_id)
         new_cycle = parse_cycle(cycle) if cycle is not None and cycle.strip() else found.cycle
         new_capital = (parse_capital(capital, new_cycle) if capital is not None
@@ -457,7 +466,7 @@ async def edit(db: Database, caller: Caller, community: int | str, indicator_id:
         return (await _views(session, [found]))[0]
 
 
-async def link(db: Database, caller: Caller, community: int | str, indicator_id: int | str,
+async def link(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
                evidence: str | Iterable[int | str], now: dt.datetime | None = None
                ) -> IndicatorView:
     """Add narratives to an indicator's evidence (those already there stay as they are)."""
@@ -466,7 +475,7 @@ async def link(db: Database, caller: Caller, community: int | str, indicator_id:
     if not ids:
         raise IndicatorError("give the narratives to link, e.g. --evidence 12,15")
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         found = await _indicator(session, allowed, indicator_id)
         linked = await _link(session, allowed, found, ids, now)
         if linked:
@@ -476,14 +485,14 @@ async def link(db: Database, caller: Caller, community: int | str, indicator_id:
         return (await _views(session, [found]))[0]
 
 
-async def unlink(db: Database, caller: Caller, community: int | str, indicator_id: int | str,
+async def unlink(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
                  evidence: str | Iterable[int | str], now: dt.datetime | None = None
                  ) -> IndicatorView:
     """Take narratives out of an indicator's evidence (and its quotes)."""
     now = now or utcnow()
     ids = parse_ids(evidence)
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         found = await _indicator(session, allowed, indicator_id)
         have = {e.narrative_id for e in (await session.scalars(queries.links(found.id))).all()}
         gone = [nid for nid in ids if nid in have]
@@ -495,7 +504,7 @@ async def unlink(db: Database, caller: Caller, community: int | str, indicator_i
         return (await _views(session, [found]))[0]
 
 
-async def set_quotes(db: Database, caller: Caller, community: int | str,
+async def set_quotes(db: Database, caller: Caller, community: int | str | None,
                      indicator_id: int | str, evidence: str | Iterable[int | str],
                      now: dt.datetime | None = None) -> IndicatorView:
     """Choose the one or two narratives of its evidence shown with an indicator (none: no quote)."""
@@ -504,7 +513,7 @@ async def set_quotes(db: Database, caller: Caller, community: int | str,
     if len(ids) > MAX_QUOTES:
         raise IndicatorError(f"choose at most {MAX_QUOTES} quotes")
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         found = await _indicator(session, allowed, indicator_id)
         links = (await session.scalars(queries.links(found.id))).all()
         have = {e.narrative_id for e in links}
@@ -521,13 +530,13 @@ async def set_quotes(db: Database, caller: Caller, community: int | str,
         return (await _views(session, [found]))[0]
 
 
-async def merge(db: Database, caller: Caller, community: int | str, indicator_id: int | str,
+async def merge(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
                 into: int | str, now: dt.datetime | None = None) -> IndicatorView:
     """Merge one indicator into another of the community: its evidence joins the other's (whose
     statement, cycle and quotes stay), and it leaves the matrix. Returns the one merged into."""
     now = now or utcnow()
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         source = await _indicator(session, allowed, indicator_id)
         target = await _indicator(session, allowed, into)
         if source.id == target.id:
@@ -547,25 +556,25 @@ async def merge(db: Database, caller: Caller, community: int | str, indicator_id
         return (await _views(session, [target]))[0]
 
 
-async def retire(db: Database, caller: Caller, community: int | str, indicator_id: int | str,
+async def retire(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
                  now: dt.datetime | None = None) -> IndicatorView:
     """Take an indicator off the matrix; it keeps its evidence and can be restored."""
     return await _set_status(db, caller, community, indicator_id, IndicatorStatus.RETIRED,
                              "retired", now or utcnow())
 
 
-async def restore(db: Database, caller: Caller, community: int | str, indicator_id: int | str,
+async def restore(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
                   now: dt.datetime | None = None) -> IndicatorView:
     """Put a retired or merged indicator back on the matrix, last in its cycle."""
     return await _set_status(db, caller, community, indicator_id, IndicatorStatus.ACTIVE,
                              "restored", now or utcnow())
 
 
-async def _set_status(db: Database, caller: Caller, community: int | str,
+async def _set_status(db: Database, caller: Caller, community: int | str | None,
                       indicator_id: int | str, status: str, action: str, now: dt.datetime
                       ) -> IndicatorView:
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         found = await _indicator(session, allowed, indicator_id)
         if found.status != status:
             if status == IndicatorStatus.ACTIVE:
@@ -577,12 +586,12 @@ async def _set_status(db: Database, caller: Caller, community: int | str,
         return (await _views(session, [found]))[0]
 
 
-async def move(db: Database, caller: Caller, community: int | str, indicator_id: int | str,
+async def move(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
                step: int, now: dt.datetime | None = None) -> IndicatorView:
     """Move an indicator up (step -1) or down (+1) among its cycle's active indicators."""
     now = now or utcnow()
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, indicator_id)
         found = await _indicator(session, allowed, indicator_id)
         if found.status != IndicatorStatus.ACTIVE:
             raise IndicatorError(f"indicator #{found.id} is {found.status}: restore it first")

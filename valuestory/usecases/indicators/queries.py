@@ -32,6 +32,11 @@ def indicators(community_id: int, statuses: Iterable[str]) -> Any:
             .order_by(Indicator.position, Indicator.id))
 
 
+def community_of(indicator_id: int) -> Any:
+    """The id of an indicator's community."""
+    return select(Indicator.community_id).where(Indicator.id == indicator_id)
+
+
 def one(community_id: int, indicator_id: int) -> Any:
     """One of a community's indicators, locked for a change where the database can."""
     return (select(Indicator)
