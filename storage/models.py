@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.engine import Dialect
@@ -127,6 +128,8 @@ class Community(Base):
     language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     # Keep the recordings of voice notes beside their transcripts (the participant text says so).
     keep_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Conveners may code narratives too, not only researchers (the community's choice).
+    conveners_code: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -741,10 +744,124 @@ class SignInFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+# --- coding: a codebook per community, codings by coders, and what each coder has seen ----------
+
+
+class Coder(Base):
+    """Someone who codes narratives: a signed-in researcher or convener, or the coder of a project
+    imported from another tool. Shown only by the label they chose; the Telegram id is kept to
+    know a signed-in coder again, never shown."""
+
+    __tablename__ = "coders"
+    __table_args__ = (UniqueConstraint("community_id", "label"),
+                      UniqueConstraint("community_id", "telegram_user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    label: Mapped[str] = mapped_column(String(60))
+    guid: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Code(Base):
+    """A code of a community's codebook; it may say which cycle (and capital) it evidences."""
+
+    __tablename__ = "codes"
+    __table_args__ = (UniqueConstraint("community_id", "guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(7), default="#888888")
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("codes.id", ondelete="SET NULL"), default=None)
+    cycle: Mapped[str | None] = mapped_column(String(16), default=None)
+    capital: Mapped[str | None] = mapped_column(String(16), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Coding(Base):
+    """A code applied by a coder to a narrative: to all of it (start and end None) or to the
+    passage [start, end) of its text as stored, in characters."""
+
+    __tablename__ = "codings"
+    __table_args__ = (Index("ix_codings_narrative_id", "narrative_id"),
+                      Index("ix_codings_code_id_narrative_id", "code_id", "narrative_id"),
+                      CheckConstraint("(start IS NULL AND \"end\" IS NULL) OR "
+                                      "(start >= 0 AND \"end\" > start)", name="passage"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narratives.id", ondelete="CASCADE"))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int | None] = mapped_column(Integer, default=None)
+    end: Mapped[int | None] = mapped_column(Integer, default=None)
+    guid: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CoderSeen(Base):
+    """A narrative a coder has seen: left uncoded, it counts as "not this code" in agreement."""
+
+    __tablename__ = "coder_seen"
+
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narratives.id", ondelete="CASCADE"),
+                                              primary_key=True, index=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CodingSet(Base):
+    """Narratives coded as one batch; in a blind set a coder sees only their own codings on them
+    until they mark the set done."""
+
+    __tablename__ = "coding_sets"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CodingSetNarrative(Base):
+    __tablename__ = "coding_set_narratives"
+
+    set_id: Mapped[int] = mapped_column(ForeignKey("coding_sets.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narratives.id", ondelete="CASCADE"),
+                                              primary_key=True, index=True)
+
+
+class CodingSetDone(Base):
+    """A coder who marked a set done: they have seen all of it, and may now see others' codings."""
+
+    __tablename__ = "coding_set_done"
+
+    set_id: Mapped[int] = mapped_column(ForeignKey("coding_sets.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    done_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+
 __all__ = [
     "AuditEntry",
     "Base",
     "Choice",
+    "Code",
+    "Coder",
+    "CoderSeen",
+    "Coding",
+    "CodingSet",
+    "CodingSetDone",
+    "CodingSetNarrative",
     "Community",
     "Consent",
     "ConvenerDraft",
