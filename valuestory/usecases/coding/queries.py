@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 
 from storage.models import (
     Code,
@@ -18,24 +19,24 @@ from storage.models import (
 )
 
 
-def codes(community_id: int) -> Select[tuple[Code]]:
+def codes(community_id: int) -> Any:
     return select(Code).where(Code.community_id == community_id).order_by(Code.name, Code.id)
 
 
-def code(community_id: int, code_id: int) -> Select[tuple[Code]]:
+def code(community_id: int, code_id: int) -> Any:
     return select(Code).where(Code.community_id == community_id, Code.id == code_id)
 
 
-def code_named(community_id: int, name: str) -> Select[tuple[Code]]:
+def code_named(community_id: int, name: str) -> Any:
     return select(Code).where(Code.community_id == community_id,
                               func.lower(Code.name) == name.lower()).order_by(Code.id).limit(1)
 
 
-def code_by_guid(community_id: int, guid: str) -> Select[tuple[Code]]:
+def code_by_guid(community_id: int, guid: str) -> Any:
     return select(Code).where(Code.community_id == community_id, Code.guid == guid)
 
 
-def counts_by_code(community_id: int) -> Select[tuple[int, int, int]]:
+def counts_by_code(community_id: int) -> Any:
     """Per code: the narratives it is applied to and the codings, by any coder."""
     return (select(Coding.code_id, func.count(func.distinct(Coding.narrative_id)),
                    func.count(Coding.id))
@@ -44,7 +45,7 @@ def counts_by_code(community_id: int) -> Select[tuple[int, int, int]]:
             .group_by(Coding.code_id))
 
 
-def counts_by_code_and_cycle(community_id: int) -> Select[tuple[int, str, int]]:
+def counts_by_code_and_cycle(community_id: int) -> Any:
     """Per code and the cycle of the narratives it is applied to: how many narratives."""
     return (select(Coding.code_id, Narrative.cycle, func.count(func.distinct(Coding.narrative_id)))
             .join(Code, Code.id == Coding.code_id)
@@ -53,27 +54,27 @@ def counts_by_code_and_cycle(community_id: int) -> Select[tuple[int, str, int]]:
             .group_by(Coding.code_id, Narrative.cycle))
 
 
-def coder(community_id: int, telegram_user_id: int) -> Select[tuple[Coder]]:
+def coder(community_id: int, telegram_user_id: int) -> Any:
     return select(Coder).where(Coder.community_id == community_id,
                                Coder.telegram_user_id == telegram_user_id)
 
 
-def coder_labelled(community_id: int, label: str) -> Select[tuple[Coder]]:
+def coder_labelled(community_id: int, label: str) -> Any:
     return select(Coder).where(Coder.community_id == community_id,
                                func.lower(Coder.label) == label.lower())
 
 
-def narrative(community_id: int, narrative_id: int) -> Select[tuple[Narrative]]:
+def narrative(community_id: int, narrative_id: int) -> Any:
     return select(Narrative).where(Narrative.community_id == community_id,
                                    Narrative.id == narrative_id)
 
 
-def narratives_of(community_id: int, ids: Iterable[int]) -> Select[tuple[int]]:
+def narratives_of(community_id: int, ids: Iterable[int]) -> Any:
     return select(Narrative.id).where(Narrative.community_id == community_id,
                                       Narrative.id.in_(list(ids)))
 
 
-def hidden_from(coder_id: int | None) -> Select[tuple[int]]:
+def hidden_from(coder_id: int | None) -> Any:
     """Narratives whose other coders' codings this coder may not see yet: those in a blind set
     they have not marked done."""
     done = exists().where(CodingSetDone.set_id == CodingSet.id,
@@ -84,7 +85,7 @@ def hidden_from(coder_id: int | None) -> Select[tuple[int]]:
 
 
 def codings_on(narrative_ids: Iterable[int], coder_id: int | None
-               ) -> Select[tuple[Coding, str, str, str]]:
+               ) -> Any:
     """The codings on these narratives this coder may see: their own always, others' unless the
     narrative is in a blind set they are still coding."""
     ids = list(narrative_ids)
@@ -98,26 +99,26 @@ def codings_on(narrative_ids: Iterable[int], coder_id: int | None
 
 
 def same_coding(code_id: int, narrative_id: int, coder_id: int, start: int | None,
-                end: int | None) -> Select[tuple[int]]:
+                end: int | None) -> Any:
     whole = and_(Coding.start.is_(None), Coding.end.is_(None))
     where = whole if start is None else and_(Coding.start == start, Coding.end == end)
     return select(Coding.id).where(Coding.code_id == code_id, Coding.narrative_id == narrative_id,
                                    Coding.coder_id == coder_id, where)
 
 
-def coding(community_id: int, coding_id: int) -> Select[tuple[Coding]]:
+def coding(community_id: int, coding_id: int) -> Any:
     return (select(Coding).join(Code, Code.id == Coding.code_id)
             .where(Code.community_id == community_id, Coding.id == coding_id))
 
 
-def seen_pairs(community_id: int) -> Select[tuple[str, int]]:
+def seen_pairs(community_id: int) -> Any:
     """(coder label, narrative) for every narrative each coder of the community has seen."""
     return (select(Coder.label, CoderSeen.narrative_id)
             .join(Coder, Coder.id == CoderSeen.coder_id)
             .where(Coder.community_id == community_id))
 
 
-def coded_triples(community_id: int) -> Select[tuple[str, str, int]]:
+def coded_triples(community_id: int) -> Any:
     """(code name, coder label, narrative) for every coding in the community."""
     return (select(Code.name, Coder.label, Coding.narrative_id)
             .join(Code, Code.id == Coding.code_id)
@@ -125,36 +126,36 @@ def coded_triples(community_id: int) -> Select[tuple[str, str, int]]:
             .where(Code.community_id == community_id).distinct())
 
 
-def in_set(set_id: int) -> Select[tuple[int]]:
+def in_set(set_id: int) -> Any:
     return select(CodingSetNarrative.narrative_id).where(CodingSetNarrative.set_id == set_id)
 
 
-def coding_set(community_id: int, name: str) -> Select[tuple[CodingSet]]:
+def coding_set(community_id: int, name: str) -> Any:
     return select(CodingSet).where(CodingSet.community_id == community_id,
                                    func.lower(CodingSet.name) == name.lower())
 
 
-def coding_sets(community_id: int) -> Select[tuple[CodingSet]]:
+def coding_sets(community_id: int) -> Any:
     return select(CodingSet).where(CodingSet.community_id == community_id).order_by(CodingSet.id)
 
 
-def done_in(set_id: int) -> Select[tuple[str]]:
+def done_in(set_id: int) -> Any:
     return (select(Coder.label).join(CodingSetDone, CodingSetDone.coder_id == Coder.id)
             .where(CodingSetDone.set_id == set_id).order_by(Coder.label))
 
 
-def forget_code(code_id: int):  # type: ignore[no-untyped-def]
+def forget_code(code_id: int) -> Any:
     return delete(Code).where(Code.id == code_id)
 
 
-def codings_on_code(code_id: int) -> Select[tuple[int]]:
+def codings_on_code(code_id: int) -> Any:
     return select(Coding.id).where(Coding.code_id == code_id)
 
 
-def narratives_coded(code_id: int) -> Select[tuple[int]]:
+def narratives_coded(code_id: int) -> Any:
     return (select(Coding.narrative_id).where(Coding.code_id == code_id).distinct()
             .order_by(Coding.narrative_id))
 
 
-def narrative_texts(ids: Iterable[int]) -> Select[tuple[Narrative]]:
+def narrative_texts(ids: Iterable[int]) -> Any:
     return select(Narrative).where(Narrative.id.in_(list(ids)))
