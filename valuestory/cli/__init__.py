@@ -1,11 +1,13 @@
 """The `valuestory` command line: the one composition root that may start the bot.
 
-`root` holds the command group; `service`, `demo`, `setup`, `evidence`, `indicators`, `database`,
+`root` holds the command group; `service`, `demo`, `setup`, `evidence`, `indicators`, `coding`,
+`database`,
 `questions` and `dashboard` each add their commands to it (importing them here is what registers them);
 `common` has what they share.
 """
 
 from valuestory.cli import (
+    coding,
     dashboard,
     database,
     demo,
@@ -17,5 +19,5 @@ from valuestory.cli import (
 )
 from valuestory.cli.root import main
 
-__all__ = ["dashboard", "database", "demo", "evidence", "indicators", "main", "questions", "service",
-           "setup"]
+__all__ = ["coding", "dashboard", "database", "demo", "evidence", "indicators", "main", "questions",
+           "service", "setup"]

@@ -18,12 +18,14 @@ rights and owns its unit of work; its SQL sits in `queries`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,14 +45,14 @@ from storage.models import (
     Community,
 )
 from valuestory.usecases import access, indicators
-from valuestory.usecases.coding import queries
+from valuestory.usecases.coding import qdc, queries
 from valuestory.usecases.coding.agreement import Agreement, for_code
-from valuestory.usecases.errors import AdminError
+from valuestory.usecases.coding.errors import CodingError, NeedLabel, Unknown
 from valuestory.usecases.indicators import COMMAND_LINE, Caller
 from valuestory.usecases.parsing import parse_id
 from valuestory.usecases.times import utcnow
 
-__all__ = ["COMMAND_LINE", "Agreement", "Caller", "CodingError"]
+__all__ = ["COMMAND_LINE", "Agreement", "Caller", "CodingError", "NeedLabel", "Unknown"]
 
 LABEL_CHARS = 40
 NAME_CHARS = 200
@@ -59,18 +61,6 @@ CYCLES: tuple[str, ...] = tuple(c.value for c in ValueCycle)
 CAPITALS: tuple[str, ...] = tuple(c.value for c in Capital)
 CYCLE_COLOURS = {"immediate": "#4E79A7", "potential": "#F28E2B", "applied": "#59A14F",
                  "realised": "#E15759", "reframing": "#B07AA1"}
-
-
-class CodingError(AdminError):
-    """Something asked of the codebook or a coding that can't be done, said plainly."""
-
-
-class Unknown(CodingError):
-    """No such community, code, narrative or coding, or none the caller may code."""
-
-
-class NeedLabel(CodingError):
-    """A signed-in coder who has not yet chosen the label they are shown by."""
 
 
 @dataclass(frozen=True)
@@ -626,3 +616,74 @@ async def to_indicator(db: Database, caller: Caller, community: int | str, code:
             allowed.community.id
     return await indicators.add(db, caller, cid, cycle, said, capital=capital,
                                 evidence=evidence, now=now)
+
+
+# --- the codebook as a REFI-QDA codebook file (.qdc) -------------------------------------------
+
+
+def _ordered(found: Sequence[Code]) -> list[Code]:
+    """Parents before their children, each level by name."""
+    by_parent: dict[int | None, list[Code]] = defaultdict(list)
+    ids = {c.id for c in found}
+    for c in found:
+        by_parent[c.parent_id if c.parent_id in ids else None].append(c)
+    ordered: list[Code] = []
+
+    def visit(parent: int | None) -> None:
+        for c in sorted(by_parent.get(parent, []), key=lambda c: (c.name.lower(), c.id)):
+            ordered.append(c)
+            visit(c.id)
+
+    visit(None)
+    return ordered
+
+
+async def export_codebook(db: Database, caller: Caller, community: int | str, path: Path) -> int:
+    """Write the community's codebook to a .qdc file; how many codes it holds."""
+    async with db.session() as session:
+        allowed = await _allowed(session, caller, community)
+        found = _ordered((await session.scalars(queries.codes(allowed.community.id))).all())
+        guids = {c.id: c.guid for c in found}
+        codes = [qdc.FileCode(c.guid, c.name, c.colour, c.description,
+                              guids.get(c.parent_id) if c.parent_id else None) for c in found]
+        _audit(session, allowed, "codebook_exported", utcnow(), codes=len(codes))
+    await asyncio.to_thread(qdc.write, codes, path)
+    return len(codes)
+
+
+async def import_codebook(db: Database, caller: Caller, community: int | str, path: Path,
+                          now: dt.datetime | None = None) -> qdc.Outcome:
+    """Bring a .qdc file's codes into the codebook: matched by guid, else by name."""
+    now = now or utcnow()
+    read = await asyncio.to_thread(qdc.read, path)
+    outcome = qdc.Outcome()
+    async with db.session() as session:
+        allowed = await _allowed(session, caller, community)
+        here: dict[str, Code] = {}
+        for c in read:
+            found = await session.scalar(queries.code_by_guid(allowed.community.id, c.guid)) \
+                or await session.scalar(queries.code_named(allowed.community.id, c.name))
+            parent = here.get(c.parent) if c.parent else None
+            if found is None:
+                found = Code(community_id=allowed.community.id, guid=c.guid, name=c.name[:NAME_CHARS],
+                             description=c.description, colour=_colour_or(c.colour, "#888888"),
+                             parent_id=parent.id if parent else None, created_at=now)
+                session.add(found)
+                await session.flush()
+                outcome.added.append(found.name)
+            else:
+                before = (found.name, found.colour, found.description)
+                if found.guid == c.guid:
+                    found.name = c.name[:NAME_CHARS]
+                found.colour = _colour_or(c.colour, found.colour)
+                found.description = c.description or found.description
+                (outcome.changed if before != (found.name, found.colour, found.description)
+                 else outcome.unchanged).append(found.name)
+            here[c.guid] = found
+        _audit(session, allowed, "codebook_imported", now, added=len(outcome.added),
+               changed=len(outcome.changed))
+    return outcome
+
+
+def _colour_or(colour: str | None, default: str) -> str:
+    return colour.upper() if colour and _COLOUR.match(colour) else default
