@@ -99,7 +99,7 @@ async def test_a_passage_is_coded_by_its_characters_and_counts_per_code_and_cycl
 
 
 async def test_only_researchers_or_conveners_the_community_allows_may_code(db: Database) -> None:
-    c, ids = await _community(db)
+    c, _ = await _community(db)
     for who in (Caller(CONVENER), Caller(STRANGER)):
         assert not await coding.may_code(db, who, c.id)
         with pytest.raises(coding.Unknown):
