@@ -114,7 +114,7 @@ DOOR_MAY_IMPORT = {"sqlalchemy.ext.asyncio": None, "sqlalchemy.exc": None,
 NOT_YET_QUERIES = {
     "conversation.py", "inbox.py", "sessions.py",  # the conversation, the inbox, dashboard sessions
     "digest.py", "retention.py",  # the digest and retention
-    "rights.py", "voice_notes.py", "communities.py", "signin.py", "speaking.py", "staff.py",
+    "rights.py", "voice_notes.py", "signin.py",
     "scheduler/claims.py", "scheduler/fanout.py", "scheduler/plan.py", "scheduler/rules.py",
     "scheduler/tick.py",
 }
@@ -122,8 +122,8 @@ NOT_YET_DOORS = {
     "conversation.py", "inbox.py", "sessions.py",  # the conversation, the inbox, dashboard sessions
     "digest.py", "retention.py",  # the digest and retention
     "matrix/build.py",  # the matrix of indicators
-    "access/__init__.py", "communities.py", "events/planning.py", "narratives/__init__.py",
-    "roles/__init__.py", "scheduler/claims.py", "speaking.py", "voice_notes.py",
+    "access/__init__.py", "events/planning.py", "narratives/__init__.py",
+    "roles/__init__.py", "scheduler/claims.py", "voice_notes.py",
 }
 
 

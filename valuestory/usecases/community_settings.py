@@ -15,7 +15,7 @@ from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import parsing, retention, voice_notes
-from valuestory.usecases.communities import find_community
+from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 

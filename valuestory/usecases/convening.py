@@ -3,7 +3,7 @@
 Only conveners of a community (and admins) see anything about it; everyone else gets the same
 plain refusal whether or not the community exists. Button data is re-checked on every press.
 Every reply is in the convener's language: theirs as a member, else the community's
-(`speaking.staff_language`).
+(`speaking.queries.staff_language`).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ async def command(db: Database, who: Convener, name: str, arg: str) -> list[Out]
     """A convener command: run it for their one community, or ask which one."""
     async with db.session() as session:
         mine = await access.convened(session, who.user_id, who.admins)
-        language = await speaking.staff_language(session, who.user_id, [c.id for c in mine])
+        language = await speaking.queries.staff_language(session, who.user_id, [c.id for c in mine])
     if not mine:
         return [Out(speaking.say(language).NOT_ALLOWED)]
     if len(mine) == 1:
@@ -90,7 +90,7 @@ async def press(db: Database, who: Convener, data: str) -> list[Out]:
     if len(parts) == 3 and parts[0] in ACTIONS and target is not None:
         async with db.session() as session:
             community = await access.convened_one(session, who.user_id, target, who.admins)
-            language = await speaking.staff_language(
+            language = await speaking.queries.staff_language(
                 session, who.user_id, [community.id] if community is not None else None)
         if community is not None:
             return await ACTIONS[parts[0]](db, who, community, parts[2], language)

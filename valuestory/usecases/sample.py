@@ -165,7 +165,7 @@ async def prepare(db: Database, now: dt.datetime | None = None) -> Place:
         return found
     now = now or utcnow()
     async with db.session() as session:
-        community = await communities.create_community(session, NAME, TIMEZONE)
+        community = await communities.queries.create_community(session, NAME, TIMEZONE)
         community.quiet_start = community.quiet_end = "00:00"  # the sample is never held back
         made: list[Event] = []
         for e in EVENTS:

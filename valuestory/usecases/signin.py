@@ -68,7 +68,7 @@ async def dashboard(db: Database, user_id: int, admins: frozenset[int], base: st
     """/dashboard: a one-time sign-in link for conveners, researchers and admins."""
     now = now or utcnow()
     async with db.session() as session:
-        t = speaking.say(await speaking.staff_language(session, user_id))
+        t = speaking.say(await speaking.queries.staff_language(session, user_id))
         if not await access.has_a_role(session, user_id, admins):
             return [Out(t.NOT_ALLOWED)]
         link = await _issue_link(session, user_id, base, now)

@@ -38,7 +38,7 @@ async def place(db: Database, question_set: str, language: str,
     async with db.session() as session:
         community = await repo.community_by_name_or_id(session, NAME)
         if community is None:
-            community = await communities.create_community(session, NAME, TIMEZONE, question_set,
+            community = await communities.queries.create_community(session, NAME, TIMEZONE, question_set,
                                                            language)
         held = await repo.events(session, community.id)
         if held:

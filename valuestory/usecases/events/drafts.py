@@ -81,7 +81,7 @@ async def draft_text(db: Database, user_id: int, text: str,
         if community is None:
             await session.delete(draft)
             return None
-        language = await speaking.staff_language(session, user_id, [community.id])
+        language = await speaking.queries.staff_language(session, user_id, [community.id])
         reply = _draft_step(draft, community, text, utcnow(), speaking.say(language))
         draft.updated_at = utcnow()
     return [reply]
@@ -152,7 +152,7 @@ async def finish_draft(db: Database, user_id: int, create: bool,
     """Create or Cancel pressed under a draft's confirmation."""
     async with db.session() as session:
         draft = await session.get(ConvenerDraft, user_id)
-        language = await speaking.staff_language(
+        language = await speaking.queries.staff_language(
             session, user_id, [draft.community_id] if draft is not None else None)
         t = speaking.say(language)
         if draft is None:

@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.models import Community, Event, utcnow
 from valuestory.usecases import access, event_outlook, matrix, speaking
 from valuestory.usecases.callbacks import ConvenerStep
-from valuestory.usecases.communities import find_community
+from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.events import queries
 from valuestory.usecases.events.planning import describe, token
 from valuestory.usecases.out import Out

@@ -29,7 +29,7 @@ from storage.models import (
 )
 from valuestory.usecases import access, callbacks, parsing, speaking
 from valuestory.usecases.callbacks import ConvenerStep
-from valuestory.usecases.communities import find_community
+from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.events import queries
 from valuestory.usecases.out import Out
@@ -278,7 +278,7 @@ async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
     async with db.session() as session:
         found = await _convened_event(session, user_id, event_id, admins)
         event, community = found if found is not None else (None, None)
-        language = await speaking.staff_language(
+        language = await speaking.queries.staff_language(
             session, user_id, [community.id] if community is not None else None)
         t = speaking.say(language)
         if event is None or community is None:

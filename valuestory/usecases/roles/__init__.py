@@ -13,12 +13,13 @@ from flows import texts
 from storage.db import Database
 from storage.models import Community, Role, RoleGrant
 from valuestory.usecases.access import is_admin
-from valuestory.usecases.communities import find_community
+from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_telegram_id
 from valuestory.usecases.roles import queries
-from valuestory.usecases.speaking import say, staff_language, staff_language_for
+from valuestory.usecases.speaking import say, staff_language_for
+from valuestory.usecases.speaking.queries import staff_language
 
 
 def _role(role: str) -> Role:

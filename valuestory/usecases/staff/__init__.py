@@ -8,23 +8,21 @@ role's commands after it. Roles are read afresh each time, as every command does
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Role, RoleGrant
+from storage.models import Role
 from valuestory.usecases import conversation
 from valuestory.usecases.access import is_admin
 from valuestory.usecases.out import Out
 from valuestory.usecases.speaking import joining_language, say
+from valuestory.usecases.staff import queries
 
 
 async def _roles(db: Database, user_id: int, admins: frozenset[int]) -> tuple[set[str], bool, str]:
     """The roles someone holds (convener, researcher, admin), whether they are a member, and the
     language to speak to them in (the app's, for a caller who is not a member)."""
     async with db.session() as session:
-        held = set((await session.scalars(
-            select(RoleGrant.role).where(RoleGrant.telegram_user_id == user_id))).all())
+        held = set((await session.scalars(queries.roles_held(user_id))).all())
         member = await repo.member_by_telegram_id(session, user_id)
         joined = member is not None and bool(await repo.memberships_of(session, member.id))
         language = member.language if member is not None else ""

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import io
-import secrets
 from dataclasses import dataclass
 from html import escape
-from typing import Any
-
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n, texts
-from flows.questions import load_question_set
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Community, Consent, Member, Membership, SchedulerState
+from storage.models import Community, SchedulerState
+from valuestory.usecases.communities import queries
+from valuestory.usecases.communities.queries import (
+    create_community,
+    find_community,
+    lookup_community,
+)
 from valuestory.usecases.conversation import consent_version
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
-from valuestory.usecases.parsing import check_timezone, parse_id
-from valuestory.usecases.speaking import say, staff_language, staff_language_for
+from valuestory.usecases.speaking import say, staff_language_for
+from valuestory.usecases.speaking.queries import staff_language
+
+# `find_community` and `lookup_community` are steps inside another door's unit of work, kept in
+# `queries`; named here too for the digest, retention, exports and the matrix, until they read them
+# there.
+__all__ = ["create", "create_for_admin", "deep_link", "every", "find", "find_community",
+           "invite", "known_bot_username", "lookup_community", "member_counts", "qr_png",
+           "remember_bot_username"]
 
 BOT_USERNAME = "bot_username"  # the scheduler_state key under which the bot's @username is kept
 
@@ -40,50 +47,6 @@ async def known_bot_username(db: Database) -> str | None:
 
 def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
-
-
-def new_invite_code() -> str:
-    # 96 random bits; fits Telegram's start parameter alphabet (A-Z a-z 0-9 _ -).
-    return secrets.token_urlsafe(12)
-
-
-async def create_community(
-    session: AsyncSession, name: str, timezone: str, question_set: str = "default",
-    language: str = i18n.BASE_LANGUAGE,
-) -> Community:
-    name = " ".join(name.split())
-    if not name:
-        raise AdminError("a community needs a name")
-    try:
-        check_timezone(timezone)
-    except ValueError as exc:
-        raise AdminError(str(exc)) from None
-    if language not in i18n.languages():
-        raise AdminError(f"--language takes one of {', '.join(i18n.languages())}, not {language!r}")
-    load_question_set(question_set)  # fail now, not after the first event
-    if await repo.community_by_name_or_id(session, name):
-        raise AdminError(texts.COMMUNITY_EXISTS, community=repr(name))
-    community = Community(
-        name=name, timezone=timezone, invite_code=new_invite_code(), question_set=question_set,
-        language=language,
-    )
-    session.add(community)
-    await session.flush()
-    return community
-
-
-async def lookup_community(session: AsyncSession, ref: str) -> Community | None:
-    """A community given by id or by name; None if there is none."""
-    ref = ref.strip()
-    # Only ids that fit the column: "²" or a 30-digit number is looked up as a name.
-    return await repo.community_by_name_or_id(session, ref, parse_id(ref))
-
-
-async def find_community(session: AsyncSession, ref: str) -> Community:
-    community = await lookup_community(session, ref)
-    if community is None:
-        raise AdminError(texts.NO_SUCH_COMMUNITY, community=repr(ref))
-    return community
 
 
 @dataclass(frozen=True)
@@ -161,29 +124,13 @@ async def invite(community: Community, bot_username: str, *,
             Out(t.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
 
 
-def _current_consent(community: Community) -> Any:
-    """A consent to the community's participant information as it reads now, in the language it
-    was given in."""
-    return or_(*(and_(Consent.language == language,
-                      Consent.version == consent_version(language, community.keep_audio))
-                 for language in i18n.languages()))
-
-
 async def member_counts(db: Database, community: Community, *,
                         language: str = i18n.BASE_LANGUAGE) -> list[Out]:
     """Joined, agreed to the current information, paused, unreachable."""
     async with db.session() as session:
-        joined, consented, paused, unreachable = (await session.execute(
-            select(
-                func.count(Membership.id),
-                func.coalesce(func.sum(case((_current_consent(community), 1), else_=0)), 0),
-                func.coalesce(func.sum(case((or_(Membership.paused.is_(True),
-                                                 Member.paused.is_(True)), 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Member.unreachable_at.is_not(None), 1), else_=0)), 0),
-            )
-            .join(Member, Member.id == Membership.member_id)
-            .join(Consent, and_(Consent.id == Membership.consent_id))
-            .where(Membership.community_id == community.id))).one()
+        joined, consented, paused, unreachable = (await session.execute(queries.member_counts(
+            community.id, {language: consent_version(language, community.keep_audio)
+                           for language in i18n.languages()}))).one()
     name = escape(community.name) if language == i18n.BASE_LANGUAGE else texts.isolate(
         escape(community.name))
     return [Out(texts.In(language).MEMBERS_COUNTS.format(
