@@ -186,3 +186,27 @@ async def codebook_import_cmd(db: Database, settings: Settings, community_ref: s
     done = await coding.import_codebook(db, COMMAND_LINE, community_ref, file)
     emit(as_json, done.to_dict(), [f"Added {len(done.added)}, changed {len(done.changed)}, "
                                    f"unchanged {len(done.unchanged)} codes."])
+
+
+@coding_group.command("import")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--coder", default=None,
+              help="Whose codings these are (default: each user the project names).")
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_database
+async def import_cmd(db: Database, settings: Settings, community_ref: str, coder: str | None,
+                     as_json: bool, file: Path) -> None:
+    """Bring back a REFI-QDA project (.qdpx) coded in NVivo, ATLAS.ti, MAXQDA or QualCoder."""
+    done = await coding.import_project(db, COMMAND_LINE, community_ref, file, coder)
+    lines = [f"Codes: added {len(done.codes.added)}"
+             + (f" ({', '.join(done.codes.added)})" if done.codes.added else "")
+             + f", changed {len(done.codes.changed)}.",
+             f"Codings: added {done.codings_added}, already here {done.codings_unchanged}.",
+             f"Coders: {', '.join(done.coders) or 'none'}; narratives seen: {done.seen}."]
+    if done.unmatched:
+        lines.append(f"Could not match {len(done.unmatched)}:")
+        lines += [f"  {why}" for why in done.unmatched[:20]]
+        if len(done.unmatched) > 20:
+            lines.append(f"  ... and {len(done.unmatched) - 20} more (--json lists them all)")
+    emit(as_json, done.to_dict(), lines)

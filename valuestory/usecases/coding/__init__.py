@@ -23,7 +23,7 @@ import datetime as dt
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from storage.models import (
     Community,
 )
 from valuestory.usecases import access, indicators
-from valuestory.usecases.coding import qdc, queries
+from valuestory.usecases.coding import qdc, qdpx, queries
 from valuestory.usecases.coding.agreement import Agreement, for_code
 from valuestory.usecases.coding.errors import CodingError, NeedLabel, Unknown
 from valuestory.usecases.indicators import COMMAND_LINE, Caller
@@ -659,30 +659,170 @@ async def import_codebook(db: Database, caller: Caller, community: int | str, pa
     outcome = qdc.Outcome()
     async with db.session() as session:
         allowed = await _allowed(session, caller, community)
-        here: dict[str, Code] = {}
-        for c in read:
-            found = await session.scalar(queries.code_by_guid(allowed.community.id, c.guid)) \
-                or await session.scalar(queries.code_named(allowed.community.id, c.name))
-            parent = here.get(c.parent) if c.parent else None
-            if found is None:
-                found = Code(community_id=allowed.community.id, guid=c.guid, name=c.name[:NAME_CHARS],
-                             description=c.description, colour=_colour_or(c.colour, "#888888"),
-                             parent_id=parent.id if parent else None, created_at=now)
-                session.add(found)
-                await session.flush()
-                outcome.added.append(found.name)
-            else:
-                before = (found.name, found.colour, found.description)
-                if found.guid == c.guid:
-                    found.name = c.name[:NAME_CHARS]
-                found.colour = _colour_or(c.colour, found.colour)
-                found.description = c.description or found.description
-                (outcome.changed if before != (found.name, found.colour, found.description)
-                 else outcome.unchanged).append(found.name)
-            here[c.guid] = found
+        await _merge_codes(session, allowed, read, outcome, now)
         _audit(session, allowed, "codebook_imported", now, added=len(outcome.added),
                changed=len(outcome.changed))
     return outcome
+
+
+async def _merge_codes(session: AsyncSession, allowed: _Allowed, read: list[qdc.FileCode],
+                       outcome: qdc.Outcome, now: dt.datetime,
+                       skip: frozenset[str] = frozenset()) -> dict[str, Code]:
+    """The file's codes matched to ours (by guid, else name) or added; ours by the file's guid."""
+    here: dict[str, Code] = {}
+    for c in read:
+        if c.guid in skip or not c.name.strip():
+            continue
+        found = await session.scalar(queries.code_by_guid(allowed.community.id, c.guid)) \
+            or await session.scalar(queries.code_named(allowed.community.id, c.name.strip()))
+        parent = here.get(c.parent) if c.parent else None
+        if found is None:
+            found = Code(community_id=allowed.community.id, guid=c.guid or str(uuid.uuid4()),
+                         name=" ".join(c.name.split())[:NAME_CHARS], description=c.description,
+                         colour=_colour_or(c.colour, "#888888"),
+                         parent_id=parent.id if parent else None, created_at=now)
+            session.add(found)
+            await session.flush()
+            outcome.added.append(found.name)
+        else:
+            before = (found.name, found.colour, found.description)
+            if found.guid == c.guid:
+                found.name = " ".join(c.name.split())[:NAME_CHARS]
+            found.colour = _colour_or(c.colour, found.colour)
+            found.description = c.description or found.description
+            (outcome.changed if before != (found.name, found.colour, found.description)
+             else outcome.unchanged).append(found.name)
+        here[c.guid] = found
+    return here
+
+
+@dataclass
+class ProjectImport:
+    """What importing a project did: codes added and changed, codings added and already here,
+    narratives counted as seen, and what could not be matched, with why."""
+
+    codes: qdc.Outcome = field(default_factory=qdc.Outcome)
+    codings_added: int = 0
+    codings_unchanged: int = 0
+    seen: int = 0
+    coders: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"codes": self.codes.to_dict(), "codings_added": self.codings_added,
+                "codings_unchanged": self.codings_unchanged, "seen": self.seen,
+                "coders": self.coders, "unmatched": self.unmatched}
+
+
+def _structural() -> frozenset[str]:
+    """The codes our exports write from the question set (cycles, capitals, plans): read back,
+    they are what the member answered, not anybody's coding."""
+    from valuestory.usecases.exports import refiqda
+
+    found = {refiqda.guid("code", c) for c in ValueCycle}
+    found |= {refiqda.guid("code", f"potential.{c}") for c in Capital}
+    found.add(refiqda.guid("code", refiqda.PLANS_CODE))
+    return frozenset(found)
+
+
+async def import_project(db: Database, caller: Caller, community: int | str, path: Path,
+                         coder: str | None = None, now: dt.datetime | None = None
+                         ) -> ProjectImport:
+    """Bring a project written back by another tool: its new codes, and its codings on our
+    narratives (matched by the source's guid, re-anchored to our text). Each coder of the project
+    (or `coder`, for all of it) counts as having seen every narrative it holds."""
+    from valuestory.usecases.exports import refiqda
+
+    now = now or utcnow()
+    if coder is not None:
+        coder = parse_label(coder)
+    project = await asyncio.to_thread(qdpx.read, path)
+    skip = _structural()
+    done = ProjectImport()
+    async with db.session() as session:
+        allowed = await _allowed(session, caller, community)
+        codes = await _merge_codes(session, allowed, project.codes, done.codes, now, skip)
+        ours = {refiqda.guid("narrative", nid): nid for nid in (await session.scalars(
+            queries.narrative_ids(allowed.community.id))).all()}
+        held = sorted({ours[s] for s in project.sources if s in ours})
+        foreign = len(project.sources) - len(held)
+        if foreign:
+            done.unmatched.append(f"{foreign} sources are not narratives of "
+                                  f"{allowed.community.name}")
+        wanted = {ours[s.source] for s in project.selections if s.source in ours}
+        texts: dict[int, str] = {}
+        for chunk in _chunks(sorted(wanted), 500):
+            texts.update({nid: text for nid, text in (await session.execute(
+                queries.texts_of(chunk))).all()})
+        coders: dict[str, Coder] = {}
+
+        async def coder_for(user: str | None) -> Coder:
+            label = coder or _user_label(project.users.get(user or "", ""))
+            if label not in coders:
+                found = await session.scalar(queries.coder_labelled(allowed.community.id, label))
+                if found is None:
+                    found = Coder(community_id=allowed.community.id, label=label,
+                                  guid=user or str(uuid.uuid4()), created_at=now)
+                    session.add(found)
+                    await session.flush()
+                coders[label] = found
+            return coders[label]
+
+        known: dict[int, set[tuple[int, int, int | None, int | None]]] = {}
+        for sel in project.selections:
+            mine = [(g, codes[c]) for g, c in sel.codes if c in codes]
+            if not mine:
+                continue
+            nid = ours.get(sel.source)
+            if nid is None:
+                done.unmatched.append(f"a coding on source {sel.source}: not a narrative here")
+                continue
+            spot = qdpx.anchor(texts[nid], project.texts.get(sel.source), sel.start, sel.end)
+            if spot is None:
+                done.unmatched.append(f"a coding on narrative {nid} at {sel.start}-{sel.end}: "
+                                      "the passage is not in its text")
+                continue
+            first, last = _passage(texts[nid], *spot)
+            who = await coder_for(sel.user)
+            if who.id not in known:
+                known[who.id] = {tuple(r) for r in (await session.execute(  # type: ignore[misc]
+                    queries.codings_of_coder(who.id))).all()}
+            for guid, code in mine:
+                key = (code.id, nid, first, last)
+                if key in known[who.id] or await session.scalar(
+                        queries.coding_by_guid(guid)) is not None:
+                    done.codings_unchanged += 1
+                    continue
+                known[who.id].add(key)
+                session.add(Coding(code_id=code.id, narrative_id=nid, coder_id=who.id,
+                                   start=first, end=last, guid=guid or str(uuid.uuid4()),
+                                   created_at=now))
+                done.codings_added += 1
+        if not coders and (coder or project.users):
+            await coder_for(next(iter(project.users), None))
+        for who in coders.values():
+            already = set((await session.scalars(queries.seen_by(who.id))).all())
+            fresh = [nid for nid in held if nid not in already]
+            session.add_all(CoderSeen(coder_id=who.id, narrative_id=nid, seen_at=now)
+                            for nid in fresh)
+            done.seen += len(fresh)
+        done.coders = sorted(coders)
+        _audit(session, allowed, "project_imported", now, codes_added=len(done.codes.added),
+               codings_added=done.codings_added, unmatched=len(done.unmatched),
+               coders=done.coders)
+    return done
+
+
+def _user_label(name: str) -> str:
+    try:
+        return parse_label(name)
+    except CodingError:
+        return "imported"
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _colour_or(colour: str | None, default: str) -> str:

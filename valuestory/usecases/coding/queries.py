@@ -159,3 +159,25 @@ def narratives_coded(code_id: int) -> Any:
 
 def narrative_texts(ids: Iterable[int]) -> Any:
     return select(Narrative).where(Narrative.id.in_(list(ids)))
+
+
+def narrative_ids(community_id: int) -> Any:
+    return select(Narrative.id).where(Narrative.community_id == community_id)
+
+
+def texts_of(ids: Iterable[int]) -> Any:
+    return select(Narrative.id, Narrative.text).where(Narrative.id.in_(list(ids)))
+
+
+def coding_by_guid(guid: str) -> Any:
+    return select(Coding.id).where(Coding.guid == guid)
+
+
+def codings_of_coder(coder_id: int) -> Any:
+    """(code, narrative, start, end) of every coding a coder has made, to tell a repeat."""
+    return select(Coding.code_id, Coding.narrative_id, Coding.start, Coding.end).where(
+        Coding.coder_id == coder_id)
+
+
+def seen_by(coder_id: int) -> Any:
+    return select(CoderSeen.narrative_id).where(CoderSeen.coder_id == coder_id)

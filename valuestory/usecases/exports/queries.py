@@ -19,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from storage.db import Database
 from storage.models import (
     AuditEntry,
+    Code,
+    Coder,
+    Coding,
     Community,
     Event,
     Membership,
@@ -27,6 +30,7 @@ from storage.models import (
     VoiceNote,
     VoiceNoteStatus,
 )
+from valuestory.usecases.exports.refiqda import BookCode, ProjectCoding
 from valuestory.usecases.exports.shape import BATCH, DONE, INTENDED, ExportFilter, ExportRow
 
 
@@ -268,3 +272,61 @@ async def audit_log(session: AsyncSession, limit: int | None) -> Sequence[Any]:
     if limit:
         query = query.limit(limit)
     return (await session.execute(query)).all()
+
+
+# --- the communities' codes and codings, for the exports that carry them -----------------------
+
+
+async def any_coding(db: Database, community_ids: frozenset[int] | None) -> bool:
+    """Whether any narrative of these communities is coded: if none, no batch looks."""
+    query = select(Coding.id).join(Code, Code.id == Coding.code_id).limit(1)
+    if community_ids is not None:
+        query = query.where(Code.community_id.in_(community_ids))
+    async with db.session() as session:
+        return await session.scalar(query) is not None
+
+
+async def code_names(db: Database, narrative_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The names of the codes applied to these narratives (by anyone), by narrative, sorted."""
+    found: dict[int, list[str]] = {}
+    async with db.session() as session:
+        for nid, name in await session.execute(
+                select(Coding.narrative_id, Code.name).join(Code, Code.id == Coding.code_id)
+                .where(Coding.narrative_id.in_(narrative_ids)).distinct()
+                .order_by(Coding.narrative_id, Code.name)):
+            found.setdefault(nid, []).append(name)
+    return {nid: tuple(names) for nid, names in found.items()}
+
+
+async def codebooks(db: Database, community_ids: frozenset[int] | None
+                    ) -> tuple[list[BookCode], list[tuple[str, str]]]:
+    """The communities' codes (parents' guids resolved) and coders (guid, label)."""
+    codes = select(Code)
+    coders = select(Coder.guid, Coder.label)
+    if community_ids is not None:
+        codes = codes.where(Code.community_id.in_(community_ids))
+        coders = coders.where(Coder.community_id.in_(community_ids))
+    async with db.session() as session:
+        found = (await session.scalars(codes.order_by(Code.name, Code.id))).all()
+        by_id = {c.id: c.guid for c in found}
+        people = [(g, label) for g, label in (await session.execute(
+            coders.order_by(Coder.label))).all()]
+    return [BookCode(c.guid, c.name, c.colour, c.description,
+                     by_id.get(c.parent_id) if c.parent_id else None) for c in found], people
+
+
+async def project_codings(db: Database, narrative_ids: Sequence[int]
+                          ) -> dict[int, list[ProjectCoding]]:
+    """These narratives' codings, as a project carries them, by narrative."""
+    found: dict[int, list[ProjectCoding]] = {}
+    async with db.session() as session:
+        for nid, g, code, coder, start, end, at in await session.execute(
+                select(Coding.narrative_id, Coding.guid, Code.guid, Coder.guid, Coding.start,
+                       Coding.end, Coding.created_at)
+                .join(Code, Code.id == Coding.code_id).join(Coder, Coder.id == Coding.coder_id)
+                .where(Coding.narrative_id.in_(narrative_ids))
+                .order_by(Coding.narrative_id, Coding.id)):
+            found.setdefault(nid, []).append(ProjectCoding(
+                g, code, coder, start, end,
+                at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")))
+    return found

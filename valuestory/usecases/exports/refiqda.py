@@ -4,7 +4,10 @@ A code per value cycle (the capitals under potential value) and one for plans, a
 pseudonymous member, and each narrative a text source coded with its cycle, or a plan (an answer
 to an intention question) with the plans' code, never with applied value; a voice note's
 recording, where the community keeps them, an audio source with its transcript, coded the same
-way. The file validates against the project schema.
+way. The communities' own codebooks follow, with every coding as a selection of its own (the
+whole text, or its passage, in characters of the text as exported) by its coder, a user named by
+the label they chose. Each narrative's source has the same guid in every export, so a project
+read back lines up with ours. The file validates against the project schema.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import datetime as dt
 import re
 import tempfile
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
@@ -49,8 +54,55 @@ def _attr(text: str) -> str:
     return quoteattr(_XML_BAD.sub("\ufffd", text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def codebook_xml() -> str:
-    """A code per value cycle; the five capitals under potential value; one for plans."""
+@dataclass(frozen=True)
+class BookCode:
+    """A code of a community's codebook, as the project carries it (`parent`: its parent's guid)."""
+
+    guid: str
+    name: str
+    colour: str
+    description: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class ProjectCoding:
+    """A code applied by a coder to a narrative, or to the passage [start, end) of it."""
+
+    guid: str
+    code: str  # the code's guid
+    coder: str  # the coder's guid
+    start: int | None
+    end: int | None
+    at: str  # ISO 8601, UTC
+
+
+def _book_codes(codes: Sequence[BookCode]) -> str:
+    children: dict[str | None, list[BookCode]] = {}
+    known = {c.guid for c in codes}
+    for c in codes:
+        children.setdefault(c.parent if c.parent in known else None, []).append(c)
+
+    def code(c: BookCode) -> str:
+        inner = (f"<Description>{_x(c.description)}</Description>" if c.description else "") + \
+            "".join(code(k) for k in children.get(c.guid, ()))
+        return (f'<Code guid="{c.guid}" name={_attr(c.name)} isCodable="true" '
+                f'color="{c.colour}">{inner}</Code>')
+
+    return "".join(code(c) for c in children.get(None, ()))
+
+
+def users_xml(coders: Sequence[tuple[str, str]]) -> str:
+    """The coders, by the label each chose, as the project's users."""
+    if not coders:
+        return ""
+    return "<Users>" + "".join(f'<User guid="{g}" name={_attr(label)}/>'
+                               for g, label in coders) + "</Users>"
+
+
+def codebook_xml(codes: Sequence[BookCode] = ()) -> str:
+    """A code per value cycle; the five capitals under potential value; one for plans; then the
+    communities' own codebooks."""
     parts = ["<CodeBook><Codes>"]
     for cycle in ValueCycle:
         parts.append(f'<Code guid="{guid("code", cycle)}" name="{cycle.value} value" '
@@ -62,6 +114,7 @@ def codebook_xml() -> str:
         parts.append("</Code>")
     parts.append(f'<Code guid="{guid("code", PLANS_CODE)}" name="{PLANS_NAME}" '
                  f'isCodable="true" color="{PLANS_COLOUR}"/>')
+    parts.append(_book_codes(codes))
     parts.append("</Codes></CodeBook>")
     return "".join(parts)
 
@@ -76,6 +129,15 @@ def variables_xml() -> str:
 def _value(name: str, element: str, value: str) -> str:
     return (f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/>'
             f"<{element}>{_x(value)}</{element}></VariableValue>")
+
+
+def _selection(c: ProjectCoding, length: int) -> str:
+    """A coding as its own selection: the whole text, or its passage, by its coder."""
+    start, end = (0, length) if c.start is None or c.end is None else (c.start, c.end)
+    return (f'<PlainTextSelection guid="{guid("selection", c.guid)}" startPosition="{start}" '
+            f'endPosition="{end}" creatingUser="{c.coder}" creationDateTime="{c.at}">'
+            f'<Coding guid="{c.guid}" creatingUser="{c.coder}" creationDateTime="{c.at}">'
+            f'<CodeRef targetGUID="{c.code}"/></Coding></PlainTextSelection>')
 
 
 class QdpxWriter:
@@ -96,6 +158,11 @@ class QdpxWriter:
         self.any = False
         # Kept recordings of the next batch's narratives: (note id, transcript, audio) by narrative.
         self.recordings: dict[int, list[tuple[int, str, bytes]]] = {}
+        # The communities' codebooks and coders, and the next batch's codings by narrative.
+        self.codebook: list[BookCode] = []
+        self.coders: list[tuple[str, str]] = []
+        self.codings: dict[int, list[ProjectCoding]] = {}
+        self.codes: dict[int, tuple[str, ...]] = {}  # unused: a project carries codings
 
     def write(self, rows: list[ExportRow]) -> None:
         for (narrative_id, _story, pseudonym, community, event, event_date, prompt_kind,
@@ -152,6 +219,7 @@ class QdpxWriter:
                 f'<PlainTextSelection guid="{guid("selection", narrative_id)}" '
                 f'name={_attr(question_id)} startPosition="0" endPosition="{len(answer)}">'
                 f"{codings}</PlainTextSelection>"
+                + "".join(_selection(c, len(answer)) for c in self.codings.get(narrative_id, ()))
                 + variables + "</TextSource>"
             )
 
@@ -165,7 +233,8 @@ class QdpxWriter:
             out('<?xml version="1.0" encoding="utf-8"?>\n'
                 f'<Project xmlns="urn:QDA-XML:project:1.0" name="valuestory export" '
                 f'origin="valuestory" creationDateTime="{self.now.isoformat()}">')
-            out(codebook_xml())
+            out(users_xml(self.coders))
+            out(codebook_xml(self.codebook))
             out(variables_xml())
             for tag, part in (("Cases", self.cases), ("Sources", self.sources)):
                 if self.any:  # both elements need at least one child to be valid

@@ -21,10 +21,14 @@ from storage.models import (
 )
 from valuestory.usecases import access
 from valuestory.usecases.exports.queries import (
+    any_coding,
     audit_log,
     chosen_communities,
+    code_names,
+    codebooks,
     count,
     middle_id,
+    project_codings,
     recordings,
     stream_rows,
 )
@@ -87,11 +91,18 @@ async def write_export(
 async def _write(db: Database, writer: Writer, filt: ExportFilter,
                  progress: Callable[[int], None] | None, offload: bool) -> int:
     written = 0
+    coded = await any_coding(db, filt.community_ids)
+    if isinstance(writer, QdpxWriter) and coded:
+        writer.codebook, writer.coders = await codebooks(db, filt.community_ids)
     try:
         async for batch in stream_rows(db, filt, by_member=writer.by_member):
             if isinstance(writer, QdpxWriter):
                 # A project carries each kept recording beside its transcript.
                 writer.recordings = await recordings(db, [r[0] for r in batch if r[SPOKEN] == "yes"])
+                if coded:
+                    writer.codings = await project_codings(db, [r[0] for r in batch])
+            elif coded:
+                writer.codes = await code_names(db, [r[0] for r in batch])
             if offload:
                 await asyncio.to_thread(writer.write, batch)
             else:

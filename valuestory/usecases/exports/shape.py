@@ -30,11 +30,14 @@ SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSO
 COLUMNS = (
     "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
     "question_id", "question", "language", "cycle", "capital", "answer", "answered_at", "revised_at",
-    "attended", "spoken", "applied",
+    "attended", "spoken", "applied", "codes",
 )
 # `applied`: "intended" for a plan (an answer to an intention question: what a member might do,
 # not applied value), "done" for an applied answer that says what they did, "" for the rest.
 INTENDED, DONE = "intended", "done"
+# `codes`: the names of the codes researchers applied to the narrative (anywhere in it), joined by
+# "; " (a list in JSON Lines). Not part of a row: the writers add it, batch by batch.
+CODES_SEPARATOR = "; "
 
 
 class ExportError(ValueError):

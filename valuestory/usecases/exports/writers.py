@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 from typing import Final, Protocol
 
-from valuestory.usecases.exports.shape import COLUMNS, SPOKEN, ExportRow
+from valuestory.usecases.exports.shape import CODES_SEPARATOR, COLUMNS, SPOKEN, ExportRow
 
 
 class Writer(Protocol):
     by_member: bool
+    # The next batch's code names by narrative (none: not coded), set before each write.
+    codes: dict[int, tuple[str, ...]]
 
     def write(self, rows: list[ExportRow]) -> None: ...
 
@@ -19,7 +21,7 @@ class Writer(Protocol):
 
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_N = len(COLUMNS)
+_N = len(COLUMNS) - 1  # a row's cells: every column but codes
 
 
 def neutralise(cell: str) -> str:
@@ -67,17 +69,19 @@ class CsvWriter:
             self.file.write(("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8"))
         # Pseudonyms, communities, events and questions repeat across many rows: quote each once.
         self.cells = _QuotedCells()
+        self.codes: dict[int, tuple[str, ...]] = {}
 
     def write(self, rows: list[ExportRow]) -> None:
         # One expression per row, no calls of our own: this line runs millions of times. Each
         # line is encoded on its own because joining bytes is cheaper than joining text, where
         # one emoji anywhere widens the whole batch to four bytes a character.
-        q, prefix = self.cells, _NEUTRALISER.get
+        q, prefix, coded = self.cells, _NEUTRALISER.get, self.codes
         self.file.write(b"".join([
             f"{nid},{story},{q[pseudonym]},{q[community]},{q[event]},{day},{kind},{q[qid]},"
             f"{q[question]},{language},{cycle},{capital},"
             f'"{prefix(answer[:1], "")}{answer.replace(_Q, _QQ)}",'
-            f"{answered},{revised},{attended},{spoken},{applied}\r\n".encode()
+            f"{answered},{revised},{attended},{spoken},{applied},"
+            f"{q[CODES_SEPARATOR.join(coded[nid])] if nid in coded else ''}\r\n".encode()
             for (nid, story, pseudonym, community, event, day, kind, qid, question, language,
                  cycle, capital, answer, answered, revised, attended, spoken, applied,
                  _community_id, _membership_id)
@@ -110,19 +114,22 @@ class JsonlWriter:
 
     def __init__(self, path: Path) -> None:
         self.file = path.open("w", encoding="utf-8", newline="\n")
+        self.codes: dict[int, tuple[str, ...]] = {}
 
     def write(self, rows: list[ExportRow]) -> None:
-        dumps = json.dumps
-        self.file.writelines(dumps(self._record(r), ensure_ascii=False) + "\n" for r in rows)
+        dumps, coded = json.dumps, self.codes
+        self.file.writelines(dumps(self._record(r, coded.get(r[0], ())), ensure_ascii=False) + "\n"
+                             for r in rows)
 
     @staticmethod
-    def _record(r: ExportRow) -> dict[str, object]:
-        record: dict[str, object] = dict(zip(COLUMNS, r[:_N], strict=True))
+    def _record(r: ExportRow, codes: tuple[str, ...]) -> dict[str, object]:
+        record: dict[str, object] = dict(zip(COLUMNS[:_N], r[:_N], strict=True))
         record["capital"] = r[_CAPITAL] or None
         record["revised_at"] = r[_REVISED] or None
         record["attended"] = _ATTENDANCE[r[_ATTENDED]]
         record["applied"] = r[_APPLIED] or None
         record["spoken"] = r[SPOKEN] == "yes"
+        record["codes"] = list(codes)
         return record
 
     def close(self) -> None:
@@ -158,6 +165,7 @@ class XlsxWriter:
         self.sheet.set_column(_ANSWERED, _REVISED, 19)
         self.sheet.freeze_panes(1, 0)
         self.row = 1
+        self.codes: dict[int, tuple[str, ...]] = {}
 
     def write(self, rows: list[ExportRow]) -> None:
         sheet, local = self.sheet, dt.datetime.fromisoformat
@@ -172,6 +180,8 @@ class XlsxWriter:
             if r[_REVISED]:
                 sheet.write_datetime(row, _REVISED, local(r[_REVISED]).replace(tzinfo=None),
                                      self.moment)
+            if r[0] in self.codes:
+                sheet.write_string(row, _N, CODES_SEPARATOR.join(self.codes[r[0]]))
             self.row += 1
 
     def close(self) -> None:
