@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -86,18 +86,11 @@ async def count_update(update: Update, context: Context) -> None:
 
 
 async def retention_job(context: Context) -> None:
-    """The daily retention check, called with the real clock; no exception escapes a job."""
+    """The daily retention check, called with the real clock; no exception escapes a job.
 
-    async def notify(telegram_user_id: int, text: str) -> bool:
-        try:
-            await context.bot.send_message(telegram_user_id, text)
-        except TelegramError as exc:
-            log.warning("retention notice not delivered to a convener: %s", type(exc).__name__)
-            return False
-        return True
-
+    A notice it gives is sent to the conveners by the scheduler's next look."""
     try:
-        await retention.run(database(context), utcnow(), notify)
+        await retention.run(database(context), utcnow())
     except Exception as exc:
         if unavailable(exc):
             outage(database(context)).report(exc)  # its watcher says so, once a minute

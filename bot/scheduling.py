@@ -9,18 +9,17 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 from aiolimiter import AsyncLimiter
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.context import BotData, Context, database, settings
-from bot.send import keyboard, send_file, split_message
+from bot.send import keyboard, not_delivered, send_file, split_message
 from storage.availability import outage, unavailable
 from valuestory.process.metrics import JOB_LAG, METRICS
-from valuestory.usecases import digest, scheduler
+from valuestory.usecases import digest, retention, scheduler
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Outcome, SendResult
 from valuestory.usecases.times import utcnow
@@ -29,18 +28,11 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "scheduler-tick"
 START_JOB_NAME = "scheduler-tick-on-start"
+# What each kind of notice to conveners says when the scheduler sends it.
+NOTICES: dict[str, scheduler.Compose] = {digest.KIND: digest.compose,
+                                         retention.KIND: retention.compose}
 # Longest we wait on one 429 before giving the message up as failed (Telegram asks for seconds).
 MAX_RETRY_AFTER = 60.0
-
-
-def _not_delivered(exc: NetworkError) -> bool:
-    """Whether a network error proves the message did not reach Telegram, so a retry is safe."""
-    cause = exc.__cause__
-    if isinstance(exc, TimedOut):
-        return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc)
-    if cause is None:
-        return True  # Telegram answered with an error status (5xx): nothing was sent
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 class TelegramSender:
@@ -87,7 +79,7 @@ class TelegramSender:
             except BadRequest as exc:
                 return SendResult(Outcome.FAILED, error=f"BadRequest: {str(exc)[:150]}")
             except NetworkError as exc:
-                if not _not_delivered(exc):
+                if not not_delivered(exc):
                     cause = type(exc.__cause__).__name__ if exc.__cause__ else "answer"
                     return SendResult(Outcome.UNCERTAIN, error=f"{type(exc).__name__} ({cause})")
                 if last:  # Telegram is away: given back, and sent once it answers again
@@ -181,8 +173,9 @@ async def _tick(context: Context) -> None:
     try:
         report = await scheduler.tick(
             database(context), sender_for(context.application), now,
-            on_digest_due=lambda community_id, at: digest.send_weekly(
-                database(context), sender_for(context.application), community_id, at),
+            on_digest_due=lambda community_id, at: digest.plan_weekly(
+                database(context), community_id, at),
+            notices=NOTICES,
             stop=data.stopping,
             heartbeat=_alive,
             worker=data.worker,

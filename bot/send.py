@@ -7,13 +7,24 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, WebAppInfo
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.context import Context, database, private_press, settings
 from storage.db import Database
 from valuestory.usecases.out import WEB_APP, Out
+
+
+def not_delivered(exc: NetworkError) -> bool:
+    """Whether a network error proves the message did not reach Telegram, so a retry is safe."""
+    cause = exc.__cause__
+    if isinstance(exc, TimedOut):
+        return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(exc)
+    if cause is None:
+        return True  # Telegram answered with an error status (5xx): nothing was sent
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def button(label: str, token: str) -> InlineKeyboardButton:

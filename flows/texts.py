@@ -373,6 +373,9 @@ DIGEST_ON = N_("on")
 DIGEST_OFF = N_("off")
 DIGEST_USAGE = N_("Try /digest on, /digest off, or /digest monday 09:00.")
 DIGEST_INTRO = N_("<b>Your weekly digest</b>")
+# Put before a digest sent again because the first may not have arrived (the bot stopped while
+# sending it): it must read well whether or not the convener got the first.
+DIGEST_IN_CASE = N_("In case this week's digest didn't reach you, here it is again.")
 EVENT_ASK_TITLE = N_("Let's set up an event for <b>{community}</b>. What is it called?")
 EVENT_ASK_START = N_(
     "When does it start? Send a date and time like <code>{example}</code> ({zone} time)."
@@ -614,6 +617,9 @@ RETENTION_NOTICE = N_(
     "given before {cutoff}, and record that in the audit log.\n\n"
     "If you still need them, export them before then, or ask your admin to keep stories longer."
 )
+# Put before a retention notice sent again because the first may not have arrived (the bot
+# stopped while sending it): it must read well whether or not the convener got the first.
+RETENTION_IN_CASE = N_("In case my last message didn't reach you, here it is again:")
 
 # Scheduling: reminders, pausing and resuming
 # TRANSLATORS: {minutes} reads like "5 minutes".

@@ -441,6 +441,39 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
+class Notice(Base):
+    """A message to a convener outside any conversation (the weekly digest, a retention notice).
+
+    due ─claimed─▶ claimed ─on the wire─▶ sending ─answered─▶ sent, failed or unreachable.
+    A claim whose process stopped before `sending` never left it and is due again; one that
+    stopped while `sending` may have arrived, so it is due again once as the "in case" version
+    (`again`), which reads well either way; an "in case" in doubt is left `uncertain`.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("kind", "community_id", "round", "telegram_user_id",
+                         name="uq_notices_once_per_person"),
+        Index("ix_notices_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "digest" or "retention"
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    # Which one of its kind: a digest's week ("2026-W49", or the moment of one sent by hand),
+    # a retention notice's day.
+    round: Mapped[str] = mapped_column(String(40))
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    again: Mapped[bool] = mapped_column(Boolean, default=False)  # the "in case" version is due
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    wire_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
 class AuditEntry(Base):
     """Who did what that touches members' data. Never a copy of the data itself."""
 

@@ -14,6 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +206,47 @@ class Chat:
     async def expect(self, fragment: str, count: int = 1, within: float = PATIENCE) -> None:
         await until(lambda: sum(fragment in t for t in self.seen()) >= count,
                     f"the bot to say {fragment!r}", within)
+
+
+@contextmanager
+def bot_process(server: BotApiServer, database_url: str,
+                log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`valuestory run`, long polling the double, looking for due work every second; killed
+    at the end if still running. Its output is appended to `log`."""
+    environment = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": database_url,
+                   "TELEGRAM_API_BASE_URL": server.base_url, "SCHEDULER_INTERVAL_SECONDS": "1",
+                   "LOG_LEVEL": "INFO", "WEBHOOK_LISTEN": "127.0.0.1",
+                   "HEALTH_PORT": str(free_port()), "PYTHONPATH": str(ROOT)}
+    with log.open("ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"],
+                                   env=environment, stdout=out, stderr=out, cwd=log.parent)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(30)
+
+
+class HeldAt:
+    """A hold for the double: the `at`-th send saying `marker`, and every send after it, wait
+    (written by the bot, not yet answered by Telegram) until released."""
+
+    def __init__(self, at: int, marker: str, wait: float) -> None:
+        self.at, self.marker, self.wait = at, marker, wait
+        self.seen = 0
+        self.lock = threading.Lock()
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def __call__(self, method: str, params: dict[str, Any]) -> None:
+        if not method.startswith("send"):
+            return
+        with self.lock:
+            if self.marker in str(params.get("text", params.get("caption", ""))):
+                self.seen += 1
+            if self.seen >= self.at:
+                self.reached.set()
+        if self.reached.is_set():
+            self.released.wait(self.wait)
+

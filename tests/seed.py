@@ -8,6 +8,7 @@ use case sets), its docstring says so.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -16,7 +17,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, Membership, Prompt, utcnow
 from tests.harness import Harness, Person
-from valuestory.usecases import communities, community_settings, conversation, roles
+from valuestory.usecases import communities, community_settings, conversation, retention, roles
 from valuestory.usecases.events import planning
 
 
@@ -167,3 +168,44 @@ async def revoke(db: Database, user_id: int) -> None:
     held = {g["role"] for g in await roles.listing(db) if g["telegram_user_id"] == user_id}
     for role in held:
         await roles.revoke(db, user_id, str(role), None)
+
+
+async def conveners_due_a_digest_now(harness: Harness, first_user_id: int,
+                                     count: int) -> list[int]:
+    """`count` conveners of a community whose weekly digest fell due a minute ago.
+
+    The digest's day and time are set as /digest would; the community's creation is backdated a
+    week straight in the database (no use case moves it): no digest is due for a week the
+    community did not exist in.
+    """
+    c = await community(harness.db, "Frailty Network")
+    conveners = list(range(first_user_id, first_user_id + count))
+    for user_id in conveners:
+        await grant(harness.db, user_id, "convener", c)
+    now = utcnow()
+    slot = (now - dt.timedelta(minutes=1)).astimezone(ZoneInfo(c.timezone))
+    async with harness.db.session() as s:
+        found = await s.get(Community, c.id)
+        assert found is not None
+        community_settings.apply(found, community_settings.Change(
+            digest=f"{slot:%A} {slot:%H:%M}".lower()))
+        found.created_at = now - dt.timedelta(days=8)
+    return conveners
+
+
+async def conveners_told_of_an_erasure(harness: Harness, first_user_id: int, count: int,
+                                       teller: int) -> list[int]:
+    """`count` conveners of a community that keeps stories a month, one story told in it, and
+    the daily retention check run three months on: each convener has a notice due to them."""
+    c = await community(harness.db, "Frailty Network")
+    conveners = list(range(first_user_id, first_user_id + count))
+    for user_id in conveners:
+        await grant(harness.db, user_id, "convener", c)
+    person = harness.person(teller)
+    await join(person, c)
+    await open_prompt(harness.db, person, await event(harness.db, c))
+    await tell(person, "A moment")
+    await retention.set_for(harness.db, str(c.id), 1, actor="test")
+    [outcome] = await retention.run(harness.db, utcnow() + dt.timedelta(days=90))
+    assert outcome.noticed
+    return conveners

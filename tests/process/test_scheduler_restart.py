@@ -10,15 +10,8 @@ restarted process, once.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,9 +19,9 @@ from sqlalchemy import select
 from flows import texts
 from storage.models import Delivery, Prompt
 from tests import seed
-from tests.botapi import TOKEN, BotApiServer
+from tests.botapi import BotApiServer
 from tests.harness import Harness
-from tests.remote import ROOT, free_port
+from tests.remote import HeldAt, bot_process
 from tests.waiting import until
 from valuestory.usecases import scheduler
 
@@ -38,51 +31,12 @@ MEMBERS = 30
 WAIT = 180.0  # a guard against a hang, not a speed goal: the dead process's lease must lapse
 
 
-@contextmanager
-def bot_process(server: BotApiServer, database_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    environment = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": database_url,
-           "TELEGRAM_API_BASE_URL": server.base_url, "SCHEDULER_INTERVAL_SECONDS": "1",
-           "LOG_LEVEL": "INFO", "WEBHOOK_LISTEN": "127.0.0.1", "HEALTH_PORT": str(free_port()),
-           "PYTHONPATH": str(ROOT)}
-    with log.open("ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"], env=environment,
-                                   stdout=out, stderr=out, cwd=log.parent)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(30)
-
-
-class HeldAt:
-    """Holds the `at`-th opening sent, and every send after it, until released."""
-
-    def __init__(self, at: int) -> None:
-        self.at = at
-        self.seen = 0
-        self.lock = threading.Lock()
-        self.reached = threading.Event()
-        self.released = threading.Event()
-
-    def __call__(self, method: str, params: dict[str, Any]) -> None:
-        if not method.startswith("send"):
-            return
-        with self.lock:
-            if ATTENDANCE in str(params.get("text", "")):
-                self.seen += 1
-            if self.seen >= self.at:
-                self.reached.set()
-        if self.reached.is_set():
-            self.released.wait(WAIT)
-
-
 @pytest.mark.parametrize("kill_at", [1, MEMBERS // 2, MEMBERS], ids=["first", "middle", "last"])
 async def test_killed_at_a_send_of_a_fan_out_and_restarted_every_member_is_reached_once(
     harness: Harness, database_url: str, tmp_path: Path, kill_at: int,
 ) -> None:
     people = await seed.members_due_a_prompt_now(harness, 900, MEMBERS)
-    held = HeldAt(kill_at)
+    held = HeldAt(kill_at, ATTENDANCE, WAIT)
     harness.double.holds.append(held)
 
     def asked() -> list[int]:

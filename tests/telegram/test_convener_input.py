@@ -23,6 +23,7 @@ from storage.models import (
     utcnow,
 )
 from tests import seed
+from tests.fakes import FakeSender
 from tests.harness import Harness, Person
 from valuestory.usecases import retention, roles
 from valuestory.usecases.events import planning
@@ -262,13 +263,9 @@ async def test_retention_notice_counts_one_month_and_one_answer(harness: Harness
                                cycle="immediate", capital=None, intended=False, text="One.",
                                append=False, now=told)
         await retention.set_months(session, community, 1, actor="test")
-    sent: list[str] = []
-
-    async def notify(user_id: int, text: str) -> bool:
-        sent.append(text)
-        return True
+    sender = FakeSender()
 
     limit = retention.months_before(told, -1, __import__("zoneinfo").ZoneInfo(c.timezone))
-    await retention.run(harness.db, limit - dt.timedelta(days=6), notify)
-    [notice] = sent
+    await retention.run(harness.db, limit - dt.timedelta(days=6), sender)
+    [notice] = sender.to(812)
     assert "keeps stories for 1 month." in notice and "erase 1 answer given" in notice

@@ -453,11 +453,9 @@ async def test_what_the_scheduler_sends_a_spanish_convener_is_in_spanish(harness
         assert c is not None
         await retention.set_months(s, c, 1, actor="test")
 
-    async def notify(user_id: int, text: str) -> bool:
-        await harness.app.bot.send_message(user_id, text)
-        return True
+    sender = TelegramSender(harness.app.bot, rate=0, backoff=0)
 
-    [outcome] = await retention.run(harness.db, now + dt.timedelta(days=40), notify)
+    [outcome] = await retention.run(harness.db, now + dt.timedelta(days=40), sender)
     assert outcome.conveners_told == 1
     assert carmen.last.text is not None and carmen.last.text.startswith(
         ES.RETENTION_NOTICE.split("{")[0])

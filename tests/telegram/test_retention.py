@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.scheduling import TelegramSender
 from storage.db import Database
 from storage.models import AuditEntry, Choice, Community, Narrative, Prompt, utcnow
 from tests import seed
@@ -71,19 +72,17 @@ async def test_conveners_are_told_a_week_ahead_then_old_answers_are_erased_and_a
     told_at = utcnow()
     await keep_for(db, limited, 12)
 
-    async def notify(user_id: int, text: str) -> bool:
-        await harness.app.bot.send_message(user_id, text)
-        return True
+    sender = TelegramSender(harness.app.bot, rate=0, backoff=0)
 
     convener = harness.double
     limit = months_later(told_at, 12)
 
-    assert await retention.run(db, limit - dt.timedelta(days=8), notify) == [
+    assert await retention.run(db, limit - dt.timedelta(days=8), sender) == [
         retention.Outcome(limited.id)]
     assert convener.texts(CONVENER) == []
 
     day = limit - dt.timedelta(days=6)
-    [outcome] = await retention.run(db, day, notify)
+    [outcome] = await retention.run(db, day, sender)
     assert (outcome.noticed, outcome.conveners_told, outcome.erased) == (4, 1, 0)
     [notice] = convener.texts(CONVENER)
     assert "Heads-up about Diabetes in Pregnancy" in notice
@@ -91,10 +90,10 @@ async def test_conveners_are_told_a_week_ahead_then_old_answers_are_erased_and_a
     erase_day = (day + dt.timedelta(days=7)).astimezone(LONDON)
     assert erase_day.strftime("%-d %B %Y") in notice
     assert convener.texts(OTHER_CONVENER) == []
-    assert await retention.run(db, later_that_day(day, hours=1), notify) == []  # once a day
+    assert await retention.run(db, later_that_day(day, hours=1), sender) == []  # once a day
     assert len(await narratives(db, limited)) == 4
 
-    [outcome] = await retention.run(db, day + dt.timedelta(days=7), notify)
+    [outcome] = await retention.run(db, day + dt.timedelta(days=7), sender)
     assert (outcome.erased, outcome.revisions) == (4, 0)
     assert await narratives(db, limited) == []
     assert await narratives(db, kept) == ["Moment 502", "Insight 502", "Contact 502", "Plan 502"]
@@ -108,7 +107,7 @@ async def test_conveners_are_told_a_week_ahead_then_old_answers_are_erased_and_a
         assert await s.scalar(select(func.count(Choice.id))) == 4
         assert await s.scalar(select(func.count(Prompt.id))) == 2
 
-    assert await retention.run(db, later_that_day(day + dt.timedelta(days=7), hours=2), notify) == []
+    assert await retention.run(db, later_that_day(day + dt.timedelta(days=7), hours=2), sender) == []
     assert len(await audit(db, "retention.erase")) == 1
     assert len(convener.texts(CONVENER)) == 1  # told once, before the first erasure only
 
@@ -123,15 +122,13 @@ async def test_first_erasure_waits_a_week_after_the_notice_even_for_long_overdue
     await keep_for(db, community, 1)
     now = months_later(utcnow(), 3)
 
-    async def notify(user_id: int, text: str) -> bool:
-        await harness.app.bot.send_message(user_id, text)
-        return True
+    sender = TelegramSender(harness.app.bot, rate=0, backoff=0)
 
     # Two processes run the same daily check at the same moment: one notice, one message.
     other = Database(database_url)
     try:
-        results = await asyncio.gather(retention.run(db, now, notify),
-                                       retention.run(other, now, notify))
+        results = await asyncio.gather(retention.run(db, now, sender),
+                                       retention.run(other, now, sender))
     finally:
         await other.dispose()
     assert sorted(len(r) for r in results) == [0, 1]
@@ -139,15 +136,15 @@ async def test_first_erasure_waits_a_week_after_the_notice_even_for_long_overdue
     assert len(await audit(db, "retention.notice")) == 1
 
     for days in range(1, 7):
-        await retention.run(db, now + dt.timedelta(days=days), notify)
+        await retention.run(db, now + dt.timedelta(days=days), sender)
         assert len(await narratives(db, community)) == 4, f"erased after {days} days"
 
     # The limit changes before anything was erased: conveners are told again, a week ahead.
     await keep_for(db, community, 2)
-    [outcome] = await retention.run(db, now + dt.timedelta(days=7), notify)
+    [outcome] = await retention.run(db, now + dt.timedelta(days=7), sender)
     assert (outcome.erased, outcome.conveners_told) == (0, 1)
     assert "keeps stories for 2 months" in harness.double.texts(CONVENER)[-1]
-    [outcome] = await retention.run(db, now + dt.timedelta(days=14), notify)
+    [outcome] = await retention.run(db, now + dt.timedelta(days=14), sender)
     assert outcome.erased == 4
     assert await narratives(db, community) == []
     assert [e.details["months"] for e in await audit(db, "retention.set")] == [1, 2]

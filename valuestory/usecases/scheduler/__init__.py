@@ -1,13 +1,16 @@
 """The scheduler: what is due lives in the database; `tick` looks at it and does the due work.
 
 `tick` is a plain function of the database and a clock, so any process can run it, at any
-interval, and tests run it with an explicit `now`. Sending is at most once: a `Delivery` row is
-claimed and committed before Telegram is called, so a crash or a second process never sends the
-same prompt or reminder twice. A claim whose outcome was never recorded is marked uncertain and
-never retried: a lost message is better than a duplicate for people who get many messages.
+interval, and tests run it with an explicit `now`. Nothing is sent twice and nothing is lost in
+a crash: a `Delivery` row (a `Notice` row for a digest or a retention notice) is claimed and
+committed before Telegram is called, and marked on the wire in its own commit just before its
+request is written. A stopped process's claims that
+never left it are sent again; what was on the wire may have arrived, and is never sent again as
+it was: its person gets one "in case" message instead, which reads well either way.
 
-`rules` holds the time rules, `plan` creates and closes prompts, `fanout` sends, `tick` runs
-them in order; `model` has the `Sender` protocol a front end implements.
+`rules` holds the time rules, `plan` creates and closes prompts, `fanout` sends them, `notices`
+sends the digest and retention notices, `claims` recovers after a crash, `tick` runs them in
+order; `model` has the `Sender` protocol a front end implements.
 """
 
 from valuestory.usecases.scheduler.fanout import IN_FLIGHT, WORKERS
@@ -19,6 +22,7 @@ from valuestory.usecases.scheduler.model import (
     TickReport,
     worker_name,
 )
+from valuestory.usecases.scheduler.notices import Compose, Notice, deliver, plan_notices
 from valuestory.usecases.scheduler.plan import plan, sweep
 from valuestory.usecases.scheduler.rules import (
     allowed_time,
@@ -32,7 +36,26 @@ from valuestory.usecases.scheduler.rules import (
 from valuestory.usecases.scheduler.tick import tick
 
 __all__ = [
-    "IN_FLIGHT", "WORKERS", "DigestHook", "Outcome", "SendResult", "Sender", "TickReport",
-    "allowed_time", "askable", "closes_for", "due_for", "in_quiet_hours", "last_slot", "plan",
-    "remind_for", "sweep", "tick", "worker_name",
+    "IN_FLIGHT",
+    "WORKERS",
+    "Compose",
+    "DigestHook",
+    "Notice",
+    "Outcome",
+    "SendResult",
+    "Sender",
+    "TickReport",
+    "allowed_time",
+    "askable",
+    "closes_for",
+    "deliver",
+    "due_for",
+    "in_quiet_hours",
+    "last_slot",
+    "plan",
+    "plan_notices",
+    "remind_for",
+    "sweep",
+    "tick",
+    "worker_name",
 ]

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Delivery, Narrative, Prompt, PromptStatus, SchedulerState
+from valuestory.usecases.scheduler import queries
 from valuestory.usecases.scheduler.model import Outcome, TickReport
 from valuestory.usecases.scheduler.rules import insert_new
 
@@ -85,10 +86,23 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
             .returning(Delivery.purpose)
             .execution_options(synchronize_session=False)
         )).scalars().all()
+        notices_released, notices_doubt = await queries.recover(session, alive, worker)
         await session.execute(
             delete(SchedulerState).where(SchedulerState.key.startswith(LEASE_PREFIX),
                                          SchedulerState.at < now - FORGET_LEASES)
             .execution_options(synchronize_session=False))
+    if notices_released:
+        RELEASED.inc(notices_released)
+        report.released += notices_released
+        log.info("%d notices claimed by a stopped process had not left it: they are due again",
+                 notices_released)
+    if notices_doubt:
+        IN_DOUBT.inc(len(notices_doubt))
+        report.uncertain += len(notices_doubt)
+        kinds = Tally(notices_doubt)
+        log.warning("%d notices were on the wire when their process stopped (%s): each goes "
+                    "once more, 'in case' (an 'in case' in doubt is left)", len(notices_doubt),
+                    ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     if released:
         RELEASED.inc(len(released))
         report.released += len(released)

@@ -69,6 +69,7 @@ class TickReport:
     resolved: int = 0  # doubts settled: asked again, answered already, or only a reminder
     not_sent: int = 0  # given back while Telegram was away: sent by a later tick
     digests: int = 0
+    notices: int = 0  # digests and retention notices sent, one per person
     errors: list[str] = field(default_factory=list)
 
 

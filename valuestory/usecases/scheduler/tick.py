@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from storage.availability import unavailable
 from storage.db import Database
 from storage.models import (
     Community,
@@ -25,12 +26,11 @@ from valuestory.usecases.scheduler.fanout import (
     due_reminders,
 )
 from valuestory.usecases.scheduler.model import HEARTBEAT, DigestHook, Sender, TickReport, worker_name
+from valuestory.usecases.scheduler.notices import Compose, deliver
 from valuestory.usecases.scheduler.plan import plan, sweep
 from valuestory.usecases.scheduler.rules import insert_new, last_slot
 
 log = logging.getLogger(__name__)
-
-
 
 
 async def _digests(db: Database, now: dt.datetime, hook: DigestHook, report: TickReport) -> None:
@@ -69,17 +69,18 @@ async def _beat(db: Database, now: dt.datetime) -> None:
         )
 
 
-
-
 async def tick(db: Database, sender: Sender, now: dt.datetime, *,
-               on_digest_due: DigestHook | None = None, worker: str | None = None,
+               on_digest_due: DigestHook | None = None,
+               notices: Mapping[str, Compose] | None = None, worker: str | None = None,
                batch: int | None = None, stop: asyncio.Event | None = None,
                heartbeat: Callable[[], object] | None = None,
                lease: dt.timedelta = LEASE) -> TickReport:
     """Do all work that is due at `now`: plan, send prompts and reminders, close, hand off digests.
 
-    `worker` names this process's claims; one tick at a time per worker. `lease`: how long other
-    processes wait, after this one stops renewing, before they take over its claims.
+    `on_digest_due` is handed each community's weekly digest once (it plans the notices);
+    `notices` says, for each kind, what its due notices say, and they are sent. `worker` names
+    this process's claims; one tick at a time per worker. `lease`: how long other processes
+    wait, after this one stops renewing, before they take over its claims.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -106,4 +107,12 @@ async def tick(db: Database, sender: Sender, now: dt.datetime, *,
     await run.fan_out(openings + again + reminders, batch)
     if on_digest_due is not None:
         await _digests(db, now, on_digest_due, report)
+    if notices and not (stop and stop.is_set()):
+        try:
+            await deliver(db, sender, now, notices, worker=worker, report=report)
+        except Exception as exc:  # a notice's failure must not stop the scheduler
+            if unavailable(exc):
+                raise
+            log.exception("notices failed; they are due again at the next run")
+            report.errors.append(type(exc).__name__)
     return report
