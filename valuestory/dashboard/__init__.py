@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 
 from storage.db import Database
-from valuestory.dashboard import pages, signing
+from valuestory.dashboard import coding, pages, signing
 from valuestory.dashboard.base import PREFIX, Dashboard
 from valuestory.process.settings import Settings
 
@@ -44,6 +44,7 @@ def routes(db: Database, settings: Settings, base: str) -> list[Any]:
         (c + r"/stories/([0-9a-f-]{36})", pages.StoryPage, dash),
         (c + "/export", pages.ExportPage, dash),
         (c + "/events", pages.EventsPage, dash),
+        *coding.routes(c, dash),
         (c + r"/events/([0-9]{1,12})/(move|cancel)", pages.EventChange, dash),
         (PREFIX + r"/.*", pages.NotFound, dash),
     ]

@@ -43,9 +43,9 @@ def _day(day: dt.date) -> str:
     return day.strftime(LOCAL_DAY)
 
 
-def narrative_list(items: Iterable[Item], zone: str, here: str) -> Markup:
+def narrative_list(items: Iterable[Item], zone: str, here: str, coding: bool = False) -> Markup:
     """The page's narratives as list items, newest first as given; `here` is the community's
-    address in the dashboard."""
+    address in the dashboard; `coding`: the visitor may code them (each gets a link to)."""
     local = ZoneInfo(zone)
     here = escape(here)
     seen: dict[str, str] = {}  # pseudonyms and event titles recur down a page: escape each once
@@ -72,6 +72,7 @@ def narrative_list(items: Iterable[Item], zone: str, here: str) -> Markup:
       <span class="event-title">{once(n.event)}</span> ·
       <time datetime="{n.answered_at.isoformat()}">{_day(at.date())}, {at.hour:02}:{at.minute:02}</time>
       {REVISED if n.revised else ""}· <a href="{here}/stories/{escape(n.story_id)}">Whole story</a>
+      {f'· <a href="{here}/narratives/{n.id}/coding">Code</a>' if coding else ""}
     </p>
   </li>
 """)

@@ -89,14 +89,14 @@ class NarrativesPage(CommunityPage):
             self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, utcnow(),
             cycle=arg("cycle", ""), capital=arg("capital", ""), event=arg("event", ""),
             since=since, pseudonym=arg("pseudonym", ""), words=arg("q", ""),
-            after=arg("after", "")))
+            after=arg("after", ""), code=arg("code", "")))
         filt = found.filt
         problem = None if found.since_readable else texts.DASHBOARD_BAD_PERIOD
         kept = {k: v for k, v in (
             ("cycle", filt.cycle), ("capital", filt.capital),
             ("event", str(filt.event_id) if filt.event_id is not None else None),
             ("since", since if not problem else None), ("pseudonym", filt.pseudonym),
-            ("q", filt.words)) if v}
+            ("q", filt.words), ("code", str(filt.code_id) if filt.code_id else None)) if v}
         later = (f"?{urlencode({**kept, 'after': found.page.next.encode()})}"
                  if found.page.next is not None else None)
         if problem:
@@ -104,7 +104,8 @@ class NarrativesPage(CommunityPage):
         self.show("narratives.html", self.view.community, page=found.page, filt=filt,
                   since=since, problem=problem, events=found.events, cycles=matrix.STAGES,
                   capitals=tuple(Capital), later=later, first=f"?{urlencode(kept)}",
-                  paged=found.paged, stage=stories.stage)
+                  paged=found.paged, stage=stories.stage, coding=found.may_code,
+                  codes=found.codes)
 
 
 class StoriesPage(CommunityPage):

@@ -139,6 +139,12 @@ def _view(community: Named, user_id: int, admins: frozenset[int], grants: Any) -
     return View(community, convenes, scope if covered else None)
 
 
+def may_code(view: View, conveners_code: bool) -> bool:
+    """Researchers of the community and admins code its narratives; its conveners too where the
+    community allows it (`conveners_code`)."""
+    return view.exports is not None or (view.convenes and conveners_code)
+
+
 T = TypeVar("T")
 
 

@@ -197,6 +197,7 @@ class _Allowed:
     community: Community
     actor: str
     user_id: int | None  # None on the command line
+    view: access.View | None = None  # what a signed-in caller may do here, for a page's tabs
 
 
 async def _allowed(session: AsyncSession, caller: Caller, community: int | str) -> _Allowed:
@@ -212,11 +213,11 @@ async def _allowed(session: AsyncSession, caller: Caller, community: int | str) 
     found = await session.get(Community, cid) if view is not None else None
     if view is None or found is None:
         raise Unknown("no such community")
-    if view.exports is None and not (view.convenes and found.conveners_code):
+    if not access.may_code(view, found.conveners_code):
         raise Unknown("no such community")
     who = "admin" if access.is_admin(caller.user_id, caller.admins) else (
         view.exports.actor if view.exports is not None else "convener")
-    return _Allowed(found, who, caller.user_id)
+    return _Allowed(found, who, caller.user_id, view)
 
 
 async def may_code(db: Database, caller: Caller, community: int | str) -> bool:
@@ -512,13 +513,15 @@ async def codings(db: Database, caller: Caller, community: int | str,
 
 
 async def new_set(db: Database, caller: Caller, community: int | str, name: str,
-                  narrative_ids: Iterable[int | str], *, blind: bool = True,
+                  narrative_ids: Iterable[int | str] | str, *, blind: bool = True,
                   now: dt.datetime | None = None) -> SetView:
-    """A set of narratives to code; in a blind one no coder sees the others' codings on them
-    until they mark it done."""
+    """A set of narratives to code (ids, or ids as typed: "12, 13 20"); in a blind one no coder
+    sees the others' codings on them until they mark it done."""
     now = now or utcnow()
     named = parse_name(name)
-    ids = [_number(n, "narrative") for n in narrative_ids]
+    typed = narrative_ids.replace(",", " ").split() if isinstance(narrative_ids, str) \
+        else narrative_ids
+    ids = list(dict.fromkeys(_number(n, "narrative") for n in typed))
     if not ids:
         raise CodingError("a set needs at least one narrative")
     async with db.session() as session:
@@ -549,7 +552,7 @@ async def sets(db: Database, caller: Caller, community: int | str) -> list[SetVi
         return found
 
 
-async def mark_done(db: Database, caller: Caller, community: int | str, name: str, *,
+async def mark_done(db: Database, caller: Caller, community: int | str, name: int | str, *,
                     coder: str | None = None, now: dt.datetime | None = None) -> SetView:
     """The caller has coded the set: they have seen all of it, and now see the others' codings."""
     now = now or utcnow()
@@ -557,9 +560,7 @@ async def mark_done(db: Database, caller: Caller, community: int | str, name: st
         allowed = await _allowed(session, caller, community)
         who = await _coder(session, allowed, coder, now)
         assert who is not None
-        found = await session.scalar(queries.coding_set(allowed.community.id, name.strip()))
-        if found is None:
-            raise Unknown(f"no set called {name!r} in {allowed.community.name}")
+        found = await _set(session, allowed, name)
         held = list((await session.scalars(queries.in_set(found.id))).all())
         await _mark_seen(session, who, held, now)
         if await session.get(CodingSetDone, (found.id, who.id)) is None:
@@ -567,6 +568,16 @@ async def mark_done(db: Database, caller: Caller, community: int | str, name: st
         await session.flush()
         done = tuple((await session.scalars(queries.done_in(found.id))).all())
         return SetView(found.id, found.name, found.blind, len(held), done)
+
+
+async def _set(session: AsyncSession, allowed: _Allowed, ref: int | str) -> CodingSet:
+    """A set by its name, or by its id (a page's address gives an int)."""
+    found = (await session.scalar(queries.coding_set_by_id(allowed.community.id, ref))
+             if isinstance(ref, int) else
+             await session.scalar(queries.coding_set(allowed.community.id, ref.strip())))
+    if found is None:
+        raise Unknown(f"no set called {ref!r} in {allowed.community.name}")
+    return found
 
 
 async def agreement(db: Database, caller: Caller, community: int | str, *,

@@ -15,6 +15,8 @@ from storage.models import (
     CodingSet,
     CodingSetDone,
     CodingSetNarrative,
+    Event,
+    Membership,
     Narrative,
 )
 
@@ -135,6 +137,10 @@ def coding_set(community_id: int, name: str) -> Any:
                                    func.lower(CodingSet.name) == name.lower())
 
 
+def coding_set_by_id(community_id: int, set_id: int) -> Any:
+    return select(CodingSet).where(CodingSet.community_id == community_id, CodingSet.id == set_id)
+
+
 def coding_sets(community_id: int) -> Any:
     return select(CodingSet).where(CodingSet.community_id == community_id).order_by(CodingSet.id)
 
@@ -181,3 +187,46 @@ def codings_of_coder(coder_id: int) -> Any:
 
 def seen_by(coder_id: int) -> Any:
     return select(CoderSeen.narrative_id).where(CoderSeen.coder_id == coder_id)
+
+
+def shown_narrative(community_id: int, narrative_id: int) -> Any:
+    """A narrative as the coding view shows it, with its pseudonym and event; none for a member
+    who withdrew (no membership)."""
+    return (select(Narrative, Membership.pseudonym, Event.title)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .join(Event, Event.id == Narrative.event_id)
+            .where(Narrative.community_id == community_id, Narrative.id == narrative_id))
+
+
+def sets_holding(narrative_id: int) -> Any:
+    return (select(CodingSet).join(CodingSetNarrative, CodingSetNarrative.set_id == CodingSet.id)
+            .where(CodingSetNarrative.narrative_id == narrative_id).order_by(CodingSet.id))
+
+
+def done_by(set_id: int, coder_id: int) -> Any:
+    return select(CodingSetDone.set_id).where(CodingSetDone.set_id == set_id,
+                                              CodingSetDone.coder_id == coder_id)
+
+
+def set_narratives(set_id: int) -> Any:
+    """A set's narratives, with their pseudonyms, in the set's order (by id)."""
+    return (select(Narrative.id, Narrative.question_text, Narrative.text, Membership.pseudonym)
+            .join(CodingSetNarrative, CodingSetNarrative.narrative_id == Narrative.id)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .where(CodingSetNarrative.set_id == set_id).order_by(Narrative.id))
+
+
+def my_codings_in_set(set_id: int, coder_id: int) -> Any:
+    """Per narrative of the set: how many codings this coder made on it."""
+    return (select(Coding.narrative_id, func.count(Coding.id))
+            .join(CodingSetNarrative, CodingSetNarrative.narrative_id == Coding.narrative_id)
+            .where(CodingSetNarrative.set_id == set_id, Coding.coder_id == coder_id)
+            .group_by(Coding.narrative_id))
+
+
+def seen_in_set(set_id: int, coder_id: int) -> Any:
+    return (select(CoderSeen.narrative_id)
+            .join(CodingSetNarrative, CodingSetNarrative.narrative_id == CoderSeen.narrative_id)
+            .where(CodingSetNarrative.set_id == set_id, CoderSeen.coder_id == coder_id))

@@ -20,7 +20,15 @@ from storage.db import Database, Work, connection_of
 from valuestory.usecases import access
 from valuestory.usecases.matrix.glossary import INTENDED, STAGES
 from valuestory.usecases.matrix.period import period_or_all
-from valuestory.usecases.narratives.queries import EVENTS, Shape, like, statement
+from valuestory.usecases.narratives.queries import (
+    CODER,
+    CODES,
+    CONVENERS_CODE,
+    EVENTS,
+    Shape,
+    like,
+    statement,
+)
 
 PAGE = 50
 
@@ -35,6 +43,8 @@ class NarrativeFilter:
     since: dt.datetime | None = None
     pseudonym: str | None = None
     words: str | None = None
+    code_id: int | None = None  # coded with this code (as the visitor may see codings)
+    coder_id: int | None = None  # the visitor as a coder, whose blind sets hide others' codings
 
 
 @dataclass(frozen=True)
@@ -87,11 +97,14 @@ def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
     plans = filt.cycle == INTENDED
     shape = Shape(bool(filt.cycle) and not plans, bool(filt.capital), filt.event_id is not None,
                    filt.since is not None, bool(filt.pseudonym), len(words), after is not None,
-                   plans)
+                   plans, filt.code_id is not None)
     params: dict[str, Any] = {"community_id": community_id, "rows": size + 1,
                               "cycle": filt.cycle, "capital": filt.capital,
                               "event_id": filt.event_id, "since": filt.since,
                               "pseudonym": filt.pseudonym}
+    if filt.code_id is not None:
+        params.update(code_id=filt.code_id,
+                      coder_id=filt.coder_id if filt.coder_id is not None else -1)
     params.update({f"word{i}": like(word) for i, word in enumerate(words)})
     if after is not None:
         params.update(after_at=after.answered_at, after_id=after.id)
@@ -126,6 +139,8 @@ class Listing:
     events: list[tuple[int, str, dt.datetime]]
     since_readable: bool  # False: the period typed could not be read, so all time is shown
     paged: bool  # a later page, not the first
+    may_code: bool = False  # the visitor may code these narratives (the page shows the tools)
+    codes: tuple[tuple[int, str], ...] = ()  # the codebook, for the code filter, to coders
 
 
 def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
@@ -134,8 +149,8 @@ def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
 
 async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
                    now: dt.datetime, *, cycle: str = "", capital: str = "", event: str = "",
-                   since: str = "", pseudonym: str = "", words: str = "", after: str = ""
-                   ) -> access.Visit[Listing]:
+                   since: str = "", pseudonym: str = "", words: str = "", after: str = "",
+                   code: str = "") -> access.Visit[Listing]:
     """The dashboard's narratives page, its filters as typed: who asks, and, if they may see the
     community, one page of its narratives and its events for the event filter."""
     cursor = Cursor.decode(after)
@@ -143,16 +158,26 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     # again as the statements themselves (python -m bench.dashboard).
     async with db.connection() as conn:
         signed, view = await access.visiting(conn, token, community_id, admins, now)
-    if view is None:
-        return access.Visit(signed, None)
+        if view is None or signed is None:
+            return access.Visit(signed, None)
+        cid = view.community.id
+        coding = access.may_code(view, view.exports is None and bool(
+            await conn.scalar(CONVENERS_CODE, {"community_id": cid})))
+        codes = tuple((i, n) for i, n in (await conn.execute(
+            CODES, {"community_id": cid})).all()) if coding else ()
+        code_id = int(code) if code.isdigit() and len(code) < 12 else None
+        code_id = code_id if code_id in dict(codes) else None  # only a code of its codebook
+        coder_id = await conn.scalar(CODER, {"community_id": cid, "user_id": signed.user_id}) \
+            if code_id is not None else None
     period, readable = period_or_all(since.strip(), view.community.timezone, now)
     filt = NarrativeFilter(
         cycle=_choice(cycle, STAGES), capital=_choice(capital, tuple(Capital)),
         event_id=int(event) if event.isdigit() and len(event) < 12 else None,
         since=period.since, pseudonym=pseudonym.strip().upper() or None,
-        words=words.strip()[:200] or None)
+        words=words.strip()[:200] or None, code_id=code_id, coder_id=coder_id)
     # Words looked for among a million narratives can take a while: off the loop's thread.
     async with db.long_read() as reading:
         found = await page(reading, view.community.id, filt, cursor)
         listed = await _events_of(reading, view.community.id)
-    return access.Visit(signed, view, Listing(found, filt, listed, readable, cursor is not None))
+    return access.Visit(signed, view, Listing(found, filt, listed, readable, cursor is not None,
+                                              coding, codes))

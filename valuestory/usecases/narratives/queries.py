@@ -6,9 +6,10 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, literal, select, tuple_
+from sqlalchemy import Integer, Select, String, and_, bindparam, literal, or_, select, tuple_
 
-from storage.models import Event, Membership, Narrative
+from storage.models import Code, Coder, Coding, Community, Event, Membership, Narrative
+from valuestory.usecases.coding.queries import hidden_from
 
 
 def like(word: str) -> str:
@@ -27,6 +28,7 @@ class Shape:
     words: int
     after: bool
     plans: bool = False
+    code: bool = False
 
 
 def param(name: str, model_column: Any) -> Any:
@@ -63,6 +65,13 @@ def statement(shape: Shape) -> Select[Any]:
         chosen = chosen.where(Narrative.member_id.in_(select(Membership.member_id).where(
             Membership.community_id == community_id,
             Membership.pseudonym == param("pseudonym", Membership.pseudonym))))
+    if shape.code:
+        # Coded with the code by a coding the visitor may see (in a blind set they have not
+        # finished: only their own), read off ix_codings_code_id_narrative_id.
+        coder = param("coder_id", Coding.coder_id)
+        chosen = chosen.where(Narrative.id.in_(select(Coding.narrative_id).where(
+            Coding.code_id == param("code_id", Coding.code_id),
+            or_(Coding.coder_id == coder, Coding.narrative_id.not_in(hidden_from(coder))))))
     for i in range(shape.words):
         chosen = chosen.where(Narrative.text.ilike(bindparam(f"word{i}", type_=String()),
                                                    escape="\\"))
@@ -91,3 +100,16 @@ def statement(shape: Shape) -> Select[Any]:
 EVENTS = (select(Event.id, Event.title, Event.starts_at)
           .where(Event.community_id == param("community_id", Event.community_id))
           .order_by(Event.starts_at.desc(), Event.id.desc()))
+
+# The community's codes, by name, for the code filter (shown to those who may code).
+CODES = (select(Code.id, Code.name)
+         .where(Code.community_id == param("community_id", Code.community_id))
+         .order_by(Code.name, Code.id))
+
+# Whether the community lets its conveners code.
+CONVENERS_CODE = select(Community.conveners_code).where(
+    Community.id == param("community_id", Community.id))
+
+# The visitor as a coder of the community, if they are one.
+CODER = select(Coder.id).where(Coder.community_id == param("community_id", Coder.community_id),
+                               Coder.telegram_user_id == param("user_id", Coder.telegram_user_id))

@@ -1,0 +1,203 @@
+"""Coding in the dashboard, in a real browser: a researcher codes a passage by selecting it and
+finds it highlighted and in the narratives filtered by its code; two researchers in a blind set
+each see only their own codings until they mark the set done; agreement on a hand-counted set.
+Screenshots of the coding pages at a phone's and a desk's width, with nothing off to the side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.browser.conftest import DashboardServer, chromium
+from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
+from tests.harness import Harness
+from tests.storage.test_coding import ANN, BEN, _community
+from valuestory.usecases import coding
+from valuestory.usecases.coding import COMMAND_LINE
+
+
+def go(browser: Browser, server: DashboardServer, path: str) -> None:
+    browser.get(f"{server.base}/dashboard{path}")
+
+
+def choose_label(browser: Browser, label: str) -> None:
+    browser.find_element(By.ID, "label").send_keys(label)
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form.label button"))
+
+
+def select_words(browser: Browser, words: str) -> None:
+    """Select `words` in the narrative, as a mouse would."""
+    browser.execute_script("""
+        const text = document.getElementById('narrative-text');
+        const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+        let node;
+        while ((node = walker.nextNode())) {
+          const at = node.data.indexOf(arguments[0]);
+          if (at >= 0) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + arguments[0].length);
+            const chosen = document.getSelection();
+            chosen.removeAllRanges();
+            chosen.addRange(range);
+            return;
+          }
+        }
+        throw new Error('no such words');
+    """, words)
+    WebDriverWait(browser, 5).until(
+        lambda b: b.find_element(By.ID, "end").get_attribute("value") != "")
+
+
+def code_with(browser: Browser, code: str, scope: str) -> None:
+    Select(browser.find_element(By.ID, "code")).select_by_visible_text(code)
+    click(browser, browser.find_element(By.CSS_SELECTOR, f"button[name=scope][value={scope}]"))
+
+
+def codings(browser: Browser) -> list[str]:
+    """The codings listed on a coding view, as 'code by coder'."""
+    return sorted(f"{li.find_element(By.TAG_NAME, 'strong').text} by "
+                  f"{li.find_element(By.CSS_SELECTOR, '.coder').text}"
+                  for li in browser.find_elements(By.CSS_SELECTOR, "ol.codings > li"))
+
+
+def fits(browser: Browser) -> bool:
+    """Nothing on the page is off to the side: no scrolling sideways."""
+    return bool(browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;"))
+
+
+def shoot(browser: Browser, name: str, folder: Path) -> None:
+    for width in (1280, 390):
+        browser.set_window_size(width, 900)
+        browser.refresh()
+        assert fits(browser), f"{name} scrolls sideways at {width} px"
+        # The whole page in one picture: a window as tall as the page, at its top.
+        tall = browser.execute_script("return document.documentElement.scrollHeight;")
+        browser.set_window_size(width, min(int(tall) + 120, 5000))
+        browser.execute_script("window.scrollTo(0, 0);")
+        browser.save_screenshot(str(folder / f"{name}-{width}.png"))
+    browser.set_window_size(1280, 900)
+
+
+async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_code(
+        bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path) -> None:
+    c, ids = await _community(bot.db)
+    sign_in(browser, await link_for(bot.person(ANN)))
+    assert heading(browser) == "Your communities"
+
+    # The codebook starts empty; the framework's themes fill it.
+    go(browser, server, f"/c/{c.id}/codebook")
+    click(browser, browser.find_element(By.XPATH,
+                                        "//button[text()=\"Start from the framework's themes\"]"))
+    names = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".code h3")]
+    assert "A safe space" in names and len(names) == len(coding.FRAMEWORK_THEMES)
+
+    # From a narrative's card in the list to its coding view; the first visit asks for a label.
+    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.CSS_SELECTOR, f"#n{ids[0]} a[href$='/coding']"))
+    choose_label(browser, "AK")
+    assert browser.find_element(By.CSS_SELECTOR, "p.note strong").text == "AK"
+
+    select_words(browser, "safe to ask")
+    assert browser.find_element(By.ID, "start").get_attribute("value") == "9"
+    assert browser.find_element(By.ID, "end").get_attribute("value") == "20"
+    code_with(browser, "A safe space", "passage")
+    marked = browser.find_elements(By.CSS_SELECTOR, "#narrative-text mark.coded")
+    assert [m.text for m in marked] == ["safe to ask"]
+    assert codings(browser) == ["A safe space by AK"]
+    assert browser.find_element(By.CSS_SELECTOR, "ol.codings q").text == "safe to ask"
+    # The colour is not the only sign: the passage is numbered to its code's name.
+    assert browser.find_element(By.CSS_SELECTOR, "#narrative-text sup.tag").text == "[1]"
+
+    # Typed by hand, a second passage overlapping the first; and the whole narrative, with energy.
+    browser.find_element(By.ID, "start").send_keys("4")
+    browser.find_element(By.ID, "end").send_keys("13")
+    code_with(browser, "Confidence", "passage")
+    code_with(browser, "Energy", "whole")
+    assert codings(browser) == ["A safe space by AK", "Confidence by AK", "Energy by AK"]
+    shoot(browser, "coding-view", tmp_path)
+
+    # The narratives filtered by the code: that one narrative, and only it.
+    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    Select(browser.find_element(By.ID, "code")).select_by_visible_text("A safe space")
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
+    shown = [li.get_attribute("id") for li in browser.find_elements(By.CSS_SELECTOR, "li.narrative")]
+    assert shown == [f"n{ids[0]}"]
+
+    # The codebook counts it; removing one's own coding takes it off the page.
+    go(browser, server, f"/c/{c.id}/codebook")
+    safe = browser.find_element(By.XPATH, "//li[contains(@class,'code')][.//h3[text()='A safe space']]")
+    assert "1 narrative coded" in safe.find_element(By.CSS_SELECTOR, ".counts").text
+    shoot(browser, "codebook", tmp_path)
+    go(browser, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+    click(browser, browser.find_element(
+        By.XPATH, "//ol[@class='codings']/li[strong[text()='Energy']]//form[@class='remove']/button"))
+    assert codings(browser) == ["A safe space by AK", "Confidence by AK"]
+
+
+async def test_two_coders_in_a_blind_set_see_only_their_own_until_each_marks_it_done(
+        bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path) -> None:
+    c, ids = await _community(bot.db)
+    await coding.start_from_framework(bot.db, COMMAND_LINE, c.name)
+    pilot = await coding.new_set(bot.db, COMMAND_LINE, c.name, "Pilot", ids[:4])
+    ann = browser
+    ben = chromium(tmp_path / "ben", tmp_path)
+    try:
+        sign_in(ann, await link_for(bot.person(ANN)))
+        sign_in(ben, await link_for(bot.person(BEN)))
+
+        # Ann codes two of the four as a safe space.
+        go(ann, server, f"/c/{c.id}/sets/{pilot.id}")
+        choose_label(ann, "AK")
+        for nid in ids[:2]:
+            go(ann, server, f"/c/{c.id}/sets/{pilot.id}")
+            click(ann, ann.find_element(By.CSS_SELECTOR, f"a[href$='/narratives/{nid}/coding']"))
+            code_with(ann, "A safe space", "whole")
+
+        # Ben, in the same blind set, sees none of Ann's codings, then only his own.
+        go(ben, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+        choose_label(ben, "BL")
+        assert "Blind coding: Pilot" in ben.find_element(By.CSS_SELECTOR, ".notice.blind").text
+        assert codings(ben) == []
+        code_with(ben, "A safe space", "whole")
+        assert codings(ben) == ["A safe space by BL"]
+
+        # Ann, not done yet, sees only hers; once she marks the set done she sees both.
+        go(ann, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+        assert codings(ann) == ["A safe space by AK"]
+        go(ann, server, f"/c/{c.id}/sets/{pilot.id}")
+        assert "You have opened 2 of 4 and coded 2" in ann.find_element(
+            By.CSS_SELECTOR, ".progress").text
+        click(ann, ann.find_element(By.XPATH, "//button[text()='Mark this set done']"))
+        go(ann, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+        assert codings(ann) == ["A safe space by AK", "A safe space by BL"]
+        go(ben, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+        assert codings(ben) == ["A safe space by BL"]
+
+        go(ben, server, f"/c/{c.id}/sets/{pilot.id}")
+        click(ben, ben.find_element(By.XPATH, "//button[text()='Mark this set done']"))
+        go(ben, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+        assert codings(ben) == ["A safe space by AK", "A safe space by BL"]
+    finally:
+        ben.quit()
+
+    # Agreement in the set, by hand: four units (both marked it done, so both saw all four);
+    # Ann said yes to 1 and 2, Ben to 1: they agree on 3 of 4 (75%). Kappa: chance agreement
+    # .5 x .25 + .5 x .75 = .5, so (.75 - .5) / .5 = .500. Alpha: of the 8 values, 3 yes and
+    # 5 no; 2 of the 8 pairable values disagree, against 2 x 3 x 5 / (8 x 7) expected:
+    # 1 - (2/8) / (30/56) = .533.
+    go(ann, server, f"/c/{c.id}/agreement")
+    Select(ann.find_element(By.ID, "set")).select_by_visible_text("Pilot")
+    click(ann, ann.find_element(By.CSS_SELECTOR, "form.filters button"))
+    row = ann.find_element(By.XPATH, "//tr[th[text()='A safe space']]")
+    cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+    assert cells == ["AK, BL", "4", "75.0%", "0.500", "0.533"]
+    energy = ann.find_element(By.XPATH, "//tr[th[text()='Energy']]")
+    assert [td.text for td in energy.find_elements(By.TAG_NAME, "td")] == [
+        "AK, BL", "4", "100.0%", "—", "—"]
+    assert "Units are the narratives every compared coder has seen" in ann.find_element(
+        By.CSS_SELECTOR, "p.note").text
+    shoot(ann, "agreement", tmp_path)
