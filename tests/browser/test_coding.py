@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from tests.browser.conftest import DashboardServer, chromium
 from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
 from tests.harness import Harness
-from tests.storage.test_coding import ANN, BEN, _community
+from tests.storage.test_coding import ANN, BEN, CONVENER, _community
 from valuestory.usecases import coding
 from valuestory.usecases.coding import COMMAND_LINE
 
@@ -116,6 +116,9 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     browser.find_element(By.ID, "start").send_keys("4")
     browser.find_element(By.ID, "end").send_keys("13")
     code_with(browser, "Confidence", "passage")
+    # Where the two passages overlap, both marks hold the words, each named by its number.
+    inner = browser.find_element(By.CSS_SELECTOR, "#narrative-text mark mark")
+    assert inner.text == "safe" and inner.get_attribute("title") == "[2] A safe space"
     code_with(browser, "Energy", "whole")
     assert codings(browser) == ["A safe space by AK", "Confidence by AK", "Energy by AK"]
     shoot(browser, "coding-view", tmp_path)
@@ -126,6 +129,7 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     shown = [li.get_attribute("id") for li in browser.find_elements(By.CSS_SELECTOR, "li.narrative")]
     assert shown == [f"n{ids[0]}"]
+    shoot(browser, "narratives-by-code", tmp_path)
 
     # The codebook counts it; removing one's own coding takes it off the page.
     go(browser, server, f"/c/{c.id}/codebook")
@@ -171,6 +175,7 @@ async def test_two_coders_in_a_blind_set_see_only_their_own_until_each_marks_it_
         go(ann, server, f"/c/{c.id}/sets/{pilot.id}")
         assert "You have opened 2 of 4 and coded 2" in ann.find_element(
             By.CSS_SELECTOR, ".progress").text
+        shoot(ann, "coding-set", tmp_path)
         click(ann, ann.find_element(By.XPATH, "//button[text()='Mark this set done']"))
         go(ann, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
         assert codings(ann) == ["A safe space by AK", "A safe space by BL"]
@@ -201,3 +206,28 @@ async def test_two_coders_in_a_blind_set_see_only_their_own_until_each_marks_it_
     assert "Units are the narratives every compared coder has seen" in ann.find_element(
         By.CSS_SELECTOR, "p.note").text
     shoot(ann, "agreement", tmp_path)
+
+
+async def test_conveners_see_no_coding_tools_until_a_convener_lets_them_code(
+        bot: Harness, server: DashboardServer, browser: Browser) -> None:
+    c, ids = await _community(bot.db)
+    sign_in(browser, await link_for(bot.person(CONVENER)))
+    go(browser, server, f"/c/{c.id}/narratives")
+    tabs = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.tabs a")]
+    assert "Coding" not in tabs
+    assert browser.find_elements(By.CSS_SELECTOR, "a[href$='/coding']") == []
+    assert browser.find_elements(By.ID, "code") == []
+    for path in ("codebook", f"narratives/{ids[0]}/coding", "agreement"):
+        go(browser, server, f"/c/{c.id}/{path}")
+        assert heading(browser) == "Not found"
+
+    go(browser, server, f"/c/{c.id}/narratives")
+    click(browser, browser.find_element(By.XPATH, "//button[text()='Let conveners code']"))
+    assert heading(browser).startswith("Codebook")
+    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.CSS_SELECTOR, f"#n{ids[0]} a[href$='/coding']"))
+    assert browser.find_element(By.ID, "label").get_attribute("required")
+
+    go(browser, server, f"/c/{c.id}/codebook")
+    click(browser, browser.find_element(By.XPATH, "//button[text()='Stop conveners coding']"))
+    assert browser.find_elements(By.CSS_SELECTOR, "a[href$='/coding']") == []

@@ -54,6 +54,18 @@ def test_a_community_that_keeps_voice_recordings_says_so_and_can_stop(cli: CliRu
         "valuestory: --keep-audio takes on or off"]
 
 
+def test_a_community_lets_its_conveners_code_and_can_stop(cli: CliRunner) -> None:
+    cli.invoke(main, ["community", "create", "Coders", "--timezone", "Europe/London"])
+    result = cli.invoke(main, ["community", "set", "Coders", "--conveners-code", "on"])
+    assert result.exit_code == 0, result.output
+    assert "coding: researchers and conveners" in result.output
+    shown = cli.invoke(main, ["community", "set", "Coders", "--conveners-code", "off", "--json"])
+    assert json.loads(shown.output)["conveners_code"] is False
+    wrong = cli.invoke(main, ["community", "set", "Coders", "--conveners-code", "yes please"])
+    assert wrong.exit_code == 2 and wrong.output.strip().splitlines() == [
+        "valuestory: --conveners-code takes on or off"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--delay", "soon"], "--delay takes a duration like 90m, 2h or 7d"),
     (["--window", "36h"], "--window takes whole days"),

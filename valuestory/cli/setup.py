@@ -105,13 +105,17 @@ def _minutes(value: int) -> str:
               help="For members whose own language the bot does not speak, e.g. es.")
 @click.option("--keep-audio", metavar="on|off", default=None,
               help="Keep voice notes' recordings beside their transcripts (off: erase them).")
+@click.option("--conveners-code", metavar="on|off", default=None,
+              help="Let the community's conveners code its narratives, as researchers do.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def community_set(db: Database, settings: Settings, ref: str, delay: str | None,
                         reminder: str | None, window: str | None, quiet: str | None,
                         digest: str | None, retention_months: str | None, language: str | None,
-                        keep_audio: str | None, as_json: bool) -> None:
-    """Change a community's scheduling, digest, retention, language and recording settings."""
+                        keep_audio: str | None, conveners_code: str | None,
+                        as_json: bool) -> None:
+    """Change a community's scheduling, digest, retention, language, recording and coding
+    settings."""
     from valuestory.usecases import community_settings
 
     data = await community_settings.change(
@@ -119,8 +123,9 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
                                            quiet=quiet, digest=digest, language=language),
         names={name: f"--{name.replace('_', '-')}"
                for name in ("delay", "reminder", "window", "quiet", "digest", "language",
-                            "retention_months", "keep_audio")},
-        retention_months=retention_months, keep_audio=keep_audio, actor=ACTOR,
+                            "retention_months", "keep_audio", "conveners_code")},
+        retention_months=retention_months, keep_audio=keep_audio,
+        conveners_code=conveners_code, actor=ACTOR,
         bare_numbers=False)
     emit(as_json, data, [
         f"{data['name']} ({data['timezone']}):",
@@ -134,6 +139,8 @@ async def community_set(db: Database, settings: Settings, ref: str, delay: str |
         f"  language: {data['language']} (for members whose own is not spoken)",
         "  voice notes: " + ("recordings kept with their transcripts" if data["keep_audio"]
                              else "only their transcripts kept"),
+        "  coding: " + ("researchers and conveners" if data["conveners_code"]
+                        else "researchers only"),
     ])
 
 

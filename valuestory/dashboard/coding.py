@@ -18,7 +18,7 @@ from typing import Any
 import tornado.web
 
 from valuestory.dashboard.base import PREFIX, Page
-from valuestory.usecases import access, coding, indicators
+from valuestory.usecases import access, coding, community_settings, indicators
 from valuestory.usecases.coding import screens
 
 
@@ -27,8 +27,7 @@ class Piece:
     """A stretch of a narrative's text and the passages (numbered as listed) that cover it."""
 
     text: str
-    covered: tuple[int, ...]  # numbers of the codings covering it
-    code_id: int | None  # whose colour it takes: the first covering coding's code
+    covered: tuple[tuple[int, int], ...]  # (number, code) of each coding covering it, outermost first
     ends: tuple[int, ...]  # numbers of the codings that end here, shown after it
 
 
@@ -39,10 +38,11 @@ def pieces(text: str, codings: Sequence[coding.CodingView]) -> list[Piece]:
     cuts = sorted({0, len(text), *(s for _, s, _, _ in spans), *(e for _, _, e, _ in spans)})
     found = []
     for a, b in itertools.pairwise(cuts):
-        over = [(n, code) for n, s, e, code in spans if s <= a and e >= b]
+        # Outermost first: the passage that started earliest (and, of those, ends last).
+        over = sorted(((n, code, s, e) for n, s, e, code in spans if s <= a and e >= b),
+                      key=lambda o: (o[2], -o[3], o[0]))
         ending = tuple(n for n, _, e, _ in spans if e == b)
-        found.append(Piece(text[a:b], tuple(n for n, _ in over), over[0][1] if over else None,
-                           ending))
+        found.append(Piece(text[a:b], tuple((n, code) for n, code, _, _ in over), ending))
     return found
 
 
@@ -238,6 +238,19 @@ class AgreementPage(CodingPage):
         self.screen("agreement.html", found.view, found=found)
 
 
+class ConvenersCode(CodingPage):
+    """POST /dashboard/c/<id>/conveners-code: a convener lets the community's conveners code its
+    narratives (on=1), or stops them."""
+
+    async def post(self, community_id: str) -> None:
+        cid, on = int(community_id), self.get_body_argument("on", "") == "1"
+        if not await community_settings.let_conveners_code(self.dash.db, self.user_id,
+                                                           self.dash.admins, cid, on):
+            raise tornado.web.HTTPError(404)
+        self.redirect(f"{self.here(cid)}/codebook" if on else f"{self.here(cid)}/narratives",
+                      status=303)
+
+
 def routes(c: str, dash: dict[str, Any]) -> list[Any]:
     """The coding pages' routes under a community's address `c`."""
     return [
@@ -250,4 +263,5 @@ def routes(c: str, dash: dict[str, Any]) -> list[Any]:
         (c + r"/sets/([0-9]{1,12})", SetPage, dash),
         (c + r"/sets/([0-9]{1,12})/done", SetDone, dash),
         (c + "/agreement", AgreementPage, dash),
+        (c + "/conveners-code", ConvenersCode, dash),
     ]

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from flows import i18n, texts
 from storage.db import Database
-from storage.models import Community
-from valuestory.usecases import parsing, retention, voice_notes
+from storage.models import AuditEntry, Community
+from valuestory.usecases import access, parsing, retention, voice_notes
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
@@ -189,12 +191,14 @@ def describe(c: Community) -> dict[str, Any]:
         "retention_months": c.retention_months,
         "language": c.language,
         "keep_audio": c.keep_audio,
+        "conveners_code": c.conveners_code,
     }
 
 
 async def change(db: Database, community: str, typed: Change, names: dict[str, str], *,
                  retention_months: str | None = None, keep_audio: str | None = None,
-                 actor: str, bare_numbers: bool = True) -> dict[str, Any]:
+                 conveners_code: str | None = None, actor: str, bare_numbers: bool = True
+                 ) -> dict[str, Any]:
     """Change a community's settings as typed on the command line (`names`: what each option is
     called there; `bare_numbers` as `apply` has it), all or none; what they are now
     (`describe`)."""
@@ -212,4 +216,26 @@ async def change(db: Database, community: str, typed: Change, names: dict[str, s
                 raise AdminError(f"{names.get('keep_audio', 'keep_audio')} takes on or off")
             await voice_notes.set_keep_audio(session, c, keep_audio.strip().lower() == "on",
                                              actor=actor)
+        if conveners_code is not None:
+            if conveners_code.strip().lower() not in ("on", "off"):
+                raise AdminError(f"{names.get('conveners_code', 'conveners_code')} takes on or off")
+            _conveners_code(session, c, conveners_code.strip().lower() == "on", actor)
         return describe(c)
+
+
+def _conveners_code(session: AsyncSession, c: Community, on: bool, actor: str) -> None:
+    was, c.conveners_code = c.conveners_code, on
+    session.add(AuditEntry(actor=actor, action="conveners_code.set", community_id=c.id,
+                           details={"conveners_code": on, "was": was}))
+
+
+async def let_conveners_code(db: Database, user_id: int, admins: frozenset[int],
+                             community_id: int, on: bool) -> bool:
+    """A convener (or an admin) lets the community's conveners code its narratives, or stops
+    them, audited; False if this person does not convene the community."""
+    async with db.session() as session:
+        c = await access.convened_one(session, user_id, community_id, admins)
+        if c is None:
+            return False
+        _conveners_code(session, c, on, "admin" if access.is_admin(user_id, admins) else "convener")
+        return True
