@@ -136,6 +136,7 @@ STAFF_HELP = {
     ),
     "researcher": N_(
         "<b>As a researcher</b>\n"
+        "/matrix the Value Creation Matrix (/matrix 30d for a period)\n"
         "/export the narratives as a file\n"
         "/dashboard a sign-in link to the dashboard"
     ),

@@ -29,7 +29,7 @@ async def test_counts_of_one_are_singular_forms_speak_as_forms_and_past_events_s
     sign_in(browser, await link_for(bot.person(7300)))
     click(browser, browser.find_element(By.LINK_TEXT, "Singular Network"))
     summary = browser.find_element(By.CSS_SELECTOR, "p.summary").text
-    note = browser.find_element(By.CSS_SELECTOR, "p.note").text
+    note = browser.find_element(By.CSS_SELECTOR, "p.note.participation").text
     assert "from 1 member," in summary and "1 narrative " in summary, summary
     assert note.startswith("1 event;") and "0 members" in note, note
 

@@ -29,8 +29,12 @@ async def test_the_matrix_page_shows_plans_apart_and_their_pipeline_on_a_phone_a
         browser.set_window_size(width, 900)
         browser.refresh()
         browser.save_screenshot(str(tmp_path / f"matrix-{width}.png"))
-        headings = [th.text for th in browser.find_elements(By.CSS_SELECTOR,
-                                                            "table.matrix thead th")]
+        # On a phone the column headings are for screen readers; each cell shows its own label.
+        headings = [th.get_attribute("textContent") for th in browser.find_elements(
+            By.CSS_SELECTOR, "table.matrix thead th")]
+        labels = [td.get_attribute("data-label") for td in browser.find_elements(
+            By.CSS_SELECTOR, "table.matrix tbody td")]
+        assert labels[:6] == headings[1:7]
         names = texts.CYCLE_NAMES
         assert headings[1:7] == [names["immediate"], names["potential"], texts.MATRIX_PNG_PLANS,
                                  names["applied"], names["realised"], names["reframing"]]

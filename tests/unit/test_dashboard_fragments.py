@@ -66,14 +66,16 @@ def test_each_narrative_shows_the_question_pseudonym_cycle_event_time_and_revisi
                                 answered_at=AT + dt.timedelta(days=200)))
     assert found.by_class["question"] == ["What did you take away?"] * 2
     assert found.by_class["pseudonym"] == ["P-AB12"] * 2
+    # A plan says it is a plan, never "applied value": nothing was done yet.
     assert found.by_class["cycle"] == ["Potential value, social capital",
-                                       "Applied value (intended)"]
+                                       "A plan: what they might do, not done yet"]
     # Shown in the community's zone (London is an hour ahead in June), marked up in UTC.
     assert found.times == [AT.isoformat(), (AT + dt.timedelta(days=200)).isoformat()]
     assert found.by_class.get("revised") == ["revised"]
     text = str(narrative_list([item()], "Europe/London", "/dashboard/c/3"))
     assert ">Fri 20 Nov 2026, 12:05</time>" in text
     assert 'href="/dashboard/c/3/stories/3f2a"' in text
+    assert 'href="/dashboard/c/3/narratives/7/evidence">Evidence of…</a> · #7' in text
     summer = str(narrative_list([item(answered_at=AT + dt.timedelta(days=200))],
                                 "Europe/London", "/x"))
     assert ">Tue 8 Jun 2027, 13:05</time>" in summer

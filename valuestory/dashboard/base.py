@@ -54,8 +54,54 @@ def _environment() -> jinja2.Environment:
     env.filters["rate"] = lambda r: texts.RATE_NONE if r is None else f"{r:.0%}"
     env.filters["count"] = texts.plural  # 1 member, 2 members: a count with its noun
     env.globals.update(cycle_names=texts.CYCLE_NAMES, stage_names=texts.STORY_STAGES, prefix=PREFIX,
-                       texts=texts, narrative_list=fragments.narrative_list)
+                       texts=texts, narrative_list=fragments.narrative_list,
+                       narrative_label=fragments.label, cycle_hints=CYCLE_HINTS,
+                       change_words=change_words)
     return env
+
+
+# What each cycle holds, under its name on the matrix page (the dashboard speaks English).
+CYCLE_HINTS = {
+    "immediate": "How the sessions went: what members enjoyed, felt and noticed.",
+    "potential": "What members took away: skills, contacts, tools, standing, ways of learning.",
+    "applied": "What members did differently because of it: done, not planned.",
+    "realised": "The difference it made: results for members, their teams, the people they serve.",
+    "reframing": "New ways of seeing: changed rules, strategies, or what success means.",
+}
+
+
+def change_words(change: Any) -> str:
+    """One entry of an indicator's history in words: what was done (never a narrative's text)."""
+    d = change.details
+    ids = ", ".join(f"#{n}" for n in d.get("narratives", ()))
+    if change.action == "created":
+        return f"created it under {texts.CYCLE_NAMES.get(d.get('cycle', ''), 'a cycle').lower()}"
+    if change.action == "adopted":
+        return "adopted it from the examples"
+    if change.action == "edited":
+        said = []
+        if "statement" in d:
+            said.append(f"changed the statement from “{d['statement']['from']}”")
+        if "cycle" in d:
+            said.append(f"moved it to {texts.CYCLE_NAMES.get(d['cycle']['to'], '?').lower()}")
+        if "capital" in d:
+            said.append(f"set its capital to {d['capital']['to'] or 'none'}")
+        return "; ".join(said) or "edited it"
+    if change.action == "linked":
+        return f"linked narratives {ids}" if ids else "linked narratives"
+    if change.action == "unlinked":
+        return f"took narratives {ids} out of its evidence"
+    if change.action == "quoted":
+        return f"chose narratives {ids} as its quotes" if ids else "removed its quotes"
+    if change.action == "merged":
+        if "into" in d:
+            return f"merged it into indicator #{d['into']}"
+        return f"merged indicator #{d.get('merged_from')} into it" + (
+            f", adding narratives {ids}" if ids else "")
+    if change.action == "moved":
+        return f"moved it to place {d.get('position')} in its cycle"
+    return {"retired": "retired it from the matrix", "restored": "restored it to the matrix"
+            }.get(change.action, change.action)
 
 
 @dataclass

@@ -32,10 +32,21 @@ def _question(text: str) -> str:
     return escape(plain(text))
 
 
+# A plan is not applied value: its card says so in plain words, not by the cycle's name.
+PLAN = "A plan: what they might do, not done yet"
+
+
+@functools.lru_cache(maxsize=64)
+def label(cycle: str, intended: bool, capital: str | None) -> str:
+    """What kind of narrative it is, as its card says: the cycle (and capital), or a plan."""
+    if intended:
+        return PLAN
+    return texts.CYCLE_NAMES[cycle] + (f", {capital} capital" if capital else "")
+
+
 @functools.lru_cache(maxsize=64)
 def _cycle(cycle: str, intended: bool, capital: str | None) -> str:
-    label = texts.CYCLE_NAMES[cycle] + (" (intended)" if intended else "")
-    return escape(label + (f", {capital} capital" if capital else ""))
+    return escape(label(cycle, intended, capital))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,6 +84,7 @@ def narrative_list(items: Iterable[Item], zone: str, here: str, coding: bool = F
       <time datetime="{n.answered_at.isoformat()}">{_day(at.date())}, {at.hour:02}:{at.minute:02}</time>
       {REVISED if n.revised else ""}· <a href="{here}/stories/{escape(n.story_id)}">Whole story</a>
       {f'· <a href="{here}/narratives/{n.id}/coding">Code</a>' if coding else ""}
+      · <a href="{here}/narratives/{n.id}/evidence">Evidence of…</a> · #{n.id}
     </p>
   </li>
 """)

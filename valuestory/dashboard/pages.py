@@ -18,7 +18,7 @@ import tornado.web
 from flows import texts
 from flows.questions import Capital
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
-from valuestory.usecases import access, exports, matrix, narratives, stories
+from valuestory.usecases import access, exports, indicators, matrix, narratives, stories
 from valuestory.usecases.events import listing as events_listing
 from valuestory.usecases.events import planning
 from valuestory.usecases.times import utcnow
@@ -64,19 +64,173 @@ class CommunityPage(Page):
 
 
 class MatrixPage(CommunityPage):
-    """GET /dashboard/c/<id>/: the Value Creation Matrix, events as rows, cycles as columns."""
+    """GET /dashboard/c/<id>/: the community's value indicators, cycle by cycle, then the Value
+    Creation Matrix's counts, events as rows, cycles as columns."""
 
     async def get(self, community_id: str) -> None:
         since = self.get_query_argument("since", "").strip()
-        built, readable = self.admit_to(await matrix.for_page(
+        found = self.admit_to(await matrix.for_page(
             self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, since,
             utcnow()))
-        problem = None if readable else texts.DASHBOARD_BAD_PERIOD
+        problem = None if found.readable else texts.DASHBOARD_BAD_PERIOD
         if problem:
             self.set_status(400)
-        self.show("matrix.html", self.view.community, matrix=built,
-                  since=since if not problem else "", typed=since, problem=problem,
-                  cycles=matrix.CYCLES)
+        self.show("matrix.html", self.view.community, shown=found, matrix=found.matrix,
+                  board=found.indicators, since=since if not problem else "", typed=since,
+                  problem=problem, cycles=matrix.CYCLES, capitals=tuple(Capital),
+                  done=DONE.get(self.get_query_argument("done", "")))
+
+
+# What the matrix page says after a change made from it.
+DONE = {"added": "The indicator is on the matrix.", "adopted": "The example is on the matrix.",
+        "retired": "The indicator is off the matrix. You can restore it below.",
+        "merged": "Merged: its evidence now backs the indicator it joined."}
+
+
+class IndicatorPage(CommunityPage):
+    """GET /dashboard/c/<id>/indicators/<indicator id>: the indicator editor."""
+
+    async def get(self, community_id: str, indicator_id: str) -> None:
+        found = self.admit_to(await indicators.for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins,
+            utcnow(), int(indicator_id)))
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        self.show("indicator.html", self.view.community, editor=found, v=found.detail.indicator,
+                  cycles=matrix.CYCLES, capitals=tuple(Capital), max_quotes=indicators.MAX_QUOTES,
+                  done=self.get_query_argument("done", ""))
+
+
+class IndicatorQuotes(CommunityPage):
+    """GET /dashboard/c/<id>/indicators/<indicator id>/quotes.csv: the narratives behind it."""
+
+    async def get(self, community_id: str, indicator_id: str) -> None:
+        found = self.admit_to(await indicators.quotes_csv(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins,
+            utcnow(), int(indicator_id)))
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.set_header("Content-Disposition",
+                        f'attachment; filename="indicator-{int(indicator_id)}-quotes.csv"')
+        self.finish(found.encode("utf-8"))
+
+
+class EvidencePage(CommunityPage):
+    """GET /dashboard/c/<id>/narratives/<narrative id>/evidence: "this is evidence of ...":
+    link the narrative to an indicator, or start a new one from it."""
+
+    async def get(self, community_id: str, narrative_id: str) -> None:
+        found = self.admit_to(await indicators.for_narrative(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins,
+            utcnow(), int(narrative_id)))
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        self.show("evidence.html", self.view.community, found=found, cycles=matrix.CYCLES,
+                  capitals=tuple(Capital), plan_cycles=indicators.PLAN_CYCLES)
+
+
+class EvidenceChosen(Page):
+    """POST /dashboard/c/<id>/narratives/<narrative id>/evidence/chosen: the narrative backs the
+    indicator chosen."""
+
+    async def post(self, community_id: str, narrative_id: str) -> None:
+        cid, iid = int(community_id), self.get_body_argument("indicator", "")
+        try:
+            linked = await indicators.link(self.dash.db, indicators.Caller(
+                self.user_id, self.dash.admins), cid, iid, [narrative_id])
+        except indicators.Unknown:
+            raise tornado.web.HTTPError(404) from None
+        except indicators.IndicatorError as exc:
+            self.set_status(400)
+            self.render_page("problem.html", message=str(exc),
+                             back=f"{PREFIX}/c/{cid}/narratives/{int(narrative_id)}/evidence")
+            return
+        self.redirect(f"{PREFIX}/c/{cid}/indicators/{linked.id}?done=link#n{int(narrative_id)}",
+                      status=303)
+
+
+class IndicatorAction(Page):
+    """POST a change to a community's indicators; the use case checks the visitor's role. A
+    refusal the visitor can fix is shown with a way back; one they may not make is a 404."""
+
+    def caller(self) -> indicators.Caller:
+        return indicators.Caller(self.user_id, self.dash.admins)
+
+    def back_to(self, community_id: int, indicator_id: int | None) -> str:
+        here = f"{PREFIX}/c/{community_id}"
+        if indicator_id is not None and self.get_body_argument("back", "") != "matrix":
+            return f"{here}/indicators/{indicator_id}"
+        return f"{here}/" + (f"#indicator-{indicator_id}" if indicator_id is not None else "")
+
+    def refused(self, community_id: int, indicator_id: int | None, message: str) -> None:
+        self.set_status(400)
+        self.render_page("problem.html", message=message,
+                         back=self.back_to(community_id, indicator_id))
+
+
+class IndicatorNew(IndicatorAction):
+    """POST /dashboard/c/<id>/indicators: a new indicator (from the matrix page, or from a
+    narrative: `evidence`), or an example adopted (`example`)."""
+
+    async def post(self, community_id: str) -> None:
+        cid, arg = int(community_id), self.get_body_argument
+        try:
+            if arg("example", ""):
+                made = await indicators.adopt(self.dash.db, self.caller(), cid, arg("example"))
+                done = "adopted"
+            else:
+                made = await indicators.add(
+                    self.dash.db, self.caller(), cid, arg("cycle", ""), arg("statement", ""),
+                    arg("capital", ""), arg("evidence", ""))
+                done = "added"
+        except indicators.Unknown:
+            raise tornado.web.HTTPError(404) from None
+        except indicators.IndicatorError as exc:
+            self.refused(cid, None, str(exc))
+            return
+        if arg("back", "") == "matrix":
+            self.redirect(f"{PREFIX}/c/{cid}/?done={done}#indicator-{made.id}", status=303)
+        else:
+            self.redirect(f"{PREFIX}/c/{cid}/indicators/{made.id}?done={done}", status=303)
+
+
+class IndicatorChange(IndicatorAction):
+    """POST /dashboard/c/<id>/indicators/<indicator id>/<what>: edit, link, unlink, quotes,
+    merge, retire, restore, up or down."""
+
+    async def post(self, community_id: str, indicator_id: str, what: str) -> None:
+        cid, iid, arg = int(community_id), int(indicator_id), self.get_body_argument
+        db, who = self.dash.db, self.caller()
+        try:
+            if what == "edit":
+                await indicators.edit(db, who, cid, iid, statement=arg("statement", ""),
+                                      cycle=arg("cycle", ""), capital=arg("capital", ""))
+            elif what == "link":
+                await indicators.link(db, who, cid, iid, arg("evidence", ""))
+            elif what == "unlink":
+                await indicators.unlink(db, who, cid, iid, arg("evidence", ""))
+            elif what == "quotes":
+                await indicators.set_quotes(db, who, cid, iid, self.get_body_arguments("quote"))
+            elif what == "merge":
+                into = await indicators.merge(db, who, cid, iid, arg("into", ""))
+                self.redirect(f"{PREFIX}/c/{cid}/indicators/{into.id}?done=merged", status=303)
+                return
+            elif what in ("retire", "restore"):
+                await (indicators.retire if what == "retire" else indicators.restore)(
+                    db, who, cid, iid)
+                if what == "retire":
+                    self.redirect(f"{PREFIX}/c/{cid}/?done=retired", status=303)
+                    return
+            else:
+                await indicators.move(db, who, cid, iid, -1 if what == "up" else 1)
+        except indicators.Unknown:
+            raise tornado.web.HTTPError(404) from None
+        except indicators.IndicatorError as exc:
+            self.refused(cid, iid, str(exc))
+            return
+        back = self.back_to(cid, iid)
+        self.redirect(back if "#" in back else f"{back}?done={what}", status=303)
 
 
 class NarrativesPage(CommunityPage):

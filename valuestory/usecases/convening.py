@@ -1,7 +1,8 @@
 """Convener commands: which community a command is for, and the step behind each button.
 
-Only conveners of a community (and admins) see anything about it; everyone else gets the same
-plain refusal whether or not the community exists. Button data is re-checked on every press.
+Only conveners of a community (and admins) see anything about it, and its researchers its
+matrix, as on the dashboard; everyone else gets the same plain refusal whether or not the
+community exists. Button data is re-checked on every press.
 Every reply is in the convener's language: theirs as a member, else the community's
 (`speaking.queries.staff_language`).
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Community
@@ -54,6 +57,26 @@ ACTIONS: dict[str, Action] = {
                                                                               language=lang),
 }
 COMMANDS = tuple(ACTIONS)
+# What a researcher sees on the web they may ask for here: the matrix of the communities they
+# study. Every other command is a convener's.
+RESEARCHERS_TOO = frozenset({"matrix"})
+
+
+async def _communities(session: AsyncSession, who: Convener, name: str) -> list[Community]:
+    """The communities this person may run the command for, by name."""
+    if name in RESEARCHERS_TOO:
+        return await access.seen(session, who.user_id, who.admins)
+    return await access.convened(session, who.user_id, who.admins)
+
+
+async def _community(session: AsyncSession, who: Convener, name: str,
+                     community_id: int) -> Community | None:
+    """The community, if this person may run the command for it; None tells them nothing."""
+    if name in RESEARCHERS_TOO:
+        if await access.view(session, who.user_id, community_id, who.admins) is None:
+            return None
+        return await session.get(Community, community_id)
+    return await access.convened_one(session, who.user_id, community_id, who.admins)
 
 
 def token(*parts: object) -> str:
@@ -63,7 +86,7 @@ def token(*parts: object) -> str:
 async def command(db: Database, who: Convener, name: str, arg: str) -> list[Out]:
     """A convener command: run it for their one community, or ask which one."""
     async with db.session() as session:
-        mine = await access.convened(session, who.user_id, who.admins)
+        mine = await _communities(session, who, name)
         language = await speaking.queries.staff_language(session, who.user_id, [c.id for c in mine])
     if not mine:
         return [Out(speaking.say(language).NOT_ALLOWED)]
@@ -89,7 +112,7 @@ async def press(db: Database, who: Convener, data: str) -> list[Out]:
         return await planning.cancel_step(db, who.user_id, parts[0], target, who.admins)
     if len(parts) == 3 and parts[0] in ACTIONS and target is not None:
         async with db.session() as session:
-            community = await access.convened_one(session, who.user_id, target, who.admins)
+            community = await _community(session, who, parts[0], target)
             language = await speaking.queries.staff_language(
                 session, who.user_id, [community.id] if community is not None else None)
         if community is not None:

@@ -18,7 +18,9 @@ rights and owns its unit of work; its SQL sits in `queries`.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +40,7 @@ from storage.models import (
 )
 from valuestory.usecases import access
 from valuestory.usecases.errors import AdminError
+from valuestory.usecases.exports.writers import neutralise
 from valuestory.usecases.indicators import queries
 from valuestory.usecases.parsing import parse_id
 from valuestory.usecases.times import utcnow
@@ -225,8 +228,9 @@ class _Allowed:
 
 
 async def _allowed(session: AsyncSession, caller: Caller, community: int | str | None,
-                   indicator_id: int | str | None = None) -> _Allowed:
-    """The community, if the caller may work on its indicators, with how the log names them.
+                   indicator_id: int | str | None = None, *, acting: bool = True) -> _Allowed:
+    """The community, if the caller may work on its indicators, with how the log names them
+    (when `acting`: a read needs no name).
 
     On the command line a change to one indicator may leave the community out: it is the
     indicator's own."""
@@ -246,7 +250,8 @@ async def _allowed(session: AsyncSession, caller: Caller, community: int | str |
     found = await session.get(Community, cid) if view is not None else None
     if view is None or found is None:
         raise Unknown("no such community")
-    return _Allowed(found, await _actor(session, caller, caller.user_id, view), view)
+    actor = await _actor(session, caller, caller.user_id, view) if acting else ""
+    return _Allowed(found, actor, view)
 
 
 async def _actor(session: AsyncSession, caller: Caller, user_id: int, view: access.View) -> str:
@@ -340,16 +345,37 @@ async def listing(db: Database, community: int | str, caller: Caller = COMMAND_L
                   statuses: Iterable[str] = (IndicatorStatus.ACTIVE,)) -> list[IndicatorView]:
     """A community's indicators (active ones unless asked), cycle by cycle, in their order."""
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, acting=False)
         found = (await session.scalars(queries.indicators(allowed.community.id, statuses))).all()
         return await _views(session, found)
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the matrix page shows of a community's indicators: those on the matrix, those
+    retired or merged, and the examples it has not adopted."""
+
+    active: list[IndicatorView]
+    retired: list[IndicatorView]
+    offered: list[Suggestion]
+
+
+async def board(db: Database, community: int | str, caller: Caller = COMMAND_LINE) -> Board:
+    """A community's indicators for its matrix page, with the examples still offered."""
+    async with db.session() as session:
+        allowed = await _allowed(session, caller, community, acting=False)
+        found = await _views(session, (await session.scalars(queries.indicators(
+            allowed.community.id, tuple(IndicatorStatus)))).all())
+        return Board([v for v in found if v.status == IndicatorStatus.ACTIVE],
+                     [v for v in found if v.status != IndicatorStatus.ACTIVE],
+                     await _offered(session, allowed.community))
 
 
 async def detail(db: Database, caller: Caller, community: int | str | None,
                  indicator_id: int | str) -> Detail:
     """One indicator, its evidence and its audit log."""
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community, indicator_id)
+        allowed = await _allowed(session, caller, community, indicator_id, acting=False)
         return await _detail(session, await _indicator(session, allowed, indicator_id))
 
 
@@ -366,7 +392,7 @@ async def offered(db: Database, community: int | str, caller: Caller = COMMAND_L
                   ) -> list[Suggestion]:
     """The examples a community has not adopted yet, in its language."""
     async with db.session() as session:
-        allowed = await _allowed(session, caller, community)
+        allowed = await _allowed(session, caller, community, acting=False)
         return await _offered(session, allowed.community)
 
 
@@ -609,16 +635,105 @@ async def move(db: Database, caller: Caller, community: int | str | None, indica
         return (await _views(session, [found]))[0]
 
 
+# --- the dashboard's pages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Editor:
+    """The indicator editor: one indicator, its evidence and log, and the community's other
+    active indicators (to merge it into)."""
+
+    detail: Detail
+    others: list[IndicatorView]
+
+
+async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
+                   now: dt.datetime, indicator_id: int) -> access.Visit[Editor]:
+    """The dashboard's indicator editor: who asks, and, if they may see the community and the
+    indicator is its own, the indicator with its evidence, log, and the others to merge with."""
+    async with db.session() as session:
+        signed, view = await access.visiting(session, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        found = await session.scalar(queries.one(community_id, indicator_id, lock=False))
+        if found is None:
+            return access.Visit(signed, view)
+        shown = await _detail(session, found)
+        others = [v for v in await _views(session, (await session.scalars(queries.indicators(
+            community_id, (IndicatorStatus.ACTIVE,)))).all()) if v.id != found.id]
+    return access.Visit(signed, view, Editor(shown, others))
+
+
+@dataclass(frozen=True)
+class ForNarrative:
+    """"This is evidence of ...": one narrative, the indicators it backs, and the community's
+    active indicators it could back."""
+
+    narrative: Evidence
+    backs: list[IndicatorView]
+    choices: list[IndicatorView]
+
+
+async def for_narrative(db: Database, token: str | None, community_id: int,
+                        admins: frozenset[int], now: dt.datetime, narrative_id: int
+                        ) -> access.Visit[ForNarrative]:
+    """The dashboard's "evidence of" page for one of the community's narratives."""
+    async with db.session() as session:
+        signed, view = await access.visiting(session, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        row = (await session.execute(queries.narrative(community_id, narrative_id))).first()
+        if row is None:
+            return access.Visit(signed, view)
+        backed = set((await session.scalars(queries.backing(narrative_id))).all())
+        active = await _views(session, (await session.scalars(queries.indicators(
+            community_id, (IndicatorStatus.ACTIVE,)))).all())
+    said = Evidence(*row)
+    fits = [v for v in active if v.id not in backed
+            and (not said.intended or v.cycle in PLAN_CYCLES)]
+    return access.Visit(signed, view, ForNarrative(
+        said, [v for v in active if v.id in backed], fits))
+
+
+QUOTE_COLUMNS = ("narrative_id", "pseudonym", "cycle", "capital", "plan", "question", "answer",
+                 "answered_at", "shown_as_quote")
+
+
+async def quotes_csv(db: Database, token: str | None, community_id: int, admins: frozenset[int],
+                     now: dt.datetime, indicator_id: int) -> access.Visit[str]:
+    """The narratives behind one indicator as a CSV file's text (pseudonyms only, no Telegram id
+    or name), for a convener or researcher of the community."""
+    async with db.session() as session:
+        signed, view = await access.visiting(session, token, community_id, admins, now)
+        if view is None:
+            return access.Visit(signed, None)
+        found = await session.scalar(queries.one(community_id, indicator_id, lock=False))
+        if found is None:
+            return access.Visit(signed, view)
+        rows = [Evidence(*row) for row in await session.execute(queries.evidence(found.id))]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(QUOTE_COLUMNS)
+    for e in rows:
+        writer.writerow([e.narrative_id, e.pseudonym, e.cycle, e.capital or "",
+                         "yes" if e.intended else "", neutralise(e.question),
+                         neutralise(e.text), e.answered_at.isoformat(timespec="seconds"),
+                         "yes" if e.quoted else ""])
+    return access.Visit(signed, view, "\ufeff" + out.getvalue())
+
 __all__ = [
     "CAPITALS",
     "COMMAND_LINE",
     "CYCLES",
     "MAX_QUOTES",
+    "Board",
     "Caller",
     "Change",
     "Check",
     "Detail",
+    "Editor",
     "Evidence",
+    "ForNarrative",
     "IndicatorError",
     "IndicatorView",
     "Quote",
@@ -626,13 +741,17 @@ __all__ = [
     "Unknown",
     "add",
     "adopt",
+    "board",
     "detail",
     "edit",
+    "for_narrative",
+    "for_page",
     "link",
     "listing",
     "merge",
     "move",
     "offered",
+    "quotes_csv",
     "restore",
     "retire",
     "set_quotes",

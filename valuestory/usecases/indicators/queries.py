@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, distinct, func, select, update
+from sqlalchemy import and_, delete, distinct, func, literal, select, update
 
 from storage.models import (
     Indicator,
@@ -37,11 +37,11 @@ def community_of(indicator_id: int) -> Any:
     return select(Indicator.community_id).where(Indicator.id == indicator_id)
 
 
-def one(community_id: int, indicator_id: int) -> Any:
+def one(community_id: int, indicator_id: int, *, lock: bool = True) -> Any:
     """One of a community's indicators, locked for a change where the database can."""
-    return (select(Indicator)
-            .where(Indicator.id == indicator_id, Indicator.community_id == community_id)
-            .with_for_update())
+    found = select(Indicator).where(Indicator.id == indicator_id,
+                                    Indicator.community_id == community_id)
+    return found.with_for_update() if lock else found
 
 
 def _backed(indicator_ids: list[int]) -> Any:
@@ -143,3 +143,20 @@ def convener_grant(user_id: int, community_id: int) -> Any:
     return select(RoleGrant.id).where(
         RoleGrant.telegram_user_id == user_id, RoleGrant.community_id == community_id,
         RoleGrant.role == Role.CONVENER).limit(1)
+
+
+def narrative(community_id: int, narrative_id: int) -> Any:
+    """One of the community's narratives, told by a current member, as the evidence page shows
+    it: the fields of an `Evidence`, not quoted."""
+    return (select(Narrative.id, Narrative.story_id, Membership.pseudonym,
+                   Narrative.question_text, Narrative.text, Narrative.cycle, Narrative.capital,
+                   Narrative.intended, literal(False), Narrative.answered_at)
+            .join(Membership, and_(Membership.member_id == Narrative.member_id,
+                                   Membership.community_id == Narrative.community_id))
+            .where(Narrative.community_id == community_id, Narrative.id == narrative_id))
+
+
+def backing(narrative_id: int) -> Any:
+    """The indicators a narrative backs."""
+    return select(IndicatorEvidence.indicator_id).where(
+        IndicatorEvidence.narrative_id == narrative_id)

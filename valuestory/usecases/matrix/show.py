@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 
 from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
-from valuestory.usecases import access, speaking
+from valuestory.usecases import access, indicators, speaking
 from valuestory.usecases.matrix.build import Matrix, build_matrix
+from valuestory.usecases.matrix.glossary import CYCLES, INTENDED, STAGES
 from valuestory.usecases.matrix.period import PeriodError, parse_period, period_or_all
 from valuestory.usecases.matrix.picture import render_png
 from valuestory.usecases.matrix.text import render_text
@@ -55,13 +57,35 @@ async def for_community(db: Database, community_ref: str, period: str,
         return await build_matrix(reading, community, chosen, now)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What the dashboard's matrix page shows: the community's value indicators first (all
+    time), then its matrix for the period asked (all time, `readable` False, when the period
+    typed can't be read), and why its totals may not add up to its event rows."""
+
+    matrix: Matrix
+    readable: bool
+    indicators: indicators.Board
+    # Per stage (a cycle, or `intended`): how many narratives the Total row counts that the
+    # event rows do not (answers in the period about events before it), where any.
+    unlisted: dict[str, int]
+    # Nothing yet at all: no events, no narratives, no indicators.
+    empty: bool
+    # The most narratives in one event's cell: the darkest shade of the counts.
+    peak: int
+
+    def shade(self, n: int) -> int:
+        """How dark a cell of `n` narratives is shaded: 0 for none, else 1 to 4."""
+        return 0 if n <= 0 or self.peak <= 0 else max(1, min(4, -(-4 * n // self.peak)))
+
+
 async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
-                   since: str, now: dt.datetime) -> access.Visit[tuple[Matrix, bool]]:
-    """The dashboard's matrix page: who asks, and, if they may see the community, its matrix for
-    the period typed in the filter (all time, and False, when it can't be read)."""
+                   since: str, now: dt.datetime) -> access.Visit[Shown]:
+    """The dashboard's matrix page: who asks, and, if they may see the community, its
+    indicators and its matrix for the period typed in the filter."""
     async with db.session() as session:
         signed, view = await access.visiting(session, token, community_id, admins, now)
-        if view is None:
+        if view is None or signed is None:
             return access.Visit(signed, None)
         community = await session.get(Community, view.community.id)
         if community is None:
@@ -69,4 +93,14 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     period, readable = period_or_all(since, community.timezone, now)
     async with db.long_read() as reading:  # a year's matrix: off the loop's thread
         built = await build_matrix(reading, community, period, now)
-    return access.Visit(signed, view, (built, readable))
+    board = await indicators.board(db, community.id, indicators.Caller(signed.user_id, admins))
+    unlisted = {}
+    for stage in STAGES:
+        listed = sum(row.intended if stage == INTENDED else row.cells[CYCLES.index(stage)]
+                     for row in built.events)
+        if built.stage(stage).narratives != listed:
+            unlisted[stage] = built.stage(stage).narratives - listed
+    empty = (not built.events and built.total == 0 and not board.active and not board.retired
+             and built.participation.events == 0)
+    peak = max((n for row in built.events for n in (*row.cells, row.intended)), default=0)
+    return access.Visit(signed, view, Shown(built, readable, board, unlisted, empty, peak))
