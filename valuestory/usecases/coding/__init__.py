@@ -26,8 +26,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.questions import Capital, ValueCycle
@@ -54,6 +55,7 @@ from valuestory.usecases.times import utcnow
 
 __all__ = ["COMMAND_LINE", "Agreement", "Caller", "CodingError", "NeedLabel", "Unknown"]
 
+T = TypeVar("T")
 LABEL_CHARS = 40
 NAME_CHARS = 200
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -747,14 +749,14 @@ async def import_project(db: Database, caller: Caller, community: int | str, pat
     now = now or utcnow()
     if coder is not None:
         coder = parse_label(coder)
-    project = await asyncio.to_thread(qdpx.read, path)
     skip = _structural()
+    project = await asyncio.to_thread(qdpx.read, path, skip)
     done = ProjectImport()
     async with db.session() as session:
         allowed = await _allowed(session, caller, community)
         codes = await _merge_codes(session, allowed, project.codes, done.codes, now, skip)
-        ours = {refiqda.guid("narrative", nid): nid for nid in (await session.scalars(
-            queries.narrative_ids(allowed.community.id))).all()}
+        ours = refiqda.narrative_guids((await session.scalars(
+            queries.narrative_ids(allowed.community.id))).all())
         held = sorted({ours[s] for s in project.sources if s in ours})
         foreign = len(project.sources) - len(held)
         if foreign:
@@ -780,6 +782,8 @@ async def import_project(db: Database, caller: Caller, community: int | str, pat
             return coders[label]
 
         known: dict[int, set[tuple[int, int, int | None, int | None]]] = {}
+        guids = set((await session.scalars(queries.coding_guids(allowed.community.id))).all())
+        made: list[dict[str, Any]] = []
         for sel in project.selections:
             mine = [(g, codes[c]) for g, c in sel.codes if c in codes]
             if not mine:
@@ -796,27 +800,27 @@ async def import_project(db: Database, caller: Caller, community: int | str, pat
             first, last = _passage(texts[nid], *spot)
             who = await coder_for(sel.user)
             if who.id not in known:
-                known[who.id] = {tuple(r) for r in (await session.execute(  # type: ignore[misc]
+                known[who.id] = {(c, n, a, b) for c, n, a, b in (await session.execute(
                     queries.codings_of_coder(who.id))).all()}
             for guid, code in mine:
                 key = (code.id, nid, first, last)
-                if key in known[who.id] or await session.scalar(
-                        queries.coding_by_guid(guid)) is not None:
+                if key in known[who.id] or guid in guids:
                     done.codings_unchanged += 1
                     continue
                 known[who.id].add(key)
-                session.add(Coding(code_id=code.id, narrative_id=nid, coder_id=who.id,
-                                   start=first, end=last, guid=guid or str(uuid.uuid4()),
-                                   created_at=now))
-                done.codings_added += 1
+                guid = guid or str(uuid.uuid4())
+                guids.add(guid)
+                made.append({"code_id": code.id, "narrative_id": nid, "coder_id": who.id,
+                             "start": first, "end": last, "guid": guid, "created_at": now})
+        for rows in _chunks(made, 5000):
+            await session.execute(queries.add_codings(), rows)
+        done.codings_added = len(made)
         if not coders and (coder or project.users):
             await coder_for(next(iter(project.users), None))
         for who in coders.values():
-            already = set((await session.scalars(queries.seen_by(who.id))).all())
-            fresh = [nid for nid in held if nid not in already]
-            session.add_all(CoderSeen(coder_id=who.id, narrative_id=nid, seen_at=now)
-                            for nid in fresh)
-            done.seen += len(fresh)
+            for chunk in _chunks(held, 10000):
+                result = await session.execute(queries.see_all(who.id, chunk, now))
+                done.seen += cast(CursorResult[Any], result).rowcount or 0
         done.coders = sorted(coders)
         _audit(session, allowed, "project_imported", now, codes_added=len(done.codes.added),
                codings_added=done.codings_added, unmatched=len(done.unmatched),
@@ -831,7 +835,7 @@ def _user_label(name: str) -> str:
         return "imported"
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 

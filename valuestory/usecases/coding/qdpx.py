@@ -1,9 +1,10 @@
 """Reading a REFI-QDA project (.qdpx) written back by another tool: its codebook, its users and
 the coded passages of its text sources.
 
-Read with the standard library's incremental XML parser, element by element, so a project of a
-million sources is never held in memory as a tree (a model-per-element library was tried for the
-small codebook file, `qdc`, where it serves; here it would hold every source at once). The
+Read with lxml's incremental parser, which hands Python only the elements we read (the users, the
+codebook, each text source) and lets go of each source once read, so a project of a million
+sources is never held in memory as a tree. (pyrefiqda, which reads the small codebook file `qdc`,
+builds a model of every element at once: at a million sources that is too slow and too big.) The
 project file may have any name ending in `.qde` (ATLAS.ti names it after the project). A source's
 text, where the archive holds it, is read only for the sources that carry a coded passage, so
 positions can be re-anchored to our own text whatever line endings the other tool wrote.
@@ -12,11 +13,11 @@ positions can be re-anchored to our own text whatever line endings the other too
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-from xml.etree.ElementTree import Element, ParseError, iterparse
+from typing import IO, Any
+
+from lxml import etree
 
 from valuestory.usecases.coding.errors import CodingError
 from valuestory.usecases.coding.qdc import FileCode
@@ -43,10 +44,6 @@ class Project:
     texts: dict[str, str] = field(default_factory=dict)  # the tool's text, by source guid
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _project_entry(archive: zipfile.ZipFile, path: Path) -> str:
     found = [n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n.strip("/")]
     found = found or [n for n in archive.namelist() if n.lower().endswith(".qde")]
@@ -55,8 +52,9 @@ def _project_entry(archive: zipfile.ZipFile, path: Path) -> str:
     return found[0]
 
 
-def read(path: Path) -> Project:
-    """The project's codes, users, sources and coded passages; CodingError if it is not one."""
+def read(path: Path, ignore: frozenset[str] = frozenset()) -> Project:
+    """The project's codes, users, sources and coded passages; CodingError if it is not one.
+    Codings of the codes in `ignore` are left out (and a passage holding only those)."""
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -69,8 +67,8 @@ def read(path: Path) -> Project:
         paths: dict[str, str] = {}
         try:
             with archive.open(entry) as stream:
-                _parse(stream, project, paths, path)
-        except ParseError:
+                _parse(stream, project, paths, path, ignore)
+        except etree.XMLSyntaxError:
             raise CodingError(f"{path} is not a REFI-QDA project: its {entry} is not XML") from None
         wanted = {s.source for s in project.selections}
         names = set(archive.namelist())
@@ -84,91 +82,85 @@ def read(path: Path) -> Project:
     return project
 
 
-def _parse(stream: IO[bytes], project: Project, paths: dict[str, str], path: Path) -> None:
-    code_stack: list[str] = []
-    source: str | None = None
-    selection: dict[str, str] | None = None
-    codings: list[tuple[str, str]] = []
-    coding: str | None = None
-    first = True
-    open_elements: list[Element] = []
-    events: Iterator[tuple[str, Element]] = iterparse(stream, events=("start", "end"))
-    for event, element in events:
-        name = _local(element.tag)
-        if event == "start":
-            open_elements.append(element)
+_NS = "{urn:QDA-XML:project:1.0}"
+_READ = (f"{_NS}Users", f"{_NS}CodeBook", f"{_NS}TextSource")
+
+
+def _parse(stream: IO[bytes], project: Project, paths: dict[str, str], path: Path,
+           ignore: frozenset[str]) -> None:
+    """Only the elements we read are handed to Python (lxml's tag filter); each source is let go
+    of once read, with what came before it, so memory stays flat."""
+    events = etree.iterparse(stream, events=("end",), tag=_READ, huge_tree=True,
+                             resolve_entities=False, no_network=True)
+    checked = False
+    for _event, element in events:
+        if not checked:
+            _check_root(element.getroottree().getroot().tag, path)
+            checked = True
+        tag = element.tag
+        if tag == _READ[2]:
+            _source(element, project, paths, ignore)
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+        elif tag == _READ[1]:
+            codes = element.find(f"{_NS}Codes")
+            if codes is not None:
+                _codes(codes, None, project)
         else:
-            open_elements.pop()
-        if first:
-            first = False
-            if name != "Project":
-                raise CodingError(f"{path} is not a REFI-QDA project: it holds a {name}, "
-                                  "not a Project")
-        if event == "start":
-            if name == "Code":
-                attrs = element.attrib
-                project.codes.append(FileCode(attrs.get("guid", ""), attrs.get("name", ""),
-                                              attrs.get("color"), "",
-                                              code_stack[-1] if code_stack else None))
-                code_stack.append(attrs.get("guid", ""))
-            elif name == "TextSource":
-                source = element.attrib.get("guid")
-                if source:
-                    project.sources.add(source)
-                    if "plainTextPath" in element.attrib:
-                        paths[source] = element.attrib["plainTextPath"]
-            elif name == "PlainTextSelection" and source is not None:
-                selection = dict(element.attrib)
-                codings = []
-            elif name == "Coding":
-                coding = element.attrib.get("guid", "")
-            elif name == "CodeRef" and selection is not None and coding is not None:
-                codings.append((coding, element.attrib.get("targetGUID", "")))
-            elif name == "User":
-                project.users[element.attrib.get("guid", "")] = element.attrib.get("name", "")
+            for user in element.iterchildren(f"{_NS}User"):
+                project.users[user.get("guid", "")] = user.get("name", "")
+    if not checked:
+        root = getattr(events, "root", None)
+        _check_root(root.tag if root is not None else "", path)
+
+
+def _check_root(tag: str, path: Path) -> None:
+    name = tag.rsplit("}", 1)[-1]
+    if tag != f"{_NS}Project":
+        raise CodingError(f"{path} is not a REFI-QDA project: it holds a {name or 'nothing'}, "
+                          "not a Project")
+
+
+def _codes(parent: Any, above: str | None, project: Project) -> None:
+    for code in parent.iterchildren(f"{_NS}Code"):
+        described = code.find(f"{_NS}Description")
+        project.codes.append(FileCode(code.get("guid", ""), code.get("name", ""),
+                                      code.get("color"),
+                                      (described.text or "").strip() if described is not None
+                                      else "", above))
+        _codes(code, code.get("guid", ""), project)
+
+
+def _source(element: Any, project: Project, paths: dict[str, str],
+            ignore: frozenset[str]) -> None:
+    source = element.get("guid")
+    if not source:
+        return
+    project.sources.add(source)
+    kept = False
+    for selection in element.iterchildren(f"{_NS}PlainTextSelection"):
+        codings = tuple((coding.get("guid", ""), target)
+                        for coding in selection.iterchildren(f"{_NS}Coding")
+                        for ref in coding.iterchildren(f"{_NS}CodeRef")
+                        if (target := ref.get("targetGUID", "")) not in ignore)
+        if not codings:
             continue
-        # end
-        if name == "Code":
-            code_stack.pop()
-            if element.find("{*}Description") is not None and project.codes:
-                _describe(project, element)
-        elif name == "Coding":
-            coding = None
-        elif name == "PlainTextSelection" and selection is not None and source is not None:
-            try:
-                start, end = int(selection["startPosition"]), int(selection["endPosition"])
-            except (KeyError, ValueError):
-                start, end = -1, -1
-            if codings:
-                project.selections.append(Selection(
-                    selection.get("guid", ""), source, start, end,
-                    selection.get("creatingUser"), tuple(codings)))
-            selection = None
-        elif name == "PlainTextContent" and source is not None and element.text is not None:
-            project.texts[source] = element.text
-        elif name == "TextSource":
-            source = None
-            _drop(element, open_elements)
-        elif name in ("Case", "AudioSource", "Variable", "Note"):
-            _drop(element, open_elements)
-
-
-def _drop(element: Element, open_elements: list[Element]) -> None:
-    """Let go of an element once read, and of its place in its parent, so memory stays flat."""
-    element.clear()
-    if open_elements and len(open_elements[-1]) and open_elements[-1][-1] is element:
-        del open_elements[-1][-1]
-
-
-def _describe(project: Project, element: Element) -> None:
-    guid = element.attrib.get("guid", "")
-    described = element.find("{*}Description")
-    text = (described.text or "").strip() if described is not None else ""
-    for i in range(len(project.codes) - 1, -1, -1):
-        if project.codes[i].guid == guid:
-            c = project.codes[i]
-            project.codes[i] = FileCode(c.guid, c.name, c.colour, text, c.parent)
-            break
+        try:
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+        except (TypeError, ValueError):
+            start, end = -1, -1
+        project.selections.append(Selection(selection.get("guid", ""), source, start, end,
+                                            selection.get("creatingUser"), codings))
+        kept = True
+    if not kept:
+        return  # only the sources with a coded passage need their text
+    inside = element.get("plainTextPath")
+    if inside is not None:
+        paths[source] = inside
+    content = element.find(f"{_NS}PlainTextContent")
+    if content is not None and content.text is not None:
+        project.texts[source] = content.text
 
 
 def anchor(ours: str, theirs: str | None, start: int, end: int) -> tuple[int, int] | None:

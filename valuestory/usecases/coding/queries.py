@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select
 
 from storage.models import (
     Code,
@@ -175,10 +176,6 @@ def texts_of(ids: Iterable[int]) -> Any:
     return select(Narrative.id, Narrative.text).where(Narrative.id.in_(list(ids)))
 
 
-def coding_by_guid(guid: str) -> Any:
-    return select(Coding.id).where(Coding.guid == guid)
-
-
 def codings_of_coder(coder_id: int) -> Any:
     """(code, narrative, start, end) of every coding a coder has made, to tell a repeat."""
     return select(Coding.code_id, Coding.narrative_id, Coding.start, Coding.end).where(
@@ -230,3 +227,23 @@ def seen_in_set(set_id: int, coder_id: int) -> Any:
     return (select(CoderSeen.narrative_id)
             .join(CodingSetNarrative, CodingSetNarrative.narrative_id == CoderSeen.narrative_id)
             .where(CodingSetNarrative.set_id == set_id, CoderSeen.coder_id == coder_id))
+
+
+def coding_guids(community_id: int) -> Any:
+    return select(Coding.guid).join(Code, Code.id == Coding.code_id).where(
+        Code.community_id == community_id)
+
+
+def add_codings() -> Any:
+    """Many codings at once (executemany on the table, not the ORM's per-object path)."""
+    return insert(Coding.metadata.tables["codings"])
+
+
+def see_all(coder_id: int, narrative_ids: Sequence[int], now: dt.datetime) -> Any:
+    """These narratives, seen by this coder, where not seen before: one statement, in SQL."""
+    fresh = (select(literal(coder_id), Narrative.id, literal(now, CoderSeen.seen_at.type))
+             .where(Narrative.id.in_(narrative_ids),
+                    ~exists().where(CoderSeen.coder_id == coder_id,
+                                    CoderSeen.narrative_id == Narrative.id)))
+    return insert(CoderSeen.metadata.tables["coder_seen"]).from_select(
+        ["coder_id", "narrative_id", "seen_at"], fresh)
