@@ -5,7 +5,8 @@ measured on the same database in the same run.
 
 Seeds 1,000,000 narratives as `bench.matrix` does (a tenth with --quick, a smoke run), then serves
 the dashboard's own tornado application on 127.0.0.1 and asks it, signed in as a convener, for one
-community's matrix page and for the first and the hundredth page of its narratives. Server time is
+community's matrix page, for the first and the hundredth page of its narratives, and for its
+narratives filtered by a code that one in ten of them carries. Server time is
 tornado's own measure of each request (from its arrival to its last byte), so the client's time is
 not counted; the page does everything a real request does (the session, the roles, the queries,
 the template). The baselines are the plain SQL statements the same figures or rows need, sent
@@ -76,6 +77,31 @@ PAGE_SQL = (
     "JOIN events e ON e.id = n.event_id ORDER BY n.answered_at DESC, n.id DESC"
 )
 AFTER = "AND (answered_at, id) < (:at, :id) "
+# Filtered by a code: one in ten of the community's narratives carries it.
+CODED = "AND id IN (SELECT narrative_id FROM codings WHERE code_id = :code) "
+CODE_ID = 1
+
+
+async def code_a_tenth(db: Database) -> int:
+    """A code in the community's codebook on every tenth of its narratives, by one coder."""
+    now = utcnow()
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO codes (id, community_id, guid, name, description, colour, created_at) "
+            "VALUES (:id, :c, :g, 'A safe space', '', '#4E79A7', :at)"),
+            {"id": CODE_ID, "c": COMMUNITY, "g": str(uuid.uuid4()), "at": now})
+        await conn.execute(text(
+            "INSERT INTO coders (id, community_id, telegram_user_id, label, guid, created_at) "
+            "VALUES (1, :c, NULL, 'TK', :g, :at)"), {"c": COMMUNITY, "g": str(uuid.uuid4()),
+                                                     "at": now})
+        ids = (await conn.execute(text("SELECT id FROM narratives WHERE community_id = :c "
+                                       "ORDER BY id"), {"c": COMMUNITY})).scalars().all()
+        chosen = ids[::10]
+        await conn.execute(text(
+            "INSERT INTO codings (code_id, narrative_id, coder_id, guid, created_at) "
+            "VALUES (:code, :n, 1, :g, :at)"),
+            [{"code": CODE_ID, "n": n, "g": str(uuid.uuid4()), "at": now} for n in chosen])
+    return len(chosen)
 
 
 class Timed:
@@ -121,6 +147,8 @@ async def measure(db: Database, url: str, repeat: int) -> dict[str, tuple[float,
             page = await narratives.page(session, COMMUNITY, narratives.NarrativeFilter(), cursor)
             cursor = page.next
         assert cursor is not None, "not enough narratives for a hundredth page"
+    coded = await code_a_tenth(db)
+    print(f"coded {coded:,} narratives of community {COMMUNITY} with one code")
     async with db.engine.connect() as conn:
         raw_at = (await conn.execute(text(
             "SELECT answered_at FROM narratives WHERE id = :id"), {"id": cursor.id})).scalar_one()
@@ -142,6 +170,9 @@ async def measure(db: Database, url: str, repeat: int) -> dict[str, tuple[float,
         "page 100": (f"{prefix}/narratives?after={cursor.encode()}",
                      (*ACCESS_SQL, PAGE_SQL.format(after=AFTER), EVENTS_SQL),
                      {**who, "at": raw_at, "id": cursor.id}),
+        "coded": (f"{prefix}/narratives?code={CODE_ID}",
+                  (*ACCESS_SQL, PAGE_SQL.format(after=CODED), EVENTS_SQL),
+                  {**who, "code": CODE_ID}),
     }
     pages: dict[str, list[float]] = {name: [] for name in cases}
     sql: dict[str, list[float]] = {name: [] for name in cases}
