@@ -130,6 +130,7 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
     shoot(browser, tmp_path, "narratives")
     evidence_from_list(browser, "Ana: I felt safe asking a silly question")
     assert heading(browser) == "This is evidence of…"
+    shoot(browser, tmp_path, "evidence-of")
     browser.find_element(By.ID, "statement").send_keys("It's a safe space to ask questions")
     assert Select(browser.find_element(By.ID, "cycle")).first_selected_option.text == \
         texts.CYCLE_NAMES["immediate"]
@@ -234,6 +235,7 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
         ("Members have more confidence", "0 narratives · 0 stories · 0 members")]
     safe = browser.find_element(By.CSS_SELECTOR, f"{column} li.indicator")
     assert [q.text[:5] for q in safe.find_elements(By.CSS_SELECTOR, ".quote")] == ["“Cal:"]
+    safe_id = safe.get_attribute("id").removeprefix("indicator-")
 
     # Retired: off the matrix, listed apart, and back again.
     click(browser, browser.find_element(By.LINK_TEXT, "Members have more confidence"))
@@ -242,3 +244,18 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
     retired = browser.find_element(By.CSS_SELECTOR, "details.retired")
     assert "Members have more confidence" in retired.get_attribute("textContent")
     assert "Safe to ask" in retired.get_attribute("textContent")  # merged
+
+    # A form without the session's token changes nothing; nor does anyone who may not see it.
+    retire = f"{server.base}/dashboard/c/{c.id}/indicators/{safe_id}/retire"
+    forged = browser.execute_script(
+        "return fetch(arguments[0], {method: 'POST', body: new URLSearchParams({csrf: 'x'})})"
+        ".then(r => r.status);", retire)
+    assert forged == 403
+    other = await seed.community(bot.db, "Elsewhere")
+    await seed.grant(bot.db, 7302, "researcher", other)
+    sign_in(browser, await link_for(bot.person(7302)))
+    browser.get(retire.removesuffix("/retire"))
+    assert heading(browser) == "Not found"
+    assert "It's a safe space" not in browser.page_source
+    browser.get(f"{server.base}/dashboard/c/{c.id}/")
+    assert heading(browser) == "Not found"
