@@ -239,8 +239,14 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
 
     # Retired: off the matrix, listed apart, and back again.
     click(browser, browser.find_element(By.LINK_TEXT, "Members have more confidence"))
+    # Moved to another cycle, it leaves its capital behind: capitals are potential value's.
+    Select(browser.find_element(By.ID, "cycle")).select_by_value("immediate")
+    post(browser, "form[action$='/edit'] button")
+    assert browser.find_element(By.CSS_SELECTOR, "h1 .sub").text == texts.CYCLE_NAMES["immediate"]
+    assert "moved it to immediate value; set its capital to none" in browser.find_element(
+        By.CSS_SELECTOR, ".log li").text
     post(browser, "form[action$='/retire'] button")
-    assert cards(browser, "potential") == []
+    assert cards(browser, "potential") == [] and len(cards(browser, "immediate")) == 1
     retired = browser.find_element(By.CSS_SELECTOR, "details.retired")
     assert "Members have more confidence" in retired.get_attribute("textContent")
     assert "Safe to ask" in retired.get_attribute("textContent")  # merged

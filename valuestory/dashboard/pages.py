@@ -204,8 +204,11 @@ class IndicatorChange(IndicatorAction):
         db, who = self.dash.db, self.caller()
         try:
             if what == "edit":
+                # The form's capital only counts under potential value: moved elsewhere, it goes.
+                cycle = arg("cycle", "")
                 await indicators.edit(db, who, cid, iid, statement=arg("statement", ""),
-                                      cycle=arg("cycle", ""), capital=arg("capital", ""))
+                                      cycle=cycle, capital=arg("capital", "") if cycle in (
+                                          "", "potential") else "")
             elif what == "link":
                 await indicators.link(db, who, cid, iid, arg("evidence", ""))
             elif what == "unlink":

@@ -25,6 +25,14 @@ and the dashboard show is defined here once, and nowhere else.
   - **made a difference**: of those made, the stories holding realised value: the member said
     what difference it made.
 
+- **value indicator**: a statement of value under one cycle ("It's a safe space to ask
+  questions"), written or adopted by a convener or researcher. **Its evidence**: the narratives
+  linked to it that still exist, the stories they belong to and the members who told them,
+  counted from the links every time (`valuestory/usecases/indicators`). A plan may back
+  immediate or potential value only.
+- **the members' check** of an indicator: members asked about it, and of those how many said it
+  rings true, or not for them.
+
 A member who withdrew is in no count: withdrawal erases their prompts and narratives. Follow-ups
 add narratives to a story but are not counted as asked: participation is about events.
 """
