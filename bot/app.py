@@ -20,6 +20,7 @@ from bot import errors, ops, scheduling, speech
 from bot.context import CONTEXT_TYPES, BotData
 from bot.handlers import (
     admin,
+    checking,
     conveners,
     dashboard,
     members,
@@ -118,20 +119,25 @@ async def set_command_menus(application: Application) -> None:  # type: ignore[t
 
 def wire(application: Application) -> None:  # type: ignore[type-arg]
     # Counts every update before any other handler sees it; reads nothing of its content.
-    application.add_handler(TypeHandler(Update, ops.count_update), group=-2)
+    application.add_handler(TypeHandler(Update, ops.count_update), group=-3)
     ops.schedule_jobs(application)
     group = ~PRIVATE & (filters.COMMAND | filters.Entity("mention") | filters.REPLY)
     application.add_handler(MessageHandler(group & filters.UpdateType.MESSAGE,
                                            members.on_group_message))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, members.on_edited))
-    # A convener in the middle of /newevent: their typed answers go to the dialogue (group -1
+    # A convener in the middle of /newevent: their typed answers go to the dialogue (group -2
     # runs first and stops the update only when a draft took it).
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND
                                            & filters.UpdateType.MESSAGE, conveners.on_draft_text),
+                            group=-2)
+    # A member whose check of the matrix waits for a sentence: what they type next is that
+    # sentence (group -1: after a draft's, before the story's; it stops the update only then).
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND
+                                           & filters.UpdateType.MESSAGE, checking.on_text),
                             group=-1)
     # Any command drops an unfinished /newevent first (then /newevent itself starts afresh).
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE,
-                                           conveners.on_any_command), group=-1)
+                                           conveners.on_any_command), group=-2)
 
     def command(name: str | list[str], callback: object) -> None:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))  # type: ignore[arg-type]
@@ -160,6 +166,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     button(Prefix.PAUSE, pausing.on_button)
     button(Prefix.LANGUAGE, members.on_language_button)
     button(Prefix.VOICE, voice.on_button)
+    button(Prefix.CHECK, checking.on_button)
     # The member's story, consent, and anything else: checked, never trusted.
     application.add_handler(CallbackQueryHandler(members.on_button))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND,

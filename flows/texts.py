@@ -81,6 +81,51 @@ CYCLE_NAMES = {
     "reframing": N_("Reframing value"),
 }
 
+# The members' check: a member is asked whether each of the community's value indicators (the
+# conveners' statements, shown as written) rings true for them.
+# TRANSLATORS: buttons under a statement about the community's value.
+BTN_RINGS_TRUE = N_("Rings true")
+BTN_NOT_FOR_ME = N_("Not for me")
+# TRANSLATORS: {community} is the community's name; {statements} reads like "6 statements".
+CHECK_INTRO = N_(
+    "<b>Does this ring true for you?</b>\n\n"
+    "The conveners of {community} have written down what members' stories show about the "
+    "value of the community. Here are {statements}, one at a time: tap Rings true, Not for me, "
+    "or Skip. You can add a sentence about any of them."
+)
+# TRANSLATORS: {cycle} is a cycle's name ("Immediate value"); {statement} the conveners' words.
+CHECK_STATEMENT = N_("<b>{cycle}</b> · {index} of {total}\n\n<i>{statement}</i>")
+CHECK_NOTED_TRUE = N_(
+    "Noted: it rings true for you. If you like, write a sentence about it now; or tap Next."
+)
+CHECK_NOTED_NOT = N_(
+    "Noted: it's not how you see it. If you like, write a sentence about it now; or tap Next."
+)
+CHECK_SENTENCE_KEPT = N_("Thank you, I've kept that with the statement.")
+CHECK_THANKS = N_(
+    "Thank you, that's all of them. Your conveners see how many members each statement rings "
+    "true for, and any sentences you added under your pseudonym, never your name."
+)
+CHECK_CLOSED = N_("This check has closed now, so I can't add to it. Thank you all the same!")
+CHECK_FINISHED = N_("You've answered every statement already. Thank you!")
+# The convener's side: /matrix share, the dashboard's button, `valuestory matrix share`.
+# TRANSLATORS: {members} reads like "8 members", {statements} like "6 statements", {days} like "7 days".
+CHECK_SHARED = N_(
+    "Planned: {members} will be asked whether {statements} ring true for them. The scheduler "
+    "sends it outside quiet hours; it stays open for {days}. Each statement's counts show on the "
+    "dashboard's matrix."
+)
+CHECK_NOTHING_TO_SHARE = N_(
+    "There are no indicators to check yet. Add some on the dashboard's matrix page first."
+)
+CHECK_NOBODY = N_(
+    "Nobody can be asked yet: no member who agreed to take part is active and reachable."
+)
+# TRANSLATORS: {members} reads like "3 members".
+CHECK_UNDER_WAY = N_(
+    "A check is already under way: {members} can still answer it. Share again once it has closed."
+)
+
 # Joining and consent
 PARTICIPANT_BODY = N_(
     "After each event I'll ask you a few short questions about what you got out of it, "
@@ -325,6 +370,8 @@ COUNTS = {
     "narrative": N_P("{count} narrative", "{count} narratives"),
     "minute": N_P("{count} minute", "{count} minutes"),
     "question": N_P("{count} question", "{count} questions"),
+    "statement": N_P("{count} statement", "{count} statements"),
+    "day": N_P("{count} day", "{count} days"),
 }
 MATRIX_STORY = N_("• {pseudonym}, from {event}: {chain}")
 # TRANSLATORS: {events} reads like "4 events"; the others are bare numbers, {rate} a percentage.

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 POSTGRES_POOL_SIZE = 16
 POSTGRES_OVERFLOW = 4
 # The newest migration; tests/storage checks it is Alembic's head.
-HEAD = "0013_notices"
+HEAD = "0014_checks"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

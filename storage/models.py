@@ -425,11 +425,20 @@ class Delivery(Base):
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("prompt_id", "purpose"),)
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "purpose"),
+        UniqueConstraint("check_id", "purpose"),
+        # Each delivery carries one thing: a prompt's message, or a members' check (0014_checks).
+        CheckConstraint("(prompt_id IS NULL) <> (check_id IS NULL)", name="one_target"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(16))  # "prompt", "reminder" or "again" (in case)
+    prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompts.id", ondelete="CASCADE"), default=None)
+    check_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checks.id", ondelete="CASCADE"), default=None, index=True)
+    # "prompt", "reminder" or "again" (in case) for a prompt; "check" for a members' check
+    purpose: Mapped[str] = mapped_column(String(16))
     # claimed, sending, sent, failed, unreachable, uncertain; "skipped" for an "again" not needed
     status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str] = mapped_column(String(64))
@@ -472,6 +481,61 @@ class Notice(Base):
     wire_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CheckStatus(StrEnum):
+    SCHEDULED = "scheduled"  # planned when a convener shared the matrix; not yet sent
+    OPEN = "open"  # sent: the member can answer
+    DONE = "done"  # every statement answered (or skipped)
+    CLOSED = "closed"  # its window passed
+    MISSED = "missed"  # its window passed before it could be sent
+    CANCELLED = "cancelled"  # the member paused, withdrew or could not be reached before it went
+
+
+class Check(Base):
+    """One member asked whether a community's value indicators ring true: the members' check.
+
+    Made for every member who can be asked when a convener shares the matrix, sent by the
+    scheduler as a prompt is (claimed in a `Delivery` first), answered statement by statement.
+    """
+
+    __tablename__ = "checks"
+    __table_args__ = (
+        Index("ix_checks_status_due_at", "status", "due_at"),
+        Index("ix_checks_member_id_status", "member_id", "status"),
+        Index("ix_checks_community_id_status", "community_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=CheckStatus.SCHEDULED)
+    # The statement whose sentence the member may write now (after Rings true or Not for me).
+    waiting_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    shared_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime]
+    opened_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class CheckAnswer(Base):
+    """One statement (a value indicator) in a member's check, and what they said of it."""
+
+    __tablename__ = "check_answers"
+    __table_args__ = (
+        UniqueConstraint("check_id", "indicator_id"),
+        Index("ix_check_answers_indicator_id", "indicator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # the order it is asked in
+    answer: Mapped[str | None] = mapped_column(String(16), default=None)  # agreed, disagreed, skipped
+    answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # A sentence the member added about the statement, in their own words.
+    sentence: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class AuditEntry(Base):
@@ -887,6 +951,9 @@ class CodingSetDone(Base):
 __all__ = [
     "AuditEntry",
     "Base",
+    "Check",
+    "CheckAnswer",
+    "CheckStatus",
     "Choice",
     "Code",
     "Coder",

@@ -135,3 +135,35 @@ def test_event_create_refuses_a_start_too_far_off_in_one_line(database_url: str)
             "from now"]
     listed = runner.invoke(main, ["event", "list"], env=variables)
     assert listed.output.strip() == "No events yet."
+
+
+def test_matrix_share_plans_the_members_check_and_says_what_to_fix_in_one_line(
+    database_url: str,
+) -> None:
+    from valuestory.usecases import indicators
+
+    asyncio.run(_seed(database_url))
+    variables = {"DATABASE_URL": database_url}
+    runner = CliRunner()
+    share = ["matrix", "share", "--community", "Frailty <Network>"]
+
+    result = runner.invoke(main, share, env=variables)
+    assert result.exit_code == 2
+    assert result.output.strip() == f"valuestory: {texts.CHECK_NOTHING_TO_SHARE}"
+
+    async def add() -> None:
+        db = Database(database_url)
+        await indicators.add(db, indicators.COMMAND_LINE, "Frailty <Network>", "immediate",
+                             "It's a safe space to ask questions")
+        await db.dispose()
+
+    asyncio.run(add())
+    result = runner.invoke(main, [*share, "--json"], env=variables)
+    assert result.exit_code == 0, result.output
+    assert '"members": 1' in result.output and '"statements": 1' in result.output
+    result = runner.invoke(main, share, env=variables)
+    assert result.exit_code == 2
+    assert result.output.strip() == "valuestory: " + texts.CHECK_UNDER_WAY.format(
+        members=texts.plural(1, "member"))
+    result = runner.invoke(main, ["matrix", "share", "--community", "Nowhere"], env=variables)
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1

@@ -460,3 +460,38 @@ async def test_what_the_scheduler_sends_a_spanish_convener_is_in_spanish(harness
     assert carmen.last.text is not None and carmen.last.text.startswith(
         ES.RETENTION_NOTICE.split("{")[0])
     assert_no_english(carmen)
+
+
+async def test_the_members_check_speaks_spanish_to_a_spanish_member_and_convener(
+    harness: Harness,
+) -> None:
+    """/matrix share and every step of a member's check: the framing and buttons in Spanish,
+    the statements as the conveners wrote them (in the community's language)."""
+    from tests.clock import tick
+    from valuestory.usecases import indicators
+
+    community = await _community(harness.db)
+    carmen = harness.person(3130, "Carmen")
+    await seed.grant(harness.db, carmen.user_id, "convener", community)
+    await carmen.say("/matrix share")  # no indicators yet
+    await indicators.add(harness.db, indicators.COMMAND_LINE, COMMUNITY, "immediate",
+                         "Es un espacio seguro para preguntar")
+    await indicators.add(harness.db, indicators.COMMAND_LINE, COMMUNITY, "potential",
+                         "Los miembros tienen más confianza")
+    await carmen.say("/matrix share")  # nobody to ask yet
+    rosa = harness.person(3131, "Rosa", language_code="es")
+    await _join(rosa, community)
+    await carmen.say("/matrix share")
+    await carmen.say("/matrix share")  # under way
+    await tick(harness, utcnow() + dt.timedelta(days=1))  # outside Madrid's quiet hours
+    await rosa.tap(ES.BTN_RINGS_TRUE)
+    await rosa.say("Pregunté por primera vez sin miedo")
+    await rosa.tap(ES.BTN_NOT_FOR_ME)
+    stale, next_ = rosa.button(ES.BTN_NEXT)
+    await rosa.press_data(stale, next_)
+    await rosa.press_data(stale, next_)  # pressed again: it is over
+    await rosa.press_data(stale, callbacks.encode(callbacks.Prefix.CHECK, "nada", "t"))
+    said = [m.text for m in rosa.inbox]
+    assert ES.CHECK_SENTENCE_KEPT in said and ES.CHECK_THANKS in said
+    assert ES.CHECK_FINISHED in said and said[-1] == ES.STALE_BUTTON
+    assert_no_english(carmen, rosa)

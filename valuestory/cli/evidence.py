@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from valuestory.cli.common import ACTOR, Stop, check_target, emit, with_database
 from valuestory.cli.root import main
@@ -21,6 +21,7 @@ from valuestory.usecases.times import utcnow
 
 
 @main.command("matrix")
+@click.argument("action", required=False, type=click.Choice(["share"]))
 @click.option("--community", "community_ref", required=True, help="Community name or id.")
 @click.option("--since", "period", default="", help='"30d", "8w" or "2026-09-01" (default: all time).')
 @click.option("--png", "png_path", type=click.Path(path_type=Path), default=None,
@@ -28,11 +29,19 @@ from valuestory.usecases.times import utcnow
 @click.option("--force", is_flag=True, help="Replace the --png file if it exists.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
-async def matrix_show(db: Database, settings: Settings, community_ref: str, period: str,
-                      png_path: Path | None, force: bool, as_json: bool) -> None:
-    """Print a community's Value Creation Matrix."""
-    from valuestory.usecases import matrix
+async def matrix_show(db: Database, settings: Settings, action: str | None, community_ref: str,
+                      period: str, png_path: Path | None, force: bool, as_json: bool) -> None:
+    """Print a community's Value Creation Matrix; `matrix share` asks its members whether its
+    indicators ring true for them."""
+    from valuestory.usecases import checking, matrix
 
+    if action == "share":
+        try:
+            shared = await checking.share_from_command_line(db, community_ref, ACTOR, utcnow())
+        except checking.ShareRefused as refused:
+            raise Stop(str(refused)) from None
+        emit(as_json, shared.to_dict(), [shared.said(i18n.BASE_LANGUAGE)])
+        return
     if png_path is not None:
         check_target(png_path, force)  # before any work, as export and backup do
     try:

@@ -19,6 +19,7 @@ from storage.models import Community
 from valuestory.usecases import (
     access,
     callbacks,
+    checking,
     communities,
     community_settings,
     digest,
@@ -43,8 +44,15 @@ class Convener:
 # (database, who asks, the community, what they typed after the command, their language)
 Action = Callable[[Database, Convener, Community, str, str], Awaitable[list[Out]]]
 
+async def _matrix(db: Database, who: Convener, c: Community, arg: str, lang: str) -> list[Out]:
+    """/matrix [period], or /matrix share: ask members whether the indicators ring true."""
+    if arg.strip().lower() == "share":
+        return await checking.share_in_chat(db, c, language=lang)
+    return await matrix.show(db, c, arg, language=lang)
+
+
 ACTIONS: dict[str, Action] = {
-    "matrix": lambda db, who, c, arg, lang: matrix.show(db, c, arg, language=lang),
+    "matrix": _matrix,
     "digest": lambda db, who, c, arg, lang: digest.preferences(db, who.user_id, c, arg, language=lang),
     "newevent": lambda db, who, c, arg, lang: drafts.start_draft(db, who.user_id, c, language=lang),
     "events": lambda db, who, c, arg, lang: listing.listing(db, c, language=lang),

@@ -39,6 +39,7 @@ from storage.models import (
 )
 from valuestory.usecases import callbacks, inbox, parsing, speaking
 from valuestory.usecases.callbacks import Prefix, WithdrawStep
+from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import record_time
 
@@ -287,6 +288,8 @@ async def _erase_membership(session: AsyncSession, member: Member, membership: M
     await session.execute(delete(Narrative).where(Narrative.member_id == member.id,
                                                   Narrative.community_id == community.id))
     await session.execute(delete(Choice).where(Choice.prompt_id.in_(prompts)))
+    # What they said of the matrix's statements (and its sentences) goes too: counts follow.
+    checks = await check_queries.erase(session, member.id, community.id)
     await session.execute(delete(Delivery).where(Delivery.prompt_id.in_(prompts)))
     await session.execute(delete(Prompt).where(Prompt.member_id == member.id,
                                                Prompt.community_id == community.id))
@@ -297,7 +300,7 @@ async def _erase_membership(session: AsyncSession, member: Member, membership: M
         details={"pseudonym": erased.pseudonym, "narratives": erased.narratives,
                  "revisions": erased.revisions, "choices": erased.choices,
                  "prompts": erased.prompts, "deliveries": erased.deliveries,
-                 "voice_notes": erased.voice_notes},
+                 "voice_notes": erased.voice_notes, "checks": checks},
     ))
     return erased
 

@@ -39,6 +39,7 @@ from storage.models import (
     IndicatorStatus,
 )
 from valuestory.usecases import access
+from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.exports.writers import neutralise
 from valuestory.usecases.indicators import queries
@@ -336,9 +337,9 @@ async def _views(session: AsyncSession, found: Sequence[Indicator]) -> list[Indi
 
 
 async def _checks(session: AsyncSession, indicator_ids: list[int]) -> dict[int, Check]:
-    """The members' check of each indicator. None has been asked yet: every check reads zero
-    until the members' check records its answers (then it is counted here)."""
-    return {}
+    """The members' check of each indicator, counted as `matrix.glossary` says."""
+    found = await check_queries.counts(session, indicator_ids)
+    return {i: Check(c.asked, c.agreed, c.disagreed) for i, c in found.items()}
 
 
 async def listing(db: Database, community: int | str, caller: Caller = COMMAND_LINE, *,

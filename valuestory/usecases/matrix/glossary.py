@@ -30,11 +30,22 @@ and the dashboard show is defined here once, and nowhere else.
   linked to it that still exist, the stories they belong to and the members who told them,
   counted from the links every time (`valuestory/usecases/indicators`). A plan may back
   immediate or potential value only.
-- **the members' check** of an indicator: members asked about it, and of those how many said it
-  rings true, or not for them.
+- **the members' check** of a value indicator (a convener shares the matrix: each member who can
+  be asked then, having agreed to take part and being neither paused nor unreachable, is sent the
+  community's active indicators to say whether each rings true for them):
+  - **asked**: members sent a check holding this indicator: its message was accepted by
+    Telegram, or they answered it (a check in doubt and unanswered is not counted). A member
+    asked in several shares is counted once;
+  - **agreed**: of those asked, the members whose latest answer to it is Rings true;
+  - **disagreed**: of those asked, the members whose latest answer to it is Not for me.
+  Skip says nothing of the statement, and keeps an earlier answer; so asked minus agreed minus
+  disagreed is the members who skipped it or have not answered. A check is no prompt: it is about
+  no event, and no participation figure above counts it. The sentences members add are kept
+  with their answer, not as narratives: they answer the conveners' words, so they are never
+  counted as evidence for the indicator they answer.
 
-A member who withdrew is in no count: withdrawal erases their prompts and narratives. Follow-ups
-add narratives to a story but are not counted as asked: participation is about events.
+A member who withdrew is in no count: withdrawal erases their prompts, narratives and checks.
+Follow-ups add narratives to a story but are not counted as asked: participation is about events.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ request is written to Telegram, and only while its claimant still holds it, so:
 - a `sending` row whose process stopped may or may not have arrived: it becomes `uncertain`, and
   the member of an uncertain opening gets one "in case" message (`again`) instead of the reminder,
   which reads well whether or not the first one came. A reminder in doubt needs nothing more: the
-  prompt itself arrived.
+  prompt itself arrived. A members' check in doubt is not sent again: if it came, its buttons
+  work; if not, it is not counted as asked (`matrix.glossary`).
 
 Releasing a claim and putting it on the wire are conditional updates of the same row, so with two
 replicas on PostgreSQL exactly one of them wins.
@@ -28,7 +29,15 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import Delivery, Narrative, Prompt, PromptStatus, SchedulerState
+from storage.models import (
+    Check,
+    CheckStatus,
+    Delivery,
+    Narrative,
+    Prompt,
+    PromptStatus,
+    SchedulerState,
+)
 from valuestory.usecases.scheduler import queries
 from valuestory.usecases.scheduler.model import Outcome, TickReport
 from valuestory.usecases.scheduler.rules import insert_new
@@ -76,10 +85,11 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
     async with db.session() as session:
         released = (await session.execute(
             delete(Delivery).where(Delivery.status == CLAIMED, orphan)
-            .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at)
+            .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at,
+                       Delivery.check_id)
             .execution_options(synchronize_session=False)
         )).all()
-        await due_again_as_before(session, [(row[0], row[1], row[2]) for row in released])
+        await due_again_as_before(session, [(row[0], row[1], row[2], row[3]) for row in released])
         doubt = (await session.execute(
             update(Delivery).where(Delivery.status == SENDING, orphan)
             .values(status=Outcome.UNCERTAIN, error="on the wire when its process stopped")
@@ -120,10 +130,11 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
                     len(doubt), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
 
 
-async def due_again_as_before(session: AsyncSession,
-                              released: list[tuple[int, str, dt.datetime]]) -> None:
-    """Claims (prompt id, purpose, claimed at) given back unsent: due again as before them."""
-    openings = [prompt for prompt, purpose, _ in released if purpose == "prompt"]
+async def due_again_as_before(
+        session: AsyncSession,
+        released: list[tuple[int | None, str, dt.datetime, int | None]]) -> None:
+    """Claims (prompt id, purpose, claimed at, check id) given back unsent: due again as before."""
+    openings = [prompt for prompt, purpose, _, _ in released if purpose == "prompt"]
     if openings:
         # Nothing reached the member: the prompt is as it was before it was claimed.
         await session.execute(
@@ -131,11 +142,18 @@ async def due_again_as_before(session: AsyncSession,
             .values(status=PromptStatus.SCHEDULED, opened_at=None, remind_at=None,
                     question_id=None, fresh=True, held=False, held_message=None, attended=None)
             .execution_options(synchronize_session=False))
-    for prompt, purpose, claimed_at in released:
+    for prompt, purpose, claimed_at, _ in released:
         if purpose == "reminder":
             await session.execute(
                 update(Prompt).where(Prompt.id == prompt, Prompt.status == PromptStatus.OPEN)
                 .values(remind_at=claimed_at).execution_options(synchronize_session=False))
+    checks = [check for _, purpose, _, check in released if purpose == "check"]
+    if checks:
+        # A members' check that never left is to be sent as it was planned.
+        await session.execute(
+            update(Check).where(Check.id.in_(checks), Check.status == CheckStatus.OPEN)
+            .values(status=CheckStatus.SCHEDULED, opened_at=None, waiting_id=None)
+            .execution_options(synchronize_session=False))
     # An "again" given back needs nothing: its opening is still in doubt, so it is due again.
 
 

@@ -26,6 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from storage.availability import unavailable, wait_out
 from storage.db import Database
 from storage.models import (
+    Check,
+    CheckStatus,
     Community,
     Delivery,
     Member,
@@ -34,6 +36,8 @@ from storage.models import (
     PromptStatus,
 )
 from valuestory.usecases import conversation
+from valuestory.usecases.checking import messages as check_messages
+from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler.claims import (
     CLAIMED,
@@ -60,6 +64,7 @@ _SENT = Counter("valuestory_prompts_sent", "Prompts, reminders and follow-ups se
 _FAILED = Counter("valuestory_prompts_failed", "Scheduled sends that failed after retries.")
 _UNREACHABLE = Counter("valuestory_prompts_unreachable",
                        "Sends refused because the member blocked the bot.")
+_CHECKS = Counter("valuestory_checks_sent", "Members' checks of the matrix sent.")
 
 # An uncertain send is counted as failed: nobody can say it arrived.
 COUNTERS = {Outcome.SENT: _SENT, Outcome.FAILED: _FAILED, Outcome.UNCERTAIN: _FAILED,
@@ -71,14 +76,16 @@ IN_FLIGHT = 8  # messages claimed but not yet answered at Telegram's rate: about
 
 @dataclass(frozen=True)
 class Due:
-    """One message the tick means to send: a prompt's opening, its one reminder, or "in case"."""
+    """One message the tick means to send: a prompt's opening, its one reminder, or "in case";
+    or a members' check (`check_id`, with no prompt: `prompt_id` is 0)."""
 
-    purpose: str  # "prompt", "reminder" or "again"
+    purpose: str  # "prompt", "reminder", "again" or "check"
     prompt_id: int
     member_id: int
     chat_id: int
     community_id: int
     language: str = "en"  # the member's, as stored when the tick looked
+    check_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,31 @@ class FanOut:
             outs = await conversation.in_case(session, prompt, due.language)
             return Claimed(delivery.id, due, outs)
 
+    async def claim_check(self, due: Due) -> Claimed | None:
+        """Claim a members' check that is due; it waits while the member has a story open."""
+        async with self.lock, self.db.session() as session:
+            check = await session.scalar(
+                select(Check).where(Check.id == due.check_id,
+                                    Check.status == CheckStatus.SCHEDULED)
+                .with_for_update(skip_locked=True))
+            if check is None:
+                return None  # another process has it, or it changed since we looked
+            if check.closes_at <= self.now:
+                check.status, check.finished_at = CheckStatus.MISSED, self.now
+                self.report.missed += 1
+                return None
+            if due.member_id in self.busy:
+                self.report.queued += 1  # sent by the first run after their story ends
+                return None
+            check.status, check.opened_at = CheckStatus.OPEN, self.now
+            delivery = Delivery(check_id=check.id, purpose="check", status=CLAIMED,
+                                claimed_by=self.worker, claimed_at=self.now)
+            session.add(delivery)
+            await session.flush()
+            rows = await check_queries.statements(session, check.id)
+            community = await check_queries.community_of(session, check.id)
+            return Claimed(delivery.id, due, check_messages.opening(due.language, community, rows))
+
     async def on_wire(self, claimed: Claimed) -> bool:
         """Commit that the request is about to be written; False if our claim was taken from us."""
         async with self.lock, self.db.session() as session:
@@ -211,9 +243,12 @@ class FanOut:
                     .values(unreachable_at=self.now)
                     .execution_options(synchronize_session=False)
                 )
-        COUNTERS[result.outcome].inc()
+        checked = claimed.due.purpose == "check" and result.outcome is Outcome.SENT
+        (_CHECKS if checked else COUNTERS[result.outcome]).inc()
         if result.outcome is Outcome.SENT:
-            if claimed.due.purpose == "reminder":
+            if checked:
+                self.report.checks_sent += 1
+            elif claimed.due.purpose == "reminder":
                 self.report.reminded += 1
             elif claimed.due.purpose == "again":
                 self.report.asked_again += 1
@@ -256,10 +291,12 @@ class FanOut:
                 delete(Delivery).where(Delivery.id == claimed.delivery_id,
                                        Delivery.status == SENDING,
                                        Delivery.claimed_by == self.worker)
-                .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at)
+                .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at,
+                           Delivery.check_id)
                 .execution_options(synchronize_session=False)
             )).all()
-            await due_again_as_before(session, [(row[0], row[1], row[2]) for row in released])
+            await due_again_as_before(session,
+                                      [(row[0], row[1], row[2], row[3]) for row in released])
         self.report.not_sent += 1
         self.telegram_away = True  # claim no more this tick: they would only wait and come back
 
@@ -281,7 +318,8 @@ class FanOut:
             if batch[0].purpose == "prompt":
                 claimed = await self.claim_openings(batch)
             else:
-                claim = self.claim_reminder if batch[0].purpose == "reminder" else self.claim_again
+                claim = {"reminder": self.claim_reminder,
+                         "check": self.claim_check}.get(batch[0].purpose, self.claim_again)
                 one = await claim(batch[0])
                 claimed = [one] if one else []
         except IntegrityError:
@@ -423,6 +461,41 @@ async def due_again(db: Database, now: dt.datetime, skip: set[int]) -> list[Due]
         if member_id not in skip:
             skip.add(member_id)
             out.append(Due("again", prompt_id, member_id, chat_id, community_id, language))
+    return out
+
+
+async def due_checks(db: Database, now: dt.datetime, report: TickReport,
+                     skip: set[int]) -> list[Due]:
+    """Members' checks that are due, one per member; those of members paused or gone since the
+    share are cancelled, as their prompts are."""
+    async with db.session() as session:
+        stopped = (await session.scalars(
+            select(Check.id)
+            .join(Member, Member.id == Check.member_id)
+            .outerjoin(Membership, and_(Membership.member_id == Check.member_id,
+                                        Membership.community_id == Check.community_id))
+            .where(Check.status == CheckStatus.SCHEDULED, Check.due_at <= now,
+                   (Membership.id.is_(None)) | Membership.paused.is_(True) | Member.paused.is_(True))
+        )).all()
+        if stopped:
+            await session.execute(
+                update(Check).where(Check.id.in_(stopped))
+                .values(status=CheckStatus.CANCELLED, finished_at=now)
+                .execution_options(synchronize_session=False))
+            report.cancelled += len(stopped)
+        rows = (await session.execute(
+            select(Check.id, Check.member_id, Member.chat_id, Check.community_id, Member.language)
+            .join(Member, Member.id == Check.member_id)
+            .join(Membership, and_(Membership.member_id == Check.member_id,
+                                   Membership.community_id == Check.community_id))
+            .where(eligible(), Check.status == CheckStatus.SCHEDULED, Check.due_at <= now)
+            .order_by(Check.due_at, Check.id)
+        )).all()
+    out = []
+    for check_id, member_id, chat_id, community_id, language in rows:
+        if member_id not in skip:  # one message per member per tick
+            skip.add(member_id)
+            out.append(Due("check", 0, member_id, chat_id, community_id, language, check_id))
     return out
 
 

@@ -68,6 +68,8 @@ class TickReport:
     asked_again: int = 0  # "in case" messages sent for openings in doubt
     resolved: int = 0  # doubts settled: asked again, answered already, or only a reminder
     not_sent: int = 0  # given back while Telegram was away: sent by a later tick
+    checks_sent: int = 0  # members' checks sent (not prompts: about no event)
+    checks_closed: int = 0  # members' checks whose window passed
     digests: int = 0
     notices: int = 0  # digests and retention notices sent, one per person
     errors: list[str] = field(default_factory=list)

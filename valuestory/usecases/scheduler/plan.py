@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.questions import PromptKind
 from storage.db import Database
 from storage.models import (
+    Check,
+    CheckStatus,
     Community,
     Event,
     Member,
@@ -145,6 +147,24 @@ async def sweep(db: Database, now: dt.datetime) -> tuple[int, int]:
             .where(Prompt.status == PromptStatus.OPEN, Prompt.closes_at <= now)
             .values(status=PromptStatus.CLOSED, finished_at=now, remind_at=None,
                     held_message=None)
+            .execution_options(synchronize_session=False)
+        )
+    return missed.rowcount or 0, closed.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def sweep_checks(db: Database, now: dt.datetime) -> tuple[int, int]:
+    """Close the members' checks past their window. Returns (missed, closed)."""
+    async with db.session() as session:
+        missed = await session.execute(
+            update(Check)
+            .where(Check.status == CheckStatus.SCHEDULED, Check.closes_at <= now)
+            .values(status=CheckStatus.MISSED, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        closed = await session.execute(
+            update(Check)
+            .where(Check.status == CheckStatus.OPEN, Check.closes_at <= now)
+            .values(status=CheckStatus.CLOSED, finished_at=now, waiting_id=None)
             .execution_options(synchronize_session=False)
         )
     return missed.rowcount or 0, closed.rowcount or 0  # type: ignore[attr-defined]

@@ -22,12 +22,13 @@ from valuestory.usecases.scheduler.fanout import (
     busy_members,
     communities_by_id,
     due_again,
+    due_checks,
     due_openings,
     due_reminders,
 )
 from valuestory.usecases.scheduler.model import HEARTBEAT, DigestHook, Sender, TickReport, worker_name
 from valuestory.usecases.scheduler.notices import Compose, deliver
-from valuestory.usecases.scheduler.plan import plan, sweep
+from valuestory.usecases.scheduler.plan import plan, sweep, sweep_checks
 from valuestory.usecases.scheduler.rules import insert_new, last_slot
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ async def tick(db: Database, sender: Sender, now: dt.datetime, *,
     await _beat(db, now)
     missed, report.closed = await sweep(db, now)
     report.missed += missed
+    missed, report.checks_closed = await sweep_checks(db, now)
+    report.missed += missed
     await recover(db, now, worker, lease, report)
     run = FanOut(db, sender, now, worker, report, await communities_by_id(db),
                  await busy_members(db), lease)
@@ -100,11 +103,12 @@ async def tick(db: Database, sender: Sender, now: dt.datetime, *,
     skip = {d.member_id for d in openings}
     again = await due_again(db, now, skip)
     reminders = await due_reminders(db, now, skip)
+    checks = await due_checks(db, now, report, skip)
     if batch is None:
         # Claim about a twentieth of a second's sending at once: few transactions at high rates,
         # and few messages between claim and send at Telegram's own.
         batch = max(1, round(getattr(sender, "rate", 30.0) / 20))
-    await run.fan_out(openings + again + reminders, batch)
+    await run.fan_out(openings + again + reminders + checks, batch)
     if on_digest_due is not None:
         await _digests(db, now, on_digest_due, report)
     if notices and not (stop and stop.is_set()):
