@@ -117,7 +117,7 @@ async def test_withdraw_from_one_community_keeps_the_other(harness: Harness) -> 
     assert audit.actor == f"member {pseudonyms[first.id]}"
     assert audit.details == {"pseudonym": pseudonyms[first.id], "narratives": 2, "revisions": 0,
                              "choices": 2, "prompts": 1, "deliveries": 0,
-                             "voice_notes": 0}
+                             "voice_notes": 0, "checks": 0}
     assert "diabetes" not in str(audit.details) and "804" not in audit.actor
 
     # A stale confirmation for the community already left changes nothing.

@@ -79,7 +79,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM deliveries WHERE check_id IS NOT NULL")
     with op.batch_alter_table('deliveries') as batch:
         batch.drop_index('ix_deliveries_check_id')
-        batch.drop_constraint('ck_deliveries_one_target', type_='check')
+        batch.drop_constraint(op.f('ck_deliveries_one_target'), type_='check')
         batch.drop_constraint(op.f('uq_deliveries_check_id_purpose'), type_='unique')
         batch.drop_constraint(op.f('fk_deliveries_check_id_checks'), type_='foreignkey')
         batch.drop_column('check_id')
