@@ -58,8 +58,12 @@ async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_f
     rosa = await seed.join(harness.person(5103, "Rosa", language_code="es"), community,
                            agree=ES.BTN_AGREE)
 
-    # Only a convener may share; a member is refused kindly, in their language.
+    # Only a convener may share; a member is refused kindly, in their language, and so is a
+    # researcher, who may read the matrix but not ask its members anything.
     assert await rosa.say("/matrix share") == [ES.NOT_ALLOWED]
+    rita = harness.person(5104, "Rita")
+    await seed.grant(harness.db, rita.user_id, "researcher", community)
+    assert await rita.say("/matrix share") == [EN.NOT_ALLOWED]
     assert await carmen.say("/matrix share") == [EN.CHECK_SHARED.format(
         members=EN.plural(2, "member"), statements=EN.plural(2, "statement"),
         days=EN.plural(7, "day"))]

@@ -39,6 +39,7 @@ def routes(db: Database, settings: Settings, base: str) -> list[Any]:
         (PREFIX + "/signout", signing.SignOut, dash),
         (PREFIX + r"/static/(.*)", Static, {"path": str(STATIC)}),
         (c + "/", pages.MatrixPage, dash),
+        (c + "/share", pages.MatrixShare, dash),
         (c + "/narratives", pages.NarrativesPage, dash),
         (c + r"/narratives/([0-9]{1,12})/evidence", pages.EvidencePage, dash),
         (c + r"/narratives/([0-9]{1,12})/evidence/chosen", pages.EvidenceChosen, dash),

@@ -18,7 +18,7 @@ import tornado.web
 from flows import texts
 from flows.questions import Capital
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
-from valuestory.usecases import access, exports, indicators, matrix, narratives, stories
+from valuestory.usecases import access, checking, exports, indicators, matrix, narratives, stories
 from valuestory.usecases.events import listing as events_listing
 from valuestory.usecases.events import planning
 from valuestory.usecases.times import utcnow
@@ -84,7 +84,26 @@ class MatrixPage(CommunityPage):
 # What the matrix page says after a change made from it.
 DONE = {"added": "The indicator is on the matrix.", "adopted": "The example is on the matrix.",
         "retired": "The indicator is off the matrix. You can restore it below.",
-        "merged": "Merged: its evidence now backs the indicator it joined."}
+        "merged": "Merged: its evidence now backs the indicator it joined.",
+        "shared": "Shared: members who can be asked get the indicators to check from the "
+                  "scheduler, outside quiet hours. Each indicator's members' check fills in as "
+                  "they answer."}
+
+
+class MatrixShare(CommunityPage):
+    """POST /dashboard/c/<id>/share: a convener asks members to check the indicators."""
+
+    async def post(self, community_id: str) -> None:
+        shared = self.admit_to(await checking.share_for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, utcnow()))
+        here = f"{PREFIX}/c/{self.view.community.id}/"
+        if shared is None:
+            raise tornado.web.HTTPError(403)  # may read the matrix, not share it
+        if isinstance(shared, checking.ShareRefused):
+            self.set_status(400)
+            self.render_page("problem.html", message=str(shared), back=here)
+            return
+        self.redirect(f"{here}?done=shared", status=303)
 
 
 class IndicatorPage(CommunityPage):

@@ -47,7 +47,8 @@ Action = Callable[[Database, Convener, Community, str, str], Awaitable[list[Out]
 async def _matrix(db: Database, who: Convener, c: Community, arg: str, lang: str) -> list[Out]:
     """/matrix [period], or /matrix share: ask members whether the indicators ring true."""
     if arg.strip().lower() == "share":
-        return await checking.share_in_chat(db, c, language=lang)
+        # Researchers may read the matrix here; only its conveners may share it.
+        return await checking.share_in_chat(db, who.user_id, who.admins, c, language=lang)
     return await matrix.show(db, c, arg, language=lang)
 
 

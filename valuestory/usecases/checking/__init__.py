@@ -129,13 +129,15 @@ async def _share_in(session: AsyncSession, community: Community, actor: str,
     return Shared(community.name, len(members), len(found), due, closes, community.window_days)
 
 
-async def share_in_chat(db: Database, community: Community, *, language: str,
-                        now: dt.datetime | None = None) -> list[Out]:
-    """/matrix share, for a community the sender convenes (`convening` checked that)."""
+async def share_in_chat(db: Database, user_id: int, admins: frozenset[int], community: Community,
+                        *, language: str, now: dt.datetime | None = None) -> list[Out]:
+    """/matrix share: for a convener of `community` (or an admin), plan its members' check."""
     try:
         async with db.session() as session:
-            c = await session.get(Community, community.id, with_for_update=True)
-            assert c is not None
+            c = await access.convened_one(session, user_id, community.id, admins)
+            if c is None:
+                return [Out(say(language).NOT_ALLOWED)]
+            await session.refresh(c, with_for_update=True)
             shared = await _share_in(session, c, "convener", now or utcnow())
     except ShareRefused as refused:
         return [Out(refused.said(language))]

@@ -1,0 +1,69 @@
+"""The members' check from the dashboard: a convener asks members to check the indicators, an
+English and a Spanish member answer in Telegram, and each indicator's card says how many were
+asked and how many it rings true for. Screenshots at 390 and 1280 px are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+
+from flows import texts
+from tests import seed
+from tests.browser.conftest import DashboardServer
+from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
+from tests.browser.test_indicators import shoot
+from tests.clock import tick
+from tests.harness import Harness
+from valuestory.usecases import indicators
+from valuestory.usecases.scheduler import allowed_time
+from valuestory.usecases.times import utcnow
+
+CONVENER = 7501
+ES = texts.In("es")
+
+
+def checks(browser: Browser) -> dict[str, str]:
+    """Each indicator on the matrix page: its members' check line."""
+    return {li.find_element(By.CSS_SELECTOR, ".statement a").text:
+            li.find_element(By.CSS_SELECTOR, ".members-check").text
+            for li in browser.find_elements(By.CSS_SELECTOR, "li.indicator")}
+
+
+async def test_a_convener_shares_from_the_dashboard_and_the_cards_count_the_answers(
+        bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path) -> None:
+    c = await seed.community(bot.db, "Midwives Together")
+    await seed.grant(bot.db, CONVENER, "convener", c)
+    for cycle, statement in (("immediate", "It's a safe space to ask questions"),
+                             ("applied", "Members changed how they plan a shift")):
+        await indicators.add(bot.db, indicators.COMMAND_LINE, c.name, cycle, statement)
+    alex = await seed.join(bot.person(7502, "Alex"), c)
+    rosa = await seed.join(bot.person(7503, "Rosa", language_code="es"), c, agree=ES.BTN_AGREE)
+
+    sign_in(browser, await link_for(bot.person(CONVENER)))
+    click(browser, browser.find_element(By.LINK_TEXT, c.name))
+    assert heading(browser) == c.name
+    assert set(checks(browser).values()) == {"Members' check: not asked yet"}
+    click(browser, browser.find_element(By.XPATH,
+                                        "//button[text()='Ask members to check these']"))
+    assert browser.find_element(By.CSS_SELECTOR, ".notice").text.startswith("Shared:")
+
+    # When the scheduler may send it: now, or the end of London's quiet hours.
+    await tick(bot, allowed_time(utcnow(), "Europe/London", "20:00", "08:00"))
+    await alex.tap(texts.BTN_RINGS_TRUE)
+    await alex.say("Nobody laughed at my question about insulin.")
+    await alex.tap(texts.BTN_NOT_FOR_ME)
+    await alex.tap(texts.BTN_NEXT)
+    await rosa.tap(ES.BTN_NOT_FOR_ME)
+    await rosa.tap(ES.BTN_NEXT)
+    await rosa.tap(ES.BTN_SKIP)
+    assert rosa.last.text == ES.CHECK_THANKS
+
+    browser.refresh()
+    assert checks(browser) == {
+        "It's a safe space to ask questions":
+            "Members' check: 2 asked · 1 ring true · 1 not for them",
+        "Members changed how they plan a shift":
+            "Members' check: 2 asked · 0 ring true · 1 not for them",
+    }
+    shoot(browser, tmp_path, "matrix-checked")
