@@ -14,7 +14,7 @@ from tests.browser.conftest import DashboardServer, chromium
 from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
 from tests.harness import Harness
 from tests.storage.test_coding import ANN, BEN, CONVENER, _community
-from valuestory.usecases import coding
+from valuestory.usecases import coding, indicators
 from valuestory.usecases.coding import COMMAND_LINE
 
 
@@ -136,9 +136,24 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     safe = browser.find_element(By.XPATH, "//li[contains(@class,'code')][.//h3[text()='A safe space']]")
     assert "1 narrative coded" in safe.find_element(By.CSS_SELECTOR, ".counts").text
     shoot(browser, "codebook", tmp_path)
+
+    # A code renamed in place; a code with a cycle becomes an indicator backed by its narratives.
+    energy = browser.find_element(By.XPATH, "//li[contains(@class,'code')][.//h3[text()='Energy']]")
+    energy.find_element(By.TAG_NAME, "summary").click()
+    name = energy.find_element(By.NAME, "name")
+    name.clear()
+    name.send_keys("Energy and drive")
+    click(browser, energy.find_element(By.XPATH, ".//button[text()='Save the code']"))
+    assert "Energy and drive" in [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".code h3")]
+    safe = browser.find_element(By.XPATH, "//li[contains(@class,'code')][.//h3[text()='A safe space']]")
+    safe.find_element(By.TAG_NAME, "summary").click()
+    click(browser, safe.find_element(By.XPATH, ".//button[text()='Make an indicator of this code']"))
+    made = await indicators.listing(bot.db, c.name)
+    assert [(i.statement, i.cycle, i.narratives) for i in made] == [("A safe space", "immediate", 1)]
     go(browser, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
     click(browser, browser.find_element(
-        By.XPATH, "//ol[@class='codings']/li[strong[text()='Energy']]//form[@class='remove']/button"))
+        By.XPATH, "//ol[@class='codings']/li[strong[text()='Energy and drive']]"
+                  "//form[@class='remove']/button"))
     assert codings(browser) == ["A safe space by AK", "Confidence by AK"]
 
 
@@ -146,12 +161,21 @@ async def test_two_coders_in_a_blind_set_see_only_their_own_until_each_marks_it_
         bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path) -> None:
     c, ids = await _community(bot.db)
     await coding.start_from_framework(bot.db, COMMAND_LINE, c.name)
-    pilot = await coding.new_set(bot.db, COMMAND_LINE, c.name, "Pilot", ids[:4])
     ann = browser
     ben = chromium(tmp_path / "ben", tmp_path)
     try:
         sign_in(ann, await link_for(bot.person(ANN)))
         sign_in(ben, await link_for(bot.person(BEN)))
+
+        # Ann makes a set of four narratives by their numbers: blind unless she says otherwise.
+        go(ann, server, f"/c/{c.id}/codebook")
+        ann.find_element(By.XPATH, "//summary[text()='Make a coding set']").click()
+        ann.find_element(By.ID, "set-name").send_keys("Pilot")
+        ann.find_element(By.ID, "set-narratives").send_keys(", ".join(map(str, ids[:4])))
+        assert ann.find_element(By.NAME, "blind").is_selected()
+        click(ann, ann.find_element(By.XPATH, "//button[text()='Make the set']"))
+        assert "Pilot · 4 narratives · blind" in ann.find_element(By.CSS_SELECTOR, ".sets li").text
+        pilot = next(s for s in await coding.sets(bot.db, COMMAND_LINE, c.name))
 
         # Ann codes two of the four as a safe space.
         go(ann, server, f"/c/{c.id}/sets/{pilot.id}")
