@@ -65,6 +65,12 @@ MATRIX_SQL = (
     "sum(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) FROM prompts "
     "WHERE community_id = :c AND kind = 'post_event' AND opened_at IS NOT NULL GROUP BY event_id",
     "SELECT id, title, starts_at FROM events WHERE community_id = :c ORDER BY starts_at",
+    # The value indicators the page leads with, and what backs each.
+    "SELECT id, cycle, capital, statement, position, status FROM indicators "
+    "WHERE community_id = :c ORDER BY position, id",
+    "SELECT e.indicator_id, count(*), count(DISTINCT n.story_id), count(DISTINCT n.member_id) "
+    "FROM indicator_evidence e JOIN indicators i ON i.id = e.indicator_id "
+    "JOIN narratives n ON n.id = e.narrative_id WHERE i.community_id = :c GROUP BY e.indicator_id",
 )
 # The page's rows at their cheapest: 51 narratives off the index, then their pseudonyms and events.
 PAGE_SQL = (
