@@ -11,6 +11,7 @@ allows none), and never alone: a coded passage is underlined and numbered to its
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,9 @@ def pieces(text: str, codings: Sequence[coding.CodingView]) -> list[Piece]:
         ending = tuple(n for n, _, e, _ in spans if e == b)
         found.append(Piece(text[a:b], tuple((n, code) for n, code, _, _ in over), ending))
     return found
+
+
+COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 class CodingPage(Page):
@@ -146,8 +150,10 @@ class CodesCss(CodingPage):
         except coding.Unknown:
             raise tornado.web.HTTPError(404) from None
         self.set_header("Content-Type", "text/css; charset=utf-8")
-        # Colours are checked as #RRGGBB when a code is made or changed: nothing else is written.
-        self.finish("".join(f".code-{cid}{{--code:{colour}}}\n" for cid, colour in found))
+        # Colours are checked as #RRGGBB when a code is made, changed or imported; checked again
+        # here, so nothing but a colour is ever written into the stylesheet.
+        self.finish("".join(f".code-{cid}{{--code:{colour}}}\n" for cid, colour in found
+                            if COLOUR.fullmatch(colour)))
 
 
 class NarrativeCodingPage(CodingPage):
