@@ -600,6 +600,24 @@ MYDATA_VOICE_NOTE_TIMED = N_(
 )
 MYDATA_RECORDING_KEPT = N_("recording kept ({file})")
 MYDATA_RECORDING_NOT_KEPT = N_("recording not kept")
+# The members' check in /mydata: when the matrix was shared with them, and each statement.
+MYDATA_CHECK = N_("Asked whether the matrix's statements ring true for you, {when}. Now: {status}")
+# TRANSLATORS: {statement} is the conveners' statement as written; {answer} one of the words below.
+MYDATA_CHECK_ANSWER = N_("“{statement}”: {answer}")
+MYDATA_CHECK_ANSWERS = {
+    "agreed": N_("rings true"),
+    "disagreed": N_("not for me"),
+    "skipped": N_("skipped"),
+    "unanswered": N_("not answered"),
+}
+MYDATA_CHECK_STATUS = {
+    "scheduled": N_("not sent yet"),
+    "open": N_("open"),
+    "done": N_("answered"),
+    "closed": N_("closed"),
+    "missed": N_("missed"),
+    "cancelled": N_("cancelled"),
+}
 MYDATA_ERASE = N_("To erase all of this, send /withdraw.")
 MYDATA_YES = N_("yes")
 MYDATA_NO = N_("no")

@@ -5,9 +5,12 @@ Every test runs the scheduler on a clock it controls, against the real Applicati
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
+import json
 
+from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from flows import texts
@@ -16,6 +19,7 @@ from storage.models import Check, CheckAnswer, Community, Delivery
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness, Person
+from valuestory.cli import main
 from valuestory.usecases import checking, community_settings, indicators
 from valuestory.usecases.scheduler import allowed_time
 from valuestory.usecases.times import utcnow
@@ -49,7 +53,7 @@ def _statement(t: Texts, cycle: str, index: int, statement: str) -> str:
 
 
 async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_follow(
-    harness: Harness,
+    harness: Harness, database_url: str,
 ) -> None:
     community = await _community(harness)
     carmen = harness.person(5101, "Carmen")
@@ -104,11 +108,25 @@ async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_f
     assert kept == ["I asked about insulin doses there for the first time."]
     # After the check, what a member types is their own again: nothing waits for a sentence.
     assert await alex.say("hello") == [EN.NOTHING_OPEN]
+    # What they said is theirs to see in /mydata, sentence and all.
+    await alex.say("/mydata")
+    assert alex.last.document is not None
+    mine = alex.last.document[1].decode("utf-8")
+    assert EN.MYDATA_CHECK_ANSWER.format(statement=SAFE, answer=EN.MYDATA_CHECK_ANSWERS["agreed"]) \
+        in mine
+    assert EN.MYDATA_CHECK_ANSWER.format(
+        statement=CONFIDENT, answer=EN.MYDATA_CHECK_ANSWERS["skipped"]) in mine
+    assert "I asked about insulin doses there for the first time." in mine
 
-    assert await _checks(harness, community) == {
-        SAFE: {"asked": 2, "agreed": 1, "disagreed": 1},
-        CONFIDENT: {"asked": 2, "agreed": 1, "disagreed": 0},
-    }
+    expected = {SAFE: {"asked": 2, "agreed": 1, "disagreed": 1},
+                CONFIDENT: {"asked": 2, "agreed": 1, "disagreed": 0}}
+    assert await _checks(harness, community) == expected
+    # The same counts on the command line, as a script reads them.
+    listed = await asyncio.to_thread(
+        CliRunner().invoke, main, ["indicator", "list", "--community", community.name, "--json"],
+        env={"DATABASE_URL": database_url})
+    assert listed.exit_code == 0, listed.output
+    assert {i["statement"]: i["check"] for i in json.loads(listed.output)["indicators"]} == expected
     # Sent once: neither another run nor a restart sends it again.
     marks = {p.user_id: len(p.inbox) for p in (alex, rosa)}
     await harness.restart()

@@ -492,6 +492,7 @@ async def test_the_members_check_speaks_spanish_to_a_spanish_member_and_convener
     await rosa.press_data(stale, next_)  # pressed again: it is over
     await rosa.press_data(stale, callbacks.encode(callbacks.Prefix.CHECK, "nada", "t"))
     said = [m.text for m in rosa.inbox]
+    await rosa.say("/mydata")  # what she said of each statement, in Spanish around her words
     assert ES.CHECK_SENTENCE_KEPT in said and ES.CHECK_THANKS in said
     assert ES.CHECK_FINISHED in said and said[-1] == ES.STALE_BUTTON
     assert_no_english(carmen, rosa)

@@ -236,6 +236,19 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                                                                                  **said)))
                     if transcript and status != "kept":
                         lines.append(_indent(transcript))
+            # What they said of the matrix's statements (the members' check), and their sentences.
+            shown = None
+            for check_id, shared, status, statement, answer, sentence in \
+                    await check_queries.of_member(session, member.id, community.id):
+                if check_id != shown:
+                    shown = check_id
+                    lines += ["", "  " + t.MYDATA_CHECK.format(
+                        when=_when(shared, zone), status=_word(t.MYDATA_CHECK_STATUS, status))]
+                lines.append("    " + t.MYDATA_CHECK_ANSWER.format(
+                    statement=statement,
+                    answer=_word(t.MYDATA_CHECK_ANSWERS, answer or "unanswered")))
+                if sentence:
+                    lines.append(_indent(sentence))
         lines += ["", t.MYDATA_ERASE, ""]
     return "\n".join(lines)
 

@@ -148,6 +148,19 @@ async def answers_of(session: AsyncSession, indicator_ids: Sequence[int]) -> Seq
     )).all()
 
 
+async def of_member(session: AsyncSession, member_id: int, community_id: int) -> Sequence[Any]:
+    """A member's checks in a community and what they said, for /mydata: (check id, shared at,
+    status, statement, answer, sentence), in the order shared and asked."""
+    return (await session.execute(
+        select(Check.id, Check.shared_at, Check.status, Indicator.statement, CheckAnswer.answer,
+               CheckAnswer.sentence)
+        .join(CheckAnswer, CheckAnswer.check_id == Check.id)
+        .join(Indicator, Indicator.id == CheckAnswer.indicator_id)
+        .where(Check.member_id == member_id, Check.community_id == community_id)
+        .order_by(Check.shared_at, Check.id, CheckAnswer.position)
+    )).all()
+
+
 async def erase(session: AsyncSession, member_id: int, community_id: int) -> int:
     """Erase a member's checks in a community, children first; how many checks there were."""
     theirs = select(Check.id).where(Check.member_id == member_id,
