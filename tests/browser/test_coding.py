@@ -130,6 +130,13 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     shown = [li.get_attribute("id") for li in browser.find_elements(By.CSS_SELECTOR, "li.narrative")]
     assert shown == [f"n{ids[0]}"]
     shoot(browser, "narratives-by-code", tmp_path)
+    # The page's narratives become a coding set, blind unless unticked.
+    browser.find_element(By.CSS_SELECTOR, "details.make-set summary").click()
+    browser.find_element(By.ID, "set-name").send_keys("Safe ones")
+    click(browser, browser.find_element(By.XPATH, "//button[text()='Make a set of 1']"))
+    assert heading(browser) == "Safe ones\nCoding set · blind · 1 narrative"
+    assert [a.get_attribute("href").split("/dashboard")[1] for a in browser.find_elements(
+        By.CSS_SELECTOR, ".set-narratives a")] == [f"/c/{c.id}/narratives/{ids[0]}/coding"]
 
     # The codebook counts it; removing one's own coding takes it off the page.
     go(browser, server, f"/c/{c.id}/codebook")
@@ -174,7 +181,7 @@ async def test_two_coders_in_a_blind_set_see_only_their_own_until_each_marks_it_
         ann.find_element(By.ID, "set-narratives").send_keys(", ".join(map(str, ids[:4])))
         assert ann.find_element(By.NAME, "blind").is_selected()
         click(ann, ann.find_element(By.XPATH, "//button[text()='Make the set']"))
-        assert "Pilot · 4 narratives · blind" in ann.find_element(By.CSS_SELECTOR, ".sets li").text
+        assert heading(ann) == "Pilot\nCoding set · blind · 4 narratives"
         pilot = next(s for s in await coding.sets(bot.db, COMMAND_LINE, c.name))
 
         # Ann codes two of the four as a safe space.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,10 +67,11 @@ class CodingPage(Page):
         self.set_status(400)
         self.render_page("coding_problem.html", message=message, back=back)
 
-    async def run(self, action: Any, back: str, done: str) -> None:
-        """Do what a form asks; then back to `done`, or say what to fix."""
+    async def run(self, action: Any, back: str, done: str | Callable[[Any], str]) -> None:
+        """Do what a form asks; then on to `done` (or where it says, given what was done), or
+        say what to fix."""
         try:
-            await action
+            result = await action
         except coding.NeedLabel:
             self.redirect(back, status=303)  # the page asks for a label first
             return
@@ -79,7 +80,7 @@ class CodingPage(Page):
         except coding.CodingError as exc:
             self.refused(str(exc), back)
             return
-        self.redirect(done, status=303)
+        self.redirect(done if isinstance(done, str) else done(result), status=303)
 
 
 class CodebookPage(CodingPage):
@@ -104,6 +105,8 @@ class CodebookPage(CodingPage):
             action = coding.new_set(db, who, cid, arg("name", ""), arg("narratives", ""),
                                     blind=bool(arg("blind", "")))
             back = arg("back", "") if arg("back", "").startswith(PREFIX + "/") else back
+            await self.run(action, back, lambda made: f"{self.here(cid)}/sets/{made.id}?done=made")
+            return
         else:
             action = coding.add_code(db, who, cid, arg("name", ""),
                                      description=arg("description", ""),
