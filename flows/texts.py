@@ -104,7 +104,8 @@ CHECK_NOTED_NOT = N_(
 CHECK_SENTENCE_KEPT = N_("Thank you, I've kept that with the statement.")
 CHECK_THANKS = N_(
     "Thank you, that's all of them. Your conveners see how many members each statement rings "
-    "true for, and any sentences you added under your pseudonym, never your name."
+    "true for, not who said what. Any sentence you added is kept with your answer, and "
+    "/mydata shows it."
 )
 CHECK_CLOSED = N_("This check has closed now, so I can't add to it. Thank you all the same!")
 CHECK_FINISHED = N_("You've answered every statement already. Thank you!")
