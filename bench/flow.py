@@ -3,7 +3,7 @@ sending its next update only once the bot has answered the last, to the real bot
 a bare python-telegram-bot echo bot, each long polling its own loopback Bot API double.
 
     python -m bench.flow [--members 20] [--database-url URL] [--rounds 3] [--quick] [--json]
-                         [--paths tuned,stock] [--profile FILE]
+                         [--profile FILE]
 
 Members are seeded straight into a fresh database as joined (invite and consent) with the
 post-event prompt open, as an admin opens one silently; then every member answers at once:
@@ -14,11 +14,10 @@ Prints updates a second and reply latency (p50, p95: from pushing an update to t
 reply for it reaching the API, and to the answer the member waits for), the ratios of valuestory
 to echo, the CPU time each bot spent per update, how much valuestory's resident memory grew
 during the run (after it, against when it was ready), and the answers stored, lost or duplicated.
-valuestory runs on each path asked for: `tuned` (the default settings) and `stock`
-(VALUESTORY_STOCK_IO=1: aiosqlite and httpx as they ship). The echo bot and each path run once
-per round, back to back, each on a fresh database; the figures are the medians of the rounds
-(3 by default), each ratio taken within its round, since this kind of machine's speed wanders
-from minute to minute.
+The echo bot and valuestory (its default settings) run once per round, back to back, each on a
+fresh database; the figures are the medians of the rounds (3 by default), each ratio taken
+within its round, since this kind of machine's speed wanders from minute to minute; each
+round's own ratio is printed too.
 
 A PostgreSQL URL names the server: a fresh database is created beside the one named and dropped
 afterwards. `--profile FILE` runs valuestory under cProfile and writes its stats to FILE.
@@ -391,6 +390,7 @@ def async_url(url: str) -> str:
     return url
 
 
+VALUESTORY = "valuestory"
 # Figures added up over the rounds rather than taken as their median.
 COUNTED = ("narratives", "narratives_expected", "prompts_completed", "inbox_left", "lost",
            "duplicated")
@@ -417,35 +417,34 @@ def figures(result: dict[str, Any]) -> dict[str, float]:
 
 
 def one_round(args: argparse.Namespace, n: int, index: int) -> dict[str, Any]:
-    """The echo bot, then valuestory on each path, each on a fresh database with prompts open."""
+    """The echo bot, then valuestory, each on a fresh database with prompts open."""
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         echo = run_bot(args, workdir, n, index, "echo")
-        paths = {path: run_bot(args, workdir, n, index, path) for path in args.paths}
+        vs, kept, url = run_bot(args, workdir, n, index, VALUESTORY)
     e = figures(echo)
     report: dict[str, Any] = {"echo": e, "lost": echo["lost"], "duplicated": echo["duplicated"]}
-    for path, (vs, kept, url) in paths.items():
-        v = figures(vs)
-        report["database"] = url.split(":", 1)[0]
-        report[path] = {
-            **v,
-            "throughput_ratio": v["updates_per_s"] / e["updates_per_s"],
-            "p50_ratio": v["p50_ms"] / e["p50_ms"],
-            "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
-            "cpu_ratio": v["cpu_ms_per_update"] / e["cpu_ms_per_update"],
-            "rss_ready_mb": vs["rss_ready"], "rss_after_mb": vs["memory"]["VmRSS"],
-            "rss_growth_mb": vs["memory"]["VmRSS"] - vs["rss_ready"],
-            "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
-            "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
-            "lost": vs["lost"], "duplicated": vs["duplicated"],
-        }
-        report["lost"] += vs["lost"]
-        report["duplicated"] += vs["duplicated"]
+    v = figures(vs)
+    report["database"] = url.split(":", 1)[0]
+    report[VALUESTORY] = {
+        **v,
+        "throughput_ratio": v["updates_per_s"] / e["updates_per_s"],
+        "p50_ratio": v["p50_ms"] / e["p50_ms"],
+        "answered_p50_ratio": v["answered_p50_ms"] / e["answered_p50_ms"],
+        "cpu_ratio": v["cpu_ms_per_update"] / e["cpu_ms_per_update"],
+        "rss_ready_mb": vs["rss_ready"], "rss_after_mb": vs["memory"]["VmRSS"],
+        "rss_growth_mb": vs["memory"]["VmRSS"] - vs["rss_ready"],
+        "narratives": kept["narratives"], "narratives_expected": n * NARRATIVES_PER_MEMBER,
+        "prompts_completed": kept["completed"], "inbox_left": kept["inbox"],
+        "lost": vs["lost"], "duplicated": vs["duplicated"],
+    }
+    report["lost"] += vs["lost"]
+    report["duplicated"] += vs["duplicated"]
     return report
 
 
 def run_bot(args: argparse.Namespace, workdir: Path, n: int, index: int, path: str) -> Any:
-    """One bot's conversation on a fresh database: the echo bot, or valuestory on `path`."""
+    """One bot's conversation on a fresh database: `path` is "echo" or VALUESTORY."""
     name = f"{path}-{index}"
     url = async_url(args.database_url or f"sqlite:///{workdir / (name + '.db')}")
     scratch, server_url = None, url
@@ -460,12 +459,11 @@ def run_bot(args: argparse.Namespace, workdir: Path, n: int, index: int, path: s
         asyncio.run(prepare(url, n))
         bot = [sys.executable, "-m", "valuestory.cli", "run"]
         if args.profile:
-            bot[1:1] = ["-m", "cProfile", "-o", str(Path(f"{args.profile}.{path}").resolve())]
+            bot[1:1] = ["-m", "cProfile", "-o", str(Path(f"{args.profile}.{index}").resolve())]
         env = {"DATABASE_URL": url, "TELEGRAM_MAX_RATE": "100000",
                "WEBHOOK_LISTEN": "127.0.0.1", "HEALTH_PORT": str(free_port()),
                # Nothing is due: the scheduler's looks are kept as rare as they can be.
-               "SCHEDULER_INTERVAL_SECONDS": "60",
-               "VALUESTORY_STOCK_IO": "1" if path == "stock" else "0"}
+               "SCHEDULER_INTERVAL_SECONDS": "60"}
         vs = measure(bot, env, workdir, name, n, False, args.limit)
         return vs, asyncio.run(stored(url)), url
     finally:
@@ -484,18 +482,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--limit", type=float, default=600.0,
                         help="seconds each bot's conversation may take at most")
-    parser.add_argument("--paths", default="tuned,stock",
-                        help="valuestory's paths to run: tuned, stock (VALUESTORY_STOCK_IO=1)")
     parser.add_argument("--profile", default=None, metavar="FILE",
-                        help="run valuestory under cProfile; stats to FILE.tuned, FILE.stock")
+                        help="run valuestory under cProfile; each round's stats to FILE.ROUND")
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
         echo_bot()
         return
-    args.paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-    if not args.paths or set(args.paths) - {"tuned", "stock"}:
-        parser.error("--paths takes tuned, stock or both, separated by a comma")
     n = 5 if args.quick else args.members
     rounds = [one_round(args, n, i) for i in range(1 if args.quick else args.rounds)]
     # The machine's speed wanders from one minute to the next: each round measures the bots
@@ -506,9 +499,9 @@ def main() -> None:
         "echo": {k: statistics.median(r["echo"][k] for r in rounds) for k in rounds[0]["echo"]},
         "lost": sum(r["lost"] for r in rounds), "duplicated": sum(r["duplicated"] for r in rounds),
     }
-    for path in args.paths:
-        report[path] = {k: (sum if k in COUNTED else statistics.median)(r[path][k] for r in rounds)
-                        for k in rounds[0][path]}
+    report[VALUESTORY] = {
+        k: (sum if k in COUNTED else statistics.median)(r[VALUESTORY][k] for r in rounds)
+        for k in rounds[0][VALUESTORY]}
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -517,23 +510,24 @@ def main() -> None:
           f"median of {len(rounds)} round(s)")
     print(f"{'':12}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}   answered{'p50 ms':>8}{'p95 ms':>9}"
           f"{'CPU ms/update':>15}")
-    for name, f in (("echo", e), *((p, report[p]) for p in args.paths)):
+    for name, f in (("echo", e), (VALUESTORY, report[VALUESTORY])):
         print(f"{name:12}{f['updates_per_s']:>10.1f}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}"
               f"{'':11}{f['answered_p50_ms']:>8.1f}{f['answered_p95_ms']:>9.1f}"
               f"{f['cpu_ms_per_update']:>15.2f}")
-    for path in args.paths:
-        v = report[path]
-        print(f"{path}: throughput/echo {v['throughput_ratio']:.2f} (goal >= 0.3; by round "
-              + ", ".join(f"{r[path]['throughput_ratio']:.2f}" for r in rounds)
-              + f"), p50 first reply/echo {v['p50_ratio']:.2f} (goal <= 3 on SQLite, 20 members),"
-              f" answered {v['answered_p50_ratio']:.2f}, CPU per update {v['cpu_ratio']:.2f}x")
-        print(f"{path}: memory grew {v['rss_growth_mb']:+.1f} MB during the run "
-              f"({v['rss_ready_mb']:.0f} MB when ready, {v['rss_after_mb']:.0f} MB after)")
-        print(f"{path}: narratives stored {v['narratives']} of {v['narratives_expected']}, "
-              f"prompts completed {v['prompts_completed']} of {n * len(rounds)}, inbox left "
-              f"{v['inbox_left']}; lost {v['lost']}, duplicated {v['duplicated']}")
-    print(f"echo: lost {report['lost'] - sum(report[p]['lost'] for p in args.paths)}, "
-          f"duplicated {report['duplicated'] - sum(report[p]['duplicated'] for p in args.paths)}")
+    v = report[VALUESTORY]
+    print(f"throughput/echo {v['throughput_ratio']:.2f} (goal >= 0.3; by round "
+          + ", ".join(f"{r[VALUESTORY]['throughput_ratio']:.2f}" for r in rounds)
+          + f"), p50 first reply/echo {v['p50_ratio']:.2f} (goal <= 3 on SQLite, 20 members),"
+          f" answered {v['answered_p50_ratio']:.2f}, CPU per update {v['cpu_ratio']:.2f}x (by "
+          "round " + ", ".join(f"{r[VALUESTORY]['cpu_ratio']:.2f}" for r in rounds) + ")")
+    print(f"memory grew {v['rss_growth_mb']:+.1f} MB during the run (by round "
+          + ", ".join(f"{r[VALUESTORY]['rss_growth_mb']:+.1f}" for r in rounds)
+          + f"; {v['rss_ready_mb']:.0f} MB when ready, {v['rss_after_mb']:.0f} MB after)")
+    print(f"narratives stored {v['narratives']} of {v['narratives_expected']}, "
+          f"prompts completed {v['prompts_completed']} of {n * len(rounds)}, inbox left "
+          f"{v['inbox_left']}; lost {v['lost']}, duplicated {v['duplicated']}")
+    print(f"echo: lost {report['lost'] - v['lost']}, "
+          f"duplicated {report['duplicated'] - v['duplicated']}")
 
 if __name__ == "__main__":
     main()

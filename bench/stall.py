@@ -1,7 +1,6 @@
 """Does a long read stall the members? Members answering while a dashboard user downloads.
 
-    python -m bench.stall [--members 20] [--narratives 1000000] [--rounds 2] [--paths tuned,stock]
-                          [--quick]
+    python -m bench.stall [--members 20] [--narratives 1000000] [--rounds 2] [--quick]
 
 On SQLite holding 1,000,000 narratives (20 communities, 200 events, 5,000 members, built as
 `bench.matrix` builds them and kept under the temp folder, keyed by size and schema, so a rerun
@@ -19,9 +18,8 @@ both alike:
    community's, round all of them and again, until the members are done.
 
 Prints the members' p50 and p95 reply latency in each phase and the ratio of the second's p95 to
-the first's, for each path (`tuned`: the default settings; `stock`: VALUESTORY_STOCK_IO=1), and
-what the researcher got meanwhile; the ratio is the median of the rounds' own. Goal: the ratio
-at most 2x.
+the first's, and what the researcher got meanwhile; the ratio is the median of the rounds' own.
+Goal: the ratio at most 2x.
 """
 
 from __future__ import annotations
@@ -183,7 +181,7 @@ class Researcher(threading.Thread):
             self.error = f"{type(exc).__name__}: {exc}"
 
 
-def one_path(path: str, source: Path, n: int, rounds: int, limit: float) -> dict[str, Any]:
+def measure(source: Path, n: int, rounds: int, limit: float) -> dict[str, Any]:
     """Both phases on one bot process, on a fresh copy of the database."""
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -206,8 +204,7 @@ def one_path(path: str, source: Path, n: int, rounds: int, limit: float) -> dict
                    "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url,
                    "PYTHONPATH": str(flow.ROOT), "DATABASE_URL": url,
                    "TELEGRAM_MAX_RATE": "100000", "WEBHOOK_LISTEN": "127.0.0.1",
-                   "HEALTH_PORT": str(port), "SCHEDULER_INTERVAL_SECONDS": "60",
-                   "VALUESTORY_STOCK_IO": "1" if path == "stock" else "0"}
+                   "HEALTH_PORT": str(port), "SCHEDULER_INTERVAL_SECONDS": "60"}
             with log_path.open("ab") as log:
                 proc = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"],
                                         cwd=workdir, env=env, stdout=log, stderr=log)
@@ -221,7 +218,7 @@ def one_path(path: str, source: Path, n: int, rounds: int, limit: float) -> dict
                         raise RuntimeError(f"the bot stopped:\n{log_path.read_text()[-3000:]}")
                 result: dict[str, Any] = conn.recv()
                 if "error" in result or result["lost"]:
-                    raise RuntimeError(f"{path}: {result.get('error') or 'members lost'}\n"
+                    raise RuntimeError(f"{result.get('error') or 'members lost'}\n"
                                        f"{log_path.read_text(errors='replace')[-3000:]}")
                 return result
 
@@ -237,7 +234,7 @@ def one_path(path: str, source: Path, n: int, rounds: int, limit: float) -> dict
                 researcher.stop.set()
                 researcher.join(600)
                 if researcher.error:
-                    raise RuntimeError(f"{path}: the researcher's download failed: "
+                    raise RuntimeError(f"the researcher's download failed: "
                                        f"{researcher.error}\n{log_path.read_text()[-3000:]}")
                 pairs.append((flow.figures(quiet), flow.figures(busy)))
                 exports += researcher.exports
@@ -272,36 +269,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--narratives", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of a phase without the download and one with it")
-    parser.add_argument("--paths", default="tuned,stock",
-                        help="valuestory's paths: tuned, stock (VALUESTORY_STOCK_IO=1)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 100,000 narratives, 5 members, 1 round")
     parser.add_argument("--limit", type=float, default=600.0,
                         help="seconds each phase's conversation may take at most")
     args = parser.parse_args(argv)
-    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-    if not paths or set(paths) - {"tuned", "stock"}:
-        parser.error("--paths takes tuned, stock or both, separated by a comma")
     n, size, rounds = ((5, 100_000, 1) if args.quick
                        else (args.members, args.narratives, max(1, args.rounds)))
     source = cached_database(size)
-    ok = True
-    for path in paths:
-        r = one_path(path, source, n, rounds, args.limit)
-        print(f"{path}: {r['narratives']:,} narratives, {n} members a phase x "
-              f"{len(flow.STORY)} updates, medians of {rounds} round(s)")
-        for name in ("quiet", "busy"):
-            f = r[name]
-            print(f"  {'without' if name == 'quiet' else 'during':7} the download: answered "
-                  f"p50 {f['answered_p50_ms']:7.1f} ms, p95 {f['answered_p95_ms']:7.1f} ms; "
-                  f"first reply p95 {f['p95_ms']:7.1f} ms; {f['updates_per_s']:.1f} updates/s")
-        print(f"  meanwhile the researcher downloaded {r['exports']} whole CSV exports "
-              f"({r['mb']:.0f} MB) and opened {r['matrices']} all-time matrices")
-        print(f"  members' p95 during / without: {r['ratio']:.2f}x (goal: at most {GOAL:g}x; "
-              f"by round {', '.join(f'{x:.2f}' for x in r['by_round'])}); "
-              f"first reply {r['first_ratio']:.2f}x")
-        ok = ok and r["ratio"] <= GOAL
-    return 0 if ok or args.quick else 1
+    r = measure(source, n, rounds, args.limit)
+    print(f"{r['narratives']:,} narratives, {n} members a phase x "
+          f"{len(flow.STORY)} updates, medians of {rounds} round(s)")
+    for name in ("quiet", "busy"):
+        f = r[name]
+        print(f"  {'without' if name == 'quiet' else 'during':7} the download: answered "
+              f"p50 {f['answered_p50_ms']:7.1f} ms, p95 {f['answered_p95_ms']:7.1f} ms; "
+              f"first reply p95 {f['p95_ms']:7.1f} ms; {f['updates_per_s']:.1f} updates/s")
+    print(f"  meanwhile the researcher downloaded {r['exports']} whole CSV exports "
+          f"({r['mb']:.0f} MB) and opened {r['matrices']} all-time matrices")
+    print(f"  members' p95 during / without: {r['ratio']:.2f}x (goal: at most {GOAL:g}x; "
+          f"by round {', '.join(f'{x:.2f}' for x in r['by_round'])}); "
+          f"first reply {r['first_ratio']:.2f}x")
+    return 0 if r["ratio"] <= GOAL or args.quick else 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +20,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import tuned_sqlite
-
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -31,6 +28,9 @@ POSTGRES_OVERFLOW = 4
 # The newest migration; tests/storage checks it is Alembic's head.
 HEAD = "0014_checks"
 MIGRATIONS = Path(__file__).parent / "migrations"
+# How long a SQLite statement waits for another process's write lock (on aiosqlite's thread, so
+# the event loop goes on meanwhile).
+BUSY_TIMEOUT_MS = 10_000
 
 
 def describe_url(url: str) -> str:
@@ -38,8 +38,7 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any,
-                    busy_ms: int = int(tuned_sqlite.LOCK_WAIT_SECONDS * 1000)) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The sqlite3 module opens transactions on its own and lets a SAVEPOINT commit on release
     # when it was the outermost statement, which would split one unit of work in two. Take
     # transaction control away from it; _sqlite_begin opens each transaction instead.
@@ -47,7 +46,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any,
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -71,24 +70,19 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _inline(url: str, kwargs: dict[str, Any], stock: bool = False) -> bool:
-    """Whether this engine's statements run on the loop's thread (a SQLite file, the tuning in
-    storage.tuned_sqlite); `stock` keeps aiosqlite as it ships."""
+def _sqlite_file(url: str, kwargs: dict[str, Any]) -> bool:
+    """Whether the URL names a SQLite file (not a database in memory, which only the engine's
+    one connection sees)."""
     parsed = make_url(url)
-    return (not stock and parsed.get_backend_name() == "sqlite"
+    return (parsed.get_backend_name() == "sqlite"
             and parsed.database not in (None, "", ":memory:") and "async_creator" not in kwargs)
 
 
-def create_engine(url: str, *, stock: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An engine for the URL; `stock` drives SQLite with aiosqlite as it ships, not the tuning."""
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine for the URL: SQLite through aiosqlite, PostgreSQL through asyncpg."""
     # Statement parameters are members' answers: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
-    inline = _inline(url, kwargs, stock)
-    if inline:
-        # A file: its statements run on the loop's thread (see storage.tuned_sqlite for why).
-        kwargs["async_creator"] = partial(tuned_sqlite.InlineConnection.open, str(parsed.database),
-                                          uri=parsed.query.get("uri") == "true")
     if parsed.get_backend_name() == "postgresql" and "poolclass" not in kwargs:
         # Members' updates are handled side by side (up to 32 at once), each unit of work a
         # few milliseconds: 16 connections keep two cores busy, and the rest wait their turn
@@ -99,13 +93,8 @@ def create_engine(url: str, *, stock: bool = False, **kwargs: Any) -> AsyncEngin
         kwargs.setdefault("max_overflow", POSTGRES_OVERFLOW)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        if inline:
-            event.listen(engine.sync_engine, "connect",
-                         partial(_sqlite_pragmas, busy_ms=tuned_sqlite.STATEMENT_BUSY_MS))
-            event.listen(engine.sync_engine, "begin", tuned_sqlite.begin_immediate)
-        else:
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -140,11 +129,9 @@ class Database:
     and sleeping in busy_timeout's back-off; other processes still queue on busy_timeout.
     """
 
-    def __init__(self, url: str, *, stock: bool = False, **engine_kwargs: Any) -> None:
-        """`stock`: SQLite through aiosqlite as it ships (VALUESTORY_STOCK_IO), not the tuning."""
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.inline = _inline(url, engine_kwargs, stock)
-        self.engine = create_engine(url, stock=stock, **engine_kwargs)
+        self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader: AsyncEngine | None = None
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -177,44 +164,23 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits if the block succeeds, rolls back if it raises."""
-        async with self._turn():
-            if not self.inline:
-                async with self.sessions() as session, session.begin():
-                    yield session
-                return
-            session = self.sessions()
-            try:
-                async with session.begin():
-                    yield session
-            finally:
-                # SQLAlchemy closes a session in a task of its own, so that a cancellation
-                # cannot cut the closing short; here closing never waits (storage.tuned_sqlite), so
-                # it cannot be cut short, and the task's trips through the loop are saved.
-                await session.close()
+        async with self._turn(), self.sessions() as session, session.begin():
+            yield session
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """A unit of work on a plain connection, for work that needs no ORM objects (a page of
         narratives): a session's own machinery costs about as much as a page's statements.
         Commits if the block succeeds, rolls back if it raises, in turn with `session`'s."""
-        async with self._turn():
-            if not self.inline:
-                async with self.engine.begin() as conn:
-                    yield conn
-                return
-            conn = await self.engine.connect()
-            try:
-                async with conn.begin():
-                    yield conn
-            finally:
-                await conn.close()  # never waits, as in `session`
+        async with self._turn(), self.engine.begin() as conn:
+            yield conn
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """For a read that needs no transaction around it, or one statement that is a whole
         unit of work by itself, each statement seeing what is committed and committed as it
         runs: on PostgreSQL, no BEGIN and COMMIT (one round trip instead of three); on SQLite,
-        where those cost no round trip, a unit of work in turn like any other."""
+        which has one writer, a unit of work in turn like any other."""
         if self.dialect != "postgresql":
             async with self.connection() as conn:
                 yield conn
@@ -228,12 +194,12 @@ class Database:
         rows, a year's matrix, a page filtered over a million narratives): its statements never
         run on the event loop's thread, so members are answered meanwhile.
 
-        On SQLite it is a connection of its own through aiosqlite as it ships, whichever driver
-        the rest uses: each statement and fetch runs on aiosqlite's thread, in a read
-        transaction that takes no turn among the writers (WAL lets them go on beside it), and
-        that may not write. On PostgreSQL the server runs the statements; the loop only waits.
+        On SQLite it is a read-only connection of its own: each statement and fetch runs on
+        aiosqlite's thread, in a read transaction that takes no turn among the writers (WAL
+        lets them go on beside it), and that may not write. On PostgreSQL the server runs the
+        statements; the loop only waits.
         """
-        if self.dialect == "sqlite" and not _inline(self.url, {}):
+        if self.dialect == "sqlite" and not _sqlite_file(self.url, {}):
             # SQLite in memory, which a second engine would not see (and small): a unit of work.
             async with self.session() as session:
                 yield session
@@ -241,9 +207,9 @@ class Database:
         engine = self.engine
         if self.dialect == "sqlite":
             if self._reader is None:
-                self._reader = create_engine(self.url, stock=True)
+                self._reader = create_engine(self.url)
                 event.listen(self._reader.sync_engine, "connect", _sqlite_read_only)
-                # It begins a read, not a write: the stock listener would take the write lock.
+                # It begins a read, not a write: the writers' listener would take the write lock.
                 event.remove(self._reader.sync_engine, "begin", _sqlite_begin)
                 event.listen(self._reader.sync_engine, "begin", _sqlite_begin_deferred)
             engine = self._reader

@@ -106,8 +106,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 async def db(database_url: str, settings: Settings) -> AsyncIterator[Database]:
-    # On the path the environment's VALUESTORY_STOCK_IO names, as the bot would be.
-    database = Database(database_url, stock=settings.valuestory_stock_io)
+    database = Database(database_url)
     yield database
     await database.dispose()
 

@@ -67,9 +67,9 @@ def settings_or_stop() -> Settings:
         raise Stop(str(exc)) from None
 
 
-async def open_database(url: str, stock: bool = False) -> Database:
+async def open_database(url: str) -> Database:
     """Connect and bring the schema up to date, or stop with what went wrong."""
-    db = Database(url, stock=stock)
+    db = Database(url)
     try:
         await asyncio.wait_for(db.ping(), 15)
         await db.upgrade()
@@ -88,7 +88,7 @@ def with_database(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
         settings = settings_or_stop()
 
         async def main() -> T:
-            db = await open_database(settings.database_url, settings.valuestory_stock_io)
+            db = await open_database(settings.database_url)
             try:
                 return await fn(db, settings, *args, **kwargs)
             finally:

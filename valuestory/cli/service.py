@@ -56,7 +56,7 @@ def run(webhook: bool) -> None:
 
     async def serve_all() -> None:
         # The bot and the dashboard meet only here, on one web server and one database pool.
-        db = Database(settings.database_url, stock=settings.valuestory_stock_io)
+        db = Database(settings.database_url)
         routes = dashboard.routes(db, settings, settings.public_base(webhook))
         await serve(settings, webhook, routes, db)
 

@@ -133,17 +133,6 @@ def _webhook_secret(value: Any) -> SecretStr | None:
     return secret
 
 
-def _switch(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    raise ValueError("must be 1 or 0")
-
-
 def _checked(check: Callable[[Any], Any]) -> BeforeValidator:
     return BeforeValidator(check)
 
@@ -196,10 +185,6 @@ class Settings(BaseSettings):
     # Where people reach this process's web server: the dashboard's sign-in links start here.
     public_url: Annotated[
         str | None, _checked(_address("the https:// address people open the dashboard at"))] = None
-
-    # SQLite through aiosqlite as it ships (statements on its own thread) in place of the
-    # measured tuning in storage/tuned_sqlite.py (statements on the event loop's thread).
-    valuestory_stock_io: Annotated[bool, _checked(_switch)] = False
 
     def __init__(self, _env_file: str | Path | None = ".env", **given: Any) -> None:
         unknown = set(given) - set(type(self).model_fields)

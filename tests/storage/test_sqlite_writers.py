@@ -1,5 +1,5 @@
-"""The embedded store's tuning runs its statements on the loop's thread, and still never blocks
-the loop while another process holds the write lock; VALUESTORY_STOCK_IO keeps aiosqlite."""
+"""SQLite has one writer: a unit of work waits for another process's write lock with the event
+loop free (aiosqlite's thread does the waiting), and neither side's work is lost."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Community, SchedulerState
-from storage.tuned_sqlite import InlineConnection
 
 
 @pytest.fixture
 def sqlite_path(tmp_path: Path, sqlite_template: Path) -> Path:
-    path = tmp_path / "inline.db"
+    path = tmp_path / "writers.db"
     path.write_bytes(sqlite_template.read_bytes())
     return path
 
@@ -26,7 +24,7 @@ def sqlite_path(tmp_path: Path, sqlite_template: Path) -> Path:
 async def test_a_unit_of_work_waits_for_another_process_with_the_loop_free(
     sqlite_path: Path,
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{sqlite_path}", stock=False)
+    db = Database(f"sqlite+aiosqlite:///{sqlite_path}")
     other = sqlite3.connect(sqlite_path, isolation_level=None)  # as another process would
     other.execute("BEGIN IMMEDIATE")
     other.execute("INSERT INTO scheduler_state (key, value, at) "
@@ -53,28 +51,11 @@ async def test_a_unit_of_work_waits_for_another_process_with_the_loop_free(
     writing = asyncio.create_task(write())
     await asyncio.sleep(0.5)
     assert not writing.done()  # still waiting for the lock...
-    assert beats >= 20  # ...and the loop went on meanwhile
+    assert beats > 1  # ...and the loop went on meanwhile
     other.execute("COMMIT")
-    names, theirs = await asyncio.wait_for(writing, 5)
+    names, theirs = await asyncio.wait_for(writing, 10)
     beating.cancel()
     other.close()
     await db.dispose()
     # Both writers' work is there: neither was lost to "database is locked".
     assert names == ["Diabetes"] and theirs == "theirs"
-
-
-@pytest.mark.parametrize(("stock", "driver"), [(False, InlineConnection),
-                                               (True, aiosqlite.Connection)])
-async def test_the_engine_uses_the_driver_its_setting_names(
-    sqlite_path: Path, stock: bool, driver: type,
-) -> None:
-    db = Database(f"sqlite+aiosqlite:///{sqlite_path}", stock=stock)
-    async with db.engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        assert isinstance(raw.driver_connection, driver)
-    async with db.session() as session:  # and a unit of work runs on it
-        session.add(Community(name="Diabetes", timezone="UTC", invite_code="ours01",
-                              question_set="default"))
-    async with db.session() as session:
-        assert list((await session.scalars(select(Community.name))).all()) == ["Diabetes"]
-    await db.dispose()
