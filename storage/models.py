@@ -790,6 +790,17 @@ class IndicatorEvidence(Base):
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class IndicatorExampleLeft(Base):
+    """An example indicator a community chose not to use: no longer offered to it."""
+
+    __tablename__ = "indicator_examples_left"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    example: Mapped[str] = mapped_column(String(32), primary_key=True)  # a flows.suggestions key
+    left_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class IndicatorChange(Base):
     """Who changed an indicator, when, and how: its audit log. `actor` is a label ("convener
     K7QX", "command line"), never a Telegram id or name; `details` never quote a narrative."""
@@ -974,6 +985,7 @@ __all__ = [
     "Indicator",
     "IndicatorChange",
     "IndicatorEvidence",
+    "IndicatorExampleLeft",
     "IndicatorStatus",
     "MatrixCell",
     "MatrixCommunity",

@@ -114,6 +114,16 @@ async def test_a_blank_community_is_told_what_to_do_and_adopts_an_example(
     assert cards(browser, "immediate") == [(safe, "0 narratives · 0 stories · 0 members")]
     assert safe not in [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".examples li")]
 
+    # An example left is not offered again, and is listed apart, still to adopt.
+    saved = suggestions.BY_KEY["saved_time"].statement
+    click(browser, browser.find_element(By.XPATH, f'//button[@aria-label="Leave: {saved}"]'))
+    offered = [e.get_attribute("textContent") for e in browser.find_elements(
+        By.CSS_SELECTOR, ".examples li")]
+    assert not any(saved in e for e in offered)
+    assert saved in browser.find_element(By.CSS_SELECTOR, "details.left").get_attribute(
+        "textContent")
+    shoot(browser, tmp_path, "matrix-started")
+
 
 async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a_withdrawal(
         bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path,

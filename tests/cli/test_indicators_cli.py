@@ -120,6 +120,11 @@ def test_edit_merge_retire_and_restore_from_the_command_line(database_url: str) 
     adopted = _json(_run(database_url, "indicator", "adopt", examples[0]["key"], "--community",
                          "Indicators", "--json"))
     assert adopted["statement"] == examples[0]["statement"]
+    assert _json(_run(database_url, "indicator", "leave", examples[1]["key"], "--community",
+                      "Indicators", "--json"))["left"] is True
+    offered = _json(_run(database_url, "indicator", "examples", "--community", "Indicators",
+                         "--json"))["examples"]
+    assert [e["key"] for e in offered] == [e["key"] for e in examples[2:]]
 
 
 @pytest.mark.parametrize(("args", "problem"), [

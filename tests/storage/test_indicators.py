@@ -235,3 +235,23 @@ async def test_examples_are_offered_in_the_communitys_language_until_adopted(
     assert "confidence" not in {s.key for s in left} and len(left) == len(english) - 1
     log = (await indicators.detail(db, Caller(CONVENER), c.id, adopted.id)).changes
     assert [ch.action for ch in log] == ["adopted"]
+
+
+async def test_an_example_left_is_not_offered_again_and_can_still_be_adopted(
+        db: Database) -> None:
+    c, _ = await _community(db)
+    every = len(indicators.suggestions("en"))
+    left = await indicators.leave(db, Caller(CONVENER), c.id, "saved_time")
+    assert left.key == "saved_time"
+    await indicators.leave(db, Caller(CONVENER), c.id, "saved_time")  # twice is once
+    board = await indicators.board(db, c.id, Caller(CONVENER))
+    assert [s.key for s in board.left] == ["saved_time"] and len(board.offered) == every - 1
+    assert "saved_time" not in {s.key for s in await indicators.offered(db, c.name)}
+    with pytest.raises(indicators.IndicatorError, match="not one of the examples"):
+        await indicators.leave(db, COMMAND_LINE, c.name, "nonsense")
+    with pytest.raises(indicators.Unknown):
+        await indicators.leave(db, Caller(STRANGER), c.id, "enjoyed")
+    adopted = await indicators.adopt(db, Caller(CONVENER), c.id, "saved_time")
+    assert adopted.cycle == "realised"
+    board = await indicators.board(db, c.id, Caller(CONVENER))
+    assert board.left == [] and len(board.offered) == every - 1

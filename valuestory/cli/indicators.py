@@ -1,5 +1,5 @@
 """Value indicators from the command line: `valuestory indicator add|link|unlink|quote|edit|merge|
-retire|restore|list|examples|adopt`.
+retire|restore|list|examples|adopt|leave`.
 
 Narratives are named by the ids the exports give them (`narrative_id`). Each command calls one
 door of `usecases.indicators` as the command line, which the audit log names "command line".
@@ -210,3 +210,17 @@ async def indicator_adopt(db: Database, settings: Settings, key: str, community_
     """Adopt one of the examples (see `indicator examples`), in the community's language."""
     v = await indicators.adopt(db, COMMAND_LINE, community_ref, key)
     _show(as_json, v, f"Added indicator #{v.id} under {texts.CYCLE_NAMES[v.cycle]}.")
+
+
+@indicator.command("leave")
+@click.argument("key")
+@_community_option(True)
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def indicator_leave(db: Database, settings: Settings, key: str, community_ref: str,
+                          as_json: bool) -> None:
+    """Leave one of the examples: it is no longer offered to the community."""
+    s = await indicators.leave(db, COMMAND_LINE, community_ref, key)
+    emit(as_json, {"key": s.key, "cycle": s.cycle, "capital": s.capital,
+                   "statement": s.statement, "left": True},
+         [f"Left the example {s.key}: it won't be offered again."])

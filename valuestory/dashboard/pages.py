@@ -83,6 +83,7 @@ class MatrixPage(CommunityPage):
 
 # What the matrix page says after a change made from it.
 DONE = {"added": "The indicator is on the matrix.", "adopted": "The example is on the matrix.",
+        "left": "That example won't be offered again. It is listed under the examples you left.",
         "retired": "The indicator is off the matrix. You can restore it below.",
         "merged": "Merged: its evidence now backs the indicator it joined.",
         "shared": "Shared: members who can be asked get the indicators to check from the "
@@ -190,11 +191,15 @@ class IndicatorAction(Page):
 
 class IndicatorNew(IndicatorAction):
     """POST /dashboard/c/<id>/indicators: a new indicator (from the matrix page, or from a
-    narrative: `evidence`), or an example adopted (`example`)."""
+    narrative: `evidence`), an example adopted (`example`) or left (`leave`)."""
 
     async def post(self, community_id: str) -> None:
         cid, arg = int(community_id), self.get_body_argument
         try:
+            if arg("leave", ""):
+                await indicators.leave(self.dash.db, self.caller(), cid, arg("leave"))
+                self.redirect(f"{PREFIX}/c/{cid}/?done=left", status=303)
+                return
             if arg("example", ""):
                 made = await indicators.adopt(self.dash.db, self.caller(), cid, arg("example"))
                 done = "adopted"

@@ -36,6 +36,7 @@ from storage.models import (
     Indicator,
     IndicatorChange,
     IndicatorEvidence,
+    IndicatorExampleLeft,
     IndicatorStatus,
 )
 from valuestory.usecases import access
@@ -354,11 +355,12 @@ async def listing(db: Database, community: int | str, caller: Caller = COMMAND_L
 @dataclass(frozen=True)
 class Board:
     """What the matrix page shows of a community's indicators: those on the matrix, those
-    retired or merged, and the examples it has not adopted."""
+    retired or merged, the examples it has neither adopted nor left, and those it left."""
 
     active: list[IndicatorView]
     retired: list[IndicatorView]
     offered: list[Suggestion]
+    left: list[Suggestion] = field(default_factory=list)  # examples it chose not to use
 
 
 async def board(db: Database, community: int | str, caller: Caller = COMMAND_LINE) -> Board:
@@ -367,9 +369,9 @@ async def board(db: Database, community: int | str, caller: Caller = COMMAND_LIN
         allowed = await _allowed(session, caller, community, acting=False)
         found = await _views(session, (await session.scalars(queries.indicators(
             allowed.community.id, tuple(IndicatorStatus)))).all())
+        offered, left = await _examples(session, allowed.community)
         return Board([v for v in found if v.status == IndicatorStatus.ACTIVE],
-                     [v for v in found if v.status != IndicatorStatus.ACTIVE],
-                     await _offered(session, allowed.community))
+                     [v for v in found if v.status != IndicatorStatus.ACTIVE], offered, left)
 
 
 async def detail(db: Database, caller: Caller, community: int | str | None,
@@ -398,8 +400,31 @@ async def offered(db: Database, community: int | str, caller: Caller = COMMAND_L
 
 
 async def _offered(session: AsyncSession, community: Community) -> list[Suggestion]:
+    return (await _examples(session, community))[0]
+
+
+async def _examples(session: AsyncSession, community: Community
+                    ) -> tuple[list[Suggestion], list[Suggestion]]:
+    """The examples not adopted, in the community's language: those still offered, and those
+    it chose to leave."""
     taken = set((await session.scalars(queries.adopted(community.id))).all())
-    return [s for s in suggestions(community.language) if s.key not in taken]
+    left = set((await session.scalars(queries.left(community.id))).all())
+    free = [s for s in suggestions(community.language) if s.key not in taken]
+    return [s for s in free if s.key not in left], [s for s in free if s.key in left]
+
+
+async def leave(db: Database, caller: Caller, community: int | str, key: str,
+                now: dt.datetime | None = None) -> Suggestion:
+    """Leave an example: it is no longer offered to the community (it can still be adopted)."""
+    example = examples.BY_KEY.get(key.strip())
+    if example is None:
+        raise IndicatorError(f"{key!r} is not one of the examples")
+    async with db.session() as session:
+        allowed = await _allowed(session, caller, community, acting=False)
+        if example.key not in set((await session.scalars(queries.left(allowed.community.id))).all()):
+            session.add(IndicatorExampleLeft(community_id=allowed.community.id,
+                                             example=example.key, left_at=now or utcnow()))
+        return next(s for s in suggestions(allowed.community.language) if s.key == example.key)
 
 
 # --- changing ----------------------------------------------------------------------------------
@@ -747,6 +772,7 @@ __all__ = [
     "edit",
     "for_narrative",
     "for_page",
+    "leave",
     "link",
     "listing",
     "merge",

@@ -17,6 +17,7 @@ from storage.models import (
     Indicator,
     IndicatorChange,
     IndicatorEvidence,
+    IndicatorExampleLeft,
     Member,
     Membership,
     Narrative,
@@ -126,6 +127,12 @@ def adopted(community_id: int) -> Any:
     """The examples a community adopted already, whatever became of them since."""
     return select(Indicator.suggestion).where(Indicator.community_id == community_id,
                                               Indicator.suggestion.is_not(None))
+
+
+def left(community_id: int) -> Any:
+    """The examples a community chose not to use."""
+    return select(IndicatorExampleLeft.example).where(
+        IndicatorExampleLeft.community_id == community_id)
 
 
 def any_indicator(community_id: int) -> Any:
