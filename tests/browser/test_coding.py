@@ -10,10 +10,11 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests import seed
 from tests.browser.conftest import DashboardServer, chromium
 from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
 from tests.harness import Harness
-from tests.storage.test_coding import ANN, BEN, CONVENER, _community
+from tests.storage.test_coding import ANN, BEN, CONVENER, _community, _say
 from valuestory.usecases import coding, indicators
 from valuestory.usecases.coding import COMMAND_LINE
 
@@ -121,6 +122,11 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     assert inner.text == "safe" and inner.get_attribute("title") == "[2] A safe space"
     code_with(browser, "Energy", "whole")
     assert codings(browser) == ["A safe space by AK", "Confidence by AK", "Energy by AK"]
+    # Words after the marks and their numbers are counted as the text has them, numbers left out.
+    select_words(browser, "a silly")
+    assert [browser.find_element(By.ID, f).get_attribute("value") for f in ("start", "end")] == [
+        "21", "28"]
+    assert browser.find_element(By.ID, "chosen").text == "Chosen: “a silly”"
     shoot(browser, "coding-view", tmp_path)
 
     # The narratives filtered by the code: that one narrative, and only it.
@@ -162,6 +168,17 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
         By.XPATH, "//ol[@class='codings']/li[strong[text()='Energy and drive']]"
                   "//form[@class='remove']/button"))
     assert codings(browser) == ["A safe space by AK", "Confidence by AK"]
+
+    # Characters are counted as Python counts them, not as JavaScript does: an emoji is one.
+    later = await seed.event(bot.db, c, "Second round")
+    [smiled] = await _say(bot.db, 601, later, ["🙂 felt heard at last"])
+    go(browser, server, f"/c/{c.id}/narratives/{smiled}/coding")
+    select_words(browser, "felt heard")
+    assert [browser.find_element(By.ID, f).get_attribute("value") for f in ("start", "end")] == [
+        "2", "12"]
+    code_with(browser, "A safe space", "passage")
+    assert [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#narrative-text mark")] == [
+        "felt heard"]
 
 
 async def test_two_coders_in_a_blind_set_see_only_their_own_until_each_marks_it_done(
