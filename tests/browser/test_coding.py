@@ -279,3 +279,40 @@ async def test_conveners_see_no_coding_tools_until_a_convener_lets_them_code(
     go(browser, server, f"/c/{c.id}/codebook")
     click(browser, browser.find_element(By.XPATH, "//button[text()='Stop conveners coding']"))
     assert browser.find_elements(By.CSS_SELECTOR, "a[href$='/coding']") == []
+
+
+
+async def test_a_passage_coded_in_another_tool_shows_on_its_narrative_after_the_import(
+        bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path) -> None:
+    """The round trip's last step, seen where researchers look: the code a tool added, on the
+    words it coded, although that tool counted the passage in CRLF text."""
+    from sqlalchemy import update
+
+    from storage.models import Narrative
+    from tests.cli.test_coding_round_trip import _as_another_tool
+    from valuestory.usecases.exports import ExportFilter, ExportFormat, write_export
+    from valuestory.usecases.exports.refiqda import guid
+
+    c, ids = await _community(bot.db)
+    text = "601 felt safe to ask a silly question\nand then\nleft with energy"
+    async with bot.db.session() as session:
+        await session.execute(update(Narrative).where(Narrative.id == ids[0]).values(text=text))
+    first = tmp_path / "first.qdpx"
+    await write_export(bot.db, ExportFormat.QDPX, first, ExportFilter())
+    changed = tmp_path / "from-another-tool.qdpx"
+    _as_another_tool(first, changed, text, guid("narrative", ids[0]))
+    done = await coding.import_project(bot.db, COMMAND_LINE, c.name, changed)
+    assert (done.codings_added, done.coders, done.unmatched) == (1, ["MQ"], [])
+
+    sign_in(browser, await link_for(bot.person(ANN)))
+    go(browser, server, f"/c/{c.id}/narratives/{ids[0]}/coding")
+    choose_label(browser, "AK")
+    assert codings(browser) == ["Energy by MQ"]
+    assert [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#narrative-text mark")] == [
+        "energy"]
+    # And the narratives filtered by the new code find it.
+    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    Select(browser.find_element(By.ID, "code")).select_by_visible_text("Energy")
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
+    assert [li.get_attribute("id") for li in browser.find_elements(
+        By.CSS_SELECTOR, "li.narrative")] == [f"n{ids[0]}"]
