@@ -23,7 +23,7 @@ from tests.botapi import TOKEN
 from tests.harness import Harness, Person
 from tests.telegram.test_exports import QDA, read_csv, read_jsonl, read_qdpx, read_xlsx
 from valuestory.cli import main
-from valuestory.usecases import digest, exports, matrix, roles
+from valuestory.usecases import digest, exports, indicators, matrix, roles
 from valuestory.usecases.events import planning
 
 CONVENER = 880
@@ -49,8 +49,10 @@ async def follow_up(h: Harness, person: Person, event: Event) -> None:
         await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
 
 
-async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
-    """Six members of one community tell their story about one event; five make a plan."""
+async def scenario(h: Harness, *, withdraw: bool = True
+                   ) -> tuple[Community, Event, dict[str, Person]]:
+    """Six members of one community tell their story about one event; five make a plan (Wes
+    withdraws at the end, unless `withdraw` is False)."""
     c = await seed.community(h.db, "Plans Apart")
     now = utcnow()
     async with h.db.session() as session:
@@ -87,10 +89,14 @@ async def scenario(h: Harness) -> tuple[Community, Event, dict[str, Person]]:
             await person.tap("Next")
         else:
             await person.tap("Skip")
-    wes = people["wes"]
-    await wes.say("/withdraw")
-    await wes.tap(texts.BTN_WITHDRAW_YES)
+    if withdraw:
+        await withdraw_member(people["wes"])
     return c, e, people
+
+
+async def withdraw_member(person: Person) -> None:
+    await person.say("/withdraw")
+    await person.tap(texts.BTN_WITHDRAW_YES)
 
 
 # The hand count (Wes withdrew: in no count; Eve made no plan):
@@ -242,3 +248,52 @@ async def test_a_members_own_data_names_their_plan_as_a_plan(harness: Harness) -
     assert "Question (planned): Looking ahead: what might you do with this" in text
     assert "Question (applied): After Clinic huddle you said" in text
     assert "Question (applied): Looking ahead" not in text
+
+
+# Two indicators on the same community, backed by narratives counted by hand:
+# "It's a safe space" (immediate): the moments of Ana, Ben and Wes: 3 narratives in 3 stories
+#   from 3 members; after Wes withdraws, 2, 2, 2.
+# "Members have new ideas to try" (potential): Ana's insight, Ana's plan and Cal's insight:
+#   3 narratives in 2 stories from 2 members, before and after.
+SAFE = "It's a safe space"
+IDEAS = "Members have new ideas to try"
+
+
+async def _matrix_json(database_url: str) -> dict[str, object]:
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main, ["matrix", "--community", "Plans Apart", "--json"],
+        env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    found: dict[str, object] = json.loads(result.output)
+    return found
+
+
+async def test_the_matrix_leads_with_its_indicators_counted_from_their_evidence(
+    harness: Harness, database_url: str,
+) -> None:
+    c, _, people = await scenario(harness, withdraw=False)
+    async with harness.db.session() as session:
+        said = {n.text: n.narrative_id for n in await matrix.narratives(session, c.id)}
+    safe = await indicators.add(harness.db, indicators.COMMAND_LINE, c.id, "immediate", SAFE,
+                                evidence=[said["Ana: the moment."], said["Ben: the moment."],
+                                          said["Wes: the moment."]])
+    ideas = await indicators.add(harness.db, indicators.COMMAND_LINE, c.id, "potential", IDEAS,
+                                 evidence=[said["Ana: the insight."], said[PLANS["ana"]],
+                                           said["Cal: the insight."]])
+    nothing = {"asked": 0, "agreed": 0, "disagreed": 0}
+
+    for safe_counts in ((3, 3, 3), (2, 2, 2)):
+        data = await _matrix_json(database_url)
+        shown = data["indicators"]
+        assert isinstance(shown, dict)
+        assert list(shown) == ["immediate", "potential", "applied", "realised", "reframing"]
+        assert shown["immediate"] == [{
+            "id": safe.id, "statement": SAFE, "capital": None,
+            **dict(zip(("narratives", "stories", "members"), safe_counts, strict=True)),
+            "check": nothing}]
+        assert shown["potential"] == [{
+            "id": ideas.id, "statement": IDEAS, "capital": None, "narratives": 3, "stories": 2,
+            "members": 2, "check": nothing}]
+        assert shown["applied"] == shown["realised"] == shown["reframing"] == []
+        if safe_counts == (3, 3, 3):
+            await withdraw_member(people["wes"])

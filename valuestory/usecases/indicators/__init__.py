@@ -352,6 +352,14 @@ async def listing(db: Database, community: int | str, caller: Caller = COMMAND_L
         return await _views(session, found)
 
 
+async def on_matrix(session: AsyncSession, community_id: int) -> list[IndicatorView]:
+    """A community's indicators as its matrix shows them (active ones, cycle by cycle, counted),
+    read in the matrix's own unit of work: whoever builds the matrix has checked the rights."""
+    found = (await session.scalars(queries.indicators(community_id,
+                                                      (IndicatorStatus.ACTIVE,)))).all()
+    return await _views(session, found)
+
+
 @dataclass(frozen=True)
 class Board:
     """What the matrix page shows of a community's indicators: those on the matrix, those

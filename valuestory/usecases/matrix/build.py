@@ -6,6 +6,10 @@ covering indexes. Both give the same numbers for the same data: a test holds the
 
 A plan (a narrative answering an intention question) is never applied value: it is counted
 under `intended`, its own entry beside the five cycles, and never quoted under Applied.
+
+The matrix leads with the community's value indicators, as the study draws it: read through the
+indicators' own door (`indicators.on_matrix`), all time whatever the period, each counted from
+its evidence and its members' check.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from flows.engine import trim
 from storage.models import (
     Community,
 )
+from valuestory.usecases import indicators as value_indicators
 from valuestory.usecases.matrix.glossary import (
     CYCLES,
     INTENDED,
@@ -124,6 +129,8 @@ class Matrix:
     # Plans, apart from the five cycles: what members said they might do, not what they did.
     intended: Column = NO_PLANS
     plans: Plans = NOT_PLANNED
+    # The community's active indicators (all time), cycle by cycle, in their order.
+    indicators: tuple[value_indicators.IndicatorView, ...] = ()
 
     @property
     def gaps(self) -> tuple[str, ...]:
@@ -140,9 +147,19 @@ class Matrix:
             return self.intended
         return next(c for c in self.columns if c.cycle == name)
 
+    def under(self, cycle: str) -> tuple[value_indicators.IndicatorView, ...]:
+        """The indicators under one cycle, in their order."""
+        return tuple(i for i in self.indicators if i.cycle == cycle)
+
     def to_dict(self) -> dict[str, Any]:
-        """The matrix as plain data (for JSON), response rates included."""
+        """The matrix as plain data (for JSON), response rates included; its indicators by
+        cycle, each with what backs it and its members' check."""
         data = dataclasses.asdict(self)
+        data["indicators"] = {c: [{"id": i.id, "statement": i.statement, "capital": i.capital,
+                                   "narratives": i.narratives, "stories": i.stories,
+                                   "members": i.members, "check": dataclasses.asdict(i.check)}
+                                  for i in self.under(c)]
+                              for c in CYCLES}
         data["participation"]["response_rate"] = self.participation.response_rate
         for row, out in zip(self.events, data["events"], strict=True):
             out["participation"]["response_rate"] = row.participation.response_rate
@@ -249,6 +266,7 @@ async def build_matrix(
             # One member told all the newest: reach back for the others' newest words.
             newest += await _other_members(conn, params, cycle, shown)
     excerpts = _distinct_members(pool)
+    standing = tuple(await value_indicators.on_matrix(session, community.id))
     columns = {
         c: Column(c, counts[c], members[c], new[c], excerpts.get(c, ()), stories_in[c])
         for c in STAGES
@@ -258,7 +276,7 @@ async def build_matrix(
         last_digest_at=last_digest, columns=tuple(columns[c] for c in CYCLES),
         stories_count=stories_count, stories=stories, participation=participation,
         contributors=contributors, followup_stories=followup_stories, events=tuple(rows),
-        traced=traced, intended=columns[INTENDED], plans=plans,
+        traced=traced, intended=columns[INTENDED], plans=plans, indicators=standing,
     )
 
 
