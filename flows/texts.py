@@ -761,6 +761,97 @@ MATRIX_PNG_PLANS = N_("Plans")
 MATRIX_PNG_PIPELINE = N_(
     "Plans: {made} made · {followed} followed up · {done} done · {difference} made a difference")
 
+# The report a board reads (`valuestory report`, the dashboard's Report page): PDF or DOCX, in
+# the community's language. Plain text: the typesetter sets the headings, nothing here is HTML.
+REPORT_TITLE = N_("Value Creation Report")
+# TRANSLATORS: {period} reads like "the last 30 days" or "all time".
+REPORT_PERIOD = N_("Covering {period}")
+# TRANSLATORS: {date} is a date like "7 Dec 2026".
+REPORT_MADE = N_("Made on {date}")
+REPORT_PSEUDONYMS = N_("Members appear under pseudonyms only. A member who withdrew is in no count.")
+REPORT_PARTICIPATION = N_("Who took part")
+REPORT_EVENTS = N_("Events")
+REPORT_ASKED = N_("Asked")
+REPORT_ATTENDED = N_("Attended")
+REPORT_ANSWERED = N_("Answered")
+REPORT_COMPLETED = N_("Completed")
+REPORT_RESPONSE_RATE = N_("Response rate")
+REPORT_MATRIX = N_("The Value Creation Matrix")
+REPORT_MATRIX_INTRO = N_(
+    "Each value indicator is a statement about value the community created, standing on members' "
+    "stories: the numbers under it are the narratives, stories and members behind it.")
+# TRANSLATORS: under a cycle's name: its evidence in the period. {narratives} reads like
+# "12 narratives", {members} like "5 members".
+REPORT_CYCLE_EVIDENCE = N_("{narratives} from {members}")
+# TRANSLATORS: {narratives}, {stories}, {members} read like "3 narratives", "2 stories", "2 members".
+REPORT_INDICATOR_EVIDENCE = N_("{narratives} · {stories} · {members}")
+# TRANSLATORS: the members' check of an indicator; bare numbers.
+REPORT_INDICATOR_CHECK = N_("Members' check: {asked} asked, {agreed} rings true, {disagreed} not for them")
+REPORT_INDICATOR_UNCHECKED = N_("Not yet checked with members")
+REPORT_NO_INDICATORS = N_("No indicators yet")
+REPORT_NO_INDICATORS_AT_ALL = N_(
+    "No value indicators have been written yet. Conveners and researchers write them on the "
+    "dashboard, from members' narratives.")
+REPORT_PLANS = N_("Plans followed")
+REPORT_STORIES = N_("Value-creation stories")
+REPORT_STORIES_CHOSEN = N_("Chosen by the community's conveners and researchers.")
+REPORT_STORIES_FURTHEST = N_("The stories that reached furthest across the cycles.")
+REPORT_NO_STORIES = N_("No story has reached applied value or beyond yet.")
+# TRANSLATORS: a story's heading: a member's pseudonym and the event the story is about.
+REPORT_STORY = N_("{pseudonym}, about {event}")
+REPORT_PICTURE = N_("The matrix at a glance")
+REPORT_METHOD = N_("How this was gathered")
+# TRANSLATORS: {minutes} reads like "120 minutes"; {days}, {applied} and {reframing} are numbers of days.
+REPORT_METHOD_ASKED = N_(
+    "Members were asked in a short private chat on Telegram, {minutes} after each event ended, "
+    "what they got out of it, in their own words; the questions stayed open for {days} days. "
+    "About {applied} days after the event they were asked what they had done with it, and about "
+    "{reframing} days after whether it had changed how success is judged.")
+REPORT_METHOD_CYCLES = N_(
+    "Each answer is filed under the value cycle its question asks about, after Wenger, Trayner "
+    "and de Laat's Value Creation Framework: immediate, potential, applied, realised and "
+    "reframing value. What members said they might do is a plan, counted apart: applied value "
+    "counts only what they did.")
+REPORT_METHOD_COUNTS = N_(
+    "A narrative is one member's answer to one question. A story is one member's thread about one "
+    "event, follow-ups included. Asked counts the members asked about the period's events; "
+    "attended, those of them who said they took part; answered, those who gave at least one "
+    "narrative; completed, those who reached the end. The response rate is answered divided by "
+    "asked.")
+REPORT_METHOD_INDICATORS = N_(
+    "An indicator's counts come from the narratives linked to it as evidence, never typed in. In "
+    "the members' check, members were sent the indicators and answered each with Rings true, Not "
+    "for me or Skip.")
+REPORT_METHOD_PLANS = N_(
+    "Plans made: stories in which a member said what they might do. Followed up: of those, the "
+    "ones whose member was asked weeks later what they did. Reported done: the member said what "
+    "they did. Made a difference: the member said what difference it made.")
+# The dashboard's Report page.
+DASHBOARD_REPORT_HEADING = N_("Report")
+DASHBOARD_REPORT_INTRO = N_(
+    "A report for a board or funder: who took part, the Value Creation Matrix with its "
+    "indicators, the plans followed, a few stories across cycles, the matrix picture and how it "
+    "was gathered. In the community's language.")
+DASHBOARD_REPORT_PERIOD = N_("Period")
+DASHBOARD_REPORT_PERIOD_HINT = N_("Empty for all time, or 30d, 8w, 2026-09-01.")
+DASHBOARD_REPORT_FORMAT = N_("Format")
+DASHBOARD_REPORT_PDF = N_("PDF, to read and print")
+DASHBOARD_REPORT_DOCX = N_("Word (DOCX), to edit")
+DASHBOARD_REPORT_DOWNLOAD = N_("Download the report")
+DASHBOARD_REPORT_BAD_PERIOD = N_(
+    "I couldn't read that period. Try 30d, 8w or 2026-09-01, or leave it empty for all time.")
+DASHBOARD_REPORT_STORIES = N_("Stories in the report")
+DASHBOARD_REPORT_CHOSEN = N_(
+    "These stories are featured. Change them on each story's page.")
+DASHBOARD_REPORT_FURTHEST = N_(
+    "No story is featured, so the report traces the furthest-reaching ones. Feature up to three "
+    "on their pages.")
+DASHBOARD_FEATURE = N_("Feature in the report")
+DASHBOARD_UNFEATURE = N_("Stop featuring it")
+DASHBOARD_FEATURED = N_("This story is featured in the report.")
+DASHBOARD_FEATURE_FULL = N_(
+    "Three stories are featured already. Stop featuring one of them first.")
+
 
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.

@@ -553,6 +553,20 @@ class AuditEntry(Base):
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
+class FeaturedStory(Base):
+    """A story a convener or researcher chose to feature in the community's report (at most a
+    few; the report traces each across cycles). Holds the story's id, never its words."""
+
+    __tablename__ = "featured_stories"
+    __table_args__ = (UniqueConstraint("community_id", "story_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    story_id: Mapped[str] = mapped_column(String(36))
+    chosen_by: Mapped[int] = mapped_column(BigInteger)  # who chose it: a Telegram user id
+    chosen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class SchedulerState(Base):
     """Heartbeats and per-key markers that every process shares through the database."""
 

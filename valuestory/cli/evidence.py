@@ -26,14 +26,17 @@ from valuestory.usecases.times import utcnow
 @click.option("--since", "period", default="", help='"30d", "8w" or "2026-09-01" (default: all time).')
 @click.option("--png", "png_path", type=click.Path(path_type=Path), default=None,
               help="Also write the matrix as a PNG picture to this file.")
+@click.option("--slide", is_flag=True,
+              help="With --png: a 16:9 picture for a slide (1920 x 1080) instead of a phone's.")
 @click.option("--force", is_flag=True, help="Replace the --png file if it exists.")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 async def matrix_show(db: Database, settings: Settings, action: str | None, community_ref: str,
-                      period: str, png_path: Path | None, force: bool, as_json: bool) -> None:
+                      period: str, png_path: Path | None, slide: bool, force: bool,
+                      as_json: bool) -> None:
     """Print a community's Value Creation Matrix; `matrix share` asks its members whether its
     indicators ring true for them."""
-    from valuestory.usecases import checking, matrix
+    from valuestory.usecases import checking, matrix, report
 
     if action == "share":
         try:
@@ -42,18 +45,55 @@ async def matrix_show(db: Database, settings: Settings, action: str | None, comm
             raise Stop(str(refused)) from None
         emit(as_json, shared.to_dict(), [shared.said(i18n.BASE_LANGUAGE)])
         return
+    if slide and png_path is None:
+        raise Stop("--slide shapes the --png picture: add --png FILE")
     if png_path is not None:
         check_target(png_path, force)  # before any work, as export and backup do
     try:
-        built = await matrix.for_community(db, community_ref, period, utcnow())
+        if slide:
+            shown = await report.slide_for_command_line(db, community_ref, period, utcnow())
+        else:
+            shown = await matrix.for_command_line(db, community_ref, period, utcnow(),
+                                                  picture=png_path is not None)
     except matrix.PeriodError:
         raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
-    if png_path is not None:
+    if png_path is not None and shown.png is not None:
         try:
-            await asyncio.to_thread(png_path.write_bytes, matrix.render_png(built))
+            await asyncio.to_thread(png_path.write_bytes, shown.png)
         except OSError as exc:
             raise Stop(f"can't write {png_path}: {exc.strerror or exc}") from None
-    emit(as_json, built.to_dict(), [matrix.render_terminal(built)])
+    emit(as_json, shown.matrix.to_dict(), [matrix.render_terminal(shown.matrix)])
+
+
+@main.command("report")
+@click.option("--community", "community_ref", required=True, help="Community name or id.")
+@click.option("--since", "period", default="", help='"30d", "8w" or "2026-09-01" (default: all time).')
+@click.option("--format", "fmt", required=True, type=click.Choice(["pdf", "docx"]),
+              help="pdf to read and print, docx to edit in a word processor.")
+@click.option("--output", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True)
+@with_database
+async def report_cmd(db: Database, settings: Settings, community_ref: str, period: str, fmt: str,
+                     output: Path, force: bool, as_json: bool) -> None:
+    """Write the report a board reads: participation, the Value Creation Matrix with its
+    indicators, plans followed, stories across cycles, the matrix picture and the method, in the
+    community's language."""
+    from valuestory.usecases import matrix, report
+
+    check_target(output, force)
+    try:
+        made = await report.make(db, community_ref, period, fmt, utcnow())
+    except matrix.PeriodError:
+        raise Stop(f"{period!r} is not a period; try 30d, 8w or 2026-09-01") from None
+    try:
+        await asyncio.to_thread(output.write_bytes, made.content)
+    except OSError as exc:
+        raise Stop(f"can't write {output}: {exc.strerror or exc}") from None
+    emit(as_json, {"output": str(output), "format": fmt, "community": made.report.community,
+                   "indicators": len(made.report.indicators),
+                   "stories": len(made.report.stories), "bytes": len(made.content)},
+         [f"Wrote the report for {made.report.community} to {output} ({fmt})."])
 
 
 @main.group()

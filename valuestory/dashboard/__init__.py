@@ -50,6 +50,8 @@ def routes(db: Database, settings: Settings, base: str) -> list[Any]:
          pages.IndicatorChange, dash),
         (c + "/stories", pages.StoriesPage, dash),
         (c + r"/stories/([0-9a-f-]{36})", pages.StoryPage, dash),
+        (c + r"/stories/([0-9a-f-]{36})/feature", pages.FeatureStory, dash),
+        (c + "/report", pages.ReportPage, dash),
         (c + "/export", pages.ExportPage, dash),
         (c + "/events", pages.EventsPage, dash),
         *coding.routes(c, dash),

@@ -18,7 +18,16 @@ import tornado.web
 from flows import texts
 from flows.questions import Capital
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
-from valuestory.usecases import access, checking, exports, indicators, matrix, narratives, stories
+from valuestory.usecases import (
+    access,
+    checking,
+    exports,
+    indicators,
+    matrix,
+    narratives,
+    report,
+    stories,
+)
 from valuestory.usecases.events import listing as events_listing
 from valuestory.usecases.events import planning
 from valuestory.usecases.times import utcnow
@@ -299,7 +308,8 @@ class StoriesPage(CommunityPage):
 
 
 class StoryPage(CommunityPage):
-    """GET /dashboard/c/<id>/stories/<story id>: one member's thread about one event."""
+    """GET /dashboard/c/<id>/stories/<story id>: one member's thread about one event, and
+    whether it is featured in the report."""
 
     async def get(self, community_id: str, story_id: str) -> None:
         found = self.admit_to(await stories.thread_for_page(
@@ -307,7 +317,45 @@ class StoryPage(CommunityPage):
             story_id))
         if found is None:
             raise tornado.web.HTTPError(404)
-        self.show("story.html", self.view.community, story=found)
+        notice = {"full": texts.DASHBOARD_FEATURE_FULL}.get(self.get_query_argument("done", ""))
+        self.show("story.html", self.view.community, story=found, notice=notice)
+
+
+class FeatureStory(CommunityPage):
+    """POST /dashboard/c/<id>/stories/<story id>/feature: feature it in the report, or not."""
+
+    async def post(self, community_id: str, story_id: str) -> None:
+        done = self.admit_to(await stories.feature(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, utcnow(),
+            story_id, self.get_body_argument("on", "1") == "1"))
+        if done is None:
+            raise tornado.web.HTTPError(404)
+        after = "?done=full" if done is stories.Featuring.FULL else ""
+        self.redirect(f"{PREFIX}/c/{community_id}/stories/{story_id}{after}", status=303)
+
+
+class ReportPage(CommunityPage):
+    """GET /dashboard/c/<id>/report: the report's form and the stories it traces; with a
+    format, the report itself, as a download."""
+
+    async def get(self, community_id: str) -> None:
+        fmt = self.get_query_argument("format", "").strip()
+        since = self.get_query_argument("since", "").strip()
+        found = self.admit_to(await report.for_page(
+            self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, since,
+            fmt, utcnow()))
+        if isinstance(found, report.Made):
+            log.info("dashboard report: %s, %d bytes", fmt, len(found.content))
+            self.set_header("Content-Type", found.media_type)
+            self.set_header("Content-Disposition", f'attachment; filename="{found.file_name}"')
+            self.finish(found.content)
+            return
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        if found.unreadable:
+            self.set_status(400)
+        self.show("report.html", self.view.community, choice=found, typed=since, chosen=fmt,
+                  problem=texts.DASHBOARD_REPORT_BAD_PERIOD if found.unreadable else None)
 
 
 def _choice(value: str, allowed: tuple[str, ...]) -> str | None:

@@ -5,7 +5,7 @@ event, for a period. Its words mean what `glossary` says, wherever they are show
 - `build`: the matrix read from the database (tallies for all time, indexes for a period), with
   plans (answers to an intention question) apart from the five cycles, and their pipeline;
 - `text`: the matrix as Telegram HTML and as plain terminal text;
-- `picture`: the matrix as a picture for a phone;
+- `picture`: the matrix as a picture for a phone; `slide`: as a 16:9 slide;
 - `show`: /matrix, the text and the picture together.
 """
 
@@ -37,7 +37,15 @@ from valuestory.usecases.matrix.glossary import (
 )
 from valuestory.usecases.matrix.period import Period, PeriodError, parse_period, period_or_all
 from valuestory.usecases.matrix.picture import picture, render_png
-from valuestory.usecases.matrix.show import for_community, for_page, show
+from valuestory.usecases.matrix.show import (
+    Pictured,
+    Shown,
+    for_command_line,
+    for_community,
+    for_page,
+    show,
+)
+from valuestory.usecases.matrix.slide import render_slide, slide
 from valuestory.usecases.matrix.text import pipeline, rate, render_terminal, render_text
 
 __all__ = [
@@ -57,12 +65,15 @@ __all__ = [
     "Participation",
     "Period",
     "PeriodError",
+    "Pictured",
     "Plans",
+    "Shown",
     "Story",
     "TracedStep",
     "TracedStory",
     "build_matrix",
     "digest_key",
+    "for_command_line",
     "for_community",
     "for_page",
     "narratives",
@@ -73,7 +84,9 @@ __all__ = [
     "pipeline",
     "rate",
     "render_png",
+    "render_slide",
     "render_terminal",
     "render_text",
     "show",
+    "slide",
 ]

@@ -273,7 +273,7 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
     p = matrix.participation
     sheet.para(t.MATRIX_PNG_PARTICIPATION.format(
         events=t.plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
-        rate=rate(p), completed=p.completed), 9.5, color=MUTED, gap=0.06)
+        rate=rate(p, t.language), completed=p.completed), 9.5, color=MUTED, gap=0.06)
     plans = matrix.plans
     sheet.para(t.MATRIX_PNG_PIPELINE.format(
         made=plans.made, followed=plans.followed_up, done=plans.done,

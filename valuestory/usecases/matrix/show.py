@@ -79,6 +79,31 @@ class Shown:
         return 0 if n <= 0 or self.peak <= 0 else max(1, min(4, -(-4 * n // self.peak)))
 
 
+@dataclass(frozen=True)
+class Pictured:
+
+    matrix: Matrix
+    png: bytes | None
+
+
+async def for_command_line(db: Database, community_ref: str, period: str, now: dt.datetime, *,
+                           picture: bool = False) -> Pictured:
+    """`valuestory matrix`: the matrix of a community given by name or id, for a period as typed
+    (PeriodError if it can't be read), and its picture for a phone, in the community's language,
+    when asked for (the slide is the report's: `report.slide_for_command_line`)."""
+    # Here, not above: see `for_community`.
+    from valuestory.usecases.communities import find_community
+
+    async with db.session() as session:
+        community = await find_community(session, community_ref)
+    chosen = parse_period(period, community.timezone, now)
+    async with db.long_read() as reading:  # a year's matrix: off the loop's thread
+        built = await build_matrix(reading, community, chosen, now)
+    if not picture:
+        return Pictured(built, None)
+    return Pictured(built, await asyncio.to_thread(render_png, built, i18n.pick(community.language)))
+
+
 async def for_page(db: Database, token: str | None, community_id: int, admins: frozenset[int],
                    since: str, now: dt.datetime) -> access.Visit[Shown]:
     """The dashboard's matrix page: who asks, and, if they may see the community, its
