@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 import uuid
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import xmlschema
 from click.testing import Result
 
@@ -109,6 +111,19 @@ def test_a_project_coded_elsewhere_comes_back_at_the_same_passage(database_url: 
     by_narrative = _csv_codes(_run(database_url, "export", "--community", "Coding", "--format",
                                    "csv", "--output", str(csv_path)), csv_path)
     assert by_narrative[ids[0]] == "A safe space; Energy"
+    jsonl = tmp_path / "after.jsonl"
+    assert _run(database_url, "export", "--community", "Coding", "--format", "jsonl",
+                "--output", str(jsonl)).exit_code == 0
+    records = {r["narrative_id"]: r for r in map(json.loads, jsonl.read_text("utf-8").splitlines())}
+    assert records[ids[0]]["codes"] == ["A safe space", "Energy"]
+    assert records[ids[1]]["codes"] == []
+    xlsx = tmp_path / "after.xlsx"
+    assert _run(database_url, "export", "--community", "Coding", "--format", "xlsx",
+                "--output", str(xlsx)).exit_code == 0
+    sheet = openpyxl.load_workbook(xlsx, read_only=True).active
+    table = list(sheet.iter_rows(values_only=True))
+    codes_at = table[0].index("codes")
+    assert {row[0]: row[codes_at] for row in table[1:]}[ids[0]] == "A safe space; Energy"
     again = tmp_path / "again.qdpx"
     assert _run(database_url, "export", "--community", "Coding", "--format", "qdpx",
                 "--output", str(again)).exit_code == 0
