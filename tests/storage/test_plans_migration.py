@@ -44,9 +44,10 @@ async def _cells(db: Database) -> tuple[dict[str, int], dict[str, int], dict[str
 
 
 async def test_plans_told_before_move_apart_and_the_pipeline_counts_them(db: Database) -> None:
+    # The member and event are made at head (the models are head's), then the schema goes back.
+    community_id, event_id, member_id = await _member_and_event(db)
     async with db.engine.begin() as conn:
         await conn.run_sync(_to(BEFORE, down=True))
-    community_id, event_id, member_id = await _member_and_event(db)
     async with db.session() as s:
         asking = Prompt(member_id=member_id, community_id=community_id, event_id=event_id,
                         kind="post_event", story_id="s", status=PromptStatus.COMPLETED,

@@ -24,9 +24,8 @@ def _at(name: str) -> sa.Column:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('communities') as batch_op:
-        batch_op.add_column(sa.Column('conveners_code', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    op.add_column('communities', sa.Column('conveners_code', sa.Boolean(), nullable=False,
+                                           server_default=sa.false()))
     op.create_table(
         'coders',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -137,5 +136,6 @@ def downgrade() -> None:
     for table in ('coding_set_done', 'coding_set_narratives', 'coding_sets', 'coder_seen',
                   'codings', 'codes', 'coders'):
         op.drop_table(table)
-    with op.batch_alter_table('communities') as batch_op:
-        batch_op.drop_column('conveners_code')
+    # A plain DROP COLUMN: rebuilding the table would, with foreign keys on, take every row that
+    # refers to a community with it on SQLite.
+    op.execute('ALTER TABLE communities DROP COLUMN conveners_code')
