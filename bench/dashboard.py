@@ -144,13 +144,13 @@ async def measure(db: Database, url: str, repeat: int) -> dict[str, tuple[float,
     async with db.session() as session:
         community = await session.get(Community, COMMUNITY)
         assert community is not None
-        await roles.grant_role(session, CONVENER, "convener", community)
-        await roles.grant_role(session, CONVENER, "researcher", community)
+        await roles.queries.grant_role(session, CONVENER, "convener", community)
+        await roles.queries.grant_role(session, CONVENER, "researcher", community)
         token = await sessions.open_session(session, CONVENER, utcnow())
         # Page 100 starts after the last narrative of page 99, as its link would say.
         cursor: narratives.Cursor | None = None
         for _ in range(99):
-            page = await narratives.page(session, COMMUNITY, narratives.NarrativeFilter(), cursor)
+            page = await narratives.page_of(db, COMMUNITY, narratives.NarrativeFilter(), cursor)
             cursor = page.next
         assert cursor is not None, "not enough narratives for a hundredth page"
     coded = await code_a_tenth(db)

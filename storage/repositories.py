@@ -141,12 +141,6 @@ async def prompt_for(
     )
 
 
-async def narratives_of_prompt(session: AsyncSession, prompt_id: int) -> Sequence[Narrative]:
-    return (await session.scalars(
-        select(Narrative).where(Narrative.prompt_id == prompt_id).order_by(Narrative.id)
-    )).all()
-
-
 async def narratives_of_story(session: AsyncSession, story_id: str) -> Sequence[Narrative]:
     return (await session.scalars(
         select(Narrative).where(Narrative.story_id == story_id).order_by(Narrative.id)
@@ -250,18 +244,6 @@ async def open_prompts_with_answers(session: AsyncSession, member_id: int, *,
                                     lock: bool = False) -> list[tuple[Prompt, Answers]]:
     """`open_prompts`, each with its answers, in one round trip."""
     return await _with_answers(session, _WITH_ANSWERS[False, lock], {"member_id": member_id})
-
-
-async def choices_of_prompt(session: AsyncSession, prompt_id: int) -> Sequence[Choice]:
-    return (await session.scalars(select(Choice).where(Choice.prompt_id == prompt_id))).all()
-
-
-async def revisions(session: AsyncSession, narrative_id: int) -> Sequence[NarrativeRevision]:
-    return (await session.scalars(
-        select(NarrativeRevision)
-        .where(NarrativeRevision.narrative_id == narrative_id)
-        .order_by(NarrativeRevision.version)
-    )).all()
 
 
 async def save_answer(

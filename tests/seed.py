@@ -8,11 +8,13 @@ use case sets), its docstring says so.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
 from flows import texts
+from flows.questions import PromptKind, load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, Membership, Prompt, utcnow
@@ -20,33 +22,53 @@ from tests.harness import Harness, Person
 from valuestory.usecases import communities, community_settings, conversation, retention, roles
 from valuestory.usecases.events import planning
 
+T = TypeVar("T")
+
+
+async def _read(db: Database, model: type[T], row_id: int) -> T:
+    """A row a door made, read back for the test to use."""
+    async with db.session() as session:
+        found = await session.get(model, row_id)
+        assert found is not None
+        return found
+
 
 async def community(db: Database, name: str = "Diabetes in Pregnancy",
-                    timezone: str = "Europe/London") -> Community:
-    """A community, created by the use case /newcommunity and `community create` call."""
-    async with db.session() as session:
-        return await communities.create_community(session, name, timezone)
+                    timezone: str = "Europe/London", question_set: str = "default",
+                    language: str = "en") -> Community:
+    """A community, created through the door `community create` calls."""
+    made = await communities.create(db, name, timezone, question_set, language)
+    return await _read(db, Community, made.id)
 
 
 async def event(db: Database, community: Community, title: str = "Winter Learning Session",
                 starts: str = "2026-12-03 14:00", ends: str = "2026-12-03 16:00") -> Event:
-    """An event, created by the use case a convener's /newevent ends in (times in its zone)."""
-    async with db.session() as session:
-        c = await session.get(Community, community.id)
-        assert c is not None
-        return await planning.create_event(session, c, title, starts, ends)
+    """An event, created through the door `event create` calls (times in its zone, or ISO 8601);
+    another with the same title and start is another event, as with `--again`."""
+    made, _ = await planning.schedule(db, str(community.id), title, starts, ends, again=True)
+    return await _read(db, Event, int(str(made["id"])))
 
 
 async def grant(db: Database, user_id: int, role: str, community: Community | None = None) -> None:
-    """Give someone a convener or researcher role (a researcher of every community without one)."""
-    async with db.session() as session:
-        c = await session.get(Community, community.id) if community is not None else None
-        await roles.grant_role(session, user_id, role, c)
+    """Give someone a convener or researcher role (a researcher of every community without one),
+    through the door `role grant` calls."""
+    await roles.grant(db, user_id, role, str(community.id) if community is not None else None)
 
 
-# Two of the kinds of value in the default question set, as their buttons read.
-INSIGHT = "A new insight or skill"
-CONNECTION = "A useful connection"
+
+
+def _button(question: str, option: str) -> str:
+    """An option of the default question set's post-event questions, as its button reads."""
+    found = load_question_set().script(PromptKind.POST_EVENT).question(question)
+    assert found is not None
+    return next(o.label for o in found.options if o.id == option)
+
+
+# Whether a member took part, and two of the kinds of value, as their buttons read.
+THERE = _button("attended", "yes")
+MISSED = _button("attended", "no")
+INSIGHT = _button("potential.capitals", "human")
+CONNECTION = _button("potential.capitals", "social")
 
 
 async def tell(person: Person, moment: str, capitals: dict[str, str] | None = None,
@@ -63,7 +85,7 @@ async def tell(person: Person, moment: str, capitals: dict[str, str] | None = No
     """
     if begin:
         await person.say("/continue")
-    await person.tap("Yes, I was there")
+    await person.tap(THERE)
     await person.say(moment)
     await person.tap(texts.BTN_NEXT)
     await person.tap(texts.BTN_SKIP)  # what the member valued most
@@ -115,14 +137,14 @@ async def join(person: Person, *communities: Community, agree: str = texts.BTN_A
     return person
 
 
-async def open_prompt(db: Database, person: Person, event: Event) -> Prompt:
-    """Open the post-event prompt for a member, through the use case the scheduler calls, but
-    silently: the member starts it with /continue (`tell` does)."""
-    async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, person.user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        return (await planning.open_prompt(session, member, e)).prompt
+async def open_prompt(db: Database, person: Person, event: Event,
+                      kind: PromptKind = PromptKind.POST_EVENT,
+                      now: dt.datetime | None = None) -> Prompt:
+    """Open a prompt for a member, through the door `prompt open` calls, but quietly: the member
+    starts it with /continue (`tell` does)."""
+    opened = await planning.open_by_hand(db, event.id, person.user_id, kind, quietly=True, now=now)
+    [prompt_id] = opened.created or opened.already_open
+    return await _read(db, Prompt, prompt_id)
 
 
 async def member_with_open_prompt(harness: Harness, user_id: int,
@@ -135,7 +157,7 @@ async def member_with_open_prompt(harness: Harness, user_id: int,
     prompt = await open_prompt(harness.db, person, e)
     await person.say("/continue")
     if attended:
-        await person.tap("Yes, I was there")
+        await person.tap(THERE)
     return person, prompt
 
 
@@ -151,15 +173,14 @@ async def members_due_a_prompt_now(harness: Harness, first_user_id: int, count: 
     people = [harness.person(first_user_id + i) for i in range(count)]
     for person in people:
         await join(person, c)
+    await community_settings.change(harness.db, str(c.id), community_settings.Change(
+        delay="0", quiet="off"), {}, actor="test")
+    now = utcnow()
     async with harness.db.session() as s:
-        found = await s.get(Community, c.id)
-        assert found is not None
-        community_settings.apply(found, community_settings.Change(delay="0", quiet="off"))
-        now = utcnow()
         await s.execute(update(Membership).where(Membership.community_id == c.id)
                         .values(joined_at=now - dt.timedelta(days=30)))
-        await planning.create_event(s, found, title, now - dt.timedelta(hours=2),
-                                   now - dt.timedelta(minutes=1))
+    await event(harness.db, c, title, (now - dt.timedelta(hours=2)).isoformat(),
+                (now - dt.timedelta(minutes=1)).isoformat())
     return people
 
 
@@ -184,11 +205,11 @@ async def conveners_due_a_digest_now(harness: Harness, first_user_id: int,
         await grant(harness.db, user_id, "convener", c)
     now = utcnow()
     slot = (now - dt.timedelta(minutes=1)).astimezone(ZoneInfo(c.timezone))
+    await community_settings.change(harness.db, str(c.id), community_settings.Change(
+        digest=f"{slot:%A} {slot:%H:%M}".lower()), {}, actor="test")
     async with harness.db.session() as s:
         found = await s.get(Community, c.id)
         assert found is not None
-        community_settings.apply(found, community_settings.Change(
-            digest=f"{slot:%A} {slot:%H:%M}".lower()))
         found.created_at = now - dt.timedelta(days=8)
     return conveners
 

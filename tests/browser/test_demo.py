@@ -9,6 +9,7 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 
+from flows import texts
 from tests.browser.test_dashboard import click, matrix_table, sign_in
 from tests.cli.test_terminal import Keyboard
 
@@ -26,7 +27,7 @@ def test_the_demo_shows_the_sample_matrix_and_a_terminal_answer_reaches_the_dash
     temporary.mkdir()
     keyboard = Keyboard(tmp_path, None, ("demo",), TMPDIR=str(temporary), **NO_NETWORK)
     try:
-        keyboard.expect("Are you happy to take part?", timeout=60)
+        keyboard.expect(texts.PARTICIPANT_INFO.parts[-1], timeout=60)
         found = LINK.search(keyboard.seen)
         assert found is not None, keyboard.seen
         assert "sample data" in keyboard.seen and "Ctrl+C" in keyboard.seen

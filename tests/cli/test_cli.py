@@ -117,7 +117,8 @@ def test_mistakes_stop_with_one_line_saying_what_to_fix(
     cases = [
         (("community", "create", "X", "--timezone", "Mars/Base"), db_env, "not a time zone"),
         (("event", "create", "--community", "Nowhere", "--title", "T", "--starts",
-          "2026-12-03 14:00", "--ends", "2026-12-03 16:00"), db_env, "no community called"),
+          "2026-12-03 14:00", "--ends", "2026-12-03 16:00"), db_env,
+         texts.NO_SUCH_COMMUNITY.format(community="'Nowhere'")),
         (("event", "list",), {"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"},
          "can't use the database"),
         (("event", "list",), {"DATABASE_URL": "mysql://x"}, "DATABASE_URL must be"),

@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from flows import texts
 from valuestory.cli import main
 
 
@@ -108,4 +109,4 @@ def test_durations_read_the_same_as_in_telegram(cli: CliRunner) -> None:
 
 def test_unknown_community_is_named(cli: CliRunner) -> None:
     result = cli.invoke(main, ["community", "set", "Nowhere", "--delay", "1h"])
-    assert result.exit_code == 2 and "no community called 'Nowhere'" in result.output
+    assert result.exit_code == 2 and texts.NO_SUCH_COMMUNITY.format(community="'Nowhere'") in result.output

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from flows import texts
 from valuestory.cli import main
 
 
@@ -41,7 +42,8 @@ def test_admin_lists_and_revokes_roles_with_json_for_scripts(
     assert code == 0 and json.loads(out) == {"telegram_user_id": 4242, "role": "convener",
                                              "community": "Frailty", "revoked": 1}
     code, out = vs(database_url, "role", "revoke", "4242", "convener", "--community", "Frailty")
-    assert (code, out) == (2, "valuestory: 4242 is not a convener of Frailty\n")
+    assert (code, out) == (2, "valuestory: " + texts.ROLE_NOT_HELD.format(
+        user=4242, role="convener", community="Frailty") + "\n")
     code, out = vs(database_url, "role", "revoke", "987", "researcher")
     assert (code, out) == (0, "987 is no longer a researcher of any community.\n")
     assert vs(database_url, "role", "list")[1] == "4242  convener  Diabetes in Pregnancy\n"

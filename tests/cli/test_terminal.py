@@ -30,6 +30,8 @@ from valuestory.cli import main
 from valuestory.terminal.tryout import Terminal, line_reader
 
 AGREE, ATTENDED = "1", "1"
+# The question the participant information ends with, before a member agrees.
+ASKED_TO_AGREE = texts.PARTICIPANT_INFO.parts[-1]
 
 
 class Script:
@@ -110,8 +112,8 @@ async def test_several_picks_on_a_one_answer_screen_or_a_key_not_shown_are_refus
 ) -> None:
     out = await drive(db, AGREE, "1,2", "7", "n")
     assert texts.TRY_ONE_PICK in after(out, "> 1,2")
-    assert "There's no [7] here" in after(out, "> 7")
-    assert "There's no [n] here" in after(out, "> n")
+    assert texts.TRY_NO_SUCH.format(key="7").split(".")[0] in after(out, "> 7")
+    assert texts.TRY_NO_SUCH.format(key="n").split(".")[0] in after(out, "> n")
     async with db.session() as s:
         assert (await s.scalars(sql_select(Choice))).all() == []
 
@@ -119,7 +121,7 @@ async def test_several_picks_on_a_one_answer_screen_or_a_key_not_shown_are_refus
 async def test_an_empty_line_at_consent_asks_the_consent_question_again(db: Database) -> None:
     out = await drive(db, "", "  ", "hello", AGREE)
     assert "don't think we've met" not in out
-    assert out.count("Are you happy to take part?") == 4
+    assert out.count(ASKED_TO_AGREE) == 4
     assert "Welcome to Try-out community" in out
 
 
@@ -131,7 +133,7 @@ async def test_member_commands_work_in_the_terminal(db: Database) -> None:
     assert "Paused." in after(out, "> /pause")
     assert "Welcome back! I'll message you" in after(out, "> /resume")
     mydata = after(out, "> /mydata")
-    assert "Everything valuestory holds about you" in mydata and "Meeting the midwives" in mydata
+    assert texts.MYDATA_TITLE in mydata and "Meeting the midwives" in mydata
     assert "[n] Next" in after(out, "> /help")
 
 
@@ -272,7 +274,7 @@ def test_ctrl_c_under_a_terminal_ends_at_once_with_what_was_kept_and_loses_nothi
     database = tmp_path / "try.db"
     keyboard = Keyboard(tmp_path, database)
     try:
-        keyboard.expect("Are you happy to take part?")
+        keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
         keyboard.expect("Did you take part")
         keyboard.type("1\r")
@@ -301,7 +303,7 @@ def test_the_up_arrow_brings_back_an_earlier_line(tmp_path: Path) -> None:
     database = tmp_path / "try.db"
     keyboard = Keyboard(tmp_path, database)
     try:
-        keyboard.expect("Are you happy to take part?")
+        keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
         keyboard.expect("Did you take part")
         keyboard.type("1\r")
@@ -324,7 +326,7 @@ def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> 
     keyboard = Keyboard(tmp_path, database)
     answer = ("The midwife's case about insulin timing. " * 100)[:4096].strip()
     try:
-        keyboard.expect("Are you happy to take part?")
+        keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
         keyboard.expect("Did you take part")
         keyboard.type("1\r")
@@ -361,11 +363,11 @@ async def test_a_story_paused_with_later_is_resumed_next_time_and_another_member
     await drive(db, AGREE, ATTENDED, "Meeting the midwives", "l")
     again = await drive(db, "c")  # the same database, as `try --database URL` opens it again
     assert "there is already a community" not in again
-    assert "Are you happy to take part?" not in again  # a member already: no consent again
+    assert ASKED_TO_AGREE not in again  # a member already: no consent again
     assert "Welcome back" in again and "What happened at" in again
     script = Script([AGREE, ATTENDED, "The parents' panel"])
     await Terminal(db, script.read, script.out.append, user_id=2, kept=True).run()
-    assert "Are you happy to take part?" in script.text  # a new member, in the same community
+    assert ASKED_TO_AGREE in script.text  # a new member, in the same community
     assert sorted(await narratives(db)) == [("immediate.moment", "Meeting the midwives"),
                                             ("immediate.moment", "The parents' panel")]
     assert "2 narratives in 2 stories" in after(script.text, "Value Creation Matrix")
@@ -374,7 +376,7 @@ async def test_a_story_paused_with_later_is_resumed_next_time_and_another_member
 async def test_the_try_out_goes_on_after_the_story_ends_until_quit(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "x", "/mydata", "/quit")
     assert texts.TRY_STORY_OVER in " ".join(after(out, "> x").split())  # as one line, unwrapped
-    assert "Everything valuestory holds about you" in after(out, "> /mydata")
+    assert texts.MYDATA_TITLE in after(out, "> /mydata")
     withdrawn = await drive(db, "/withdraw", "1", "/mydata", "/quit")
     assert "Everything you shared has been erased" in withdrawn
     assert texts.MYDATA_NONE in after(withdrawn, "> /mydata")
@@ -387,7 +389,7 @@ async def test_the_terminal_says_type_not_tap_and_its_help_lists_only_what_it_kn
                       "1,2", "d", "An insight", "/help", "l", "/quit")
     assert not re.search(r"\btap", out, re.IGNORECASE), [
         line for line in out.splitlines() if "tap" in line.lower()]
-    assert "Type their numbers, like 1,3, then d for Done." in out
+    assert texts.WORDING["terminal"]["ASK_MULTI_HINT"] in out
     helped = after(out, "> /help").split("> l")[0]
     assert "/quit" in helped and "/language" not in helped
 
@@ -438,14 +440,14 @@ async def test_try_in_spanish_names_the_event_in_spanish_without_isolate_marks(
     script = Script([AGREE, ATTENDED, "/quit"])
     await Terminal(db, script.read, script.out.append, language="es", kept=True).run()
     assert "tu último encuentro de la comunidad" in script.text
-    assert "your last community event" not in script.text
+    assert texts.TRY_EVENT_TITLE not in script.text
     assert "\u2068" not in script.text and "\u2069" not in script.text
 
 
 def test_ctrl_c_on_a_throwaway_database_does_not_claim_nothing_is_lost(tmp_path: Path) -> None:
     keyboard = Keyboard(tmp_path, None)
     try:
-        keyboard.expect("Are you happy to take part?")
+        keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
         keyboard.expect("Did you take part")
         keyboard.type("\x03")

@@ -45,7 +45,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
         await bot.start()
         robin.push_text("/continue")
         await robin.expect("Question 1")
-        robin.push_tap("Yes, I was there")
+        robin.push_tap(seed.THERE)
         await robin.expect("Question 2")
         robin.push_text("answer one")
         await robin.expect(texts.ACK_FIRST)
@@ -60,7 +60,7 @@ async def test_member_whose_bot_is_killed_mid_story_loses_nothing_and_resumes_at
 
         await bot.start()
         await until(lambda: double.pending_updates() == 0, "Telegram's queue to drain")
-        robin.push_tap("Next")
+        robin.push_tap(texts.BTN_NEXT)
         await robin.expect("Question 3")
         robin.push_text("answer four")
         bot.kill()  # straight after the member spoke

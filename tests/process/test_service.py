@@ -88,7 +88,7 @@ async def test_update_without_the_right_secret_is_refused_and_changes_nothing(
     event = await seed.event(db, community)
     await seed.open_prompt(db, robin, event)
     await robin.say("/continue")
-    await robin.tap("Yes, I was there")
+    await robin.tap(seed.THERE)
     seen = len(robin.inbox)
     refused = METRICS.value("valuestory_webhook_rejected_total")
 
@@ -119,7 +119,7 @@ async def test_metrics_count_updates_answers_and_errors_in_prometheus_text(
     await seed.join(robin, community)  # 2 updates
     await seed.open_prompt(db, robin, event)
     await robin.say("/continue")
-    await robin.tap("Yes, I was there")
+    await robin.tap(seed.THERE)
     await robin.say("Hearing how the other team triages")  # 5th update, 1st answer
 
     response = await webhook.client.get("/metrics")
@@ -195,7 +195,7 @@ async def test_switching_from_webhook_to_polling_carries_the_story_on_without_mi
     await seed.join(robin, community)
     await seed.open_prompt(db, robin, event)
     await robin.say("/continue")
-    await robin.tap("Yes, I was there")
+    await robin.tap(seed.THERE)
     await robin.say("Said while the bot took webhooks")
     await hook.client.aclose()
     await hooked.stop()

@@ -49,7 +49,7 @@ async def test_sigterm_in_a_burst_of_answers_loses_nothing_and_sends_nothing_twi
                 await seed.join(person, community)
                 await seed.open_prompt(db, person, event)
                 await person.say("/continue")
-                await person.tap("Yes, I was there")
+                await person.tap(seed.THERE)
             marks = {p.user_id: len(p.inbox) for p in people}
             answers = {p.user_id: f"Burst answer from member {i}" for i, p in enumerate(people)}
             updates = {p.user_id: {"update_id": 6_000_000 + i, "message": p.message(

@@ -94,7 +94,7 @@ async def test_a_running_bot_answers_others_while_it_hears_a_long_note(
     await seed.join(lee, other)
     await seed.open_prompt(db, lee, event)
     await lee.say("/continue")
-    await lee.tap("Yes, I was there")
+    await lee.tap(seed.THERE)
     await harness.stop()
 
     pat, lee_chat = Chat(double, 741), Chat(double, 742)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from sqlalchemy import select
 
 from flows import texts
@@ -29,7 +31,8 @@ async def test_admin_grants_a_convener_role_in_telegram(harness: Harness) -> Non
     await seed.community(harness.db, "Diabetes in Pregnancy")
     admin = harness.person(9001)
     replies = await admin.say("/grant 4242 convener Diabetes in Pregnancy")
-    assert "4242 is now a convener of Diabetes in Pregnancy" in replies[0]
+    assert texts.ROLE_GRANTED.format(user=4242, role="convener",
+                                     community="Diabetes in Pregnancy") in replies[0]
     replies = await admin.say("/grant 4242 overlord Diabetes in Pregnancy")
     assert "convener or researcher" in replies[0]
     async with harness.db.session() as s:
@@ -57,17 +60,17 @@ async def test_a_revoked_convener_can_no_longer_see_the_matrix_at_the_next_messa
     assert (await convener.say("/matrix"))[0].startswith(title)
 
     replies = await admin.say("/revoke 4242 convener Diabetes in Pregnancy")
-    assert replies == ["Done: 4242 is no longer a convener of Diabetes in Pregnancy. "
-                       "It takes effect at once."]
+    assert replies == [texts.ROLE_REVOKED.format(user=4242, role="convener",
+                                                 community="Diabetes in Pregnancy")]
     assert await convener.say("/matrix") == [texts.NOT_ALLOWED]
 
     assert await admin.say("/revoke 4242 convener Diabetes in Pregnancy") == [
-        "4242 is not a convener of Diabetes in Pregnancy."]
-    assert await admin.say("/revoke 4242") == [
-        "Usage: /revoke &lt;telegram user id&gt; convener|researcher [community name or id]"]
+        texts.ROLE_NOT_HELD.format(user=4242, role="convener", community="Diabetes in Pregnancy")
+        + "."]
+    assert await admin.say("/revoke 4242") == [html.escape(texts.ROLE_REVOKE_USAGE)]
     await admin.say("/grant 4243 researcher Diabetes in Pregnancy")
-    assert await admin.say("/revoke 4243 researcher") == [
-        "Done: 4243 is no longer a researcher of any community. It takes effect at once."]
+    assert await admin.say("/revoke 4243 researcher") == [texts.ROLE_REVOKED.format(
+        user=4243, role="researcher", community=texts.ROLE_EVERYWHERE)]
     assert await harness.person(4243).say("/export csv") == [
         texts.NOT_ALLOWED]
     assert await convener.say("/revoke 4243 researcher") == [

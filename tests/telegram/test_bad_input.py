@@ -123,7 +123,7 @@ async def test_a_button_meant_for_someone_else_is_refused(harness: Harness) -> N
 
 async def test_tapping_the_same_button_twice_is_answered_kindly(harness: Harness) -> None:
     dee, _ = await seed.member_with_open_prompt(harness, 606, attended=False)
-    message, data = dee.button("Yes, I was there")
+    message, data = dee.button(seed.THERE)
     await dee.press_data(message, data)
     replies = await dee.press_data(message, data)  # a double tap on a slow connection
     assert texts.STALE_BUTTON in replies[0] and "Question 2" in replies[0]
@@ -132,7 +132,7 @@ async def test_tapping_the_same_button_twice_is_answered_kindly(harness: Harness
 
 async def test_a_button_on_an_old_message_is_stale_and_shows_where_we_are(harness: Harness) -> None:
     pat, _ = await _mid_question(harness)
-    await pat.tap("Next")
+    await pat.tap(texts.BTN_NEXT)
     old_question = next(m for m in pat.inbox if "Question 2" in m.text)
     replies = await pat.press_data(old_question, old_question.keyboard[0][0]["callback_data"])
     assert texts.STALE_BUTTON in replies[0] and "Question 3" in replies[0]

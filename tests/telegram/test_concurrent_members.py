@@ -28,7 +28,7 @@ async def test_two_messages_from_one_member_keep_their_order_while_another_membe
         await seed.join(person, community)
         await seed.open_prompt(harness.db, person, event)
         await person.say("/continue")
-        await person.tap("Yes, I was there")
+        await person.tap(seed.THERE)
     replies: list[tuple[int, str, str]] = []  # (chat, "sent" or "done", text), as they happen
     request = harness.app.bot.request
     plain = request.do_request

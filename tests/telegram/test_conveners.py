@@ -388,7 +388,7 @@ async def test_invite_sends_link_and_qr_code(harness: Harness) -> None:
     assert "Frailty &amp; Falls" in replies[0]
     photo = conv.last
     assert photo.photo is not None and photo.photo.startswith(b"\x89PNG")
-    assert photo.caption == "Scan to join Frailty &amp; Falls"
+    assert photo.caption == texts.INVITE_CAPTION.format(community="Frailty &amp; Falls")
 
 
 async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness: Harness) -> None:
@@ -418,7 +418,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     assert code and f"?start=ci_{code}" in replies[0]
 
     replies = await ann.say(f"/start ci_{code}")
-    assert replies == ["You're checked in to <b>Live session</b>. I'll ask you about it afterwards."]
+    assert replies == [texts.CHECKED_IN.format(title="Live session")]
     async with harness.db.session() as session:
         prompt = (await session.scalars(select(Prompt))).one()
     assert prompt.attended is True and prompt.status == "scheduled"
@@ -429,7 +429,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     assert "join Diabetes in Pregnancy first" in replies[0] and "Joining" in replies[1]
     await newcomer.tap(texts.BTN_AGREE)
     replies = await newcomer.say(f"/start ci_{code}")
-    assert replies == ["You're checked in to <b>Live session</b>. I'll ask you about it afterwards."]
+    assert replies == [texts.CHECKED_IN.format(title="Live session")]
     async with harness.db.session() as session:
         assert len((await session.scalars(select(Prompt).where(Prompt.attended.is_(True)))).all()) == 2
 
@@ -565,7 +565,7 @@ async def test_an_abandoned_newevent_draft_does_not_swallow_member_answers(harne
         draft.updated_at = utcnow() - dt.timedelta(hours=3)
     await seed.open_prompt(harness.db, conv, e)
     await conv.say("/continue")
-    await conv.tap("Yes, I was there")
+    await conv.tap(seed.THERE)
     replies = await conv.say("The talk on shared clinics.")
     assert texts.ACK_FIRST in replies[0]
     async with harness.db.session() as session:

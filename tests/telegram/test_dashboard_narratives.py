@@ -47,7 +47,7 @@ async def test_pages_of_fifty_show_every_narrative_once_newest_first_and_say_wha
     pages = 0
     async with harness.db.session() as session:
         while True:
-            page = await narratives.page(session, c.id, narratives.NarrativeFilter(), cursor)
+            page = await narratives.page_of(harness.db, c.id, narratives.NarrativeFilter(), cursor)
             pages += 1
             assert len(page.items) == (50 if page.next else 20)
             seen.extend(page.items)
@@ -61,13 +61,13 @@ async def test_pages_of_fifty_show_every_narrative_once_newest_first_and_say_wha
         assert [n.id for n in seen if n.revised] == [revised.id]
         assert all(n.pseudonym.startswith("P-") and n.event == "Winter Learning Session" for n in seen)
 
-        social = await narratives.page(session, c.id, narratives.NarrativeFilter(
+        social = await narratives.page_of(harness.db, c.id, narratives.NarrativeFilter(
             cycle="potential", capital="social", words="answer 1-"))
         assert sorted(n.answer for n in social.items) == sorted(
             f"answer 1-{q}" for q in range(1, 40, 4))
         one = seen[0].pseudonym
-        theirs = await narratives.page(session, c.id, narratives.NarrativeFilter(pseudonym=one))
+        theirs = await narratives.page_of(harness.db, c.id, narratives.NarrativeFilter(pseudonym=one))
         assert {n.pseudonym for n in theirs.items} == {one} and len(theirs.items) == 40
         # Typed characters that mean something to LIKE are only characters.
-        assert (await narratives.page(session, c.id, narratives.NarrativeFilter(words="%"))).items == ()
+        assert (await narratives.page_of(harness.db, c.id, narratives.NarrativeFilter(words="%"))).items == ()
     assert narratives.Cursor.decode("nonsense") is None

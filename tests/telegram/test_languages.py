@@ -65,7 +65,7 @@ async def test_a_spanish_member_joins_tells_and_is_reminded_and_followed_up_in_s
     shown = await rosa.say(f"/start {community.invite_code}")
     assert shown == [ES.PARTICIPANT_INFO.format(community=isolate("Diabetes in Pregnancy"))]
     assert rosa.last.buttons() == [ES.BTN_AGREE, ES.BTN_NOT_NOW]
-    assert await rosa.tap("Acepto") == [ES.JOINED.format(community=isolate("Diabetes in Pregnancy"))]
+    assert await rosa.tap(ES.BTN_AGREE) == [ES.JOINED.format(community=isolate("Diabetes in Pregnancy"))]
     async with harness.db.session() as s:
         (consent,) = (await s.scalars(select(Consent))).all()
     assert consent.language == "es" and consent.version == conversation.consent_version("es")
@@ -86,14 +86,14 @@ async def test_a_spanish_member_joins_tells_and_is_reminded_and_followed_up_in_s
                                                          minutes=ES.plural(5, "minute"))]
     assert "5 minutos" in rosa.last.text and rosa.last.buttons() == ["Continuar"]
 
-    await rosa.tap("Continuar")
+    await rosa.tap(ES.BTN_CONTINUE)
     await rosa.tap("Sí, estuve allí")
     await rosa.say("La discusión del caso.")
-    await rosa.tap("Siguiente")
-    await rosa.tap("Omitir")
-    await rosa.tap("Listo")
+    await rosa.tap(ES.BTN_NEXT)
+    await rosa.tap(ES.BTN_SKIP)
+    await rosa.tap(ES.BTN_DONE)
     await rosa.say("Probar la plantilla <compartida>")
-    done = await rosa.tap("Siguiente")
+    done = await rosa.tap(ES.BTN_NEXT)
     assert ES.THANKS in done[0]
 
     mark = len(rosa.inbox)
@@ -158,7 +158,7 @@ async def test_a_question_missing_from_a_communitys_translation_is_asked_in_engl
     assert _quoted("What happened at {event} that mattered to you?") in nxt[-1]
     assert lola.last.buttons() == [ES.BTN_SKIP, ES.BTN_BACK, ES.BTN_LATER, ES.BTN_STOP]  # the bot's own words
     await lola.say("El caso.")
-    await lola.tap("Siguiente")
+    await lola.tap(ES.BTN_NEXT)
     (stored,) = await _narratives(harness)
     assert stored.language == "en" and stored.question_text.startswith("What happened at")
 
@@ -177,7 +177,7 @@ async def test_changing_language_mid_story_carries_on_in_the_new_one_with_every_
     await rosa.say("/continue")
     await rosa.tap("Sí, estuve allí")
     await rosa.say("La discusión del caso.")
-    await rosa.tap("Siguiente")  # now on "what was it like to take part", question 3
+    await rosa.tap(ES.BTN_NEXT)  # now on "what was it like to take part", question 3
 
     assert await rosa.say("/language") == [ES.LANGUAGE_CHOOSE]
     assert rosa.last.buttons() == ["English", "العربية", "Español", "Polski"]
@@ -187,7 +187,7 @@ async def test_changing_language_mid_story_carries_on_in_the_new_one_with_every_
     assert "Jak wyglądał Twój udział?" in switched[-1]
     assert rosa.last.buttons()[0] == "Pomiń"
     await rosa.say("Czułam się wysłuchana.")
-    await rosa.tap("Dalej")
+    await rosa.tap(PL.BTN_NEXT)
     assert (await _member(harness, rosa)).language == "pl"
 
     stored = await _narratives(harness)

@@ -80,15 +80,15 @@ async def scenario(h: Harness, *, withdraw: bool = True
         await follow_up(h, person, e)
         await person.say("/continue")
         if n == "cal":
-            await person.tap("Stop")
+            await person.tap(texts.BTN_STOP)
             continue
         await person.say(DONE[n])
-        await person.tap("Next")
+        await person.tap(texts.BTN_NEXT)
         if n in DIFFERENCE:
             await person.say(DIFFERENCE[n])
-            await person.tap("Next")
+            await person.tap(texts.BTN_NEXT)
         else:
-            await person.tap("Skip")
+            await person.tap(texts.BTN_SKIP)
     if withdraw:
         await withdraw_member(people["wes"])
     return c, e, people

@@ -76,7 +76,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     sam = people["sam"]
     await seed.open_prompt(h.db, sam, e)
     await sam.say("/continue")
-    await sam.tap("Yes, I was there")
+    await sam.tap(seed.THERE)
     for button in ("Skip", "Skip", "Done", "Skip"):  # Done with nothing chosen skips the choice
         await sam.tap(button)
 
@@ -84,7 +84,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     lou = people["lou"]
     await seed.open_prompt(h.db, lou, e)
     await lou.say("/continue")
-    await lou.tap("Yes, I was there")
+    await lou.tap(seed.THERE)
     await lou.say("Lou: the case of the late scan.")
     await lou.tap(texts.BTN_LATER)
 
@@ -93,7 +93,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     rev = people["rev"]
     await seed.open_prompt(h.db, rev, e)
     await rev.say("/continue")
-    await rev.tap("Yes, I was there")
+    await rev.tap(seed.THERE)
     await rev.say("Rev first thought.")
     await rev.tap(texts.BTN_NEXT)
     for better in ("Rev second thought.", "Rev: the timing of insulin matters."):
@@ -103,7 +103,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     for part in ("Heard.", "Challenged.", "Energised."):
         await rev.say(part)
     await rev.tap(texts.BTN_NEXT)
-    await rev.tap("A new insight or skill")
+    await rev.tap(seed.INSIGHT)
     await rev.tap(texts.BTN_DONE)
     await rev.say("Rev: reading CGM traces with patients.")
     await rev.tap(texts.BTN_NEXT)
@@ -120,7 +120,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     nia = people["nia"]
     await seed.open_prompt(h.db, nia, e)
     await nia.say("/continue")
-    await nia.tap("No, I missed it")
+    await nia.tap(seed.MISSED)
 
     # Cid checked in at the event; the scheduler asks afterwards; Cid never answers.
     cid = people["cid"]

@@ -28,7 +28,7 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
     assert "Winter Learning Session" in replies[0]
     assert "About 5 minutes" in replies[0]
     assert "Question 1" in replies[0]
-    await alex.tap("Yes, I was there")
+    await alex.tap(seed.THERE)
     assert "Question 2" in alex.last.text and "What happened at" in alex.last.text
 
     await alex.say("The midwife's case about insulin timing.")
@@ -36,8 +36,8 @@ async def test_member_joins_through_invite_link_and_tells_story_by_cycle(harness
     replies = await alex.tap(texts.BTN_NEXT)
     assert "Question 3" in replies[-1]
     await alex.tap(texts.BTN_SKIP)
-    await alex.tap("A useful connection")
-    await alex.tap("A new insight or skill")
+    await alex.tap(seed.CONNECTION)
+    await alex.tap(seed.INSIGHT)
     replies = await alex.tap(texts.BTN_DONE)
     assert "Tell me about the insight or skill" in replies[-1] and "5 of 7" in replies[-1]
     await alex.say("How to read a CGM trace with the patient.")
@@ -157,7 +157,7 @@ async def test_member_who_missed_the_event_is_thanked_and_recorded_as_not_attend
     harness: Harness,
 ) -> None:
     ny, prompt = await seed.member_with_open_prompt(harness, 507, attended=False)
-    replies = await ny.tap("No, I missed it")
+    replies = await ny.tap(seed.MISSED)
     assert texts.NOT_ATTENDED in replies[-1]
     async with harness.db.session() as s:
         done = await s.get(Prompt, prompt.id)

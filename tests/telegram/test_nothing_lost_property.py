@@ -52,7 +52,7 @@ async def _scenario(app_settings: Settings, actions: list[str]) -> None:
     await seed.join(member, community)
     await seed.open_prompt(db, member, event)
     await member.say("/continue")
-    await member.tap("Yes, I was there")
+    await member.tap(seed.THERE)
     committed: set[str] = set()
     held: list[str] = []  # sent after /later; kept only once the member taps Keep
     for action in actions:

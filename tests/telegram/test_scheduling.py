@@ -74,16 +74,16 @@ async def test_every_active_member_is_asked_once_after_the_event_and_its_delay(
     assert report.sent == 2
     for p in (ann, ben):
         assert received(p, marks[p.user_id], ATTENDANCE) and len(p.texts_since(marks[p.user_id])) == 1
-        assert p.last.buttons()[:2] == ["Yes, I was there", "No, I missed it"]
+        assert p.last.buttons()[:2] == [seed.THERE, seed.MISSED]
     assert cat.texts_since(marks[cat.user_id]) == []  # paused: not asked
 
     again = await tick(harness, at(event_day, "18:30"))
     assert again.sent == 0
     assert all(len(received(p, marks[p.user_id], ATTENDANCE)) == 1 for p in (ann, ben))
 
-    replies = await ann.tap("Yes, I was there")
+    replies = await ann.tap(seed.THERE)
     assert "What happened at" in replies[-1]
-    replies = await ben.tap("No, I missed it")
+    replies = await ben.tap(seed.MISSED)
     assert texts.NOT_ATTENDED in replies[-1]
     async with harness.db.session() as s:
         stored = {p.member_id: p for p in (await s.scalars(select(Prompt))).all()}
@@ -175,7 +175,7 @@ async def test_one_nudge_then_the_prompt_closes_and_a_late_message_is_told_so(
     await event_on(harness, community, event_day)
     due = at(event_day, "18:00")
     await tick(harness, due)
-    await fay.tap("No, I missed it")  # finished: never nudged
+    await fay.tap(seed.MISSED)  # finished: never nudged
     marks = {p.user_id: len(p.inbox) for p in (eve, fay)}
 
     await tick(harness, due + dt.timedelta(hours=47))
@@ -206,7 +206,7 @@ async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Ha
     await event_on(harness, community, event_day)
     due = at(event_day, "18:00")
     await tick(harness, due)
-    await gus.tap("Yes, I was there")
+    await gus.tap(seed.THERE)
     await gus.tap(texts.BTN_LATER)
     await tick(harness, due + dt.timedelta(hours=48))
     replies = await gus.tap(texts.BTN_CONTINUE)
@@ -226,7 +226,7 @@ async def test_follow_ups_quote_the_members_own_words_and_share_the_story_id(
     await tick(harness, at(event_day, "18:00"))
     await seed.tell(ida, "The case discussion.", {}, "Try the <shared> clinic template", begin=False)
     await seed.tell(jon, "The case discussion.", {}, begin=False, stop=False)
-    await kay.tap("No, I missed it")
+    await kay.tap(seed.MISSED)
     marks = {p.user_id: len(p.inbox) for p in (ida, jon, kay)}
 
     ends = event.ends_at
@@ -322,7 +322,7 @@ async def test_a_second_event_waits_until_the_first_conversation_is_finished(
 ) -> None:
     ned, event_day, mark = await morning_and_afternoon(harness, 671)
     await tick(harness, at(event_day, "13:00"))
-    await ned.tap("Yes, I was there")
+    await ned.tap(seed.THERE)
     report = await tick(harness, at(event_day, "18:00"))
     assert report.queued == 1 and report.sent == 0
     assert not received(ned, mark, "Afternoon Session")
@@ -431,7 +431,7 @@ async def test_blocked_member_is_marked_unreachable_and_left_alone_until_they_wr
     replies = await ola.say("/start")  # they unblocked us and wrote: the open prompt is back
     assert "Did you take part in First Session?" in replies[-1]
     await tick(harness, at(third, "18:00"))
-    await ola.tap("No, I missed it")
+    await ola.tap(seed.MISSED)
     await tick(harness, at(third, "18:01"))  # the third waited its turn, and goes now
     assert "Did you take part in Third Session?" in ola.last.text
 
@@ -535,7 +535,7 @@ async def test_members_pause_and_resume_per_community_or_for_all(harness: Harnes
     mark = len(tom.inbox)
     await tick(harness, at(event_day, "18:00"))
     assert received(tom, mark, "South Session") and not received(tom, mark, "North Session")
-    await tom.tap("Yes, I was there")
+    await tom.tap(seed.THERE)
     await tom.say("/stop")
 
     replies = await tom.say("/pause")

@@ -24,7 +24,7 @@ from tests.harness import Harness, Person
 from tests.speech.notes import require_speech, speak
 from tests.waiting import until
 from valuestory.process.settings import Settings
-from valuestory.usecases import conversation, retention, voice_notes
+from valuestory.usecases import community_settings, conversation, retention
 
 SENTENCE = "the group helped me feel more confident"
 KEY_WORDS = {"group", "helped", "confident"}
@@ -100,7 +100,7 @@ async def test_member_who_answers_by_voice_hears_the_transcript_and_keeps_it_as_
     assert await audio_of(harness.db) == [None]
     assert texts.BTN_VOICE_KEEP not in pat.inbox[-3].buttons()  # the buttons went when it was kept
 
-    replies = await pat.tap("Next")
+    replies = await pat.tap(texts.BTN_NEXT)
     assert "Question 3" in replies[-1]
 
 
@@ -151,14 +151,17 @@ async def test_two_kept_voice_notes_add_up_to_one_answer(harness: Harness) -> No
     assert answer.spoken
 
 
+async def _keep_audio(db: Database, community_id: int) -> None:
+    """The community keeps recordings from now on, as the command line's settings set it."""
+    await community_settings.change(db, str(community_id), community_settings.Change(), {},
+                                    keep_audio="on", actor="test")
+
+
 async def _keeping_audio(harness: Harness, user_id: int,
                          name: str = "Diabetes in Pregnancy") -> tuple[Person, Community, Any]:
     """A member of a community that keeps recordings, who joined and is at a question."""
     community = await seed.community(harness.db, name)
-    async with harness.db.session() as s:
-        found = await s.get(Community, community.id)
-        assert found is not None
-        await voice_notes.set_keep_audio(s, found, True, actor="test")
+    await _keep_audio(harness.db, community.id)
     event = await seed.event(harness.db, community)
     return harness.person(user_id), community, event
 
@@ -173,7 +176,7 @@ async def test_a_community_that_keeps_audio_says_so_and_keeps_the_recording(harn
     assert agreed == conversation.CONSENT_VERSION_WITH_AUDIO != conversation.CONSENT_VERSION
     await seed.open_prompt(harness.db, kim, event)
     await kim.say("/continue")
-    await kim.tap("Yes, I was there")
+    await kim.tap(seed.THERE)
     audio = speak(SENTENCE)
     await say_by_voice(kim, audio, 3)
     await heard(kim)
@@ -201,10 +204,7 @@ async def test_members_who_agreed_before_recordings_were_kept_keep_only_their_wo
     harness: Harness,
 ) -> None:
     pat, prompt = await seed.member_with_open_prompt(harness, 806)
-    async with harness.db.session() as s:
-        found = await s.get(Community, prompt.community_id)
-        assert found is not None
-        await voice_notes.set_keep_audio(s, found, True, actor="test")
+    await _keep_audio(harness.db, prompt.community_id)
     await say_by_voice(pat, speak(SENTENCE), 3)
     await heard(pat)
     await pat.tap(texts.BTN_VOICE_KEEP)
@@ -217,7 +217,7 @@ async def test_retention_erases_recordings_with_the_answers_they_became(harness:
     await seed.join(kim, community)
     await seed.open_prompt(harness.db, kim, event)
     await kim.say("/continue")
-    await kim.tap("Yes, I was there")
+    await kim.tap(seed.THERE)
     await say_by_voice(kim, speak(SENTENCE), 3)
     await heard(kim)
     await kim.tap(texts.BTN_VOICE_KEEP)
@@ -348,7 +348,7 @@ async def test_other_members_are_answered_while_a_long_note_is_transcribed(harne
     await seed.join(lee, community)
     await seed.open_prompt(harness.db, lee, event)
     await lee.say("/continue")
-    await lee.tap("Yes, I was there")
+    await lee.tap(seed.THERE)
 
     long_note = speak(ONE_MINUTE)
     sent_at = time.monotonic()
@@ -392,7 +392,7 @@ async def test_exports_mark_spoken_answers_and_a_project_carries_each_kept_recor
     await seed.join(kim, community)
     await seed.open_prompt(harness.db, kim, event)
     await kim.say("/continue")
-    await kim.tap("Yes, I was there")
+    await kim.tap(seed.THERE)
     audio = speak(SENTENCE)
     await say_by_voice(kim, audio, 3)
     transcript = (await heard(kim)).split("«")[1].split("»")[0]

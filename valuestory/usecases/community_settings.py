@@ -214,8 +214,8 @@ async def change(db: Database, community: str, typed: Change, names: dict[str, s
         if keep_audio is not None:
             if keep_audio.strip().lower() not in ("on", "off"):
                 raise AdminError(f"{names.get('keep_audio', 'keep_audio')} takes on or off")
-            await voice_notes.set_keep_audio(session, c, keep_audio.strip().lower() == "on",
-                                             actor=actor)
+            await voice_notes.queries.set_keep_audio(
+                session, c, keep_audio.strip().lower() == "on", actor=actor)
         if conveners_code is not None:
             if conveners_code.strip().lower() not in ("on", "off"):
                 raise AdminError(f"{names.get('conveners_code', 'conveners_code')} takes on or off")
@@ -234,7 +234,7 @@ async def let_conveners_code(db: Database, user_id: int, admins: frozenset[int],
     """A convener (or an admin) lets the community's conveners code its narratives, or stops
     them, audited; False if this person does not convene the community."""
     async with db.session() as session:
-        c = await access.convened_one(session, user_id, community_id, admins)
+        c = await access.queries.convened_one(session, user_id, community_id, admins)
         if c is None:
             return False
         _conveners_code(session, c, on, "admin" if access.is_admin(user_id, admins) else "convener")

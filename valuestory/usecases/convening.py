@@ -74,18 +74,18 @@ RESEARCHERS_TOO = frozenset({"matrix"})
 async def _communities(session: AsyncSession, who: Convener, name: str) -> list[Community]:
     """The communities this person may run the command for, by name."""
     if name in RESEARCHERS_TOO:
-        return await access.seen(session, who.user_id, who.admins)
-    return await access.convened(session, who.user_id, who.admins)
+        return await access.queries.seen(session, who.user_id, who.admins)
+    return await access.queries.convened(session, who.user_id, who.admins)
 
 
 async def _community(session: AsyncSession, who: Convener, name: str,
                      community_id: int) -> Community | None:
     """The community, if this person may run the command for it; None tells them nothing."""
     if name in RESEARCHERS_TOO:
-        if await access.view(session, who.user_id, community_id, who.admins) is None:
+        if await access.queries.view(session, who.user_id, community_id, who.admins) is None:
             return None
         return await session.get(Community, community_id)
-    return await access.convened_one(session, who.user_id, community_id, who.admins)
+    return await access.queries.convened_one(session, who.user_id, community_id, who.admins)
 
 
 def token(*parts: object) -> str:

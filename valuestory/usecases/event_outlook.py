@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community, Event
-from valuestory.usecases.events import planning
+from valuestory.usecases.events import queries as events
 from valuestory.usecases.times import local_time
 
 
@@ -28,7 +28,7 @@ async def unasked(db: Database, community_id: int, past: Sequence[Event],
         if community is None:
             return said
         for event in past:
-            asking = await planning.who_will_be_asked(session, community, event, now)
+            asking = await events.who_will_be_asked(session, community, event, now)
             if asking.due > now:
                 said[event.id] = t.DASHBOARD_ASKED_LATER.format(
                     when=local_time(asking.due, community.timezone, t.language))

@@ -20,7 +20,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Event, utcnow
 from valuestory.usecases import communities, conversation, roles, signin
-from valuestory.usecases.events import planning
+from valuestory.usecases.events import queries as events
 from valuestory.usecases.out import Out
 from valuestory.usecases.tryout import Place
 
@@ -172,9 +172,9 @@ async def prepare(db: Database, now: dt.datetime | None = None) -> Place:
             # Half past five in the community's own zone, whatever the season.
             starts = (now + dt.timedelta(days=e.days_from_now)).astimezone(
                 ZoneInfo(TIMEZONE)).replace(hour=17, minute=30, second=0, microsecond=0)
-            made.append(await planning.create_event(session, community, e.title, starts,
+            made.append(await events.create_event(session, community, e.title, starts,
                                                     starts + dt.timedelta(hours=e.hours)))
-        await roles.grant_role(session, CONVENER_ID, "convener", community)
+        await roles.queries.grant_role(session, CONVENER_ID, "convener", community)
         sample = Place(community.id, community.invite_code, made[ASKED_ABOUT].id)
         ids = [e.id for e in made]
         joined = now - dt.timedelta(days=60)
@@ -190,7 +190,7 @@ async def prepare(db: Database, now: dt.datetime | None = None) -> Place:
             assert member is not None and event is not None
             weeks = 6 if story.kind is PromptKind.FOLLOWUP_APPLIED else 0
             told = event.ends_at + dt.timedelta(hours=2, weeks=weeks)
-            await planning.open_prompt(session, member, event, story.kind, told)
+            await events.open_prompt(session, member, event, story.kind, told)
         await _tell(db, user_id, story.steps, told)
     return sample
 

@@ -16,7 +16,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, utcnow
 from valuestory.usecases import communities, matrix
-from valuestory.usecases.events import planning
+from valuestory.usecases.events import queries as events
 
 NAME = "Try-out community"
 TIMEZONE = "Europe/London"
@@ -46,7 +46,7 @@ async def place(db: Database, question_set: str, language: str,
         else:
             # An event that ended an hour ago, titled in the language being tried.
             starts = (now - dt.timedelta(hours=3)).replace(second=0, microsecond=0)
-            event = await planning.create_event(session, community,
+            event = await events.create_event(session, community,
                                                 texts.In(language).TRY_EVENT_TITLE, starts,
                                                 starts + dt.timedelta(hours=2))
         return Place(community.id, community.invite_code, event.id)
@@ -64,7 +64,7 @@ async def ask(db: Database, user_id: int, event_id: int) -> bool:
             return False
         if await repo.membership(session, member.id, event.community_id) is None:
             return False
-        await planning.open_prompt(session, member, event)
+        await events.open_prompt(session, member, event)
         return True
 
 

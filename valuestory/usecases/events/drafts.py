@@ -25,11 +25,10 @@ from valuestory.usecases.events.planning import (
     check_minutes,
     check_start,
     check_title,
-    create_event,
     example_time,
     token,
-    who_will_be_asked,
 )
+from valuestory.usecases.events.queries import create_event, who_will_be_asked
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import local_time
 
@@ -77,7 +76,7 @@ async def draft_text(db: Database, user_id: int, text: str,
             return None
         if await _asked_since(session, user_id, draft.updated_at):
             return None  # a question they were asked as a member came later: the answer is for it
-        community = await access.convened_one(session, user_id, draft.community_id, admins)
+        community = await access.queries.convened_one(session, user_id, draft.community_id, admins)
         if community is None:
             await session.delete(draft)
             return None
@@ -160,7 +159,7 @@ async def finish_draft(db: Database, user_id: int, create: bool,
         if not create:
             await session.delete(draft)
             return [Out(t.EVENT_DRAFT_CANCELLED)]
-        community = await access.convened_one(session, user_id, draft.community_id, admins)
+        community = await access.queries.convened_one(session, user_id, draft.community_id, admins)
         if community is None:
             await session.delete(draft)
             return [Out(t.NOT_ALLOWED)]

@@ -68,7 +68,7 @@ async def for_convener(db: Database, user_id: int, admins: frozenset[int], commu
                        now: dt.datetime) -> Listed | None:
     """`_for_dashboard`, for a convener of the community; None for anyone else."""
     async with db.session() as session:
-        community = await access.convened_one(session, user_id, community_id, admins)
+        community = await access.queries.convened_one(session, user_id, community_id, admins)
         if community is None:
             return None
         upcoming, past, rates = await _for_dashboard(session, community, now)

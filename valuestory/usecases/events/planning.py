@@ -9,21 +9,18 @@ cancels what is still to be asked about it, and the scheduler follows a moved on
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import i18n, texts
+from flows import texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
     Community,
     Event,
-    Member,
-    Prompt,
     PromptStatus,
     utcnow,
 )
@@ -32,14 +29,14 @@ from valuestory.usecases.callbacks import ConvenerStep
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.events import queries
+from valuestory.usecases.events.queries import Asking, create_event, open_prompt, who_will_be_asked
+from valuestory.usecases.events.when import (
+    NoTimeOfDay,
+    TimeOutOfRange,
+    parse_time,
+)
 from valuestory.usecases.out import Out
-from valuestory.usecases.scheduler import closes_for, due_for
 from valuestory.usecases.times import local_time
-
-# Far enough ahead for any planned event, near enough that adding a duration or a follow-up
-# can't run past the largest date there is.
-FURTHEST_AHEAD = dt.timedelta(days=2 * 365)
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def token(*parts: object) -> str:
@@ -47,62 +44,6 @@ def token(*parts: object) -> str:
 
 
 # --- times and creating ---------------------------------------------------------------------
-
-
-class TimeOutOfRange(AdminError):
-    """A readable time too far from now to be an event's: before 2000 (`past`) or far ahead."""
-
-    def __init__(self, message: str, past: bool) -> None:
-        super().__init__(message)
-        self.past = past
-
-
-class NoTimeOfDay(AdminError):
-    """A date alone: taking it as midnight would ask members in the small hours."""
-
-
-def parse_time(text: str, zone: str, now: dt.datetime | None = None) -> dt.datetime:
-    """A time typed by a person: 'YYYY-MM-DD HH:MM' in the community's zone, or ISO 8601.
-
-    Only from 2000 to two years after `now`, and never a date without its time of day.
-    """
-    text = text.strip()
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
-        raise NoTimeOfDay(f"{text!r} has no time of day: give a date and time like "
-                          f"{day.isoformat()} 14:00")
-    try:
-        parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-    except ValueError:
-        raise AdminError(f"{text!r} is not a date and time like 2026-12-03 14:00") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-    latest = (now or utcnow()) + FURTHEST_AHEAD
-    # The year first: converting a time near the end of year 9999 to UTC overflows.
-    if not EARLIEST.year <= parsed.year <= latest.year or not EARLIEST <= parsed <= latest:
-        raise TimeOutOfRange(f"{text!r} is too far off: events can be from 2000 up to two years "
-                             "from now", past=parsed.year < EARLIEST.year or parsed < EARLIEST)
-    return parsed.astimezone(dt.UTC)
-
-
-async def create_event(
-    session: AsyncSession, community: Community, title: str, starts: str | dt.datetime,
-    ends: str | dt.datetime,
-) -> Event:
-    title = " ".join(title.split())
-    if not title:
-        raise AdminError("an event needs a title")
-    starts_at = parse_time(starts, community.timezone) if isinstance(starts, str) else starts
-    ends_at = parse_time(ends, community.timezone) if isinstance(ends, str) else ends
-    if ends_at <= starts_at:
-        raise AdminError("the event must end after it starts")
-    event = Event(community_id=community.id, title=title, starts_at=starts_at, ends_at=ends_at)
-    session.add(event)
-    await session.flush()
-    return event
 
 
 class AlreadyPlanned(AdminError):
@@ -115,7 +56,7 @@ class AlreadyPlanned(AdminError):
         self.event_id = event.id
 
 
-async def create_once(session: AsyncSession, community: Community, title: str, starts: str,
+async def _create_once(session: AsyncSession, community: Community, title: str, starts: str,
                       ends: str, *, again: bool = False) -> Event:
     """`create_event`, unless the community has this title at this start already.
 
@@ -181,7 +122,7 @@ def check_minutes(text: str) -> int:
     return minutes
 
 
-async def plan_event(session: AsyncSession, community: Community, title: str, starts: str,
+async def _plan_event(session: AsyncSession, community: Community, title: str, starts: str,
                      minutes: str, now: dt.datetime | None = None) -> Event:
     """A new event from a form, by /newevent's rules: a title, a future start, a duration."""
     now = now or utcnow()
@@ -191,7 +132,7 @@ async def plan_event(session: AsyncSession, community: Community, title: str, st
     return await create_event(session, community, title, starts_at, ends_at)
 
 
-async def move_event(session: AsyncSession, event: Event, community: Community, starts: str,
+async def _move_event(session: AsyncSession, event: Event, community: Community, starts: str,
                      minutes: str | None = None, now: dt.datetime | None = None) -> Event:
     """Move an upcoming event by /newevent's rules; the scheduler follows (it reads updated_at).
 
@@ -214,10 +155,10 @@ async def plan_for(db: Database, user_id: int, admins: frozenset[int], community
     """The dashboard's new event, as its form was filled in, for a convener of the community:
     its id; None if this person does not convene it. EventRejected says what to fix."""
     async with db.session() as session:
-        community = await access.convened_one(session, user_id, community_id, admins)
+        community = await access.queries.convened_one(session, user_id, community_id, admins)
         if community is None:
             return None
-        return (await plan_event(session, community, title, starts, minutes, now)).id
+        return (await _plan_event(session, community, title, starts, minutes, now)).id
 
 
 async def change_for(db: Database, user_id: int, admins: frozenset[int], community_id: int,
@@ -232,9 +173,9 @@ async def change_for(db: Database, user_id: int, admins: frozenset[int], communi
             return False
         event, community = found
         if action == "move":
-            await move_event(session, event, community, starts, minutes, now)
+            await _move_event(session, event, community, starts, minutes, now)
         else:
-            await cancel_upcoming(session, event, now or utcnow())
+            await _cancel_upcoming(session, event, now or utcnow())
     return True
 
 
@@ -249,7 +190,7 @@ async def _cancel_event(session: AsyncSession, event: Event, now: dt.datetime) -
         p.finished_at = now
 
 
-async def cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime) -> None:
+async def _cancel_upcoming(session: AsyncSession, event: Event, now: dt.datetime) -> None:
     """Cancel an event from a form, by /cancelevent's rule: only one not yet over or cancelled."""
     if event.cancelled_at is not None or event.ends_at <= now:
         raise EventRejected(texts.EVENT_GONE)
@@ -264,7 +205,7 @@ async def _convened_event(session: AsyncSession, user_id: int, event_id: int,
     event = await session.get(Event, event_id)
     if event is None or (community_id is not None and event.community_id != community_id):
         return None
-    community = await access.convened_one(session, user_id, event.community_id, admins)
+    community = await access.queries.convened_one(session, user_id, event.community_id, admins)
     return (event, community) if community is not None else None
 
 
@@ -300,49 +241,6 @@ async def cancel_step(db: Database, user_id: int, step: str, event_id: int,
 # --- who will be asked about an event, and when ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Asking:
-    """What the scheduler will do about an event's post-event questions, read ahead of it."""
-
-    due: dt.datetime  # when the questions fall due (after the event, outside quiet hours)
-    closes: dt.datetime
-    members: int  # members who can be asked now and had joined by `due`
-    text: str  # the same in words, in the community's zone
-
-    def data(self) -> dict[str, object]:
-        return {"due": self.due.isoformat(), "closes": self.closes.isoformat(),
-                "members": self.members, "text": self.text}
-
-
-async def who_will_be_asked(session: AsyncSession, community: Community, event: Event,
-                            now: dt.datetime | None = None, *,
-                            language: str = i18n.BASE_LANGUAGE) -> Asking:
-    """Who will be asked about `event` and when, by the scheduler's own rules.
-
-    Members who join after the questions fell due are never asked about it, and questions whose
-    window has passed are never sent: an event created after the fact may reach nobody, and
-    whoever created it is told so, in `language`.
-    """
-    now = now or utcnow()
-    t = speaking.say(language)
-    zone = community.timezone
-    due = due_for(community, event, PromptKind.POST_EVENT)
-    closes = closes_for(community, due)
-    members = int(await session.scalar(queries.askable_count(community, due)) or 0)
-    when = local_time(due, zone, language)
-    if closes <= now:
-        text = t.ASKING_NOBODY_CLOSED.format(when=when, closes=local_time(closes, zone, language),
-                                             days=community.window_days)
-    elif due > now:
-        text = (t.ASKING_LATER.format(when=when, members=t.plural(members, "member"))
-                if members else t.ASKING_LATER_NOBODY_YET.format(when=when))
-    elif members:
-        text = t.ASKING_NOW.format(when=when, members=t.plural(members, "member"))
-    else:
-        text = t.ASKING_NOBODY_JOINED.format(when=when)
-    return Asking(due, closes, members if closes > now else 0, text)
-
-
 def describe(e: Event, c: Community) -> dict[str, object]:
     """An event as data, its times in its community's zone."""
     zone = ZoneInfo(c.timezone)
@@ -355,55 +253,15 @@ def describe(e: Event, c: Community) -> dict[str, object]:
 async def schedule(db: Database, community: str, title: str, starts: str, ends: str, *,
                    again: bool = False) -> tuple[dict[str, object], Asking]:
     """The command line's new event, in a community given by name or id, with its times as typed
-    (once, unless `again`: see `create_once`): the event (`describe`) and who will be asked
+    (once, unless `again`: see `_create_once`): the event (`describe`) and who will be asked
     about it."""
     async with db.session() as session:
         c = await find_community(session, community)
-        e = await create_once(session, c, title, starts, ends, again=again)
+        e = await _create_once(session, c, title, starts, ends, again=again)
         return describe(e, c), await who_will_be_asked(session, c, e)
 
 
 # --- asking members about an event now ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OpenedPrompt:
-    prompt: Prompt
-    created: bool
-
-
-async def open_prompt(
-    session: AsyncSession, member: Member, event: Event, kind: PromptKind = PromptKind.POST_EVENT,
-    now: dt.datetime | None = None, *, send: bool = False,
-) -> OpenedPrompt:
-    """Open a prompt for a member now (or return the one that already exists).
-
-    With `send`, it is left due now for the scheduler, which sends its first question (within
-    its quiet hours and pauses) and reminds once; otherwise it opens silently, and the member's
-    next message begins it.
-    """
-    now = now or utcnow()
-    existing = await repo.prompt_for(session, member.id, event.id, kind)
-    if existing is not None:
-        return OpenedPrompt(existing, created=False)
-    if await repo.membership(session, member.id, event.community_id) is None:
-        raise AdminError("that person is not a member of the event's community")
-    story_id = str(uuid.uuid4())
-    if kind is not PromptKind.POST_EVENT:
-        first = await repo.prompt_for(session, member.id, event.id, PromptKind.POST_EVENT)
-        if first is not None:
-            story_id = first.story_id
-    community = await session.get(Community, event.community_id)
-    assert community is not None
-    prompt = Prompt(
-        member_id=member.id, community_id=event.community_id, event_id=event.id, kind=kind,
-        story_id=story_id, status=PromptStatus.SCHEDULED if send else PromptStatus.OPEN,
-        question_set=community.question_set, due_at=now, opened_at=None if send else now,
-        closes_at=now + dt.timedelta(days=community.window_days),
-    )
-    session.add(prompt)
-    await session.flush()
-    return OpenedPrompt(prompt, created=True)
 
 
 @dataclass(frozen=True)
@@ -416,9 +274,11 @@ class Opened:
 
 
 async def open_by_hand(db: Database, event_id: int, telegram_user_id: int | None,
-                       kind: str) -> Opened:
+                       kind: str, *, quietly: bool = False,
+                       now: dt.datetime | None = None) -> Opened:
     """Ask one member (by Telegram id), or every member of the event's community, about an event
-    now; the running bot sends the first questions. AdminError says what to fix."""
+    now; the running bot sends the first questions (`quietly`: none is sent, and the member's
+    next message begins it). AdminError says what to fix."""
     async with db.session() as session:
         event = await session.get(Event, event_id)
         if event is None:
@@ -427,7 +287,7 @@ async def open_by_hand(db: Database, event_id: int, telegram_user_id: int | None
             queries.members_of(event.community_id, telegram_user_id))).all()
         if telegram_user_id is not None and not members:
             raise AdminError("that person is not a member of the event's community")
-        opened = [await open_prompt(session, m, event, PromptKind(kind), send=True)
+        opened = [await open_prompt(session, m, event, PromptKind(kind), now, send=not quietly)
                   for m in members]
         return Opened(event.title, [o.prompt.id for o in opened if o.created],
                       [o.prompt.id for o in opened if not o.created])

@@ -111,7 +111,7 @@ def page_query(community_id: int, filt: NarrativeFilter, after: Cursor | None,
     return statement(shape), params
 
 
-async def page(work: Work, community_id: int, filt: NarrativeFilter,
+async def _page(work: Work, community_id: int, filt: NarrativeFilter,
                after: Cursor | None = None, size: int = PAGE) -> Page:
     """One page of a community's narratives, newest first, after `after`."""
     conn = await connection_of(work)
@@ -120,6 +120,13 @@ async def page(work: Work, community_id: int, filt: NarrativeFilter,
     items = tuple(map(Item._make, rows[:size]))
     more = len(rows) > size and items
     return Page(items, Cursor(items[-1].answered_at, items[-1].id) if more else None)
+
+
+async def page_of(db: Database, community_id: int, filt: NarrativeFilter,
+                  after: Cursor | None = None, size: int = PAGE) -> Page:
+    """One page of a community's narratives, newest first, after `after`, read on its own."""
+    async with db.connection() as conn:
+        return await _page(conn, community_id, filt, after, size)
 
 
 async def _events_of(work: Work, community_id: int) -> list[tuple[int, str, dt.datetime]]:
@@ -157,7 +164,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     # Who is asking, on a plain connection, no ORM session: its machinery would cost as much
     # again as the statements themselves (python -m bench.dashboard).
     async with db.connection() as conn:
-        signed, view = await access.visiting(conn, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(conn, token, community_id, admins, now)
         if view is None or signed is None:
             return access.Visit(signed, None)
         cid = view.community.id
@@ -177,7 +184,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
         words=words.strip()[:200] or None, code_id=code_id, coder_id=coder_id)
     # Words looked for among a million narratives can take a while: off the loop's thread.
     async with db.long_read() as reading:
-        found = await page(reading, view.community.id, filt, cursor)
+        found = await _page(reading, view.community.id, filt, cursor)
         listed = await _events_of(reading, view.community.id)
     return access.Visit(signed, view, Listing(found, filt, listed, readable, cursor is not None,
                                               coding, codes))

@@ -11,40 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import texts
 from storage.db import Database
-from storage.models import Community, Role, RoleGrant
+from storage.models import Community
 from valuestory.usecases.access import is_admin
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_telegram_id
 from valuestory.usecases.roles import queries
+from valuestory.usecases.roles.queries import grant_role
 from valuestory.usecases.speaking import say, staff_language_for
 from valuestory.usecases.speaking.queries import staff_language
-
-
-def _role(role: str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        raise AdminError(texts.ROLE_UNKNOWN) from None
-
-
-async def grant_role(
-    session: AsyncSession, telegram_user_id: int, role: str, community: Community | None
-) -> RoleGrant:
-    role = _role(role)
-    if community is None and role is not Role.RESEARCHER:
-        raise AdminError(texts.ROLE_EVERYWHERE_ONLY_RESEARCHER)
-    for grant in (await session.scalars(queries.grants_of(telegram_user_id))).all():
-        if grant.role == role and grant.community_id == (community.id if community else None):
-            return grant
-    grant = RoleGrant(
-        telegram_user_id=telegram_user_id, role=role,
-        community_id=community.id if community else None,
-    )
-    session.add(grant)
-    await session.flush()
-    return grant
 
 
 async def _refusal(db: Database, user_id: int, where: list[int] | None,
@@ -87,7 +63,7 @@ async def _revoke_role(
     session: AsyncSession, telegram_user_id: int, role: str, community: Community | None
 ) -> int:
     """Take a role away: in one community, or (without one) wherever it is held. How many went."""
-    role = _role(role)
+    role = queries.role_named(role)
     grants = [g for g in (await session.scalars(queries.grants_of(telegram_user_id))).all()
               if g.role == role
               and (community is None or g.community_id == community.id)]
@@ -149,3 +125,8 @@ async def revoke(db: Database, telegram_user_id: int, role: str,
     async with db.session() as session:
         c = await find_community(session, community) if community else None
         return await _revoke_role(session, telegram_user_id, role, c), c.name if c else None
+
+
+# `grant_role` is a step inside another door's unit of work, kept in `queries`; named here too for
+# the tests that seed a role inside their own unit of work.
+__all__ = ["grant", "grant_for_admin", "grant_role", "listing", "revoke", "revoke_for_admin"]

@@ -99,7 +99,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     """The dashboard's stories page: who asks and, if they may see the community, its stories
     that reached applied value or beyond."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
     if view is None:
         return access.Visit(signed, None)
     async with db.long_read() as reading:  # a community's stories: off the loop's thread
@@ -112,7 +112,7 @@ async def thread_for_page(db: Database, token: str | None, community_id: int,
     """The dashboard's page of one story: who asks and, if they may see the community, the
     story (`found` None when the community has no such story)."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None:
             return access.Visit(signed, None)
         chosen = set((await session.scalars(queries.featured(view.community.id))).all())

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qsl
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import DashboardLink, SignInFailure, utcnow
 from valuestory.usecases import access, sessions, speaking
 from valuestory.usecases.out import Out, web_app
+from valuestory.usecases.signin import queries
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
 INIT_DATA_LIFETIME = dt.timedelta(hours=1)
@@ -47,7 +47,7 @@ def source_key(address: str) -> str:
 
 async def _issue_link(session: AsyncSession, user_id: int, base: str, now: dt.datetime) -> str:
     """A fresh one-time sign-in link for this person (expired links are cleared meanwhile)."""
-    await session.execute(delete(DashboardLink).where(DashboardLink.expires_at < now))
+    await session.execute(queries.expired_links(now))
     token = secrets.token_urlsafe(32)
     session.add(DashboardLink(token_hash=hashed(token), telegram_user_id=user_id, created_at=now,
                               expires_at=now + LINK_LIFETIME))
@@ -58,7 +58,7 @@ async def link_for(db: Database, user_id: int, admins: frozenset[int], base: str
                    now: dt.datetime) -> str | None:
     """A one-time sign-in link for a convener, researcher or admin; None for anyone else."""
     async with db.session() as session:
-        if not await access.has_a_role(session, user_id, admins):
+        if not await access.queries.has_a_role(session, user_id, admins):
             return None
         return await _issue_link(session, user_id, base, now)
 
@@ -69,7 +69,7 @@ async def dashboard(db: Database, user_id: int, admins: frozenset[int], base: st
     now = now or utcnow()
     async with db.session() as session:
         t = speaking.say(await speaking.queries.staff_language(session, user_id))
-        if not await access.has_a_role(session, user_id, admins):
+        if not await access.queries.has_a_role(session, user_id, admins):
             return [Out(t.NOT_ALLOWED)]
         link = await _issue_link(session, user_id, base, now)
     # Telegram opens Mini Apps from https:// addresses only.
@@ -122,9 +122,8 @@ async def _failed(session: AsyncSession, source: str, now: dt.datetime) -> SignI
 
 
 async def _limited(session: AsyncSession, source: str, now: dt.datetime) -> bool:
-    await session.execute(delete(SignInFailure).where(SignInFailure.at < now - FAILURE_WINDOW))
-    failures = await session.scalar(select(func.count()).select_from(SignInFailure).where(
-        SignInFailure.source == source, SignInFailure.at >= now - FAILURE_WINDOW))
+    await session.execute(queries.old_failures(now - FAILURE_WINDOW))
+    failures = await session.scalar(queries.failures(source, now - FAILURE_WINDOW))
     return (failures or 0) >= FAILURES_ALLOWED
 
 
@@ -138,16 +137,11 @@ async def with_link(db: Database, token: str, address: str, admins: frozenset[in
             return SignIn(limited=True)
         digest = hashed(token)
         # One UPDATE claims the link, so two replicas given the same link let in only one.
-        claimed = await session.execute(
-            update(DashboardLink)
-            .where(DashboardLink.token_hash == digest, DashboardLink.used_at.is_(None),
-                   DashboardLink.expires_at > now)
-            .values(used_at=now).execution_options(synchronize_session=False))
+        claimed = await session.execute(queries.claim_link(digest, now))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return await _failed(session, source, now)
-        user_id = await session.scalar(
-            select(DashboardLink.telegram_user_id).where(DashboardLink.token_hash == digest))
-        if user_id is None or not await access.has_a_role(session, user_id, admins):
+        user_id = await session.scalar(queries.link_holder(digest))
+        if user_id is None or not await access.queries.has_a_role(session, user_id, admins):
             return await _failed(session, source, now)
         return SignIn(await sessions.open_session(session, user_id, now))
 
@@ -161,6 +155,6 @@ async def with_init_data(db: Database, raw: str, bot_token: str, address: str,
         if await _limited(session, source, now):
             return SignIn(limited=True)
         user_id = verify_init_data(raw, bot_token, now)
-        if user_id is None or not await access.has_a_role(session, user_id, admins):
+        if user_id is None or not await access.queries.has_a_role(session, user_id, admins):
             return await _failed(session, source, now)
         return SignIn(await sessions.open_session(session, user_id, now))

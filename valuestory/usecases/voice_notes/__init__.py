@@ -34,7 +34,7 @@ from enum import StrEnum
 from html import escape
 
 from prometheus_client import Counter
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,12 +44,8 @@ from flows.questions import PromptKind, QuestionKind, load_question_set
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
-    AuditEntry,
     Community,
-    Consent,
     Member,
-    Membership,
-    Narrative,
     PromptStatus,
     VoiceNote,
     VoiceNoteStatus,
@@ -58,6 +54,7 @@ from storage.models import (
 from valuestory.usecases import callbacks, conversation, speaking
 from valuestory.usecases.callbacks import Prefix, VoiceStep
 from valuestory.usecases.out import Out
+from valuestory.usecases.voice_notes import queries
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +157,7 @@ async def receive(db: Database, user_id: int, chat_id: int, note: Incoming, *, k
             if member is None:
                 return Received([Out(speaking.say(telegram_language).UNKNOWN_USER)])
             t = speaking.say(member.language)
-            if await session.scalar(select(VoiceNote.id).where(VoiceNote.update_key == key)):
+            if await session.scalar(queries.by_update(key)):
                 return Received([])  # redelivered: it is already on its way
             pending = await repo.open_prompts(session, member.id)
             if not pending:
@@ -203,12 +200,7 @@ async def waiting(db: Database, now: dt.datetime | None = None, limit: int = 20)
     """Notes that arrived and are not being transcribed by anyone (never claimed, or lapsed)."""
     now = now or utcnow()
     async with db.session() as session:
-        return (await session.scalars(
-            select(VoiceNote.id).where(
-                VoiceNote.status == VoiceNoteStatus.RECEIVED,
-                or_(VoiceNote.claimed_at.is_(None), VoiceNote.claimed_at < now - LEASE),
-            ).order_by(VoiceNote.id).limit(limit)
-        )).all()
+        return (await session.scalars(queries.waiting(now - LEASE, limit))).all()
 
 
 async def claim(db: Database, note_id: int, worker: str, now: dt.datetime | None = None) -> str | None:
@@ -216,27 +208,17 @@ async def claim(db: Database, note_id: int, worker: str, now: dt.datetime | None
     now = now or utcnow()
     async with db.session() as session:
         result: CursorResult[object] = await session.execute(  # type: ignore[assignment]
-            update(VoiceNote).where(
-                VoiceNote.id == note_id, VoiceNote.status == VoiceNoteStatus.RECEIVED,
-                or_(VoiceNote.claimed_at.is_(None), VoiceNote.claimed_at < now - LEASE),
-            ).values(claimed_by=worker, claimed_at=now, attempts=VoiceNote.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
+            queries.claim(note_id, worker, now, now - LEASE))
         if result.rowcount != 1:
             return None
-        return await session.scalar(select(VoiceNote.telegram_file_id).where(VoiceNote.id == note_id))
+        return await session.scalar(queries.file_id(note_id))
 
 
 async def renew(db: Database, note_id: int, worker: str, now: dt.datetime | None = None) -> bool:
     """Keep this worker's claim alive; False if it was lost (taken over, or the note is gone)."""
     async with db.session() as session:
         result: CursorResult[object] = await session.execute(  # type: ignore[assignment]
-            update(VoiceNote).where(
-                VoiceNote.id == note_id, VoiceNote.status == VoiceNoteStatus.RECEIVED,
-                VoiceNote.claimed_by == worker,
-            ).values(claimed_at=now or utcnow())
-            .execution_options(synchronize_session=False)
-        )
+            queries.renew(note_id, worker, now or utcnow()))
         return result.rowcount == 1
 
 
@@ -245,10 +227,7 @@ async def _keeps_audio(session: AsyncSession, member_id: int, community_id: int)
     community = await session.get(Community, community_id)
     if community is None or not community.keep_audio:
         return False
-    version = await session.scalar(
-        select(Consent.version).join(Membership, Membership.consent_id == Consent.id)
-        .where(Membership.member_id == member_id, Membership.community_id == community_id)
-    )
+    version = await session.scalar(queries.consent_version(member_id, community_id))
     return version == conversation.CONSENT_VERSION_WITH_AUDIO
 
 
@@ -269,11 +248,7 @@ async def finish(db: Database, note_id: int, worker: str, *, transcript: str | N
     limits = limits or Limits()
     now = now or utcnow()
     async with db.session() as session:
-        note = await session.scalar(
-            select(VoiceNote).where(VoiceNote.id == note_id,
-                                    VoiceNote.status == VoiceNoteStatus.RECEIVED,
-                                    VoiceNote.claimed_by == worker).with_for_update()
-        )
+        note = await session.scalar(queries.claimed_by(note_id, worker))
         if note is None:
             return None
         member = await session.get(Member, note.member_id)
@@ -288,11 +263,7 @@ async def finish(db: Database, note_id: int, worker: str, *, transcript: str | N
             note.status, note.decided_at = VoiceNoteStatus.DISCARDED, now
             return Heard(note.chat_id, [Out(t.VOICE_HEARD_NOTHING)])
         # The newest voice note is the one on offer: an earlier transcript not yet kept goes.
-        earlier = (await session.scalars(
-            select(VoiceNote).where(VoiceNote.prompt_id == note.prompt_id,
-                                    VoiceNote.status == VoiceNoteStatus.TRANSCRIBED,
-                                    VoiceNote.id != note.id)
-        )).all()
+        earlier = (await session.scalars(queries.transcribed_before(note.prompt_id, note.id))).all()
         for old in earlier:
             old.status, old.transcript, old.audio, old.decided_at = (
                 VoiceNoteStatus.REPLACED, None, None, now)
@@ -310,7 +281,7 @@ async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear
     if file_id is None:
         return None
     async with db.session() as session:
-        tries = await session.scalar(select(VoiceNote.attempts).where(VoiceNote.id == note_id)) or 1
+        tries = await session.scalar(queries.attempts(note_id)) or 1
     if tries > MAX_ATTEMPTS:
         # Every earlier claim's process died hearing it: ask the member to type instead.
         log.warning("voice note %s given up after %d tries that never finished", note_id,
@@ -345,31 +316,6 @@ async def transcribe(db: Database, note_id: int, worker: str, fetch: Fetch, hear
         renewing.cancel()
     return await finish(db, note_id, worker, transcript=transcript, audio=audio, refusal=refusal,
                         limits=limits)
-
-
-# --- Keeping recordings ---------------------------------------------------------------------
-
-
-async def set_keep_audio(session: AsyncSession, community: Community, keep: bool, actor: str) -> int:
-    """Whether a community keeps recordings, audited; turned off, those kept are erased (how many).
-
-    Turned on, it holds for members who join from then on and so agree to the participant text
-    that says so; for those who agreed to the text without recordings, only the words are kept.
-    """
-    from sqlalchemy import func
-
-    erased = 0
-    if not keep:
-        erased = int(await session.scalar(select(func.count(VoiceNote.id)).where(
-            VoiceNote.community_id == community.id, VoiceNote.audio.is_not(None))) or 0)
-        await session.execute(
-            update(VoiceNote).where(VoiceNote.community_id == community.id,
-                                    VoiceNote.audio.is_not(None))
-            .values(audio=None).execution_options(synchronize_session=False))
-    was, community.keep_audio = community.keep_audio, keep
-    session.add(AuditEntry(actor=actor, action="keep_audio.set", community_id=community.id,
-                           details={"keep_audio": keep, "was": was, "recordings_erased": erased}))
-    return erased
 
 
 # --- Keep it, or Type it instead ------------------------------------------------------------
@@ -407,8 +353,7 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
             t = speaking.say(member.language)
             if key is not None and not await repo.mark_handled(session, key):
                 return []
-            note = await session.scalar(
-                select(VoiceNote).where(VoiceNote.id == note_id).with_for_update())
+            note = await session.scalar(queries.locked(note_id))
             if note is None or note.member_id != member.id:
                 return [Out(t.NOT_FOR_YOU if note is not None else t.STALE_BUTTON)]
             if note.status == VoiceNoteStatus.REPLACED:
@@ -439,14 +384,13 @@ async def _keep(session: AsyncSession, member: Member, note: VoiceNote, now: dt.
     for piece in _pieces(note.transcript or ""):
         outs = await conversation.apply_action(session, prompt, engine.Text(piece), now, spoken=True)
     note.status = VoiceNoteStatus.KEPT
-    note.narrative_id = await session.scalar(select(Narrative.id).where(
-        Narrative.prompt_id == prompt.id, Narrative.question_id == note.question_id))
+    note.narrative_id = await session.scalar(queries.narrative_of(prompt.id, note.question_id))
     log.info("voice note %s kept for prompt %s", note.id, prompt.id)
     return outs
 
 
 __all__ = [
     "LEASE", "Fetch", "Heard", "Incoming", "Limits", "NoteRefused", "Received", "Refusal",
-    "Transcribe", "check", "claim", "finish", "press", "receive", "renew", "set_keep_audio",
+    "Transcribe", "check", "claim", "finish", "press", "receive", "renew",
     "transcribe", "waiting",
 ]

@@ -14,33 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import i18n
 from flows.questions import PromptKind, QuestionSetError, Script, load_question_set
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import (
-    AuditEntry,
-    Choice,
-    Community,
-    Consent,
-    Delivery,
-    Event,
-    HandledUpdate,
-    Member,
-    Membership,
-    Narrative,
-    NarrativeRevision,
-    Prompt,
-    VoiceNote,
-    utcnow,
-)
+from storage.models import AuditEntry, Community, Event, Member, Membership, Prompt, utcnow
 from valuestory.usecases import callbacks, inbox, parsing, speaking
 from valuestory.usecases.callbacks import Prefix, WithdrawStep
 from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.out import Out
+from valuestory.usecases.rights import queries
 from valuestory.usecases.times import record_time
 
 WITHDRAW_ALL = "all"
@@ -82,10 +67,7 @@ async def my_recordings(db: Database, user_id: int) -> list[tuple[str, bytes]]:
         member = await repo.member_by_telegram_id(session, user_id)
         if member is None:
             return []
-        rows = (await session.execute(
-            select(VoiceNote.id, VoiceNote.audio)
-            .where(VoiceNote.member_id == member.id, VoiceNote.audio.is_not(None))
-            .order_by(VoiceNote.id))).all()
+        rows = (await session.execute(queries.recordings_of(member.id))).all()
     return [(recording_name(note_id), audio) for note_id, audio in rows if audio is not None]
 
 
@@ -138,9 +120,7 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
         member = await repo.member_by_telegram_id(session, user_id)
         if member is None:
             return None
-        consents = (await session.scalars(
-            select(Consent).where(Consent.member_id == member.id).order_by(Consent.given_at)
-        )).all()
+        consents = (await session.scalars(queries.consents_of(member.id))).all()
         memberships = await repo.memberships_of(session, member.id)
         communities = {m.community_id: await session.get(Community, m.community_id)
                        for m in memberships}
@@ -173,11 +153,7 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                 "  " + t.MYDATA_JOINED.format(when=_when(m.joined_at, zone)),
                 "  " + t.MYDATA_PAUSED.format(answer=yes_no(m.paused)),
             ]
-            prompts = (await session.scalars(
-                select(Prompt).where(Prompt.member_id == member.id,
-                                     Prompt.community_id == community.id)
-                .order_by(Prompt.due_at, Prompt.id)
-            )).all()
+            prompts = (await session.scalars(queries.prompts_in(member.id, community.id))).all()
             if not prompts:
                 lines.append("  " + t.MYDATA_NO_QUESTIONS)
             for p in prompts:
@@ -194,11 +170,11 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                 ]
                 if p.attended is not None:
                     lines.append("    " + t.MYDATA_ATTENDED.format(answer=yes_no(p.attended)))
-                for c in await repo.choices_of_prompt(session, p.id):
+                for c in (await session.scalars(queries.choices_of_prompt(p.id))).all():
                     lines.append("    " + t.MYDATA_CHOICE.format(
                         question=_label(script, c.question_id),
                         values=_picked(script, c.question_id, c.values)))
-                for n in await repo.narratives_of_prompt(session, p.id):
+                for n in (await session.scalars(queries.narratives_of_prompt(p.id))).all():
                     # A plan is named as one, as the matrix counts it, not as applied value.
                     label = (t.MATRIX_PLANNED if n.intended
                              else _word(t.CYCLE_SHORT, n.cycle)) + (
@@ -214,18 +190,14 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
                         "    " + answer,
                         _indent(n.text),
                     ]
-                    for r in await repo.revisions(session, n.id):
+                    for r in (await session.scalars(queries.revisions(n.id))).all():
                         lines += [
                             "    " + t.MYDATA_EARLIER.format(version=r.version,
                                                              written=_when(r.written_at, zone),
                                                              replaced=_when(r.replaced_at, zone)),
                             _indent(r.text),
                         ]
-                for v in (await session.execute(
-                        select(VoiceNote.id, VoiceNote.question_id, VoiceNote.status,
-                               VoiceNote.duration_seconds, VoiceNote.received_at,
-                               VoiceNote.transcript, VoiceNote.audio.is_not(None))
-                        .where(VoiceNote.prompt_id == p.id).order_by(VoiceNote.id))).all():
+                for v in (await session.execute(queries.voice_notes_of_prompt(p.id))).all():
                     note_id, question_id, status, seconds, received, transcript, has_audio = v
                     recording = (t.MYDATA_RECORDING_KEPT.format(file=recording_name(note_id))
                                  if has_audio else t.MYDATA_RECORDING_NOT_KEPT)
@@ -268,45 +240,17 @@ class Erased:
     voice_notes: int = 0
 
 
-async def _count(session: AsyncSession, query: object) -> int:
-    return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
-
-
 async def _erase_membership(session: AsyncSession, member: Member, membership: Membership,
                             community: Community, now: dt.datetime) -> Erased:
-    narratives = select(Narrative.id).where(Narrative.member_id == member.id,
-                                            Narrative.community_id == community.id)
-    prompts = select(Prompt.id).where(Prompt.member_id == member.id,
-                                      Prompt.community_id == community.id)
-    erased = Erased(
-        pseudonym=membership.pseudonym,
-        community=community.name,
-        narratives=await _count(session, select(func.count()).select_from(narratives.subquery())),
-        revisions=await _count(session, select(func.count(NarrativeRevision.id)).where(
-            NarrativeRevision.narrative_id.in_(narratives))),
-        choices=await _count(session, select(func.count(Choice.id)).where(
-            Choice.prompt_id.in_(prompts))),
-        prompts=await _count(session, select(func.count()).select_from(prompts.subquery())),
-        deliveries=await _count(session, select(func.count(Delivery.id)).where(
-            Delivery.prompt_id.in_(prompts))),
-        voice_notes=await _count(session, select(func.count(VoiceNote.id)).where(
-            VoiceNote.member_id == member.id, VoiceNote.community_id == community.id)),
-    )
-    # Children first, so the erasure does not depend on each database's cascade settings.
-    # Voice notes first of all: their recordings identify the member.
-    await session.execute(delete(VoiceNote).where(VoiceNote.member_id == member.id,
-                                                  VoiceNote.community_id == community.id))
-    await session.execute(delete(NarrativeRevision).where(
-        NarrativeRevision.narrative_id.in_(narratives)))
-    await session.execute(delete(Narrative).where(Narrative.member_id == member.id,
-                                                  Narrative.community_id == community.id))
-    await session.execute(delete(Choice).where(Choice.prompt_id.in_(prompts)))
+    counts = {kind: int(await session.scalar(query) or 0)
+              for kind, query in queries.counted(member.id, community.id).items()}
+    erased = Erased(pseudonym=membership.pseudonym, community=community.name, **counts)
+    for statement in queries.erasing_answers(member.id, community.id):
+        await session.execute(statement)
     # What they said of the matrix's statements (and its sentences) goes too: counts follow.
     checks = await check_queries.erase(session, member.id, community.id)
-    await session.execute(delete(Delivery).where(Delivery.prompt_id.in_(prompts)))
-    await session.execute(delete(Prompt).where(Prompt.member_id == member.id,
-                                               Prompt.community_id == community.id))
-    await session.execute(delete(Membership).where(Membership.id == membership.id))
+    for statement in queries.erasing_prompts(member.id, membership.id, community.id):
+        await session.execute(statement)
     session.add(AuditEntry(
         at=now, actor=f"member {membership.pseudonym}", action="withdraw",
         community_id=community.id,
@@ -341,12 +285,8 @@ async def withdraw(db: Database, user_id: int, community_id: int | None,
         if len(chosen) == len(memberships):
             # Leaving every community: nothing may be left that says they were ever here.
             chat_id = member.chat_id
-            await session.execute(delete(VoiceNote).where(VoiceNote.member_id == member.id))
-            await session.execute(delete(Prompt).where(Prompt.member_id == member.id))
-            await session.execute(delete(Consent).where(Consent.member_id == member.id))
-            await session.execute(delete(Member).where(Member.id == member.id))
-            await session.execute(delete(HandledUpdate).where(
-                HandledUpdate.key.like(inbox.messages_of_chat(chat_id))))
+            for statement in queries.erasing_member(member.id, inbox.messages_of_chat(chat_id)):
+                await session.execute(statement)
         return done
 
 
