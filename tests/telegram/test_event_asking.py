@@ -150,5 +150,5 @@ async def test_newevent_says_when_members_will_be_asked_and_how_many(harness: Ha
     # Ends 15:30; asked 2 hours later, outside the quiet hours (20:00 to 08:00).
     asked = local_time(start + dt.timedelta(hours=3, minutes=30), "UTC")
     assert replies[-1] == (
-        f"Done: <b>Spring session</b> is on {local_time(start, 'UTC')}. Members will be asked "
-        f"about it on {asked}: 2 members now, and anyone who joins before then.")
+        texts.EVENT_CREATED.format(title="Spring session", when=local_time(start, "UTC")) + " "
+        + texts.ASKING_LATER.format(when=asked, members=texts.plural(2, "member")))

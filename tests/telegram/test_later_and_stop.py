@@ -55,7 +55,7 @@ async def test_no_after_a_restart_discards_the_held_message_and_asks_again(
     await harness.restart()
     replies = await ben.tap(texts.BTN_DISCARD)
     assert texts.HELD_DISCARDED in replies[-1] and "Question 2" in replies[-1]
-    assert "hello?" not in replies[-1] and "Skip" in ben.last.buttons()
+    assert "hello?" not in replies[-1] and texts.BTN_SKIP in ben.last.buttons()
     assert await _narratives(harness) == []
     assert await _held(harness, prompt.id) is None
     await ben.say("The case review")
