@@ -425,6 +425,37 @@ DIGEST_INTRO = N_("<b>Your weekly digest</b>")
 # Put before a digest sent again because the first may not have arrived (the bot stopped while
 # sending it): it must read well whether or not the convener got the first.
 DIGEST_IN_CASE = N_("In case this week's digest didn't reach you, here it is again.")
+DIGEST_PREVIEW_HINT = N_("See what this week's digest says, now: /digest preview.")
+# The digest says what changed in the week before it: new narratives, indicators, plans due
+# for follow-up, the members' check and one next step. Then the matrix picture, as before.
+# TRANSLATORS: {community} is a name; {start} and {end} are dates like "1 Dec 2026".
+DIGEST_WEEK = N_("<b>{community}</b>, {start} to {end}")
+# TRANSLATORS: {narratives} reads like "12 narratives", {members} like "5 members".
+DIGEST_NEW = N_("<b>New this week</b>: {narratives} from {members}.")
+DIGEST_NEW_NONE = N_("<b>New this week</b>: no narratives.")
+DIGEST_NEW_STAGE = N_("• {stage}: {count}")
+DIGEST_INDICATORS = N_("<b>Indicators</b>")
+# TRANSLATORS: {cycle} is a value cycle's name, like "Applied value".
+DIGEST_INDICATOR_NEW = N_("• New: {statement} ({cycle})")
+# TRANSLATORS: {narratives} reads like "3 narratives".
+DIGEST_INDICATOR_BACKED = N_("• {statement}: {narratives} more as evidence")
+DIGEST_INDICATORS_NONE = N_("No indicator was added or backed this week.")
+DIGEST_PLANS_DUE = N_P(
+    "<b>Plans due for follow-up</b>: {count} in the coming week. I'll ask those members what they did.",
+    "<b>Plans due for follow-up</b>: {count} in the coming week. I'll ask those members what they did.")
+DIGEST_PLANS_DUE_NONE = N_("<b>Plans due for follow-up</b>: none in the coming week.")
+DIGEST_CHECK = N_("<b>Members' check</b>")
+# TRANSLATORS: bare numbers: members asked, and of those how many said it rings true or not.
+DIGEST_CHECK_LINE = N_("• {statement}: {agreed} of {asked} say it rings true, {disagreed} not for them")
+DIGEST_CHECK_NONE = N_("<b>Members' check</b>: no indicator has been checked with members yet.")
+DIGEST_NEXT = N_("<b>Next step</b>: {step}")
+DIGEST_STEP_EVENT = N_("plan the next event with /newevent, so members are asked again.")
+DIGEST_STEP_INDICATORS = N_(
+    "write your first value indicators from members' narratives on the dashboard, or adopt one "
+    "of the examples there.")
+DIGEST_STEP_LINK = N_("link this week's narratives to the indicators they show, on the dashboard.")
+DIGEST_STEP_CHECK = N_("share the matrix with members, so they can say whether it rings true.")
+DIGEST_STEP_REPORT = N_("download the report for your board from the dashboard's Report tab.")
 EVENT_ASK_TITLE = N_("Let's set up an event for <b>{community}</b>. What is it called?")
 EVENT_ASK_START = N_(
     "When does it start? Send a date and time like <code>{example}</code> ({zone} time)."

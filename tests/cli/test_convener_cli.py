@@ -70,7 +70,7 @@ def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_ur
     assert "to 1 convener(s)" in result.output
     got = double.chat(4401)
     assert texts.DIGEST_INTRO in got[0].text
-    assert "Hearing the &lt;care home&gt; team &amp; the GP." in got[0].text
+    assert "<b>Frailty &lt;Network&gt;</b>" in got[0].text  # escaped, as every name is
     assert got[-1].photo is not None and got[-1].photo.startswith(b"\x89PNG")
     assert double.chat(4402) == [] and double.chat(4501) == []
     # Read as HTML by Telegram whatever Bot sends it: conveners see bold, not <b> and &lt;.

@@ -283,8 +283,8 @@ async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harnes
     for member in (601, 602, 603):  # members never get it
         assert not any(texts.DIGEST_INTRO in t for t in harness.double.texts(member))
     got = harness.double.chat(on.user_id)
-    assert texts.DIGEST_INTRO in got[-2].text and "Value Creation Matrix" in got[-2].text
-    assert got[-1].photo is not None
+    assert texts.DIGEST_INTRO in got[-2].text and texts.DIGEST_NEW_NONE in got[-2].text
+    assert got[-1].photo is not None and "Value Creation Matrix" in (got[-1].caption or "")
     async with harness.db.session() as session:
         assert await digest.last_digest_at(session, c.id) == T0 + 50 * DAY
 

@@ -385,12 +385,12 @@ async def test_conveners_get_the_digest_in_their_own_language_or_the_communitys(
     assert sent == 2
     spanish = rosa.texts_since(len(rosa.inbox) - 2)[0]
     assert spanish.startswith(ES.DIGEST_INTRO)
-    # The matrix itself reads in the convener's language too, its counts in the catalog's plurals.
-    assert "<b>Participación</b>" in spanish and "Value Creation Matrix</b>" not in spanish
-    assert ES.plural(0, "narrative") in spanish
+    # What changed reads in the convener's language too, its next step from the catalog.
+    assert ES.DIGEST_NEW_NONE in spanish and texts.DIGEST_NEW_NONE not in spanish
+    assert ES.DIGEST_NEXT.format(step=ES.DIGEST_STEP_EVENT) in spanish
     other = harness.double.texts(771)
     assert other[0].startswith(PL.DIGEST_INTRO)
-    assert "<b>Udział</b>" in other[0] and PL.plural(0, "narrative") in other[0]
+    assert PL.DIGEST_NEW_NONE in other[0] and PL.DIGEST_CHECK_NONE in other[0]
     # The picture's own words are the convener's language too.
     from valuestory.usecases import matrix
     async with harness.db.session() as s:

@@ -194,13 +194,13 @@ async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_don
         made=4, followed=3, done=2, difference=1) in spanish
     assert "Planes" in spanish
 
-    # The weekly digest carries the same text.
+    # The weekly digest says what was new this week: applied value is what was done, plans apart.
     mark = len(convener.inbox)
     sender = TelegramSender(harness.app.bot, rate=0, backoff=0)
     assert await digest.send_weekly(harness.db, sender, c.id, utcnow()) == 1
     sent = convener.inbox[mark].text or ""
-    assert "<b>Applied value</b>: 2 narratives in 2 stories from 2 members" in sent
-    assert "4 made, 3 followed up, 2 reported done, 1 made a difference" in sent
+    assert texts.DIGEST_NEW_STAGE.format(stage=texts.CYCLE_NAMES["applied"], count=2) in sent
+    assert texts.DIGEST_NEW_STAGE.format(stage=texts.MATRIX_PLANS, count=4) in sent
 
 
 async def test_exports_say_which_applied_answers_are_plans_and_which_were_done(

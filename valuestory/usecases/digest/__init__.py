@@ -5,7 +5,9 @@ database); `plan_weekly` then makes one notice per convener who wants it and rem
 went, so the next matrix can say what is new since. The scheduler's notices send them under the
 same promise as prompts (`scheduler.notices`): nothing lost in a crash, nothing twice; a digest
 that may or may not have arrived goes once more under "in case this week's digest didn't reach
-you". What a digest says is `content`, a function of its own; `compose` only adds the "in case".
+you". What a digest says is `content`, a function of its own (what changed in the week before it, from
+`week`, and the matrix's picture); `compose` only adds the "in case"; `/digest preview` shows it
+to the convener who asks, at once, and records nothing.
 Each convener reads it in their own language: their member row's, if they are also a member,
 else the community's.
 """
@@ -22,10 +24,11 @@ from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import community_settings, matrix, speaking
 from valuestory.usecases.communities import find_community
-from valuestory.usecases.digest import queries
+from valuestory.usecases.digest import queries, week
 from valuestory.usecases.digest.queries import last_digest_at, record_digest
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import Notice, Sender, deliver, plan_notices
+from valuestory.usecases.times import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +37,22 @@ KIND = "digest"
 
 async def content(db: Database, community_id: int, now: dt.datetime,
                   languages: set[str]) -> dict[str, list[Out]]:
-    """What the community's digest says now, in each of these languages: the matrix, as text
-    and as a picture; members' words as they wrote them."""
+    """What the community's digest says now, in each of these languages: what changed in the
+    week before (`week`), then the matrix as a picture; members' words as they wrote them."""
     async with db.session() as session:
         community = await queries.community(session, community_id)
     if community is None:
         return {}
+    changed = await week.read(db, community, now)
     async with db.long_read() as reading:  # the all-time matrix: off the loop's thread
         built = await matrix.build_matrix(reading, community, matrix.Period(), now)
     said: dict[str, list[Out]] = {}
     for language in sorted(languages):
         t = texts.In(language)
-        body = matrix.render_text(built, language)
         png = await asyncio.to_thread(matrix.render_png, built, language)
         caption = t.MATRIX_CAPTION.format(community=speaking.value(language, built.community),
                                           period=speaking.value(language, built.period.said(language)))
-        said[language] = [Out(t.DIGEST_INTRO + "\n\n" + body), Out(caption, photo=png)]
+        said[language] = [Out(week.render(changed, language)), Out(caption, photo=png)]
     return said
 
 
@@ -115,6 +118,9 @@ async def preferences(db: Database, user_id: int, community: Community, arg: str
     """/digest: on or off for this convener, the community's day and time, or how it stands."""
     t = speaking.say(language)
     words = arg.lower().split()
+    if words == ["preview"]:  # this week's digest, now, to this convener alone
+        said = await content(db, community.id, utcnow(), {language})
+        return said.get(language, [])
     async with db.session() as session:
         c = await queries.community(session, community.id)
         assert c is not None
@@ -133,7 +139,8 @@ async def preferences(db: Database, user_id: int, community: Community, arg: str
         enabled = grant is not None and grant.digest_enabled
         return [Out(t.DIGEST_STATUS.format(
             community=speaking.value(language, c.name), state=t.DIGEST_ON if enabled else t.DIGEST_OFF,
-            day=t.WEEKDAYS[c.digest_weekday], time=c.digest_time, zone=escape(c.timezone)))]
+            day=t.WEEKDAYS[c.digest_weekday], time=c.digest_time, zone=escape(c.timezone))
+            + "\n" + t.DIGEST_PREVIEW_HINT)]
 
 
 __all__ = ["KIND", "compose", "content", "last_digest_at", "plan_weekly", "preferences",
