@@ -303,3 +303,47 @@ async def test_the_slide_shows_the_indicators_under_their_cycles_in_the_communit
     result = await run(database_url, "matrix", "--community", "Plans Apart", "--slide")
     assert result.exit_code == 2
     assert result.output.strip() == "valuestory: --slide shapes the --png picture: add --png FILE"
+
+
+async def test_the_members_check_reaches_the_report_under_each_statement(
+        harness: Harness, database_url: str, tmp_path: Path) -> None:
+    from tests import seed
+    from tests.clock import tick
+    from tests.telegram.test_members_check import CONFIDENT, SAFE, _community
+    from valuestory.usecases.times import utcnow
+
+    en, es = texts.In("en"), texts.In("es")
+    community = await _community(harness)
+    carmen = harness.person(5101, "Carmen")
+    await seed.grant(harness.db, carmen.user_id, "convener", community)
+    alex = await seed.join(harness.person(5102, "Alex", language_code="en"), community)
+    rosa = await seed.join(harness.person(5103, "Rosa", language_code="es"), community,
+                           agree=es.BTN_AGREE)
+    await carmen.say("/matrix share")
+    await tick(harness, utcnow())
+    # Alex: the first rings true, the second skipped; Rosa: not for her, then rings true.
+    for person, taps in ((alex, (en.BTN_RINGS_TRUE, en.BTN_NEXT, en.BTN_SKIP)),
+                         (rosa, (es.BTN_NOT_FOR_ME, es.BTN_NEXT, es.BTN_RINGS_TRUE,
+                                 es.BTN_NEXT))):
+        for button in taps:
+            await person.tap(button)
+
+    out = tmp_path / "report.pdf"
+    result = await run(database_url, "report", "--community", community.name, "--format", "pdf",
+                       "--output", str(out))
+    assert result.exit_code == 0, result.output
+    in_order = " ".join(lines(pdf_text(out, layout=False)))
+    checked = {SAFE: texts.REPORT_INDICATOR_CHECK.format(asked=2, agreed=1, disagreed=1),
+               CONFIDENT: texts.REPORT_INDICATOR_CHECK.format(asked=2, agreed=1, disagreed=0)}
+    assert all(line in in_order for line in checked.values())
+    # In the DOCX's table, each check sits in its statement's cell, under its cycle.
+    out = tmp_path / "report.docx"
+    result = await run(database_url, "report", "--community", community.name, "--format",
+                       "docx", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    from docx import Document
+
+    cells = dict(zip(texts.CYCLE_NAMES, Document(str(out)).tables[2].rows[2].cells, strict=True))
+    for cycle, statement in (("immediate", SAFE), ("potential", CONFIDENT)):
+        said = re.sub("[\u2066-\u2069]", "", cells[cycle].text)
+        assert statement in said and checked[statement] in said
