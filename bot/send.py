@@ -1,20 +1,35 @@
-"""Turning the neutral `Out` messages into Telegram messages."""
+"""Turning the neutral `Out` messages into Telegram messages, and getting them there.
+
+A reply Telegram surely did not take (the connection refused, a 5xx, a 429) is tried again until
+Telegram answers: the member's words are stored already, so the reply is all they are waiting
+for, and their next updates wait behind this one (`bot/ordering.py`), so replies arrive in order
+once Telegram is back. A request that may have arrived (no answer after it was written) is never
+repeated.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, WebAppInfo
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.context import Context, database, private_press, settings
 from storage.db import Database
 from valuestory.usecases.out import WEB_APP, Out
+
+T = TypeVar("T")
+# The longest pause between two tries of a reply while Telegram is away.
+MAX_PAUSE = 30.0
 
 
 def not_delivered(exc: NetworkError) -> bool:
@@ -25,6 +40,35 @@ def not_delivered(exc: NetworkError) -> bool:
     if cause is None:
         return True  # Telegram answered with an error status (5xx): nothing was sent
     return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+async def delivered(attempt: Callable[[], Awaitable[T]],
+                    stopping: asyncio.Event | None = None) -> T:
+    """`attempt()`, tried again while Telegram is away and surely has not taken it: refused,
+    answering 5xx, or asking us to wait (429). Said once a minute by `bot/ops.py`, not here.
+    Once the process is `stopping`, the last failure is raised instead: a stop is not held up."""
+    pause = 1.0
+    while True:
+        last: TelegramError
+        try:
+            return await attempt()
+        except BadRequest:
+            raise  # Telegram answered, and refused this message: trying again changes nothing
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+            last = exc
+        except NetworkError as exc:
+            if not not_delivered(exc):
+                raise
+            seconds, pause, last = pause, min(pause * 2, MAX_PAUSE), exc
+        if stopping is None:
+            await asyncio.sleep(seconds)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), seconds)
+        if stopping.is_set():
+            raise last
 
 
 def button(label: str, token: str) -> InlineKeyboardButton:
@@ -151,19 +195,19 @@ async def send(
     pressed: Message | None = None,
 ) -> None:
     """Send each message; an `edit` message replaces the buttons of the one that was pressed."""
+    stopping = context.bot_data.stopping
     for out in outs:
         if out.edit and pressed is not None:
-            await set_buttons(pressed, keyboard(out))
+            await delivered(partial(set_buttons, pressed, keyboard(out)), stopping)
             continue
         if out.photo is not None or out.document is not None:
-            await send_file(context.bot, chat_id, out)
+            await delivered(partial(send_file, context.bot, chat_id, out), stopping)
             continue
         chunks = split_message(out.text)
         for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
-            await context.bot.send_message(
-                chat_id, chunk, reply_markup=keyboard(out) if last else None
-            )
+            markup = keyboard(out) if i == len(chunks) - 1 else None
+            await delivered(partial(context.bot.send_message, chat_id, chunk,
+                                    reply_markup=markup), stopping)
 
 
 async def send_file(bot: Bot, chat_id: int, out: Out) -> Message:
@@ -244,7 +288,7 @@ def replying_to_button(service: ButtonService) -> Handler:
         query, user_id, pressed = press
         outs = await service(database(context), user_id, query.data or "",
                              telegram_language=query.from_user.language_code)
-        await set_buttons(pressed)
+        await delivered(partial(set_buttons, pressed), context.bot_data.stopping)
         await send(context, pressed.chat_id, outs)
 
     return handler
