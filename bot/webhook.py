@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.inbox import DatabaseAway
@@ -101,5 +101,9 @@ class Prober:
                 return
             try:
                 await asyncio.wait_for(self.application.bot.get_me(), PROBE_TIMEOUT)
-            except (TelegramError, TimeoutError, OSError) as exc:
+            except (NetworkError, TimeoutError, OSError) as exc:
+                # Telegram away: said once a minute with every other request that finds it so,
+                # not once a probe, as a monitor asking /healthz every few seconds would have it.
+                METRICS.api_failed(type(exc).__name__, utcnow())
+            except TelegramError as exc:  # it answered, and refused: worth saying each time
                 log.warning("Telegram did not answer getMe: %s", type(exc).__name__)

@@ -45,7 +45,8 @@ from valuestory.usecases.scheduler.rules import insert_new
 log = logging.getLogger(__name__)
 
 IN_DOUBT = Counter("valuestory_sends_in_doubt",
-                   "Scheduled sends that may or may not have arrived (on the wire, no answer).")
+                   "Scheduled sends marked on their way to Telegram whose outcome was never "
+                   "recorded (the process stopped, or no answer came): they may have arrived.")
 RESOLVED = Counter("valuestory_sends_in_doubt_resolved",
                    "Sends in doubt settled: the member asked once more, or known to have it.",
                    ["how"])
@@ -110,8 +111,9 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
         IN_DOUBT.inc(len(notices_doubt))
         report.uncertain += len(notices_doubt)
         kinds = Tally(notices_doubt)
-        log.warning("%d notices were on the wire when their process stopped (%s): each goes "
-                    "once more, 'in case' (an 'in case' in doubt is left)", len(notices_doubt),
+        log.warning("%d notices were on their way to Telegram when their process stopped, their "
+                    "outcome never recorded (%s): in doubt, each goes once more, 'in case' (an "
+                    "'in case' in doubt is left)", len(notices_doubt),
                     ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     if released:
         RELEASED.inc(len(released))
@@ -125,8 +127,9 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
         if kinds["reminder"]:
             RESOLVED.labels("already_asked").inc(kinds["reminder"])
             report.resolved += kinds["reminder"]
-        log.warning("%d scheduled messages were on the wire when their process stopped (%s): "
-                    "each opening's member gets one 'in case' message",
+        log.warning("%d scheduled messages were on their way to Telegram when their process "
+                    "stopped, their outcome never recorded (%s): in doubt, each opening's member "
+                    "gets one 'in case' message",
                     len(doubt), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
 
 

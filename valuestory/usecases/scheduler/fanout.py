@@ -14,8 +14,8 @@ import asyncio
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,9 +66,8 @@ _UNREACHABLE = Counter("valuestory_prompts_unreachable",
                        "Sends refused because the member blocked the bot.")
 _CHECKS = Counter("valuestory_checks_sent", "Members' checks of the matrix sent.")
 
-# An uncertain send is counted as failed: nobody can say it arrived.
-COUNTERS = {Outcome.SENT: _SENT, Outcome.FAILED: _FAILED, Outcome.UNCERTAIN: _FAILED,
-            Outcome.UNREACHABLE: _UNREACHABLE}
+# An uncertain send is counted in doubt (claims.IN_DOUBT), not failed: it may have arrived.
+COUNTERS = {Outcome.SENT: _SENT, Outcome.FAILED: _FAILED, Outcome.UNREACHABLE: _UNREACHABLE}
 
 WORKERS = 16
 IN_FLIGHT = 8  # messages claimed but not yet answered at Telegram's rate: about a quarter second
@@ -95,6 +94,36 @@ class Claimed:
     outs: list[Out]
 
 
+class Turns:
+    """SQLite's one writer, taken in turn by a fan-out's workers, outcomes first: a send Telegram
+    answered is written down before another is claimed or put on the wire, so that if the
+    process dies, few sends it had heard back about are left in doubt."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._outcomes = 0
+        self._no_outcomes = asyncio.Event()
+        self._no_outcomes.set()
+
+    @asynccontextmanager
+    async def outcome(self) -> AsyncIterator[None]:
+        self._outcomes += 1
+        self._no_outcomes.clear()
+        try:
+            async with self._lock:
+                yield
+        finally:
+            self._outcomes -= 1
+            if not self._outcomes:
+                self._no_outcomes.set()
+
+    @asynccontextmanager
+    async def other(self) -> AsyncIterator[None]:
+        await self._no_outcomes.wait()
+        async with self._lock:
+            yield
+
+
 class FanOut:
     """One tick's fan-out: claim, send, record, for a few messages at a time."""
 
@@ -106,9 +135,7 @@ class FanOut:
         self.communities = communities
         self.busy = busy  # members with an open conversation: a new one waits its turn
         # SQLite has one writer: our own workers take turns rather than meet "database is locked".
-        self.lock: AbstractAsyncContextManager[Any] = (
-            asyncio.Lock() if db.dialect == "sqlite" else nullcontext()
-        )
+        self.turns = Turns() if db.dialect == "sqlite" else None
         # Set when the process is told to stop: no new batch is claimed, the rest stays due
         # for whichever process looks next.
         self.stop: asyncio.Event | None = None
@@ -116,11 +143,16 @@ class FanOut:
         # Called after each batch, so a long fan-out still shows the scheduler is alive.
         self.heartbeat: Callable[[], object] | None = None
 
+    def _turn(self, kind: str) -> AbstractAsyncContextManager[Any]:
+        if self.turns is None:
+            return nullcontext()
+        return self.turns.outcome() if kind == "outcome" else self.turns.other()
+
     async def claim_openings(self, batch: list[Due]) -> list[Claimed]:
         """Claim a few due prompts in one transaction; returns the ones this process must send."""
         by_id = {d.prompt_id: d for d in batch}
         claimed: list[tuple[Due, Prompt, Delivery]] = []
-        async with self.lock, self.db.session() as session:
+        async with self._turn("other"), self.db.session() as session:
             found = (await session.scalars(
                 select(Prompt).where(Prompt.id.in_(by_id), Prompt.status == PromptStatus.SCHEDULED)
                 .order_by(Prompt.id).with_for_update(skip_locked=True)
@@ -150,7 +182,7 @@ class FanOut:
                     for due, prompt, delivery in claimed]
 
     async def claim_reminder(self, due: Due) -> Claimed | None:
-        async with self.lock, self.db.session() as session:
+        async with self._turn("other"), self.db.session() as session:
             prompt = await session.scalar(
                 select(Prompt).where(Prompt.id == due.prompt_id, Prompt.status == PromptStatus.OPEN,
                                      Prompt.remind_at.is_not(None), Prompt.remind_at <= self.now)
@@ -168,7 +200,7 @@ class FanOut:
 
     async def claim_again(self, due: Due) -> Claimed | None:
         """Claim the one "in case" message for a prompt whose opening may not have arrived."""
-        async with self.lock, self.db.session() as session:
+        async with self._turn("other"), self.db.session() as session:
             prompt = await session.scalar(
                 select(Prompt).where(Prompt.id == due.prompt_id, Prompt.status == PromptStatus.OPEN,
                                      in_doubt())
@@ -192,7 +224,7 @@ class FanOut:
 
     async def claim_check(self, due: Due) -> Claimed | None:
         """Claim a members' check that is due; it waits while the member has a story open."""
-        async with self.lock, self.db.session() as session:
+        async with self._turn("other"), self.db.session() as session:
             check = await session.scalar(
                 select(Check).where(Check.id == due.check_id,
                                     Check.status == CheckStatus.SCHEDULED)
@@ -217,7 +249,7 @@ class FanOut:
 
     async def on_wire(self, claimed: Claimed) -> bool:
         """Commit that the request is about to be written; False if our claim was taken from us."""
-        async with self.lock, self.db.session() as session:
+        async with self._turn("other"), self.db.session() as session:
             marked = await session.execute(
                 update(Delivery).where(Delivery.id == claimed.delivery_id,
                                        Delivery.status == CLAIMED,
@@ -231,7 +263,7 @@ class FanOut:
         values: dict[str, Any] = {"status": result.outcome, "error": result.error}
         if result.outcome is Outcome.SENT:
             values |= {"sent_at": self.now, "telegram_message_id": result.message_id}
-        async with self.lock, self.db.session() as session:
+        async with self._turn("outcome"), self.db.session() as session:
             await session.execute(
                 update(Delivery).where(Delivery.id == claimed.delivery_id,
                                        Delivery.status == SENDING)
@@ -244,7 +276,9 @@ class FanOut:
                     .execution_options(synchronize_session=False)
                 )
         checked = claimed.due.purpose == "check" and result.outcome is Outcome.SENT
-        (_CHECKS if checked else COUNTERS[result.outcome]).inc()
+        counter = _CHECKS if checked else COUNTERS.get(result.outcome)
+        if counter is not None:
+            counter.inc()
         if result.outcome is Outcome.SENT:
             if checked:
                 self.report.checks_sent += 1
@@ -286,7 +320,7 @@ class FanOut:
 
     async def give_back(self, claimed: Claimed) -> None:
         """Telegram is away and surely has not got it: due again, for a later tick to send."""
-        async with self.lock, self.db.session() as session:
+        async with self._turn("outcome"), self.db.session() as session:
             released = (await session.execute(
                 delete(Delivery).where(Delivery.id == claimed.delivery_id,
                                        Delivery.status == SENDING,
