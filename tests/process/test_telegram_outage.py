@@ -149,12 +149,15 @@ class GoesAwayAtFirstReply:
         self.lock = threading.Lock()
 
     def __call__(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        if method == "sendMessage" and int(params.get("chat_id", 0)) in self.chats:
-            with self.lock:
-                self.double.down = BAD_GATEWAY_ANSWER
+        reply = method == "sendMessage" and int(params.get("chat_id", 0)) in self.chats
+        with self.lock:
+            if self.double.down is None and not reply:
+                return None
+            # Away for every request from now on, those already on their way here too.
+            self.double.down = BAD_GATEWAY_ANSWER
+            if reply:
                 self.refused.add(int(params["chat_id"]))
-            return BAD_GATEWAY_ANSWER
-        return None
+        return BAD_GATEWAY_ANSWER
 
 
 async def test_members_who_wrote_as_telegram_went_away_get_their_replies_after_in_order_once(
