@@ -53,6 +53,7 @@ class TrackedRequest(WrappedRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        asked_at = utcnow()
         try:
             status, body = await super().do_request(url, method, request_data, *args, **kwargs)
         except NetworkError as exc:
@@ -64,7 +65,7 @@ class TrackedRequest(WrappedRequest):
         if status >= 500:
             self.metrics.api_failed(f"HTTP {status}", utcnow())
         else:
-            self.metrics.api_answered(utcnow())
+            self.metrics.api_answered(utcnow(), asked_at)
             if status == 429:
                 self.metrics.api_slowed(utcnow())
         return status, body

@@ -58,9 +58,12 @@ class Metrics:
             self._slowed_said_at = now
             log.warning("Telegram asks us to slow down (HTTP 429): sends wait as long as it asks")
 
-    def api_answered(self, now: dt.datetime) -> None:
+    def api_answered(self, now: dt.datetime, asked_at: dt.datetime | None = None) -> None:
+        """Telegram answered a request made at `asked_at`. One made before Telegram was found
+        away says nothing of whether it is back: it was on its way before."""
         self.last_api_ok_at = now
-        if self.api_away_since is not None:
+        if self.api_away_since is not None and (asked_at is None
+                                                or asked_at >= self.api_away_since):
             log.warning("Telegram's Bot API answers again after %d s; carrying on",
                         (now - self.api_away_since).total_seconds())
             self.api_away_since = None
