@@ -404,6 +404,24 @@ DASHBOARD_PLANS_MEANING = N_(
     "ones whose member was asked weeks later what they did. Reported done: the member said what "
     "they did. Made a difference: the member said what difference it made."
 )
+# The matrix's value indicators, first, as the study draws it: statements under each cycle.
+MATRIX_INDICATORS = N_("<b>Value indicators</b>: what members' stories show, cycle by cycle.")
+# TRANSLATORS: a cycle's name over the statements under it; keep the tags.
+MATRIX_INDICATOR_CYCLE = N_("<i>{cycle}</i>")
+# TRANSLATORS: {statement} is the community's own words; {members} reads like "3 members",
+# {stories} like "4 stories": those whose stories back the statement.
+MATRIX_INDICATOR = N_("• {statement}: {members} · {stories}")
+# TRANSLATORS: bare numbers: members asked whether the statement rings true for them, and what
+# they said.
+MATRIX_INDICATOR_CHECK = N_("   Members' check: {asked} asked · {agreed} ring true · "
+                            "{disagreed} not for them")
+# TRANSLATORS: {count} is a bare number of statements not listed here for want of room.
+MATRIX_INDICATORS_MORE = N_("   …and {count} more on the dashboard's matrix page")
+MATRIX_INDICATORS_NONE = N_(
+    "<b>Value indicators</b>: none yet. Write what value members' stories show, as short "
+    "statements under each cycle, each backed by their stories: on the dashboard's matrix page "
+    "(/dashboard), where a few examples wait to be adopted."
+)
 MATRIX_USAGE = N_("Try /matrix, /matrix 30d or /matrix since 2026-09-01.")
 # The period a matrix covers, filling {period}.
 PERIOD_ALL_TIME = N_("all time")
@@ -788,6 +806,19 @@ MATRIX_PNG_EXCERPTS = N_("In members' words")
 MATRIX_PNG_TRACED = N_("One story across cycles: {pseudonym}, from {event}")
 # TRANSLATORS: the plans' column heading on the matrix picture: one short word.
 MATRIX_PNG_PLANS = N_("Plans")
+MATRIX_PNG_INDICATORS = N_("Value indicators")
+# TRANSLATORS: under a statement on the picture: {members} reads like "3 members", {stories}
+# like "4 stories".
+MATRIX_PNG_INDICATOR = N_("{members} · {stories}")
+# TRANSLATORS: under a statement on the picture, short: bare numbers of members who said it
+# rings true for them, and of members asked.
+MATRIX_PNG_INDICATOR_CHECK = N_("{agreed} of {asked} agree")
+# TRANSLATORS: {count} is a bare number of statements left out of a narrow column.
+MATRIX_PNG_INDICATORS_MORE = N_("+{count} more")
+MATRIX_PNG_NO_INDICATORS = N_(
+    "No value indicators yet: add them on the dashboard's matrix page, each backed by members' "
+    "stories."
+)
 # TRANSLATORS: bare numbers; "done" means the member said what they did with the plan.
 MATRIX_PNG_PIPELINE = N_(
     "Plans: {made} made · {followed} followed up · {done} done · {difference} made a difference")

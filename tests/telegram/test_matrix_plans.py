@@ -282,7 +282,37 @@ async def test_the_matrix_leads_with_its_indicators_counted_from_their_evidence(
                                            said["Cal: the insight."]])
     nothing = {"asked": 0, "agreed": 0, "disagreed": 0}
 
+    convener = harness.person(CONVENER)
     for safe_counts in ((3, 3, 3), (2, 2, 2)):
+        members, stories = safe_counts[2], safe_counts[1]
+        # /matrix leads with them, cycle by cycle, before the counts.
+        text = (await convener.say("/matrix"))[0]
+        safe_line = texts.MATRIX_INDICATOR.format(
+            statement="It&#x27;s a safe space", members=texts.plural(members, "member"),
+            stories=texts.plural(stories, "story"))
+        ideas_line = texts.MATRIX_INDICATOR.format(
+            statement=IDEAS, members="2 members", stories="2 stories")
+        assert safe_line in text and ideas_line in text
+        assert (text.index(texts.MATRIX_INDICATORS) < text.index(safe_line)
+                < text.index(texts.MATRIX_INDICATOR_CYCLE.format(cycle="Potential value"))
+                < text.index(ideas_line) < text.index("<b>Immediate value</b>:"))
+        assert "Members' check" not in text  # nobody was asked yet
+
+        # The picture: each statement in its cycle's column, with what backs it.
+        async with harness.db.session() as session:
+            found = await session.get(Community, c.id)
+            assert found is not None
+            m = await matrix.build_matrix(session, found)
+        # A statement wraps to its column: its lines read as one.
+        words = [t.get_text().replace("\n", " ") for ax in matrix.picture(m).axes
+                 for t in ax.texts]
+        shown_at = words.index(texts.MATRIX_PNG_INDICATORS)
+        assert words[shown_at + 1:shown_at + 4] == [
+            "Immediate", SAFE, texts.MATRIX_PNG_INDICATOR.format(
+                members=texts.plural(members, "member"), stories=texts.plural(stories, "story"))]
+        assert words[words.index(IDEAS, shown_at) + 1] == "2 members · 2 stories"
+        assert words.index(IDEAS) < words.index(texts.MATRIX_PNG_EVENTS_HEADING)
+
         data = await _matrix_json(database_url)
         shown = data["indicators"]
         assert isinstance(shown, dict)

@@ -11,6 +11,7 @@ from PIL import Image
 
 from flows import texts
 from valuestory.usecases import matrix
+from valuestory.usecases.indicators import Check, IndicatorView
 from valuestory.usecases.matrix.picture import _fonts, drawable, wrap
 
 T0 = dt.datetime(2026, 10, 1, 12, 0, tzinfo=dt.UTC)
@@ -22,6 +23,19 @@ WORDS = {
 }
 LONG_TITLE = ("Monthly case review: insulin timing, CGM traces and shared templates across the "
               "trusts of the region")
+
+
+# Statements as a community writes them, in several scripts; five under potential value, more
+# than its column shows.
+STATEMENTS = (("immediate", "It's a safe space", 6, 5, Check(4, 3, 1)),
+              ("immediate", WORDS["arabic"], 2, 2, Check()),
+              ("potential", "Members have increased confidence in talking to patients", 4, 3, Check()),
+              ("potential", WORDS["chinese"], 3, 3, Check(5, 5, 0)),
+              ("potential", "New contacts across trusts", 2, 2, Check()),
+              ("potential", "Shared templates", 1, 1, Check()),
+              ("potential", "A reading list", 1, 1, Check()),
+              ("realised", "Following the policy change, waiting times to clinic reduced", 2, 1,
+               Check()))
 
 
 def a_matrix(events: int) -> matrix.Matrix:
@@ -39,8 +53,11 @@ def a_matrix(events: int) -> matrix.Matrix:
         matrix.TracedStep("applied", True, WORDS["arabic"]),
         matrix.TracedStep("applied", False, "I used the template in clinic.")))
     total = matrix.Participation(events, 4 * events, 3 * events, 2 * events, events, 0)
+    shown = tuple(IndicatorView(n, cycle, None, said_, n, "active", None, narratives, stories,
+                                narratives, check=check)
+                  for n, (cycle, said_, narratives, stories, check) in enumerate(STATEMENTS))
     return matrix.Matrix("Diabetes in Pregnancy", "Europe/London", matrix.Period(), T0, None,
-                         columns, 12, (), total, 9, 1, rows, traced)
+                         columns, 12, (), total, 9, 1, rows, traced, indicators=shown)
 
 
 def words_of(m: matrix.Matrix) -> list[str]:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +40,10 @@ from storage.models import (
     IndicatorStatus,
 )
 from valuestory.usecases import access
-from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.exports.writers import neutralise
 from valuestory.usecases.indicators import queries
+from valuestory.usecases.indicators.queries import Check, IndicatorView, Quote
 from valuestory.usecases.parsing import parse_id
 from valuestory.usecases.times import utcnow
 
@@ -75,53 +75,6 @@ class Caller:
 
 
 COMMAND_LINE = Caller(None)
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A narrative shown with an indicator, under its teller's pseudonym."""
-
-    narrative_id: int
-    text: str
-    pseudonym: str
-
-
-@dataclass(frozen=True)
-class Check:
-    """What the community's members said of an indicator when the convener shared the matrix:
-    members asked, and of those how many said it rings true or not for them.
-
-    Filled by the members' check; until a community has shared its matrix it is all zeros.
-    """
-
-    asked: int = 0
-    agreed: int = 0
-    disagreed: int = 0
-
-
-@dataclass(frozen=True)
-class IndicatorView:
-    """An indicator as every front end shows it. `narratives`, `stories` and `members` are
-    counted from its links to narratives that still exist, never typed."""
-
-    id: int
-    cycle: str
-    capital: str | None
-    statement: str
-    position: int
-    status: str
-    merged_into_id: int | None
-    narratives: int = 0
-    stories: int = 0
-    members: int = 0
-    quotes: tuple[Quote, ...] = ()
-    check: Check = field(default_factory=Check)
-
-    def to_dict(self) -> dict[str, Any]:
-        """What `indicator list --json` prints for it."""
-        found = asdict(self)
-        found["quotes"] = [asdict(q) for q in self.quotes]
-        return found
 
 
 @dataclass(frozen=True)
@@ -319,45 +272,13 @@ async def _link(session: AsyncSession, allowed: _Allowed, indicator: Indicator, 
 # --- reading -----------------------------------------------------------------------------------
 
 
-async def _views(session: AsyncSession, found: Sequence[Indicator]) -> list[IndicatorView]:
-    """The indicators with their counts and quotes, by cycle, then position."""
-    ids = [i.id for i in found]
-    tallies: dict[int, tuple[int, int, int]] = {}
-    said: dict[int, list[Quote]] = {}
-    if ids:
-        for iid, narratives, stories, members in (await session.execute(queries.counts(ids))):
-            tallies[iid] = (narratives, stories, members)
-        for iid, nid, text, pseudonym in (await session.execute(queries.quotes(ids))):
-            said.setdefault(iid, []).append(Quote(nid, text, pseudonym))
-    checks = await _checks(session, ids)
-    order = {c: n for n, c in enumerate(CYCLES)}
-    return [IndicatorView(i.id, i.cycle, i.capital, i.statement, i.position, i.status,
-                          i.merged_into_id, *tallies.get(i.id, (0, 0, 0)),
-                          quotes=tuple(said.get(i.id, ())), check=checks.get(i.id, Check()))
-            for i in sorted(found, key=lambda i: (order.get(i.cycle, 99), i.position, i.id))]
-
-
-async def _checks(session: AsyncSession, indicator_ids: list[int]) -> dict[int, Check]:
-    """The members' check of each indicator, counted as `matrix.glossary` says."""
-    found = await check_queries.counts(session, indicator_ids)
-    return {i: Check(c.asked, c.agreed, c.disagreed) for i, c in found.items()}
-
-
 async def listing(db: Database, community: int | str, caller: Caller = COMMAND_LINE, *,
                   statuses: Iterable[str] = (IndicatorStatus.ACTIVE,)) -> list[IndicatorView]:
     """A community's indicators (active ones unless asked), cycle by cycle, in their order."""
     async with db.session() as session:
         allowed = await _allowed(session, caller, community, acting=False)
         found = (await session.scalars(queries.indicators(allowed.community.id, statuses))).all()
-        return await _views(session, found)
-
-
-async def on_matrix(session: AsyncSession, community_id: int) -> list[IndicatorView]:
-    """A community's indicators as its matrix shows them (active ones, cycle by cycle, counted),
-    read in the matrix's own unit of work: whoever builds the matrix has checked the rights."""
-    found = (await session.scalars(queries.indicators(community_id,
-                                                      (IndicatorStatus.ACTIVE,)))).all()
-    return await _views(session, found)
+        return await queries.views(session, found)
 
 
 @dataclass(frozen=True)
@@ -375,7 +296,7 @@ async def board(db: Database, community: int | str, caller: Caller = COMMAND_LIN
     """A community's indicators for its matrix page, with the examples still offered."""
     async with db.session() as session:
         allowed = await _allowed(session, caller, community, acting=False)
-        found = await _views(session, (await session.scalars(queries.indicators(
+        found = await queries.views(session, (await session.scalars(queries.indicators(
             allowed.community.id, tuple(IndicatorStatus)))).all())
         offered, left = await _examples(session, allowed.community)
         return Board([v for v in found if v.status == IndicatorStatus.ACTIVE],
@@ -391,7 +312,7 @@ async def detail(db: Database, caller: Caller, community: int | str | None,
 
 
 async def _detail(session: AsyncSession, indicator: Indicator) -> Detail:
-    view = (await _views(session, [indicator]))[0]
+    view = (await queries.views(session, [indicator]))[0]
     rows = (await session.execute(queries.evidence(indicator.id))).all()
     logged = (await session.execute(queries.changes(indicator.id))).all()
     return Detail(view, tuple(Evidence(*row) for row in rows),
@@ -455,7 +376,7 @@ async def add(db: Database, caller: Caller, community: int | str, cycle: str, st
         if linked:
             _log(session, created, allowed.actor, "linked", now, narratives=linked)
         await session.flush()
-        return (await _views(session, [created]))[0]
+        return (await queries.views(session, [created]))[0]
 
 
 async def _create(session: AsyncSession, allowed: _Allowed, cycle: str, capital: str | None,
@@ -491,7 +412,7 @@ async def adopt(db: Database, caller: Caller, community: int | str, key: str,
         created = await _create(session, allowed, str(example.cycle),
                                 example.capital and str(example.capital), worded.statement, now,
                                 suggestion=example.key)
-        return (await _views(session, [created]))[0]
+        return (await queries.views(session, [created]))[0]
 
 
 async def edit(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str, *,
@@ -523,7 +444,7 @@ async def edit(db: Database, caller: Caller, community: int | str | None, indica
             found.updated_at = now
             _log(session, found, allowed.actor, "edited", now, **changed)
         await session.flush()
-        return (await _views(session, [found]))[0]
+        return (await queries.views(session, [found]))[0]
 
 
 async def link(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
@@ -542,7 +463,7 @@ async def link(db: Database, caller: Caller, community: int | str | None, indica
             found.updated_at = now
             _log(session, found, allowed.actor, "linked", now, narratives=linked)
         await session.flush()
-        return (await _views(session, [found]))[0]
+        return (await queries.views(session, [found]))[0]
 
 
 async def unlink(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
@@ -561,7 +482,7 @@ async def unlink(db: Database, caller: Caller, community: int | str | None, indi
             found.updated_at = now
             _log(session, found, allowed.actor, "unlinked", now, narratives=gone)
         await session.flush()
-        return (await _views(session, [found]))[0]
+        return (await queries.views(session, [found]))[0]
 
 
 async def set_quotes(db: Database, caller: Caller, community: int | str | None,
@@ -587,7 +508,7 @@ async def set_quotes(db: Database, caller: Caller, community: int | str | None,
             found.updated_at = now
             _log(session, found, allowed.actor, "quoted", now, narratives=ids)
         await session.flush()
-        return (await _views(session, [found]))[0]
+        return (await queries.views(session, [found]))[0]
 
 
 async def merge(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
@@ -613,7 +534,7 @@ async def merge(db: Database, caller: Caller, community: int | str | None, indic
         _log(session, target, allowed.actor, "merged", now, merged_from=source.id,
              narratives=moved)
         await session.flush()
-        return (await _views(session, [target]))[0]
+        return (await queries.views(session, [target]))[0]
 
 
 async def retire(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
@@ -643,7 +564,7 @@ async def _set_status(db: Database, caller: Caller, community: int | str | None,
             found.status, found.updated_at = status, now
             _log(session, found, allowed.actor, action, now)
         await session.flush()
-        return (await _views(session, [found]))[0]
+        return (await queries.views(session, [found]))[0]
 
 
 async def move(db: Database, caller: Caller, community: int | str | None, indicator_id: int | str,
@@ -666,7 +587,7 @@ async def move(db: Database, caller: Caller, community: int | str | None, indica
             found.updated_at = now
             _log(session, found, allowed.actor, "moved", now, position=to + 1)
         await session.flush()
-        return (await _views(session, [found]))[0]
+        return (await queries.views(session, [found]))[0]
 
 
 # --- the dashboard's pages ---------------------------------------------------------------------
@@ -693,7 +614,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
         if found is None:
             return access.Visit(signed, view)
         shown = await _detail(session, found)
-        others = [v for v in await _views(session, (await session.scalars(queries.indicators(
+        others = [v for v in await queries.views(session, (await session.scalars(queries.indicators(
             community_id, (IndicatorStatus.ACTIVE,)))).all()) if v.id != found.id]
     return access.Visit(signed, view, Editor(shown, others))
 
@@ -720,7 +641,7 @@ async def for_narrative(db: Database, token: str | None, community_id: int,
         if row is None:
             return access.Visit(signed, view)
         backed = set((await session.scalars(queries.backing(narrative_id))).all())
-        active = await _views(session, (await session.scalars(queries.indicators(
+        active = await queries.views(session, (await session.scalars(queries.indicators(
             community_id, (IndicatorStatus.ACTIVE,)))).all())
     said = Evidence(*row)
     fits = [v for v in active if v.id not in backed

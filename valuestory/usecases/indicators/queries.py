@@ -8,22 +8,27 @@ and only pseudonyms leave here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, delete, distinct, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.questions import ValueCycle
 from storage.models import (
     Indicator,
     IndicatorChange,
     IndicatorEvidence,
     IndicatorExampleLeft,
+    IndicatorStatus,
     Member,
     Membership,
     Narrative,
     Role,
     RoleGrant,
 )
+from valuestory.usecases.checking import queries as check_queries
 
 
 def indicators(community_id: int, statuses: Iterable[str]) -> Any:
@@ -167,3 +172,85 @@ def backing(narrative_id: int) -> Any:
     """The indicators a narrative backs."""
     return select(IndicatorEvidence.indicator_id).where(
         IndicatorEvidence.narrative_id == narrative_id)
+
+
+# --- what every front end shows of an indicator, read in the caller's unit of work -----------
+
+CYCLE_ORDER = {c.value: n for n, c in enumerate(ValueCycle)}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A narrative shown with an indicator, under its teller's pseudonym."""
+
+    narrative_id: int
+    text: str
+    pseudonym: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the community's members said of an indicator when the convener shared the matrix:
+    members asked, and of those how many said it rings true or not for them.
+
+    Filled by the members' check; until a community has shared its matrix it is all zeros.
+    """
+
+    asked: int = 0
+    agreed: int = 0
+    disagreed: int = 0
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    """An indicator as every front end shows it. `narratives`, `stories` and `members` are
+    counted from its links to narratives that still exist, never typed."""
+
+    id: int
+    cycle: str
+    capital: str | None
+    statement: str
+    position: int
+    status: str
+    merged_into_id: int | None
+    narratives: int = 0
+    stories: int = 0
+    members: int = 0
+    quotes: tuple[Quote, ...] = ()
+    check: Check = field(default_factory=Check)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `indicator list --json` prints for it."""
+        found = asdict(self)
+        found["quotes"] = [asdict(q) for q in self.quotes]
+        return found
+
+
+async def views(session: AsyncSession, found: Sequence[Indicator]) -> list[IndicatorView]:
+    """The indicators with their counts and quotes, by cycle, then position."""
+    ids = [i.id for i in found]
+    tallies: dict[int, tuple[int, int, int]] = {}
+    said: dict[int, list[Quote]] = {}
+    if ids:
+        for iid, narratives, stories, members in (await session.execute(counts(ids))):
+            tallies[iid] = (narratives, stories, members)
+        for iid, nid, text, pseudonym in (await session.execute(quotes(ids))):
+            said.setdefault(iid, []).append(Quote(nid, text, pseudonym))
+    checks = await _checks(session, ids)
+    return [IndicatorView(i.id, i.cycle, i.capital, i.statement, i.position, i.status,
+                          i.merged_into_id, *tallies.get(i.id, (0, 0, 0)),
+                          quotes=tuple(said.get(i.id, ())), check=checks.get(i.id, Check()))
+            for i in sorted(found, key=lambda i: (CYCLE_ORDER.get(i.cycle, 99), i.position, i.id))]
+
+
+async def _checks(session: AsyncSession, indicator_ids: list[int]) -> dict[int, Check]:
+    """The members' check of each indicator, counted as `matrix.glossary` says."""
+    found = await check_queries.counts(session, indicator_ids)
+    return {i: Check(c.asked, c.agreed, c.disagreed) for i, c in found.items()}
+
+
+async def on_matrix(session: AsyncSession, community_id: int) -> list[IndicatorView]:
+    """A community's indicators as its matrix shows them (active ones, cycle by cycle, counted),
+    read in the matrix's own unit of work: whoever builds the matrix has checked the rights."""
+    found = (await session.scalars(indicators(community_id, (IndicatorStatus.ACTIVE,)))).all()
+    return await views(session, found)

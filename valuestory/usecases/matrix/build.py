@@ -8,7 +8,7 @@ A plan (a narrative answering an intention question) is never applied value: it 
 under `intended`, its own entry beside the five cycles, and never quoted under Applied.
 
 The matrix leads with the community's value indicators, as the study draws it: read through the
-indicators' own door (`indicators.on_matrix`), all time whatever the period, each counted from
+indicators' own door (`indicators.queries.on_matrix`), all time whatever the period, each counted from
 its evidence and its members' check.
 """
 
@@ -26,7 +26,7 @@ from flows.engine import trim
 from storage.models import (
     Community,
 )
-from valuestory.usecases import indicators as value_indicators
+from valuestory.usecases.indicators import queries as value_indicators
 from valuestory.usecases.matrix.glossary import (
     CYCLES,
     INTENDED,

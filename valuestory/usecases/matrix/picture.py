@@ -1,5 +1,9 @@
 """The matrix as a picture for a phone: a Value Creation Matrix, events down, cycles across.
 
+It leads with the community's value indicators as the study draws them: a column per cycle, a
+few statements in each (wrapped to the column, with how many members and stories back them and
+what the members' check said), and how many more there are.
+
 Each row is one event of the period, oldest first, so the community's journey reads downwards:
 immediate and potential value show first, applied and realised value weeks later. Each cell is
 shaded by its narratives and labelled with the count; a totals row closes the grid. Plans (what
@@ -25,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from flows import texts
 from flows.engine import trim
 from valuestory.usecases.matrix.build import Matrix
-from valuestory.usecases.matrix.glossary import INTENDED, STAGES
+from valuestory.usecases.matrix.glossary import CYCLES, INTENDED, STAGES
 from valuestory.usecases.matrix.text import rate
 from valuestory.usecases.times import local_time
 
@@ -41,6 +45,8 @@ LABEL_IN = 2.55  # the events' column
 MARGIN_IN = 0.25
 EXCERPTS_SHOWN = 2
 TRACED_CHARS = 150
+INDICATORS_SHOWN = 3  # statements per cycle's column; the rest are counted
+STATEMENT_CHARS = 90
 # Families tried in order for every glyph; only those installed are used.
 FAMILIES = ("DejaVu Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic",
             "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi Zen Hei",
@@ -195,6 +201,50 @@ def _rows(matrix: Matrix, t: Any) -> list[tuple[str, str, tuple[int, ...], bool]
     return out
 
 
+def _indicators(sheet: _Sheet, matrix: Matrix, t: Any) -> None:
+    """The value indicators, a column per cycle: a few statements in each, wrapped to it."""
+    sheet.para(t.MATRIX_PNG_INDICATORS, 11, fontweight="bold", gap=0.08)
+    if not matrix.indicators:
+        sheet.para(t.MATRIX_PNG_NO_INDICATORS, 9.5, color=MUTED, gap=0.22)
+        return
+    col_w = (WIDTH_IN - 2 * MARGIN_IN) / len(CYCLES)
+    top = sheet.y
+    bottom = top
+
+    def lines(x: float, y: float, words: str, size: float, **kw: Any) -> float:
+        """Words wrapped to the column at `x`, from `y` down; where they end."""
+        em = 0.62 if kw.get("fontweight") == "bold" else 0.54
+        wrapped = wrap(words, int((col_w - 0.12) * 72 / (size * em)))
+        sheet.text(x, y, "\n".join(wrapped), size, linespacing=1.25, **kw)
+        return y + len(wrapped) * size * 1.25 / 72
+
+    for k, cycle in enumerate(CYCLES):
+        x = MARGIN_IN + col_w * k + 0.04
+        heading = str(t.CYCLE_SHORT[cycle]).capitalize()
+        # On one baseline (seen on the picture: tops aligned, "Applied" sat above "Immediate"),
+        # shrunk to its column if a language's word is long.
+        size = min(9.0, 9.0 * (col_w - 0.08) / (0.078 * max(len(heading), 1)))
+        sheet.text(x, top + 0.14, heading, size, va="baseline", fontweight="bold")
+        y = top + 0.26
+        under = matrix.under(cycle)
+        if not under:
+            y = lines(x, y, "–", 8.5, color=MUTED)
+        for i in under[:INDICATORS_SHOWN]:
+            y = lines(x, y, trim(i.statement, STATEMENT_CHARS), 8.5) + 0.02
+            y = lines(x, y, t.MATRIX_PNG_INDICATOR.format(
+                members=t.plural(i.members, "member"), stories=t.plural(i.stories, "story")),
+                7, color=MUTED)
+            if i.check.asked:
+                y = lines(x, y, t.MATRIX_PNG_INDICATOR_CHECK.format(
+                    agreed=i.check.agreed, asked=i.check.asked), 7, color=MUTED)
+            y += 0.09
+        if len(under) > INDICATORS_SHOWN:
+            y = lines(x, y, t.MATRIX_PNG_INDICATORS_MORE.format(
+                count=len(under) - INDICATORS_SHOWN), 7.5, color=MUTED)
+        bottom = max(bottom, y)
+    sheet.y = bottom + 0.22
+
+
 def picture(matrix: Matrix, language: str | None = None) -> Figure:
     """The matrix's picture before it is drawn, so its words can be read back; its own words are
     in `language` (English by default), members' words as they wrote them."""
@@ -220,6 +270,8 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
         period=matrix.period.said(t.language), narratives=t.plural(matrix.total, "narrative"),
         stories=t.plural(matrix.stories_count, "story"),
         members=t.plural(matrix.contributors, "member")), 10.5, color=MUTED, gap=0.18)
+
+    _indicators(sheet, matrix, t)
 
     # --- the grid ---
     left = MARGIN_IN + LABEL_IN
@@ -290,8 +342,8 @@ def picture(matrix: Matrix, language: str | None = None) -> Figure:
                    fontweight="bold", gap=0.03)
         if not col.excerpts:
             ask = t.MATRIX_PLANS_GAP if plan else t.MATRIX_GAP_ASK[col.cycle]
-            sheet.para(t.MATRIX_PNG_GAP.format(ask=ask), 9.5,
-                       indent=0.12, style="italic", color=MUTED, gap=0.1)
+            # Not italic: the italic face has no Arabic (seen on the picture: boxes).
+            sheet.para(t.MATRIX_PNG_GAP.format(ask=ask), 9.5, indent=0.12, color=MUTED, gap=0.1)
             continue
         for x in col.excerpts[:EXCERPTS_SHOWN]:
             sheet.para(f"“{_theirs(trim(x.text, 120))}” ({x.pseudonym})", 9.5, indent=0.12,

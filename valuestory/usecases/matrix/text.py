@@ -1,8 +1,10 @@
 """The matrix as words: Telegram HTML for /matrix and the digest, plain text for a terminal.
 
-Everything a person wrote is escaped; every count is the `glossary`'s. Plans stand in their own
-entry, between potential and applied value, with how far they went; applied value is only what
-members did.
+Everything a person wrote is escaped; every count is the `glossary`'s. The community's value
+indicators come first, cycle by cycle, as the study draws its matrix; then the counts. Plans stand
+in their own entry, between potential and applied value, with how far they went; applied value is
+only what members did. A message stays within Telegram's limit: when the indicators would pass
+it, fewer are listed per cycle, with how many more there are.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ import textwrap
 from typing import Any
 
 from flows import texts
+from flows.engine import MAX_MESSAGE_CHARS
 from valuestory.usecases.matrix.build import Matrix
-from valuestory.usecases.matrix.glossary import INTENDED, STAGES, Participation
+from valuestory.usecases.matrix.glossary import CYCLES, INTENDED, STAGES, Participation
 from valuestory.usecases.out import plain
 from valuestory.usecases.times import local_time
+
+# Statements listed per cycle in chat; fewer when the message would not fit.
+INDICATORS_PER_CYCLE = 5
+# Room left in a message for what is said before the matrix (the digest's first lines).
+ROOM = 400
 
 
 def rate(p: Participation, language: str | None = None) -> str:
@@ -38,8 +46,9 @@ def render_text(matrix: Matrix, language: str | None = None) -> str:
     def e(value: str) -> str:
         return html.escape(value) if english else texts.isolate(html.escape(value))
 
-    lines = [t.MATRIX_TITLE.format(community=e(matrix.community), period=e(matrix.period.said(t.language))),
-             t.MATRIX_SUMMARY.format(narratives=plural(matrix.total, "narrative"),
+    title = t.MATRIX_TITLE.format(community=e(matrix.community),
+                                  period=e(matrix.period.said(t.language)))
+    lines = [t.MATRIX_SUMMARY.format(narratives=plural(matrix.total, "narrative"),
                                      stories=plural(matrix.stories_count, "story"),
                                      members=plural(matrix.contributors, "member"))]
     if matrix.last_digest_at is not None:
@@ -74,7 +83,34 @@ def render_text(matrix: Matrix, language: str | None = None) -> str:
     lines.append(t.MATRIX_PARTICIPATION.format(
         events=plural(p.events, "event"), sent=p.sent, attended=p.attended, answered=p.answered,
         rate=rate(p, language), completed=p.completed, unreachable=p.unreachable))
-    return "\n".join(lines)
+    counts = "\n".join(lines)
+    for shown in range(INDICATORS_PER_CYCLE, -1, -1):
+        said = "\n".join([title, "", *_indicators(matrix, t, e, shown), "", counts])
+        if len(said) <= MAX_MESSAGE_CHARS - ROOM:
+            break
+    return said
+
+
+def _indicators(matrix: Matrix, t: Any, e: Any, shown: int) -> list[str]:
+    """The indicators cycle by cycle, at most `shown` per cycle, or how to add some."""
+    if not matrix.indicators:
+        return [t.MATRIX_INDICATORS_NONE]
+    lines = [t.MATRIX_INDICATORS]
+    for cycle in CYCLES:
+        under = matrix.under(cycle)
+        if not under:
+            continue
+        lines.append(t.MATRIX_INDICATOR_CYCLE.format(cycle=html.escape(t.CYCLE_NAMES[cycle])))
+        for i in under[:shown]:
+            lines.append(t.MATRIX_INDICATOR.format(
+                statement=e(i.statement), members=t.plural(i.members, "member"),
+                stories=t.plural(i.stories, "story")))
+            if i.check.asked:
+                lines.append(t.MATRIX_INDICATOR_CHECK.format(
+                    asked=i.check.asked, agreed=i.check.agreed, disagreed=i.check.disagreed))
+        if len(under) > shown:
+            lines.append(t.MATRIX_INDICATORS_MORE.format(count=len(under) - shown))
+    return lines
 
 
 def pipeline(matrix: Matrix, language: str | None = None) -> str:
