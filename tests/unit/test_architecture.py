@@ -121,7 +121,6 @@ NOT_YET_QUERIES = {
 NOT_YET_DOORS = {
     "conversation.py", "inbox.py", "sessions.py",  # the conversation, the inbox, dashboard sessions
     "matrix/build.py",  # the matrix of indicators
-    "indicators/__init__.py",  # `on_matrix`, the step the matrix runs in its unit of work
     "scheduler/claims.py",  # `due_again_as_before`, shared by claims and the fan-out
 }
 

@@ -7,9 +7,9 @@ covering indexes. Both give the same numbers for the same data: a test holds the
 A plan (a narrative answering an intention question) is never applied value: it is counted
 under `intended`, its own entry beside the five cycles, and never quoted under Applied.
 
-The matrix leads with the community's value indicators, as the study draws it: read through the
-indicators' own door (`indicators.queries.on_matrix`), all time whatever the period, each counted from
-its evidence and its members' check.
+The matrix leads with the community's value indicators, as the study draws it: read in its unit
+of work through the indicators' shared query (`indicators.queries.on_matrix`), all time whatever
+the period, each counted from its evidence and its members' check.
 """
 
 from __future__ import annotations
