@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -31,6 +32,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # How long a SQLite statement waits for another process's write lock (on aiosqlite's thread, so
 # the event loop goes on meanwhile).
 BUSY_TIMEOUT_MS = 10_000
+AUTOCOMMIT_POOL_SIZE = 4
 
 
 def describe_url(url: str) -> str:
@@ -66,8 +68,21 @@ def _sqlite_begin_deferred(connection: Connection) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout) rather than
-    # one failing when its snapshot turns stale mid-transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # one failing when its snapshot turns stale mid-transaction. Said through the driver's own
+    # `execute` (SQLAlchemy's public way to reach it, `run_async`): one trip to aiosqlite's
+    # thread, where a statement through SQLAlchemy's cursor takes three (open, run, close).
+    adapted = cast(AdaptedConnection, connection.connection.dbapi_connection)
+    adapted.run_async(lambda driver: driver.execute("BEGIN IMMEDIATE"))
+
+
+def _sqlite_reset(dbapi_connection: Any, record: ConnectionPoolEntry,
+                  state: PoolResetState) -> None:
+    # A connection back in the pool is rolled back only if a transaction is still open on it:
+    # a unit of work has committed or rolled back its own already, and the pool's unconditional
+    # rollback was one more trip to aiosqlite's thread for each of them.
+    if state.asyncio_safe and not state.terminate_only and record.driver_connection is not None \
+            and record.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _sqlite_file(url: str, kwargs: dict[str, Any]) -> bool:
@@ -91,10 +106,17 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # need (an export streaming on one while it reads recordings on another), no more.
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
         kwargs.setdefault("max_overflow", POSTGRES_OVERFLOW)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    autocommit = kwargs.get("isolation_level") == "AUTOCOMMIT"
+    if sqlite and not autocommit:
+        kwargs.setdefault("pool_reset_on_return", None)  # _sqlite_reset does it
     engine = create_async_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if autocommit:
+            return engine  # each statement commits as it runs: no BEGIN
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine.pool, "reset", _sqlite_reset)
     return engine
 
 
@@ -134,6 +156,7 @@ class Database:
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader: AsyncEngine | None = None
+        self._autocommit: AsyncEngine | None = None
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
@@ -175,18 +198,48 @@ class Database:
         async with self._turn(), self.engine.begin() as conn:
             yield conn
 
+    def _autocommitting(self) -> AsyncEngine:
+        """SQLite: connections of their own on which each statement commits as it runs, with
+        no BEGIN, COMMIT or ROLLBACK (each one a trip to aiosqlite's thread)."""
+        if self._autocommit is None:
+            # A few connections, kept: one opened for a moment's need (a connection is a
+            # thread of its own, and its opening a dozen trips to it) cost more than waiting
+            # for one of these, whose statements take a millisecond.
+            self._autocommit = create_engine(self.url, isolation_level="AUTOCOMMIT",
+                                             skip_autocommit_rollback=True,
+                                             pool_size=AUTOCOMMIT_POOL_SIZE, max_overflow=0)
+        return self._autocommit
+
+    @asynccontextmanager
+    async def _statements(self, *, writes: bool) -> AsyncIterator[AsyncConnection]:
+        if self.dialect == "postgresql":
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        elif not _sqlite_file(self.url, {}):
+            async with self.connection() as conn:  # in memory: the engine's one connection
+                yield conn
+        elif writes:
+            async with self._turn(), self._autocommitting().connect() as conn:
+                yield conn
+        else:
+            async with self._autocommitting().connect() as conn:
+                yield conn
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """For a read that needs no transaction around it, or one statement that is a whole
-        unit of work by itself, each statement seeing what is committed and committed as it
-        runs: on PostgreSQL, no BEGIN and COMMIT (one round trip instead of three); on SQLite,
-        which has one writer, a unit of work in turn like any other."""
-        if self.dialect != "postgresql":
-            async with self.connection() as conn:
-                yield conn
-            return
-        async with self.engine.connect() as conn:
-            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        """For reads that need no transaction around them, each statement seeing what is
+        committed: no BEGIN and COMMIT (on PostgreSQL one round trip instead of three), and on
+        SQLite no turn among the writers (in WAL a reader never waits for one). Never write
+        here: `one_statement` is for that."""
+        async with self._statements(writes=False) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[AsyncConnection]:
+        """For a statement that writes and is a whole unit of work by itself, committed as it
+        runs, with no BEGIN and COMMIT around it; on SQLite in turn among the writers."""
+        async with self._statements(writes=True) as conn:
+            yield conn
 
     @asynccontextmanager
     async def long_read(self) -> AsyncIterator[AsyncSession]:
@@ -251,6 +304,9 @@ class Database:
         if self._reader is not None:
             await self._reader.dispose()
             self._reader = None
+        if self._autocommit is not None:
+            await self._autocommit.dispose()
+            self._autocommit = None
 
 
 # Either kind of unit of work: use cases that need only statements accept both.

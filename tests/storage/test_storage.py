@@ -213,25 +213,26 @@ async def test_a_batch_of_updates_is_kept_once_and_never_one_handled_already(db:
 async def test_settling_an_update_clears_it_and_marks_it_with_its_keys_in_one_commit(
     db: Database,
 ) -> None:
-    from storage import repositories as repo
     from storage.models import HandledUpdate, InboxUpdate
     from valuestory.usecases import inbox
 
     assert await inbox.keep_all(db, [(20, '{"n": 20}'), (21, '{"n": 21}')]) == {20, 21}
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), inbox.handling(20):
         async with db.session() as s:
-            assert await repo.settle_update(s, 20, "m|1|5", "u|20")
+            assert await inbox.claim(s, "m|1|5")  # marks "u|20" too, and clears 20
             raise RuntimeError("the handler failed after settling")
     async with db.session() as s:  # rolled back with it: still kept, nothing marked
         assert set((await s.scalars(select(InboxUpdate.update_id))).all()) == {20, 21}
         assert (await s.scalars(select(HandledUpdate.key))).all() == []
 
-    async with db.session() as s:
-        assert await repo.settle_update(s, 20, "m|1|5", "u|20")
+    with inbox.handling(20):
+        async with db.session() as s:
+            assert await inbox.claim(s, "m|1|5")
     async with db.session() as s:
         assert set((await s.scalars(select(InboxUpdate.update_id))).all()) == {21}
         assert set((await s.scalars(select(HandledUpdate.key))).all()) == {"m|1|5", "u|20"}
         # The same message again, in another update: it was handled, and says so.
-        assert not await repo.settle_update(s, 21, "m|1|5", "u|21")
+        with inbox.handling(21):
+            assert not await inbox.claim(s, "m|1|5")
     async with db.session() as s:
         assert (await s.scalars(select(InboxUpdate.update_id))).all() == []

@@ -198,7 +198,7 @@ async def visiting(work: Work, token: str | None, community_id: int, admins: fro
                    now: dt.datetime) -> tuple[sessions.Signed | None, View | None]:
     """`visit` inside a page's own unit of work, for a page that reads more in the same one: who
     the cookie signs in (None: nobody) and what they may do with the community they ask for
-    (None: nothing, or no such community), as `sessions.find` and `view` would say."""
+    (None: nothing, or no such community), as `sessions.resume` and `view` would say."""
     if not token:
         return None, None
     token_hash = sessions.hashed(token)

@@ -7,6 +7,7 @@ member who withdrew can never appear.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -216,26 +217,31 @@ async def stream_rows(
     query = query.order_by(Membership.id, Narrative.id) if by_member else query.order_by(
         Narrative.id)
 
-    # Off the loop's thread (Database.long_read), whatever the driver: members go on meanwhile.
+    def shaped(part: Sequence[Any]) -> list[ExportRow]:
+        batch: list[ExportRow] = []
+        for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
+             capital, text, answered, revised, attended, spoken, intended, cid,
+             mid) in part:
+            zone, community = zones[cid], names[cid]
+            title, day = events[eid]
+            batch.append((
+                nid, story, pseudonym, community, title, day, kind, qid, question, language,
+                cycle,
+                capital or "", text, local(answered, zone),
+                "" if revised is None else local(revised, zone),
+                "" if attended is None else ("yes" if attended else "no"),
+                "yes" if spoken else "no",
+                INTENDED if intended else (DONE if cycle == "applied" else ""), cid, mid,
+            ))
+        return batch
+
+    # Read off the loop's thread (Database.long_read), whatever the driver, and shaped off it
+    # too, a batch at a time, one after another: a whole community's export is tens of
+    # thousands of rows to format, which members would otherwise wait behind.
     async with db.long_read() as reading:
         conn = await reading.connection()
         async for part in _batches(conn, query):
-            batch: list[ExportRow] = []
-            for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
-                 capital, text, answered, revised, attended, spoken, intended, cid,
-                 mid) in part:
-                zone, community = zones[cid], names[cid]
-                title, day = events[eid]
-                batch.append((
-                    nid, story, pseudonym, community, title, day, kind, qid, question, language,
-                    cycle,
-                    capital or "", text, local(answered, zone),
-                    "" if revised is None else local(revised, zone),
-                    "" if attended is None else ("yes" if attended else "no"),
-                    "yes" if spoken else "no",
-                    INTENDED if intended else (DONE if cycle == "applied" else ""), cid, mid,
-                ))
-            yield batch
+            yield await asyncio.to_thread(shaped, part)
 
 
 async def recordings(db: Database, narrative_ids: Sequence[int]) -> dict[int, list[tuple[int, str, bytes]]]:

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
+from typing import Literal
 
 from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,8 @@ from storage.models import (
 )
 from valuestory.usecases import callbacks, inbox, parsing
 from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.conversation import queries
+from valuestory.usecases.conversation.queries import Answers
 from valuestory.usecases.matrix.glossary import INTENDED
 from valuestory.usecases.out import Out
 from valuestory.usecases.speaking import joining_language, language_for, say, value
@@ -127,7 +130,7 @@ async def _join(session: AsyncSession, member: Member, community: Community,
                 consent: Consent) -> Membership:
     for _ in range(20):
         pseudonym = new_pseudonym()
-        if not await repo.pseudonym_taken(session, community.id, pseudonym):
+        if not await queries.pseudonym_taken(session, community.id, pseudonym):
             break
     membership = Membership(
         member_id=member.id, community_id=community.id, pseudonym=pseudonym, consent_id=consent.id
@@ -160,7 +163,7 @@ async def start(db: Database, user_id: int, chat_id: int, code: str | None,
             if member is None:
                 return [Out(t.START_STRANGER)]
             return [Out(t.START_MEMBER), *await _resume(session, member)]
-        community = await repo.community_by_invite(session, code)
+        community = await queries.community_by_invite(session, code)
         if community is None:
             return [Out(say(joining_language(member, telegram_language, None)).BAD_INVITE)]
         language = joining_language(member, telegram_language, community)
@@ -170,7 +173,7 @@ async def start(db: Database, user_id: int, chat_id: int, code: str | None,
                 return [Out(t.ALREADY_MEMBER.format(community=name)),
                         *await _resume(session, member)]
             # Reused only if this very text, in this language, was agreed to before.
-            consent = await repo.consent(session, member.id,
+            consent = await queries.consent(session, member.id,
                                          consent_version(language, community.keep_audio))
             if consent is not None:
                 await _join(session, member, community, consent)
@@ -196,7 +199,7 @@ async def answer_consent(
     code, version = parts[0], parts[1]
     now = now or utcnow()
     async with db.session() as session:
-        community = await repo.community_by_invite(session, code)
+        community = await queries.community_by_invite(session, code)
         if community is None:
             return [Out(say(telegram_language).BAD_INVITE)]
         member = await repo.member_by_telegram_id(session, user_id)
@@ -213,7 +216,7 @@ async def answer_consent(
         t, name = say(member.language), value(member.language, community.name)
         if await repo.membership(session, member.id, community.id):
             return [Out(t.ALREADY_MEMBER.format(community=name))]
-        consent = await repo.consent(session, member.id, version)
+        consent = await queries.consent(session, member.id, version)
         if consent is None:
             consent = Consent(member_id=member.id, version=version, language=shown, given_at=now)
             session.add(consent)
@@ -226,13 +229,13 @@ async def answer_consent(
 
 
 async def _progress(session: AsyncSession, prompt: Prompt) -> Progress:
-    return _progress_of(prompt, await repo.answers_of_prompt(session, prompt.id))
+    return _progress_of(prompt, await queries.answers_of_prompt(session, prompt.id))
 
 
-def _progress_of(prompt: Prompt, answered: repo.Answers) -> Progress:
+def _progress_of(prompt: Prompt, answered: Answers) -> Progress:
     answers, chosen = answered
     if prompt.attended and "attended" not in chosen:
-        chosen["attended"] = ("yes",)  # checked in at the event: no need to ask
+        chosen = {**chosen, "attended": ("yes",)}  # checked in at the event: no need to ask
     return Progress(
         question_id=prompt.question_id,
         fresh=prompt.fresh,
@@ -249,7 +252,7 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
     assert event is not None
     aspiration = ""
     if prompt.kind != PromptKind.POST_EVENT:
-        for n in await repo.narratives_of_story(session, prompt.story_id):
+        for n in await queries.narratives_of_story(session, prompt.story_id):
             if n.intended:
                 aspiration = n.text
     return Context(event=event.title, aspiration=aspiration)
@@ -282,7 +285,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.
         ANSWERS_STORED.inc()
     if result.store_choice is not None:
         q = result.store_choice.question
-        await repo.save_choice(session, prompt.id, q.id, list(result.store_choice.values))
+        await queries.save_choice(session, prompt.id, q.id, list(result.store_choice.values))
         if q.id == "attended":
             prompt.attended = "yes" in result.store_choice.values
     prompt.question_id = result.progress.question_id
@@ -352,38 +355,33 @@ async def opening(session: AsyncSession, prompt: Prompt, now: dt.datetime,
                         fresh)
 
 
-async def reminder(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
-    """The one nudge about a prompt the member has not finished, in the member's language."""
+async def _nudge(session: AsyncSession, prompt: Prompt, language: str | None,
+                 text: Literal["REMINDER", "IN_CASE"]) -> list[Out]:
+    """A short word about a prompt, in the member's language, with a Continue button; `text`
+    names the catalog's text (its event and minutes filled in)."""
     event = await session.get(Event, prompt.event_id)
     assert event is not None
     language = await _language_of(session, prompt, language)
     t = say(language)
     script = script_of(prompt.question_set, prompt.kind, language)
-    text = t.REMINDER.format(event=value(language, event.title),
-                             minutes=t.plural(script.minutes, "minute"))
-    return [Out(text, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+    said = getattr(t, text).format(event=value(language, event.title),
+                                   minutes=t.plural(script.minutes, "minute"))
+    return [Out(said, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+
+
+async def reminder(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
+    """The one nudge about a prompt the member has not finished, in the member's language."""
+    return await _nudge(session, prompt, language, "REMINDER")
 
 
 async def in_case(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
     """The one message sent when the prompt's opening may not have arrived: reads well either way."""
-    event = await session.get(Event, prompt.event_id)
-    assert event is not None
-    language = await _language_of(session, prompt, language)
-    t = say(language)
-    script = script_of(prompt.question_set, prompt.kind, language)
-    text = t.IN_CASE.format(event=value(language, event.title),
-                            minutes=t.plural(script.minutes, "minute"))
-    return [Out(text, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+    return await _nudge(session, prompt, language, "IN_CASE")
 
 
 async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
     """Whether the member's latest prompt closed (its window passed) in the last few weeks."""
-    from sqlalchemy import select
-
-    latest = await session.scalar(
-        select(Prompt).where(Prompt.member_id == member.id, Prompt.finished_at.is_not(None))
-        .order_by(Prompt.finished_at.desc(), Prompt.id.desc()).limit(1)
-    )
+    latest = await queries.latest_finished(session, member.id)
     return (latest is not None and latest.status == PromptStatus.CLOSED
             and latest.finished_at is not None
             and latest.finished_at >= now - dt.timedelta(days=CLOSED_NOTICE_DAYS))
@@ -398,25 +396,28 @@ async def act(
     now = now or utcnow()
     try:
         async with db.session() as session:
-            member = await repo.member_by_telegram_id(session, user_id, lock=True)
+            # The member, the prompt and what was answered so far, in one read.
+            found: tuple[Prompt, Answers] | None
+            if prompt_id is not None:
+                member, found = await queries.member_with_prompt(session, user_id, prompt_id)
+                pending = [found] if found is not None else []
+            else:
+                member, pending = await queries.member_with_open_prompts(session, user_id)
             if member is None:
                 return [Out(say(telegram_language).UNKNOWN_USER)]
             t = say(member.language)
             if not await inbox.claim(session, *([key] if key is not None else [])):
                 return []  # already acted on: a redelivered update changes nothing
             reached(member, chat_id)
-            # The prompt and what was answered so far, in one read.
             if prompt_id is not None:
-                found = await repo.prompt_with_answers(session, prompt_id, lock=True)
-                if found is None or found[0].member_id != member.id:
+                if not pending:
                     return [Out(t.NOT_FOR_YOU)]
-                prompt, answered = found
+                prompt, answered = pending[0]
                 if prompt.status != PromptStatus.OPEN:
                     over = (t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
                             else t.PROMPT_FINISHED)
                     return [Out(over), *await _resume(session, member, now)]
             else:
-                pending = await repo.open_prompts_with_answers(session, member.id, lock=True)
                 if not pending:
                     if await closed_lately(session, member, now):
                         return [Out(t.PROMPT_CLOSED)]
@@ -485,7 +486,7 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
         if member is None:
             return {}
         out: dict[str, list[tuple[str, str]]] = {}
-        for n in await repo.narratives_of_member(session, member.id):
+        for n in await queries.narratives_of_member(session, member.id):
             out.setdefault(INTENDED if n.intended else n.cycle, []).append(
                 (n.question_text, n.text))
         return out

@@ -22,12 +22,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import HandledUpdate
+from valuestory.usecases.inbox import queries
 
 
 def handled_key(update_id: int) -> str:
@@ -80,14 +80,14 @@ async def claim(session: AsyncSession, *keys: str) -> bool:
     current = _handling.get()
     if current is None:
         return await repo.mark_handled(session, *keys) if keys else True
-    fresh = await repo.settle_update(session, current.update_id, *keys,
-                                     handled_key(current.update_id))
+    fresh = await queries.settle_update(session, current.update_id, *keys,
+                                        handled_key(current.update_id))
 
     def settled(_session: object) -> None:
         current.settled = True
 
     # Settled only if this very transaction commits: a rollback leaves the update to `finish`.
-    event.listen(session.sync_session, "after_commit", settled, once=True)
+    queries.once_committed(session, settled)
     return fresh
 
 
@@ -97,10 +97,10 @@ async def keep(db: Database, update_id: int, payload: str) -> bool:
 
 
 async def keep_all(db: Database, updates: list[tuple[int, str]]) -> set[int]:
-    """Keep several updates in one unit of work (on PostgreSQL one statement, with no
-    transaction around it); the ids of those that were new."""
-    async with db.reading() as conn:
-        return await repo.keep_updates(
+    """Keep several updates in one statement, a unit of work by itself; the ids of those that
+    were new."""
+    async with db.one_statement() as conn:
+        return await queries.keep_updates(
             conn, [(update_id, payload, handled_key(update_id)) for update_id, payload in updates])
 
 
@@ -113,10 +113,10 @@ async def seen(db: Database, update_id: int) -> bool:
 async def finish(db: Database, update_id: int) -> None:
     """Mark the update handled and clear it from the inbox, in one unit of work."""
     async with db.session() as session:
-        await repo.settle_update(session, update_id, handled_key(update_id))
+        await queries.settle_update(session, update_id, handled_key(update_id))
 
 
 async def kept(db: Database) -> list[tuple[int, str]]:
     """What arrived but was not handled, oldest first: (update id, payload)."""
     async with db.session() as session:
-        return [(row.update_id, row.payload) for row in await repo.kept_updates(session)]
+        return [(row.update_id, row.payload) for row in await queries.kept_updates(session)]

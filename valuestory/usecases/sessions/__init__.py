@@ -12,11 +12,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database, Work, connection_of
 from storage.models import DashboardSession, utcnow
+from valuestory.usecases.sessions import queries
+from valuestory.usecases.sessions.queries import COLUMNS as COLUMNS  # read by access.visit
 
 IDLE = dt.timedelta(hours=8)
 # last_seen_at is written at most this often, so reading pages does not mean writing rows.
@@ -36,8 +37,9 @@ class Signed:
 
 
 async def open_session(session: AsyncSession, user_id: int, now: dt.datetime) -> str:
-    """A new session; its token, for the cookie (sessions long idle are cleared meanwhile)."""
-    await session.execute(delete(DashboardSession).where(DashboardSession.last_seen_at < now - IDLE))
+    """A new session, in the caller's unit of work (signing in shares it); its token, for the
+    cookie (sessions long idle are cleared meanwhile)."""
+    await queries.clear_idle_since(session, now - IDLE)
     token = secrets.token_urlsafe(32)
     session.add(DashboardSession(token_hash=hashed(token), telegram_user_id=user_id,
                                  csrf_token=secrets.token_urlsafe(32), created_at=now,
@@ -45,46 +47,30 @@ async def open_session(session: AsyncSession, user_id: int, now: dt.datetime) ->
     return token
 
 
-# What a page needs of a session row, to judge it with `judge` (also read by `access.visit`).
-COLUMNS = (DashboardSession.telegram_user_id, DashboardSession.csrf_token,
-           DashboardSession.last_seen_at)
-_FIND = select(*COLUMNS).where(DashboardSession.token_hash == bindparam("token_hash"))
-
-
 async def judge(work: Work, token_hash: str, user_id: int, csrf: str,
                 last_seen: dt.datetime, now: dt.datetime) -> Signed | None:
-    """A session row read by a page: None if it has been idle too long (and is gone now); its
-    use keeps it alive."""
+    """A session row (its `COLUMNS`) read by a page's own unit of work (`access.visit`): None
+    if it has been idle too long (and is gone now); its use keeps it alive."""
     conn = await connection_of(work)
     if last_seen < now - IDLE:
-        await conn.execute(delete(DashboardSession).where(
-            DashboardSession.token_hash == token_hash))
+        await queries.end(conn, token_hash)
         return None
     if last_seen < now - TOUCH_EVERY:
-        await conn.execute(update(DashboardSession).where(
-            DashboardSession.token_hash == token_hash).values(last_seen_at=now))
+        await queries.touch(conn, token_hash, now)
     return Signed(user_id, csrf)
 
 
-async def find(work: Work, token: str | None, now: dt.datetime) -> Signed | None:
+async def resume(db: Database, token: str | None, now: dt.datetime | None = None) -> Signed | None:
     """The session a cookie names, if it is still alive; its use keeps it alive."""
     if not token:
         return None
     token_hash = hashed(token)
-    conn = await connection_of(work)
-    row = (await conn.execute(_FIND, {"token_hash": token_hash})).first()
-    if row is None:
-        return None
-    user_id, csrf, last_seen = row
-    return await judge(conn, token_hash, user_id, csrf, last_seen, now)
-
-
-async def resume(db: Database, token: str | None, now: dt.datetime | None = None) -> Signed | None:
-    """`find`, in a unit of work of its own."""
-    if not token:
-        return None
     async with db.connection() as conn:
-        return await find(conn, token, now or utcnow())
+        found = await queries.find(conn, token_hash)
+        if found is None:
+            return None
+        user_id, csrf, last_seen = found
+        return await judge(conn, token_hash, user_id, csrf, last_seen, now or utcnow())
 
 
 async def close(db: Database, token: str | None) -> None:
@@ -92,5 +78,4 @@ async def close(db: Database, token: str | None) -> None:
     if not token:
         return
     async with db.session() as session:
-        await session.execute(delete(DashboardSession).where(
-            DashboardSession.token_hash == hashed(token)))
+        await queries.end(session, hashed(token))

@@ -1,0 +1,96 @@
+"""The inbox's statements: keeping updates, settling them, and what is left to handle.
+
+Each is one statement where the database allows, whatever the number of keys or updates: on
+PostgreSQL every statement is a round trip to the server, on SQLite (through aiosqlite) three or
+four trips to the driver's thread, and these run for every update.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import BigInteger, Executable, bindparam, delete, event, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.models import InboxUpdate, UTCDateTime, utcnow
+
+Work = AsyncSession | AsyncConnection
+
+
+def _dialect(on: Work) -> str:
+    return on.dialect.name if isinstance(on, AsyncConnection) else on.get_bind().dialect.name
+
+
+# However many updates a long poll brought, kept in one statement, unless handled already.
+_KEEP: dict[str, Executable] = {
+    "postgresql": text(
+        "INSERT INTO inbox_updates (update_id, payload, received_at) "
+        "SELECT u.update_id, u.payload, CAST(:now AS TIMESTAMP WITH TIME ZONE) "
+        "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:payloads AS TEXT[]), "
+        "CAST(:keys AS VARCHAR[])) AS u(update_id, payload, key) "
+        "WHERE NOT EXISTS (SELECT 1 FROM handled_updates AS h WHERE h.key = u.key) "
+        "ON CONFLICT DO NOTHING RETURNING update_id"),
+    # The batch as one JSON array of [update id, payload, handled key].
+    "sqlite": text(
+        "INSERT INTO inbox_updates (update_id, payload, received_at) "
+        "SELECT json_extract(u.value, '$[0]'), json_extract(u.value, '$[1]'), :now "
+        "FROM json_each(:batch) AS u "
+        "WHERE NOT EXISTS (SELECT 1 FROM handled_updates AS h "
+        "WHERE h.key = json_extract(u.value, '$[2]')) "
+        "ON CONFLICT DO NOTHING RETURNING update_id"
+    ).bindparams(bindparam("now", type_=UTCDateTime())).columns(update_id=BigInteger),
+}
+
+
+async def keep_updates(on: Work, updates: Sequence[tuple[int, str, str]]) -> set[int]:
+    """Keep incoming updates (id, payload, handled key) until they are handled, in one
+    statement; the ids of those new here (neither kept nor handled before)."""
+    if _dialect(on) == "postgresql":
+        kept = await on.scalars(_KEEP["postgresql"], {
+            "now": utcnow(), "ids": [u[0] for u in updates], "payloads": [u[1] for u in updates],
+            "keys": [u[2] for u in updates]})
+    else:
+        kept = await on.scalars(_KEEP["sqlite"], {"now": utcnow(),
+                                                  "batch": json.dumps(list(updates))})
+    return set(kept.all())
+
+
+# PostgreSQL: the inbox clearing and the handled marks in one statement, one round trip.
+_SETTLE_POSTGRES = text(
+    "WITH cleared AS (DELETE FROM inbox_updates WHERE update_id = :update_id) "
+    "INSERT INTO handled_updates (key, handled_at) "
+    "SELECT key, CAST(:now AS TIMESTAMP WITH TIME ZONE) FROM unnest(CAST(:keys AS VARCHAR[])) AS key "
+    "ON CONFLICT DO NOTHING RETURNING key")
+# SQLite: the marks in one statement, however many keys (the rows it added say if any was
+# there already), then the clearing.
+_MARK_SQLITE = text(
+    "INSERT INTO handled_updates (key, handled_at) "
+    "SELECT value, :now FROM json_each(:keys) WHERE true ON CONFLICT DO NOTHING"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+_CLEAR = delete(InboxUpdate).where(InboxUpdate.update_id == bindparam("update_id"))
+
+
+async def settle_update(session: AsyncSession, update_id: int, *keys: str) -> bool:
+    """Mark keys handled and clear an update from the inbox; False if any key already was.
+
+    The marks and the clearing commit or roll back together with the caller's unit of work."""
+    if session.get_bind().dialect.name == "postgresql":
+        inserted = await session.scalars(
+            _SETTLE_POSTGRES, {"update_id": update_id, "now": utcnow(), "keys": list(keys)})
+        return len(inserted.all()) == len(keys)
+    # Plain statements on the session's connection: the ORM's delete would first look for the
+    # row among the objects it holds.
+    conn = await session.connection()
+    marked = await conn.execute(_MARK_SQLITE, {"now": utcnow(), "keys": json.dumps(keys)})
+    await conn.execute(_CLEAR, {"update_id": update_id})
+    return marked.rowcount == len(keys)
+
+
+def once_committed(session: AsyncSession, then: Callable[[object], None]) -> None:
+    """Call `then` once the session's transaction has committed (never if it rolls back)."""
+    event.listen(session.sync_session, "after_commit", then, once=True)
+
+
+async def kept_updates(session: AsyncSession) -> Sequence[InboxUpdate]:
+    return (await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
