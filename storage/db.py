@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -72,7 +73,10 @@ def _sqlite_begin(connection: Connection) -> None:
     # `execute` (SQLAlchemy's public way to reach it, `run_async`): one trip to aiosqlite's
     # thread, where a statement through SQLAlchemy's cursor takes three (open, run, close).
     adapted = cast(AdaptedConnection, connection.connection.dbapi_connection)
-    adapted.run_async(lambda driver: driver.execute("BEGIN IMMEDIATE"))
+    try:
+        adapted.run_async(lambda driver: driver.execute("BEGIN IMMEDIATE"))
+    except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
+        raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
 
 
 def _sqlite_reset(dbapi_connection: Any, record: ConnectionPoolEntry,
@@ -307,6 +311,20 @@ class Database:
         if self._autocommit is not None:
             await self._autocommit.dispose()
             self._autocommit = None
+
+
+async def sqlite_driver_execute(conn: AsyncConnection, sql: str, parameters: Sequence[Any]) -> int:
+    """Run one statement that returns no rows on a SQLite unit of work's connection, through
+    the driver's own `execute`: one trip to aiosqlite's thread where SQLAlchemy's cursor takes
+    three. For the few statements every update runs; `sql` in the driver's `?` style, the
+    parameters as the driver takes them. The number of rows it changed."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        cursor = await driver.execute(sql, parameters)
+    except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
+        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
+    return int(cursor.rowcount)
 
 
 # Either kind of unit of work: use cases that need only statements accept both.

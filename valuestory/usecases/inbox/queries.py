@@ -7,12 +7,16 @@ four trips to the driver's thread, and these run for every update.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import BigInteger, Executable, bindparam, delete, event, select, text
+from sqlalchemy import BigInteger, Executable, bindparam, event, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage.db import sqlite_driver_execute
 from storage.models import InboxUpdate, UTCDateTime, utcnow
 
 Work = AsyncSession | AsyncConnection
@@ -63,12 +67,10 @@ _SETTLE_POSTGRES = text(
     "SELECT key, CAST(:now AS TIMESTAMP WITH TIME ZONE) FROM unnest(CAST(:keys AS VARCHAR[])) AS key "
     "ON CONFLICT DO NOTHING RETURNING key")
 # SQLite: the marks in one statement, however many keys (the rows it added say if any was
-# there already), then the clearing.
-_MARK_SQLITE = text(
-    "INSERT INTO handled_updates (key, handled_at) "
-    "SELECT value, :now FROM json_each(:keys) WHERE true ON CONFLICT DO NOTHING"
-).bindparams(bindparam("now", type_=UTCDateTime()))
-_CLEAR = delete(InboxUpdate).where(InboxUpdate.update_id == bindparam("update_id"))
+# there already), then the clearing; each said to the driver itself, one trip to its thread.
+_MARK_SQLITE = ("INSERT INTO handled_updates (key, handled_at) "
+                "SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING")
+_CLEAR_SQLITE = "DELETE FROM inbox_updates WHERE update_id = ?"
 
 
 async def settle_update(session: AsyncSession, update_id: int, *keys: str) -> bool:
@@ -79,12 +81,17 @@ async def settle_update(session: AsyncSession, update_id: int, *keys: str) -> bo
         inserted = await session.scalars(
             _SETTLE_POSTGRES, {"update_id": update_id, "now": utcnow(), "keys": list(keys)})
         return len(inserted.all()) == len(keys)
-    # Plain statements on the session's connection: the ORM's delete would first look for the
-    # row among the objects it holds.
     conn = await session.connection()
-    marked = await conn.execute(_MARK_SQLITE, {"now": utcnow(), "keys": json.dumps(keys)})
-    await conn.execute(_CLEAR, {"update_id": update_id})
-    return marked.rowcount == len(keys)
+    marked = await sqlite_driver_execute(conn, _MARK_SQLITE,
+                                         (_stored(utcnow(), conn.dialect), json.dumps(keys)))
+    await sqlite_driver_execute(conn, _CLEAR_SQLITE, (update_id,))
+    return marked == len(keys)
+
+
+def _stored(moment: dt.datetime, dialect: Dialect) -> Any:
+    """A timestamp as SQLAlchemy stores it on this database (for a statement said to the driver)."""
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return process(moment) if process is not None else moment
 
 
 def once_committed(session: AsyncSession, then: Callable[[object], None]) -> None:
