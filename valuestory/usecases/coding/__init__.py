@@ -38,7 +38,6 @@ from storage.models import (
     AuditEntry,
     Code,
     Coder,
-    CoderSeen,
     Coding,
     CodingSet,
     CodingSetDone,
@@ -425,9 +424,10 @@ async def _narrative(session: AsyncSession, allowed: _Allowed, ref: int | str) -
 
 async def _mark_seen(session: AsyncSession, coder: Coder, narrative_ids: Iterable[int],
                      now: dt.datetime) -> None:
-    for nid in set(narrative_ids):
-        if await session.get(CoderSeen, (coder.id, nid)) is None:
-            session.add(CoderSeen(coder_id=coder.id, narrative_id=nid, seen_at=now))
+    """Record these narratives as seen by the coder, where not already: one statement per chunk,
+    the same `see_all` an import uses, not a look-up per narrative."""
+    for chunk in _chunks(sorted(set(narrative_ids)), 10000):
+        await session.execute(queries.see_all(coder.id, chunk, now))
 
 
 def _coding_view(c: Coding, code: str, colour: str, coder: str, text: str | None) -> CodingView:
