@@ -6,66 +6,46 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from storage.db import Database
-from tests.botapi import TOKEN
+from tests.cli.running import json_of, run, seeded
 from tests.storage.test_indicators import _community
-from valuestory.cli import main
 from valuestory.usecases import rights
 
 
 def _seed(url: str) -> dict[str, list[int]]:
-    async def go() -> dict[str, list[int]]:
-        db = Database(url)
-        try:
-            return (await _community(db))[1]
-        finally:
-            await db.dispose()
-    return asyncio.run(go())
-
-
-def _run(url: str, *args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env={"DATABASE_URL": url,
-                                                     "TELEGRAM_BOT_TOKEN": TOKEN})
-
-
-def _json(result: Result) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return seeded(url, _community)
 
 
 def test_indicators_are_added_linked_and_listed_with_counts_from_their_evidence(
         database_url: str, tmp_path: Path) -> None:
     said = _seed(database_url)
     # The ids the narratives have in an export are the ids the command line takes.
-    exported = _run(database_url, "export", "--community", "Indicators", "--format", "csv",
+    exported = run(database_url, "export", "--community", "Indicators", "--format", "csv",
                     "--output", str(tmp_path / "n.csv"))
     assert exported.exit_code == 0, exported.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "n.csv").read_text("utf-8-sig"))))
     by_text = {r["answer"]: int(r["narrative_id"]) for r in rows}
     assert by_text["501: felt safe asking"] == said["501"][0]
     moments = ",".join(str(said[u][0]) for u in ("501", "502"))
-    made = _json(_run(database_url, "indicator", "add", "--community", "Indicators",
+    made = json_of(run(database_url, "indicator", "add", "--community", "Indicators",
                       "--cycle", "immediate", "It's a safe space to ask questions",
                       "--evidence", moments, "--json"))
     assert (made["narratives"], made["stories"], made["members"]) == (2, 2, 2)
-    linked = _json(_run(database_url, "indicator", "link", str(made["id"]),
+    linked = json_of(run(database_url, "indicator", "link", str(made["id"]),
                         "--evidence", str(said["503"][0]), "--json"))
     assert (linked["narratives"], linked["members"]) == (3, 3)
-    _json(_run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
+    json_of(run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
                "potential", "--capital", "human", "Members have more confidence", "--evidence",
                f"{said['501'][1]},{said['502'][1]}", "--json"))
-    quoted = _json(_run(database_url, "indicator", "quote", str(made["id"]), "--evidence",
+    quoted = json_of(run(database_url, "indicator", "quote", str(made["id"]), "--evidence",
                         str(said["502"][0]), "--json"))
     assert [q["text"] for q in quoted["quotes"]] == ["502: felt safe asking"]
 
-    listed = _json(_run(database_url, "indicator", "list", "--community", "Indicators", "--json"))
+    listed = json_of(run(database_url, "indicator", "list", "--community", "Indicators", "--json"))
     first, second = listed["indicators"]
     assert {k: first[k] for k in ("id", "cycle", "capital", "statement", "narratives",
                                   "stories", "members")} == {
@@ -76,7 +56,7 @@ def test_indicators_are_added_linked_and_listed_with_counts_from_their_evidence(
     assert first["quotes"][0]["pseudonym"] and "502" not in first["quotes"][0]["pseudonym"]
     assert (second["cycle"], second["capital"], second["members"]) == ("potential", "human", 2)
 
-    text = _run(database_url, "indicator", "list", "--community", "Indicators")
+    text = run(database_url, "indicator", "list", "--community", "Indicators")
     assert text.exit_code == 0, text.output
     assert f"#{made['id']} It's a safe space to ask questions" in text.output
     assert "3 narratives, 3 stories, 3 members" in text.output
@@ -90,39 +70,39 @@ def test_indicators_are_added_linked_and_listed_with_counts_from_their_evidence(
         finally:
             await db.dispose()
     asyncio.run(withdraw())
-    after = _json(_run(database_url, "indicator", "list", "--community", "Indicators", "--json"))
+    after = json_of(run(database_url, "indicator", "list", "--community", "Indicators", "--json"))
     assert [(i["narratives"], i["members"]) for i in after["indicators"]] == [(2, 2), (1, 1)]
 
 
 def test_edit_merge_retire_and_restore_from_the_command_line(database_url: str) -> None:
     said = _seed(database_url)
-    a = _json(_run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
+    a = json_of(run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
                    "immediate", "Safe", "--evidence", str(said["501"][0]), "--json"))
-    b = _json(_run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
+    b = json_of(run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
                    "immediate", "Safe space", "--evidence", str(said["502"][0]), "--json"))
-    edited = _json(_run(database_url, "indicator", "edit", str(b["id"]), "--statement",
+    edited = json_of(run(database_url, "indicator", "edit", str(b["id"]), "--statement",
                         "It's a safe space", "--json"))
     assert edited["statement"] == "It's a safe space"
-    merged = _json(_run(database_url, "indicator", "merge", str(a["id"]), "--into", str(b["id"]),
+    merged = json_of(run(database_url, "indicator", "merge", str(a["id"]), "--into", str(b["id"]),
                         "--json"))
     assert (merged["id"], merged["narratives"]) == (b["id"], 2)
-    retired = _json(_run(database_url, "indicator", "retire", str(b["id"]), "--json"))
+    retired = json_of(run(database_url, "indicator", "retire", str(b["id"]), "--json"))
     assert retired["status"] == "retired"
-    assert _json(_run(database_url, "indicator", "list", "--community", "Indicators",
+    assert json_of(run(database_url, "indicator", "list", "--community", "Indicators",
                       "--json"))["indicators"] == []
-    everything = _json(_run(database_url, "indicator", "list", "--community", "Indicators",
+    everything = json_of(run(database_url, "indicator", "list", "--community", "Indicators",
                             "--all", "--json"))["indicators"]
     assert {i["status"] for i in everything} == {"retired", "merged"}
-    assert _json(_run(database_url, "indicator", "restore", str(b["id"]), "--json"))[
+    assert json_of(run(database_url, "indicator", "restore", str(b["id"]), "--json"))[
         "status"] == "active"
-    examples = _json(_run(database_url, "indicator", "examples", "--community", "Indicators",
+    examples = json_of(run(database_url, "indicator", "examples", "--community", "Indicators",
                           "--json"))["examples"]
-    adopted = _json(_run(database_url, "indicator", "adopt", examples[0]["key"], "--community",
+    adopted = json_of(run(database_url, "indicator", "adopt", examples[0]["key"], "--community",
                          "Indicators", "--json"))
     assert adopted["statement"] == examples[0]["statement"]
-    assert _json(_run(database_url, "indicator", "leave", examples[1]["key"], "--community",
+    assert json_of(run(database_url, "indicator", "leave", examples[1]["key"], "--community",
                       "Indicators", "--json"))["left"] is True
-    offered = _json(_run(database_url, "indicator", "examples", "--community", "Indicators",
+    offered = json_of(run(database_url, "indicator", "examples", "--community", "Indicators",
                          "--json"))["examples"]
     assert [e["key"] for e in offered] == [e["key"] for e in examples[2:]]
 
@@ -146,9 +126,9 @@ def test_bad_input_is_one_line_and_exit_status_2(database_url: str, args: list[s
                                                   problem: str) -> None:
     said = _seed(database_url)
     if args[0] == "merge":
-        _json(_run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
+        json_of(run(database_url, "indicator", "add", "--community", "Indicators", "--cycle",
                    "immediate", "Safe", "--evidence", str(said["501"][0]), "--json"))
-    result = _run(database_url, "indicator", *args)
+    result = run(database_url, "indicator", *args)
     assert result.exit_code == 2, result.output
     assert problem in result.output
     assert "Traceback" not in result.output
