@@ -53,6 +53,18 @@ def indicator() -> None:
     """Value indicators: statements of value under a cycle, backed by narratives."""
 
 
+def _on_one(name: str, *options: Any) -> Any:
+    """An `indicator NAME ID` command: the indicator by id (its community by default), the
+    options given, `--json`, and the database."""
+    def register(f: Any) -> Any:
+        f = with_database(f)
+        f = click.option("--json", "as_json", is_flag=True)(f)
+        for option in reversed((*options, _community_option(False))):
+            f = option(f)
+        return indicator.command(name)(click.argument("indicator_id")(f))
+    return register
+
+
 @indicator.command("add")
 @_community_option(True)
 @click.option("--cycle", required=True, type=CYCLE, help="The cycle of value it is under.")
@@ -70,12 +82,7 @@ async def indicator_add(db: Database, settings: Settings, community_ref: str, cy
     _show(as_json, made, f"Added indicator #{made.id} under {texts.CYCLE_NAMES[made.cycle]}.")
 
 
-@indicator.command("link")
-@click.argument("indicator_id")
-@_community_option(False)
-@click.option("--evidence", required=True, help=EVIDENCE_HELP)
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("link", click.option("--evidence", required=True, help=EVIDENCE_HELP))
 async def indicator_link(db: Database, settings: Settings, indicator_id: str,
                          community_ref: str | None, evidence: str, as_json: bool) -> None:
     """Add narratives to an indicator's evidence."""
@@ -83,12 +90,7 @@ async def indicator_link(db: Database, settings: Settings, indicator_id: str,
     _show(as_json, v, f"Indicator #{v.id} now stands on {_counts(v)}.")
 
 
-@indicator.command("unlink")
-@click.argument("indicator_id")
-@_community_option(False)
-@click.option("--evidence", required=True, help=EVIDENCE_HELP)
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("unlink", click.option("--evidence", required=True, help=EVIDENCE_HELP))
 async def indicator_unlink(db: Database, settings: Settings, indicator_id: str,
                            community_ref: str | None, evidence: str, as_json: bool) -> None:
     """Take narratives out of an indicator's evidence."""
@@ -96,13 +98,9 @@ async def indicator_unlink(db: Database, settings: Settings, indicator_id: str,
     _show(as_json, v, f"Indicator #{v.id} now stands on {_counts(v)}.")
 
 
-@indicator.command("quote")
-@click.argument("indicator_id")
-@_community_option(False)
-@click.option("--evidence", default="",
-              help="The one or two narratives of its evidence to show with it (none: no quote).")
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("quote",
+         click.option("--evidence", default="", help="The one or two narratives of its evidence "
+                      "to show with it (none: no quote)."))
 async def indicator_quote(db: Database, settings: Settings, indicator_id: str,
                           community_ref: str | None, evidence: str, as_json: bool) -> None:
     """Choose the quotes shown with an indicator."""
@@ -110,14 +108,12 @@ async def indicator_quote(db: Database, settings: Settings, indicator_id: str,
     _show(as_json, v, f"Indicator #{v.id} shows {len(v.quotes)} quote(s).")
 
 
-@indicator.command("edit")
-@click.argument("indicator_id")
-@_community_option(False)
-@click.option("--statement", default=None, help="Its new statement.")
-@click.option("--cycle", type=CYCLE, default=None, help="Move it to another cycle (last there).")
-@click.option("--capital", default=None, help="Under potential value: its capital; \"\" clears it.")
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("edit",
+         click.option("--statement", default=None, help="Its new statement."),
+         click.option("--cycle", type=CYCLE, default=None,
+                      help="Move it to another cycle (last there)."),
+         click.option("--capital", default=None,
+                      help="Under potential value: its capital; \"\" clears it."))
 async def indicator_edit(db: Database, settings: Settings, indicator_id: str,
                          community_ref: str | None, statement: str | None, cycle: str | None,
                          capital: str | None, as_json: bool) -> None:
@@ -127,12 +123,8 @@ async def indicator_edit(db: Database, settings: Settings, indicator_id: str,
     _show(as_json, v, f"Indicator #{v.id} is now:")
 
 
-@indicator.command("merge")
-@click.argument("indicator_id")
-@click.option("--into", "into", required=True, help="The indicator it becomes part of.")
-@_community_option(False)
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("merge",
+         click.option("--into", "into", required=True, help="The indicator it becomes part of."))
 async def indicator_merge(db: Database, settings: Settings, indicator_id: str, into: str,
                           community_ref: str | None, as_json: bool) -> None:
     """Merge an indicator into another: its evidence joins the other's."""
@@ -140,11 +132,7 @@ async def indicator_merge(db: Database, settings: Settings, indicator_id: str, i
     _show(as_json, v, f"Merged #{indicator_id.lstrip('#')} into #{v.id}.")
 
 
-@indicator.command("retire")
-@click.argument("indicator_id")
-@_community_option(False)
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("retire")
 async def indicator_retire(db: Database, settings: Settings, indicator_id: str,
                            community_ref: str | None, as_json: bool) -> None:
     """Take an indicator off the matrix (it keeps its evidence; `restore` brings it back)."""
@@ -152,11 +140,7 @@ async def indicator_retire(db: Database, settings: Settings, indicator_id: str,
     _show(as_json, v, f"Retired indicator #{v.id}.")
 
 
-@indicator.command("restore")
-@click.argument("indicator_id")
-@_community_option(False)
-@click.option("--json", "as_json", is_flag=True)
-@with_database
+@_on_one("restore")
 async def indicator_restore(db: Database, settings: Settings, indicator_id: str,
                             community_ref: str | None, as_json: bool) -> None:
     """Put a retired or merged indicator back on the matrix."""
