@@ -915,6 +915,49 @@ DASHBOARD_FEATURE_FULL = N_(
     "Three stories are featured already. Stop featuring one of them first.")
 
 
+# Emails to members without Telegram: plain text (the HTML part escapes them), each with the
+# member's personal link and a way to stop them. Nothing a member wrote, except their own plan in
+# the follow-up sent to them.
+# TRANSLATORS: an email's subject; {community} is the community's name.
+MAIL_INVITE_SUBJECT = N_("An invitation from {community}")
+MAIL_HELLO = N_("Hello,")
+MAIL_INVITE_BODY = N_(
+    "{community} would like to hear, after its events, what you got out of them, in your own "
+    "words. It takes a few minutes each time, and you can skip any question.")
+MAIL_INVITE_NEXT = N_(
+    "Open your page to read how your answers are kept and who sees them, and to say whether "
+    "you'd like to take part.")
+MAIL_INVITE_BUTTON = N_("Open my page")
+# TRANSLATORS: an email's subject; {event} is the event's title.
+MAIL_PROMPT_SUBJECT = N_("What did you get out of {event}?")
+MAIL_PROMPT_BODY = N_(
+    "Thank you for being part of {event}. A few short questions about what you got out of it are "
+    "waiting for you: a few minutes, and you can skip anything.")
+MAIL_PROMPT_BUTTON = N_("Answer the questions")
+MAIL_REMINDER_SUBJECT = N_("Still open: {event}")
+MAIL_REMINDER_BODY = N_(
+    "Just a gentle reminder: the questions about {event} are open for a little while longer. "
+    "Your place is kept, so you can carry on where you left off.")
+MAIL_AGAIN_SUBJECT = N_("In case my last email went astray: {event}")
+MAIL_AGAIN_BODY = N_(
+    "In case my last email didn't reach you: a few short questions about {event} are waiting for "
+    "you, whenever suits you. If you've seen them already, thank you!")
+MAIL_FOLLOWUP_SUBJECT = N_("How did it go after {event}?")
+MAIL_FOLLOWUP_PLAN = N_("After {event}, you said you might:")
+MAIL_FOLLOWUP_BODY = N_(
+    "I'd love to hear what came of it, whether you did it or not. A couple of short questions "
+    "are waiting for you.")
+MAIL_FOLLOWUP_BUTTON = N_("Tell me how it went")
+MAIL_PERSONAL = N_("This link is yours alone, so please don't forward this email.")
+# TRANSLATORS: the end of an email, before the community's name.
+MAIL_THANKS = N_("With thanks,")
+MAIL_WHY = N_(
+    "You get this email because {community} asked you to share, after its events, what you got "
+    "out of them.")
+MAIL_STOP = N_("Stop these emails")
+# TRANSLATORS: in an email's plain text, before the address that stops the emails.
+MAIL_STOP_PLAIN = N_("To stop these emails, open: {link}")
+
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.
 # The event a try-out asks about, written as the question names it ("Did you take part in ...?").

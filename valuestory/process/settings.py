@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -133,6 +133,43 @@ def _webhook_secret(value: Any) -> SecretStr | None:
     return secret
 
 
+def _smtp_url(value: Any) -> SecretStr | None:
+    """`smtp://user:password@host:port` (STARTTLS) or `smtps://` (TLS from the start), checked
+    without ever echoing it: its password is a secret."""
+    secret = _secret(value)
+    if secret is None or not secret.get_secret_value().strip():
+        return None
+    try:
+        parts = urlsplit(secret.get_secret_value().strip())
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError:
+        raise ValueError("must be smtp://user:password@host:port or smtps://...; "
+                         "a port must be a number from 1 to 65535") from None
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("must start with smtp:// (STARTTLS) or smtps:// (TLS from the start)")
+    if not parts.hostname:
+        raise ValueError("must name the mail server: smtp://user:password@host:port")
+    if bool(parts.username) != bool(parts.password):
+        raise ValueError("must give both a user and a password, or neither")
+    return SecretStr(secret.get_secret_value().strip())
+
+
+# An address as RFC 5322 allows in practice: one @, no spaces or angle brackets, a dotted domain.
+EMAIL_PATTERN = re.compile(r"^[^\s@<>(),;:\"\[\]]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def _mail_from(value: Any) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    value = str(value).strip()
+    found = re.fullmatch(r"(?:(?P<name>[^<>]*)<(?P<inner>[^<>]+)>|(?P<bare>[^<>]+))", value)
+    address = (found.group("inner") or found.group("bare")).strip() if found else ""
+    if not EMAIL_PATTERN.match(address):
+        raise ValueError("must be an address like valuestory@example.org, "
+                         "or a name and one: Our CoP <valuestory@example.org>")
+    return value
+
+
 def _checked(check: Callable[[Any], Any]) -> BeforeValidator:
     return BeforeValidator(check)
 
@@ -185,6 +222,10 @@ class Settings(BaseSettings):
     # Where people reach this process's web server: the dashboard's sign-in links start here.
     public_url: Annotated[
         str | None, _checked(_address("the https:// address people open the dashboard at"))] = None
+    # Email, for members without Telegram: the mail server (its password a secret) and who the
+    # emails come from.
+    smtp_url: Annotated[SecretStr | None, _checked(_smtp_url)] = None
+    mail_from: Annotated[str | None, _checked(_mail_from)] = None
 
     def __init__(self, _env_file: str | Path | None = ".env", **given: Any) -> None:
         unknown = set(given) - set(type(self).model_fields)
@@ -246,6 +287,16 @@ class Settings(BaseSettings):
                 "addresses (plain http works only with your own Bot API server)"
             )
         return self.webhook_url + WEBHOOK_PATH
+
+    def mail_server(self) -> SplitResult | None:
+        """SMTP_URL taken apart (None if unset); raises SettingsError if MAIL_FROM is missing."""
+        if self.smtp_url is None:
+            return None
+        if self.mail_from is None:
+            raise SettingsError(
+                "MAIL_FROM is not set: give the address emails come from (for example "
+                "valuestory@example.org), as SMTP_URL is set")
+        return urlsplit(self.smtp_url.get_secret_value())
 
     def uses_telegrams_own_api(self) -> bool:
         """Whether updates come from Telegram's servers rather than a self-hosted Bot API server."""
