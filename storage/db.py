@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 POSTGRES_POOL_SIZE = 16
 POSTGRES_OVERFLOW = 4
 # The newest migration; tests/storage checks it is Alembic's head.
-HEAD = "0016_featured_stories"
+HEAD = "0017_web_and_email"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # How long a SQLite statement waits for another process's write lock (on aiosqlite's thread, so
 # the event loop goes on meanwhile).
@@ -135,12 +135,49 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def _upgrade(connection: Connection) -> None:
+class MigrationBroke(RuntimeError):
+    """A migration left rows referring to rows that are not there; nothing of it was kept."""
+
+
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    # Through the driver: a statement through SQLAlchemy would begin a transaction first, and
+    # SQLite ignores this pragma inside one.
+    adapted = cast(AdaptedConnection, connection.connection.dbapi_connection)
+    adapted.run_async(lambda driver: driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"))
+
+
+@contextmanager
+def migrating(connection: Connection) -> Iterator[None]:
+    """One transaction for migrations on a connection that has not begun one.
+
+    On SQLite, foreign keys are off while it runs (set outside the transaction, as SQLite's
+    procedure for changing a table's schema says): rebuilding a table others refer to drops the
+    old one, and with them on that drop deletes every row referring to it. Before committing,
+    `PRAGMA foreign_key_check` must find nothing, else it all rolls back."""
+    if connection.dialect.name != "sqlite":
+        with connection.begin():
+            yield
+        return
+    _sqlite_foreign_keys(connection, on=False)
+    try:
+        with connection.begin():
+            yield
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                tables = sorted({str(row[0]) for row in broken})
+                raise MigrationBroke(f"{len(broken)} rows of {', '.join(tables)} would refer to "
+                                     "rows not there; the schema was left as it was")
+    finally:
+        _sqlite_foreign_keys(connection, on=True)
+
+
+def _migrate(connection: Connection, revision: str, down: bool = False) -> None:
     from alembic import command
 
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "head")
+    with migrating(connection):
+        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 # Set while a task is inside a unit of work: a unit opened within it does not queue behind it.
@@ -288,8 +325,12 @@ class Database:
         running bot would otherwise keep for nothing)."""
         if await self._revision() == HEAD:
             return
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        await self.migrate("head")
+
+    async def migrate(self, revision: str, *, down: bool = False) -> None:
+        """Upgrade (or, `down`, downgrade) the schema to `revision`, in one transaction."""
+        async with self.engine.connect() as conn:
+            await conn.run_sync(_migrate, revision, down)
 
     async def _revision(self) -> str | None:
         """The schema's migration, read plainly; None for an empty database."""

@@ -105,6 +105,21 @@ class PromptStatus(StrEnum):
         return (cls.COMPLETED, cls.STOPPED, cls.NOT_ATTENDED, cls.CLOSED, cls.MISSED, cls.CANCELLED)
 
 
+class Channel(StrEnum):
+    """Where a member is asked (members.channel)."""
+
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class AnsweredIn(StrEnum):
+    """Where a narrative was told (narratives.channel, the exports' `channel` column)."""
+
+    TELEGRAM = "telegram"
+    WEB = "web"
+    TERMINAL = "terminal"
+
+
 class Community(Base):
     __tablename__ = "communities"
 
@@ -139,8 +154,12 @@ class Member(Base):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # None for a member reached only by email (migration 0017_web_and_email).
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Where they are asked: Channel.TELEGRAM or Channel.EMAIL (each email carries their link).
+    channel: Mapped[str] = mapped_column(String(16), default="telegram",
+                                         server_default="telegram")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)  # all communities
     unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
     # What the bot speaks to them: Telegram's language when they joined, or their /language.
@@ -162,6 +181,64 @@ class Consent(Base):
     # The language of the participant information as shown: the version is of that text.
     language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MemberLink(Base):
+    """A member's personal link to answer in the browser (`/answer/<token>`).
+
+    Only the SHA-256 of its token is kept, so the table read by someone else opens nothing; a
+    revoked link stays (revoked_at set) so its page can say so kindly."""
+
+    __tablename__ = "member_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class MemberEmail(Base):
+    """A member's email address: contact data only, never exported, shown, logged or audited.
+
+    One per member and one member per address, whatever its case (the unique index is on
+    lower(address): look an address up by its lower case). Erased with the member."""
+
+    __tablename__ = "member_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), unique=True
+    )
+    address: Mapped[str] = mapped_column(String(320))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # A permanent refusal from the mail server (a bounce), as members.unreachable_at is a block.
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("uq_member_emails_address_lower", func.lower(MemberEmail.address), unique=True)
+
+
+class EmailJoin(Base):
+    """Someone who asked to join a community by email and has not yet confirmed the address.
+
+    Only the SHA-256 of the confirmation code is kept; a row past expires_at is worth nothing
+    and may be swept. Confirming makes the member (and their MemberEmail) and removes the row."""
+
+    __tablename__ = "email_joins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Membership(Base):
@@ -301,6 +378,9 @@ class Narrative(Base):
     text: Mapped[str] = mapped_column(Text)
     # Some of the text is the transcript of a voice note the member kept.
     spoken: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it was told: AnsweredIn.TELEGRAM, WEB or TERMINAL (told before 0017: Telegram).
+    channel: Mapped[str] = mapped_column(String(16), default="telegram",
+                                         server_default="telegram")
     version: Mapped[int] = mapped_column(Integer, default=1)
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revised_at: Mapped[dt.datetime | None] = mapped_column(default=None)

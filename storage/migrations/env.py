@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.db import create_engine
+from storage.db import create_engine, migrating
 from storage.models import Base
 
 config = context.config
@@ -25,10 +25,15 @@ def run_on(connection: Connection) -> None:
         context.run_migrations()
 
 
+def run_migrating(connection: Connection) -> None:
+    with migrating(connection):  # SQLite's foreign keys off around it, checked before commit
+        run_on(connection)
+
+
 async def run_with_url(url: str) -> None:
     engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(run_on)
+    async with engine.connect() as conn:
+        await conn.run_sync(run_migrating)
     await engine.dispose()
 
 

@@ -5,33 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic import command
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 
-from storage.db import Database, alembic_config
+from storage.db import Database
 from storage.models import MatrixCell, Member, Narrative, Prompt
 from tests.storage.test_storage import _member_and_event
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 
 
-def _to(revision: str, down: bool = False) -> object:
-    def run(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-    return run
-
-
 async def test_members_from_before_languages_read_english_and_triggers_still_count(
     db: Database,
 ) -> None:
+    await db.migrate("0003_conveners", down=True)
     async with db.engine.begin() as conn:
-        await conn.run_sync(_to("0003_conveners", down=True))
         await conn.execute(text(
             "INSERT INTO members (telegram_user_id, chat_id, paused, created_at) "
             "VALUES (42, 42, false, CURRENT_TIMESTAMP)"))
-        await conn.run_sync(_to("head"))
+    await db.migrate("head")
     async with db.session() as s:
         old = await s.scalar(select(Member).where(Member.telegram_user_id == 42))
         assert old is not None and old.language == "en"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic import command
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import column, delete, insert, select, table, update
 
-from storage.db import Database, alembic_config
+from storage.db import Database
 from storage.models import (
     MatrixCell,
     MatrixCycleStories,
@@ -17,19 +16,18 @@ from storage.models import (
     Narrative,
     Prompt,
     PromptStatus,
+    UTCDateTime,
 )
 from tests.storage.test_storage import _member_and_event
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 BEFORE = "0006_dashboard"
-
-
-def _to(revision: str, down: bool = False) -> object:
-    def run(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-    return run
+# The narratives table as it was then: the model is head's, with columns added since.
+NARRATIVES_THEN = table(
+    "narratives", *(column(c) for c in (
+        "prompt_id", "member_id", "community_id", "event_id", "story_id", "question_id",
+        "question_text", "cycle", "intended", "text", "spoken", "version")),
+    column("answered_at", UTCDateTime()), column("updated_at", UTCDateTime()))
 
 
 async def _cells(db: Database) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
@@ -46,8 +44,7 @@ async def _cells(db: Database) -> tuple[dict[str, int], dict[str, int], dict[str
 async def test_plans_told_before_move_apart_and_the_pipeline_counts_them(db: Database) -> None:
     # The member and event are made at head (the models are head's), then the schema goes back.
     community_id, event_id, member_id = await _member_and_event(db)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_to(BEFORE, down=True))
+    await db.migrate(BEFORE, down=True)
     async with db.session() as s:
         asking = Prompt(member_id=member_id, community_id=community_id, event_id=event_id,
                         kind="post_event", story_id="s", status=PromptStatus.COMPLETED,
@@ -58,19 +55,19 @@ async def test_plans_told_before_move_apart_and_the_pipeline_counts_them(db: Dat
         s.add_all([asking, later])
         await s.flush()
         common = {"member_id": member_id, "community_id": community_id, "event_id": event_id,
-                  "story_id": "s", "question_text": "?", "answered_at": NOW}
-        s.add_all([
-            Narrative(prompt_id=asking.id, question_id="immediate.moment", cycle="immediate",
-                      text="a moment", **common),
-            Narrative(prompt_id=asking.id, question_id="applied.intention", cycle="applied",
-                      intended=True, text="a plan", **common),
-            Narrative(prompt_id=later.id, question_id="applied.action", cycle="applied",
-                      text="what was done", **common),
+                  "story_id": "s", "question_text": "?", "answered_at": NOW, "updated_at": NOW,
+                  "intended": False, "spoken": False, "version": 1}
+        await s.execute(insert(NARRATIVES_THEN), [
+            {**common, "prompt_id": asking.id, "question_id": "immediate.moment",
+             "cycle": "immediate", "text": "a moment"},
+            {**common, "prompt_id": asking.id, "question_id": "applied.intention",
+             "cycle": "applied", "intended": True, "text": "a plan"},
+            {**common, "prompt_id": later.id, "question_id": "applied.action",
+             "cycle": "applied", "text": "what was done"},
         ])
     assert (await _cells(db))[0] == {"immediate": 1, "applied": 2}  # the plan counted as applied
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_to("head"))
+    await db.migrate("head")
     assert await _cells(db) == ({"immediate": 1, "applied": 1, "intended": 1},
                                 {"immediate": 1, "applied": 1, "intended": 1},
                                 {"immediate": 1, "applied": 1, "intended": 1})
@@ -89,9 +86,7 @@ async def test_plans_told_before_move_apart_and_the_pipeline_counts_them(db: Dat
         assert plans is not None
         assert (plans.made, plans.followed_up, plans.done, plans.difference) == (1, 0, 0, 0)
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_to(BEFORE, down=True))
+    await db.migrate(BEFORE, down=True)
     assert (await _cells(db))[0] == {"immediate": 1, "applied": 1}  # the plan is applied again
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_to("head"))
+    await db.migrate("head")
     assert (await _cells(db))[0] == {"immediate": 1, "intended": 1}

@@ -285,7 +285,8 @@ async def withdraw(db: Database, user_id: int, community_id: int | None,
         if len(chosen) == len(memberships):
             # Leaving every community: nothing may be left that says they were ever here.
             chat_id = member.chat_id
-            for statement in queries.erasing_member(member.id, inbox.messages_of_chat(chat_id)):
+            handled = None if chat_id is None else inbox.messages_of_chat(chat_id)
+            for statement in queries.erasing_member(member.id, handled):
                 await session.execute(statement)
         return done
 

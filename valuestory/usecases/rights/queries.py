@@ -107,13 +107,16 @@ def erasing_prompts(member_id: int, membership_id: int, community_id: int) -> li
     ]
 
 
-def erasing_member(member_id: int, handled_keys: str) -> list[Any]:
+def erasing_member(member_id: int, handled_keys: str | None) -> list[Any]:
     """The deletes that leave nothing saying a member was ever here (`handled_keys`: the LIKE
-    pattern of their chat's handled-message keys)."""
-    return [
+    pattern of their chat's handled-message keys, None for a member with no Telegram chat).
+    Their links and email address go with the member row (ON DELETE CASCADE)."""
+    statements = [
         delete(VoiceNote).where(VoiceNote.member_id == member_id),
         delete(Prompt).where(Prompt.member_id == member_id),
         delete(Consent).where(Consent.member_id == member_id),
         delete(Member).where(Member.id == member_id),
-        delete(HandledUpdate).where(HandledUpdate.key.like(handled_keys)),
     ]
+    if handled_keys is not None:
+        statements.append(delete(HandledUpdate).where(HandledUpdate.key.like(handled_keys)))
+    return statements

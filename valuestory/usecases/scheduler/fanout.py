@@ -527,6 +527,8 @@ async def due_checks(db: Database, now: dt.datetime, report: TickReport,
         )).all()
     out = []
     for check_id, member_id, chat_id, community_id, language in rows:
+        if chat_id is None:  # no Telegram: not asked here
+            continue
         if member_id not in skip:  # one message per member per tick
             skip.add(member_id)
             out.append(Due("check", 0, member_id, chat_id, community_id, language, check_id))
