@@ -45,13 +45,13 @@ async def test_an_invitation_reaches_the_member_in_their_language_with_their_lin
     assert handed.outcome is Handed.SENT
     (got,) = mail_server.to(ADDRESS)
     t = texts.In("es")
-    assert got["Subject"] == "Una invitación de Red de Cuidados"
+    assert got["Subject"] == f"Una invitación de {texts.isolate('Red de Cuidados')}"
     assert t.MAIL_INVITE_BODY != texts.MAIL_INVITE_BODY
     assert got["Content-Language"] == "es"
     plain, html = _parts(got)
     for part in (plain, html):
         assert f"{BASE}/answer/tok-123" in part
-        assert t.MAIL_INVITE_BODY.format(community="Red de Cuidados") in part
+        assert t.MAIL_INVITE_BODY.format(community=texts.isolate("Red de Cuidados")) in part
         assert t.MAIL_INVITE_BUTTON in part
         assert f"{BASE}/unsubscribe/tok-123" in part
     assert 'lang="es"' in html
@@ -84,7 +84,7 @@ def test_only_the_follow_up_quotes_the_members_plan_and_every_email_speaks_their
     plain, html = _parts(compose(_letter(Kind.FOLLOWUP, language, plan=plan), base=BASE,
                                  sender=FROM, now=NOW))
     assert "> Probar la reunión breve\n> con mi equipo" in plain
-    assert t.MAIL_FOLLOWUP_PLAN.format(event="Taller de triaje") in plain
+    assert t.MAIL_FOLLOWUP_PLAN.format(event=texts.isolate("Taller de triaje")) in plain
     assert f'dir="{"rtl" if language == "ar" else "ltr"}"' in html
 
 

@@ -32,7 +32,8 @@ def unsubscribe_link(base: str, token: str) -> str:
 def _words(letter: Letter) -> tuple[str, list[str], str, list[str]]:
     """Subject, paragraphs before the quote, the button, paragraphs after it (plain text)."""
     t = texts.In(letter.language)
-    event, community = letter.event or "", letter.community
+    # A title or a name keeps its own direction inside a sentence in the other one.
+    event, community = texts.isolate(letter.event or ""), texts.isolate(letter.community)
     if letter.kind is Kind.INVITATION:
         return (t.MAIL_INVITE_SUBJECT.format(community=community),
                 [t.MAIL_HELLO, t.MAIL_INVITE_BODY.format(community=community),
@@ -58,7 +59,7 @@ def compose(letter: Letter, *, base: str, sender: str, now: dt.datetime) -> Emai
     link, stop = answer_link(base, letter.token), unsubscribe_link(base, letter.token)
     quote = letter.plan if letter.kind is Kind.FOLLOWUP and letter.plan else None
     ending = [t.MAIL_PERSONAL, f"{t.MAIL_THANKS}\n{letter.community}"]
-    why = t.MAIL_WHY.format(community=letter.community)
+    why = t.MAIL_WHY.format(community=texts.isolate(letter.community))
 
     plain = [*before]
     if quote:
@@ -94,26 +95,30 @@ def _html(letter: Letter, subject: str, before: list[str], quote: str | None, af
     side = "right" if direction(letter.language) == "rtl" else "left"
     parts = [_paragraph(p) for p in before]
     if quote:
-        parts.append(f'<blockquote style="margin:0 0 16px;padding:8px 14px;border-{side}:4px '
+        # dir="auto": the member's own words in their own direction, whatever the email's.
+        parts.append(f'<blockquote dir="auto" style="margin:0 0 16px;padding:8px 14px;border-{side}:4px '
                      f'solid #2f6f5e;background:#f1f6f4;color:#1d2b27">'
                      f'{e(quote).replace(chr(10), "<br>")}</blockquote>')
     parts += [_paragraph(p) for p in after]
     parts.append(
         f'<p style="margin:24px 0"><a href="{e(link)}" style="display:inline-block;'
         f'background:#2f6f5e;color:#ffffff;text-decoration:none;font-weight:bold;'
-        f'padding:12px 22px;border-radius:6px">{e(button)}</a></p>')
+        f'padding:12px 22px;border-radius:6px">{e(button)}</a></p>'
+        # The address itself too, for a client that shows no button or a reader who copies it.
+        f'<p style="margin:-12px 0 24px;font-size:13px;word-break:break-all">'
+        f'<a href="{e(link)}" dir="ltr" style="color:#2f6f5e">{e(link)}</a></p>')
     parts += [_paragraph(p) for p in ending]
     return (
         f'<!DOCTYPE html>\n<html lang="{e(letter.language)}" dir="{direction(letter.language)}">'
         f'<head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
         f'<title>{e(subject)}</title></head>'
-        f'<body style="margin:0;padding:0;background:#f4f4f2">'
+        f'<body style="margin:0;padding:16px 0;background:#f4f4f2">'
         f'<div style="max-width:560px;margin:0 auto;padding:24px 20px;background:#ffffff;'
         f'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;'
         f'line-height:1.5;color:#1d2b27">'
         + "".join(parts) +
         f'<hr style="border:none;border-top:1px solid #dcdcd6;margin:24px 0 12px">'
-        f'<p style="font-size:13px;color:#5b6360">{e(why)} '
+        f'<p style="font-size:13px;color:#5b6360">{e(why)}<br>'
         f'<a href="{e(stop)}" style="color:#2f6f5e">{e(stop_text)}</a></p>'
         f'</div></body></html>\n')
 
