@@ -196,6 +196,10 @@ class MemberLink(Base):
         ForeignKey("members.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256
+    # The community the link invites its member into: joined once they agree (0018_link_invites).
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), default=None
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)

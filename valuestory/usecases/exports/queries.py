@@ -87,7 +87,8 @@ _ROW_COLUMNS = (
     Prompt.kind, Narrative.question_id,
     Narrative.question_text, Narrative.language, Narrative.cycle, Narrative.capital, Narrative.text,
     type_coerce(Narrative.answered_at, _RAW), type_coerce(Narrative.revised_at, _RAW),
-    Prompt.attended, Narrative.spoken, Narrative.intended, Narrative.community_id, Membership.id,
+    Prompt.attended, Narrative.spoken, Narrative.intended, Narrative.channel,
+    Narrative.community_id, Membership.id,
 )
 
 
@@ -220,7 +221,7 @@ async def stream_rows(
     def shaped(part: Sequence[Any]) -> list[ExportRow]:
         batch: list[ExportRow] = []
         for (nid, story, pseudonym, eid, kind, qid, question, language, cycle,
-             capital, text, answered, revised, attended, spoken, intended, cid,
+             capital, text, answered, revised, attended, spoken, intended, channel, cid,
              mid) in part:
             zone, community = zones[cid], names[cid]
             title, day = events[eid]
@@ -231,7 +232,8 @@ async def stream_rows(
                 "" if revised is None else local(revised, zone),
                 "" if attended is None else ("yes" if attended else "no"),
                 "yes" if spoken else "no",
-                INTENDED if intended else (DONE if cycle == "applied" else ""), cid, mid,
+                INTENDED if intended else (DONE if cycle == "applied" else ""), channel,
+                cid, mid,
             ))
         return batch
 

@@ -183,7 +183,7 @@ class QdpxWriter:
     def write(self, rows: list[ExportRow]) -> None:
         for (narrative_id, _story, pseudonym, community, event, event_date, prompt_kind,
              question_id, question, language, cycle, capital, answer, _answered, _revised,
-             _attended, _spoken, applied, _community_id, membership_id) in rows:
+             _attended, _spoken, applied, _channel, _community_id, membership_id) in rows:
             self.any = True
             if membership_id != self.current_case:
                 if self.current_case is not None:

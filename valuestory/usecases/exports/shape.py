@@ -30,11 +30,12 @@ SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.XLSX: ".xlsx", ExportFormat.JSO
 COLUMNS = (
     "narrative_id", "story_id", "pseudonym", "community", "event", "event_date", "prompt_kind",
     "question_id", "question", "language", "cycle", "capital", "answer", "answered_at", "revised_at",
-    "attended", "spoken", "applied", "codes",
+    "attended", "spoken", "applied", "channel", "codes",
 )
 # `applied`: "intended" for a plan (an answer to an intention question: what a member might do,
 # not applied value), "done" for an applied answer that says what they did, "" for the rest.
 INTENDED, DONE = "intended", "done"
+# `channel`: where the narrative was told: "telegram", "web" (the member's page) or "terminal".
 # `codes`: the names of the codes researchers applied to the narrative (anywhere in it), joined by
 # "; " (a list in JSON Lines). Not part of a row: the writers add it, batch by batch.
 CODES_SEPARATOR = "; "
@@ -67,7 +68,7 @@ class UntilBeforeSince(ExportError):
 # strings and numbers, but keeps following every instance of a tuple subclass, and a million of
 # them crowding its oldest generation made collections cost a quarter of a large export's time.
 ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str,
-                  str, str, int, int]
+                  str, str, str, int, int]
 SPOKEN = COLUMNS.index("spoken")  # "yes" when (part of) the answer is a voice note's transcript
 
 

@@ -80,11 +80,11 @@ class CsvWriter:
             f"{nid},{story},{q[pseudonym]},{q[community]},{q[event]},{day},{kind},{q[qid]},"
             f"{q[question]},{language},{cycle},{capital},"
             f'"{prefix(answer[:1], "")}{answer.replace(_Q, _QQ)}",'
-            f"{answered},{revised},{attended},{spoken},{applied},"
+            f"{answered},{revised},{attended},{spoken},{applied},{channel},"
             f"{q[CODES_SEPARATOR.join(coded[nid])] if nid in coded else ''}\r\n".encode()
             for (nid, story, pseudonym, community, event, day, kind, qid, question, language,
                  cycle, capital, answer, answered, revised, attended, spoken, applied,
-                 _community_id, _membership_id)
+                 channel, _community_id, _membership_id)
             in rows
         ]))
 
