@@ -36,6 +36,7 @@ from bot.inbox import (
     replay_kept_updates,
 )
 from bot.ordering import PerSenderProcessor
+from bot.send import start_sending_owed
 from flows import i18n, texts
 from storage.db import Database
 from valuestory.process.settings import Settings
@@ -102,6 +103,9 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
     await communities.remember_bot_username(application.bot_data.db, application.bot.username)
     await set_command_menus(application)
     await speech.start(application)
+    # Replies owed from before the last stop go first, each chat's before its newer ones.
+    data: BotData = application.bot_data
+    await start_sending_owed(application.bot, data.db, data.owed, data.stopping)
     await replay_kept_updates(application)
 
 

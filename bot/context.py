@@ -33,6 +33,9 @@ class BotData:
     tick_running: asyncio.Lock = field(default_factory=asyncio.Lock)  # one tick at a time
     tick_started_at: dt.datetime | None = None
     worker: str | None = None  # this process's name on the scheduler's claims
+    # Chats still being sent replies owed from before the last stop (`bot.send`), by chat id:
+    # their newer replies wait for these.
+    owed: dict[int, asyncio.Task[None]] = field(default_factory=dict)
 
 
 Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -4,7 +4,13 @@ A reply Telegram surely did not take (the connection refused, a 5xx, a 429) is t
 Telegram answers: the member's words are stored already, so the reply is all they are waiting
 for, and their next updates wait behind this one (`bot/ordering.py`), so replies arrive in order
 once Telegram is back. A request that may have arrived (no answer after it was written) is never
-repeated.
+repeated while the process runs.
+
+A reply to a member's answer is kept in the database with the answer (`inbox.owe`) and forgotten
+once Telegram took it, so a process stopped while it waits (Telegram away) sends it after the
+restart (`send_owed`): each chat's owed replies in order, before anything newer for that chat. One
+whose request was on its way at the stop is sent again then, as a repeat is harmless in a
+conversation and a lost reply is not.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
@@ -24,8 +31,12 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.context import Context, database, private_press, settings
+from storage.availability import unavailable, wait_out
 from storage.db import Database
+from valuestory.usecases import inbox
 from valuestory.usecases.out import WEB_APP, Out
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # The longest pause between two tries of a reply while Telegram is away.
@@ -194,20 +205,93 @@ async def send(
     context: Context, chat_id: int, outs: list[Out],
     pressed: Message | None = None,
 ) -> None:
-    """Send each message; an `edit` message replaces the buttons of the one that was pressed."""
+    """Send each message; an `edit` message replaces the buttons of the one that was pressed.
+
+    The replies kept for the update being handled are forgotten one by one as Telegram takes
+    them; what is still owed from before the last stop goes to this chat first."""
     stopping = context.bot_data.stopping
-    for out in outs:
-        if out.edit and pressed is not None:
-            await delivered(partial(set_buttons, pressed, keyboard(out)), stopping)
-            continue
-        if out.photo is not None or out.document is not None:
-            await delivered(partial(send_file, context.bot, chat_id, out), stopping)
-            continue
-        chunks = split_message(out.text)
-        for i, chunk in enumerate(chunks):
-            markup = keyboard(out) if i == len(chunks) - 1 else None
-            await delivered(partial(context.bot.send_message, chat_id, chunk,
-                                    reply_markup=markup), stopping)
+    before = context.bot_data.owed.get(chat_id)
+    if before is not None:
+        await asyncio.shield(before)
+    db = database(context)
+    owing = inbox.owed_now()
+    update_id, owed = owing if owing is not None else (0, [])
+    try:
+        for out in outs:
+            if out.edit and pressed is not None:
+                await delivered(partial(set_buttons, pressed, keyboard(out)), stopping)
+                continue
+            await send_one(context.bot, chat_id, out, stopping)
+            if owed and owed[0][1] == out:
+                await _paid(db, update_id, owed.pop(0)[0])
+    except Exception:
+        if not (stopping is not None and stopping.is_set()):
+            # Telegram refused it, or may have it: not sent again, now or after a restart.
+            for seq, _ in owed:
+                await _paid(db, update_id, seq)
+        # Stopping: what is still owed stays owed, and goes after the restart, in order.
+        raise
+
+
+async def send_one(bot: Bot, chat_id: int, out: Out, stopping: asyncio.Event | None) -> None:
+    """One message (a file, or text cut to Telegram's length), tried until Telegram takes it."""
+    if out.photo is not None or out.document is not None:
+        await delivered(partial(send_file, bot, chat_id, out), stopping)
+        return
+    chunks = split_message(out.text)
+    for i, chunk in enumerate(chunks):
+        markup = keyboard(out) if i == len(chunks) - 1 else None
+        await delivered(partial(bot.send_message, chat_id, chunk, reply_markup=markup), stopping)
+
+
+async def _paid(db: Database, update_id: int, seq: int) -> None:
+    """Forget an owed reply; while the database is away, once it is back (never sent twice)."""
+    while True:
+        try:
+            await inbox.paid(db, update_id, seq)
+            return
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            await wait_out(db, exc)
+
+
+async def send_owed(bot: Bot, db: Database, owed: list[inbox.Owed],
+                    stopping: asyncio.Event | None) -> None:
+    """Send one chat's replies owed from before the last stop, in order, each forgotten once
+    Telegram took it (or refused it for good: a blocked bot, a chat gone)."""
+    for reply in owed:
+        try:
+            await send_one(bot, reply.chat_id, reply.out, stopping)
+        except TelegramError as exc:
+            if stopping is not None and stopping.is_set():
+                return  # still owed: sent after the next start
+            log.warning("a reply owed from before the last stop was not taken (%s); "
+                        "it is not tried again", type(exc).__name__)
+        await _paid(db, reply.update_id, reply.seq)
+
+
+async def start_sending_owed(bot: Bot, db: Database, owed_by_chat: dict[int, asyncio.Task[None]],
+                             stopping: asyncio.Event | None) -> int:
+    """Send, in the background, every reply owed from before the last stop: one task per chat,
+    which that chat's newer replies wait for (`send`). Returns how many are owed."""
+    owed = await inbox.owed(db)
+    chats: dict[int, list[inbox.Owed]] = {}
+    for reply in owed:
+        chats.setdefault(reply.chat_id, []).append(reply)
+    for chat_id, replies in chats.items():
+        task = asyncio.create_task(send_owed(bot, db, replies, stopping),
+                                   name=f"owed-replies-{chat_id}")
+
+        def done(_task: asyncio.Task[None], chat_id: int = chat_id) -> None:
+            owed_by_chat.pop(chat_id, None)
+
+        task.add_done_callback(done)
+        owed_by_chat[chat_id] = task
+    if owed:
+        log.info("%d replies owed from before the last stop, to %d chats: sent first",
+                 len(owed), len(chats))
+    return len(owed)
 
 
 async def send_file(bot: Bot, chat_id: int, out: Out) -> Message:

@@ -477,6 +477,23 @@ class Choice(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class OwedReply(Base):
+    """A reply the bot owes a member for an update it handled: kept in the unit of work that
+    stored what the member sent (and marked that update handled), gone once Telegram took it.
+
+    So a process that stops while Telegram is away still sends it after the restart. Rows live
+    for moments, not for keeps; a chat's are sent in the order of `update_id`, then `seq`.
+    """
+
+    __tablename__ = "owed_replies"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)  # the message as JSON: its text and buttons
+    owed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class HandledUpdate(Base):
     """Messages and button presses already acted on, so a redelivered update changes nothing."""
 

@@ -405,29 +405,37 @@ async def act(
                 member, pending = await queries.member_with_open_prompts(session, user_id)
             if member is None:
                 return [Out(say(telegram_language).UNKNOWN_USER)]
-            t = say(member.language)
             if not await inbox.claim(session, *([key] if key is not None else [])):
                 return []  # already acted on: a redelivered update changes nothing
             reached(member, chat_id)
-            if prompt_id is not None:
-                if not pending:
-                    return [Out(t.NOT_FOR_YOU)]
-                prompt, answered = pending[0]
-                if prompt.status != PromptStatus.OPEN:
-                    over = (t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
-                            else t.PROMPT_FINISHED)
-                    return [Out(over), *await _resume(session, member, now)]
-            else:
-                if not pending:
-                    if await closed_lately(session, member, now):
-                        return [Out(t.PROMPT_CLOSED)]
-                    return [Out(t.NOTHING_OPEN)]
-                prompt, answered = pending[0]
-            return await _apply(session, prompt, action, now, member.language,
-                                _progress_of(prompt, answered))
+            # What the member is owed is kept with what they sent: a stop before Telegram
+            # takes it does not lose it.
+            return await inbox.owe(session, chat_id, await _acted(
+                session, member, pending, action, now, by_button=prompt_id is not None))
     except IntegrityError:
         # Another process handled the same update at the same moment; it has answered.
         return []
+
+
+async def _acted(session: AsyncSession, member: Member, pending: list[tuple[Prompt, Answers]],
+                 action: Action, now: dt.datetime, *, by_button: bool) -> list[Out]:
+    t = say(member.language)
+    if by_button:
+        if not pending:
+            return [Out(t.NOT_FOR_YOU)]
+        prompt, answered = pending[0]
+        if prompt.status != PromptStatus.OPEN:
+            over = (t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
+                    else t.PROMPT_FINISHED)
+            return [Out(over), *await _resume(session, member, now)]
+    else:
+        if not pending:
+            if await closed_lately(session, member, now):
+                return [Out(t.PROMPT_CLOSED)]
+            return [Out(t.NOTHING_OPEN)]
+        prompt, answered = pending[0]
+    return await _apply(session, prompt, action, now, member.language,
+                        _progress_of(prompt, answered))
 
 
 async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: str | None = None,

@@ -13,14 +13,21 @@ unmarked, so it is handled after the restart; one that dies after it never handl
 Every key that marks something handled is made here: an update's, a message's (by chat), a
 button press's. A front end passes the key of what a member sent or pressed to the use case
 acting on it, so a redelivery changes nothing; a withdrawal forgets the chat's message keys.
+
+What the bot owes the member for an update it handled is kept in that same unit of work (`owe`),
+so clearing the update never loses its reply: the front end sends the replies and forgets each
+(`paid`) once Telegram took it; after a restart, what is still owed is sent first (`owed`), each
+chat's in order. A reply on its way when the process stopped is sent again: a repeated reply
+reads as a repeat, a lost one leaves the member waiting for a question that never comes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +35,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import HandledUpdate
 from valuestory.usecases.inbox import queries
+from valuestory.usecases.out import Out
 
 
 def handled_key(update_id: int) -> str:
@@ -56,6 +64,8 @@ class Handling:
 
     update_id: int
     settled: bool = False
+    # The messages owed for it, (seq, message), once the unit of work that kept them committed.
+    owed: list[tuple[int, Out]] = field(default_factory=list)
 
 
 # Each update is handled in its own task (asyncio copies the context per task), so this names
@@ -120,3 +130,68 @@ async def kept(db: Database) -> list[tuple[int, str]]:
     """What arrived but was not handled, oldest first: (update id, payload)."""
     async with db.session() as session:
         return [(row.update_id, row.payload) for row in await queries.kept_updates(session)]
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A message the bot owes: the update it answers, its place among that update's replies."""
+
+    update_id: int
+    seq: int
+    chat_id: int
+    out: Out
+
+
+def keeps(out: Out) -> bool:
+    """Whether a reply is kept until sent: a message of text and buttons (not a file, nor the
+    buttons of a pressed message changed)."""
+    return not out.edit and out.photo is None and out.document is None
+
+
+def _payload(out: Out) -> str:
+    return json.dumps({"text": out.text, "buttons": out.buttons})
+
+
+def _out(payload: str) -> Out:
+    data = json.loads(payload)
+    return Out(data["text"], tuple(tuple((label, token) for label, token in row)
+                                   for row in data["buttons"]))
+
+
+async def owe(session: AsyncSession, chat_id: int, outs: list[Out]) -> list[Out]:
+    """In the unit of work that claimed the update being handled: keep the replies it will send
+    to `chat_id`, so that they are sent even if the process stops first. Returns `outs`."""
+    current = _handling.get()
+    kept = [out for out in outs if keeps(out)]
+    if current is None or not kept:
+        return outs
+    await queries.owe_replies(session, current.update_id, chat_id, [_payload(o) for o in kept])
+
+    def owing(_session: object) -> None:
+        current.owed = list(enumerate(kept))
+
+    queries.once_committed(session, owing)
+    return outs
+
+
+def owed_now() -> tuple[int, list[tuple[int, Out]]] | None:
+    """The update being handled and the replies kept for it, handed over once: the sender
+    forgets each as Telegram takes it (`paid`)."""
+    current = _handling.get()
+    if current is None or not current.owed:
+        return None
+    owed, current.owed = current.owed, []
+    return current.update_id, owed
+
+
+async def paid(db: Database, update_id: int, seq: int) -> None:
+    """A reply owed was sent (or given up for good): it is owed no more."""
+    async with db.one_statement() as conn:
+        await queries.pay_reply(conn, update_id, seq)
+
+
+async def owed(db: Database) -> list[Owed]:
+    """Replies still owed from before the last stop, each chat's in the order they were owed."""
+    async with db.session() as session:
+        return [Owed(row.update_id, row.seq, row.chat_id, _out(row.payload))
+                for row in await queries.owed_replies(session)]

@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Executable, bindparam, event, select, text
+from sqlalchemy import BigInteger, Executable, bindparam, delete, event, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import sqlite_driver_execute
-from storage.models import InboxUpdate, UTCDateTime, utcnow
+from storage.models import InboxUpdate, OwedReply, UTCDateTime, utcnow
 
 Work = AsyncSession | AsyncConnection
 
@@ -101,3 +101,41 @@ def once_committed(session: AsyncSession, then: Callable[[object], None]) -> Non
 
 async def kept_updates(session: AsyncSession) -> Sequence[InboxUpdate]:
     return (await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
+
+
+# What the bot owes for an update, one row per message in order, in one statement.
+_OWE_POSTGRES = text(
+    "INSERT INTO owed_replies (update_id, seq, chat_id, payload, owed_at) "
+    "SELECT :update_id, o.seq - 1, :chat_id, o.payload, CAST(:now AS TIMESTAMP WITH TIME ZONE) "
+    "FROM unnest(CAST(:payloads AS TEXT[])) WITH ORDINALITY AS o(payload, seq)")
+_OWE_SQLITE = ("INSERT INTO owed_replies (update_id, seq, chat_id, payload, owed_at) "
+               "SELECT ?, key, ?, value, ? FROM json_each(?)")
+_PAID_SQLITE = "DELETE FROM owed_replies WHERE update_id = ? AND seq = ?"
+
+
+async def owe_replies(session: AsyncSession, update_id: int, chat_id: int,
+                      payloads: Sequence[str]) -> None:
+    """Keep the messages owed for an update, in the caller's unit of work."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_OWE_POSTGRES, {"update_id": update_id, "chat_id": chat_id,
+                                              "now": utcnow(), "payloads": list(payloads)})
+        return
+    conn = await session.connection()
+    await sqlite_driver_execute(conn, _OWE_SQLITE, (update_id, chat_id,
+                                                    _stored(utcnow(), conn.dialect),
+                                                    json.dumps(list(payloads))))
+
+
+async def pay_reply(conn: AsyncConnection, update_id: int, seq: int) -> None:
+    """A message owed was sent (or given up): forget it."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(delete(OwedReply).where(OwedReply.update_id == update_id,
+                                                   OwedReply.seq == seq))
+        return
+    await sqlite_driver_execute(conn, _PAID_SQLITE, (update_id, seq))
+
+
+async def owed_replies(session: AsyncSession) -> Sequence[OwedReply]:
+    """Every message still owed, each chat's in the order they were owed."""
+    return (await session.scalars(
+        select(OwedReply).order_by(OwedReply.update_id, OwedReply.seq))).all()
