@@ -4,6 +4,8 @@ asked and how many it rings true for. Screenshots at 390 and 1280 px are kept.""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
@@ -11,7 +13,14 @@ from selenium.webdriver.common.by import By
 from flows import texts
 from tests import seed
 from tests.browser.conftest import DashboardServer
-from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
+from tests.browser.test_dashboard import (
+    Browser,
+    click,
+    downloaded,
+    heading,
+    link_for,
+    sign_in,
+)
 from tests.browser.test_indicators import shoot
 from tests.clock import tick
 from tests.harness import Harness
@@ -31,7 +40,8 @@ def checks(browser: Browser) -> dict[str, str]:
 
 
 async def test_a_convener_shares_from_the_dashboard_and_the_cards_count_the_answers(
-        bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path) -> None:
+        bot: Harness, server: DashboardServer, browser: Browser, tmp_path: Path,
+        downloads: Path) -> None:
     c = await seed.community(bot.db, "Midwives Together")
     await seed.grant(bot.db, CONVENER, "convener", c)
     for cycle, statement in (("immediate", "It's a safe space to ask questions"),
@@ -67,3 +77,22 @@ async def test_a_convener_shares_from_the_dashboard_and_the_cards_count_the_answ
             "Members' check: 2 asked · 0 ring true · 1 not for them",
     }
     shoot(browser, tmp_path, "matrix-checked")
+
+    # What Alex wrote is on the statement's own page, under Alex's pseudonym, as a members'
+    # check comment: the statement still has no evidence.
+    click(browser, browser.find_element(By.LINK_TEXT, "It's a safe space to ask questions"))
+    assert browser.find_element(By.CSS_SELECTOR, "p.backing").text == \
+        "0 narratives · 0 stories · 0 members"
+    said = browser.find_elements(By.CSS_SELECTOR, "li.comment")
+    assert [c.find_element(By.CSS_SELECTOR, "blockquote").text for c in said] == [
+        "Nobody laughed at my question about insulin."]
+    pseudonym = said[0].find_element(By.CSS_SELECTOR, ".pseudonym").text
+    assert pseudonym.startswith("P-") and "Rings true" in said[0].text
+    assert "Alex" not in browser.page_source and str(alex.user_id) not in browser.page_source
+    shoot(browser, tmp_path, "indicator-comments")
+    # And in the file a convener takes away, marked for what it is.
+    browser.find_element(By.PARTIAL_LINK_TEXT, "these comments").click()
+    rows = list(csv.DictReader(io.StringIO((await downloaded(downloads, ".csv")).read_text(
+        "utf-8-sig"))))
+    assert [(r["kind"], r["pseudonym"], r["answer"], r["narrative_id"]) for r in rows] == [
+        ("members' check comment", pseudonym, "Nobody laughed at my question about insulin.", "")]

@@ -9,24 +9,28 @@ import asyncio
 import datetime as dt
 import html
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from flows import texts
 from flows.i18n import Texts
-from storage.models import Check, CheckAnswer, Community, Delivery
+from storage.models import Check, CheckAnswer, Community, Delivery, Member, Membership
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness, Person
+from tests.telegram.test_exports import read_csv, read_jsonl, read_xlsx
 from valuestory.cli import main
-from valuestory.usecases import checking, community_settings, indicators
+from valuestory.usecases import checking, community_settings, exports, indicators
 from valuestory.usecases.scheduler import allowed_time
 from valuestory.usecases.times import utcnow
 
 EN, ES = texts.In("en"), texts.In("es")
 SAFE = "It's a safe space to ask questions"
 CONFIDENT = "Members have more confidence in their practice"
+ALEX_SAID = "I asked about insulin doses there for the first time."
+ROSA_SAID = "Yo no pregunté nada: había demasiada gente."
 
 
 async def _community(h: Harness, name: str = "Frailty Network", quiet: str = "off") -> Community:
@@ -53,7 +57,7 @@ def _statement(t: Texts, cycle: str, index: int, statement: str) -> str:
 
 
 async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_follow(
-    harness: Harness, database_url: str,
+    harness: Harness, database_url: str, tmp_path: Path,
 ) -> None:
     community = await _community(harness)
     carmen = harness.person(5101, "Carmen")
@@ -92,20 +96,20 @@ async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_f
 
     # Alex: rings true, with a sentence; then skips the second.
     assert await alex.tap(EN.BTN_RINGS_TRUE) == [EN.CHECK_NOTED_TRUE]
-    assert await alex.say("I asked about insulin doses there for the first time.") == [
+    assert await alex.say(ALEX_SAID) == [
         EN.CHECK_SENTENCE_KEPT, _statement(EN, "potential", 2, CONFIDENT)]
     assert await alex.tap(EN.BTN_SKIP) == [EN.CHECK_THANKS]
-    # Rosa: not for her, no sentence; then the second rings true.
+    # Rosa: not for her, with a sentence in Spanish; then the second rings true.
     assert await rosa.tap(ES.BTN_NOT_FOR_ME) == [ES.CHECK_NOTED_NOT]
-    assert await rosa.tap(ES.BTN_NEXT) == [
-        _statement(ES, "potential", 2, "\u2068" + CONFIDENT + "\u2069")]
+    assert await rosa.say(ROSA_SAID) == [
+        ES.CHECK_SENTENCE_KEPT, _statement(ES, "potential", 2, "\u2068" + CONFIDENT + "\u2069")]
     assert await rosa.tap(ES.BTN_RINGS_TRUE) == [ES.CHECK_NOTED_TRUE]
     assert await rosa.tap(ES.BTN_NEXT) == [ES.CHECK_THANKS]
-    # Each answer was committed as it came; the sentence is kept with its statement.
+    # Each answer was committed as it came; the sentences are kept with their statement.
     async with harness.db.session() as s:
         kept = (await s.scalars(select(CheckAnswer.sentence).where(
-            CheckAnswer.sentence.is_not(None)))).all()
-    assert kept == ["I asked about insulin doses there for the first time."]
+            CheckAnswer.sentence.is_not(None)).order_by(CheckAnswer.answered_at))).all()
+    assert kept == [ALEX_SAID, ROSA_SAID]
     # After the check, what a member types is their own again: nothing waits for a sentence.
     assert await alex.say("hello") == [EN.NOTHING_OPEN]
     # What they said is theirs to see in /mydata, sentence and all.
@@ -116,7 +120,7 @@ async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_f
         in mine
     assert EN.MYDATA_CHECK_ANSWER.format(
         statement=CONFIDENT, answer=EN.MYDATA_CHECK_ANSWERS["skipped"]) in mine
-    assert "I asked about insulin doses there for the first time." in mine
+    assert ALEX_SAID in mine
 
     expected = {SAFE: {"asked": 2, "agreed": 1, "disagreed": 1},
                 CONFIDENT: {"asked": 2, "agreed": 1, "disagreed": 0}}
@@ -126,7 +130,20 @@ async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_f
         CliRunner().invoke, main, ["indicator", "list", "--community", community.name, "--json"],
         env={"DATABASE_URL": database_url})
     assert listed.exit_code == 0, listed.output
-    assert {i["statement"]: i["check"] for i in json.loads(listed.output)["indicators"]} == expected
+    listed_json = json.loads(listed.output)["indicators"]
+    assert {i["statement"]: i["check"] for i in listed_json} == expected
+    # What they wrote is on the statement, under their pseudonyms, as members' words about it:
+    # never its evidence, nor a narrative of the matrix.
+    pseudonyms = {p.user_id: await _pseudonym(harness, p, community) for p in (alex, rosa)}
+    comments = {i["statement"]: [(c["pseudonym"], c["said"], c["text"]) for c in i["comments"]]
+                for i in listed_json}
+    assert comments == {SAFE: [(pseudonyms[alex.user_id], "agreed", ALEX_SAID),
+                               (pseudonyms[rosa.user_id], "disagreed", ROSA_SAID)],
+                        CONFIDENT: []}
+    assert {i["statement"]: (i["narratives"], i["stories"], i["members"])
+            for i in listed_json} == {SAFE: (0, 0, 0), CONFIDENT: (0, 0, 0)}
+    await _exports_mark_the_comments(harness, community, tmp_path, listed_json[0]["id"],
+                                     pseudonyms[alex.user_id], pseudonyms[rosa.user_id])
     # Sent once: neither another run nor a restart sends it again.
     marks = {p.user_id: len(p.inbox) for p in (alex, rosa)}
     await harness.restart()
@@ -136,6 +153,42 @@ async def test_an_english_and_a_spanish_member_check_the_matrix_and_the_counts_f
     # No participation figure counts a check: nobody was asked about an event.
     matrix = await _matrix(harness, community)
     assert matrix["participation"]["sent"] == 0
+    # Nor does any count of the matrix hold what members wrote: it has no narrative at all.
+    assert matrix["contributors"] == matrix["stories_count"] == 0
+    assert all(c["narratives"] == 0 for c in matrix["columns"])
+
+
+async def _pseudonym(h: Harness, person: Person, community: Community) -> str:
+    async with h.db.session() as s:
+        found = await s.scalar(select(Membership.pseudonym).join(
+            Member, Member.id == Membership.member_id).where(
+            Member.telegram_user_id == person.user_id, Membership.community_id == community.id))
+    assert found is not None
+    return found
+
+
+async def _exports_mark_the_comments(h: Harness, community: Community, folder: Path,
+                                     indicator_id: int, alex: str, rosa: str) -> None:
+    """Every export but a REFI-QDA project holds the sentences after the narratives (there are
+    none here), each marked as a members' check comment on its indicator, pseudonyms only."""
+    for fmt, read in ((exports.ExportFormat.CSV, read_csv), (exports.ExportFormat.JSONL, read_jsonl),
+                      (exports.ExportFormat.XLSX, read_xlsx)):
+        path = folder / f"check{exports.SUFFIX[fmt]}"
+        result = await exports.export(h.db, "test", fmt, path, exports.ExportFilter())
+        assert result.rows == 0  # no narrative: the sentences are not counted as narratives
+        rows = read(path)
+        assert [(r["pseudonym"], r["prompt_kind"], r["question_id"], r["cycle"], r["answer"])
+                for r in rows] == [
+            (alex, "members_check", f"indicator:{indicator_id}", "immediate", ALEX_SAID),
+            (rosa, "members_check", f"indicator:{indicator_id}", "immediate", ROSA_SAID)]
+        assert [r["question"] for r in rows] == [
+            f"Members' check comment on indicator {indicator_id} ({said}): {SAFE}"
+            for said in ("rings true", "not for me")]
+        assert not any(str(r["narrative_id"] or "") for r in rows)
+        # A filter on another cycle leaves them out, as it would a narrative.
+        path.unlink()
+        await exports.export(h.db, "test", fmt, path, exports.ExportFilter(cycle="potential"))
+        assert read(path) == []
 
 
 async def _matrix(h: Harness, community: Community) -> dict[str, object]:
@@ -163,8 +216,10 @@ async def test_paused_and_withdrawn_members_are_left_alone_and_their_answers_era
     assert [t for t in late.texts_since(marks[late.user_id])
             if t.startswith(EN.CHECK_INTRO[:20])] == []
     await gone.tap(EN.BTN_RINGS_TRUE)
-    await gone.tap(EN.BTN_NEXT)
+    await gone.say("Gone's own words.")
     await gone.tap(EN.BTN_NOT_FOR_ME)
+    assert [[c.text for c in v.comments] for v in await indicators.listing(
+        harness.db, community.name)] == [["Gone's own words."], []]
     assert await _checks(harness, community) == {
         SAFE: {"asked": 1, "agreed": 1, "disagreed": 0},
         CONFIDENT: {"asked": 1, "agreed": 0, "disagreed": 1},
@@ -175,6 +230,8 @@ async def test_paused_and_withdrawn_members_are_left_alone_and_their_answers_era
         SAFE: {"asked": 0, "agreed": 0, "disagreed": 0},
         CONFIDENT: {"asked": 0, "agreed": 0, "disagreed": 0},
     }
+    # What they wrote went with them.
+    assert [v.comments for v in await indicators.listing(harness.db, community.name)] == [(), ()]
     async with harness.db.session() as s:
         left = (await s.scalars(select(Check.status))).all()
     assert left == ["cancelled"]  # the member paused after the share; the withdrawn one's went

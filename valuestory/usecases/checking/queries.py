@@ -148,6 +148,49 @@ async def answers_of(session: AsyncSession, indicator_ids: Sequence[int]) -> Seq
     )).all()
 
 
+async def comments(session: AsyncSession, indicator_ids: Sequence[int]) -> Sequence[Any]:
+    """The sentences members wrote about these indicators when they checked them, under their
+    pseudonyms, oldest first: (indicator, answer id, pseudonym, answer, sentence, when).
+
+    A member's words about a statement, not evidence of it: nothing counts them."""
+    if not indicator_ids:
+        return []
+    return (await session.execute(
+        select(CheckAnswer.indicator_id, CheckAnswer.id, Membership.pseudonym,
+               CheckAnswer.answer, CheckAnswer.sentence, CheckAnswer.answered_at)
+        .join(Check, Check.id == CheckAnswer.check_id)
+        .join(Membership, and_(Membership.member_id == Check.member_id,
+                               Membership.community_id == Check.community_id))
+        .where(CheckAnswer.indicator_id.in_(list(indicator_ids)),
+               CheckAnswer.sentence.is_not(None))
+        .order_by(CheckAnswer.answered_at, CheckAnswer.id)
+    )).all()
+
+
+def export_comments(community_ids: Sequence[int], since: dt.datetime | None,
+                    before: dt.datetime | None, cycle: str | None) -> Any:
+    """The sentences of the members' check for an export, oldest first: (answer id, indicator
+    id, its statement, cycle, capital, community id, membership id, pseudonym, answer, sentence,
+    when answered), of these communities, answered in [since, before), about indicators of
+    `cycle` (None: any)."""
+    found = (select(CheckAnswer.id, Indicator.id, Indicator.statement, Indicator.cycle,
+                    Indicator.capital, Check.community_id, Membership.id, Membership.pseudonym,
+                    CheckAnswer.answer, CheckAnswer.sentence, CheckAnswer.answered_at)
+             .join(Check, Check.id == CheckAnswer.check_id)
+             .join(Indicator, Indicator.id == CheckAnswer.indicator_id)
+             .join(Membership, and_(Membership.member_id == Check.member_id,
+                                    Membership.community_id == Check.community_id))
+             .where(Check.community_id.in_(list(community_ids)),
+                    CheckAnswer.sentence.is_not(None)))
+    if since is not None:
+        found = found.where(CheckAnswer.answered_at >= since)
+    if before is not None:
+        found = found.where(CheckAnswer.answered_at < before)
+    if cycle is not None:
+        found = found.where(Indicator.cycle == cycle)
+    return found.order_by(CheckAnswer.answered_at, CheckAnswer.id)
+
+
 async def of_member(session: AsyncSession, member_id: int, community_id: int) -> Sequence[Any]:
     """A member's checks in a community and what they said, for /mydata: (check id, shared at,
     status, statement, answer, sentence), in the order shared and asked."""

@@ -31,8 +31,17 @@ from storage.models import (
     VoiceNote,
     VoiceNoteStatus,
 )
+from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.exports.refiqda import BookCode, ProjectCoding
-from valuestory.usecases.exports.shape import BATCH, DONE, INTENDED, ExportFilter, ExportRow
+from valuestory.usecases.exports.shape import (
+    BATCH,
+    COMMENT_KIND,
+    DONE,
+    INTENDED,
+    CommentRow,
+    ExportFilter,
+    ExportRow,
+)
 
 
 async def chosen_communities(session: AsyncSession, ids: frozenset[int] | None) -> Sequence[Community]:
@@ -244,6 +253,35 @@ async def stream_rows(
         conn = await reading.connection()
         async for part in _batches(conn, query):
             yield await asyncio.to_thread(shaped, part)
+
+
+# How an answer of the members' check reads in an export's question cell.
+_SAID = {check_queries.AGREED: "rings true", check_queries.DISAGREED: "not for me",
+         check_queries.SKIPPED: "skipped"}
+
+
+async def comment_rows(db: Database, filt: ExportFilter) -> list[CommentRow]:
+    """The sentences members wrote when they checked the matrix, as an export's rows (see
+    `shape.CommentRow`), under the export's filters: its communities, the indicator's cycle,
+    and the day (in the community's zone) the sentence was answered on."""
+    rows: list[CommentRow] = []
+    local = LocalTimes()
+    async with db.long_read() as session:
+        for c in await chosen_communities(session, filt.community_ids):
+            zone = ZoneInfo(c.timezone)
+            since = dt.datetime.combine(filt.since, dt.time(), zone) if filt.since else None
+            before = (dt.datetime.combine(filt.until + dt.timedelta(days=1), dt.time(), zone)
+                      if filt.until else None)
+            for (_, iid, statement, cycle, capital, _, _, pseudonym, answer, sentence,
+                 answered) in await session.execute(
+                    check_queries.export_comments([c.id], since, before, filt.cycle)):
+                rows.append((
+                    "", "", pseudonym, c.name, "", "", COMMENT_KIND, f"indicator:{iid}",
+                    f"Members' check comment on indicator {iid} "
+                    f"({_SAID.get(answer or '', 'unanswered')}): {statement}",
+                    "", cycle, capital or "", sentence, local(answered, zone), "", "", "no", "",
+                    ""))
+    return rows
 
 
 async def recordings(db: Database, narrative_ids: Sequence[int]) -> dict[int, list[tuple[int, str, bytes]]]:

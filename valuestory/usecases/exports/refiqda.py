@@ -27,7 +27,7 @@ from flows.questions import Capital, ValueCycle
 from storage.models import (
     utcnow,
 )
-from valuestory.usecases.exports.shape import INTENDED, ExportRow
+from valuestory.usecases.exports.shape import INTENDED, CommentRow, ExportRow
 from valuestory.usecases.exports.streamzip import StreamingZip
 
 _NS = uuid.UUID("6f0d5f0e-2b8a-4a39-9a55-6c3e8a0b7d21")
@@ -238,6 +238,9 @@ class QdpxWriter:
                 + "".join(_selection(c, len(answer)) for c in self.codings.get(narrative_id, ()))
                 + variables + "</TextSource>"
             )
+
+    def comments(self, rows: list[CommentRow]) -> None:
+        """Left out: a project's sources are narratives, and a members' check sentence is not one."""
 
     def close(self) -> None:
         if self.current_case is not None:

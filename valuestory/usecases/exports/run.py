@@ -26,6 +26,7 @@ from valuestory.usecases.exports.queries import (
     chosen_communities,
     code_names,
     codebooks,
+    comment_rows,
     count,
     middle_id,
     project_codings,
@@ -89,7 +90,10 @@ async def write_export(
 
 
 async def _write(db: Database, writer: Writer, filt: ExportFilter,
-                 progress: Callable[[int], None] | None, offload: bool) -> int:
+                 progress: Callable[[int], None] | None, offload: bool,
+                 comments: bool = True) -> int:
+    """The narratives, then (unless `comments` is False: a share of a split export) the members'
+    check's sentences; the number of narratives written."""
     written = 0
     coded = await any_coding(db, filt.community_ids)
     if isinstance(writer, QdpxWriter) and coded:
@@ -110,6 +114,8 @@ async def _write(db: Database, writer: Writer, filt: ExportFilter,
             written += len(batch)
             if progress is not None:
                 progress(len(batch))
+        if comments:
+            writer.comments(await comment_rows(db, filt))
     finally:
         writer.close()
     return written
@@ -120,7 +126,8 @@ def _write_csv_share(url: str, path: str, filt: ExportFilter) -> int:
     async def run() -> int:
         db = Database(url)
         try:
-            return await _write(db, CsvWriter(Path(path), header=False), filt, None, False)
+            return await _write(db, CsvWriter(Path(path), header=False), filt, None, False,
+                                comments=False)
         finally:
             await db.dispose()
 
@@ -141,10 +148,15 @@ async def _write_csv_shared(db: Database, path: Path, filt: ExportFilter,
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
             later = asyncio.get_running_loop().run_in_executor(
                 pool, _write_csv_share, db.url, str(share), second)
-            written = await _write(db, CsvWriter(path), first, progress, False)
+            written = await _write(db, CsvWriter(path), first, progress, False, comments=False)
             rest = await later
         with path.open("ab") as out, share.open("rb") as part:
             shutil.copyfileobj(part, out, 1 << 20)
+    last = CsvWriter(path, header=False, append=True)
+    try:
+        last.comments(await comment_rows(db, filt))
+    finally:
+        last.close()
     if progress is not None:
         progress(rest)
     return written + rest

@@ -69,6 +69,13 @@ class UntilBeforeSince(ExportError):
 # them crowding its oldest generation made collections cost a quarter of a large export's time.
 ExportRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str, str, str,
                   str, str, str, int, int]
+# A sentence a member wrote about a value indicator when they checked the matrix: the COLUMNS
+# but codes, as text ("" where a narrative's cell has no meaning for it: no narrative id, story,
+# event or question asked). Its prompt_kind is COMMENT_KIND and its question says which
+# indicator it is about; it is a member's words about a finding, not a narrative, so no count
+# of narratives holds it and REFI-QDA projects (whose sources are narratives) leave it out.
+CommentRow = tuple[str, ...]
+COMMENT_KIND = "members_check"
 SPOKEN = COLUMNS.index("spoken")  # "yes" when (part of) the answer is a voice note's transcript
 
 

@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 from typing import Final, Protocol
 
-from valuestory.usecases.exports.shape import CODES_SEPARATOR, COLUMNS, SPOKEN, ExportRow
+from valuestory.usecases.exports.shape import (
+    CODES_SEPARATOR,
+    COLUMNS,
+    SPOKEN,
+    CommentRow,
+    ExportRow,
+)
 
 
 class Writer(Protocol):
@@ -16,6 +22,9 @@ class Writer(Protocol):
     codes: dict[int, tuple[str, ...]]
 
     def write(self, rows: list[ExportRow]) -> None: ...
+
+    def comments(self, rows: list[CommentRow]) -> None:
+        """The members' check's sentences, after the narratives (`shape.CommentRow`)."""
 
     def close(self) -> None: ...
 
@@ -63,8 +72,8 @@ class CsvWriter:
 
     by_member = False
 
-    def __init__(self, path: Path, header: bool = True) -> None:
-        self.file = path.open("wb", buffering=1 << 20)
+    def __init__(self, path: Path, header: bool = True, append: bool = False) -> None:
+        self.file = path.open("ab" if append else "wb", buffering=1 << 20)
         if header:
             self.file.write(("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8"))
         # Pseudonyms, communities, events and questions repeat across many rows: quote each once.
@@ -87,6 +96,10 @@ class CsvWriter:
                  channel, _community_id, _membership_id)
             in rows
         ]))
+
+    def comments(self, rows: list[CommentRow]) -> None:
+        self.file.write(b"".join(
+            (",".join(_cell(c) if c else "" for c in row) + ",\r\n").encode() for row in rows))
 
     def close(self) -> None:
         self.file.close()
@@ -131,6 +144,13 @@ class JsonlWriter:
         record["spoken"] = r[SPOKEN] == "yes"
         record["codes"] = list(codes)
         return record
+
+    def comments(self, rows: list[CommentRow]) -> None:
+        for row in rows:
+            record: dict[str, object] = {k: v or None for k, v in zip(COLUMNS[:_N], row,
+                                                                        strict=True)}
+            record["spoken"], record["codes"] = False, []
+            self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         self.file.close()
@@ -182,6 +202,15 @@ class XlsxWriter:
                                      self.moment)
             if r[0] in self.codes:
                 sheet.write_string(row, _N, CODES_SEPARATOR.join(self.codes[r[0]]))
+            self.row += 1
+
+    def comments(self, rows: list[CommentRow]) -> None:
+        for r in rows:
+            for col in _TEXTS:
+                if r[col]:
+                    self.sheet.write_string(self.row, col, r[col])
+            self.sheet.write_datetime(self.row, _ANSWERED, dt.datetime.fromisoformat(
+                r[_ANSWERED]).replace(tzinfo=None), self.moment)
             self.row += 1
 
     def close(self) -> None:

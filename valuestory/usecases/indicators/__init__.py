@@ -43,7 +43,7 @@ from valuestory.usecases import access
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.exports.writers import neutralise
 from valuestory.usecases.indicators import queries
-from valuestory.usecases.indicators.queries import Check, IndicatorView, Quote
+from valuestory.usecases.indicators.queries import Check, Comment, IndicatorView, Quote
 from valuestory.usecases.parsing import parse_id
 from valuestory.usecases.times import utcnow
 
@@ -651,7 +651,12 @@ async def for_narrative(db: Database, token: str | None, community_id: int,
 
 
 QUOTE_COLUMNS = ("narrative_id", "pseudonym", "cycle", "capital", "plan", "question", "answer",
-                 "answered_at", "shown_as_quote")
+                 "answered_at", "shown_as_quote", "kind")
+# `kind`: "evidence" for a narrative behind the indicator; "members' check comment" for a
+# sentence a member wrote about it when they checked the matrix (no narrative id, their answer in
+# `question`): their words about it, not evidence of it.
+EVIDENCE_KIND, COMMENT_KIND = "evidence", "members' check comment"
+SAID = {"agreed": "Rings true", "disagreed": "Not for me"}
 
 
 async def quotes_csv(db: Database, token: str | None, community_id: int, admins: frozenset[int],
@@ -666,6 +671,7 @@ async def quotes_csv(db: Database, token: str | None, community_id: int, admins:
         if found is None:
             return access.Visit(signed, view)
         rows = [Evidence(*row) for row in await session.execute(queries.evidence(found.id))]
+        comments = (await queries.views(session, [found]))[0].comments
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(QUOTE_COLUMNS)
@@ -673,7 +679,14 @@ async def quotes_csv(db: Database, token: str | None, community_id: int, admins:
         writer.writerow([e.narrative_id, e.pseudonym, e.cycle, e.capital or "",
                          "yes" if e.intended else "", neutralise(e.question),
                          neutralise(e.text), e.answered_at.isoformat(timespec="seconds"),
-                         "yes" if e.quoted else ""])
+                         "yes" if e.quoted else "", EVIDENCE_KIND])
+    for c in comments:
+        writer.writerow(["", c.pseudonym, found.cycle, found.capital or "", "",
+                         f"Members' check ({SAID.get(c.said, c.said)}): "
+                         + neutralise(found.statement),
+                         neutralise(c.text),
+                         c.answered_at.isoformat(timespec="seconds") if c.answered_at else "",
+                         "", COMMENT_KIND])
     return access.Visit(signed, view, "\ufeff" + out.getvalue())
 
 __all__ = [
@@ -685,6 +698,7 @@ __all__ = [
     "Caller",
     "Change",
     "Check",
+    "Comment",
     "Detail",
     "Editor",
     "Evidence",

@@ -8,6 +8,7 @@ and only pseudonyms leave here.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -202,6 +203,24 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A sentence a member wrote about an indicator when they checked it, under their pseudonym:
+    their words about the statement, kept with it, never counted as its evidence nor anywhere in
+    the matrix. `said` is their answer (agreed, disagreed) as the members' check stores it."""
+
+    id: int
+    pseudonym: str
+    said: str
+    text: str
+    answered_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "pseudonym": self.pseudonym, "said": self.said, "text": self.text,
+                "answered_at": self.answered_at.isoformat(timespec="seconds")
+                if self.answered_at else None}
+
+
+@dataclass(frozen=True)
 class IndicatorView:
     """An indicator as every front end shows it. `narratives`, `stories` and `members` are
     counted from its links to narratives that still exist, never typed."""
@@ -218,11 +237,14 @@ class IndicatorView:
     members: int = 0
     quotes: tuple[Quote, ...] = ()
     check: Check = field(default_factory=Check)
+    # What members wrote about it in the members' check, oldest first (`Comment`).
+    comments: tuple[Comment, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """What `indicator list --json` prints for it."""
         found = asdict(self)
         found["quotes"] = [asdict(q) for q in self.quotes]
+        found["comments"] = [c.to_dict() for c in self.comments]
         return found
 
 
@@ -237,9 +259,13 @@ async def views(session: AsyncSession, found: Sequence[Indicator]) -> list[Indic
         for iid, nid, text, pseudonym in (await session.execute(quotes(ids))):
             said.setdefault(iid, []).append(Quote(nid, text, pseudonym))
     checks = await _checks(session, ids)
+    wrote: dict[int, list[Comment]] = {}
+    for iid, aid, pseudonym, answer, text, at in await check_queries.comments(session, ids):
+        wrote.setdefault(iid, []).append(Comment(aid, pseudonym, answer or "", text, at))
     return [IndicatorView(i.id, i.cycle, i.capital, i.statement, i.position, i.status,
                           i.merged_into_id, *tallies.get(i.id, (0, 0, 0)),
-                          quotes=tuple(said.get(i.id, ())), check=checks.get(i.id, Check()))
+                          quotes=tuple(said.get(i.id, ())), check=checks.get(i.id, Check()),
+                          comments=tuple(wrote.get(i.id, ())))
             for i in sorted(found, key=lambda i: (CYCLE_ORDER.get(i.cycle, 99), i.position, i.id))]
 
 

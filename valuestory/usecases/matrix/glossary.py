@@ -42,7 +42,10 @@ and the dashboard show is defined here once, and nowhere else.
   disagreed is the members who skipped it or have not answered. A check is no prompt: it is about
   no event, and no participation figure above counts it. The sentences members add are kept
   with their answer, not as narratives: they answer the conveners' words, so they are never
-  counted as evidence for the indicator they answer.
+  counted as evidence for the indicator they answer, nor in any cycle's narratives, stories or
+  members. They are shown with the indicator as members' check comments (its dashboard page and
+  quotes CSV, `indicator list --json`, the exports, marked as comments on indicator N), under
+  pseudonyms, and go with a withdrawal.
 
 A member who withdrew is in no count: withdrawal erases their prompts, narratives and checks.
 Follow-ups add narratives to a story but are not counted as asked: participation is about events.
