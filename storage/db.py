@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 POSTGRES_POOL_SIZE = 16
 POSTGRES_OVERFLOW = 4
 # The newest migration; tests/storage checks it is Alembic's head.
-HEAD = "0019_owed_replies"
+HEAD = "0020_email_invitations"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # How long a SQLite statement waits for another process's write lock (on aiosqlite's thread, so
 # the event loop goes on meanwhile).

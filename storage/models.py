@@ -228,6 +228,28 @@ class MemberEmail(Base):
 Index("uq_member_emails_address_lower", func.lower(MemberEmail.address), unique=True)
 
 
+class Invitation(Base):
+    """A convener's invitation of a member by email to one community (0020_email_invitations).
+
+    It carries the invitation email's claim as a `Delivery` carries a prompt's: due, claimed,
+    sending, then how it went; the email's link names the community (`MemberLink.community_id`).
+    The address is not here: it stays in member_emails."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("member_id", "community_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), index=True, default="due")
+    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    wire_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class EmailJoin(Base):
     """Someone who asked to join a community by email and has not yet confirmed the address.
 

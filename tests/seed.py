@@ -11,7 +11,7 @@ import datetime as dt
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from flows import texts
 from flows.questions import PromptKind, load_question_set
@@ -230,3 +230,28 @@ async def conveners_told_of_an_erasure(harness: Harness, first_user_id: int, cou
     [outcome] = await retention.run(harness.db, utcnow() + dt.timedelta(days=90))
     assert outcome.noticed
     return conveners
+
+
+async def email_member(db: Database, community: Community, address: str, language: str = "en",
+                       joined: dt.datetime | None = None) -> int:
+    """A member invited by email (the door `member invite` calls) who agreed on their page; the
+    member's id.
+
+    The agreement (consent and membership, as the member's page records them) and `joined` are
+    written straight to the database.
+    """
+    from storage.models import Consent, MemberEmail
+    from valuestory.usecases import invitations
+
+    await invitations.invite(db, str(community.id), address, language)
+    async with db.session() as session:
+        member_id = (await session.scalars(
+            select(MemberEmail.member_id).where(MemberEmail.address == address))).one()
+        consent = Consent(member_id=member_id, language=language,
+                          version=conversation.consent_version(language, community.keep_audio))
+        session.add(consent)
+        await session.flush()
+        session.add(Membership(member_id=member_id, community_id=community.id,
+                               pseudonym=conversation.new_pseudonym(), consent_id=consent.id,
+                               joined_at=joined or utcnow()))
+    return member_id

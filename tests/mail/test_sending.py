@@ -65,7 +65,7 @@ async def test_every_email_carries_one_click_unsubscribe_headers(mail_server: Ma
     got = mail_server.to(ADDRESS)
     assert len(got) == len(Kind)
     for message in got:
-        assert message["List-Unsubscribe"] == f"<{BASE}/unsubscribe/tok-123>"
+        assert message["List-Unsubscribe"].strip() == f"<{BASE}/unsubscribe/tok-123>"
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["From"] == FROM
 

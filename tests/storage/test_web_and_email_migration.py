@@ -26,7 +26,8 @@ from tests.storage.test_storage import _member_and_event
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 BEFORE = "0016_featured_stories"
-NEW_TABLES = {"member_links", "member_emails", "email_joins"}
+# Made since BEFORE: by this migration, and by 0020_email_invitations.
+NEW_TABLES = {"member_links", "member_emails", "email_joins", "invitations"}
 
 
 async def _rows(db: Database) -> dict[str, int]:

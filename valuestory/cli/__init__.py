@@ -1,7 +1,7 @@
 """The `valuestory` command line: the one composition root that may start the bot.
 
 `root` holds the command group; `service`, `demo`, `setup`, `evidence`, `indicators`, `coding`,
-`database`,
+`database`, `members`,
 `questions` and `dashboard` each add their commands to it (importing them here is what registers them);
 `common` has what they share.
 """
@@ -13,11 +13,12 @@ from valuestory.cli import (
     demo,
     evidence,
     indicators,
+    members,
     questions,
     service,
     setup,
 )
 from valuestory.cli.root import main
 
-__all__ = ["coding", "dashboard", "database", "demo", "evidence", "indicators", "main", "questions",
-           "service", "setup"]
+__all__ = ["coding", "dashboard", "database", "demo", "evidence", "indicators", "main", "members",
+           "questions", "service", "setup"]

@@ -36,13 +36,17 @@ def run(webhook: bool) -> None:
     from bot.service import serve
     from bot.speech import engine_for
     from valuestory import dashboard
+    from valuestory.mail import scheduling as mail
     from valuestory.process.logs import setup_logging
 
     settings = settings_or_stop()
     token = settings.bot_token()
     if settings.voice_engine == "whisper":
         engine_for(settings)  # stop now, with what to fix, if the model can't be used
-    secrets = (token, settings.webhook_secret_token())
+    # Stop now, naming MAIL_FROM, if SMTP_URL is set without it.
+    mail_sender = mail.sender_for(settings, settings.public_base(webhook))
+    password = mail_sender.mailer.server.password if mail_sender else None
+    secrets = (token, settings.webhook_secret_token(), *([password] if password else []))
     if webhook:
         settings.webhook_endpoint()  # stop now, with what to fix, if WEBHOOK_URL is missing
     setup_logging(settings.log_level, settings.log_format, secrets=secrets)
@@ -58,7 +62,16 @@ def run(webhook: bool) -> None:
         # The bot and the dashboard meet only here, on one web server and one database pool.
         db = Database(settings.database_url)
         routes = dashboard.routes(db, settings, settings.public_base(webhook))
-        await serve(settings, webhook, routes, db)
+        # Emails go from the same process, beside Telegram's scheduler, on the same pool.
+        stop_mail = asyncio.Event()
+        mailing = (asyncio.create_task(mail.run(db, settings, mail_sender, stop_mail))
+                   if mail_sender else None)
+        try:
+            await serve(settings, webhook, routes, db)
+        finally:
+            stop_mail.set()
+            if mailing is not None:
+                await mailing
 
     try:
         asyncio.run(serve_all())

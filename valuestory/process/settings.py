@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from valuestory.usecases.parsing import check_timezone
+from valuestory.usecases.parsing import check_timezone, parse_email
 
 __all__ = ["ENV_NAMES", "SecretStr", "Settings", "SettingsError", "async_database_url",
            "load_settings"]
@@ -154,17 +154,13 @@ def _smtp_url(value: Any) -> SecretStr | None:
     return SecretStr(secret.get_secret_value().strip())
 
 
-# An address as RFC 5322 allows in practice: one @, no spaces or angle brackets, a dotted domain.
-EMAIL_PATTERN = re.compile(r"^[^\s@<>(),;:\"\[\]]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
-
 def _mail_from(value: Any) -> str | None:
     if value is None or not str(value).strip():
         return None
     value = str(value).strip()
     found = re.fullmatch(r"(?:(?P<name>[^<>]*)<(?P<inner>[^<>]+)>|(?P<bare>[^<>]+))", value)
     address = (found.group("inner") or found.group("bare")).strip() if found else ""
-    if not EMAIL_PATTERN.match(address):
+    if parse_email(address) is None:
         raise ValueError("must be an address like valuestory@example.org, "
                          "or a name and one: Our CoP <valuestory@example.org>")
     return value

@@ -90,3 +90,14 @@ def parse_weekday(word: str) -> int | None:
         if name.startswith(word):
             return i
     return None
+
+
+# An address as mail servers take it in practice: one @, no spaces, brackets or quotes, a dotted
+# domain. Whether it reaches anyone only the mail server can say.
+EMAIL_PATTERN = re.compile(r"^[^\s@<>(),;:\"\[\]]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def parse_email(text: str) -> str | None:
+    """An email address as typed, trimmed; None unless it looks like one."""
+    text = text.strip()
+    return text if len(text) <= 254 and EMAIL_PATTERN.match(text) else None

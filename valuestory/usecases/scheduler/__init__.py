@@ -10,9 +10,11 @@ it was: its person gets one "in case" message instead, which reads well either w
 
 `rules` holds the time rules, `plan` creates and closes prompts, `fanout` sends them, `notices`
 sends the digest and retention notices, `claims` recovers after a crash, `tick` runs them in
-order; `model` has the `Sender` protocol a front end implements.
+order; `emails` sends to members asked by email, beside the tick; `model` has the `Sender`
+protocol a front end implements.
 """
 
+from valuestory.usecases.scheduler.emails import LetterSender, send_emails
 from valuestory.usecases.scheduler.fanout import IN_FLIGHT, WORKERS
 from valuestory.usecases.scheduler.model import (
     DigestHook,
@@ -40,6 +42,7 @@ __all__ = [
     "WORKERS",
     "Compose",
     "DigestHook",
+    "LetterSender",
     "Notice",
     "Outcome",
     "SendResult",
@@ -55,6 +58,7 @@ __all__ = [
     "plan",
     "plan_notices",
     "remind_for",
+    "send_emails",
     "sweep",
     "tick",
     "worker_name",

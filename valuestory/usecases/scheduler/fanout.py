@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.availability import unavailable, wait_out
 from storage.db import Database
 from storage.models import (
+    Channel,
     Check,
     CheckStatus,
     Community,
@@ -301,7 +302,7 @@ class FanOut:
         if not await self.on_wire(claimed):
             log.info("a claim was released while it waited; whoever holds it now sends it")
             return
-        result = await self.sender.send(claimed.due.chat_id, claimed.outs)
+        result = await self.deliver(claimed)
         while True:
             try:
                 if result.outcome is Outcome.NOT_SENT:
@@ -317,6 +318,10 @@ class FanOut:
                     self.report.errors.append(type(exc).__name__)
                     return
                 await self.wait_out(exc)  # we know how it went: write it once we can
+
+    async def deliver(self, claimed: Claimed) -> SendResult:
+        """Hand one claimed message to its channel (here Telegram, through the sender)."""
+        return await self.sender.send(claimed.due.chat_id, claimed.outs)
 
     async def give_back(self, claimed: Claimed) -> None:
         """Telegram is away and surely has not got it: due again, for a later tick to send."""
@@ -421,17 +426,19 @@ class FanOut:
                     log.warning("could not renew the scheduler's lease (%s)", type(exc).__name__)
 
 
-def _active() -> Any:
+def _active(channel: str) -> Any:
+    """Prompts of eligible members asked through `channel` (Telegram, or email)."""
     return (
         select(Prompt.id, Prompt.member_id, Member.chat_id, Prompt.community_id, Member.language)
         .join(Member, Member.id == Prompt.member_id)
         .join(Membership, and_(Membership.member_id == Prompt.member_id,
                                Membership.community_id == Prompt.community_id))
-        .where(eligible())
+        .where(eligible(), Member.channel == channel)
     )
 
 
-async def due_openings(db: Database, now: dt.datetime, report: TickReport) -> list[Due]:
+async def due_openings(db: Database, now: dt.datetime, report: TickReport,
+                       channel: str = Channel.TELEGRAM) -> list[Due]:
     """Scheduled prompts that are due, one per member; paused members' prompts are cancelled."""
     async with db.session() as session:
         # Withdrawn or paused since planning: they asked not to be messaged.
@@ -451,7 +458,7 @@ async def due_openings(db: Database, now: dt.datetime, report: TickReport) -> li
             )
             report.cancelled += len(stopped)
         rows = (await session.execute(
-            _active().where(Prompt.status == PromptStatus.SCHEDULED, Prompt.due_at <= now)
+            _active(channel).where(Prompt.status == PromptStatus.SCHEDULED, Prompt.due_at <= now)
             .order_by(Prompt.due_at, Prompt.id)
         )).all()
     seen: set[int] = set()
@@ -463,10 +470,11 @@ async def due_openings(db: Database, now: dt.datetime, report: TickReport) -> li
     return out
 
 
-async def due_reminders(db: Database, now: dt.datetime, skip: set[int]) -> list[Due]:
+async def due_reminders(db: Database, now: dt.datetime, skip: set[int],
+                        channel: str = Channel.TELEGRAM) -> list[Due]:
     async with db.session() as session:
         rows = (await session.execute(
-            _active().where(
+            _active(channel).where(
                 Prompt.status == PromptStatus.OPEN, Prompt.remind_at <= now, Prompt.closes_at > now,
                 # Only nudge about a prompt the member was actually sent.
                 exists().where(Delivery.prompt_id == Prompt.id, Delivery.purpose == "prompt",
@@ -481,11 +489,12 @@ async def due_reminders(db: Database, now: dt.datetime, skip: set[int]) -> list[
     return out
 
 
-async def due_again(db: Database, now: dt.datetime, skip: set[int]) -> list[Due]:
+async def due_again(db: Database, now: dt.datetime, skip: set[int],
+                    channel: str = Channel.TELEGRAM) -> list[Due]:
     """Open prompts whose opening may not have arrived: each member is asked once more, in case."""
     async with db.session() as session:
         rows = (await session.execute(
-            _active().where(
+            _active(channel).where(
                 Prompt.status == PromptStatus.OPEN, in_doubt(),
                 or_(Prompt.closes_at.is_(None), Prompt.closes_at > now),
             ).order_by(Prompt.id)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import Notice
+from storage.models import Community, Event, MemberEmail, Narrative, Notice, Prompt
 from valuestory.usecases.scheduler.rules import insert_new
 
 DUE, CLAIMED, SENDING, UNCERTAIN = "due", "claimed", "sending", "uncertain"
@@ -84,3 +84,28 @@ async def recover(session: AsyncSession, alive: Select[Any], worker: str) -> tup
         .values(status=UNCERTAIN, error="on the wire when its process stopped")
         .returning(Notice.kind).execution_options(synchronize_session=False))).scalars().all()
     return len(released), [*again, *left]
+
+
+# --- Emails: what a letter about a prompt says, and to whom ---------------------------------
+
+
+async def letter_about(session: AsyncSession, prompt_id: int) -> Any:
+    """(address, community, event title, prompt kind, story id, member id) for an email about a
+    prompt, if the member's address may still be written to; else None."""
+    return (await session.execute(
+        select(MemberEmail.address, Community.name, Event.title, Prompt.kind, Prompt.story_id,
+               Prompt.member_id)
+        .join(Prompt, Prompt.member_id == MemberEmail.member_id)
+        .join(Community, Community.id == Prompt.community_id)
+        .join(Event, Event.id == Prompt.event_id)
+        .where(Prompt.id == prompt_id, MemberEmail.unsubscribed_at.is_(None),
+               MemberEmail.unreachable_at.is_(None)))).first()
+
+
+async def plan_of(session: AsyncSession, story_id: str, member_id: int) -> str | None:
+    """The plan a member made in a story (their answer to its intention question), if any."""
+    return await session.scalar(
+        select(Narrative.text).where(Narrative.story_id == story_id,
+                                     Narrative.member_id == member_id,
+                                     Narrative.intended.is_(True))
+        .order_by(Narrative.id.desc()).limit(1))
