@@ -26,8 +26,8 @@ from tests.storage.test_storage import _member_and_event
 
 NOW = dt.datetime(2026, 12, 3, 18, 0, tzinfo=dt.UTC)
 BEFORE = "0016_featured_stories"
-# Made since BEFORE: by this migration, and by 0020_email_invitations.
-NEW_TABLES = {"member_links", "member_emails", "email_joins", "invitations"}
+# Made since BEFORE: by this migration, 0019_owed_replies and 0020_email_invitations.
+NEW_TABLES = {"member_links", "member_emails", "email_joins", "owed_replies", "invitations"}
 
 
 async def _rows(db: Database) -> dict[str, int]:
