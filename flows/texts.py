@@ -957,6 +957,13 @@ MAIL_WHY = N_(
 MAIL_STOP = N_("Stop these emails")
 # TRANSLATORS: in an email's plain text, before the address that stops the emails.
 MAIL_STOP_PLAIN = N_("To stop these emails, open: {link}")
+# The page a member's "stop these emails" link opens; its button reads MAIL_STOP.
+UNSUBSCRIBE_ASK = N_(
+    "Stop the emails? I won't email you about any community until you ask me to start again. "
+    "What you've shared is kept.")
+UNSUBSCRIBED = N_(
+    "Done: I won't email you any more. What you've shared is kept. If you'd like to hear from me "
+    "again, let your community's convener know.")
 
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.

@@ -26,7 +26,7 @@ LIBRARY_LEVELS = {
     "httpx": logging.WARNING, "httpcore": logging.WARNING,
     "sqlalchemy": logging.WARNING, "aiosqlite": logging.WARNING, "asyncpg": logging.WARNING,
     "telegram": logging.INFO, "apscheduler": logging.WARNING, "tornado": logging.WARNING,
-    "hpack": logging.WARNING,
+    "hpack": logging.WARNING, "aiosmtplib": logging.WARNING,
     # Its one record is a traceback for each message a 429 storm outlasted; the Bot API's requests
     # say Telegram is slowing us down once a minute instead (valuestory.process.metrics).
     "telegram.ext.AIORateLimiter": logging.CRITICAL,

@@ -121,6 +121,8 @@ class EmailFanOut(FanOut):
     async def record(self, claimed: Claimed, result: SendResult) -> None:
         await super().record(claimed, result)
         if result.outcome is Outcome.UNREACHABLE:
+            log.info("an address was refused for good (%s): its member is not emailed again",
+                     result.error)
             async with self._turn("outcome"), self.db.session() as session:
                 await invitation_queries.address_refused(session, claimed.due.member_id, self.now)
 
@@ -161,6 +163,7 @@ async def _invitations(db: Database, letters: LetterSender, now: dt.datetime, wo
                     values["sent_at"] = now
                 await invitation_queries.record(session, invitation_id, values)
                 if result.outcome is Outcome.UNREACHABLE:
+                    log.info("an invitation's address was refused for good (%s)", result.error)
                     await invitation_queries.address_refused(session, member_id, now)
             if result.outcome is Outcome.SENT:
                 INVITATIONS.inc()
