@@ -3,6 +3,7 @@ refuses the addresses it is told to refuse, permanently (550) or for now (451)."
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -28,6 +29,30 @@ class Received:
     message: EmailMessage
 
 
+class HeldAt:
+    """A hold: the `at`-th email whose subject has `marker`, and every email after it, wait with
+    their content taken in and no answer given, until released; then they arrive."""
+
+    def __init__(self, at: int, marker: str, wait: float) -> None:
+        self.at, self.marker, self.wait = at, marker, wait
+        self.seen = 0
+        self.held = 0  # emails whose content the sender wrote, unanswered here
+        self.lock = threading.Lock()
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    async def __call__(self, message: EmailMessage) -> None:
+        with self.lock:
+            if self.marker in str(message["Subject"]):
+                self.seen += 1
+            if self.seen >= self.at:
+                self.reached.set()
+            held = self.reached.is_set()
+            self.held += held
+        if held:  # waits off the server's loop, so other connections go on meanwhile
+            await asyncio.get_running_loop().run_in_executor(None, self.released.wait, self.wait)
+
+
 @dataclass
 class Handler:
     """Accepts mail, or refuses an address with the answer it was given for it."""
@@ -35,6 +60,7 @@ class Handler:
     received: list[Received] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold: HeldAt | None = None
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
@@ -49,6 +75,8 @@ class Handler:
         content: Any = envelope.original_content or envelope.content
         message = email.message_from_bytes(content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
+        if self.hold is not None:
+            await self.hold(message)
         with self.lock:
             self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos),
                                           message))
@@ -64,6 +92,9 @@ class MailServer:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.controller.port}"
+
+    def hold(self, held: HeldAt | None) -> None:
+        self.handler.hold = held
 
     def refuse(self, address: str, answer: str = REFUSED) -> None:
         with self.handler.lock:

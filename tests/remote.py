@@ -213,14 +213,15 @@ class Chat:
 
 
 @contextmanager
-def bot_process(server: BotApiServer, database_url: str,
-                log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def bot_process(server: BotApiServer, database_url: str, log: Path,
+                more: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """`valuestory run`, long polling the double, looking for due work every second; killed
-    at the end if still running. Its output is appended to `log`."""
+    at the end if still running. Its output is appended to `log`; `more` settings (SMTP_URL...)
+    are added to its environment."""
     environment = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": database_url,
                    "TELEGRAM_API_BASE_URL": server.base_url, "SCHEDULER_INTERVAL_SECONDS": "1",
                    "LOG_LEVEL": "INFO", "WEBHOOK_LISTEN": "127.0.0.1",
-                   "HEALTH_PORT": str(free_port()), "PYTHONPATH": str(ROOT)}
+                   "HEALTH_PORT": str(free_port()), "PYTHONPATH": str(ROOT), **(more or {})}
     with log.open("ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "valuestory.cli", "run"],
                                    env=environment, stdout=out, stderr=out, cwd=log.parent)
