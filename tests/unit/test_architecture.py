@@ -112,19 +112,13 @@ USE_CASES = "valuestory/usecases"
 DOOR_MAY_IMPORT = {"sqlalchemy.ext.asyncio": None, "sqlalchemy.exc": None,
                    "sqlalchemy": {"CursorResult", "Select"}, "sqlalchemy.engine": {"make_url"}}
 # Rooms whose owners are moving their SQL and doors into shape: each name leaves as its room does.
-NOT_YET_QUERIES = {
-    # The scheduler's prompts: their statements are still beside the steps that run them (its
-    # notices' statements are in `scheduler/queries.py` already).
-    "scheduler/claims.py", "scheduler/fanout.py", "scheduler/plan.py", "scheduler/rules.py",
-    "scheduler/tick.py",
-}
+NOT_YET_QUERIES: set[str] = set()
 NOT_YET_DOORS = {
     # Helpers sharing a unit of work with other rooms' doors (the scheduler's openings and
     # reminders, voice notes' answers, signing in, a page's visit): private once those call
     # them from their own side.
     "conversation/__init__.py", "inbox/__init__.py", "sessions/__init__.py",
     "matrix/build.py",  # the matrix of indicators
-    "scheduler/claims.py",  # `due_again_as_before`, shared by claims and the fan-out
 }
 
 

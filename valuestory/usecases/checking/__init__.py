@@ -43,7 +43,8 @@ from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.checking import queries
 from valuestory.usecases.checking.messages import STORED, Answer, token, where_now
 from valuestory.usecases.out import Out
-from valuestory.usecases.scheduler.rules import allowed_time, eligible
+from valuestory.usecases.scheduler.queries import eligible
+from valuestory.usecases.scheduler.rules import allowed_time
 from valuestory.usecases.speaking import say
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,8 @@ from storage.models import (
 from valuestory.usecases import speaking
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.events.when import parse_time
-from valuestory.usecases.scheduler import askable, closes_for, due_for
+from valuestory.usecases.scheduler import closes_for, due_for
+from valuestory.usecases.scheduler.queries import askable
 from valuestory.usecases.times import local_time
 
 

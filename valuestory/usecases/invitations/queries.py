@@ -22,7 +22,7 @@ from storage.models import (
     Membership,
     SchedulerState,
 )
-from valuestory.usecases.scheduler.claims import LEASE_PREFIX
+from valuestory.usecases.scheduler.queries import LEASE_PREFIX
 
 DUE, CLAIMED, SENDING, UNCERTAIN = "due", "claimed", "sending", "uncertain"
 

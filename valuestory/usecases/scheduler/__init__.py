@@ -28,7 +28,6 @@ from valuestory.usecases.scheduler.notices import Compose, Notice, deliver, plan
 from valuestory.usecases.scheduler.plan import plan, sweep
 from valuestory.usecases.scheduler.rules import (
     allowed_time,
-    askable,
     closes_for,
     due_for,
     in_quiet_hours,
@@ -49,7 +48,6 @@ __all__ = [
     "Sender",
     "TickReport",
     "allowed_time",
-    "askable",
     "closes_for",
     "deliver",
     "due_for",

@@ -22,25 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter as Tally
-from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import delete, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import (
-    Check,
-    CheckStatus,
-    Delivery,
-    Narrative,
-    Prompt,
-    PromptStatus,
-    SchedulerState,
-)
 from valuestory.usecases.scheduler import queries
-from valuestory.usecases.scheduler.model import Outcome, TickReport
-from valuestory.usecases.scheduler.rules import insert_new
+from valuestory.usecases.scheduler.model import TickReport
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +44,6 @@ RELEASED = Counter("valuestory_claims_released",
 
 # How long a process's lease lasts unless renewed; the bot renews it well within this.
 LEASE = dt.timedelta(seconds=90)
-LEASE_PREFIX = "lease:"
 # Leases of processes long gone are forgotten after this.
 FORGET_LEASES = dt.timedelta(days=1)
 CLAIMED, SENDING, SKIPPED = "claimed", "sending", "skipped"
@@ -65,12 +51,8 @@ CLAIMED, SENDING, SKIPPED = "claimed", "sending", "skipped"
 
 async def renew(db: Database, worker: str, at: dt.datetime) -> None:
     """Say this process is alive and its claims are its own until `at` + the lease."""
-    key = LEASE_PREFIX + worker
     async with db.session() as session:
-        await session.execute(insert_new(db, SchedulerState).values(key=key, value=worker, at=at))
-        await session.execute(update(SchedulerState)
-                              .where(SchedulerState.key == key, SchedulerState.at < at)
-                              .values(at=at))
+        await queries.renew_lease(db, session, worker, at)
 
 
 async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedelta,
@@ -79,29 +61,12 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
 
     This process's own claims count as stopped: one tick runs at a time, so none is being sent.
     """
-    alive = select(SchedulerState.value).where(
-        SchedulerState.key.startswith(LEASE_PREFIX), SchedulerState.at > now - lease,
-        SchedulerState.value.is_not(None), SchedulerState.value != worker)
-    orphan = or_(Delivery.claimed_by == worker, Delivery.claimed_by.not_in(alive))
+    alive = queries.leases_alive(now, lease, worker)
     async with db.session() as session:
-        released = (await session.execute(
-            delete(Delivery).where(Delivery.status == CLAIMED, orphan)
-            .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at,
-                       Delivery.check_id)
-            .execution_options(synchronize_session=False)
-        )).all()
-        await due_again_as_before(session, [(row[0], row[1], row[2], row[3]) for row in released])
-        doubt = (await session.execute(
-            update(Delivery).where(Delivery.status == SENDING, orphan)
-            .values(status=Outcome.UNCERTAIN, error="on the wire when its process stopped")
-            .returning(Delivery.purpose)
-            .execution_options(synchronize_session=False)
-        )).scalars().all()
+        released = await queries.release_deliveries(session, alive, worker)
+        doubt = await queries.deliveries_in_doubt(session, alive, worker)
         notices_released, notices_doubt = await queries.recover(session, alive, worker)
-        await session.execute(
-            delete(SchedulerState).where(SchedulerState.key.startswith(LEASE_PREFIX),
-                                         SchedulerState.at < now - FORGET_LEASES)
-            .execution_options(synchronize_session=False))
+        await queries.forget_leases(session, now - FORGET_LEASES)
     if notices_released:
         RELEASED.inc(notices_released)
         report.released += notices_released
@@ -116,10 +81,10 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
                     "'in case' in doubt is left)", len(notices_doubt),
                     ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     if released:
-        RELEASED.inc(len(released))
-        report.released += len(released)
+        RELEASED.inc(released)
+        report.released += released
         log.info("%d scheduled messages claimed by a stopped process had not left it: "
-                 "they are due again", len(released))
+                 "they are due again", released)
     if doubt:
         IN_DOUBT.inc(len(doubt))
         report.uncertain += len(doubt)
@@ -131,43 +96,3 @@ async def recover(db: Database, now: dt.datetime, worker: str, lease: dt.timedel
                     "stopped, their outcome never recorded (%s): in doubt, each opening's member "
                     "gets one 'in case' message",
                     len(doubt), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-
-
-async def due_again_as_before(
-        session: AsyncSession,
-        released: list[tuple[int | None, str, dt.datetime, int | None]]) -> None:
-    """Claims (prompt id, purpose, claimed at, check id) given back unsent: due again as before."""
-    openings = [prompt for prompt, purpose, _, _ in released if purpose == "prompt"]
-    if openings:
-        # Nothing reached the member: the prompt is as it was before it was claimed.
-        await session.execute(
-            update(Prompt).where(Prompt.id.in_(openings), Prompt.status == PromptStatus.OPEN)
-            .values(status=PromptStatus.SCHEDULED, opened_at=None, remind_at=None,
-                    question_id=None, fresh=True, held=False, held_message=None, attended=None)
-            .execution_options(synchronize_session=False))
-    for prompt, purpose, claimed_at, _ in released:
-        if purpose == "reminder":
-            await session.execute(
-                update(Prompt).where(Prompt.id == prompt, Prompt.status == PromptStatus.OPEN)
-                .values(remind_at=claimed_at).execution_options(synchronize_session=False))
-    checks = [check for _, purpose, _, check in released if purpose == "check"]
-    if checks:
-        # A members' check that never left is to be sent as it was planned.
-        await session.execute(
-            update(Check).where(Check.id.in_(checks), Check.status == CheckStatus.OPEN)
-            .values(status=CheckStatus.SCHEDULED, opened_at=None, waiting_id=None)
-            .execution_options(synchronize_session=False))
-    # An "again" given back needs nothing: its opening is still in doubt, so it is due again.
-
-
-def answered() -> Any:
-    """Whether the member has already acted on the prompt: then its opening surely arrived."""
-    return or_(Prompt.attended.is_not(None),
-               exists().where(Narrative.prompt_id == Prompt.id))
-
-
-def in_doubt() -> Any:
-    """A prompt whose opening may not have arrived, and whose "in case" message is not yet sent."""
-    return (exists().where(Delivery.prompt_id == Prompt.id, Delivery.purpose == "prompt",
-                           Delivery.status == Outcome.UNCERTAIN)
-            & ~exists().where(Delivery.prompt_id == Prompt.id, Delivery.purpose == "again"))

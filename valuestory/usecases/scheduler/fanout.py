@@ -20,44 +20,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.availability import unavailable, wait_out
 from storage.db import Database
-from storage.models import (
-    Channel,
-    Check,
-    CheckStatus,
-    Community,
-    Delivery,
-    Member,
-    Membership,
-    Prompt,
-    PromptStatus,
-)
+from storage.models import Channel, CheckStatus, Community, Delivery, Prompt, PromptStatus
 from valuestory.usecases import conversation
 from valuestory.usecases.checking import messages as check_messages
 from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.out import Out
-from valuestory.usecases.scheduler.claims import (
-    CLAIMED,
-    IN_DOUBT,
-    RESOLVED,
-    SENDING,
-    SKIPPED,
-    answered,
-    due_again_as_before,
-    in_doubt,
-    renew,
-)
+from valuestory.usecases.scheduler import queries
+from valuestory.usecases.scheduler.claims import CLAIMED, IN_DOUBT, RESOLVED, SKIPPED, renew
 from valuestory.usecases.scheduler.model import (
     Outcome,
     Sender,
     SendResult,
     TickReport,
 )
-from valuestory.usecases.scheduler.rules import eligible, remind_for
+from valuestory.usecases.scheduler.rules import remind_for
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +134,7 @@ class FanOut:
         by_id = {d.prompt_id: d for d in batch}
         claimed: list[tuple[Due, Prompt, Delivery]] = []
         async with self._turn("other"), self.db.session() as session:
-            found = (await session.scalars(
-                select(Prompt).where(Prompt.id.in_(by_id), Prompt.status == PromptStatus.SCHEDULED)
-                .order_by(Prompt.id).with_for_update(skip_locked=True)
-            )).all()  # a prompt missing here: another process has it, or it changed since we looked
-            for prompt in found:
+            for prompt in await queries.claim_prompts(session, by_id):
                 due = by_id[prompt.id]
                 if prompt.closes_at is not None and prompt.closes_at <= self.now:
                     prompt.status, prompt.finished_at = PromptStatus.MISSED, self.now
@@ -184,11 +160,7 @@ class FanOut:
 
     async def claim_reminder(self, due: Due) -> Claimed | None:
         async with self._turn("other"), self.db.session() as session:
-            prompt = await session.scalar(
-                select(Prompt).where(Prompt.id == due.prompt_id, Prompt.status == PromptStatus.OPEN,
-                                     Prompt.remind_at.is_not(None), Prompt.remind_at <= self.now)
-                .with_for_update(skip_locked=True)
-            )
+            prompt = await queries.claim_reminder(session, due.prompt_id, self.now)
             if prompt is None:
                 return None
             prompt.remind_at = None
@@ -202,17 +174,13 @@ class FanOut:
     async def claim_again(self, due: Due) -> Claimed | None:
         """Claim the one "in case" message for a prompt whose opening may not have arrived."""
         async with self._turn("other"), self.db.session() as session:
-            prompt = await session.scalar(
-                select(Prompt).where(Prompt.id == due.prompt_id, Prompt.status == PromptStatus.OPEN,
-                                     in_doubt())
-                .with_for_update(skip_locked=True)
-            )
+            prompt = await queries.claim_in_doubt(session, due.prompt_id)
             if prompt is None:
                 return None
             delivery = Delivery(prompt_id=prompt.id, purpose="again", status=CLAIMED,
                                 claimed_by=self.worker, claimed_at=self.now)
             session.add(delivery)
-            if await session.scalar(select(answered()).where(Prompt.id == prompt.id)):
+            if await queries.has_answered(session, prompt.id):
                 # The member has answered since: the opening arrived, nothing more to say.
                 delivery.status, delivery.error = SKIPPED, "answered already"
                 RESOLVED.labels("answered").inc()
@@ -226,10 +194,7 @@ class FanOut:
     async def claim_check(self, due: Due) -> Claimed | None:
         """Claim a members' check that is due; it waits while the member has a story open."""
         async with self._turn("other"), self.db.session() as session:
-            check = await session.scalar(
-                select(Check).where(Check.id == due.check_id,
-                                    Check.status == CheckStatus.SCHEDULED)
-                .with_for_update(skip_locked=True))
+            check = await queries.claim_check(session, due.check_id)
             if check is None:
                 return None  # another process has it, or it changed since we looked
             if check.closes_at <= self.now:
@@ -251,31 +216,18 @@ class FanOut:
     async def on_wire(self, claimed: Claimed) -> bool:
         """Commit that the request is about to be written; False if our claim was taken from us."""
         async with self._turn("other"), self.db.session() as session:
-            marked = await session.execute(
-                update(Delivery).where(Delivery.id == claimed.delivery_id,
-                                       Delivery.status == CLAIMED,
-                                       Delivery.claimed_by == self.worker)
-                .values(status=SENDING, wire_at=self.now)
-                .execution_options(synchronize_session=False)
-            )
-        return bool(marked.rowcount)  # type: ignore[attr-defined]
+            return await queries.delivery_on_wire(session, claimed.delivery_id, self.worker,
+                                                  self.now)
 
     async def record(self, claimed: Claimed, result: SendResult) -> None:
         values: dict[str, Any] = {"status": result.outcome, "error": result.error}
         if result.outcome is Outcome.SENT:
             values |= {"sent_at": self.now, "telegram_message_id": result.message_id}
         async with self._turn("outcome"), self.db.session() as session:
-            await session.execute(
-                update(Delivery).where(Delivery.id == claimed.delivery_id,
-                                       Delivery.status == SENDING)
-                .values(**values).execution_options(synchronize_session=False)
-            )
-            if result.outcome is Outcome.UNREACHABLE:
-                await session.execute(
-                    update(Member).where(Member.id == claimed.due.member_id)
-                    .values(unreachable_at=self.now)
-                    .execution_options(synchronize_session=False)
-                )
+            unreachable = (claimed.due.member_id if result.outcome is Outcome.UNREACHABLE
+                           else None)
+            await queries.record_delivery(session, claimed.delivery_id, values, unreachable,
+                                          self.now)
         checked = claimed.due.purpose == "check" and result.outcome is Outcome.SENT
         counter = _CHECKS if checked else COUNTERS.get(result.outcome)
         if counter is not None:
@@ -326,16 +278,7 @@ class FanOut:
     async def give_back(self, claimed: Claimed) -> None:
         """Telegram is away and surely has not got it: due again, for a later tick to send."""
         async with self._turn("outcome"), self.db.session() as session:
-            released = (await session.execute(
-                delete(Delivery).where(Delivery.id == claimed.delivery_id,
-                                       Delivery.status == SENDING,
-                                       Delivery.claimed_by == self.worker)
-                .returning(Delivery.prompt_id, Delivery.purpose, Delivery.claimed_at,
-                           Delivery.check_id)
-                .execution_options(synchronize_session=False)
-            )).all()
-            await due_again_as_before(session,
-                                      [(row[0], row[1], row[2], row[3]) for row in released])
+            await queries.give_back_delivery(session, claimed.delivery_id, self.worker)
         self.report.not_sent += 1
         self.telegram_away = True  # claim no more this tick: they would only wait and come back
 
@@ -426,15 +369,17 @@ class FanOut:
                     log.warning("could not renew the scheduler's lease (%s)", type(exc).__name__)
 
 
-def _active(channel: str) -> Any:
-    """Prompts of eligible members asked through `channel` (Telegram, or email)."""
-    return (
-        select(Prompt.id, Prompt.member_id, Member.chat_id, Prompt.community_id, Member.language)
-        .join(Member, Member.id == Prompt.member_id)
-        .join(Membership, and_(Membership.member_id == Prompt.member_id,
-                               Membership.community_id == Prompt.community_id))
-        .where(eligible(), Member.channel == channel)
-    )
+def _due(purpose: str, rows: list[queries.Row], skip: set[int]) -> list[Due]:
+    """One message per member per tick: members in `skip` wait, and each one taken joins it."""
+    out = []
+    for row_id, member_id, chat_id, community_id, language in rows:
+        if member_id not in skip:
+            skip.add(member_id)
+            if purpose == "check":
+                out.append(Due(purpose, 0, member_id, chat_id, community_id, language, row_id))
+            else:
+                out.append(Due(purpose, row_id, member_id, chat_id, community_id, language))
+    return out
 
 
 async def due_openings(db: Database, now: dt.datetime, report: TickReport,
@@ -442,69 +387,24 @@ async def due_openings(db: Database, now: dt.datetime, report: TickReport,
     """Scheduled prompts that are due, one per member; paused members' prompts are cancelled."""
     async with db.session() as session:
         # Withdrawn or paused since planning: they asked not to be messaged.
-        stopped = (await session.scalars(
-            select(Prompt.id)
-            .join(Member, Member.id == Prompt.member_id)
-            .outerjoin(Membership, and_(Membership.member_id == Prompt.member_id,
-                                        Membership.community_id == Prompt.community_id))
-            .where(Prompt.status == PromptStatus.SCHEDULED, Prompt.due_at <= now,
-                   (Membership.id.is_(None)) | Membership.paused.is_(True) | Member.paused.is_(True))
-        )).all()
-        if stopped:
-            await session.execute(
-                update(Prompt).where(Prompt.id.in_(stopped))
-                .values(status=PromptStatus.CANCELLED, finished_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            report.cancelled += len(stopped)
-        rows = (await session.execute(
-            _active(channel).where(Prompt.status == PromptStatus.SCHEDULED, Prompt.due_at <= now)
-            .order_by(Prompt.due_at, Prompt.id)
-        )).all()
-    seen: set[int] = set()
-    out = []
-    for prompt_id, member_id, chat_id, community_id, language in rows:
-        if member_id not in seen:  # one new conversation per member per tick
-            seen.add(member_id)
-            out.append(Due("prompt", prompt_id, member_id, chat_id, community_id, language))
-    return out
+        report.cancelled += await queries.cancel_stopped_prompts(session, now)
+        rows = await queries.due_prompts(session, now, channel)
+    return _due("prompt", rows, set())
 
 
 async def due_reminders(db: Database, now: dt.datetime, skip: set[int],
                         channel: str = Channel.TELEGRAM) -> list[Due]:
     async with db.session() as session:
-        rows = (await session.execute(
-            _active(channel).where(
-                Prompt.status == PromptStatus.OPEN, Prompt.remind_at <= now, Prompt.closes_at > now,
-                # Only nudge about a prompt the member was actually sent.
-                exists().where(Delivery.prompt_id == Prompt.id, Delivery.purpose == "prompt",
-                               Delivery.status == Outcome.SENT),
-            ).order_by(Prompt.remind_at, Prompt.id)
-        )).all()
-    out = []
-    for prompt_id, member_id, chat_id, community_id, language in rows:
-        if member_id not in skip:
-            skip.add(member_id)
-            out.append(Due("reminder", prompt_id, member_id, chat_id, community_id, language))
-    return out
+        rows = await queries.due_reminders(session, now, channel)
+    return _due("reminder", rows, skip)
 
 
 async def due_again(db: Database, now: dt.datetime, skip: set[int],
                     channel: str = Channel.TELEGRAM) -> list[Due]:
     """Open prompts whose opening may not have arrived: each member is asked once more, in case."""
     async with db.session() as session:
-        rows = (await session.execute(
-            _active(channel).where(
-                Prompt.status == PromptStatus.OPEN, in_doubt(),
-                or_(Prompt.closes_at.is_(None), Prompt.closes_at > now),
-            ).order_by(Prompt.id)
-        )).all()
-    out = []
-    for prompt_id, member_id, chat_id, community_id, language in rows:
-        if member_id not in skip:
-            skip.add(member_id)
-            out.append(Due("again", prompt_id, member_id, chat_id, community_id, language))
-    return out
+        rows = await queries.due_again(session, now, channel)
+    return _due("again", rows, skip)
 
 
 async def due_checks(db: Database, now: dt.datetime, report: TickReport,
@@ -512,45 +412,17 @@ async def due_checks(db: Database, now: dt.datetime, report: TickReport,
     """Members' checks that are due, one per member; those of members paused or gone since the
     share are cancelled, as their prompts are."""
     async with db.session() as session:
-        stopped = (await session.scalars(
-            select(Check.id)
-            .join(Member, Member.id == Check.member_id)
-            .outerjoin(Membership, and_(Membership.member_id == Check.member_id,
-                                        Membership.community_id == Check.community_id))
-            .where(Check.status == CheckStatus.SCHEDULED, Check.due_at <= now,
-                   (Membership.id.is_(None)) | Membership.paused.is_(True) | Member.paused.is_(True))
-        )).all()
-        if stopped:
-            await session.execute(
-                update(Check).where(Check.id.in_(stopped))
-                .values(status=CheckStatus.CANCELLED, finished_at=now)
-                .execution_options(synchronize_session=False))
-            report.cancelled += len(stopped)
-        rows = (await session.execute(
-            select(Check.id, Check.member_id, Member.chat_id, Check.community_id, Member.language)
-            .join(Member, Member.id == Check.member_id)
-            .join(Membership, and_(Membership.member_id == Check.member_id,
-                                   Membership.community_id == Check.community_id))
-            .where(eligible(), Check.status == CheckStatus.SCHEDULED, Check.due_at <= now)
-            .order_by(Check.due_at, Check.id)
-        )).all()
-    out = []
-    for check_id, member_id, chat_id, community_id, language in rows:
-        if chat_id is None:  # no Telegram: not asked here
-            continue
-        if member_id not in skip:  # one message per member per tick
-            skip.add(member_id)
-            out.append(Due("check", 0, member_id, chat_id, community_id, language, check_id))
-    return out
+        report.cancelled += await queries.cancel_stopped_checks(session, now)
+        rows = await queries.due_checks(session, now)
+    # A member with no Telegram is not asked here.
+    return _due("check", [row for row in rows if row[2] is not None], skip)
 
 
 async def busy_members(db: Database) -> set[int]:
     async with db.session() as session:
-        return set((await session.scalars(
-            select(Prompt.member_id).where(Prompt.status == PromptStatus.OPEN).distinct()
-        )).all())
+        return await queries.busy_members(session)
 
 
 async def communities_by_id(db: Database) -> dict[int, Community]:
     async with db.session() as session:
-        return {c.id: c for c in (await session.scalars(select(Community))).all()}
+        return {c.id: c for c in await queries.communities(session)}

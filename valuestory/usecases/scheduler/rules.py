@@ -7,19 +7,10 @@ ends, closes after its window, and is nudged once before it closes.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_
-
 from flows.questions import PromptKind
-from storage.db import Database
-from storage.models import (
-    Community,
-    Event,
-    Member,
-    Membership,
-)
+from storage.models import Community, Event
 from valuestory.usecases import parsing
 
 parse_hhmm = parsing.clock
@@ -85,32 +76,3 @@ def last_slot(community: Community, now: dt.datetime) -> dt.datetime:
     if slot > local:
         slot = dt.datetime.combine(day - dt.timedelta(days=7), dt.time(hours, minutes), zone)
     return slot.astimezone(dt.UTC)
-
-
-
-
-
-def insert_new(db: Database, table: Any) -> Any:
-    """An INSERT that skips rows a unique constraint already holds (another process won)."""
-    if db.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
-
-
-def eligible() -> Any:
-    """Active, consented members: membership held, nothing paused, still reachable."""
-    return and_(
-        Membership.paused.is_(False), Member.paused.is_(False), Member.unreachable_at.is_(None)
-    )
-
-
-def askable(c: Community, due: dt.datetime) -> Any:
-    """Members of `c` asked about an event due at `due`: eligible, and joined by then.
-
-    Someone who joins after a prompt fell due is not asked about that event.
-    """
-    return and_(Membership.community_id == c.id, Membership.joined_at <= due, eligible())

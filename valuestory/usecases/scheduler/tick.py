@@ -8,14 +8,9 @@ import logging
 from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
 from storage.availability import unavailable
 from storage.db import Database
-from storage.models import (
-    Community,
-    SchedulerState,
-)
+from valuestory.usecases.scheduler import queries
 from valuestory.usecases.scheduler.claims import LEASE, recover, renew
 from valuestory.usecases.scheduler.fanout import (
     FanOut,
@@ -26,17 +21,17 @@ from valuestory.usecases.scheduler.fanout import (
     due_openings,
     due_reminders,
 )
-from valuestory.usecases.scheduler.model import HEARTBEAT, DigestHook, Sender, TickReport, worker_name
+from valuestory.usecases.scheduler.model import DigestHook, Sender, TickReport, worker_name
 from valuestory.usecases.scheduler.notices import Compose, deliver
 from valuestory.usecases.scheduler.plan import plan, sweep, sweep_checks
-from valuestory.usecases.scheduler.rules import insert_new, last_slot
+from valuestory.usecases.scheduler.rules import last_slot
 
 log = logging.getLogger(__name__)
 
 
 async def _digests(db: Database, now: dt.datetime, hook: DigestHook, report: TickReport) -> None:
     async with db.session() as session:
-        communities = (await session.scalars(select(Community))).all()
+        communities = await queries.communities(session)
     for c in communities:
         moment = last_slot(c, now)
         if moment < c.created_at:
@@ -44,10 +39,8 @@ async def _digests(db: Database, now: dt.datetime, hook: DigestHook, report: Tic
         year, week, _ = moment.astimezone(ZoneInfo(c.timezone)).isocalendar()
         key = f"digest:{c.id}:{year}-W{week:02d}"
         async with db.session() as session:
-            inserted = await session.execute(
-                insert_new(db, SchedulerState).values(key=key, value=moment.isoformat(), at=now)
-            )
-        if not inserted.rowcount:  # type: ignore[attr-defined]
+            handed = await queries.hand_off(db, session, key, moment.isoformat(), now)
+        if not handed:
             continue  # this week's digest is already handed off, here or in another process
         try:
             await hook(c.id, now)
@@ -59,15 +52,7 @@ async def _digests(db: Database, now: dt.datetime, hook: DigestHook, report: Tic
 
 async def _beat(db: Database, now: dt.datetime) -> None:
     async with db.session() as session:
-        await session.execute(
-            insert_new(db, SchedulerState).values(key=HEARTBEAT, value="planned", at=now)
-        )
-        # Several processes may beat at once: the mark only ever moves forward.
-        await session.execute(
-            update(SchedulerState)
-            .where(SchedulerState.key == HEARTBEAT, SchedulerState.at < now)
-            .values(at=now)
-        )
+        await queries.beat(db, session, now)
 
 
 async def tick(db: Database, sender: Sender, now: dt.datetime, *,
