@@ -992,9 +992,53 @@ TRY_INTERRUPTED_THROWAWAY = N_(
     "Stopped. Here is what was saved; this try-out's database is deleted as it ends."
 )
 
+# --- A member's own page, in the browser (`/answer/<their link>`) ---------------------------
+WEB_TITLE = N_("Your story")
+WEB_LINK_GONE = N_(
+    "This link doesn't work any more. If you still take part, please ask your convener for a "
+    "new one."
+)
+# TRANSLATORS: a command line message; {pseudonym} reads like "P-7K2Q".
+WEB_NO_SUCH_MEMBER = N_("there is no member {pseudonym} in {community}")
+WEB_MYDATA = N_("Your data")
+WEB_WITHDRAW = N_("Leave and erase")
+WEB_BACK = N_("Back to your story")
+WEB_NOT_SENT = N_(
+    "Not sent: the connection was lost. Your words are kept here; press the button again "
+    "when you're back online."
+)
+
+# The participant information as a member's page shows it: no commands, no Telegram account.
+WEB_PARTICIPANT_BODY = N_(
+    "After each event I'll ask you a few short questions about what you got out of it, "
+    "and a few weeks later what you did with it.\n\n"
+    "<b>What's kept:</b> your answers, which event they're about, and when you gave them.\n"
+    "<b>Who sees it:</b> your community's conveners and researchers see your answers under a "
+    "pseudonym, never your name or how to reach you.\n"
+    "<b>Your choice:</b> skip any question, see everything kept under Your data, and leave "
+    "with Leave and erase, which erases what you shared."
+)
+WEB_PARTICIPANT_INFO = Composed(N_("<b>Joining {community}</b>"), "\n\n", WEB_PARTICIPANT_BODY,
+                                "\n\n", N_("Are you happy to take part?"))
+
 # The terminal's own words where Telegram's would be wrong there: it has no buttons to tap, and
 # no /language. Every other text reads there as in Telegram.
 WORDING = {
+    # The page has a text box and buttons to press, no chat to send messages in.
+    "web": {
+        "ASK_TEXT_HINT": N_("Write your answer in the box, then press Next."),
+        "ASK_MULTI_HINT": N_("Choose all that apply, then press Done."),
+        "LATER": N_("No problem, your place is kept. Press Carry on, or open this link again, "
+                    "when you're ready."),
+        "STOPPED": N_("Thank you. What you shared is saved; you can see it under Your data."),
+        "MYDATA_ERASE": N_("To erase all of this, press Leave and erase."),
+        # No voice notes on the page: its members agree to the one text, whatever the community
+        # keeps of recordings made in Telegram.
+        "PARTICIPANT_BODY": WEB_PARTICIPANT_BODY,
+        "PARTICIPANT_BODY_WITH_AUDIO": WEB_PARTICIPANT_BODY,
+        "PARTICIPANT_INFO": WEB_PARTICIPANT_INFO,
+        "PARTICIPANT_INFO_WITH_AUDIO": WEB_PARTICIPANT_INFO,
+    },
     "terminal": {
         "ASK_TEXT_HINT": N_("Answer in one message or several, then type n for Next."),
         "ASK_MULTI_HINT": N_("Type their numbers, like 1,3, then d for Done."),

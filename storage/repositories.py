@@ -124,12 +124,14 @@ async def save_answer(
     language: str = "en",
     spoken: bool = False,
     first: bool = False,
+    channel: str = "telegram",
 ) -> Narrative:
     """Store what a member said: a new answer, more of the answer being written, or a revision.
 
     `language` is the one the question was asked in, kept with the question as asked.
     `spoken`: the text is a voice note's transcript; a narrative with any spoken part is spoken.
     `first`: the caller read, in this unit of work, that nothing was said to this question yet.
+    `channel`: where it was told (`AnsweredIn`); a revision or more of it says where, last.
     """
     narrative = None if first else await session.scalar(
         select(Narrative).where(
@@ -142,12 +144,15 @@ async def save_answer(
             event_id=prompt.event_id, story_id=prompt.story_id, question_id=question_id,
             question_text=question_text, language=language, cycle=cycle, capital=capital,
             intended=intended, text=text, spoken=spoken, answered_at=now, updated_at=now,
+            channel=channel,
         )
         session.add(narrative)
     elif append:
         narrative.text = f"{narrative.text}\n\n{text}"
         narrative.spoken = narrative.spoken or spoken
         narrative.updated_at = now
+        if narrative.channel != channel:
+            narrative.channel = channel
     else:
         session.add(NarrativeRevision(
             narrative_id=narrative.id, version=narrative.version, text=narrative.text,
@@ -158,6 +163,7 @@ async def save_answer(
         narrative.question_text = question_text
         narrative.language = language
         narrative.version += 1
+        narrative.channel = channel
         narrative.revised_at = now
         narrative.updated_at = now
     # Written with the rest of the unit of work when it commits (or when a later read needs it):

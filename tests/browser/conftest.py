@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 import tornado.httpserver
 import tornado.netutil
+import tornado.web
 
 from storage.db import Database
 from tests.conftest import IN_CI
 from tests.harness import Harness
-from valuestory import dashboard
+from valuestory import answers, dashboard
 from valuestory.process.settings import Settings
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,8 +40,9 @@ def _missing() -> str | None:
 
 
 class DashboardServer:
-    """The dashboard's tornado application in a thread of its own, with its own database pool,
-    so a blocking browser call in the test never stalls the pages it is waiting for."""
+    """The dashboard's tornado application (and the members' pages) in a thread of its own, with
+    its own database pool, so a blocking browser call in the test never stalls the pages it is
+    waiting for."""
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
@@ -55,7 +57,10 @@ class DashboardServer:
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         db = Database(self.url)
-        server = tornado.httpserver.HTTPServer(dashboard.application(db, self.settings, self.base))
+        # The dashboard and the members' pages, as `valuestory run` serves them.
+        server = tornado.httpserver.HTTPServer(tornado.web.Application(
+            [*dashboard.routes(db, self.settings, self.base), *answers.routes(db, self.base)],
+            log_function=lambda _h: None))
         server.add_sockets(self.sockets)
         self._ready.set()
         await self._stop.wait()

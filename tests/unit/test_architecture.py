@@ -88,7 +88,7 @@ def test_use_cases_and_below_never_touch_telegram(graph: grimp.ImportGraph) -> N
 
 
 FRONT_ENDS = ("bot", "valuestory/dashboard", "valuestory/terminal", "valuestory/cli",
-              "valuestory/mail")
+              "valuestory/mail", "valuestory/answers")
 
 
 def test_front_ends_open_no_unit_of_work_of_their_own() -> None:

@@ -155,7 +155,7 @@ def test_extracting_again_finds_nothing_the_template_lacks(tmp_path: Path,
 def test_english_reads_exactly_as_the_module_does() -> None:
     english = texts.In("en")
     for name in dir(texts):
-        if name.isupper() and name != "COUNTS":
+        if name.isupper() and name not in ("COUNTS", "WORDING"):  # WORDING: a table of texts
             assert getattr(english, name) == getattr(texts, name), name
     assert texts.plural(1, "story") == english.plural(1, "story") == "1 story"
     assert texts.plural(2, "story") == english.plural(2, "story") == "2 stories"

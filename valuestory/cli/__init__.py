@@ -1,8 +1,8 @@
 """The `valuestory` command line: the one composition root that may start the bot.
 
 `root` holds the command group; `service`, `demo`, `setup`, `evidence`, `indicators`, `coding`,
-`database`, `members`,
-`questions` and `dashboard` each add their commands to it (importing them here is what registers them);
+`database`, `members`, `questions`, `dashboard` and `web` (`member link`) each add their
+commands to it (importing them here is what registers them);
 `common` has what they share.
 """
 
@@ -17,8 +17,9 @@ from valuestory.cli import (
     questions,
     service,
     setup,
+    web,
 )
 from valuestory.cli.root import main
 
 __all__ = ["coding", "dashboard", "database", "demo", "evidence", "indicators", "main", "members",
-           "questions", "service", "setup"]
+           "questions", "service", "setup", "web"]

@@ -27,15 +27,15 @@ from valuestory.cli.root import main
 def run(webhook: bool) -> None:
     """Run the bot (long polling, or --webhook). Creates or upgrades the database first.
 
-    Serves /healthz, /metrics and the dashboard (/dashboard/) on HEALTH_PORT (polling) or
-    WEBHOOK_PORT (webhook). On SIGTERM it stops taking updates, finishes what is in flight, and
-    exits.
+    Serves /healthz, /metrics, the dashboard (/dashboard/) and members' pages (/answer/) on
+    HEALTH_PORT (polling) or WEBHOOK_PORT (webhook). On SIGTERM it stops taking updates, finishes
+    what is in flight, and exits.
     """
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.service import serve
     from bot.speech import engine_for
-    from valuestory import dashboard
+    from valuestory import answers, dashboard
     from valuestory.mail import scheduling as mail
     from valuestory.process.logs import setup_logging
 
@@ -61,7 +61,8 @@ def run(webhook: bool) -> None:
     async def serve_all() -> None:
         # The bot and the dashboard meet only here, on one web server and one database pool.
         db = Database(settings.database_url)
-        routes = dashboard.routes(db, settings, settings.public_base(webhook))
+        base = settings.public_base(webhook)
+        routes = [*dashboard.routes(db, settings, base), *answers.routes(db, base)]
         # Emails go from the same process, beside Telegram's scheduler, on the same pool.
         stop_mail = asyncio.Event()
         mailing = (asyncio.create_task(mail.run(db, settings, mail_sender, stop_mail))

@@ -25,6 +25,7 @@ from valuestory.usecases import conversation, parsing, pausing, rights, tryout
 from valuestory.usecases.out import Buttons, Out, plain
 
 TRY_USER_ID = 1
+HERE = conversation.IN_TERMINAL  # where the narratives told here say they were told
 MAX_WIDTH = 100  # wider lines are hard to read, however wide the terminal
 PICKS = re.compile(r"^[0-9]+(?:[\s,]+[0-9]+)*$")  # ASCII digits: "²" or "٣" are words
 
@@ -173,7 +174,8 @@ class Terminal:
         # A member already (a former try-out on this database): carry on where they left off.
         opened = await tryout.ask(self.db, self.user_id, event_id)
         if opened:
-            self.show(await conversation.act(self.db, self.user_id, self.user_id, engine.Begin()))
+            self.show(await conversation.act(
+                self.db, self.user_id, self.user_id, engine.Begin(), channel=HERE))
         else:
             self.consent = await conversation.start(self.db, self.user_id, self.user_id, code,
                                                     telegram_language=self.language)
@@ -185,8 +187,8 @@ class Terminal:
         while True:
             if not opened and await tryout.ask(self.db, self.user_id, event_id):
                 opened = True
-                self.show(await conversation.act(self.db, self.user_id, self.user_id,
-                                                 engine.Begin()))
+                self.show(await conversation.act(
+                    self.db, self.user_id, self.user_id, engine.Begin(), channel=HERE))
                 telling = await tryout.asking(self.db, self.user_id)
             try:
                 line = (await self.read("> ")).strip()
@@ -216,8 +218,10 @@ class Terminal:
         if not joined:
             return self.consent  # nothing is kept before they agree: ask again
         if not line:
-            return await conversation.act(self.db, self.user_id, self.user_id, engine.Where())
-        return await conversation.act(self.db, self.user_id, self.user_id, engine.Text(line))
+            return await conversation.act(self.db, self.user_id, self.user_id, engine.Where(),
+                                          channel=HERE)
+        return await conversation.act(self.db, self.user_id, self.user_id, engine.Text(line),
+                                      channel=HERE)
 
     def _pressed(self, line: str) -> Awaitable[list[Out]] | None:
         """The buttons a line presses, if it names any; None when it is words or a command."""
@@ -252,14 +256,15 @@ class Terminal:
         if token.startswith("wd|"):
             said = await rights.withdraw_press(self.db, self.user_id, token)
             return said + await self._question_again(said)
-        return await conversation.press(self.db, self.user_id, self.user_id, token)
+        return await conversation.press(self.db, self.user_id, self.user_id, token, channel=HERE)
 
     async def _question_again(self, said: list[Out]) -> list[Out]:
         """The open question, shown again after an aside (/mydata, /pause, a withdrawal not
         made), so its options are on the screen to answer; not while the aside asks something."""
         if any(out.buttons for out in said) or not await tryout.asking(self.db, self.user_id):
             return []
-        return await conversation.act(self.db, self.user_id, self.user_id, engine.Where())
+        return await conversation.act(self.db, self.user_id, self.user_id, engine.Where(),
+                                          channel=HERE)
 
     async def _command(self, name: str) -> list[Out]:
         if name in self.extra:
@@ -268,7 +273,7 @@ class Terminal:
             return [*await conversation.help_text(self.db, self.user_id), Out(self.say.TRY_KEYS)]
         if name in engine.COMMANDS:
             return await conversation.act(self.db, self.user_id, self.user_id,
-                                          engine.COMMANDS[name])
+                                          engine.COMMANDS[name], channel=HERE)
         if name == "start":
             return await conversation.start(self.db, self.user_id, self.user_id, None)
         if name == "privacy":

@@ -30,6 +30,7 @@ from flows.questions import PromptKind, Question, QuestionSet, Script, load_ques
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
+    AnsweredIn,
     Community,
     Consent,
     Event,
@@ -72,6 +73,9 @@ CONSENT_VERSION_WITH_AUDIO = consent_version(i18n.BASE_LANGUAGE, keep_audio=True
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # A message after a prompt closed is told so for this long; after that it is simply news.
 CLOSED_NOTICE_DAYS = 14
+
+# Where a story is told, as a front end names it to `act` and `press`.
+IN_TELEGRAM, IN_TERMINAL = AnsweredIn.TELEGRAM, AnsweredIn.TERMINAL
 
 log = logging.getLogger(__name__)
 ANSWERS_STORED = Counter("valuestory_answers_stored", "Answer messages committed to the database.")
@@ -260,10 +264,11 @@ async def _context(session: AsyncSession, prompt: Prompt) -> Context:
 
 async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
                  language: str, progress: Progress | None = None,
-                 spoken: bool = False) -> list[Out]:
+                 spoken: bool = False, channel: str = AnsweredIn.TELEGRAM) -> list[Out]:
     """Run one action through the engine, in `language`, and persist everything it decided.
 
     `spoken`: the action's text is the transcript of a voice note the member kept.
+    `channel`: where the member is telling it (`AnsweredIn`), kept with what they said.
     """
     qs = load_question_set(prompt.question_set)
     script = script_of(prompt.question_set, prompt.kind, language)
@@ -280,7 +285,7 @@ async def _apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.
             cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
             intended=q.intended, text=result.store_text.text, append=result.store_text.append,
             now=now, language=_asked_in(qs, script, q), spoken=spoken,
-            first=q.id not in progress.answers,
+            first=q.id not in progress.answers, channel=channel,
         )
         ANSWERS_STORED.inc()
     if result.store_choice is not None:
@@ -390,9 +395,10 @@ async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime)
 async def act(
     db: Database, user_id: int, chat_id: int, action: Action, *, key: str | None = None,
     prompt_id: int | None = None, now: dt.datetime | None = None,
-    telegram_language: str | None = None,
+    telegram_language: str | None = None, channel: str = AnsweredIn.TELEGRAM,
 ) -> list[Out]:
-    """A member did something in the conversation: a message, a button or a command."""
+    """A member did something in the conversation: a message, a button or a command
+    (`channel`: in Telegram, or in the terminal of `valuestory try`)."""
     now = now or utcnow()
     try:
         async with db.session() as session:
@@ -411,14 +417,16 @@ async def act(
             # What the member is owed is kept with what they sent: a stop before Telegram
             # takes it does not lose it.
             return await inbox.owe(session, chat_id, await _acted(
-                session, member, pending, action, now, by_button=prompt_id is not None))
+                session, member, pending, action, now, by_button=prompt_id is not None,
+                channel=channel))
     except IntegrityError:
         # Another process handled the same update at the same moment; it has answered.
         return []
 
 
 async def _acted(session: AsyncSession, member: Member, pending: list[tuple[Prompt, Answers]],
-                 action: Action, now: dt.datetime, *, by_button: bool) -> list[Out]:
+                 action: Action, now: dt.datetime, *, by_button: bool,
+                 channel: str = AnsweredIn.TELEGRAM) -> list[Out]:
     t = say(member.language)
     if by_button:
         if not pending:
@@ -435,11 +443,12 @@ async def _acted(session: AsyncSession, member: Member, pending: list[tuple[Prom
             return [Out(t.NOTHING_OPEN)]
         prompt, answered = pending[0]
     return await _apply(session, prompt, action, now, member.language,
-                        _progress_of(prompt, answered))
+                        _progress_of(prompt, answered), channel=channel)
 
 
 async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: str | None = None,
-                now: dt.datetime | None = None, telegram_language: str | None = None) -> list[Out]:
+                now: dt.datetime | None = None, telegram_language: str | None = None,
+                channel: str = AnsweredIn.TELEGRAM) -> list[Out]:
     """A button was pressed. Tokens we did not make are refused kindly and change nothing."""
     prefix, parts = callbacks.decode(token, maxsplit=1)
     if prefix in (Prefix.AGREE, Prefix.NOT_NOW):
@@ -449,7 +458,7 @@ async def press(db: Database, user_id: int, chat_id: int, token: str, *, key: st
         action = engine.decode_action(parts[1])
         if action is not None:
             return await act(db, user_id, chat_id, action, key=key, prompt_id=prompt_id,
-                             now=now, telegram_language=telegram_language)
+                             now=now, telegram_language=telegram_language, channel=channel)
     return [Out(say(await language_for(db, user_id, telegram_language)).STALE_BUTTON)]
 
 
@@ -501,7 +510,8 @@ async def stored_story(db: Database, user_id: int) -> dict[str, list[tuple[str, 
 
 
 __all__: Sequence[str] = (
-    "CONSENT_VERSION", "CONSENT_VERSION_WITH_AUDIO", "Out", "act", "answer_consent", "carry_on",
+    "CONSENT_VERSION", "CONSENT_VERSION_WITH_AUDIO", "IN_TELEGRAM", "IN_TERMINAL", "Out", "act",
+    "answer_consent", "carry_on",
     "consent_version", "help_text", "in_case", "opening", "participant_body", "press", "reminder",
     "start", "stored_story", "unsupported",
 )

@@ -51,27 +51,41 @@ def _answers_of(picked: Any) -> Any:
     ).subquery("answers")
 
 
-def _member_with(prompts: Any, answers: Any) -> Select[Any]:
-    """The member with this Telegram id, each of their `prompts` (with its event) and a row per
-    answer, the member's and the prompts' rows locked: one person's updates one at a time."""
+_MEMBER_ID = bindparam("member_id", type_=Integer())
+_BY_TELEGRAM = Member.telegram_user_id == _USER_ID
+_BY_ID = Member.id == _MEMBER_ID  # a member on their page, found by their link
+
+
+def _member_with(prompts: Any, answers: Any, who: Any = _BY_TELEGRAM) -> Select[Any]:
+    """The member (`who`: by Telegram id, or by id), each of their `prompts` (with its event)
+    and a row per answer, the member's and the prompts' rows locked: one person's updates one
+    at a time."""
     return (select(Member, Prompt, answers.c.kind, answers.c.question_id, answers.c.value)
             .join(Prompt, (Prompt.member_id == Member.id) & prompts)
             .options(joinedload(Prompt.event, innerjoin=True))
             .outerjoin(answers, answers.c.prompt_id == Prompt.id)
-            .where(Member.telegram_user_id == _USER_ID)
+            .where(who)
             .with_for_update(of=(Member, Prompt)))
 
 
-_OPEN_IDS = (select(Prompt.id).join(Member, Member.id == Prompt.member_id)
-             .where(Member.telegram_user_id == _USER_ID, Prompt.status == PromptStatus.OPEN))
+def _open_ids(who: Any) -> Select[Any]:
+    return (select(Prompt.id).join(Member, Member.id == Prompt.member_id)
+            .where(who, Prompt.status == PromptStatus.OPEN))
+
+
+_OPEN_IDS = _open_ids(_BY_TELEGRAM)
 _WITH_ONE = _member_with(Prompt.id == _PROMPT_ID, _answers_of(_PROMPT_ID))
 _WITH_OPEN = (_member_with(Prompt.status == PromptStatus.OPEN, _answers_of(_OPEN_IDS))
               .order_by(Prompt.opened_at, Prompt.id))
-_MEMBER = select(Member).where(Member.telegram_user_id == _USER_ID).with_for_update()
+_MEMBER = select(Member).where(_BY_TELEGRAM).with_for_update()
+_ONE_BY_ID = _member_with(Prompt.id == _PROMPT_ID, _answers_of(_PROMPT_ID), _BY_ID)
+_OPEN_BY_ID = (_member_with(Prompt.status == PromptStatus.OPEN, _answers_of(_open_ids(_BY_ID)),
+                            _BY_ID).order_by(Prompt.opened_at, Prompt.id))
+_MEMBER_BY_ID = select(Member).where(_BY_ID).with_for_update()
 
 
 async def _member_and_prompts(session: AsyncSession, statement: Select[Any],
-                              params: dict[str, int]
+                              params: dict[str, int], alone: Select[Any] = _MEMBER,
                               ) -> tuple[Member | None, list[tuple[Prompt, Answers]]]:
     member: Member | None = None
     found: dict[int, tuple[Prompt, Answers]] = {}
@@ -83,8 +97,23 @@ async def _member_and_prompts(session: AsyncSession, statement: Select[Any],
         elif kind == "c":
             chosen[question_id] = tuple(json.loads(value))
     if member is None:  # no such prompt of theirs: is there such a member?
-        member = await session.scalar(_MEMBER, params)
+        member = await session.scalar(alone, params)
     return member, list(found.values())
+
+
+async def member_by_id_with_prompt(session: AsyncSession, member_id: int, prompt_id: int
+                                   ) -> tuple[Member | None, tuple[Prompt, Answers] | None]:
+    """As `member_with_prompt`, for a member found by id (on their page)."""
+    member, found = await _member_and_prompts(
+        session, _ONE_BY_ID, {"member_id": member_id, "prompt_id": prompt_id}, _MEMBER_BY_ID)
+    return member, found[0] if found else None
+
+
+async def member_by_id_with_open_prompts(session: AsyncSession, member_id: int
+                                         ) -> tuple[Member | None, list[tuple[Prompt, Answers]]]:
+    """As `member_with_open_prompts`, for a member found by id (on their page)."""
+    return await _member_and_prompts(session, _OPEN_BY_ID, {"member_id": member_id},
+                                     _MEMBER_BY_ID)
 
 
 async def member_with_prompt(session: AsyncSession, user_id: int, prompt_id: int
@@ -153,6 +182,16 @@ async def latest_finished(session: AsyncSession, member_id: int) -> Prompt | Non
 
 async def community_by_invite(session: AsyncSession, code: str) -> Community | None:
     return await session.scalar(select(Community).where(Community.invite_code == code))
+
+
+async def community_by_id(session: AsyncSession, community_id: int) -> Community | None:
+    return await session.get(Community, community_id)
+
+
+async def membership_of(session: AsyncSession, member_id: int, community_id: int) -> bool:
+    found = await session.scalar(select(Membership.id).where(
+        Membership.member_id == member_id, Membership.community_id == community_id))
+    return found is not None
 
 
 async def consent(session: AsyncSession, member_id: int, version: str) -> Consent | None:

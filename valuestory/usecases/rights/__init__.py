@@ -103,12 +103,21 @@ def _word(words: dict[str, str], key: str) -> str:
     return words.get(key, key)
 
 
-async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
-                  language: str = i18n.BASE_LANGUAGE) -> str | None:
+async def _member(session: AsyncSession, user_id: int | None, member_id: int | None,
+                  lock: bool = False) -> Member | None:
+    """The member by Telegram id, or by id (on their own page, found by their link)."""
+    if member_id is not None:
+        return await session.get(Member, member_id, with_for_update=lock)
+    assert user_id is not None
+    return await repo.member_by_telegram_id(session, user_id, lock=lock)
+
+
+async def my_data(db: Database, user_id: int | None, now: dt.datetime | None = None, *,
+                  language: str = i18n.BASE_LANGUAGE, member_id: int | None = None) -> str | None:
     """Everything stored about a member as a readable text document in `language`, or None if nothing is.
 
     The member's own words, titles and names are as they were written; the labels around them
-    are in `language`.
+    are in `language`. `member_id` finds them by id instead (their page).
     """
     now = now or utcnow()
     t = speaking.say(language)
@@ -117,7 +126,7 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
         return t.MYDATA_YES if flag else t.MYDATA_NO
 
     async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, user_id)
+        member = await _member(session, user_id, member_id)
         if member is None:
             return None
         consents = (await session.scalars(queries.consents_of(member.id))).all()
@@ -130,8 +139,11 @@ async def my_data(db: Database, user_id: int, now: dt.datetime | None = None, *,
             t.MYDATA_PREPARED.format(when=_when(now, first_zone)),
             "",
             t.MYDATA_ABOUT_YOU,
-            "  " + t.MYDATA_TELEGRAM_ID.format(id=member.telegram_user_id),
-            "  " + t.MYDATA_CHAT_ID.format(id=member.chat_id),
+            # A member without Telegram has no ids there to show.
+            *(["  " + t.MYDATA_TELEGRAM_ID.format(id=member.telegram_user_id)]
+              if member.telegram_user_id is not None else []),
+            *(["  " + t.MYDATA_CHAT_ID.format(id=member.chat_id)]
+              if member.chat_id is not None else []),
             "  " + t.MYDATA_FIRST_JOINED.format(when=_when(member.created_at, first_zone)),
             "  " + t.MYDATA_PAUSED_EVERYWHERE.format(answer=yes_no(member.paused)),
             "  " + t.MYDATA_LANGUAGE.format(language=member.language),
@@ -262,15 +274,17 @@ async def _erase_membership(session: AsyncSession, member: Member, membership: M
     return erased
 
 
-async def withdraw(db: Database, user_id: int, community_id: int | None,
-                   now: dt.datetime | None = None) -> list[Erased] | None:
+async def withdraw(db: Database, user_id: int | None, community_id: int | None,
+                   now: dt.datetime | None = None, *,
+                   member_id: int | None = None) -> list[Erased] | None:
     """Erase a member from one community (or all); their identity goes when none is left.
 
     None when there was nothing to withdraw from (already gone, or not a member there).
+    `member_id` finds them by id instead (their page); their links and address go with them.
     """
     now = now or utcnow()
     async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, user_id, lock=True)
+        member = await _member(session, user_id, member_id, lock=True)
         if member is None:
             return None
         memberships = list(await repo.memberships_of(session, member.id))

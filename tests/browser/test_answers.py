@@ -1,0 +1,243 @@
+"""Members answering in the browser, on a phone-sized Chromium: their personal link, consent, a
+whole story in English and one in Spanish, Back, Skip, Later, Stop, their data, leaving, and a
+revoked link. What they told is counted in the matrix and exported with channel web."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as gone
+from selenium.webdriver.support.ui import WebDriverWait
+
+from flows import texts
+from flows.questions import PromptKind, load_question_set
+from storage.db import Database
+from storage.models import utcnow
+from tests import seed
+from tests.browser.conftest import DashboardServer
+from valuestory.usecases import exports, matrix, web_answers
+from valuestory.usecases.events import planning
+
+Browser = Any
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+# Screenshots of each page, at both widths, for a person to look at.
+SHOTS = Path(os.environ.get("VALUESTORY_SCREENSHOTS", tempfile.gettempdir())) / "answer-pages"
+
+
+def web(language: str) -> Any:
+    """The texts as the members' pages say them."""
+    from flows import i18n
+    token = i18n.FRONT_END.set("web")
+    try:
+        t = texts.In(language)
+        return {name: getattr(t, name) for name in (
+            "ASK_TEXT_HINT", "LATER", "STOPPED", "WEB_LINK_GONE", "BTN_NEXT", "BTN_SKIP",
+            "BTN_BACK", "BTN_LATER", "BTN_STOP", "BTN_DONE", "BTN_CONTINUE", "BTN_AGREE",
+            "WEB_MYDATA", "WEB_WITHDRAW", "BTN_WITHDRAW_YES", "WITHDRAWN_ALL", "THANKS",
+            "NOTHING_OPEN")}
+    finally:
+        i18n.FRONT_END.reset(token)
+
+
+def option(language: str, question: str, option_id: str) -> str:
+    script = load_question_set("default").script(PromptKind.POST_EVENT, language=language)
+    q = script.question(question)
+    assert q is not None
+    found = q.option(option_id)
+    assert found is not None
+    return found.label
+
+
+def shoot(browser: Browser, name: str) -> None:
+    """The page as it is, on a phone and on a desktop (the whole page's height)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, (width, height) in (("390", PHONE), ("1280", DESKTOP)):
+        browser.set_window_size(width, height)
+        full = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(width, max(height, int(full) + 140))
+        browser.save_screenshot(str(SHOTS / f"{name}-{label}.png"))
+    browser.set_window_size(*PHONE)
+
+
+def main_text(browser: Browser) -> str:
+    return str(browser.find_element(By.TAG_NAME, "main").text)
+
+
+def press(browser: Browser, label: str) -> None:
+    """Press the button that reads `label` and wait for the page that follows."""
+    before = browser.find_element(By.TAG_NAME, "main")
+    buttons = [b for b in browser.find_elements(By.CSS_SELECTOR, "button")
+               if b.text.strip() == label]
+    assert buttons, f"no button {label!r} on the page: {main_text(browser)!r}"
+    buttons[0].click()
+    WebDriverWait(browser, 10).until(gone.staleness_of(before))
+
+
+def write(browser: Browser, words: str) -> None:
+    box = browser.find_element(By.ID, "text")
+    box.clear()
+    box.send_keys(words)
+
+
+def question(browser: Browser) -> str:
+    return str(browser.find_element(By.CSS_SELECTOR, "h1.question").text)
+
+
+async def invited(db: Database, community: Any, server: DashboardServer,
+                  language: str | None = None) -> str:
+    return (await web_answers.make(db, community.name, None, server.base, language=language)).url
+
+
+async def test_a_member_without_telegram_tells_a_whole_story_on_a_phone_in_english_and_spanish(
+    db: Database, browser: Browser, server: DashboardServer,
+) -> None:
+    community = await seed.community(db, "Perinatal Network")
+    event = await seed.event(db, community, "Winter Learning Session")
+    english = await invited(db, community, server)
+    spanish = await invited(db, community, server, language="es")
+    en, es = web("en"), web("es")
+    browser.set_window_size(*PHONE)
+
+    # Consent first, as in Telegram: the participant information, and I agree.
+    browser.get(english)
+    assert "Perinatal Network" in main_text(browser)
+    shoot(browser, "01-joining")
+    press(browser, en["BTN_AGREE"])
+    assert en["NOTHING_OPEN"] in main_text(browser)
+    shoot(browser, "02-nothing-open")
+    browser.get(spanish)
+    press(browser, es["BTN_AGREE"])
+
+    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
+
+    browser.get(english)
+    assert "Did you take part in Winter Learning Session?" in question(browser)
+    assert "1 of" in main_text(browser) or "Question 1" in main_text(browser)
+    shoot(browser, "03-choice")
+    press(browser, option("en", "attended", "yes"))
+    assert "mattered to you" in question(browser)
+    assert "2 of" in main_text(browser) or "Question 2" in main_text(browser)
+    assert en["ASK_TEXT_HINT"] in main_text(browser)
+    write(browser, "Hearing how the other team triages at night.")
+    shoot(browser, "04-text")
+    press(browser, en["BTN_NEXT"])
+    assert "like to take part" in question(browser)
+    # Back: the answer given is there to change; a new one replaces it.
+    press(browser, en["BTN_BACK"])
+    assert browser.find_element(By.ID, "text").get_attribute("value") == (
+        "Hearing how the other team triages at night.")
+    write(browser, "Hearing how the other team triages at night, and trying it.")
+    press(browser, en["BTN_NEXT"])
+    # Skip the one after.
+    press(browser, en["BTN_SKIP"])
+    assert "come away with" in question(browser)
+    press(browser, option("en", "potential.capitals", "human"))
+    press(browser, option("en", "potential.capitals", "social"))
+    picked = browser.find_elements(By.CSS_SELECTOR, "button.option[aria-pressed='true']")
+    assert sorted(b.text for b in picked) == sorted([option("en", "potential.capitals", "human"),
+                                                     option("en", "potential.capitals", "social")])
+    shoot(browser, "05-several")
+    press(browser, en["BTN_DONE"])
+    # Later keeps the place; the link opens it again, Carry on goes on.
+    press(browser, en["BTN_LATER"])
+    assert en["LATER"] in main_text(browser)
+    shoot(browser, "06-later")
+    browser.get(english)
+    press(browser, en["BTN_CONTINUE"])
+    assert "insight or skill" in question(browser)
+    write(browser, "A quicker way to hand over at shift change.")
+    press(browser, en["BTN_NEXT"])
+    write(browser, "A midwife from the other unit.")
+    press(browser, en["BTN_NEXT"])
+    assert "Looking ahead" in question(browser)
+    write(browser, "Try the handover sheet with my team.")
+    press(browser, en["BTN_NEXT"])
+    # The recap at the end, with what was said.
+    assert en["THANKS"] in main_text(browser)
+    assert "trying it" in main_text(browser)
+    shoot(browser, "07-recap")
+
+    # The same story in Spanish, every word of the page in Spanish.
+    browser.get(spanish)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+    press(browser, option("es", "attended", "yes"))
+    assert es["ASK_TEXT_HINT"] in main_text(browser)
+    shoot(browser, "08-spanish")
+    for words in ("Escuchar cómo otro equipo hace el triaje.", "Me sentí escuchada."):
+        write(browser, words)
+        press(browser, es["BTN_NEXT"])
+    press(browser, option("es", "potential.capitals", "tangible"))
+    press(browser, es["BTN_DONE"])
+    write(browser, "Una plantilla para el traspaso de turno.")
+    press(browser, es["BTN_NEXT"])
+    write(browser, "Probarla con mi equipo.")
+    press(browser, es["BTN_NEXT"])
+    assert es["THANKS"] in main_text(browser)
+
+    # Counted in the matrix as Telegram's answers are, and exported with channel web.
+    built = await matrix.for_community(db, community.name, "", utcnow())
+    assert built.contributors == 2
+    cells = {c.cycle: c.narratives for c in built.columns}
+    assert cells["immediate"] == 3 and cells["potential"] == 3
+    assert built.intended.narratives == 2
+    path = Path(tempfile.mkdtemp()) / "export.csv"
+    await exports.export(db, "test", exports.ExportFormat.CSV, path,
+                         await exports.choose(db, community.name))
+    with path.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 8 and {r["channel"] for r in rows} == {"web"}
+    assert any(r["answer"] == "Hearing how the other team triages at night, and trying it."
+               for r in rows)
+
+    # Their data on the page, then leaving erases what they told.
+    browser.get(spanish)
+    browser.find_element(By.LINK_TEXT, es["WEB_MYDATA"]).click()
+    assert "Probarla con mi equipo." in main_text(browser)
+    shoot(browser, "09-mydata")
+    browser.get(spanish)
+    browser.find_element(By.LINK_TEXT, es["WEB_WITHDRAW"]).click()
+    shoot(browser, "10-withdraw")
+    press(browser, es["BTN_WITHDRAW_YES"])
+    assert es["WITHDRAWN_ALL"] in main_text(browser)
+    shoot(browser, "11-left")
+    await exports.export(db, "test", exports.ExportFormat.CSV, path,
+                         await exports.choose(db, community.name))
+    with path.open(encoding="utf-8-sig") as fh:
+        assert len(list(csv.DictReader(fh))) == 4  # the English story alone
+    browser.get(spanish)  # nobody's link now: said in the browser's language
+    assert en["WEB_LINK_GONE"] in main_text(browser)
+
+    # A revoked link is refused kindly, in its member's language.
+    assert await web_answers.revoke(db, community.name, link=english) == 1
+    browser.get(english)
+    assert en["WEB_LINK_GONE"] in main_text(browser)
+    shoot(browser, "12-revoked")
+
+
+async def test_stop_keeps_what_was_said_and_the_page_says_so(
+    db: Database, browser: Browser, server: DashboardServer,
+) -> None:
+    community = await seed.community(db, "Perinatal Network")
+    event = await seed.event(db, community, "Winter Learning Session")
+    link = await invited(db, community, server)
+    en = web("en")
+    browser.set_window_size(*PHONE)
+    browser.get(link)
+    press(browser, en["BTN_AGREE"])
+    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
+    browser.get(link)
+    press(browser, option("en", "attended", "yes"))
+    write(browser, "The night-shift story.")
+    press(browser, en["BTN_NEXT"])
+    press(browser, en["BTN_STOP"])
+    assert en["STOPPED"] in main_text(browser)
+    assert "The night-shift story." in main_text(browser)
+    shoot(browser, "13-stopped")
+    built = await matrix.for_community(db, community.name, "", utcnow())
+    assert {c.cycle: c.narratives for c in built.columns}["immediate"] == 1

@@ -1,0 +1,40 @@
+"""Members' own pages in the browser, served under /answer/ by the process's tornado server.
+
+A member without Telegram (or one who would rather) answers here, through their personal link:
+the same questions, engine, rules and languages as in Telegram, one question at a time, made for
+a phone. `routes` is what whoever composes the process hands to the web server; this package
+imports neither the bot nor the dashboard. Other members' pages (joining by email, unsubscribing)
+are modules of their own beside `pages`, on the same `base`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+
+from storage.db import Database
+from valuestory.answers import pages
+from valuestory.answers.base import PREFIX, STATIC, Answers
+
+STATIC_FILES = Path(__file__).parent / "static"
+
+
+class Static(tornado.web.StaticFileHandler):
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+
+def routes(db: Database, base: str) -> list[Any]:
+    """The members' pages; `base` is the address their links start with (PUBLIC_URL)."""
+    answers = {"answers": Answers(db, base)}
+    member = PREFIX + "/" + pages.TOKEN
+    return [
+        (STATIC + r"/(.*)", Static, {"path": str(STATIC_FILES)}),
+        (PREFIX + "/left", pages.Left, answers),
+        (member, pages.StoryPage, answers),
+        (member + "/agree", pages.Agree, answers),
+        (member + "/mydata", pages.MyData, answers),
+        (member + "/withdraw", pages.Withdraw, answers),
+    ]

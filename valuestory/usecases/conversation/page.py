@@ -1,0 +1,253 @@
+"""A member's story on a page of their own: what the page shows, and what its form sent.
+
+The same engine, question set, rules and unit of work as the chat: a form's buttons carry the
+engine's own action tokens (`engine.encode_action`), what was sent goes through `_apply` as a
+message and a tap would in Telegram, and every answer is committed before the page is shown
+again. A page's text box holds the whole answer, so what it sends replaces the answer (a new
+version, as a member's corrected message does), never adds to it. Narratives told here are
+`AnsweredIn.WEB`. Reading the page changes nothing: a story not begun yet is shown as the engine
+would begin it, and begun for real by the first thing the member sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from flows import engine
+from flows.engine import Begin, Choose, Continue, Next, Progress, Skip, Text
+from flows.questions import QuestionKind
+from storage.db import Database
+from storage.models import AnsweredIn, Consent, PromptStatus, utcnow
+from valuestory.usecases.conversation import (
+    _apply,
+    _context,
+    _join,
+    _progress,
+    _progress_of,
+    consent_version,
+    participant_body,
+    queries,
+    script_of,
+)
+from valuestory.usecases.speaking import say, value
+
+# A story finished this recently is recapped on the page; after that the page simply says
+# there is nothing to answer.
+RECAP_FOR = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    token: str  # the engine's action token, as a button in Telegram carries it
+    picked: bool = False  # an option already chosen (several may be, where several may be)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """The question the member is on, ready to show. Texts are HTML as the engine says them
+    (the member's and the convener's words escaped)."""
+
+    prompt_id: int
+    event: str
+    intro: str  # the story's introduction, before its first question; else ""
+    position: str  # "2 of 6"
+    question: str
+    question_id: str
+    kind: str  # "text", "choice" or "multi"
+    hint: str
+    answer: str  # a text question's answer so far
+    options: tuple[Button, ...]
+    controls: tuple[Button, ...]  # the first is the one a text box sends with
+    held: str | None = None  # after Later: what was said, with Carry on as the only control
+    held_message: str | None = None  # sent in the chat after Later: Keep it or not
+
+
+@dataclass(frozen=True)
+class Told:
+    """A story just finished: what the member said, grouped by cycle, or how it ended."""
+
+    said: str
+    recap: str
+
+
+@dataclass(frozen=True)
+class Joining:
+    """The participant information of the community a link invites its member into."""
+
+    community_id: int
+    information: str
+    version: str
+    language: str
+
+
+Screen = Asking | Told | None
+
+
+def _buttons(reply: engine.Reply, kind: QuestionKind) -> tuple[tuple[Button, ...], tuple[Button, ...]]:
+    options, controls = [], []
+    for row in reply.buttons:
+        for b in row:
+            token = engine.encode_action(b.action)
+            if isinstance(b.action, Choose):
+                picked = kind is QuestionKind.MULTI and b.label.startswith("✓ ")
+                options.append(Button(b.label.removeprefix("✓ ") if picked else b.label, token,
+                                      picked))
+            else:
+                controls.append(Button(b.label, token))
+    return tuple(options), tuple(controls)
+
+
+async def on_page(db: Database, member_id: int, now: dt.datetime | None = None) -> Screen:
+    """What the member's page shows: the question they are on, a story just finished, or None
+    when there is nothing to answer."""
+    now = now or utcnow()
+    async with db.session() as session:
+        member, pending = await queries.member_by_id_with_open_prompts(session, member_id)
+        if member is None:
+            return None
+        t = say(member.language)
+        if not pending:
+            latest = await queries.latest_finished(session, member_id)
+            if (latest is None or latest.finished_at is None or latest.finished_at < now - RECAP_FOR
+                    or latest.status not in (PromptStatus.COMPLETED, PromptStatus.STOPPED)):
+                return None
+            script = script_of(latest.question_set, latest.kind, member.language)
+            progress = await _progress(session, latest)
+            if latest.status == PromptStatus.STOPPED:
+                return Told(t.STOPPED if progress.answers else t.STOPPED_NOTHING,
+                            engine.recap(script, progress) if progress.answers else "")
+            return Told("", engine.recap(script, progress))
+        prompt, answered = pending[0]
+        script = script_of(prompt.question_set, prompt.kind, member.language)
+        ctx = await _context(session, prompt)
+        progress = _progress_of(prompt, answered)
+    event = value(member.language, prompt.event.title)
+    current = script.question(progress.question_id or "")
+    intro = ""
+    if current is None or current not in engine.sequence(script, progress.choices):
+        # Not begun: shown as the engine would begin it; begun by what the member sends.
+        progress = engine.step(script, progress, Begin(), ctx).progress
+        intro = engine.render(script.intro, ctx, script)
+    q = script.question(progress.question_id or "")
+    assert q is not None
+    if progress.held and progress.held_message is None:
+        return Asking(prompt.id, event, "", engine.position(t, script, progress, q),
+                      engine.render(q.text, ctx, script), q.id, q.kind.value, "", "", (),
+                      (Button(t.BTN_CONTINUE, engine.encode_action(Continue())),), held=t.LATER)
+    reply = engine.ask(script, replace(progress, held=False), ctx)
+    options, controls = _buttons(reply, q.kind)
+    hint = {QuestionKind.TEXT: t.ASK_TEXT_HINT, QuestionKind.MULTI: t.ASK_MULTI_HINT}.get(q.kind, "")
+    if q.kind is QuestionKind.TEXT and progress.held_message is None:
+        # The text box's own button sends what it holds, then moves on, as Next does.
+        send = Button(t.BTN_NEXT, engine.encode_action(Next(q.id)))
+        controls = (send, *(c for c in controls if c.token != send.token))
+    return Asking(prompt.id, event, intro, engine.position(t, script, progress, q),
+                  engine.render(q.text, ctx, script), q.id, q.kind.value, hint,
+                  progress.answers.get(q.id, ""), options, controls,
+                  held_message=progress.held_message)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What came of a form: nothing to say (it went through), or what to say and why not."""
+
+    problem: str = ""
+
+
+async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
+                       text: str | None = None, now: dt.datetime | None = None) -> Sent:
+    """A form sent from the member's page: the button pressed (an engine action token) and,
+    for a text question, what the box held. Committed before it returns."""
+    now = now or utcnow()
+    action = engine.decode_action(token)
+    async with db.session() as session:
+        member, found = await queries.member_by_id_with_prompt(session, member_id, prompt_id)
+        if member is None:
+            return Sent("gone")
+        t = say(member.language)
+        if found is None:
+            return Sent(t.NOT_FOR_YOU)
+        prompt, answered = found
+        if prompt.status != PromptStatus.OPEN:
+            return Sent(t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
+                        else t.PROMPT_FINISHED)
+        if action is None:
+            return Sent(t.STALE_BUTTON)
+        language = member.language
+        script = script_of(prompt.question_set, prompt.kind, language)
+        progress = _progress_of(prompt, answered)
+
+        async def run(act: engine.Action, progress: Progress) -> Progress:
+            await _apply(session, prompt, act, now, language, progress, channel=AnsweredIn.WEB)
+            return replace(progress, question_id=prompt.question_id, fresh=prompt.fresh,
+                           held=prompt.held, held_message=prompt.held_message)
+
+        current = script.question(progress.question_id or "")
+        if current is None or current not in engine.sequence(script, progress.choices):
+            progress = await run(Begin(), progress)  # the page showed it begun: begin it
+        elif progress.held and not isinstance(action, Continue | engine.Stop):
+            progress = await run(Continue(), progress)  # back from Later, on another button
+        current = script.question(progress.question_id or "")
+        wrote = (text or "").strip()
+        if (current is not None and current.kind is QuestionKind.TEXT and isinstance(action, Next)
+                and progress.held_message is None and action.question_id == current.id):
+            if wrote and wrote != progress.answers.get(current.id, ""):
+                # The box holds the whole answer: a new version of it, never more of it.
+                await _apply(session, prompt, Text(wrote), now, language,
+                             replace(progress, fresh=True), channel=AnsweredIn.WEB)
+                if prompt.fresh:  # not taken (too long): say why, move nowhere
+                    return Sent(t.TOO_LONG)
+                progress = replace(progress, fresh=False,
+                                   answers={**progress.answers, current.id: wrote})
+            elif not wrote and current.id not in progress.answers:
+                action = Skip(current.id) if current.skippable else action
+        await _apply(session, prompt, action, now, language, progress, channel=AnsweredIn.WEB)
+        return Sent()
+
+
+async def joining(db: Database, member_id: int, community_id: int) -> Joining | None:
+    """The participant information a link shows before its member joins its community, in the
+    member's language; None once they are part of it (or it is gone)."""
+    async with db.session() as session:
+        member, _ = await queries.member_by_id_with_open_prompts(session, member_id)
+        community = await queries.community_by_id(session, community_id)
+        if member is None or community is None:
+            return None
+        if await queries.membership_of(session, member_id, community_id):
+            return None
+        language = member.language
+        t = say(language)
+        info = t.PARTICIPANT_INFO_WITH_AUDIO if community.keep_audio else t.PARTICIPANT_INFO
+        return Joining(community.id, info.format(community=value(language, community.name)),
+                       consent_version(language, community.keep_audio), language)
+
+
+async def agree_on_page(db: Database, member_id: int, community_id: int, version: str,
+                        language: str, now: dt.datetime | None = None) -> bool:
+    """The member agreed, on their page, to the participant information of `version` shown in
+    `language`: recorded as in Telegram, and they join. False if the text changed meanwhile
+    (the page shows the current one again)."""
+    now = now or utcnow()
+    async with db.session() as session:
+        member, _ = await queries.member_by_id_with_open_prompts(session, member_id)
+        community = await queries.community_by_id(session, community_id)
+        if member is None or community is None:
+            return False
+        if version != consent_version(language, community.keep_audio):
+            return False
+        if await queries.membership_of(session, member_id, community_id):
+            return True
+        consent = await queries.consent(session, member_id, version)
+        if consent is None:
+            consent = Consent(member_id=member_id, version=version, language=language,
+                              given_at=now)
+            session.add(consent)
+            await session.flush()
+        await _join(session, member, community, consent)
+        return True
+
+
+__all__ = ("Asking", "Button", "Joining", "Screen", "Sent", "Told", "agree_on_page", "joining",
+           "on_page", "participant_body", "send_on_page")

@@ -1,0 +1,196 @@
+"""Members answering in the browser, through a personal link: the doors of their pages.
+
+A link's token (32 random bytes, URL-safe) is shown once, when it is made, and kept only as its
+SHA-256: whoever reads the database opens no page. It works on any device until it is revoked
+(a revoked link is refused kindly, in its member's language; an unknown one says the same, so
+nothing tells a guess from a link that was real). Every door finds the member by their link
+first, then runs the conversation's and rights' own doors for that member: the rules live there,
+once, for Telegram and the page alike. A link may invite its member into a community; they join
+when they agree to its participant information, recorded as in Telegram.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from flows import i18n
+from storage.db import Database
+from storage.models import Channel, Member, MemberLink, utcnow
+from valuestory.usecases import rights, speaking
+from valuestory.usecases.communities.queries import find_community
+from valuestory.usecases.conversation import page as story
+from valuestory.usecases.errors import AdminError
+from valuestory.usecases.web_answers import queries
+
+log = logging.getLogger(__name__)
+
+LINK_PATH = "/answer/"
+# last_used_at is a day-to-day fact ("used this week"), not a log: written at most this often.
+USED_EVERY = dt.timedelta(minutes=10)
+
+
+def language_or_base(*codes: str | None) -> str:
+    """The first language given (a query string's, a browser's) that we speak; else English."""
+    return next((found for found in map(i18n.normalise, codes) if found), i18n.BASE_LANGUAGE)
+
+
+def hashed(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A link that opens nothing: unknown (or its member left) or revoked, said the same way
+    (`WEB_LINK_GONE`), in its member's language where it is known (None: the browser's)."""
+
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Visitor:
+    member_id: int
+    language: str
+    invited_to: int | None  # a community the link invites them into
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a member's page shows, in their language."""
+
+    language: str
+    screen: story.Screen = None
+    joining: story.Joining | None = None
+
+
+async def _visitor(db: Database, token: str, now: dt.datetime) -> Visitor | Refused:
+    async with db.reading() as conn:
+        row = await queries.link(conn, hashed(token))
+    if row is None or row.revoked_at is not None:
+        return Refused(None if row is None else row.language)
+    if row.last_used_at is None or row.last_used_at < now - USED_EVERY:
+        async with db.one_statement() as conn:
+            await queries.used(conn, row.id, now)
+    return Visitor(row.member_id, row.language, row.community_id)
+
+
+async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page | Refused:
+    """/answer/<token>: the participant information to agree to first, or the member's story:
+    the question they are on, one just finished, or nothing to answer."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    if who.invited_to is not None:
+        joining = await story.joining(db, who.member_id, who.invited_to)
+        if joining is not None:
+            return Page(who.language, joining=joining)
+    return Page(who.language, await story.on_page(db, who.member_id, now))
+
+
+async def send(db: Database, token: str, prompt_id: str, action: str, text: str | None,
+               now: dt.datetime | None = None) -> story.Sent | Refused:
+    """A form sent from the page: the button pressed and what the text box held."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    if not prompt_id.isdigit():
+        return story.Sent(speaking.say(who.language).STALE_BUTTON)
+    return await story.send_on_page(db, who.member_id, int(prompt_id), action, text, now)
+
+
+async def agree(db: Database, token: str, community_id: str, version: str, language: str,
+                now: dt.datetime | None = None) -> Refused | None:
+    """I agree, under the participant information the page showed."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    if who.invited_to is not None and community_id == str(who.invited_to):
+        await story.agree_on_page(db, who.member_id, who.invited_to, version,
+                                  i18n.normalise(language) or who.language, now)
+    return None
+
+
+async def my_data(db: Database, token: str, now: dt.datetime | None = None
+                  ) -> tuple[str, str | None] | Refused:
+    """/mydata on the page: (language, everything held about the member as text, or None)."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    return who.language, await rights.my_data(db, None, now, language=who.language,
+                                              member_id=who.member_id)
+
+
+async def withdraw(db: Database, token: str, now: dt.datetime | None = None) -> str | Refused:
+    """/withdraw on the page, confirmed: everything the member shared is erased, in every
+    community, and with it their links. The language to say so in."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    await rights.withdraw(db, None, None, now, member_id=who.member_id)
+    return who.language
+
+
+# --- Making and revoking links (a convener or admin) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Made:
+    url: str  # shown once: only its hash is kept
+    pseudonym: str | None  # the member's, where they are already part of the community
+    community: str
+
+
+async def make(db: Database, community: str, pseudonym: str | None, base: str, *,
+               language: str | None = None, now: dt.datetime | None = None) -> Made:
+    """A personal link for the member with `pseudonym` in `community` (their older links stop
+    working), or, with no pseudonym, for a new member invited into it, who joins on agreeing."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    async with db.session() as session:
+        found = await find_community(session, community)
+        invited_to: int | None = None
+        if pseudonym is not None:
+            member_id = await queries.member_in(session, found.id, pseudonym.strip().upper())
+            if member_id is None:
+                raise AdminError(speaking.say(None).WEB_NO_SUCH_MEMBER.format(
+                    pseudonym=pseudonym, community=found.name))
+            await queries.revoke_all(session, member_id, now)
+        else:
+            spoken = i18n.normalise(language) if language else None
+            member = Member(channel=Channel.EMAIL, language=spoken or found.language,
+                            created_at=now)
+            session.add(member)
+            await session.flush()
+            member_id, invited_to = member.id, found.id
+        session.add(MemberLink(member_id=member_id, token_hash=hashed(token),
+                               community_id=invited_to, created_at=now))
+        name = found.name
+    log.info("a personal link was made in community %s", found.id)
+    return Made(base.rstrip("/") + LINK_PATH + token, pseudonym and pseudonym.strip().upper(),
+                name)
+
+
+async def revoke(db: Database, community: str, pseudonym: str | None = None, *,
+                 link: str | None = None, now: dt.datetime | None = None) -> int:
+    """Revoke the links of the member with `pseudonym` in `community`, or the one `link`;
+    how many stopped working."""
+    now = now or utcnow()
+    async with db.session() as session:
+        found = await find_community(session, community)
+        if link is not None:
+            token = link.rstrip("/").rsplit("/", 1)[-1]
+            return await queries.revoke_hash(session, hashed(token), now)
+        assert pseudonym is not None
+        member_id = await queries.member_in(session, found.id, pseudonym.strip().upper())
+        if member_id is None:
+            raise AdminError(speaking.say(None).WEB_NO_SUCH_MEMBER.format(
+                pseudonym=pseudonym, community=found.name))
+        return await queries.revoke_all(session, member_id, now)
