@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiolimiter import AsyncLimiter
 
@@ -21,7 +22,9 @@ from valuestory.usecases.scheduler import Outcome, SendResult
 log = logging.getLogger(__name__)
 
 OUTCOMES = {Handed.SENT: Outcome.SENT, Handed.REFUSED: Outcome.UNREACHABLE,
-            Handed.LATER: Outcome.NOT_SENT, Handed.IN_DOUBT: Outcome.UNCERTAIN}
+            Handed.LATER: Outcome.NOT_SENT, Handed.IN_DOUBT: Outcome.UNCERTAIN,
+            # Not ours to send any more: the caller knows (its on_wire said so), nothing went.
+            Handed.WITHDRAWN: Outcome.NOT_SENT}
 
 
 class MailSender:
@@ -36,12 +39,14 @@ class MailSender:
         if self.limiter is not None:
             await self.limiter.acquire()
 
-    async def send_letter(self, letter: Letter, now: dt.datetime) -> SendResult:
-        """Compose and hand over one letter; never raises."""
+    async def send_letter(self, letter: Letter, now: dt.datetime,
+                          on_wire: Callable[[], Awaitable[bool]] | None = None) -> SendResult:
+        """Compose and hand over one letter; `on_wire` is awaited just before its content goes
+        (False: not sent). Never raises, but what `on_wire` raises."""
         try:
             message = compose(letter, base=self.base, sender=self.sender, now=now)
         except Exception as exc:  # nothing went out: a bug in composing, not the member's doing
             log.exception("an email could not be composed")
             return SendResult(Outcome.FAILED, error=type(exc).__name__)
-        handed = await self.mailer.send(message)
+        handed = await self.mailer.send(message, on_wire)
         return SendResult(OUTCOMES[handed.outcome], error=handed.reason or None)

@@ -9,6 +9,7 @@ message's content is on its way, a lost connection leaves it in doubt, never tri
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -27,6 +28,7 @@ class Handed(StrEnum):
     REFUSED = "refused"  # a permanent refusal (5xx) of this address or this email: not again
     LATER = "later"  # a temporary refusal (4xx), or no server: surely not taken, try again later
     IN_DOUBT = "in_doubt"  # the connection went while the server had the content: never again
+    WITHDRAWN = "withdrawn"  # not ours to send any more (before_data said so): nothing sent
 
 
 @dataclass(frozen=True)
@@ -79,38 +81,52 @@ class Mailer:
     def __init__(self, server: MailServer) -> None:
         self.server = server
 
-    async def send(self, message: EmailMessage) -> Handing:
-        """Hand one email (its From and To as set in it) to the server, and say how it went."""
+    async def send(self, message: EmailMessage,
+                   before_data: Callable[[], Awaitable[bool]] | None = None) -> Handing:
+        """Hand one email (its From and To as set in it) to the server, and say how it went.
+
+        `before_data` is awaited once the server has accepted the address, just before the
+        content goes: False there withdraws the email (`WITHDRAWN`), nothing sent.
+        """
         sender, recipient = str(message["From"]), str(message["To"])
         client = self.server.client()
-        step = "connect"
         try:
-            await client.connect()
-            step = "MAIL FROM"
-            await client.mail(_address(sender))
-            step = "RCPT TO"
-            await client.rcpt(_address(recipient))
-            step = "DATA"
-            await client.data(message.as_bytes())
-        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
-            return _refusal(step, exc.code)  # this address, or this email, refused
-        except (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused,
-                aiosmtplib.SMTPHeloError, aiosmtplib.SMTPConnectResponseError) as exc:
-            # The server refused us, not the member: tried again once it is set right.
-            log.warning("the mail server refused at %s (%s): emails wait until it takes them",
-                        step, exc.code)
-            return Handing(Handed.LATER, f"{step} {exc.code}")
-        except aiosmtplib.SMTPResponseException as exc:
-            return _refusal(step, exc.code) if step != "connect" else \
-                Handing(Handed.LATER, f"{step} {exc.code}")
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            if step == "DATA":
+            step = "connect"
+            try:
+                await client.connect()
+                step = "MAIL FROM"
+                await client.mail(_address(sender))
+                step = "RCPT TO"
+                await client.rcpt(_address(recipient))
+            except Exception as exc:
+                return _before_content(step, exc)
+            if before_data is not None and not await before_data():
+                return Handing(Handed.WITHDRAWN)
+            try:
+                await client.data(message.as_bytes())
+            except aiosmtplib.SMTPResponseException as exc:
+                return _refusal("DATA", exc.code)  # this email refused, for good or for now
+            except (aiosmtplib.SMTPException, OSError) as exc:
                 # The content may have reached the server before the connection went.
-                return Handing(Handed.IN_DOUBT, f"{step} {type(exc).__name__}")
-            return Handing(Handed.LATER, f"{step} {type(exc).__name__}")
+                return Handing(Handed.IN_DOUBT, f"DATA {type(exc).__name__}")
+            return Handing(Handed.SENT)
         finally:
             await _close(client)
-        return Handing(Handed.SENT)
+
+
+def _before_content(step: str, exc: Exception) -> Handing:
+    """A failure before the content went: nothing can have arrived."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        return _refusal(step, exc.code)  # this address refused
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        # The server refused us (our login, our sender, its greeting), not the member: tried
+        # again once it is set right.
+        log.warning("the mail server refused at %s (%s): emails wait until it takes them",
+                    step, exc.code)
+        return Handing(Handed.LATER, f"{step} {exc.code}")
+    if isinstance(exc, (aiosmtplib.SMTPException, OSError)):
+        return Handing(Handed.LATER, f"{step} {type(exc).__name__}")
+    raise exc
 
 
 async def _close(client: aiosmtplib.SMTP) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from prometheus_client import Counter
@@ -52,8 +52,10 @@ class LetterSender(Protocol):
     async def pace(self) -> None:
         """Wait until one more email may be sent."""
 
-    async def send_letter(self, letter: Letter, now: dt.datetime) -> SendResult:
-        """Compose and send one email; never raises."""
+    async def send_letter(self, letter: Letter, now: dt.datetime,
+                          on_wire: Callable[[], Awaitable[bool]] | None = None) -> SendResult:
+        """Compose and send one email, awaiting `on_wire` just before its content goes (False:
+        it is not sent); never raises but what `on_wire` raises."""
 
 
 class _Pacing:
@@ -112,11 +114,28 @@ class EmailFanOut(FanOut):
         await self._write([claimed] if claimed else [])
         return claimed
 
-    async def deliver(self, claimed: Claimed) -> SendResult:
+    async def send(self, claimed: Claimed) -> None:
+        """As Telegram's, but marked on the wire only once the mail server has taken the
+        address, just before the content goes: a crash before that leaves a claim that never
+        left (sent again), not one in doubt."""
         letter = self.mail.pop(claimed.delivery_id, None)
+        marked: bool | None = None
+
+        async def on_wire() -> bool:
+            nonlocal marked
+            marked = await self.on_wire(claimed)
+            return marked
+
         if letter is None:
-            return SendResult(Outcome.FAILED, error="no address to write to")
-        return await self.letters.send_letter(letter, self.now)
+            result = SendResult(Outcome.FAILED, error="no address to write to")
+        else:
+            result = await self.letters.send_letter(letter, self.now, on_wire)
+        if marked is None:  # refused, or failed, before any content went: recorded as such
+            marked = await self.on_wire(claimed)
+        if not marked:
+            log.info("a claim was released while it waited; whoever holds it now sends it")
+            return
+        await self.settle(claimed, result)
 
     async def record(self, claimed: Claimed, result: SendResult) -> None:
         await super().record(claimed, result)
@@ -146,10 +165,19 @@ async def _invitations(db: Database, letters: LetterSender, now: dt.datetime, wo
             return True
         for invitation_id, member_id, letter in work:
             await letters.pace()
-            async with db.session() as session:
-                if not await invitation_queries.on_wire(session, invitation_id, worker, now):
-                    continue  # taken from us while it waited: whoever holds it sends it
-            result = await letters.send_letter(letter, now)
+            marked: bool | None = None
+
+            async def on_wire(invitation_id: int = invitation_id) -> bool:
+                nonlocal marked
+                async with db.session() as session:
+                    marked = await invitation_queries.on_wire(session, invitation_id, worker, now)
+                return marked
+
+            result = await letters.send_letter(letter, now, on_wire)
+            if marked is None:  # refused, or failed, before any content went
+                await on_wire()
+            if not marked:
+                continue  # taken from us while it waited: whoever holds it sends it
             async with db.session() as session:
                 if result.outcome is Outcome.NOT_SENT:
                     # Surely not taken: due again, with the rest of what this run claimed.

@@ -254,7 +254,10 @@ class FanOut:
         if not await self.on_wire(claimed):
             log.info("a claim was released while it waited; whoever holds it now sends it")
             return
-        result = await self.deliver(claimed)
+        await self.settle(claimed, await self.deliver(claimed))
+
+    async def settle(self, claimed: Claimed, result: SendResult) -> None:
+        """Write down how a send on the wire went (given back if surely not there)."""
         while True:
             try:
                 if result.outcome is Outcome.NOT_SENT:
