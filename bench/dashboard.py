@@ -23,10 +23,8 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import tornado.httpclient
@@ -34,9 +32,9 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bench import matrix as seeding
+from bench.database import database
 from storage.db import Database
 from storage.models import Community, utcnow
 from valuestory import dashboard
@@ -147,12 +145,13 @@ async def measure(db: Database, url: str, repeat: int) -> dict[str, tuple[float,
         await roles.queries.grant_role(session, CONVENER, "convener", community)
         await roles.queries.grant_role(session, CONVENER, "researcher", community)
         token = await sessions.open_session(session, CONVENER, utcnow())
-        # Page 100 starts after the last narrative of page 99, as its link would say.
-        cursor: narratives.Cursor | None = None
-        for _ in range(99):
-            page = await narratives.page_of(db, COMMUNITY, narratives.NarrativeFilter(), cursor)
-            cursor = page.next
-        assert cursor is not None, "not enough narratives for a hundredth page"
+    # Page 100 starts after the last narrative of page 99, as its link would say (read after
+    # the grants are committed: a page's own read waits for no writer).
+    cursor: narratives.Cursor | None = None
+    for _ in range(99):
+        page = await narratives.page_of(db, COMMUNITY, narratives.NarrativeFilter(), cursor)
+        cursor = page.next
+    assert cursor is not None, "not enough narratives for a hundredth page"
     coded = await code_a_tenth(db)
     print(f"coded {coded:,} narratives of community {COMMUNITY} with one code")
     async with db.engine.connect() as conn:
@@ -211,42 +210,14 @@ async def run(url: str | None, quick: bool, repeat: int) -> dict[str, float]:
     t = time.perf_counter()
     data = seeding.rows(scale)
     print(f"generated {len(data['narratives']):,} narratives in {time.perf_counter() - t:.1f}s")
-    created: str | None = None
-    tmp = tempfile.TemporaryDirectory()
-    if url is None or url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if url else str(Path(tmp.name) / "bench.db")
-        url = f"sqlite+aiosqlite:///{path}"
+    async with database(url, lambda path: seeding.load_sqlite(path, data),
+                        lambda url: seeding.load_postgres(url, data)) as url:
+        data.clear()
         db = Database(url)
-        await db.upgrade()
-        await db.dispose()
-        t = time.perf_counter()
-        seeding.load_sqlite(path, data)
-    else:
-        url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
-        server = Database(url, isolation_level="AUTOCOMMIT")
-        created = f"valuestory_bench_{uuid.uuid4().hex[:8]}"
-        async with server.engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{created}"'))
-        await server.dispose()
-        url = make_url(url).set(database=created).render_as_string(hide_password=False)
-        db = Database(url)
-        await db.upgrade()
-        await db.dispose()
-        t = time.perf_counter()
-        await seeding.load_postgres(url, data)
-    print(f"loaded into {make_url(url).get_backend_name()} in {time.perf_counter() - t:.1f}s")
-    del data
-    db = Database(url)
-    try:
-        results = await measure(db, url, repeat)
-    finally:
-        await db.dispose()
-        if created:
-            server = Database(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-            async with server.engine.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)'))
-            await server.dispose()
-        tmp.cleanup()
+        try:
+            results = await measure(db, url, repeat)
+        finally:
+            await db.dispose()
     ratios: dict[str, float] = {}
     deep = results.pop("page 100 / page 1")[2]
     print(f"community {COMMUNITY}; server time per page against its plain SQL, medians of {repeat}"

@@ -18,15 +18,13 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from bench.database import copy_in, database
 from storage.db import Database
 from storage.models import Community, Narrative, SchedulerState
 from valuestory.usecases import matrix
@@ -142,19 +140,7 @@ def load_sqlite(path: str, data: dict[str, list[tuple[Any, ...]]]) -> None:
 
 
 async def load_postgres(url: str, data: dict[str, list[tuple[Any, ...]]]) -> None:
-    import asyncpg
-
-    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    con = await asyncpg.connect(plain)
-    try:
-        for table, cols in COLUMNS.items():
-            await con.copy_records_to_table(table, records=data[table], columns=list(cols))
-        for table in COLUMNS:
-            await con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                              f"(SELECT max(id) FROM {table}))")
-        await con.execute("VACUUM ANALYZE")
-    finally:
-        await con.close()
+    await copy_in(url, data, COLUMNS, load_sqlite)
 
 
 async def measure(db: Database, community_id: int, repeat: int) -> tuple[float, float, int]:
@@ -204,44 +190,14 @@ async def run(url: str | None, quick: bool, repeat: int, keep: bool = False) -> 
     print(f"generated {len(data['narratives']):,} narratives, {len(data['prompts']):,} prompts, "
           f"{len(data['events'])} events, {len(data['members']):,} members "
           f"in {time.perf_counter() - t:.1f}s")
-    created: str | None = None
-    tmp = tempfile.TemporaryDirectory()
-    if url is None or url.startswith("sqlite"):
-        path = (url.split("///", 1)[1] if url else str(Path(tmp.name) / "bench.db"))
-        url = f"sqlite+aiosqlite:///{path}"
+    async with database(url, lambda path: load_sqlite(path, data),
+                        lambda url: load_postgres(url, data), keep=keep) as url:
+        data.clear()
         db = Database(url)
-        await db.upgrade()
-        await db.dispose()
-        t = time.perf_counter()
-        load_sqlite(path, data)
-    else:
-        url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
-        server = Database(url, isolation_level="AUTOCOMMIT")
-        created = f"valuestory_bench_{uuid.uuid4().hex[:8]}"
-        async with server.engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{created}"'))
-        await server.dispose()
-        url = make_url(url).set(database=created).render_as_string(hide_password=False)
-        db = Database(url)
-        await db.upgrade()
-        await db.dispose()
-        t = time.perf_counter()
-        await load_postgres(url, data)
-    print(f"loaded into {make_url(url).get_backend_name()} in {time.perf_counter() - t:.1f}s")
-    del data
-    db = Database(url)
-    try:
-        took, baseline, total = await measure(db, community_id=7, repeat=repeat)
-    finally:
-        await db.dispose()
-        if created and keep:
-            print(f"kept database {created}")
-        elif created:
-            server = Database(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-            async with server.engine.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)'))
-            await server.dispose()
-        tmp.cleanup()
+        try:
+            took, baseline, total = await measure(db, community_id=7, repeat=repeat)
+        finally:
+            await db.dispose()
     ratio = took / baseline
     print(f"one community: {total:,} narratives")
     print(f"matrix   {took * 1000:8.2f} ms (median of {repeat})")

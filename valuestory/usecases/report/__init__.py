@@ -1,7 +1,8 @@
 """The report a board reads: a community's value over a period, as a PDF or an editable DOCX, in
 the community's language.
 
-- `gather`: its data, through the matrix's, the stories' and the indicators' doors;
+- `gather`: its data, through the matrix's door (the indicators it leads with included) and the
+  stories', all read off the loop's thread;
 - `compose`: its words, from the catalogs, for both writers;
 - `typeset`: the PDF (Typst, from a fixed template and data) and the DOCX (python-docx);
 - here, its doors: `make` (and `slide_for_command_line`) for the command line, `for_page`
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from flows import i18n
 from storage.db import Database
 from storage.models import Community
-from valuestory.usecases import access, indicators, matrix, stories
+from valuestory.usecases import access, matrix, stories
 from valuestory.usecases.matrix.slide import render_slide
 from valuestory.usecases.report.compose import Composed, compose
 from valuestory.usecases.report.gather import Asking, Indicator, Quote, Report, gather
@@ -57,8 +58,8 @@ def render(report: Report, fmt: ReportFormat) -> bytes:
 
 
 async def _made(db: Database, community: Community, since: str, fmt: ReportFormat,
-                now: dt.datetime, caller: indicators.Caller) -> Made:
-    report = await gather(db, community, since, now, caller)
+                now: dt.datetime) -> Made:
+    report = await gather(db, community, since, now)
     content = await asyncio.to_thread(render, report, fmt)
     name = f"report-{community.id}-{now:%Y%m%d}.{fmt.value}"
     return Made(content, name, MEDIA_TYPES[fmt], report)
@@ -73,7 +74,7 @@ async def make(db: Database, community_ref: str, since: str, fmt: str,
 
     async with db.session() as session:
         community = await find_community(session, community_ref)
-    return await _made(db, community, since, ReportFormat(fmt), now, indicators.COMMAND_LINE)
+    return await _made(db, community, since, ReportFormat(fmt), now)
 
 
 async def slide_for_command_line(db: Database, community_ref: str, since: str,
@@ -86,8 +87,7 @@ async def slide_for_command_line(db: Database, community_ref: str, since: str,
     async with db.session() as session:
         community = await find_community(session, community_ref)
     built = await matrix.for_community(db, str(community.id), since, now)
-    said = [(i.cycle, i.statement)
-            for i in await indicators.listing(db, community.id, indicators.COMMAND_LINE)]
+    said = [(i.cycle, i.statement) for i in built.indicators]
     png = await asyncio.to_thread(render_slide, built, i18n.pick(community.language), said)
     return matrix.Pictured(built, png)
 
@@ -122,8 +122,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
         except ValueError:  # a format or a period that can't be read (PeriodError is one)
             readable = False
         else:
-            return access.Visit(signed, view, await _made(
-                db, community, since, chosen, now, indicators.Caller(signed.user_id, admins)))
+            return access.Visit(signed, view, await _made(db, community, since, chosen, now))
     found = await stories.for_report(db, community.id, matrix.EPOCH)
     return access.Visit(signed, view, Choice(tuple(found), any(t.featured for t in found),
                                              unreadable=not readable))

@@ -81,16 +81,16 @@ def _indicator(view: indicators.IndicatorView) -> Indicator:
                      view.check.asked, view.check.agreed, view.check.disagreed)
 
 
-async def gather(db: Database, community: Community, since: str, now: dt.datetime,
-                 caller: indicators.Caller) -> Report:
+async def gather(db: Database, community: Community, since: str, now: dt.datetime) -> Report:
     """The report's data for a period as typed (PeriodError if it can't be read), each part
-    through its feature's door: the matrix and the stories read off the loop's thread."""
+    through its feature's door, all read off the loop's thread (`Database.long_read`): the
+    matrix with the indicators it leads with (read in its own unit of work, as /matrix shows
+    them), and the stories. The caller has checked who may read it."""
     built = await matrix.for_community(db, str(community.id), since, now)
     found = await stories.for_report(db, community.id, built.period.since or EPOCH)
-    listed = await indicators.listing(db, community.id, caller)
     return Report(
         community=community.name, language=community.language, made_at=now, matrix=built,
-        indicators=tuple(_indicator(v) for v in listed), stories=tuple(found),
+        indicators=tuple(_indicator(v) for v in built.indicators), stories=tuple(found),
         featured=any(t.featured for t in found),
         asking=Asking(community.prompt_delay_minutes, community.window_days,
                       community.followup_applied_days, community.followup_reframing_days))
