@@ -15,7 +15,7 @@ from typing import Any
 import tornado.web
 
 from storage.db import Database
-from valuestory.answers import pages
+from valuestory.answers import pages, unsubscribe
 from valuestory.answers.base import PREFIX, STATIC, Answers
 
 STATIC_FILES = Path(__file__).parent / "static"
@@ -37,4 +37,6 @@ def routes(db: Database, base: str) -> list[Any]:
         (member + "/agree", pages.Agree, answers),
         (member + "/mydata", pages.MyData, answers),
         (member + "/withdraw", pages.Withdraw, answers),
+        # The link in every email, and its List-Unsubscribe header: stops the emails.
+        (unsubscribe.PATH + pages.TOKEN, unsubscribe.Unsubscribe, answers),
     ]
