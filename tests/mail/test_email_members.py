@@ -30,7 +30,7 @@ from tests.mailserver import NOT_NOW, REFUSED, MailServer
 from valuestory.mail import Mailer
 from valuestory.mail import MailServer as Server
 from valuestory.mail.sending import MailSender
-from valuestory.usecases import community_settings, invitations, scheduler
+from valuestory.usecases import community_settings, invitations, scheduler, web_answers
 from valuestory.usecases.scheduler import TickReport
 
 BASE = "https://cop.example.org"
@@ -100,6 +100,9 @@ async def test_an_invited_member_gets_one_invitation_in_their_language_with_thei
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     member_id, invited_to = await _link_of(db, token)
     assert invited_to == c.id
+    page = await web_answers.page(db, token)  # the participant information, to agree to first
+    assert isinstance(page, web_answers.Page) and page.joining is not None
+    assert page.language == "es"
     async with db.session() as session:
         member = await session.get(Member, member_id)
         assert member is not None

@@ -25,7 +25,7 @@ from valuestory.mail import Mailer
 from valuestory.mail import MailServer as Server
 from valuestory.mail.sending import MailSender
 from valuestory.process.logs import LIBRARY_LEVELS, setup_logging
-from valuestory.usecases import community_settings, emails, exports, scheduler
+from valuestory.usecases import community_settings, emails, exports, scheduler, web_answers
 
 BASE = "https://cop.example.org"
 ADDRESS = "ana.quintero-privacy@example.net"
@@ -108,6 +108,14 @@ async def test_the_address_is_in_no_export_audit_entry_or_log_line(
     for where in (*written, audit, logged):
         for address in (ADDRESS, GONE):
             assert address not in where and address.split("@")[0] not in where
+
+    # Leaving from her page erases the address with everything else.
+    (prompt_email,) = [m for m in mail_server.to(ADDRESS) if "unsubscribe" in m.as_string()][-1:]
+    said = await web_answers.withdraw(db, _token(prompt_email))
+    assert said == "en"
+    async with db.session() as session:
+        kept = (await session.scalars(select(MemberEmail.address))).all()
+    assert ADDRESS not in kept and kept == [GONE]
 
 
 async def test_the_link_in_an_email_stops_the_emails_and_pauses_the_member(
