@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from flows import engine
 from flows.engine import Begin, Choose, Continue, Next, Progress, Skip, Text
 from flows.questions import QuestionKind
@@ -103,8 +105,10 @@ async def on_page(db: Database, member_id: int, now: dt.datetime | None = None) 
     """What the member's page shows: the question they are on, a story just finished, or None
     when there is nothing to answer."""
     now = now or utcnow()
-    async with db.session() as session:
-        member, pending = await queries.member_by_id_with_open_prompts(session, member_id)
+    # Only read, outside the writers' turn: a page shown waits for nobody's answer.
+    async with db.reading() as conn, AsyncSession(bind=conn) as session:
+        member, pending = await queries.member_by_id_with_open_prompts(session, member_id,
+                                                                       lock=False)
         if member is None:
             return None
         t = say(member.language)

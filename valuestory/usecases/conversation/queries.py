@@ -56,16 +56,17 @@ _BY_TELEGRAM = Member.telegram_user_id == _USER_ID
 _BY_ID = Member.id == _MEMBER_ID  # a member on their page, found by their link
 
 
-def _member_with(prompts: Any, answers: Any, who: Any = _BY_TELEGRAM) -> Select[Any]:
+def _member_with(prompts: Any, answers: Any, who: Any = _BY_TELEGRAM,
+                 lock: bool = True) -> Select[Any]:
     """The member (`who`: by Telegram id, or by id), each of their `prompts` (with its event)
-    and a row per answer, the member's and the prompts' rows locked: one person's updates one
-    at a time."""
-    return (select(Member, Prompt, answers.c.kind, answers.c.question_id, answers.c.value)
-            .join(Prompt, (Prompt.member_id == Member.id) & prompts)
-            .options(joinedload(Prompt.event, innerjoin=True))
-            .outerjoin(answers, answers.c.prompt_id == Prompt.id)
-            .where(who)
-            .with_for_update(of=(Member, Prompt)))
+    and a row per answer, the member's and the prompts' rows locked (`lock`): one person's
+    updates one at a time."""
+    statement = (select(Member, Prompt, answers.c.kind, answers.c.question_id, answers.c.value)
+                 .join(Prompt, (Prompt.member_id == Member.id) & prompts)
+                 .options(joinedload(Prompt.event, innerjoin=True))
+                 .outerjoin(answers, answers.c.prompt_id == Prompt.id)
+                 .where(who))
+    return statement.with_for_update(of=(Member, Prompt)) if lock else statement
 
 
 def _open_ids(who: Any) -> Select[Any]:
@@ -82,6 +83,11 @@ _ONE_BY_ID = _member_with(Prompt.id == _PROMPT_ID, _answers_of(_PROMPT_ID), _BY_
 _OPEN_BY_ID = (_member_with(Prompt.status == PromptStatus.OPEN, _answers_of(_open_ids(_BY_ID)),
                             _BY_ID).order_by(Prompt.opened_at, Prompt.id))
 _MEMBER_BY_ID = select(Member).where(_BY_ID).with_for_update()
+# What a member's page reads: the same, nothing locked (outside any transaction).
+_OPEN_BY_ID_SEEN = (_member_with(Prompt.status == PromptStatus.OPEN,
+                                 _answers_of(_open_ids(_BY_ID)), _BY_ID, lock=False)
+                    .order_by(Prompt.opened_at, Prompt.id))
+_MEMBER_BY_ID_SEEN = select(Member).where(_BY_ID)
 
 
 async def _member_and_prompts(session: AsyncSession, statement: Select[Any],
@@ -109,9 +115,14 @@ async def member_by_id_with_prompt(session: AsyncSession, member_id: int, prompt
     return member, found[0] if found else None
 
 
-async def member_by_id_with_open_prompts(session: AsyncSession, member_id: int
+async def member_by_id_with_open_prompts(session: AsyncSession, member_id: int, *,
+                                         lock: bool = True
                                          ) -> tuple[Member | None, list[tuple[Prompt, Answers]]]:
-    """As `member_with_open_prompts`, for a member found by id (on their page)."""
+    """As `member_with_open_prompts`, for a member found by id (on their page); `lock=False`
+    for a page that is only read."""
+    if not lock:
+        return await _member_and_prompts(session, _OPEN_BY_ID_SEEN, {"member_id": member_id},
+                                         _MEMBER_BY_ID_SEEN)
     return await _member_and_prompts(session, _OPEN_BY_ID, {"member_id": member_id},
                                      _MEMBER_BY_ID)
 

@@ -54,7 +54,7 @@ class Refused:
 class Visitor:
     member_id: int
     language: str
-    invited_to: int | None  # a community the link invites them into
+    invited_to: int | None  # a community the link invites them into, not joined yet
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ async def _visitor(db: Database, token: str, now: dt.datetime) -> Visitor | Refu
     if row.last_used_at is None or row.last_used_at < now - USED_EVERY:
         async with db.one_statement() as conn:
             await queries.used(conn, row.id, now)
-    return Visitor(row.member_id, row.language, row.community_id)
+    return Visitor(row.member_id, row.language, None if row.joined else row.community_id)
 
 
 async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page | Refused:

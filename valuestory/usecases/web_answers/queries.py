@@ -14,16 +14,21 @@ _HASH = bindparam("token_hash", type_=String())
 _NOW = bindparam("now", type_=UTCDateTime())
 _LINK_ID = bindparam("link_id", type_=Integer())
 
-# A link, whether revoked, and its member's language: all a page needs before its door.
+# A link, whether revoked, its member's language, and whether they joined the community it
+# invites them into: all a page needs before its door, in one statement.
+_JOINED = (select(Membership.id).where(Membership.member_id == MemberLink.member_id,
+                                       Membership.community_id == MemberLink.community_id)
+           .exists())
 _LINK = (select(MemberLink.id, MemberLink.member_id, MemberLink.community_id,
-                MemberLink.revoked_at, MemberLink.last_used_at, Member.language)
+                MemberLink.revoked_at, MemberLink.last_used_at, Member.language,
+                _JOINED.label("joined"))
          .join(Member, Member.id == MemberLink.member_id)
          .where(MemberLink.token_hash == _HASH))
 _USED = update(MemberLink).where(MemberLink.id == _LINK_ID).values(last_used_at=_NOW)
 
 
 async def link(conn: AsyncConnection, token_hash: str) -> Any:
-    """(id, member id, community id, revoked at, last used at, language), or None."""
+    """(id, member id, community id, revoked at, last used at, language, joined), or None."""
     return (await conn.execute(_LINK, {"token_hash": token_hash})).first()
 
 
