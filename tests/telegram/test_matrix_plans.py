@@ -1,16 +1,24 @@
 """Plans are not actions: one hand-counted community whose members say what they might do, are
 followed up weeks later, and report what they did (or not), told through the real bot. Every
 number is checked where a convener reads it: /matrix, `valuestory matrix --json`, the picture's
-words, and the same numbers for a period; applied value never counts, nor quotes, a plan."""
+words, and the same numbers for a period; applied value never counts, nor quotes, a plan. Its
+value indicators, and the members' check of them, are counted by hand too and read the same in
+/matrix, the JSON, the picture, the dashboard's matrix page (from the real server) and the
+report (the PDF's text and the DOCX's table)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
+import httpx
+import lxml.html
+import pytest
 from click.testing import CliRunner
 
 from bot.scheduling import TelegramSender
@@ -20,6 +28,8 @@ from storage import repositories as repo
 from storage.models import Community, Event, utcnow
 from tests import seed
 from tests.botapi import TOKEN
+from tests.browser.conftest import DashboardServer
+from tests.clock import tick
 from tests.harness import Harness, Person
 from tests.telegram.test_exports import QDA, read_csv, read_jsonl, read_qdpx, read_xlsx
 from valuestory.cli import main
@@ -327,3 +337,178 @@ async def test_the_matrix_leads_with_its_indicators_counted_from_their_evidence(
         assert shown["applied"] == shown["realised"] == shown["reframing"] == []
         if safe_counts == (3, 3, 3):
             await withdraw_member(people["wes"])
+
+
+# One hand count, read everywhere a convener or a board reads it. After Wes withdrew, three
+# indicators backed by narratives of the scenario:
+# SAFE (immediate): the moments of Ana, Ben and Cal: 3 narratives, 3 stories, 3 members.
+# IDEAS (potential): Ana's insight, Ana's plan and Cal's insight: 3 narratives in 2 stories from
+#   2 members (a plan may back potential value: it is an idea taken away, not value applied).
+# USED (applied): what Ana and Ben did: 2, 2, 2; a plan may not back it.
+# The members' check, shared with the five members who can be asked (Wes is gone), each sent it:
+#   Ana: rings true, rings true, rings true; Ben: not for me, skip, rings true;
+#   Cal: rings true, not for me, skip; Dee and Eve do not answer.
+#   SAFE: 5 asked, 2 agreed, 1 disagreed; IDEAS: 5, 1, 1; USED: 5, 2, 0.
+USED = "Members used what they learnt in clinic"
+HAND_COUNT = {SAFE: ("immediate", (3, 3, 3), (5, 2, 1)),
+              IDEAS: ("potential", (3, 2, 2), (5, 1, 1)),
+              USED: ("applied", (2, 2, 2), (5, 2, 0))}
+ANSWERS = {"ana": (texts.BTN_RINGS_TRUE, texts.BTN_RINGS_TRUE, texts.BTN_RINGS_TRUE),
+           "ben": (texts.BTN_NOT_FOR_ME, texts.BTN_SKIP, texts.BTN_RINGS_TRUE),
+           "cal": (texts.BTN_RINGS_TRUE, texts.BTN_NOT_FOR_ME, texts.BTN_SKIP)}
+
+
+async def _checked_scenario(h: Harness) -> tuple[Community, dict[str, Person]]:
+    """The scenario with the three indicators above, checked by its members as above."""
+    c, _, people = await scenario(h)
+    async with h.db.session() as session:
+        said = {n.text: n.narrative_id for n in await matrix.narratives(session, c.id)}
+    await indicators.add(h.db, indicators.COMMAND_LINE, c.id, "immediate", SAFE, evidence=[
+        said[f"{n}: the moment."] for n in ("Ana", "Ben", "Cal")])
+    await indicators.add(h.db, indicators.COMMAND_LINE, c.id, "potential", IDEAS, evidence=[
+        said["Ana: the insight."], said[PLANS["ana"]], said["Cal: the insight."]])
+    used = await indicators.add(h.db, indicators.COMMAND_LINE, c.id, "applied", USED,
+                                evidence=[said[DONE["ana"]], said[DONE["ben"]]])
+    # A plan is not applied value: it cannot back an applied indicator.
+    with pytest.raises(indicators.IndicatorError):
+        await indicators.link(h.db, indicators.COMMAND_LINE, c.id, used.id, [said[PLANS["cal"]]])
+
+    convener = h.person(CONVENER)
+    assert await convener.say("/matrix share") == [texts.CHECK_SHARED.format(
+        members=texts.plural(5, "member"), statements=texts.plural(3, "statement"),
+        days=texts.plural(7, "day"))]
+    assert (await tick(h, utcnow())).checks_sent == 5
+    for name, answers in ANSWERS.items():
+        for answer in answers:
+            await people[name].tap(answer)
+            if answer != texts.BTN_SKIP:
+                await people[name].tap(texts.BTN_NEXT)
+        assert people[name].last.text == texts.CHECK_THANKS
+    return c, people
+
+
+async def _dashboard_cards(h: Harness, community: Community) -> dict[str, tuple[str, str, str]]:
+    """The matrix page as the real dashboard server sends it to the signed-in convener: each
+    indicator's card, by statement: (its cycle's section, what backs it, its members' check)."""
+    server = DashboardServer(h.settings.database_url, h.settings)
+    server.start()
+    try:
+        said = await h.person(CONVENER).say("/dashboard")
+        token = re.search(r"/dashboard/signin/([A-Za-z0-9_-]+)", said[0])
+        assert token is not None
+        async with httpx.AsyncClient(base_url=server.base, follow_redirects=True) as client:
+            page = lxml.html.fromstring((await client.get(
+                f"/dashboard/signin/{token.group(1)}")).text)
+            form = {i.name: i.value for i in page.xpath("//form//input[@type='hidden']")}
+            signed = await client.post("/dashboard/signin", data=form)
+            assert signed.status_code == 200
+            found = await client.get(f"/dashboard/c/{community.id}/")
+            assert found.status_code == 200
+    finally:
+        server.stop()
+    cards = {}
+
+    def one(card: lxml.html.HtmlElement, kind: str, inside: str = "") -> str:
+        return str(card.xpath(f".//*[contains(@class, '{kind}')]{inside}")[0].text_content())
+
+    for card in lxml.html.fromstring(found.text).xpath(
+            "//li[contains(concat(' ', @class, ' '), ' indicator ')]"):
+        section = next(a for a in card.iterancestors("section"))
+        cards[one(card, "statement", "/a")] = (
+            section.get("aria-labelledby", ""), one(card, "backing"),
+            one(card, "members-check").strip())
+    return cards
+
+
+async def test_one_hand_count_of_indicators_and_their_check_reads_the_same_everywhere(
+    harness: Harness, database_url: str, tmp_path: Path,
+) -> None:
+    c, _ = await _checked_scenario(harness)
+
+    # /matrix, as the convener reads it: each statement with what backs it and its check.
+    text = (await harness.person(CONVENER).say("/matrix"))[0]
+    for statement, (_, (_, stories, members), (asked, agreed, disagreed)) in HAND_COUNT.items():
+        line = texts.MATRIX_INDICATOR.format(
+            statement=html.escape(statement), members=texts.plural(members, "member"),
+            stories=texts.plural(stories, "story"))
+        check = texts.MATRIX_INDICATOR_CHECK.format(asked=asked, agreed=agreed,
+                                                    disagreed=disagreed)
+        assert f"{line}\n{check}" in text, statement
+    assert "<b>Applied value</b>: 2 narratives in 2 stories from 2 members" in text
+
+    # valuestory matrix --json.
+    data = await _matrix_json(database_url)
+    shown = data["indicators"]
+    assert isinstance(shown, dict)
+    for statement, (cycle, counts, check) in HAND_COUNT.items():
+        assert [(i["narratives"], i["stories"], i["members"], i["check"])
+                for i in shown[cycle] if i["statement"] == statement] == [
+            (*counts, dict(zip(("asked", "agreed", "disagreed"), check, strict=True)))]
+    assert shown["realised"] == shown["reframing"] == []
+    assert data["columns"][2]["narratives"] == 2 and data["intended"]["narratives"] == 4
+
+    # The picture's words: each statement, what backs it, then its check.
+    async with harness.db.session() as session:
+        found = await session.get(Community, c.id)
+        assert found is not None
+        m = await matrix.build_matrix(session, found)
+    words = [t.get_text().replace("\n", " ") for ax in matrix.picture(m).axes for t in ax.texts]
+    for statement, (_, (_, stories, members), (asked, agreed, _)) in HAND_COUNT.items():
+        at = words.index(statement)
+        assert words[at + 1:at + 3] == [
+            texts.MATRIX_PNG_INDICATOR.format(members=texts.plural(members, "member"),
+                                              stories=texts.plural(stories, "story")),
+            texts.MATRIX_PNG_INDICATOR_CHECK.format(agreed=agreed, asked=asked)], statement
+
+    # The dashboard's matrix page, from the real server: each card under its cycle.
+    cards = await _dashboard_cards(harness, c)
+    assert cards == {
+        statement: (f"cycle-{cycle}", f"{n} narratives · {st} {'story' if st == 1 else 'stories'}"
+                    f" · {mb} members",
+                    f"Members' check: {asked} asked · {agreed} ring true · {disagreed} not for them")
+        for statement, (cycle, (n, st, mb), (asked, agreed, disagreed)) in HAND_COUNT.items()}
+
+    # The report: the PDF's text, and the DOCX's table, each statement under its cycle with its
+    # evidence and its check.
+    pdf = tmp_path / "report.pdf"
+    made = await asyncio.to_thread(
+        CliRunner().invoke, main, ["report", "--community", "Plans Apart", "--format", "pdf",
+                                   "--output", str(pdf)],
+        env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert made.exit_code == 0, made.output
+    # Here, not above: the report's tests read this module's scenario.
+    from tests.cli.test_report import at, column_of, lines, pdf_text, words_on
+
+    page = words_on(pdf, texts.REPORT_MATRIX)
+    for statement, (cycle, (n, st, mb), (asked, agreed, disagreed)) in HAND_COUNT.items():
+        told = texts.REPORT_INDICATOR_EVIDENCE.format(
+            narratives=texts.plural(n, "narrative"), stories=texts.plural(st, "story"),
+            members=texts.plural(mb, "member"))
+        check = texts.REPORT_INDICATOR_CHECK.format(asked=asked, agreed=agreed,
+                                                    disagreed=disagreed)
+        # Each under its cycle's heading, in that order: the statement, its evidence, its check.
+        places = [at(page, phrase) for phrase in (texts.CYCLE_NAMES[cycle], statement, told, check)]
+        assert [column_of(page, x, texts.CYCLE_NAMES) for x, _ in places] == [cycle] * 4, statement
+        assert [y for _, y in places] == sorted(y for _, y in places), statement
+    in_order = " ".join(lines(pdf_text(pdf, layout=False)))
+    assert "2 narratives from 2 members" in in_order  # applied: what was done, never a plan
+    docx_file = tmp_path / "report.docx"
+    made = await asyncio.to_thread(
+        CliRunner().invoke, main, ["report", "--community", "Plans Apart", "--format", "docx",
+                                   "--output", str(docx_file)],
+        env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN})
+    assert made.exit_code == 0, made.output
+    from docx import Document
+
+    grid = Document(str(docx_file)).tables[2]
+    assert grid.rows[1].cells[2].text == "2 narratives from 2 members"
+    cells = dict(zip(matrix.glossary.CYCLES, grid.rows[2].cells, strict=True))
+    for statement, (cycle, (n, st, mb), (asked, agreed, disagreed)) in HAND_COUNT.items():
+        # Without the marks that isolate a person's words; a number and its noun kept together.
+        said = re.sub("[\u2066-\u2069]", "", cells[cycle].text).replace("\xa0", " ")
+        assert statement in said
+        assert texts.REPORT_INDICATOR_EVIDENCE.format(
+            narratives=texts.plural(n, "narrative"), stories=texts.plural(st, "story"),
+            members=texts.plural(mb, "member")) in said
+        assert texts.REPORT_INDICATOR_CHECK.format(asked=asked, agreed=agreed,
+                                                   disagreed=disagreed) in said
