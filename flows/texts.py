@@ -957,6 +957,28 @@ MAIL_WHY = N_(
 MAIL_STOP = N_("Stop these emails")
 # TRANSLATORS: in an email's plain text, before the address that stops the emails.
 MAIL_STOP_PLAIN = N_("To stop these emails, open: {link}")
+# Joining by email from a community's invite (/join/<invite code>), and the email that confirms
+# the address.
+JOIN_TITLE = N_("Join {community}")
+JOIN_ASK = N_(
+    "Give your email address and I'll send you a link to confirm it. Then you'll read how your "
+    "answers are kept and who sees them, and say whether you'd like to take part.")
+JOIN_ADDRESS = N_("Your email address")
+JOIN_SEND = N_("Send me the link")
+JOIN_SENT = N_(
+    "Thank you! If that address takes email, a link to confirm it is on its way. Please open it "
+    "within a day.")
+JOIN_BAD_ADDRESS = N_("That doesn't look like an email address. Please check it and try again.")
+JOIN_NOT_SENT = N_("I couldn't send the email just now. Please try again in a few minutes.")
+JOIN_CONFIRM_ASK = N_("Confirm your email address to join {community}.")
+JOIN_CONFIRM = N_("Confirm")
+JOIN_EXPIRED = N_(
+    "This link has expired or was used already. Please open your community's invite again to get "
+    "a new one.")
+MAIL_CONFIRM_SUBJECT = N_("Confirm your email address for {community}")
+MAIL_CONFIRM_BODY = N_(
+    "Someone, I hope you, asked to join {community} with this address. To confirm it, open the "
+    "link below within a day. If it wasn't you, ignore this email and nothing will happen.")
 # The page a member's "stop these emails" link opens; its button reads MAIL_STOP.
 UNSUBSCRIBE_ASK = N_(
     "Stop the emails? I won't email you about any community until you ask me to start again. "

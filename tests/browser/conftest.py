@@ -49,6 +49,7 @@ class DashboardServer:
         self.port = self.sockets[0].getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
         self.url, self.settings = url, settings
+        self.letters: Any = None  # what sends emails the pages send at once (set before start)
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -59,7 +60,8 @@ class DashboardServer:
         db = Database(self.url)
         # The dashboard and the members' pages, as `valuestory run` serves them.
         server = tornado.httpserver.HTTPServer(tornado.web.Application(
-            [*dashboard.routes(db, self.settings, self.base), *answers.routes(db, self.base)],
+            [*dashboard.routes(db, self.settings, self.base),
+             *answers.routes(db, self.base, self.letters)],
             log_function=lambda _h: None))
         server.add_sockets(self.sockets)
         self._ready.set()

@@ -57,13 +57,17 @@ async def test_an_invitation_reaches_the_member_in_their_language_with_their_lin
     assert 'lang="es"' in html
 
 
+# Every email but the one confirming an address someone gave (sent once, when they asked).
+TO_MEMBERS = [kind for kind in Kind if kind is not Kind.CONFIRM]
+
+
 async def test_every_email_carries_one_click_unsubscribe_headers(mail_server: MailServer) -> None:
-    for kind in Kind:
+    for kind in TO_MEMBERS:
         await _mailer(mail_server).send(compose(_letter(kind, "en", plan="Try the huddle"),
                                                 base=BASE, sender=FROM, now=NOW))
 
     got = mail_server.to(ADDRESS)
-    assert len(got) == len(Kind)
+    assert len(got) == len(TO_MEMBERS)
     for message in got:
         assert message["List-Unsubscribe"].strip() == f"<{BASE}/unsubscribe/tok-123>"
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -78,7 +82,7 @@ def test_only_the_follow_up_quotes_the_members_plan_and_every_email_speaks_their
     for kind in Kind:
         plain, html = _parts(compose(_letter(kind, language, plan=plan), base=BASE, sender=FROM,
                                      now=NOW))
-        assert t.MAIL_PERSONAL in plain and t.MAIL_STOP in html
+        assert t.MAIL_PERSONAL in plain and (t.MAIL_STOP in html) is (kind in TO_MEMBERS)
         quoted = "Probar la reunión breve" in plain or "Probar la reunión breve" in html
         assert quoted is (kind is Kind.FOLLOWUP)
     plain, html = _parts(compose(_letter(Kind.FOLLOWUP, language, plan=plan), base=BASE,
@@ -94,6 +98,17 @@ def test_what_a_member_or_convener_typed_is_escaped_in_the_html_part() -> None:
     _, html = _parts(compose(letter, base=BASE, sender=FROM, now=NOW))
     assert "<script>" not in html and "<img" not in html and "<b>CoP" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_email_confirming_an_address_links_to_its_confirmation_and_offers_nothing_to_stop(
+        ) -> None:
+    email = compose(_letter(Kind.CONFIRM), base=BASE, sender=FROM, now=NOW)
+    plain, html = _parts(email)
+    t = texts.In("es")
+    assert email["Subject"] == t.MAIL_CONFIRM_SUBJECT.format(
+        community=texts.isolate("Red de Cuidados"))
+    assert f"{BASE}/join/confirm/tok-123" in plain and f"{BASE}/join/confirm/tok-123" in html
+    assert email["List-Unsubscribe"] is None and "/unsubscribe/" not in plain + html
 
 
 async def test_a_550_is_a_permanent_refusal_and_a_451_a_temporary_one(

@@ -15,8 +15,9 @@ from typing import Any
 import tornado.web
 
 from storage.db import Database
-from valuestory.answers import pages, unsubscribe
+from valuestory.answers import joining_by_email, pages, unsubscribe
 from valuestory.answers.base import PREFIX, STATIC, Answers
+from valuestory.usecases.scheduler import LetterSender
 
 STATIC_FILES = Path(__file__).parent / "static"
 
@@ -26,9 +27,10 @@ class Static(tornado.web.StaticFileHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
 
 
-def routes(db: Database, base: str) -> list[Any]:
-    """The members' pages; `base` is the address their links start with (PUBLIC_URL)."""
-    answers = {"answers": Answers(db, base)}
+def routes(db: Database, base: str, letters: LetterSender | None = None) -> list[Any]:
+    """The members' pages; `base` is the address their links start with (PUBLIC_URL);
+    `letters` sends the email that confirms an address someone joins with."""
+    answers = {"answers": Answers(db, base, letters)}
     member = PREFIX + "/" + pages.TOKEN
     return [
         (STATIC + r"/(.*)", Static, {"path": str(STATIC_FILES)}),
@@ -39,4 +41,7 @@ def routes(db: Database, base: str) -> list[Any]:
         (member + "/withdraw", pages.Withdraw, answers),
         # The link in every email, and its List-Unsubscribe header: stops the emails.
         (unsubscribe.PATH + pages.TOKEN, unsubscribe.Unsubscribe, answers),
+        # Joining by email from a community's invite.
+        (joining_by_email.CONFIRM + pages.TOKEN, joining_by_email.Confirm, answers),
+        (joining_by_email.JOIN + joining_by_email.CODE, joining_by_email.Join, answers),
     ]

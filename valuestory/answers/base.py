@@ -19,6 +19,7 @@ import tornado.web
 from flows import i18n, texts
 from storage.db import Database
 from valuestory.usecases import web_answers
+from valuestory.usecases.scheduler import LetterSender
 
 if TYPE_CHECKING:
     import jinja2
@@ -61,6 +62,8 @@ class Answers:
 
     db: Database
     base: str
+    # What sends an email at once (joining by email's confirmation); None without SMTP_URL.
+    letters: LetterSender | None = None
 
     @property
     def secure(self) -> bool:

@@ -62,7 +62,7 @@ def run(webhook: bool) -> None:
         # The bot and the dashboard meet only here, on one web server and one database pool.
         db = Database(settings.database_url)
         base = settings.public_base(webhook)
-        routes = [*dashboard.routes(db, settings, base), *answers.routes(db, base)]
+        routes = [*dashboard.routes(db, settings, base), *answers.routes(db, base, mail_sender)]
         # Emails go from the same process, beside Telegram's scheduler, on the same pool.
         stop_mail = asyncio.Event()
         mailing = (asyncio.create_task(mail.run(db, settings, mail_sender, stop_mail))

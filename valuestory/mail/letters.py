@@ -19,6 +19,7 @@ from valuestory.usecases.emails import Kind, Letter
 
 ANSWER_PATH = "/answer/"
 UNSUBSCRIBE_PATH = "/unsubscribe/"
+CONFIRM_PATH = "/join/confirm/"
 
 
 def answer_link(base: str, token: str) -> str:
@@ -34,6 +35,10 @@ def _words(letter: Letter) -> tuple[str, list[str], str, list[str]]:
     t = texts.In(letter.language)
     # A title or a name keeps its own direction inside a sentence in the other one.
     event, community = texts.isolate(letter.event or ""), texts.isolate(letter.community)
+    if letter.kind is Kind.CONFIRM:
+        return (t.MAIL_CONFIRM_SUBJECT.format(community=community),
+                [t.MAIL_HELLO, t.MAIL_CONFIRM_BODY.format(community=community)], t.JOIN_CONFIRM,
+                [])
     if letter.kind is Kind.INVITATION:
         return (t.MAIL_INVITE_SUBJECT.format(community=community),
                 [t.MAIL_HELLO, t.MAIL_INVITE_BODY.format(community=community),
@@ -56,15 +61,20 @@ def compose(letter: Letter, *, base: str, sender: str, now: dt.datetime) -> Emai
     """The email for `letter`, from `sender` (MAIL_FROM), its links starting with `base`."""
     t = texts.In(letter.language)
     subject, before, button, after = _words(letter)
-    link, stop = answer_link(base, letter.token), unsubscribe_link(base, letter.token)
+    confirming = letter.kind is Kind.CONFIRM
+    link = (base.rstrip("/") + CONFIRM_PATH + letter.token if confirming
+            else answer_link(base, letter.token))
+    stop = None if confirming else unsubscribe_link(base, letter.token)
     quote = letter.plan if letter.kind is Kind.FOLLOWUP and letter.plan else None
     ending = [t.MAIL_PERSONAL, f"{t.MAIL_THANKS}\n{letter.community}"]
-    why = t.MAIL_WHY.format(community=texts.isolate(letter.community))
+    why = "" if confirming else t.MAIL_WHY.format(community=texts.isolate(letter.community))
 
     plain = [*before]
     if quote:
         plain.append("\n".join("> " + line for line in quote.splitlines()))
-    plain += [*after, f"{button}:\n{link}", *ending, "--", why, t.MAIL_STOP_PLAIN.format(link=stop)]
+    plain += [*after, f"{button}:\n{link}", *ending]
+    if stop is not None:
+        plain += ["--", why, t.MAIL_STOP_PLAIN.format(link=stop)]
 
     message = EmailMessage()
     message["Subject"] = subject
@@ -73,9 +83,10 @@ def compose(letter: Letter, *, base: str, sender: str, now: dt.datetime) -> Emai
     message["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
-    # RFC 8058: a mail client's own "unsubscribe" posts here, and it pauses the member.
-    message["List-Unsubscribe"] = f"<{stop}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if stop is not None:
+        # RFC 8058: a mail client's own "unsubscribe" posts here, and it pauses the member.
+        message["List-Unsubscribe"] = f"<{stop}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content("\n\n".join(plain) + "\n")
     message.add_alternative(_html(letter, subject, before, quote, after, button, link, ending,
@@ -90,7 +101,8 @@ def _paragraph(text: str) -> str:
 
 
 def _html(letter: Letter, subject: str, before: list[str], quote: str | None, after: list[str],
-          button: str, link: str, ending: list[str], why: str, stop_text: str, stop: str) -> str:
+          button: str, link: str, ending: list[str], why: str, stop_text: str,
+          stop: str | None) -> str:
     e = html.escape
     side = "right" if direction(letter.language) == "rtl" else "left"
     parts = [_paragraph(p) for p in before]
@@ -116,9 +128,10 @@ def _html(letter: Letter, subject: str, before: list[str], quote: str | None, af
         f'<div style="max-width:560px;margin:0 auto;padding:24px 20px;background:#ffffff;'
         f'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;'
         f'line-height:1.5;color:#1d2b27">'
-        + "".join(parts) +
-        f'<hr style="border:none;border-top:1px solid #dcdcd6;margin:24px 0 12px">'
-        f'<p style="font-size:13px;color:#5b6360">{e(why)}<br>'
-        f'<a href="{e(stop)}" style="color:#2f6f5e">{e(stop_text)}</a></p>'
-        f'</div></body></html>\n')
+        + "".join(parts) + (
+            "" if stop is None else
+            f'<hr style="border:none;border-top:1px solid #dcdcd6;margin:24px 0 12px">'
+            f'<p style="font-size:13px;color:#5b6360">{e(why)}<br>'
+            f'<a href="{e(stop)}" style="color:#2f6f5e">{e(stop_text)}</a></p>')
+        + '</div></body></html>\n')
 

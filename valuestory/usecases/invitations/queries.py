@@ -58,6 +58,14 @@ async def add_member(session: AsyncSession, address: str, language: str,
     return member
 
 
+async def confirmed(session: AsyncSession, member_id: int, now: dt.datetime) -> None:
+    """Its owner showed the address is theirs (they opened a link sent to it)."""
+    await session.execute(
+        update(MemberEmail).where(MemberEmail.member_id == member_id,
+                                  MemberEmail.confirmed_at.is_(None))
+        .values(confirmed_at=now).execution_options(synchronize_session=False))
+
+
 async def joined(session: AsyncSession, member_id: int, community_id: int) -> bool:
     return bool(await session.scalar(
         select(func.count(Membership.id)).where(Membership.member_id == member_id,
