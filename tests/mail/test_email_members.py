@@ -24,7 +24,7 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
-from tests import seed
+from tests import clock, seed
 from tests.fakes import FakeSender
 from tests.mailserver import NOT_NOW, REFUSED, MailServer
 from valuestory.mail import Mailer
@@ -211,3 +211,31 @@ async def test_a_permanent_refusal_marks_the_member_unreachable_and_a_temporary_
     async with db.session() as session:
         paused = await session.scalar(select(Membership.paused).where(Membership.member_id == gone))
         assert paused is False  # not paused: unreachable, as a member who blocked the bot
+
+
+async def test_a_prompt_by_email_waits_out_quiet_hours_and_is_not_sent_after_its_window(
+        db: Database, mail_server: MailServer) -> None:
+    c = await seed.community(db, "Frailty")
+    await community_settings.change(db, str(c.id), community_settings.Change(
+        delay="0", quiet="22:00-08:00", reminder="1h", window="2d"), {}, actor="test")
+    late = clock.at(clock.day(1), "23:00")
+    await seed.email_member(db, c, "ana@example.net", joined=late - dt.timedelta(days=30))
+    await seed.email_member(db, c, "ben@example.net", joined=late - dt.timedelta(days=30))
+    await seed.event(db, c, "Night shift huddle", clock.text(clock.day(1), "21:00"),
+                     clock.text(clock.day(1), "22:30"))
+    await scheduler.tick(db, FakeSender(), late)
+    await _emails(db, mail_server, late)
+    invitations = len(mail_server.received)
+
+    await _emails(db, mail_server, clock.at(clock.day(2), "07:55"))
+    quiet = len(mail_server.received)
+    mail_server.refuse("ben@example.net", NOT_NOW)  # Ben's server is away until it is too late
+    await _emails(db, mail_server, clock.at(clock.day(2), "08:01"))
+    mail_server.accept("ben@example.net")
+    await scheduler.tick(db, FakeSender(), clock.at(clock.day(4), "09:00"))
+    await _emails(db, mail_server, clock.at(clock.day(4), "09:00"))
+
+    assert invitations == 2 and quiet == 2  # nothing in the quiet hours
+    subject = texts.MAIL_PROMPT_SUBJECT.format(event=texts.isolate("Night shift huddle"))
+    assert [m["Subject"] for m in mail_server.to("ana@example.net")][1:] == [subject]
+    assert subject not in [m["Subject"] for m in mail_server.to("ben@example.net")]
