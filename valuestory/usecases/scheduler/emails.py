@@ -152,7 +152,12 @@ async def _invitations(db: Database, letters: LetterSender, now: dt.datetime, wo
 
     False if the mail server was away: what is left waits for the next run.
     """
+    started = asyncio.get_running_loop().time()
     while not (stop and stop.is_set()):
+        # Many invitations take a while: the lease is renewed before each batch is claimed, so
+        # other processes leave this one's claims alone while it works.
+        elapsed = dt.timedelta(seconds=asyncio.get_running_loop().time() - started)
+        await renew(db, worker, now + elapsed)
         async with db.session() as session:
             rows = await invitation_queries.claim_due(session, worker, now, INVITATION_BATCH)
             work = []
