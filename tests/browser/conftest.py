@@ -75,7 +75,8 @@ class DashboardServer:
         assert self._ready.wait(10), "the dashboard did not start"
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
+        """Stop serving (a test may stop it early, to see a page meet a stopped server)."""
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
 

@@ -241,3 +241,34 @@ async def test_stop_keeps_what_was_said_and_the_page_says_so(
     shoot(browser, "13-stopped")
     built = await matrix.for_community(db, community.name, "", utcnow())
     assert {c.cycle: c.narratives for c in built.columns}["immediate"] == 1
+
+
+async def test_an_answer_sent_while_the_server_is_stopped_is_kept_on_the_page(
+    db: Database, browser: Browser, server: DashboardServer,
+) -> None:
+    community = await seed.community(db, "Perinatal Network")
+    event = await seed.event(db, community, "Winter Learning Session")
+    link = await invited(db, community, server)
+    en = web("en")
+    browser.set_window_size(*PHONE)
+    browser.get(link)
+    press(browser, en["BTN_AGREE"])
+    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
+    browser.get(link)
+    press(browser, option("en", "attended", "yes"))
+    write(browser, "What the night team showed us.")
+    server.stop()
+    [send] = [b for b in browser.find_elements(By.CSS_SELECTOR, "button")
+              if b.text.strip() == en["BTN_NEXT"]]
+    send.click()
+    said = browser.find_element(By.CSS_SELECTOR, ".not-sent")
+    WebDriverWait(browser, 10).until(lambda _: said.is_displayed())
+    assert said.text == texts.In("en").WEB_NOT_SENT
+    # Still on the page, the words still in the box, and kept in the browser for a reload.
+    assert browser.find_element(By.ID, "text").get_attribute("value") == (
+        "What the night team showed us.")
+    kept = browser.execute_script(
+        "return Object.keys(localStorage).filter(k => k.startsWith('valuestory-draft-'))"
+        ".map(k => localStorage.getItem(k))")
+    assert kept == ["What the night team showed us."]
+    shoot(browser, "14-not-sent")
