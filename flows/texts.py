@@ -301,6 +301,10 @@ DASHBOARD_UNTIL_BEFORE_SINCE = N_("The end date comes before the start date.")
 DASHBOARD_EVENT_CREATED = N_("The event is planned. Members will be asked about it afterwards.")
 DASHBOARD_EVENT_MOVED = N_("The event has moved. Members will be asked after its new time.")
 DASHBOARD_EVENT_CANCELLED = N_("The event is cancelled. Nobody will be asked about it.")
+# TRANSLATORS: {invited} and {already} are bare numbers of email addresses.
+DASHBOARD_INVITED = N_(
+    "Invited by email: {invited}. Already invited or in the community: {already}. Each gets their "
+    "invitation within a minute.")
 # A past event nobody has been asked about: still to come, or never (its questions fell due
 # with nobody to ask, or closed).
 DASHBOARD_NOBODY_ASKED_YET = N_("nobody asked yet")

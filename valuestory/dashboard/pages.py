@@ -23,11 +23,13 @@ from valuestory.usecases import (
     checking,
     exports,
     indicators,
+    invitations,
     matrix,
     narratives,
     report,
     stories,
 )
+from valuestory.usecases.errors import AdminError
 from valuestory.usecases.events import listing as events_listing
 from valuestory.usecases.events import planning
 from valuestory.usecases.times import utcnow
@@ -440,8 +442,13 @@ class EventsPage(CommunityPage):
         await self.listing(community, notice=self.notice())
 
     def notice(self) -> str | None:
+        done = self.get_query_argument("done", "")
+        if done == "invited":
+            counts = [self.get_query_argument(k, "0") for k in ("invited", "already")]
+            if all(c.isdigit() and len(c) < 7 for c in counts):
+                return texts.DASHBOARD_INVITED.format(invited=counts[0], already=counts[1])
         return {"created": texts.DASHBOARD_EVENT_CREATED, "moved": texts.DASHBOARD_EVENT_MOVED,
-                "cancelled": texts.DASHBOARD_EVENT_CANCELLED}.get(self.get_query_argument("done", ""))
+                "cancelled": texts.DASHBOARD_EVENT_CANCELLED}.get(done)
 
     async def post(self, community_id: str) -> None:
         community = await self.open(community_id)
@@ -456,6 +463,23 @@ class EventsPage(CommunityPage):
         if created is None:
             raise tornado.web.HTTPError(404)
         self.redirect(f"{PREFIX}/c/{community.id}/events?done=created", status=303)
+
+
+class InviteByEmail(EventsPage):
+    """POST /dashboard/c/<id>/invite: members without Telegram, invited by email."""
+
+    async def post(self, community_id: str) -> None:
+        community = await self.open(community_id)
+        try:
+            done = await invitations.invite_for(self.dash.db, self.user_id, self.dash.admins,
+                                                community.id, self.get_body_argument("addresses", ""))
+        except AdminError as exc:
+            await self.listing(community, 400, str(exc)[:1].upper() + str(exc)[1:] + ".")
+            return
+        if done is None:
+            raise tornado.web.HTTPError(404)
+        self.redirect(f"{PREFIX}/c/{community.id}/events?done=invited&invited={done.invited}"
+                      f"&already={done.already}", status=303)
 
 
 class EventChange(EventsPage):

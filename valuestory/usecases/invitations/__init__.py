@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flows import i18n
 from storage.db import Database
 from storage.models import Channel, Invitation
+from valuestory.usecases.access.queries import convened_one
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.invitations import queries
@@ -48,8 +49,9 @@ def _language(value: str | None, where: str) -> str | None:
     return language
 
 
-def _rows(text: str) -> list[tuple[str, str | None]]:
-    """A CSV's lines: an address, and optionally a language; a header line is allowed."""
+def _rows(text: str, where: str = " of the file") -> list[tuple[str, str | None]]:
+    """A CSV's lines: an address, and optionally a language; a header line is allowed.
+    `where` says, after "line 2", where the lines were typed."""
     rows: list[tuple[str, str | None]] = []
     for number, cells in enumerate(csv.reader(io.StringIO(text)), 1):
         cells = [c.strip() for c in cells]
@@ -60,14 +62,14 @@ def _rows(text: str) -> list[tuple[str, str | None]]:
             continue  # a header
         address = parse_email(cells[0])
         if address is None:
-            raise AdminError(f"line {number} of the file is not an email address: {ADDRESS_HINT}, "
+            raise AdminError(f"line {number}{where} is not an email address: {ADDRESS_HINT}, "
                              "then a comma and a language if you like")
         if len(cells) > 2:
-            raise AdminError(f"line {number} of the file has more than an address and a language")
+            raise AdminError(f"line {number}{where} has more than an address and a language")
         rows.append((address, _language(cells[1] if len(cells) > 1 else None,
-                                        f"line {number} of the file: a language ")))
+                                        f"line {number}{where}: a language ")))
     if not rows:
-        raise AdminError("the file has no email addresses: put one on each line")
+        raise AdminError(f"there are no email addresses{where}: put one on each line")
     return rows
 
 
@@ -116,3 +118,13 @@ async def invite_from_csv(db: Database, community_ref: str, text: str,
     rows = [(address, own or default) for address, own in _rows(text)]
     return await _invite(db, community_ref, rows, now or utcnow())
 
+
+async def invite_for(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                     text: str, now: dt.datetime | None = None) -> Invited | None:
+    """The dashboard's invitations: addresses typed one a line (each may be followed by a comma
+    and a language), for a convener of the community (None for anyone else)."""
+    rows = _rows(text, "")
+    async with db.session() as session:
+        if await convened_one(session, user_id, community_id, admins) is None:
+            return None
+    return await _invite(db, str(community_id), rows, now or utcnow())
