@@ -272,3 +272,22 @@ async def test_an_answer_sent_while_the_server_is_stopped_is_kept_on_the_page(
         ".map(k => localStorage.getItem(k))")
     assert kept == ["What the night team showed us."]
     shoot(browser, "14-not-sent")
+
+
+async def test_an_arabic_members_page_reads_right_to_left_in_arabic(
+    db: Database, browser: Browser, server: DashboardServer,
+) -> None:
+    community = await seed.community(db, "Perinatal Network")
+    event = await seed.event(db, community, "Winter Learning Session")
+    link = await invited(db, community, server, language="ar")
+    ar = web("ar")
+    browser.set_window_size(*PHONE)
+    browser.get(link)
+    page = browser.find_element(By.TAG_NAME, "html")
+    assert (page.get_attribute("lang"), page.get_attribute("dir")) == ("ar", "rtl")
+    press(browser, ar["BTN_AGREE"])
+    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
+    browser.get(link)
+    press(browser, option("ar", "attended", "yes"))
+    assert ar["ASK_TEXT_HINT"] in main_text(browser)
+    shoot(browser, "15-arabic")
