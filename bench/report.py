@@ -132,13 +132,13 @@ async def load_postgres(url: str, data: dict[str, list[tuple[Any, ...]]]) -> Non
 _EXCERPTS = " UNION ALL ".join(
     f"""SELECT * FROM (SELECT '{stage}' AS stage, n.text, n.answered_at, n.id, n.member_id
          FROM narratives n WHERE n.community_id = :cid AND n.answered_at >= :epoch
-         AND n.cycle = '{cycle}' AND {'n.intended' if plan else 'NOT n.intended'}
+         AND n.cycle = '{cycle}' AND n.intended = {'true' if plan else 'false'}
          ORDER BY n.answered_at DESC, n.id DESC LIMIT 12) AS s{i}"""
     for i, (stage, cycle, plan) in enumerate(
         [(c, c, False) for c in CYCLES] + [("intended", "applied", True)]))
 _FURTHEST = " UNION ALL ".join(
     f"""SELECT * FROM (SELECT n.story_id, {rank} AS reached, n.answered_at FROM narratives n
-         WHERE n.community_id = :cid AND n.cycle = '{cycle}' AND NOT n.intended
+         WHERE n.community_id = :cid AND n.cycle = '{cycle}' AND n.intended = false
          AND n.answered_at >= :epoch ORDER BY n.answered_at DESC, n.id DESC LIMIT 12) AS f{rank}"""
     for rank, cycle in ((4, "reframing"), (3, "realised"), (2, "applied")))
 _THREADS = """SELECT n.story_id, n.id, n.cycle, n.intended, n.question_text, n.text, n.answered_at,
