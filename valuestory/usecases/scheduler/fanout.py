@@ -76,22 +76,27 @@ class Claimed:
 
 
 class Turns:
-    """SQLite's one writer, taken in turn by a fan-out's workers, outcomes first: a send Telegram
-    answered is written down before another is claimed or put on the wire, so that if the
-    process dies, few sends it had heard back about are left in doubt."""
+    """A fan-out's writes, outcomes first: a send Telegram answered is written down before
+    another is claimed or put on the wire, so that if the process dies, sends it had heard back
+    about are not left in doubt. On SQLite (`one_writer`) the workers also take the one writer
+    in turn rather than meet "database is locked"; on PostgreSQL outcomes are written side by
+    side."""
 
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+    def __init__(self, one_writer: bool) -> None:
+        self._lock: asyncio.Lock | None = asyncio.Lock() if one_writer else None
         self._outcomes = 0
         self._no_outcomes = asyncio.Event()
         self._no_outcomes.set()
+
+    def _writer(self) -> AbstractAsyncContextManager[Any]:
+        return self._lock if self._lock is not None else nullcontext()
 
     @asynccontextmanager
     async def outcome(self) -> AsyncIterator[None]:
         self._outcomes += 1
         self._no_outcomes.clear()
         try:
-            async with self._lock:
+            async with self._writer():
                 yield
         finally:
             self._outcomes -= 1
@@ -101,7 +106,7 @@ class Turns:
     @asynccontextmanager
     async def other(self) -> AsyncIterator[None]:
         await self._no_outcomes.wait()
-        async with self._lock:
+        async with self._writer():
             yield
 
 
@@ -115,18 +120,19 @@ class FanOut:
         self.lease = lease  # renewed while the fan-out runs, so other processes leave our claims
         self.communities = communities
         self.busy = busy  # members with an open conversation: a new one waits its turn
-        # SQLite has one writer: our own workers take turns rather than meet "database is locked".
-        self.turns = Turns() if db.dialect == "sqlite" else None
+        # Outcomes first; on SQLite, with one writer, our own workers take turns.
+        self.turns = Turns(one_writer=db.dialect == "sqlite")
         # Set when the process is told to stop: no new batch is claimed, the rest stays due
         # for whichever process looks next.
         self.stop: asyncio.Event | None = None
         self.telegram_away = False
+        # Outcomes heard and not yet written (`record`), and whether a worker is writing them.
+        self._outcomes: list[tuple[Claimed, SendResult, asyncio.Future[None]]] = []
+        self._writing = False
         # Called after each batch, so a long fan-out still shows the scheduler is alive.
         self.heartbeat: Callable[[], object] | None = None
 
     def _turn(self, kind: str) -> AbstractAsyncContextManager[Any]:
-        if self.turns is None:
-            return nullcontext()
         return self.turns.outcome() if kind == "outcome" else self.turns.other()
 
     async def claim_openings(self, batch: list[Due]) -> list[Claimed]:
@@ -220,14 +226,50 @@ class FanOut:
                                                   self.now)
 
     async def record(self, claimed: Claimed, result: SendResult) -> None:
-        values: dict[str, Any] = {"status": result.outcome, "error": result.error}
-        if result.outcome is Outcome.SENT:
-            values |= {"sent_at": self.now, "telegram_message_id": result.message_id}
+        """Write down how a send went, with every other outcome heard meanwhile: the answers
+        Telegram gives a burst of sends at once are written in one commit, not one after the
+        other, so few sends it answered are left unwritten at any moment."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((claimed, result, done))
+        if not self._writing:
+            self._writing = True
+            batch: list[tuple[Claimed, SendResult, asyncio.Future[None]]] = []
+            try:
+                while self._outcomes:
+                    batch, self._outcomes = self._outcomes, []
+                    try:
+                        await self._write_outcomes([(c, r) for c, r, _ in batch])
+                    except Exception as exc:  # each sender decides: wait for the database, or not
+                        _settle(batch, exc)
+                        continue
+                    _settle(batch, None)
+            except BaseException as exc:  # cancelled: nobody is left waiting for this writer
+                _settle(batch + self._outcomes, exc)
+                self._outcomes = []
+                raise
+            finally:
+                self._writing = False
+        await done
+        self._count(claimed, result)
+
+    async def _write_outcomes(self, outcomes: list[tuple[Claimed, SendResult]]) -> None:
+        if self.db.dialect == "postgresql":
+            # One round trip, committed as it runs, rather than three (BEGIN, UPDATE, COMMIT).
+            async with self._turn("outcome"), self.db.one_statement() as conn:
+                await queries.record_deliveries(
+                    conn, [(c.delivery_id, _outcome_values(r, self.now)) for c, r in outcomes],
+                    [c.due.member_id for c, r in outcomes if r.outcome is Outcome.UNREACHABLE],
+                    self.now)
+            return
         async with self._turn("outcome"), self.db.session() as session:
-            unreachable = (claimed.due.member_id if result.outcome is Outcome.UNREACHABLE
-                           else None)
-            await queries.record_delivery(session, claimed.delivery_id, values, unreachable,
-                                          self.now)
+            for claimed, result in outcomes:
+                unreachable = (claimed.due.member_id if result.outcome is Outcome.UNREACHABLE
+                               else None)
+                await queries.record_delivery(session, claimed.delivery_id,
+                                              _outcome_values(result, self.now), unreachable,
+                                              self.now)
+
+    def _count(self, claimed: Claimed, result: SendResult) -> None:
         checked = claimed.due.purpose == "check" and result.outcome is Outcome.SENT
         counter = _CHECKS if checked else COUNTERS.get(result.outcome)
         if counter is not None:
@@ -370,6 +412,27 @@ class FanOut:
             except Exception as exc:  # the next renewal tries again
                 if not unavailable(exc):  # an outage has its own watcher, saying so
                     log.warning("could not renew the scheduler's lease (%s)", type(exc).__name__)
+
+
+def _settle(batch: list[tuple[Claimed, SendResult, asyncio.Future[None]]],
+            error: BaseException | None) -> None:
+    """Tell the senders waiting on outcomes whether theirs was written."""
+    for _, _, waiting in batch:
+        if not waiting.done():
+            if error is None:
+                waiting.set_result(None)
+            elif isinstance(error, Exception):
+                waiting.set_exception(error)
+            else:
+                waiting.cancel()
+
+
+def _outcome_values(result: SendResult, now: dt.datetime) -> dict[str, Any]:
+    """A delivery's columns once Telegram answered (or surely did not take it)."""
+    values: dict[str, Any] = {"status": result.outcome, "error": result.error}
+    if result.outcome is Outcome.SENT:
+        values |= {"sent_at": now, "telegram_message_id": result.message_id}
+    return values
 
 
 def _due(purpose: str, rows: list[queries.Row], skip: set[int]) -> list[Due]:

@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flows.questions import PromptKind
 from storage.db import Database
@@ -371,6 +371,23 @@ async def record_delivery(session: AsyncSession, delivery_id: int, values: dict[
         await session.execute(
             update(Member).where(Member.id == unreachable).values(unreachable_at=now)
             .execution_options(synchronize_session=False))
+
+
+async def record_deliveries(conn: AsyncConnection, outcomes: Sequence[tuple[int, dict[str, Any]]],
+                            unreachable: Sequence[int], now: dt.datetime) -> None:
+    """Write how several sends went in one statement (on a connection committing as it runs);
+    `unreachable`: members who blocked the bot, marked so."""
+    rows = [{"d_id": delivery_id, "d_status": v["status"], "d_error": v["error"],
+             "d_sent_at": v.get("sent_at"), "d_message_id": v.get("telegram_message_id")}
+            for delivery_id, v in outcomes]
+    await conn.execute(
+        update(Delivery).where(Delivery.id == bindparam("d_id"), Delivery.status == SENDING)
+        .values(status=bindparam("d_status"), error=bindparam("d_error"),
+                sent_at=bindparam("d_sent_at"), telegram_message_id=bindparam("d_message_id")),
+        rows)
+    if unreachable:
+        await conn.execute(update(Member).where(Member.id.in_(unreachable))
+                           .values(unreachable_at=now))
 
 
 async def give_back_delivery(session: AsyncSession, delivery_id: int, worker: str) -> None:
