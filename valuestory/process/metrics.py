@@ -39,12 +39,29 @@ class Metrics:
     api_error: str = ""
     _api_said_at: dt.datetime | None = None
     _slowed_said_at: dt.datetime | None = None
+    # When the last outage began and ended, and when the bot last said it was over: Telegram
+    # answering some requests and failing others (polls answered, sends refused) is one outage,
+    # said once a minute, not a line each time it turns.
+    _outage_began: dt.datetime | None = None
+    _back_at: dt.datetime | None = None
+    _back_said_at: dt.datetime | None = None
+    _failed_at: dt.datetime | None = None
 
     def api_failed(self, error: str, now: dt.datetime) -> None:
         """A request found no Bot API (refused, timed out before sending, 5xx, 429)."""
         self.api_error = error
         if self.api_away_since is None:
-            self.api_away_since = self._api_said_at = now
+            self._failed_at = now
+            if (self._outage_began is not None and self._back_at is not None
+                    and now - self._back_at < SAY_EVERY):
+                # Back for a moment only: the same outage goes on, said with the rest of it.
+                self.api_away_since = self._outage_began
+                if self._api_said_at is None or now - self._api_said_at >= SAY_EVERY:
+                    self._api_said_at = now
+                    log.warning("Telegram's Bot API still does not answer after %d s (%s)",
+                                (now - self.api_away_since).total_seconds(), error)
+                return
+            self.api_away_since = self._outage_began = self._api_said_at = now
             log.warning("Telegram's Bot API does not answer (%s): sends wait and are tried "
                         "again", error)
         elif self._api_said_at is None or now - self._api_said_at >= SAY_EVERY:
@@ -62,11 +79,14 @@ class Metrics:
         """Telegram answered a request made at `asked_at`. One made before Telegram was found
         away says nothing of whether it is back: it was on its way before."""
         self.last_api_ok_at = now
-        if self.api_away_since is not None and (asked_at is None
-                                                or asked_at >= self.api_away_since):
-            log.warning("Telegram's Bot API answers again after %d s; carrying on",
-                        (now - self.api_away_since).total_seconds())
+        if self.api_away_since is not None and (asked_at is None or self._failed_at is None
+                                                or asked_at >= self._failed_at):
+            if self._back_said_at is None or now - self._back_said_at >= SAY_EVERY:
+                self._back_said_at = now
+                log.warning("Telegram's Bot API answers again after %d s; carrying on",
+                            (now - self.api_away_since).total_seconds())
             self.api_away_since = None
+            self._back_at = now
 
     @staticmethod
     def value(name: str) -> float:
