@@ -212,7 +212,8 @@ async def send(
     stopping = context.bot_data.stopping
     before = context.bot_data.owed.get(chat_id)
     if before is not None:
-        await asyncio.shield(before)
+        with contextlib.suppress(Exception):  # its own failure is its own: it said so
+            await asyncio.shield(before)
     db = database(context)
     owing = inbox.owed_now()
     update_id, owed = owing if owing is not None else (0, [])
@@ -283,8 +284,12 @@ async def start_sending_owed(bot: Bot, db: Database, owed_by_chat: dict[int, asy
         task = asyncio.create_task(send_owed(bot, db, replies, stopping),
                                    name=f"owed-replies-{chat_id}")
 
-        def done(_task: asyncio.Task[None], chat_id: int = chat_id) -> None:
+        def done(task: asyncio.Task[None], chat_id: int = chat_id) -> None:
             owed_by_chat.pop(chat_id, None)
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("replies owed from before the last stop could not all be sent (%s); "
+                            "they are tried again at the next start",
+                            type(task.exception()).__name__)
 
         task.add_done_callback(done)
         owed_by_chat[chat_id] = task
