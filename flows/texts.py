@@ -543,6 +543,8 @@ INVITE = N_(
     "People who open it read what's kept and agree before joining."
 )
 INVITE_CAPTION = N_("Scan to join {community}")
+# After the invite link, when email is set up.
+INVITE_BY_EMAIL = N_("People without Telegram can join by email here:\n{link}")
 CHECKIN = N_(
     "Check-in for <b>{title}</b>:\n{link}\n\nMembers who open it during the event are marked as "
     "there, and I'll ask them about it afterwards."

@@ -14,8 +14,10 @@ COMMANDS = convening.COMMANDS
 
 
 def _convener(context: Context, user_id: int) -> convening.Convener:
-    return convening.Convener(user_id, settings(context).admin_telegram_ids,
-                              context.bot.username)
+    config = settings(context)
+    email_base = config.public_base(context.bot_data.webhook) if config.smtp_url else None
+    return convening.Convener(user_id, config.admin_telegram_ids, context.bot.username,
+                              email_base)
 
 
 async def on_command(update: Update, context: Context) -> None:

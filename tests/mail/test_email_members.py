@@ -30,7 +30,7 @@ from tests.mailserver import NOT_NOW, REFUSED, MailServer
 from valuestory.mail import Mailer
 from valuestory.mail import MailServer as Server
 from valuestory.mail.sending import MailSender
-from valuestory.usecases import community_settings, invitations, scheduler, web_answers
+from valuestory.usecases import communities, community_settings, invitations, scheduler, web_answers
 from valuestory.usecases.scheduler import TickReport
 
 BASE = "https://cop.example.org"
@@ -239,3 +239,15 @@ async def test_a_prompt_by_email_waits_out_quiet_hours_and_is_not_sent_after_its
     subject = texts.MAIL_PROMPT_SUBJECT.format(event=texts.isolate("Night shift huddle"))
     assert [m["Subject"] for m in mail_server.to("ana@example.net")][1:] == [subject]
     assert subject not in [m["Subject"] for m in mail_server.to("ben@example.net")]
+
+
+async def test_with_email_set_up_the_invite_also_gives_the_page_to_join_by_email(
+        db: Database) -> None:
+    c = await seed.community(db, "Red de Cuidados")
+
+    with_email = await communities.invite(c, "cop_bot", language="es", email_base=BASE + "/")
+    without = await communities.invite(c, "cop_bot", language="es")
+
+    link = f"{BASE}/join/{c.invite_code}"
+    assert texts.In("es").INVITE_BY_EMAIL.format(link=link) in with_email[0].text
+    assert "/join/" not in without[0].text

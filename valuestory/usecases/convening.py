@@ -39,6 +39,8 @@ class Convener:
     user_id: int
     admins: frozenset[int]
     bot_username: str
+    # Where people without Telegram join by email (PUBLIC_URL), when email is set up.
+    email_base: str | None = None
 
 
 # (database, who asks, the community, what they typed after the command, their language)
@@ -58,7 +60,8 @@ ACTIONS: dict[str, Action] = {
     "newevent": lambda db, who, c, arg, lang: drafts.start_draft(db, who.user_id, c, language=lang),
     "events": lambda db, who, c, arg, lang: listing.listing(db, c, language=lang),
     "cancelevent": lambda db, who, c, arg, lang: listing.cancel_choices(db, c, language=lang),
-    "invite": lambda db, who, c, arg, lang: communities.invite(c, who.bot_username, language=lang),
+    "invite": lambda db, who, c, arg, lang: communities.invite(c, who.bot_username, language=lang,
+                                                               email_base=who.email_base),
     "checkin": lambda db, who, c, arg, lang: checkin.checkin_for(db, c, who.bot_username,
                                                                  language=lang),
     "members": lambda db, who, c, arg, lang: communities.member_counts(db, c, language=lang),

@@ -114,13 +114,18 @@ def qr_png(link: str) -> bytes:
 
 
 async def invite(community: Community, bot_username: str, *,
-                 language: str = i18n.BASE_LANGUAGE) -> list[Out]:
-    """The invite link, and a QR code of it for slides, told in the convener's `language`."""
+                 language: str = i18n.BASE_LANGUAGE, email_base: str | None = None) -> list[Out]:
+    """The invite link, and a QR code of it for slides, told in the convener's `language`; with
+    `email_base` (email set up), the page where people without Telegram join by email too."""
     t = texts.In(language)
     link = deep_link(bot_username, community.invite_code)
     name = escape(community.name) if language == i18n.BASE_LANGUAGE else texts.isolate(
         escape(community.name))
-    return [Out(t.INVITE.format(community=name, link=escape(link))),
+    said = t.INVITE.format(community=name, link=escape(link))
+    if email_base:
+        by_email = f"{email_base.rstrip('/')}/join/{community.invite_code}"
+        said += "\n\n" + t.INVITE_BY_EMAIL.format(link=escape(by_email))
+    return [Out(said),
             Out(t.INVITE_CAPTION.format(community=name), photo=qr_png(link))]
 
 
