@@ -211,7 +211,8 @@ class DurableApplication(Application):  # type: ignore[type-arg]
                 durable.done(update.update_id)
 
     async def _once(self, db: Database, update: Update, fresh: bool) -> None:
-        with inbox.handling(update.update_id) as handling:
+        chat = update.effective_chat
+        with inbox.handling(update.update_id, chat.id if chat is not None else None) as handling:
             if fresh or not await inbox.seen(db, update.update_id):
                 await super().process_update(update)
         if not handling.settled:

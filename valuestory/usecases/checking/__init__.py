@@ -207,28 +207,35 @@ async def press(db: Database, user_id: int, data: str, *, key: str | None = None
             return [Out(t.STALE_BUTTON)]
         if not await inbox.claim(session, *([key] if key is not None else [])):
             return []  # already acted on: a redelivered press changes nothing
-        found = await queries.answer_for(session, answer_id, member.id)
-        if found is None:
-            return [Out(t.NOT_FOR_YOU)]
-        answer, check = found
-        if check.status == CheckStatus.DONE:
-            return [Out(t.CHECK_FINISHED)]
-        if check.status != CheckStatus.OPEN:
-            return [Out(t.CHECK_CLOSED)]
-        if choice is Answer.NEXT:
-            if check.waiting_id != answer.id:
-                return [Out(t.STALE_BUTTON), *await _onwards(session, check, member.language, now)]
-            check.waiting_id = None
-            return await _onwards(session, check, member.language, now)
-        if answer.answer is not None:
-            return [Out(t.STALE_BUTTON), *await _onwards(session, check, member.language, now)]
-        answer.answer, answer.answered_at = STORED[choice], now
-        if choice is Answer.SKIP:
-            check.waiting_id = None
-            return await _onwards(session, check, member.language, now)
-        check.waiting_id = answer.id
-        noted = t.CHECK_NOTED_TRUE if choice is Answer.TRUE else t.CHECK_NOTED_NOT
-        return [Out(noted, (((t.BTN_NEXT, token(answer.id, Answer.NEXT)),),))]
+        # What the member is owed is kept with their answer: a stop does not lose it.
+        return await inbox.owe(session, member.chat_id, await _pressed(
+            session, member.id, t, answer_id, choice, member.language, now))
+
+
+async def _pressed(session: AsyncSession, member_id: int, t: Any, answer_id: int, choice: Answer,
+                   language: str, now: dt.datetime) -> list[Out]:
+    found = await queries.answer_for(session, answer_id, member_id)
+    if found is None:
+        return [Out(t.NOT_FOR_YOU)]
+    answer, check = found
+    if check.status == CheckStatus.DONE:
+        return [Out(t.CHECK_FINISHED)]
+    if check.status != CheckStatus.OPEN:
+        return [Out(t.CHECK_CLOSED)]
+    if choice is Answer.NEXT:
+        if check.waiting_id != answer.id:
+            return [Out(t.STALE_BUTTON), *await _onwards(session, check, language, now)]
+        check.waiting_id = None
+        return await _onwards(session, check, language, now)
+    if answer.answer is not None:
+        return [Out(t.STALE_BUTTON), *await _onwards(session, check, language, now)]
+    answer.answer, answer.answered_at = STORED[choice], now
+    if choice is Answer.SKIP:
+        check.waiting_id = None
+        return await _onwards(session, check, language, now)
+    check.waiting_id = answer.id
+    noted = t.CHECK_NOTED_TRUE if choice is Answer.TRUE else t.CHECK_NOTED_NOT
+    return [Out(noted, (((t.BTN_NEXT, token(answer.id, Answer.NEXT)),),))]
 
 
 async def sentence(db: Database, user_id: int, text: str, *, key: str | None = None,
@@ -246,11 +253,12 @@ async def sentence(db: Database, user_id: int, text: str, *, key: str | None = N
         answer = await session.get(CheckAnswer, check.waiting_id)
         check.waiting_id = None
         if answer is None:
-            return await _onwards(session, check, language, now)
+            return await inbox.owe(session, None, await _onwards(session, check, language, now))
         words = text.strip()[:SENTENCE_CHARS]
         answer.sentence = f"{answer.sentence}\n{words}" if answer.sentence else words
-        return [Out(say(language).CHECK_SENTENCE_KEPT),
-                *await _onwards(session, check, language, now)]
+        # What the member is owed is kept with their sentence: a stop does not lose it.
+        return await inbox.owe(session, None, [Out(say(language).CHECK_SENTENCE_KEPT),
+                                               *await _onwards(session, check, language, now)])
 
 
 CheckCounts = queries.CheckCounts

@@ -63,6 +63,7 @@ class Handling:
     """The update a task is handling; `settled` once a unit of work claimed it and committed."""
 
     update_id: int
+    chat_id: int | None = None  # the chat it came from, where its replies go
     settled: bool = False
     # The messages owed for it, (seq, message), once the unit of work that kept them committed.
     owed: list[tuple[int, Out]] = field(default_factory=list)
@@ -74,9 +75,10 @@ _handling: ContextVar[Handling | None] = ContextVar("inbox_handling", default=No
 
 
 @contextmanager
-def handling(update_id: int) -> Iterator[Handling]:
-    """While the block runs, `claim` settles this update in the caller's unit of work."""
-    current = Handling(update_id)
+def handling(update_id: int, chat_id: int | None = None) -> Iterator[Handling]:
+    """While the block runs, `claim` settles this update in the caller's unit of work (and
+    `owe` keeps its replies to `chat_id`)."""
+    current = Handling(update_id, chat_id)
     token = _handling.set(current)
     try:
         yield current
@@ -158,12 +160,16 @@ def _out(payload: str) -> Out:
                                    for row in data["buttons"]))
 
 
-async def owe(session: AsyncSession, chat_id: int, outs: list[Out]) -> list[Out]:
+async def owe(session: AsyncSession, chat_id: int | None, outs: list[Out]) -> list[Out]:
     """In the unit of work that claimed the update being handled: keep the replies it will send
-    to `chat_id`, so that they are sent even if the process stops first. Returns `outs`."""
+    to `chat_id` (None: the chat the update came from), so that they are sent even if the
+    process stops first. Returns `outs`."""
     current = _handling.get()
     kept = [out for out in outs if keeps(out)]
     if current is None or not kept:
+        return outs
+    chat_id = chat_id if chat_id is not None else current.chat_id
+    if chat_id is None:
         return outs
     await queries.owe_replies(session, current.update_id, chat_id, [_payload(o) for o in kept])
 
