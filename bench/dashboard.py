@@ -144,7 +144,7 @@ async def measure(db: Database, url: str, repeat: int) -> dict[str, tuple[float,
         assert community is not None
         await roles.queries.grant_role(session, CONVENER, "convener", community)
         await roles.queries.grant_role(session, CONVENER, "researcher", community)
-        token = await sessions.open_session(session, CONVENER, utcnow())
+        token = await sessions.queries.open_session(session, CONVENER, utcnow())
     # Page 100 starts after the last narrative of page 99, as its link would say (read after
     # the grants are committed: a page's own read waits for no writer).
     cursor: narratives.Cursor | None = None

@@ -163,7 +163,7 @@ async def measure(db: Database, community_id: int, repeat: int) -> tuple[float, 
             b = time.perf_counter() - t
         async with db.session() as session:
             t = time.perf_counter()
-            built = await matrix.build_matrix(session, community, matrix.Period(), NOW)
+            built = await matrix.build_matrix(db, community, matrix.Period(), NOW)
             m = time.perf_counter() - t
         if i >= 2:  # the first rounds warm caches and statement caches
             baseline_times.append(b)
@@ -176,7 +176,7 @@ async def measure(db: Database, community_id: int, repeat: int) -> tuple[float, 
     for _ in range(max(3, repeat // 3)):
         async with db.session() as session:
             t = time.perf_counter()
-            await matrix.build_matrix(session, community, period, NOW)
+            await matrix.build_matrix(db, community, period, NOW)
             period_times.append(time.perf_counter() - t)
     print(f"(for information: the last 90 days, read from narratives: "
           f"{statistics.median(period_times) * 1000:.2f} ms)")

@@ -133,7 +133,7 @@ async def prepare(url: str, n: int) -> dict[str, Any]:
                     "kind": "post_event", "story_id": str(uuid.uuid4()), "status": "open",
                     "due_at": now, "opened_at": now, "closes_at": now + dt.timedelta(days=7)}])
             await roles.queries.grant_role(s, RESEARCHER, "researcher", None)
-            token = await sessions.open_session(s, RESEARCHER, now)
+            token = await sessions.queries.open_session(s, RESEARCHER, now)
         async with db.session() as s:
             csrf = await s.scalar(select(DashboardSession.csrf_token)
                                   .where(DashboardSession.token_hash == sessions.hashed(token)))

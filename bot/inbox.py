@@ -168,8 +168,9 @@ class DurableApplication(Application):  # type: ignore[type-arg]
 
     An update seen again (replayed after a restart, or redelivered by Telegram after a slow
     answer) is only cleared: a second /start or /export would otherwise answer twice. An update
-    new when kept needs no such look. A use case that claims the update (`inbox.claim`) marks it
-    handled and clears it in the same commit as its effects; any other is finished here after.
+    new when kept needs no such look. A use case that claims the update (`inbox.queries.claim`)
+    marks it handled and clears it in the same commit as its effects; any other is finished
+    here after.
     """
 
     async def process_update(self, update: object) -> None:

@@ -6,7 +6,7 @@ for, and their next updates wait behind this one (`bot/ordering.py`), so replies
 once Telegram is back. A request that may have arrived (no answer after it was written) is never
 repeated while the process runs.
 
-A reply to a member's answer is kept in the database with the answer (`inbox.owe`) and forgotten
+A reply to a member's answer is kept in the database with the answer (`inbox.queries.owe`) and forgotten
 once Telegram took it, so a process stopped while it waits (Telegram away) sends it after the
 restart (`send_owed`): each chat's owed replies in order, before anything newer for that chat. One
 whose request was on its way at the stop is sent again then, as a repeat is harmless in a

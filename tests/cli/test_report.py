@@ -73,7 +73,7 @@ async def with_indicators(h: Harness) -> Community:
     async with h.db.session() as session:
         found = await session.get(Community, c.id)
         assert found is not None
-        ids = {n.text: n.narrative_id for n in await matrix.narratives(session, c.id)}
+        ids = {n.text: n.narrative_id for n in await matrix.narratives(h.db, c.id)}
     for cycle, capital, statement, backing, _ in INDICATORS:
         made = await indicators.add(h.db, indicators.COMMAND_LINE, c.name, cycle, statement,
                                     capital, [ids[t] for t in backing])
@@ -280,7 +280,7 @@ async def test_the_slide_shows_the_indicators_under_their_cycles_in_the_communit
     async with harness.db.session() as session:
         found = await session.get(Community, c.id)
         assert found is not None
-        built = await matrix.build_matrix(session, found)
+        built = await matrix.build_matrix(harness.db, found)
     # The phone's picture is drawn in the community's language now, its period label too.
     assert phone_png.read_bytes() == matrix.render_png(built, "es")
     es = texts.In("es")

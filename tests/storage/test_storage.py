@@ -215,11 +215,12 @@ async def test_settling_an_update_clears_it_and_marks_it_with_its_keys_in_one_co
 ) -> None:
     from storage.models import HandledUpdate, InboxUpdate
     from valuestory.usecases import inbox
+    from valuestory.usecases.inbox import queries as inbox_queries
 
     assert await inbox.keep_all(db, [(20, '{"n": 20}'), (21, '{"n": 21}')]) == {20, 21}
     with pytest.raises(RuntimeError), inbox.handling(20):
         async with db.session() as s:
-            assert await inbox.claim(s, "m|1|5")  # marks "u|20" too, and clears 20
+            assert await inbox_queries.claim(s, "m|1|5")  # marks "u|20" too, and clears 20
             raise RuntimeError("the handler failed after settling")
     async with db.session() as s:  # rolled back with it: still kept, nothing marked
         assert set((await s.scalars(select(InboxUpdate.update_id))).all()) == {20, 21}
@@ -227,12 +228,12 @@ async def test_settling_an_update_clears_it_and_marks_it_with_its_keys_in_one_co
 
     with inbox.handling(20):
         async with db.session() as s:
-            assert await inbox.claim(s, "m|1|5")
+            assert await inbox_queries.claim(s, "m|1|5")
     async with db.session() as s:
         assert set((await s.scalars(select(InboxUpdate.update_id))).all()) == {21}
         assert set((await s.scalars(select(HandledUpdate.key))).all()) == {"m|1|5", "u|20"}
         # The same message again, in another update: it was handled, and says so.
         with inbox.handling(21):
-            assert not await inbox.claim(s, "m|1|5")
+            assert not await inbox_queries.claim(s, "m|1|5")
     async with db.session() as s:
         assert (await s.scalars(select(InboxUpdate.update_id))).all() == []

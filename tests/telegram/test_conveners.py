@@ -100,7 +100,7 @@ async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness:
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        m = await matrix.build_matrix(session, community, now=T0 + 50 * DAY)
+        m = await matrix.build_matrix(harness.db, community, now=T0 + 50 * DAY)
     cols = {col.cycle: col for col in m.columns}
     assert [(k, v.narratives, v.members, v.new) for k, v in cols.items()] == [
         ("immediate", 3, 3, 1), ("potential", 1, 1, 0), ("applied", 2, 2, 2),
@@ -136,9 +136,9 @@ async def test_matrix_for_a_period_counts_only_what_was_said_in_it(harness: Harn
         assert community is not None
         now = T0 + 45 * DAY
         period = matrix.parse_period("30d", community.timezone, now)
-        m = await matrix.build_matrix(session, community, period, now=now)
+        m = await matrix.build_matrix(harness.db, community, period, now=now)
         since = matrix.parse_period("since 2026-10-02", community.timezone, now)
-        m2 = await matrix.build_matrix(session, community, since, now=now)
+        m2 = await matrix.build_matrix(harness.db, community, since, now=now)
     assert m.total == 2 and m.period.label == "the last 30 days"
     assert m2.total == 5 and m2.period.label == "since 2 Oct 2026"
 
@@ -181,7 +181,7 @@ async def test_long_matrix_is_split_under_the_limit_without_cutting_excerpts(har
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        m = await matrix.build_matrix(session, community)
+        m = await matrix.build_matrix(harness.db, community)
     from bot.send import split_message
 
     text = matrix.render_text(m)
@@ -473,8 +473,8 @@ async def test_all_time_tallies_agree_with_the_narratives_after_edits_and_erasur
         async with harness.db.session() as session:
             community = await session.get(Community, c.id)
             assert community is not None
-            fast = await matrix.build_matrix(session, community, now=T0 + 99 * DAY)
-            slow = await matrix.build_matrix(session, community, epoch, now=T0 + 99 * DAY)
+            fast = await matrix.build_matrix(harness.db, community, now=T0 + 99 * DAY)
+            slow = await matrix.build_matrix(harness.db, community, epoch, now=T0 + 99 * DAY)
         return fast, slow
 
     fast, slow = await both()
@@ -583,7 +583,7 @@ async def test_matrix_picture_counts_one_event_in_the_singular_and_names_gaps(
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        m = await matrix.build_matrix(session, community, now=T0 + DAY)
+        m = await matrix.build_matrix(harness.db, community, now=T0 + DAY)
     words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
     assert "1 event · 1 asked · 1 attended · 1 answered (100%) · 1 completed" in words
     assert "Value Creation Matrix, all time: 1 narrative in 1 story, from 1 member" in words
@@ -610,6 +610,6 @@ async def test_excerpts_come_from_different_members_even_when_one_told_all_the_n
         async with harness.db.session() as session:
             community = await session.get(Community, c.id)
             assert community is not None
-            m = await matrix.build_matrix(session, community, period, now=T0 + 9 * DAY)
+            m = await matrix.build_matrix(harness.db, community, period, now=T0 + 9 * DAY)
         shown = [x.pseudonym for x in m.columns[0].excerpts]
         assert shown == [await pseudonym(harness.db, p, c) for p in (cat, ben, ann)]

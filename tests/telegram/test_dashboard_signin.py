@@ -98,8 +98,11 @@ async def test_a_link_works_once_within_ten_minutes_and_only_while_the_role_last
 
 async def test_sessions_end_after_a_time_without_use(harness: Harness) -> None:
     await seed.grant(harness.db, 512, "researcher", None)
-    async with harness.db.session() as session:
-        token = await sessions.open_session(session, 512, utcnow())
+    link = await signin.link_for(harness.db, 512, frozenset(), "http://127.0.0.1", utcnow())
+    assert link is not None
+    token = (await signin.with_link(harness.db, link.rsplit("/", 1)[-1], "127.0.0.1",
+                                    frozenset(), utcnow())).token
+    assert token is not None
     assert await sessions.resume(harness.db, token, utcnow() + dt.timedelta(hours=7)) is not None
     idle = utcnow() + dt.timedelta(hours=7) + sessions.IDLE + dt.timedelta(seconds=1)
     assert await sessions.resume(harness.db, token, idle) is None

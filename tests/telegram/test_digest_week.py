@@ -32,7 +32,7 @@ async def a_week(h: Harness) -> Community:
         # Follow-ups three days after an event, so Dee's plan falls due this coming week: no
         # setting changes this (/settings has none for follow-ups), so it is written here.
         found.followup_applied_days = 3
-        ids = {n.text: n.narrative_id for n in await matrix.narratives(session, c.id)}
+        ids = {n.text: n.narrative_id for n in await matrix.narratives(h.db, c.id)}
     old = await indicators.add(h.db, indicators.COMMAND_LINE, c.name, "immediate", OLD)
     async with h.db.session() as session:
         # Written a month ago, with no evidence then: no use case moves that date.

@@ -396,7 +396,7 @@ async def test_conveners_get_the_digest_in_their_own_language_or_the_communitys(
     async with harness.db.session() as s:
         c = await s.get(Community, community.id)
         assert c is not None
-        built = await matrix.build_matrix(s, c)
+        built = await matrix.build_matrix(harness.db, c)
     words = " ".join(w.get_text() for w in matrix.picture(built, "es").findobj(
         lambda a: hasattr(a, "get_text")))
     assert str(ES.MATRIX_PNG_EXCERPTS) in words and texts.MATRIX_PNG_EXCERPTS not in words

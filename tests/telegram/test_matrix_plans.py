@@ -136,8 +136,8 @@ async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_don
     async with harness.db.session() as session:
         found = await session.get(Community, c.id)
         assert found is not None
-        m = await matrix.build_matrix(session, found)
-        period = await matrix.build_matrix(session, found, matrix.parse_period(
+        m = await matrix.build_matrix(harness.db, found)
+        period = await matrix.build_matrix(harness.db, found, matrix.parse_period(
             "30d", found.timezone, utcnow()))
 
     assert [(col.cycle, col.narratives, col.stories, col.members) for col in m.columns] == COLUMNS
@@ -283,7 +283,7 @@ async def test_the_matrix_leads_with_its_indicators_counted_from_their_evidence(
 ) -> None:
     c, _, people = await scenario(harness, withdraw=False)
     async with harness.db.session() as session:
-        said = {n.text: n.narrative_id for n in await matrix.narratives(session, c.id)}
+        said = {n.text: n.narrative_id for n in await matrix.narratives(harness.db, c.id)}
     safe = await indicators.add(harness.db, indicators.COMMAND_LINE, c.id, "immediate", SAFE,
                                 evidence=[said["Ana: the moment."], said["Ben: the moment."],
                                           said["Wes: the moment."]])
@@ -312,7 +312,7 @@ async def test_the_matrix_leads_with_its_indicators_counted_from_their_evidence(
         async with harness.db.session() as session:
             found = await session.get(Community, c.id)
             assert found is not None
-            m = await matrix.build_matrix(session, found)
+            m = await matrix.build_matrix(harness.db, found)
         # A statement wraps to its column: its lines read as one.
         words = [t.get_text().replace("\n", " ") for ax in matrix.picture(m).axes
                  for t in ax.texts]
@@ -361,8 +361,7 @@ ANSWERS = {"ana": (texts.BTN_RINGS_TRUE, texts.BTN_RINGS_TRUE, texts.BTN_RINGS_T
 async def _checked_scenario(h: Harness) -> tuple[Community, dict[str, Person]]:
     """The scenario with the three indicators above, checked by its members as above."""
     c, _, people = await scenario(h)
-    async with h.db.session() as session:
-        said = {n.text: n.narrative_id for n in await matrix.narratives(session, c.id)}
+    said = {n.text: n.narrative_id for n in await matrix.narratives(h.db, c.id)}
     await indicators.add(h.db, indicators.COMMAND_LINE, c.id, "immediate", SAFE, evidence=[
         said[f"{n}: the moment."] for n in ("Ana", "Ben", "Cal")])
     await indicators.add(h.db, indicators.COMMAND_LINE, c.id, "potential", IDEAS, evidence=[
@@ -451,7 +450,7 @@ async def test_one_hand_count_of_indicators_and_their_check_reads_the_same_every
     async with harness.db.session() as session:
         found = await session.get(Community, c.id)
         assert found is not None
-        m = await matrix.build_matrix(session, found)
+    m = await matrix.build_matrix(harness.db, found)
     words = [t.get_text().replace("\n", " ") for ax in matrix.picture(m).axes for t in ax.texts]
     for statement, (_, (_, stories, members), (asked, agreed, _)) in HAND_COUNT.items():
         at = words.index(statement)

@@ -157,7 +157,7 @@ async def built(h: Harness, community: Community) -> matrix.Matrix:
     async with h.db.session() as session:
         c = await session.get(Community, community.id)
         assert c is not None
-        return await matrix.build_matrix(session, c)
+        return await matrix.build_matrix(h.db, c)
 
 
 async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
@@ -206,7 +206,7 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     async with harness.db.session() as session:
         c = await session.get(Community, a.id)
         assert c is not None
-        since = await matrix.build_matrix(session, c, matrix.parse_period(
+        since = await matrix.build_matrix(harness.db, c, matrix.parse_period(
             "30d", c.timezone, utcnow()))
     assert (since.columns, since.participation, since.events, since.stories_count,
             since.contributors, since.traced, since.intended, since.plans) == (

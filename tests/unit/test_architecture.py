@@ -111,15 +111,6 @@ USE_CASES = "valuestory/usecases"
 # of work hands around and the errors it catches, never a statement builder.
 DOOR_MAY_IMPORT = {"sqlalchemy.ext.asyncio": None, "sqlalchemy.exc": None,
                    "sqlalchemy": {"CursorResult", "Select"}, "sqlalchemy.engine": {"make_url"}}
-# Rooms whose owners are moving their SQL and doors into shape: each name leaves as its room does.
-NOT_YET_QUERIES: set[str] = set()
-NOT_YET_DOORS = {
-    # Helpers sharing a unit of work with other rooms' doors (the scheduler's openings and
-    # reminders, voice notes' answers, signing in, a page's visit): private once those call
-    # them from their own side.
-    "conversation/__init__.py", "inbox/__init__.py", "sessions/__init__.py",
-    "matrix/build.py",  # the matrix of indicators
-}
 
 
 def _use_case_files() -> list[tuple[str, object]]:
@@ -147,8 +138,7 @@ def test_a_use_case_builds_its_sql_only_in_its_queries_module() -> None:
                 allowed = DOOR_MAY_IMPORT.get(node.module, set())
                 if allowed is not None and {a.name for a in node.names} - allowed:
                     offenders.add(name)
-    assert sorted(offenders - NOT_YET_QUERIES) == []
-    assert sorted(NOT_YET_QUERIES - offenders) == [], "done: take these off the list"
+    assert sorted(offenders) == []
 
 
 def test_a_use_cases_public_functions_take_the_database_not_a_session() -> None:
@@ -170,5 +160,4 @@ def test_a_use_cases_public_functions_take_the_database_not_a_session() -> None:
                                       ast.unparse(p.annotation)))
                        for p in params):
                     offenders.add(name)
-    assert sorted(offenders - NOT_YET_DOORS) == []
-    assert sorted(NOT_YET_DOORS - offenders) == [], "done: take these off the list"
+    assert sorted(offenders) == []

@@ -14,8 +14,9 @@ from flows import i18n
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import utcnow
-from valuestory.usecases import callbacks, conversation, speaking
+from valuestory.usecases import callbacks, speaking
 from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.conversation import queries as conversation_queries
 from valuestory.usecases.out import Out
 
 
@@ -48,7 +49,7 @@ async def press(db: Database, user_id: int, data: str, telegram_language: str | 
             return [Out(speaking.say(chosen).UNKNOWN_USER)]
         member.language = chosen
         return [Out(speaking.say(chosen).LANGUAGE_SET),
-                *await conversation.carry_on(session, member, now or utcnow())]
+                *await conversation_queries.carry_on(session, member, now or utcnow())]
 
 
 __all__ = ["choose", "menu", "press", "token"]

@@ -12,8 +12,9 @@ from flows.engine import Later
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Member, Membership, utcnow
-from valuestory.usecases import callbacks, conversation, speaking
+from valuestory.usecases import callbacks, speaking
 from valuestory.usecases.callbacks import PauseStep, Prefix
+from valuestory.usecases.conversation import queries as conversation_queries
 from valuestory.usecases.out import Out
 
 ALL = "all"
@@ -54,7 +55,7 @@ async def _hold_stories(session: AsyncSession, member: Member, community_id: int
     not taken as an answer until the member says to keep it (or carries on)."""
     for prompt in await repo.open_prompts(session, member.id, lock=True):
         if prompt.question_id is not None and community_id in (None, prompt.community_id):
-            await conversation.apply_action(session, prompt, Later(), utcnow())
+            await conversation_queries.apply_action(session, prompt, Later(), utcnow())
 
 
 async def pause(db: Database, user_id: int, target: str | None = None, *,

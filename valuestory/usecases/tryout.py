@@ -79,6 +79,6 @@ async def matrix_text(db: Database, community_id: int) -> str | None:
     """The community's matrix as the terminal shows it, or None if it is gone."""
     async with db.session() as session:
         community = await session.get(Community, community_id)
-        if community is None:
-            return None
-        return matrix.render_terminal(await matrix.build_matrix(session, community))
+    if community is None:
+        return None
+    return matrix.render_terminal(await matrix.build_matrix(db, community))

@@ -208,7 +208,7 @@ async def visiting(work: Work, token: str | None, community_id: int, admins: fro
     if not rows:
         return None, None
     user_id, csrf, last_seen, cid, name, zone = rows[0][:6]
-    signed = await sessions.judge(conn, token_hash, user_id, csrf, last_seen, now)
+    signed = await sessions.queries.judge(conn, token_hash, user_id, csrf, last_seen, now)
     if signed is None or cid is None:
         return signed, None
     grants = [row[6:] for row in rows if row[6] is not None]

@@ -38,10 +38,11 @@ from storage.models import (
     Community,
     utcnow,
 )
-from valuestory.usecases import access, callbacks, inbox, parsing
+from valuestory.usecases import access, callbacks, parsing
 from valuestory.usecases.callbacks import Prefix
 from valuestory.usecases.checking import queries
 from valuestory.usecases.checking.messages import STORED, Answer, token, where_now
+from valuestory.usecases.inbox import queries as inbox_queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler.queries import eligible
 from valuestory.usecases.scheduler.rules import allowed_time
@@ -205,10 +206,10 @@ async def press(db: Database, user_id: int, data: str, *, key: str | None = None
         t = say(member.language)
         if prefix is not Prefix.CHECK or answer_id is None or choice is None:
             return [Out(t.STALE_BUTTON)]
-        if not await inbox.claim(session, *([key] if key is not None else [])):
+        if not await inbox_queries.claim(session, *([key] if key is not None else [])):
             return []  # already acted on: a redelivered press changes nothing
         # What the member is owed is kept with their answer: a stop does not lose it.
-        return await inbox.owe(session, member.chat_id, await _pressed(
+        return await inbox_queries.owe(session, member.chat_id, await _pressed(
             session, member.id, t, answer_id, choice, member.language, now))
 
 
@@ -248,16 +249,16 @@ async def sentence(db: Database, user_id: int, text: str, *, key: str | None = N
         if row is None:
             return None
         check, language = row
-        if not await inbox.claim(session, *([key] if key is not None else [])):
+        if not await inbox_queries.claim(session, *([key] if key is not None else [])):
             return []
         answer = await session.get(CheckAnswer, check.waiting_id)
         check.waiting_id = None
         if answer is None:
-            return await inbox.owe(session, None, await _onwards(session, check, language, now))
+            return await inbox_queries.owe(session, None, await _onwards(session, check, language, now))
         words = text.strip()[:SENTENCE_CHARS]
         answer.sentence = f"{answer.sentence}\n{words}" if answer.sentence else words
         # What the member is owed is kept with their sentence: a stop does not lose it.
-        return await inbox.owe(session, None, [Out(say(language).CHECK_SENTENCE_KEPT),
+        return await inbox_queries.owe(session, None, [Out(say(language).CHECK_SENTENCE_KEPT),
                                                *await _onwards(session, check, language, now)])
 
 

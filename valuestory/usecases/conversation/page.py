@@ -1,7 +1,7 @@
 """A member's story on a page of their own: what the page shows, and what its form sent.
 
 The same engine, question set, rules and unit of work as the chat: a form's buttons carry the
-engine's own action tokens (`engine.encode_action`), what was sent goes through `_apply` as a
+engine's own action tokens (`engine.encode_action`), what was sent goes through `queries.apply` as a
 message and a tap would in Telegram, and every answer is committed before the page is shown
 again. A page's text box holds the whole answer, so what it sends replaces the answer (a new
 version, as a member's corrected message does), never adds to it. Narratives told here are
@@ -21,17 +21,7 @@ from flows.engine import Begin, Choose, Continue, Next, Progress, Skip, Text
 from flows.questions import QuestionKind
 from storage.db import Database
 from storage.models import AnsweredIn, Consent, PromptStatus, utcnow
-from valuestory.usecases.conversation import (
-    _apply,
-    _context,
-    _join,
-    _progress,
-    _progress_of,
-    consent_version,
-    participant_body,
-    queries,
-    script_of,
-)
+from valuestory.usecases.conversation import _join, consent_version, participant_body, queries
 from valuestory.usecases.speaking import say, value
 
 # A story finished this recently is recapped on the page; after that the page simply says
@@ -117,16 +107,16 @@ async def on_page(db: Database, member_id: int, now: dt.datetime | None = None) 
             if (latest is None or latest.finished_at is None or latest.finished_at < now - RECAP_FOR
                     or latest.status not in (PromptStatus.COMPLETED, PromptStatus.STOPPED)):
                 return None
-            script = script_of(latest.question_set, latest.kind, member.language)
-            progress = await _progress(session, latest)
+            script = queries.script_of(latest.question_set, latest.kind, member.language)
+            progress = await queries.read_progress(session, latest)
             if latest.status == PromptStatus.STOPPED:
                 return Told(t.STOPPED if progress.answers else t.STOPPED_NOTHING,
                             engine.recap(script, progress) if progress.answers else "")
             return Told("", engine.recap(script, progress))
         prompt, answered = pending[0]
-        script = script_of(prompt.question_set, prompt.kind, member.language)
-        ctx = await _context(session, prompt)
-        progress = _progress_of(prompt, answered)
+        script = queries.script_of(prompt.question_set, prompt.kind, member.language)
+        ctx = await queries.context_of(session, prompt)
+        progress = queries.progress_of(prompt, answered)
     event = value(member.language, prompt.event.title)
     current = script.question(progress.question_id or "")
     intro = ""
@@ -180,11 +170,11 @@ async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
         if action is None:
             return Sent(t.STALE_BUTTON)
         language = member.language
-        script = script_of(prompt.question_set, prompt.kind, language)
-        progress = _progress_of(prompt, answered)
+        script = queries.script_of(prompt.question_set, prompt.kind, language)
+        progress = queries.progress_of(prompt, answered)
 
         async def run(act: engine.Action, progress: Progress) -> Progress:
-            await _apply(session, prompt, act, now, language, progress, channel=AnsweredIn.WEB)
+            await queries.apply(session, prompt, act, now, language, progress, channel=AnsweredIn.WEB)
             return replace(progress, question_id=prompt.question_id, fresh=prompt.fresh,
                            held=prompt.held, held_message=prompt.held_message)
 
@@ -199,7 +189,7 @@ async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
                 and progress.held_message is None and action.question_id == current.id):
             if wrote and wrote != progress.answers.get(current.id, ""):
                 # The box holds the whole answer: a new version of it, never more of it.
-                await _apply(session, prompt, Text(wrote), now, language,
+                await queries.apply(session, prompt, Text(wrote), now, language,
                              replace(progress, fresh=True), channel=AnsweredIn.WEB)
                 if prompt.fresh:  # not taken (too long): say why, move nowhere
                     return Sent(t.TOO_LONG)
@@ -207,7 +197,7 @@ async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
                                    answers={**progress.answers, current.id: wrote})
             elif not wrote and current.id not in progress.answers:
                 action = Skip(current.id) if current.skippable else action
-        await _apply(session, prompt, action, now, language, progress, channel=AnsweredIn.WEB)
+        await queries.apply(session, prompt, action, now, language, progress, channel=AnsweredIn.WEB)
         return Sent()
 
 

@@ -1,5 +1,8 @@
 """The conversation's statements: a member with the prompt they are answering and what they
-said so far, in one read; choices; joining's lookups.
+said so far, in one read; choices; joining's lookups. And the steps of telling a story that run
+inside a unit of work someone else owns: the scheduler's opening, reminder and "in case"
+message, an action on a prompt already locked (a voice note's, a pause's), where the member is
+(after /language): each door that runs one owns the transaction.
 
 A member's every message and tap runs these, so each read is one statement, built once
 (building a statement costs more than the rows it reads), and each write one statement too: on
@@ -8,19 +11,28 @@ SQLite every statement is three or four trips to aiosqlite's thread, on PostgreS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
+from prometheus_client import Counter
 from sqlalchemy import BigInteger, Integer, Select, Text, bindparam, cast, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from flows import engine, i18n
+from flows.engine import Action, Begin, Context, Continue, Progress, Reply, Step
+from flows.questions import PromptKind, Question, QuestionSet, Script, load_question_set
+from storage import repositories as repo
 from storage.models import (
+    AnsweredIn,
     Choice,
     Community,
     Consent,
+    Event,
     Member,
     Membership,
     Narrative,
@@ -28,6 +40,13 @@ from storage.models import (
     PromptStatus,
     utcnow,
 )
+from valuestory.usecases import callbacks
+from valuestory.usecases.callbacks import Prefix
+from valuestory.usecases.out import Out
+from valuestory.usecases.speaking import say
+from valuestory.usecases.speaking import value as in_language
+
+log = logging.getLogger(__name__)
 
 # What was said so far, by question, and what was chosen, by question.
 Answers = tuple[dict[str, str], dict[str, tuple[str, ...]]]
@@ -224,3 +243,201 @@ async def narratives_of_story(session: AsyncSession, story_id: str) -> Sequence[
 async def narratives_of_member(session: AsyncSession, member_id: int) -> Sequence[Narrative]:
     return (await session.scalars(
         select(Narrative).where(Narrative.member_id == member_id).order_by(Narrative.id))).all()
+
+
+# --- Telling the story ----------------------------------------------------------------------
+
+# A message after a prompt closed is told so for this long; after that it is simply news.
+CLOSED_NOTICE_DAYS = 14
+
+ANSWERS_STORED = Counter("valuestory_answers_stored", "Answer messages committed to the database.")
+
+
+def prompt_token(prompt_id: int, action: Action) -> str:
+    return callbacks.encode(Prefix.PROMPT, prompt_id, engine.encode_action(action))
+
+
+def _out(prompt_id: int, reply: Reply) -> Out:
+    rows = tuple(
+        tuple((b.label, prompt_token(prompt_id, b.action)) for b in row) for row in reply.buttons
+    )
+    return Out(reply.text, rows, reply.edit)
+
+
+
+def script_of(question_set: str, kind: str, language: str) -> Script:
+    """The script a member is asked, in their language; English as the engine always spoke it."""
+    qs = load_question_set(question_set)
+    if language == i18n.BASE_LANGUAGE:
+        return qs.script(PromptKind(kind))
+    return qs.script(PromptKind(kind), language=language)
+
+
+def _asked_in(qs: QuestionSet, script: Script, q: Question) -> str:
+    """The language a question's text was actually shown in: the base one where it fell back."""
+    if script.language is None or script.language == qs.language:
+        return qs.language
+    base = qs.script(script.kind).question(q.id)
+    if base is not None and base.text == q.text:
+        return qs.language
+    return script.language
+
+
+async def read_progress(session: AsyncSession, prompt: Prompt) -> Progress:
+    return progress_of(prompt, await answers_of_prompt(session, prompt.id))
+
+
+def progress_of(prompt: Prompt, answered: Answers) -> Progress:
+    answers, chosen = answered
+    if prompt.attended and "attended" not in chosen:
+        chosen = {**chosen, "attended": ("yes",)}  # checked in at the event: no need to ask
+    return Progress(
+        question_id=prompt.question_id,
+        fresh=prompt.fresh,
+        held=prompt.held,
+        held_message=prompt.held_message,
+        answers=answers,
+        choices=chosen,
+    )
+
+
+async def context_of(session: AsyncSession, prompt: Prompt) -> Context:
+    # Already in the session where the prompt was read with it (`repo.prompt`): no query then.
+    event = await session.get(Event, prompt.event_id)
+    assert event is not None
+    aspiration = ""
+    if prompt.kind != PromptKind.POST_EVENT:
+        for n in await narratives_of_story(session, prompt.story_id):
+            if n.intended:
+                aspiration = n.text
+    return Context(event=event.title, aspiration=aspiration)
+
+
+async def apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
+                 language: str, progress: Progress | None = None,
+                 spoken: bool = False, channel: str = AnsweredIn.TELEGRAM) -> list[Out]:
+    """Run one action through the engine, in `language`, and persist everything it decided.
+
+    `spoken`: the action's text is the transcript of a voice note the member kept.
+    `channel`: where the member is telling it (`AnsweredIn`), kept with what they said.
+    """
+    qs = load_question_set(prompt.question_set)
+    script = script_of(prompt.question_set, prompt.kind, language)
+    ctx = await context_of(session, prompt)
+    if progress is None:
+        progress = await read_progress(session, prompt)
+    result: Step = engine.step(script, progress, action, ctx)
+    if result.store_text is not None:
+        q = result.store_text.question
+        assert q.cycle is not None
+        await repo.save_answer(
+            session, prompt, question_id=q.id,
+            question_text=q.text.format(event=ctx.event, aspiration=ctx.aspiration),
+            cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
+            intended=q.intended, text=result.store_text.text, append=result.store_text.append,
+            now=now, language=_asked_in(qs, script, q), spoken=spoken,
+            first=q.id not in progress.answers, channel=channel,
+        )
+        ANSWERS_STORED.inc()
+    if result.store_choice is not None:
+        q = result.store_choice.question
+        await save_choice(session, prompt.id, q.id, list(result.store_choice.values))
+        if q.id == "attended":
+            prompt.attended = "yes" in result.store_choice.values
+    prompt.question_id = result.progress.question_id
+    prompt.fresh = result.progress.fresh
+    prompt.held = result.progress.held
+    prompt.held_message = result.progress.held_message
+    outs = [_out(prompt.id, r) for r in result.replies]
+    if result.finished:
+        prompt.status = (PromptStatus(result.finished)
+                         if result.finished in PromptStatus.__members__.values()
+                         else PromptStatus.COMPLETED)
+        prompt.finished_at = now
+        membership = await repo.membership(session, prompt.member_id, prompt.community_id)
+        # Pseudonym only: logs never name a member or carry what they said.
+        log.info("%s finished prompt %s: %s", membership.pseudonym if membership else "a member",
+                 prompt.id, prompt.status)
+        member = await session.get(Member, prompt.member_id)
+        assert member is not None
+        outs += await resume(session, member, now, announce=True)
+    return outs
+
+
+async def apply_action(session: AsyncSession, prompt: Prompt, action: Action, now: dt.datetime,
+                       spoken: bool = False) -> list[Out]:
+    """Run one action on a prompt the caller has locked, in the caller's unit of work."""
+    return await apply(session, prompt, action, now, await _language_of(session, prompt, None),
+                        spoken=spoken)
+
+
+async def resume(session: AsyncSession, member: Member, now: dt.datetime | None = None,
+                  announce: bool = False) -> list[Out]:
+    """Pick up the member's open prompt, if any, where they left it."""
+    pending = await repo.open_prompts(session, member.id)
+    if not pending:
+        return []
+    nxt = pending[0]
+    outs = []
+    if announce:
+        event = await session.get(Event, nxt.event_id)
+        assert event is not None
+        outs.append(Out(say(member.language).NEXT_PROMPT_WAITING.format(
+            event=in_language(member.language, event.title))))
+    return outs + await apply(session, nxt, Begin(), now or utcnow(), member.language)
+
+
+async def carry_on(session: AsyncSession, member: Member, now: dt.datetime) -> list[Out]:
+    """Where the member is in their open story, asked again (in their language as it is now)."""
+    return await resume(session, member, now)
+
+
+async def _language_of(session: AsyncSession, prompt: Prompt, language: str | None) -> str:
+    if language is not None:
+        return language
+    member = await session.get(Member, prompt.member_id)
+    return member.language if member is not None else i18n.BASE_LANGUAGE
+
+
+async def opening(session: AsyncSession, prompt: Prompt, now: dt.datetime,
+                  language: str | None = None) -> list[Out]:
+    """The first message of a prompt the scheduler is opening; its progress is kept in `session`.
+
+    `language` is the member's, when the caller read it already; otherwise it is looked up.
+    """
+    # A prompt never opened has no answers yet: no need to look them up for every member.
+    fresh = Progress() if prompt.question_id is None else None
+    return await apply(session, prompt, Begin(), now, await _language_of(session, prompt, language),
+                        fresh)
+
+
+async def _nudge(session: AsyncSession, prompt: Prompt, language: str | None,
+                 text: Literal["REMINDER", "IN_CASE"]) -> list[Out]:
+    """A short word about a prompt, in the member's language, with a Continue button; `text`
+    names the catalog's text (its event and minutes filled in)."""
+    event = await session.get(Event, prompt.event_id)
+    assert event is not None
+    language = await _language_of(session, prompt, language)
+    t = say(language)
+    script = script_of(prompt.question_set, prompt.kind, language)
+    said = getattr(t, text).format(event=in_language(language, event.title),
+                                   minutes=t.plural(script.minutes, "minute"))
+    return [Out(said, (((t.BTN_CONTINUE, prompt_token(prompt.id, Continue())),),))]
+
+
+async def reminder(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
+    """The one nudge about a prompt the member has not finished, in the member's language."""
+    return await _nudge(session, prompt, language, "REMINDER")
+
+
+async def in_case(session: AsyncSession, prompt: Prompt, language: str | None = None) -> list[Out]:
+    """The one message sent when the prompt's opening may not have arrived: reads well either way."""
+    return await _nudge(session, prompt, language, "IN_CASE")
+
+
+async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime) -> bool:
+    """Whether the member's latest prompt closed (its window passed) in the last few weeks."""
+    latest = await latest_finished(session, member.id)
+    return (latest is not None and latest.status == PromptStatus.CLOSED
+            and latest.finished_at is not None
+            and latest.finished_at >= now - dt.timedelta(days=CLOSED_NOTICE_DAYS))

@@ -44,8 +44,7 @@ async def content(db: Database, community_id: int, now: dt.datetime,
     if community is None:
         return {}
     changed = await week.read(db, community, now)
-    async with db.long_read() as reading:  # the all-time matrix: off the loop's thread
-        built = await matrix.build_matrix(reading, community, matrix.Period(), now)
+    built = await matrix.build_matrix(db, community, matrix.Period(), now)
     said: dict[str, list[Out]] = {}
     for language in sorted(languages):
         t = texts.In(language)

@@ -22,6 +22,7 @@ from valuestory.usecases.callbacks import ConvenerStep
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.events import queries
 from valuestory.usecases.events.planning import describe, token
+from valuestory.usecases.matrix import queries as matrix_queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.times import local_time
 
@@ -43,7 +44,7 @@ async def _upcoming_and_past(
 async def _response_rates(session: AsyncSession,
                          event_ids: Sequence[int]) -> dict[int, matrix.Participation]:
     """For each event: who was asked, attended, answered and completed, as the matrix counts."""
-    return await matrix.participation_by_event(session, list(event_ids))
+    return await matrix_queries.participation_by_event(session, list(event_ids))
 
 
 async def _for_dashboard(

@@ -5,16 +5,18 @@ before it is queued and finishes it once handled; an update seen again is only c
 are opaque text: what a front end keeps is its own business, stripped of names before it comes.
 
 An update is marked handled, and cleared from the inbox, only in the unit of work that commits
-its effects: a use case that handles it calls `claim` inside its own transaction (one round trip
+its effects: a use case that handles it runs `queries.claim` inside its own transaction (one round trip
 for the handled check, the mark and the clearing), and the front end runs `finish` only for an
 update no use case claimed. A process that dies before that commit leaves the update kept and
 unmarked, so it is handled after the restart; one that dies after it never handles it again.
 
-Every key that marks something handled is made here: an update's, a message's (by chat), a
-button press's. A front end passes the key of what a member sent or pressed to the use case
-acting on it, so a redelivery changes nothing; a withdrawal forgets the chat's message keys.
+Every key that marks something handled is made here: an update's (beside `claim`, in
+`queries`), a message's (by chat), a button press's. A front end passes the key of what a
+member sent or pressed to the use case acting on it, so a redelivery changes nothing; a
+withdrawal forgets the chat's message keys.
 
-What the bot owes the member for an update it handled is kept in that same unit of work (`owe`),
+What the bot owes the member for an update it handled is kept in that same unit of work
+(`queries.owe`),
 so clearing the update never loses its reply: the front end sends the replies and forgets each
 (`paid`) once Telegram took it; after a restart, what is still owed is sent first (`owed`), each
 chat's in order. A reply on its way when the process stopped is sent again: a repeated reply
@@ -23,24 +25,16 @@ reads as a repeat, a lost one leaves the member waiting for a question that neve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage import repositories as repo
 from storage.db import Database
 from storage.models import HandledUpdate
 from valuestory.usecases.inbox import queries
+from valuestory.usecases.inbox.queries import HANDLING, Handling
+from valuestory.usecases.inbox.queries import handled_key as handled_key
 from valuestory.usecases.out import Out
-
-
-def handled_key(update_id: int) -> str:
-    """An update handled, by its id."""
-    return f"u|{update_id}"
 
 
 def message_key(chat_id: int, message_id: int) -> str:
@@ -58,49 +52,16 @@ def messages_of_chat(chat_id: int) -> str:
     return f"m|{chat_id}|%"
 
 
-@dataclass
-class Handling:
-    """The update a task is handling; `settled` once a unit of work claimed it and committed."""
-
-    update_id: int
-    chat_id: int | None = None  # the chat it came from, where its replies go
-    settled: bool = False
-    # The messages owed for it, (seq, message), once the unit of work that kept them committed.
-    owed: list[tuple[int, Out]] = field(default_factory=list)
-
-
-# Each update is handled in its own task (asyncio copies the context per task), so this names
-# the update of the code running now, whichever member's update runs alongside.
-_handling: ContextVar[Handling | None] = ContextVar("inbox_handling", default=None)
-
-
 @contextmanager
 def handling(update_id: int, chat_id: int | None = None) -> Iterator[Handling]:
-    """While the block runs, `claim` settles this update in the caller's unit of work (and
-    `owe` keeps its replies to `chat_id`)."""
+    """While the block runs, `queries.claim` settles this update in the caller's unit of work (and
+    `queries.owe` keeps its replies to `chat_id`)."""
     current = Handling(update_id, chat_id)
-    token = _handling.set(current)
+    token = HANDLING.set(current)
     try:
         yield current
     finally:
-        _handling.reset(token)
-
-
-async def claim(session: AsyncSession, *keys: str) -> bool:
-    """In the caller's unit of work: mark these keys and the update being handled as handled,
-    and clear that update from the inbox; False if any was handled already (change nothing)."""
-    current = _handling.get()
-    if current is None:
-        return await repo.mark_handled(session, *keys) if keys else True
-    fresh = await queries.settle_update(session, current.update_id, *keys,
-                                        handled_key(current.update_id))
-
-    def settled(_session: object) -> None:
-        current.settled = True
-
-    # Settled only if this very transaction commits: a rollback leaves the update to `finish`.
-    queries.once_committed(session, settled)
-    return fresh
+        HANDLING.reset(token)
 
 
 async def keep(db: Database, update_id: int, payload: str) -> bool:
@@ -144,46 +105,10 @@ class Owed:
     out: Out
 
 
-def keeps(out: Out) -> bool:
-    """Whether a reply is kept until sent: a message of text and buttons (not a file, nor the
-    buttons of a pressed message changed)."""
-    return not out.edit and out.photo is None and out.document is None
-
-
-def _payload(out: Out) -> str:
-    return json.dumps({"text": out.text, "buttons": out.buttons})
-
-
-def _out(payload: str) -> Out:
-    data = json.loads(payload)
-    return Out(data["text"], tuple(tuple((label, token) for label, token in row)
-                                   for row in data["buttons"]))
-
-
-async def owe(session: AsyncSession, chat_id: int | None, outs: list[Out]) -> list[Out]:
-    """In the unit of work that claimed the update being handled: keep the replies it will send
-    to `chat_id` (None: the chat the update came from), so that they are sent even if the
-    process stops first. Returns `outs`."""
-    current = _handling.get()
-    kept = [out for out in outs if keeps(out)]
-    if current is None or not kept:
-        return outs
-    chat_id = chat_id if chat_id is not None else current.chat_id
-    if chat_id is None:
-        return outs
-    await queries.owe_replies(session, current.update_id, chat_id, [_payload(o) for o in kept])
-
-    def owing(_session: object) -> None:
-        current.owed = list(enumerate(kept))
-
-    queries.once_committed(session, owing)
-    return outs
-
-
 def owed_now() -> tuple[int, list[tuple[int, Out]]] | None:
     """The update being handled and the replies kept for it, handed over once: the sender
     forgets each as Telegram takes it (`paid`)."""
-    current = _handling.get()
+    current = HANDLING.get()
     if current is None or not current.owed:
         return None
     owed, current.owed = current.owed, []
@@ -199,5 +124,5 @@ async def paid(db: Database, update_id: int, seq: int) -> None:
 async def owed(db: Database) -> list[Owed]:
     """Replies still owed from before the last stop, each chat's in the order they were owed."""
     async with db.session() as session:
-        return [Owed(row.update_id, row.seq, row.chat_id, _out(row.payload))
+        return [Owed(row.update_id, row.seq, row.chat_id, queries.reply_of(row.payload))
                 for row in await queries.owed_replies(session)]

@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import BigInteger, Executable, bindparam, delete, event, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage import repositories as repo
 from storage.db import sqlite_driver_execute
 from storage.models import InboxUpdate, OwedReply, UTCDateTime, utcnow
+from valuestory.usecases.out import Out
 
 Work = AsyncSession | AsyncConnection
 
@@ -139,3 +143,79 @@ async def owed_replies(session: AsyncSession) -> Sequence[OwedReply]:
     """Every message still owed, each chat's in the order they were owed."""
     return (await session.scalars(
         select(OwedReply).order_by(OwedReply.update_id, OwedReply.seq))).all()
+
+
+# --- The update being handled, settled in the unit of work of the door that handles it ------------
+
+
+def handled_key(update_id: int) -> str:
+    """An update handled, by its id (the other keys are made beside the doors, in `inbox`)."""
+    return f"u|{update_id}"
+
+
+@dataclass
+class Handling:
+    """The update a task is handling; `settled` once a unit of work claimed it and committed."""
+
+    update_id: int
+    chat_id: int | None = None  # the chat it came from, where its replies go
+    settled: bool = False
+    # The messages owed for it, (seq, message), once the unit of work that kept them committed.
+    owed: list[tuple[int, Out]] = field(default_factory=list)
+
+
+# Each update is handled in its own task (asyncio copies the context per task), so this names
+# the update of the code running now, whichever member's update runs alongside.
+HANDLING: ContextVar[Handling | None] = ContextVar("inbox_handling", default=None)
+
+
+async def claim(session: AsyncSession, *keys: str) -> bool:
+    """In the caller's unit of work: mark these keys and the update being handled as handled,
+    and clear that update from the inbox; False if any was handled already (change nothing)."""
+    current = HANDLING.get()
+    if current is None:
+        return await repo.mark_handled(session, *keys) if keys else True
+    fresh = await settle_update(session, current.update_id, *keys, handled_key(current.update_id))
+
+    def settled(_session: object) -> None:
+        current.settled = True
+
+    # Settled only if this very transaction commits: a rollback leaves the update to `finish`.
+    once_committed(session, settled)
+    return fresh
+
+
+def keeps(out: Out) -> bool:
+    """Whether a reply is kept until sent: a message of text and buttons (not a file, nor the
+    buttons of a pressed message changed)."""
+    return not out.edit and out.photo is None and out.document is None
+
+
+def payload_of(out: Out) -> str:
+    return json.dumps({"text": out.text, "buttons": out.buttons})
+
+
+def reply_of(payload: str) -> Out:
+    data = json.loads(payload)
+    return Out(data["text"], tuple(tuple((label, token) for label, token in row)
+                                   for row in data["buttons"]))
+
+
+async def owe(session: AsyncSession, chat_id: int | None, outs: list[Out]) -> list[Out]:
+    """In the unit of work that claimed the update being handled: keep the replies it will send
+    to `chat_id` (None: the chat the update came from), so that they are sent even if the
+    process stops first. Returns `outs`."""
+    current = HANDLING.get()
+    kept = [out for out in outs if keeps(out)]
+    if current is None or not kept:
+        return outs
+    chat_id = chat_id if chat_id is not None else current.chat_id
+    if chat_id is None:
+        return outs
+    await owe_replies(session, current.update_id, chat_id, [payload_of(o) for o in kept])
+
+    def owing(_session: object) -> None:
+        current.owed = list(enumerate(kept))
+
+    once_committed(session, owing)
+    return outs

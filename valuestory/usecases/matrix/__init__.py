@@ -24,7 +24,6 @@ from valuestory.usecases.matrix.build import (
     build_matrix,
     digest_key,
     narratives,
-    participation_by_event,
 )
 from valuestory.usecases.matrix.glossary import (
     CYCLES,
@@ -78,7 +77,6 @@ __all__ = [
     "for_page",
     "narratives",
     "parse_period",
-    "participation_by_event",
     "period_or_all",
     "picture",
     "pipeline",

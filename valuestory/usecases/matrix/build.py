@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flows.engine import trim
+from storage.db import Database
 from storage.models import (
     Community,
 )
@@ -38,7 +39,6 @@ from valuestory.usecases.matrix.glossary import (
 from valuestory.usecases.matrix.period import Period
 from valuestory.usecases.matrix.queries import (
     cell_narratives,
-    events_participation,
     other_members,
     statements,
 )
@@ -175,11 +175,19 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
-async def build_matrix(
+async def build_matrix(db: Database, community: Community, period: Period | None = None,
+                       now: dt.datetime | None = None) -> Matrix:
+    """The community's Value Creation Matrix for a period, read from the database off the
+    loop's thread (a year's matrix takes a while)."""
+    async with db.long_read() as reading:
+        return await _build(reading, community, period, now)
+
+
+async def _build(
     session: AsyncSession, community: Community, period: Period | None = None,
     now: dt.datetime | None = None,
 ) -> Matrix:
-    """The community's Value Creation Matrix for a period, read from the database.
+    """The community's Value Creation Matrix for a period, read in the caller's unit of work.
 
     All time reads the trigger-kept tallies; a period reads the narratives through covering
     indexes.
@@ -334,20 +342,11 @@ class CellNarrative:
     answered_at: dt.datetime
 
 
-async def narratives(session: AsyncSession, community_id: int, period: Period | None = None,
+async def narratives(db: Database, community_id: int, period: Period | None = None,
                      event_id: int | None = None, cycle: str | None = None,
                      limit: int = 200) -> list[CellNarrative]:
     """The narratives behind the matrix (or one of its cells), newest first, pseudonyms only."""
     period = period or Period()
     query = cell_narratives(community_id, period.since or EPOCH, event_id, cycle, limit)
-    return [CellNarrative(*row) for row in await session.execute(query)]
-
-
-async def participation_by_event(session: AsyncSession,
-                                 event_ids: list[int]) -> dict[int, Participation]:
-    """Asked, attended, answered and completed for each of some events (for /events)."""
-    if not event_ids:
-        return {}
-    rows = await session.execute(events_participation(event_ids))
-    return {eid: Participation(1, int(s), int(a), int(n), int(c), 0)
-            for eid, s, a, n, c in rows}
+    async with db.long_read() as reading:
+        return [CellNarrative(*row) for row in await reading.execute(query)]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Event,
@@ -55,6 +56,7 @@ from valuestory.usecases.matrix.glossary import (
     DELIVERED,
     FOLLOWUP_CYCLES,
     INTENDED,
+    Participation,
 )
 
 STORIES_SHOWN = 3
@@ -303,3 +305,13 @@ def events_participation(event_ids: list[int]) -> Executable:
                    func.count(case((exists().where(Narrative.prompt_id == Prompt.id), 1))),
                    func.count(case((Prompt.status == COMPLETED, 1))))
             .where(*asked).group_by(Prompt.event_id))
+
+
+async def participation_by_event(session: AsyncSession,
+                                 event_ids: list[int]) -> dict[int, Participation]:
+    """Asked, attended, answered and completed for each of some events (for /events)."""
+    if not event_ids:
+        return {}
+    rows = await session.execute(events_participation(event_ids))
+    return {eid: Participation(1, int(s), int(a), int(n), int(c), 0)
+            for eid, s, a, n, c in rows}

@@ -32,8 +32,7 @@ async def show(db: Database, community: Community, arg: str,
         period = parse_period(arg, community.timezone, now)
     except PeriodError:
         return [Out(t.MATRIX_USAGE)]
-    async with db.long_read() as session:  # a year's matrix: off the loop's thread
-        built = await build_matrix(session, community, period, now)
+    built = await build_matrix(db, community, period, now)  # off the loop's thread
     png = await asyncio.to_thread(render_png, built, language)
     return [Out(render_text(built, language)),
             Out(t.MATRIX_CAPTION.format(community=speaking.value(language, built.community),
@@ -53,8 +52,7 @@ async def for_community(db: Database, community_ref: str, period: str,
     async with db.session() as session:
         community = await find_community(session, community_ref)
     chosen = parse_period(period, community.timezone, now)
-    async with db.long_read() as reading:  # a year's matrix: off the loop's thread
-        return await build_matrix(reading, community, chosen, now)
+    return await build_matrix(db, community, chosen, now)
 
 
 @dataclass(frozen=True)
@@ -97,8 +95,7 @@ async def for_command_line(db: Database, community_ref: str, period: str, now: d
     async with db.session() as session:
         community = await find_community(session, community_ref)
     chosen = parse_period(period, community.timezone, now)
-    async with db.long_read() as reading:  # a year's matrix: off the loop's thread
-        built = await build_matrix(reading, community, chosen, now)
+    built = await build_matrix(db, community, chosen, now)
     if not picture:
         return Pictured(built, None)
     return Pictured(built, await asyncio.to_thread(render_png, built, i18n.pick(community.language)))
@@ -116,8 +113,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
         if community is None:
             return access.Visit(signed, None)
     period, readable = period_or_all(since, community.timezone, now)
-    async with db.long_read() as reading:  # a year's matrix: off the loop's thread
-        built = await build_matrix(reading, community, period, now)
+    built = await build_matrix(db, community, period, now)
     board = await indicators.board(db, community.id, indicators.Caller(signed.user_id, admins))
     unlisted = {}
     for stage in STAGES:

@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from storage.availability import unavailable, wait_out
 from storage.db import Database
 from storage.models import Channel, CheckStatus, Community, Delivery, Prompt, PromptStatus
-from valuestory.usecases import conversation
 from valuestory.usecases.checking import messages as check_messages
 from valuestory.usecases.checking import queries as check_queries
+from valuestory.usecases.conversation import queries as conversation_queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import queries
 from valuestory.usecases.scheduler.claims import CLAIMED, IN_DOUBT, RESOLVED, SKIPPED, renew
@@ -161,7 +161,7 @@ class FanOut:
                 claimed.append((due, prompt, delivery))
             await session.flush()
             return [Claimed(delivery.id, due,
-                            await conversation.opening(session, prompt, self.now, due.language))
+                            await conversation_queries.opening(session, prompt, self.now, due.language))
                     for due, prompt, delivery in claimed]
 
     async def claim_reminder(self, due: Due) -> Claimed | None:
@@ -174,7 +174,7 @@ class FanOut:
                                 claimed_by=self.worker, claimed_at=self.now)
             session.add(delivery)
             await session.flush()
-            outs = await conversation.reminder(session, prompt, due.language)
+            outs = await conversation_queries.reminder(session, prompt, due.language)
             return Claimed(delivery.id, due, outs)
 
     async def claim_again(self, due: Due) -> Claimed | None:
@@ -194,7 +194,7 @@ class FanOut:
                 return None
             prompt.remind_at = None  # this is the reminder, brought forward
             await session.flush()
-            outs = await conversation.in_case(session, prompt, due.language)
+            outs = await conversation_queries.in_case(session, prompt, due.language)
             return Claimed(delivery.id, due, outs)
 
     async def claim_check(self, due: Due) -> Claimed | None:

@@ -143,7 +143,7 @@ async def with_link(db: Database, token: str, address: str, admins: frozenset[in
         user_id = await session.scalar(queries.link_holder(digest))
         if user_id is None or not await access.queries.has_a_role(session, user_id, admins):
             return await _failed(session, source, now)
-        return SignIn(await sessions.open_session(session, user_id, now))
+        return SignIn(await sessions.queries.open_session(session, user_id, now))
 
 
 async def with_init_data(db: Database, raw: str, bot_token: str, address: str,
@@ -157,4 +157,4 @@ async def with_init_data(db: Database, raw: str, bot_token: str, address: str,
         user_id = verify_init_data(raw, bot_token, now)
         if user_id is None or not await access.queries.has_a_role(session, user_id, admins):
             return await _failed(session, source, now)
-        return SignIn(await sessions.open_session(session, user_id, now))
+        return SignIn(await sessions.queries.open_session(session, user_id, now))

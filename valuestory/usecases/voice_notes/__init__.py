@@ -53,6 +53,7 @@ from storage.models import (
 )
 from valuestory.usecases import callbacks, conversation, speaking
 from valuestory.usecases.callbacks import Prefix, VoiceStep
+from valuestory.usecases.conversation import queries as conversation_queries
 from valuestory.usecases.out import Out
 from valuestory.usecases.voice_notes import queries
 
@@ -162,7 +163,7 @@ async def receive(db: Database, user_id: int, chat_id: int, note: Incoming, *, k
             pending = await repo.open_prompts(session, member.id)
             if not pending:
                 # The same replies a typed message gets when nothing is open.
-                if await conversation.closed_lately(session, member, now):
+                if await conversation_queries.closed_lately(session, member, now):
                     return Received([Out(t.PROMPT_CLOSED)])
                 return Received([Out(t.NOTHING_OPEN)])
             prompt = await repo.prompt(session, pending[0].id, lock=True)
@@ -172,7 +173,7 @@ async def receive(db: Database, user_id: int, chat_id: int, note: Incoming, *, k
             if question is None or question.kind is not QuestionKind.TEXT:
                 # Not at a question a voice can answer: the conversation says what to do, as it
                 # does for a typed message there (nothing is stored at such a question).
-                return Received(await conversation.apply_action(
+                return Received(await conversation_queries.apply_action(
                     session, prompt, engine.Text("(a voice note)"), now))
             refusal = check(note, limits)
             if refusal is not None:
@@ -379,10 +380,10 @@ async def _keep(session: AsyncSession, member: Member, note: VoiceNote, now: dt.
             over = t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED else t.PROMPT_FINISHED
             return [Out(over)]
         return [Out(t.VOICE_MOVED_ON),
-                *await conversation.apply_action(session, prompt, engine.Where(), now)]
+                *await conversation_queries.apply_action(session, prompt, engine.Where(), now)]
     outs: list[Out] = []
     for piece in _pieces(note.transcript or ""):
-        outs = await conversation.apply_action(session, prompt, engine.Text(piece), now, spoken=True)
+        outs = await conversation_queries.apply_action(session, prompt, engine.Text(piece), now, spoken=True)
     note.status = VoiceNoteStatus.KEPT
     note.narrative_id = await session.scalar(queries.narrative_of(prompt.id, note.question_id))
     log.info("voice note %s kept for prompt %s", note.id, prompt.id)
