@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -10,7 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, TextClause, event, text
 from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -366,6 +368,36 @@ async def sqlite_driver_execute(conn: AsyncConnection, sql: str, parameters: Seq
     except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
         raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
     return int(cursor.rowcount)
+
+
+@functools.lru_cache(maxsize=64)
+def _text(sql: str) -> TextClause:
+    return text(sql)
+
+
+async def driver_rows(conn: AsyncConnection, sql: str, parameters: dict[str, Any]
+                      ) -> Sequence[Sequence[Any]]:
+    """Every row of one read, as the driver gives its values (no ORM objects, no type
+    processing: SQLite's times are its text), for the few reads a page or step runs each time.
+    `sql` names its parameters `:name`, which both databases take. On SQLite through the
+    driver's own `execute_fetchall`: one trip to aiosqlite's thread where SQLAlchemy's cursor
+    takes four (open, run, fetch, close); on PostgreSQL one round trip, as any statement."""
+    if conn.dialect.name != "sqlite":
+        return (await conn.execute(_text(sql), parameters)).all()
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        return list(await driver.execute_fetchall(sql, parameters))
+    except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
+        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
+
+
+def driver_time(value: Any) -> Any:
+    """A time as `driver_rows` read it, aware: SQLite's text (UTC, written without a zone) or
+    PostgreSQL's own."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value + "+00:00")
+    return value
 
 
 # Either kind of unit of work: use cases that need only statements accept both.

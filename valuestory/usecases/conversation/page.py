@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import engine
-from flows.engine import Begin, Choose, Continue, Next, Progress, Skip, Text
+from flows.engine import Begin, Choose, Context, Continue, Next, Progress, Skip, Text
 from flows.questions import QuestionKind
 from storage.db import Database
 from storage.models import AnsweredIn, Consent, PromptStatus, utcnow
 from valuestory.usecases.conversation import _join, consent_version, participant_body, queries
+from valuestory.usecases.conversation.queries import Answers
 from valuestory.usecases.speaking import say, value
 
 # A story finished this recently is recapped on the page; after that the page simply says
@@ -114,10 +115,37 @@ async def on_page(db: Database, member_id: int, now: dt.datetime | None = None) 
                             engine.recap(script, progress) if progress.answers else "")
             return Told("", engine.recap(script, progress))
         prompt, answered = pending[0]
-        script = queries.script_of(prompt.question_set, prompt.kind, member.language)
         ctx = await queries.context_of(session, prompt)
-        progress = queries.progress_of(prompt, answered)
-    event = value(member.language, prompt.event.title)
+    return showing(member.language, OpenPrompt(
+        prompt.id, prompt.kind, prompt.question_set, prompt.question_id, prompt.fresh,
+        prompt.held, prompt.held_message, prompt.attended, prompt.event.title, ctx.aspiration),
+        answered)
+
+
+@dataclass(frozen=True)
+class OpenPrompt:
+    """What the page needs of the prompt a member answers first, read as plain values."""
+
+    id: int
+    kind: str
+    question_set: str
+    question_id: str | None
+    fresh: bool
+    held: bool
+    held_message: str | None
+    attended: bool | None
+    event_title: str
+    aspiration: str  # a follow-up's plan, as the story's intended answer says it; else ""
+
+
+def showing(language: str, prompt: OpenPrompt, answered: Answers) -> Asking:
+    """The question a member is on, from their open prompt and what they said so far: no
+    database, so a page that read them in one statement shows them without another."""
+    t = say(language)
+    script = queries.script_of(prompt.question_set, prompt.kind, language)
+    ctx = Context(event=prompt.event_title, aspiration=prompt.aspiration)
+    progress = queries.progress_of(prompt, answered)  # type: ignore[arg-type]
+    event = value(language, prompt.event_title)
     current = script.question(progress.question_id or "")
     intro = ""
     if current is None or current not in engine.sequence(script, progress.choices):
@@ -243,5 +271,5 @@ async def agree_on_page(db: Database, member_id: int, community_id: int, version
         return True
 
 
-__all__ = ("Asking", "Button", "Joining", "Screen", "Sent", "Told", "agree_on_page", "joining",
-           "on_page", "participant_body", "send_on_page")
+__all__ = ("Asking", "Button", "Joining", "OpenPrompt", "Screen", "Sent", "Told", "agree_on_page",
+           "joining", "on_page", "participant_body", "send_on_page", "showing")

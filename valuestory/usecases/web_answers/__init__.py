@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flows import i18n
-from storage.db import Database
+from storage.db import Database, driver_time
 from storage.models import Channel, Member, MemberLink, utcnow
 from valuestory.usecases import rights, speaking
 from valuestory.usecases.communities.queries import find_community
@@ -66,29 +69,62 @@ class Page:
     joining: story.Joining | None = None
 
 
+def _refused_or_visitor(row: Sequence[Any] | None) -> Visitor | Refused:
+    if row is None or row[3] is not None:  # unknown, or revoked
+        return Refused(None if row is None else row[5])
+    return Visitor(row[1], row[5], None if row[6] else row[2])
+
+
+async def _touch(db: Database, row: Sequence[Any], now: dt.datetime) -> None:
+    used_at = driver_time(row[4])
+    if used_at is None or used_at < now - USED_EVERY:
+        async with db.one_statement() as conn:
+            await queries.used(conn, row[0], now)
+
+
 async def _visitor(db: Database, token: str, now: dt.datetime) -> Visitor | Refused:
     async with db.reading() as conn:
         row = await queries.link(conn, hashed(token))
-    if row is None or row.revoked_at is not None:
-        return Refused(None if row is None else row.language)
-    if row.last_used_at is None or row.last_used_at < now - USED_EVERY:
-        async with db.one_statement() as conn:
-            await queries.used(conn, row.id, now)
-    return Visitor(row.member_id, row.language, None if row.joined else row.community_id)
+    who = _refused_or_visitor(row)
+    if row is not None and isinstance(who, Visitor):
+        await _touch(db, row, now)
+    return who
 
 
 async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page | Refused:
     """/answer/<token>: the participant information to agree to first, or the member's story:
-    the question they are on, one just finished, or nothing to answer."""
+    the question they are on, one just finished, or nothing to answer.
+
+    The question they are on is read with the link in one statement, outside the writers' turn
+    (every answer sent is followed by this page); a story just finished, or the participant
+    information, are read apart, as they are shown once."""
     now = now or utcnow()
-    who = await _visitor(db, token, now)
+    async with db.reading() as conn:
+        rows = await queries.page(conn, hashed(token))
+    who = _refused_or_visitor(rows[0] if rows else None)
     if isinstance(who, Refused):
         return who
+    await _touch(db, rows[0], now)
     if who.invited_to is not None:
         joining = await story.joining(db, who.member_id, who.invited_to)
         if joining is not None:
             return Page(who.language, joining=joining)
-    return Page(who.language, await story.on_page(db, who.member_id, now))
+    first = rows[0]
+    if first[7] is None:  # no open prompt: a story just finished, or nothing
+        return Page(who.language, await story.on_page(db, who.member_id, now))
+    said: dict[str, str] = {}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        kind, question_id, value = row[17:20]
+        if kind == "n":
+            said[question_id] = value
+        elif kind == "c":
+            chosen[question_id] = tuple(json.loads(value))
+    opened = story.OpenPrompt(first[7], first[8], first[9], first[10], bool(first[11]),
+                              bool(first[12]), first[13],
+                              None if first[14] is None else bool(first[14]), first[15],
+                              first[16] or "")
+    return Page(who.language, story.showing(who.language, opened, (said, chosen)))
 
 
 async def send(db: Database, token: str, prompt_id: str, action: str, text: str | None,

@@ -3,33 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import Member, MemberLink, Membership, UTCDateTime
+from flows.questions import PromptKind
+from storage.db import driver_rows
+from storage.models import MemberLink, Membership, PromptStatus, UTCDateTime
 
-_HASH = bindparam("token_hash", type_=String())
 _NOW = bindparam("now", type_=UTCDateTime())
 _LINK_ID = bindparam("link_id", type_=Integer())
 
 # A link, whether revoked, its member's language, and whether they joined the community it
-# invites them into: all a page needs before its door, in one statement.
-_JOINED = (select(Membership.id).where(Membership.member_id == MemberLink.member_id,
-                                       Membership.community_id == MemberLink.community_id)
-           .exists())
-_LINK = (select(MemberLink.id, MemberLink.member_id, MemberLink.community_id,
-                MemberLink.revoked_at, MemberLink.last_used_at, Member.language,
-                _JOINED.label("joined"))
-         .join(Member, Member.id == MemberLink.member_id)
-         .where(MemberLink.token_hash == _HASH))
+# invites them into: all a page needs before its door, in one statement. Plain SQL, read
+# through the driver (`driver_rows`): every request of a member's page runs it.
+_LINK_COLUMNS = (
+    "SELECT l.id, l.member_id, l.community_id, l.revoked_at, l.last_used_at, m.language, "
+    "EXISTS (SELECT 1 FROM memberships s WHERE s.member_id = l.member_id "
+    "AND s.community_id = l.community_id) AS joined "
+    "FROM member_links l JOIN members m ON m.id = l.member_id WHERE l.token_hash = :token_hash")
+
+# What the page of a member's story shows, in one statement: the link (as `_LINK_COLUMNS`),
+# the open prompt they answer first (as `conversation.queries` orders them) with its event's
+# title and, for a follow-up, the plan it asks about (the story's last intended answer), and a
+# row for each answer so far. Without an open prompt, one row whose prompt columns are null.
+_PAGE = f"""WITH link AS ({_LINK_COLUMNS}),
+opened AS (
+  SELECT p.id, p.kind, p.story_id, p.question_set, p.question_id, p.fresh, p.held,
+         p.held_message, p.attended, p.event_id
+  FROM prompts p WHERE p.member_id = (SELECT member_id FROM link)
+  AND p.status = '{PromptStatus.OPEN.value}' ORDER BY p.opened_at, p.id LIMIT 1),
+said AS (
+  SELECT 'n' AS kind, n.question_id, n.text AS value FROM narratives n
+  WHERE n.prompt_id = (SELECT id FROM opened)
+  UNION ALL
+  SELECT 'c', c.question_id, CAST(c."values" AS TEXT) FROM choices c
+  WHERE c.prompt_id = (SELECT id FROM opened))
+SELECT link.id, link.member_id, link.community_id, link.revoked_at, link.last_used_at,
+  link.language, link.joined, opened.id, opened.kind, opened.question_set, opened.question_id,
+  opened.fresh, opened.held, opened.held_message, opened.attended, e.title,
+  CASE WHEN opened.kind = '{PromptKind.POST_EVENT.value}' THEN '' ELSE
+    (SELECT n.text FROM narratives n WHERE n.story_id = opened.story_id AND n.intended
+     ORDER BY n.id DESC LIMIT 1) END,
+  said.kind, said.question_id, said.value
+FROM link LEFT JOIN opened ON 1 = 1 LEFT JOIN events e ON e.id = opened.event_id
+LEFT JOIN said ON 1 = 1"""
 _USED = update(MemberLink).where(MemberLink.id == _LINK_ID).values(last_used_at=_NOW)
 
 
-async def link(conn: AsyncConnection, token_hash: str) -> Any:
-    """(id, member id, community id, revoked at, last used at, language, joined), or None."""
-    return (await conn.execute(_LINK, {"token_hash": token_hash})).first()
+async def link(conn: AsyncConnection, token_hash: str) -> Sequence[Any] | None:
+    """(id, member id, community id, revoked at, last used at, language, joined), or None;
+    times as `driver_rows` reads them (`driver_time`)."""
+    rows = await driver_rows(conn, _LINK_COLUMNS, {"token_hash": token_hash})
+    return rows[0] if rows else None
+
+
+async def page(conn: AsyncConnection, token_hash: str) -> Sequence[Sequence[Any]]:
+    """The link's 7 columns (as `link`), then the first open prompt's: id, kind, question set,
+    question id, fresh, held, held message, attended, event title, aspiration; then an answer's
+    kind ("n" or "c"), question id and value (a choice's as JSON). No rows: no such link."""
+    return await driver_rows(conn, _PAGE, {"token_hash": token_hash})
 
 
 async def used(conn: AsyncConnection, link_id: int, now: dt.datetime) -> None:
