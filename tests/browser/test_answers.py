@@ -21,6 +21,7 @@ from storage.models import utcnow
 from tests import seed
 from tests.browser.conftest import DashboardServer
 from valuestory.usecases import exports, matrix, web_answers
+from valuestory.usecases.conversation.page import Asking
 from valuestory.usecases.events import planning
 
 Browser = Any
@@ -291,3 +292,42 @@ async def test_an_arabic_members_page_reads_right_to_left_in_arabic(
     press(browser, option("ar", "attended", "yes"))
     assert ar["ASK_TEXT_HINT"] in main_text(browser)
     shoot(browser, "15-arabic")
+
+
+async def test_a_follow_up_on_the_page_asks_about_the_members_own_plan(db: Database) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from storage.models import Narrative, Prompt, PromptStatus
+
+    c = await seed.community(db)
+    e = await seed.event(db, c)
+    made = await web_answers.make(db, c.name, None, "https://stories.example.org")
+    token = made.url.rsplit("/", 1)[1]
+    joining = await web_answers.page(db, token)
+    assert isinstance(joining, web_answers.Page) and joining.joining is not None
+    j = joining.joining
+    await web_answers.agree(db, token, str(j.community_id), j.version, j.language)
+    await planning.open_by_hand(db, e.id, None, "post_event", quietly=True)
+    now = utcnow()
+    async with db.session() as session:
+        told = (await session.scalars(select(Prompt))).one()
+        told.status, told.finished_at = PromptStatus.COMPLETED, now - dt.timedelta(days=29)
+        session.add(Narrative(prompt_id=told.id, member_id=told.member_id, community_id=c.id,
+                              event_id=e.id, story_id=told.story_id,
+                              question_id="potential.intention", cycle="potential",
+                              question_text="What might you do with it?", intended=True,
+                              text="Try a ten-minute huddle <before> handover", channel="web"))
+        session.add(Prompt(member_id=told.member_id, community_id=c.id, event_id=e.id,
+                           kind=PromptKind.FOLLOWUP_APPLIED, story_id=told.story_id,
+                           status=PromptStatus.OPEN, due_at=now, opened_at=now,
+                           closes_at=now + dt.timedelta(days=7)))
+
+    shown = await web_answers.page(db, token)
+
+    assert isinstance(shown, web_answers.Page)
+    asking = shown.screen
+    assert isinstance(asking, Asking)
+    assert "Try a ten-minute huddle &lt;before&gt; handover" in asking.question
+    assert "Winter Learning Session" in asking.question
