@@ -26,9 +26,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
-from storage.models import Member, MemberEmail, Membership, Narrative, utcnow
+from storage.models import Consent, Member, MemberEmail, Membership, Narrative, utcnow
 from tests import seed
 from tests.browser.conftest import DashboardServer
 from tests.browser.test_answers import PHONE, main_text, option, press, question, shoot, web, write
@@ -37,7 +37,7 @@ from tests.mailserver import REFUSED, MailServer, running
 from valuestory.mail import Mailer
 from valuestory.mail import MailServer as Server
 from valuestory.mail.sending import MailSender
-from valuestory.usecases import community_settings, exports, invitations, matrix, scheduler
+from valuestory.usecases import community_settings, conversation, exports, invitations, matrix, scheduler
 from valuestory.usecases.scheduler import TickReport
 
 Browser = Any
@@ -155,6 +155,17 @@ async def test_a_member_invited_by_email_answers_in_the_browser_from_invitation_
     shoot(browser, "journey-01-consent")
     journey.press(page_es["BTN_AGREE"])
     assert page_es["NOTHING_OPEN"] in main_text(browser)
+    # Recorded as in Telegram: the version of the participant information she read, in Spanish
+    # and in the page's words.
+    async with db.session() as session:
+        consent = (await session.execute(select(Consent.language, Consent.version).join(
+            MemberEmail, MemberEmail.member_id == Consent.member_id)
+            .where(MemberEmail.address == ANA))).one()
+    front_end = i18n.FRONT_END.set("web")
+    try:
+        assert consent == ("es", conversation.consent_version("es", c.keep_audio))
+    finally:
+        i18n.FRONT_END.reset(front_end)
 
     # 3. An event is planned, ends, and the scheduler asks everyone by email.
     joined = utcnow()
@@ -257,13 +268,19 @@ async def test_a_member_invited_by_email_answers_in_the_browser_from_invitation_
     before = await _every_export(db, tmp_path, "before")
     assert any(PLAN in w for w in before.values())
 
-    # 11. She leaves from her page: her narratives and her address are erased.
+    # 11. Her data on her page, then she leaves from it: her narratives and her address are
+    #     erased.
+    journey.open(link)
+    browser.find_element(By.LINK_TEXT, page_es["WEB_MYDATA"]).click()
+    journey.seen()
+    assert PLAN in main_text(browser) and pseudonym in main_text(browser)
+    shoot(browser, "journey-06-mydata")
     journey.open(link)
     browser.find_element(By.LINK_TEXT, page_es["WEB_WITHDRAW"]).click()
     journey.seen()
     journey.press(page_es["BTN_WITHDRAW_YES"])
     assert page_es["WITHDRAWN_ALL"] in main_text(browser)
-    shoot(browser, "journey-06-left")
+    shoot(browser, "journey-07-left")
     async with db.session() as session:
         addresses = (await session.scalars(select(MemberEmail.address))).all()
         told = (await session.scalars(select(Narrative.text))).all()
