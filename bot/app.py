@@ -23,6 +23,7 @@ from bot.handlers import (
     checking,
     conveners,
     dashboard,
+    links,
     members,
     pausing,
     researchers,
@@ -165,6 +166,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     button(Prefix.EXPORT, researchers.on_export_button)
     button(Prefix.WITHDRAW, rights.on_withdraw_button)
     command("dashboard", dashboard.on_dashboard)
+    command("link", links.on_link)
     command("pause", pausing.on_pause)
     command("resume", pausing.on_resume)
     button(Prefix.PAUSE, pausing.on_button)

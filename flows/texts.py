@@ -1031,6 +1031,12 @@ WEB_NO_SUCH_MEMBER = N_("there is no member {pseudonym} in {community}")
 WEB_MYDATA = N_("Your data")
 WEB_WITHDRAW = N_("Leave and erase")
 WEB_BACK = N_("Back to your story")
+# /link in Telegram: a member's own page, to answer in a browser too. {link} is their address.
+WEB_YOUR_LINK = N_(
+    "Here is your own page, where you can also answer in a browser, on any device:\n{link}\n\n"
+    "It is yours alone, so please don't share it. It is shown only this once: any link I gave "
+    "you before stops working now."
+)
 WEB_NOT_SENT = N_(
     "Not sent: the connection was lost. Your words are kept here; press the button again "
     "when you're back online."

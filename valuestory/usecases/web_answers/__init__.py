@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows import i18n
+from storage import repositories as repo
 from storage.db import Database, driver_time
 from storage.models import Channel, Member, MemberLink, utcnow
 from valuestory.usecases import rights, speaking
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.conversation import page as story
 from valuestory.usecases.errors import AdminError
+from valuestory.usecases.out import Out
 from valuestory.usecases.web_answers import queries
 
 log = logging.getLogger(__name__)
@@ -172,6 +174,29 @@ async def withdraw(db: Database, token: str, now: dt.datetime | None = None) -> 
         return who
     await rights.withdraw(db, None, None, now, member_id=who.member_id)
     return who.language
+
+
+# --- Making and revoking links ------------------------------------------------------------------
+
+
+async def for_telegram(db: Database, user_id: int, base: str, *,
+                       telegram_language: str | None = None) -> list[Out]:
+    """/link in Telegram: a new personal link for the member who sent it, shown this once, so
+    they can answer on their page too; the links they had before stop working. Someone who is
+    not a member yet is told how to join."""
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    async with db.session() as session:
+        member = await repo.member_by_telegram_id(session, user_id, lock=True)
+        joined = member is not None and await queries.has_joined(session, member.id)
+        language = speaking.joining_language(member, telegram_language, None)
+        if member is None or not joined:
+            return [Out(speaking.say(language).START_STRANGER)]
+        await queries.revoke_all(session, member.id, now)
+        session.add(MemberLink(member_id=member.id, token_hash=hashed(token), created_at=now))
+    log.info("a member made their own personal link")
+    return [Out(speaking.say(language).WEB_YOUR_LINK.format(
+        link=base.rstrip("/") + LINK_PATH + token))]
 
 
 # --- Making and revoking links (a convener or admin) ------------------------------------------

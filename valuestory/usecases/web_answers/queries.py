@@ -77,6 +77,13 @@ async def member_in(session: AsyncSession, community_id: int, pseudonym: str) ->
         Membership.community_id == community_id, Membership.pseudonym == pseudonym))
 
 
+async def has_joined(session: AsyncSession, member_id: int) -> bool:
+    """Whether the member is part of any community."""
+    found = await session.scalar(select(Membership.id).where(Membership.member_id == member_id)
+                                 .limit(1))
+    return found is not None
+
+
 async def revoke_all(session: AsyncSession, member_id: int, now: dt.datetime) -> int:
     """Revoke every live link of a member; how many there were."""
     result = await session.execute(
