@@ -20,7 +20,7 @@ from flows import engine
 from flows.engine import Begin, Choose, Context, Continue, Next, Progress, Skip, Text
 from flows.questions import QuestionKind
 from storage.db import Database
-from storage.models import AnsweredIn, Consent, PromptStatus, utcnow
+from storage.models import AnsweredIn, Consent, Prompt, PromptStatus, utcnow
 from valuestory.usecases.conversation import _join, consent_version, participant_body, queries
 from valuestory.usecases.conversation.queries import Answers
 from valuestory.usecases.speaking import say, value
@@ -102,24 +102,22 @@ async def on_page(db: Database, member_id: int, now: dt.datetime | None = None) 
                                                                        lock=False)
         if member is None:
             return None
-        t = say(member.language)
         if not pending:
             latest = await queries.latest_finished(session, member_id)
-            if (latest is None or latest.finished_at is None or latest.finished_at < now - RECAP_FOR
-                    or latest.status not in (PromptStatus.COMPLETED, PromptStatus.STOPPED)):
+            if latest is None:
                 return None
-            script = queries.script_of(latest.question_set, latest.kind, member.language)
-            progress = await queries.read_progress(session, latest)
-            if latest.status == PromptStatus.STOPPED:
-                return Told(t.STOPPED if progress.answers else t.STOPPED_NOTHING,
-                            engine.recap(script, progress) if progress.answers else "")
-            return Told("", engine.recap(script, progress))
+            return told(member.language, _plain(latest, "", ""), latest.status,
+                        latest.finished_at, await queries.answers_of_prompt(session, latest.id),
+                        now)
         prompt, answered = pending[0]
         ctx = await queries.context_of(session, prompt)
-    return showing(member.language, OpenPrompt(
-        prompt.id, prompt.kind, prompt.question_set, prompt.question_id, prompt.fresh,
-        prompt.held, prompt.held_message, prompt.attended, prompt.event.title, ctx.aspiration),
-        answered)
+    return showing(member.language, _plain(prompt, prompt.event.title, ctx.aspiration), answered)
+
+
+def _plain(prompt: Prompt, event_title: str, aspiration: str) -> OpenPrompt:
+    return OpenPrompt(prompt.id, prompt.kind, prompt.question_set, prompt.question_id,
+                      prompt.fresh, prompt.held, prompt.held_message, prompt.attended,
+                      event_title, aspiration)
 
 
 @dataclass(frozen=True)
@@ -136,6 +134,22 @@ class OpenPrompt:
     attended: bool | None
     event_title: str
     aspiration: str  # a follow-up's plan, as the story's intended answer says it; else ""
+
+
+def told(language: str, prompt: OpenPrompt, status: str, finished_at: dt.datetime | None,
+         answered: Answers, now: dt.datetime) -> Told | None:
+    """What the page shows of the member's latest finished story, read as plain values: its
+    recap for a day after it was told, then nothing."""
+    if (finished_at is None or finished_at < now - RECAP_FOR
+            or status not in (PromptStatus.COMPLETED, PromptStatus.STOPPED)):
+        return None
+    t = say(language)
+    script = queries.script_of(prompt.question_set, prompt.kind, language)
+    progress = queries.progress_of(prompt, answered)  # type: ignore[arg-type]
+    if status == PromptStatus.STOPPED:
+        return Told(t.STOPPED if progress.answers else t.STOPPED_NOTHING,
+                    engine.recap(script, progress) if progress.answers else "")
+    return Told("", engine.recap(script, progress))
 
 
 def showing(language: str, prompt: OpenPrompt, answered: Answers) -> Asking:
@@ -272,4 +286,4 @@ async def agree_on_page(db: Database, member_id: int, community_id: int, version
 
 
 __all__ = ("Asking", "Button", "Joining", "OpenPrompt", "Screen", "Sent", "Told", "agree_on_page",
-           "joining", "on_page", "participant_body", "send_on_page", "showing")
+           "joining", "on_page", "participant_body", "send_on_page", "showing", "told")

@@ -23,7 +23,7 @@ from typing import Any
 from flows import i18n
 from storage import repositories as repo
 from storage.db import Database, driver_time
-from storage.models import Channel, Member, MemberLink, utcnow
+from storage.models import Channel, Member, MemberLink, PromptStatus, utcnow
 from valuestory.usecases import rights, speaking
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.conversation import page as story
@@ -112,8 +112,8 @@ async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page
         if joining is not None:
             return Page(who.language, joining=joining)
     first = rows[0]
-    if first[7] is None:  # no open prompt: a story just finished, or nothing
-        return Page(who.language, await story.on_page(db, who.member_id, now))
+    if first[7] is None:  # no story open, nor any told
+        return Page(who.language)
     said: dict[str, str] = {}
     chosen: dict[str, tuple[str, ...]] = {}
     for row in rows:
@@ -122,11 +122,14 @@ async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page
             said[question_id] = value
         elif kind == "c":
             chosen[question_id] = tuple(json.loads(value))
-    opened = story.OpenPrompt(first[7], first[8], first[9], first[10], bool(first[11]),
-                              bool(first[12]), first[13],
-                              None if first[14] is None else bool(first[14]), first[15],
-                              first[16] or "")
-    return Page(who.language, story.showing(who.language, opened, (said, chosen)))
+    shown = story.OpenPrompt(first[7], first[8], first[9], first[10], bool(first[11]),
+                             bool(first[12]), first[13],
+                             None if first[14] is None else bool(first[14]), first[15],
+                             first[16] or "")
+    if first[20] != PromptStatus.OPEN:  # the story told last: its recap, for a day
+        return Page(who.language, story.told(who.language, shown, first[20],
+                                             driver_time(first[21]), (said, chosen), now))
+    return Page(who.language, story.showing(who.language, shown, (said, chosen)))
 
 
 async def send(db: Database, token: str, prompt_id: str, action: str, text: str | None,

@@ -26,29 +26,39 @@ _LINK_COLUMNS = (
     "FROM member_links l JOIN members m ON m.id = l.member_id WHERE l.token_hash = :token_hash")
 
 # What the page of a member's story shows, in one statement: the link (as `_LINK_COLUMNS`),
-# the open prompt they answer first (as `conversation.queries` orders them) with its event's
-# title and, for a follow-up, the plan it asks about (the story's last intended answer), and a
-# row for each answer so far. Without an open prompt, one row whose prompt columns are null.
+# the open prompt they answer first (as `conversation.queries` orders them), else the one that
+# finished last (its recap), with its event's title and, for a follow-up, the plan it asks about
+# (the story's last intended answer), and a row for each answer so far. With neither, one row
+# whose prompt columns are null.
+_PROMPT_COLUMNS = ("p.id, p.kind, p.story_id, p.question_set, p.question_id, p.fresh, p.held, "
+                   "p.held_message, p.attended, p.event_id, p.status, p.finished_at")
 _PAGE = f"""WITH link AS ({_LINK_COLUMNS}),
 opened AS (
-  SELECT p.id, p.kind, p.story_id, p.question_set, p.question_id, p.fresh, p.held,
-         p.held_message, p.attended, p.event_id
+  SELECT {_PROMPT_COLUMNS}
   FROM prompts p WHERE p.member_id = (SELECT member_id FROM link)
   AND p.status = '{PromptStatus.OPEN.value}' ORDER BY p.opened_at, p.id LIMIT 1),
+shown AS (
+  SELECT * FROM opened
+  UNION ALL
+  SELECT * FROM (
+    SELECT {_PROMPT_COLUMNS}
+    FROM prompts p WHERE p.member_id = (SELECT member_id FROM link)
+    AND p.finished_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM opened)
+    ORDER BY p.finished_at DESC, p.id DESC LIMIT 1) AS latest),
 said AS (
   SELECT 'n' AS kind, n.question_id, n.text AS value FROM narratives n
-  WHERE n.prompt_id = (SELECT id FROM opened)
+  WHERE n.prompt_id = (SELECT id FROM shown)
   UNION ALL
   SELECT 'c', c.question_id, CAST(c."values" AS TEXT) FROM choices c
-  WHERE c.prompt_id = (SELECT id FROM opened))
+  WHERE c.prompt_id = (SELECT id FROM shown))
 SELECT link.id, link.member_id, link.community_id, link.revoked_at, link.last_used_at,
-  link.language, link.joined, opened.id, opened.kind, opened.question_set, opened.question_id,
-  opened.fresh, opened.held, opened.held_message, opened.attended, e.title,
-  CASE WHEN opened.kind = '{PromptKind.POST_EVENT.value}' THEN '' ELSE
-    (SELECT n.text FROM narratives n WHERE n.story_id = opened.story_id AND n.intended
+  link.language, link.joined, shown.id, shown.kind, shown.question_set, shown.question_id,
+  shown.fresh, shown.held, shown.held_message, shown.attended, e.title,
+  CASE WHEN shown.kind = '{PromptKind.POST_EVENT.value}' THEN '' ELSE
+    (SELECT n.text FROM narratives n WHERE n.story_id = shown.story_id AND n.intended
      ORDER BY n.id DESC LIMIT 1) END,
-  said.kind, said.question_id, said.value
-FROM link LEFT JOIN opened ON 1 = 1 LEFT JOIN events e ON e.id = opened.event_id
+  said.kind, said.question_id, said.value, shown.status, shown.finished_at
+FROM link LEFT JOIN shown ON 1 = 1 LEFT JOIN events e ON e.id = shown.event_id
 LEFT JOIN said ON 1 = 1"""
 _USED = update(MemberLink).where(MemberLink.id == _LINK_ID).values(last_used_at=_NOW)
 
@@ -61,9 +71,10 @@ async def link(conn: AsyncConnection, token_hash: str) -> Sequence[Any] | None:
 
 
 async def page(conn: AsyncConnection, token_hash: str) -> Sequence[Sequence[Any]]:
-    """The link's 7 columns (as `link`), then the first open prompt's: id, kind, question set,
-    question id, fresh, held, held message, attended, event title, aspiration; then an answer's
-    kind ("n" or "c"), question id and value (a choice's as JSON). No rows: no such link."""
+    """The link's 7 columns (as `link`), then the prompt shown's (the first open one, else the
+    latest finished): id, kind, question set, question id, fresh, held, held message, attended,
+    event title, aspiration; an answer's kind ("n" or "c"), question id and value (a choice's as
+    JSON); the prompt's status and when it finished. No rows: no such link."""
     return await driver_rows(conn, _PAGE, {"token_hash": token_hash})
 
 
