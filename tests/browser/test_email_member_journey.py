@@ -59,7 +59,8 @@ class Journey:
 
     def __init__(self, db: Database, mail: MailServer, browser: Browser, base: str) -> None:
         self.db, self.mail, self.browser, self.base = db, mail, browser, base
-        self.sender = MailSender(Mailer(Server.from_url(urlsplit(mail.url), timeout=5)),
+        # A patient timeout: on a busy machine a slow answer is not a refusal to retry later.
+        self.sender = MailSender(Mailer(Server.from_url(urlsplit(mail.url), timeout=60)),
                                  base=base, sender="Our CoP <valuestory@example.org>", rate=0)
         self.pages: list[str] = []
 
