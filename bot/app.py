@@ -20,6 +20,7 @@ from bot import errors, ops, scheduling, speech
 from bot.context import CONTEXT_TYPES, BotData
 from bot.handlers import (
     admin,
+    channels,
     checking,
     conveners,
     dashboard,
@@ -167,6 +168,8 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
     button(Prefix.WITHDRAW, rights.on_withdraw_button)
     command("dashboard", dashboard.on_dashboard)
     command("link", links.on_link)
+    command("channel", channels.on_channel)
+    button(Prefix.CHANNEL, channels.on_button)
     command("pause", pausing.on_pause)
     command("resume", pausing.on_resume)
     button(Prefix.PAUSE, pausing.on_button)

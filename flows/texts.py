@@ -276,6 +276,18 @@ COMMAND_MENU = {
 }
 
 # /language: each button names a language in itself, so these two are the only texts.
+# /channel: where a member is asked after events.
+CHANNEL_CHOOSE = N_("Where would you like me to ask you after events?")
+CHANNEL_TELEGRAM = N_("Here in Telegram")
+CHANNEL_EMAIL = N_("By email")
+CHANNEL_SET_TELEGRAM = N_("Done: I'll ask you here in Telegram after events.")
+CHANNEL_SET_EMAIL = N_(
+    "Done: I'll ask you by email after events, with a link to your own page. You're the same "
+    "member either way."
+)
+CHANNEL_ONLY_TELEGRAM = N_(
+    "I can only ask you here in Telegram for now: email needs an address you've confirmed."
+)
 LANGUAGE_CHOOSE = N_("Which language would you like me to write in?")
 # TRANSLATORS: said in the language just chosen; "English" is that language's own name.
 LANGUAGE_SET = N_(

@@ -75,3 +75,32 @@ async def test_a_telegram_member_answers_on_their_page_too_and_stays_one_member(
 async def test_someone_who_is_not_a_member_is_told_how_to_join(harness: Harness) -> None:
     stranger = harness.person(702)
     assert await stranger.say("/link") == [texts.START_STRANGER]
+
+
+async def test_a_member_chooses_where_they_are_asked_email_only_with_a_confirmed_address(
+        harness: Harness) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Member, MemberEmail
+
+    db = harness.db
+    c = await seed.community(db)
+    sam = await seed.join(harness.person(703), c)
+    assert await sam.say("/channel") == [texts.CHANNEL_ONLY_TELEGRAM]
+
+    async with db.session() as session:
+        member = (await session.scalars(select(Member).where(
+            Member.telegram_user_id == 703))).one()
+        session.add(MemberEmail(member_id=member.id, address="sam@example.net",
+                                confirmed_at=utcnow()))
+    assert await sam.say("/channel") == [texts.CHANNEL_CHOOSE]
+    assert sam.last.buttons() == [texts.CHANNEL_TELEGRAM, texts.CHANNEL_EMAIL]
+    assert await sam.tap(texts.CHANNEL_EMAIL) == [texts.CHANNEL_SET_EMAIL]
+    async with db.session() as session:
+        assert (await session.scalars(select(Member.channel).where(
+            Member.telegram_user_id == 703))).one() == "email"
+    await sam.say("/channel")
+    assert await sam.tap(texts.CHANNEL_TELEGRAM) == [texts.CHANNEL_SET_TELEGRAM]
+    async with db.session() as session:
+        assert (await session.scalars(select(Member.channel).where(
+            Member.telegram_user_id == 703))).one() == "telegram"

@@ -28,6 +28,7 @@ class Prefix(StrEnum):
     LANGUAGE = "lg"  # the language a member chose under /language: lg|<language>
     VOICE = "v"  # a voice note's transcript: v|<VoiceStep>|<note id>
     CHECK = "ck"  # a statement in a members' check: ck|<check answer id>|<checking.Answer>
+    CHANNEL = "ch"  # where a member is asked, under /channel: ch|<Channel>
 
 
 # The steps a prefix's buttons take, named here so the code that makes a button and the code
