@@ -5,8 +5,9 @@ and the scheduler's email run sends what falls due at the times the test gives i
 Ana is invited by a convener in Spanish; she agrees on her page, is asked after an event, tells
 the whole story on her phone, is counted in the matrix and exported with channel web under her
 pseudonym, is followed up on her plan, stops the emails and then leaves. Ben, asked the same,
-does not finish and is reminded; Gaspar's mail server refuses him for good. At the end no
-address is in any export, page, audit entry or log line.
+does not finish and is reminded; Gaspar's mail server refuses him for good. Sam, in Telegram,
+answers in the chat and on his own page and is one pseudonym. At the end no address is in any
+export, page, audit entry or log line.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from tests import seed
 from tests.browser.conftest import DashboardServer
 from tests.browser.test_answers import PHONE, main_text, option, press, question, shoot, web, write
 from tests.fakes import FakeSender
+from tests.harness import Harness
 from tests.mailserver import REFUSED, MailServer, running
 from valuestory.mail import Mailer
 from valuestory.mail import MailServer as Server
 from valuestory.mail.sending import MailSender
+from valuestory.process.settings import Settings
 from valuestory.usecases import community_settings, conversation, exports, invitations, matrix, scheduler
 from valuestory.usecases.scheduler import TickReport
 
@@ -118,7 +121,8 @@ async def _pseudonym(db: Database, address: str) -> str:
 
 async def test_a_member_invited_by_email_answers_in_the_browser_from_invitation_to_leaving(
         db: Database, browser: Browser, server: DashboardServer, mail_server: MailServer,
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        browser_settings: tuple[Settings, DashboardServer], tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="valuestory")
     journey = Journey(db, mail_server, browser, server.base)
@@ -289,6 +293,42 @@ async def test_a_member_invited_by_email_answers_in_the_browser_from_invitation_
     assert PLAN not in told
     after_leaving = await _every_export(db, tmp_path, "after")
     assert all(PLAN not in w and pseudonym not in w for w in after_leaving.values())
+
+    # 12. The same member in Telegram and on the web is one pseudonym: Sam tells one event's
+    #     story in the chat, then gets his own page with /link and tells another's there.
+    #     (The bot starts only now: from here no scheduler run is driven.)
+    bot = Harness(browser_settings[0], db)
+    await bot.start()
+    try:
+        first = await seed.event(db, c, "Ronda de noche")
+        second = await seed.event(db, c, "Huddle de primavera")
+        sam = await seed.join(bot.person(701), c)
+        await seed.open_prompt(db, sam, first)
+        await seed.tell(sam, "Hearing how the other team triages at night.")
+        (said,) = await sam.say("/link")
+        found = re.search(re.escape(server.base) + r"/answer/[A-Za-z0-9_-]+", said)
+        assert found, said
+        await seed.open_prompt(db, sam, second)
+        journey.open(found.group(0))
+        assert "Huddle de primavera" in question(browser)
+        journey.press(option("en", "attended", "yes"))
+        write(browser, "A handover checklist we tried the next day.")
+        journey.press(web("en")["BTN_NEXT"])
+        journey.press(web("en")["BTN_STOP"])
+        assert web("en")["STOPPED"] in main_text(browser)
+    finally:
+        await bot.stop()
+    await exports.export(db, "test", exports.ExportFormat.CSV, csv_path,
+                         await exports.choose(db, "Red de Cuidados"))
+    with csv_path.open(encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["event"] in ("Ronda de noche",
+                                                               "Huddle de primavera")]
+    assert len({r["pseudonym"] for r in rows}) == 1
+    assert {(r["event"], r["channel"]) for r in rows} == {
+        ("Ronda de noche", "telegram"), ("Huddle de primavera", "web")}
+    built = await matrix.for_community(db, "Red de Cuidados", "", utcnow())
+    assert built.contributors == 1  # Sam alone now that Ana left; Ben and Gaspar told nothing
+    assert {col.cycle: col.narratives for col in built.columns}["immediate"] == 2
 
     audit = json.dumps(await exports.audit_entries(db), default=str)
     # What the product logged; the test's own mail server (aiosmtpd's "mail.log") stands for
