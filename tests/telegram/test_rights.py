@@ -17,6 +17,7 @@ from storage.models import (
     Membership,
     Narrative,
     NarrativeRevision,
+    OwedReply,
     Prompt,
 )
 from tests import seed
@@ -142,6 +143,11 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
     waiting = await seed.open_prompt(harness.db, fay, later)
     async with harness.db.session() as s:
         s.add(Delivery(prompt_id=waiting.id, purpose="prompt", status="sent", claimed_by="test"))
+        # A recap still owed to her, as after a stop while Telegram was away, and one to another.
+        s.add(OwedReply(update_id=990001, seq=0, chat_id=fay.user_id,
+                        payload='{"text": "A better thought", "buttons": []}'))
+        s.add(OwedReply(update_id=990002, seq=0, chat_id=999999,
+                        payload='{"text": "Someone else", "buttons": []}'))
 
     replies = await fay.say("/withdraw")
     assert "Leave Diabetes in Pregnancy?" in replies[-1]
@@ -155,7 +161,9 @@ async def test_withdraw_from_everything_erases_identity_and_stops_prompts(harnes
             assert await s.scalar(select(func.count()).select_from(table)) == 0, table
         keys = (await s.scalars(select(HandledUpdate.key))).all()
         audit = (await s.scalars(select(AuditEntry))).one()
+        owed = (await s.scalars(select(OwedReply.chat_id))).all()
     assert not any(k.startswith("m|805|") for k in keys)
+    assert owed == [999999]  # nothing of hers waits to be sent; another's reply still does
     assert audit.details["narratives"] == 1 and audit.details["revisions"] == 1
     assert audit.details["prompts"] == 2 and audit.details["deliveries"] == 1
     assert prompt.id != waiting.id

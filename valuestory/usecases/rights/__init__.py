@@ -300,7 +300,7 @@ async def withdraw(db: Database, user_id: int | None, community_id: int | None,
             # Leaving every community: nothing may be left that says they were ever here.
             chat_id = member.chat_id
             handled = None if chat_id is None else inbox.messages_of_chat(chat_id)
-            for statement in queries.erasing_member(member.id, handled):
+            for statement in queries.erasing_member(member.id, chat_id, handled):
                 await session.execute(statement)
         return done
 

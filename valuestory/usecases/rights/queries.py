@@ -15,6 +15,7 @@ from storage.models import (
     Membership,
     Narrative,
     NarrativeRevision,
+    OwedReply,
     Prompt,
     VoiceNote,
 )
@@ -107,16 +108,19 @@ def erasing_prompts(member_id: int, membership_id: int, community_id: int) -> li
     ]
 
 
-def erasing_member(member_id: int, handled_keys: str | None) -> list[Any]:
+def erasing_member(member_id: int, chat_id: int | None, handled_keys: str | None) -> list[Any]:
     """The deletes that leave nothing saying a member was ever here (`handled_keys`: the LIKE
     pattern of their chat's handled-message keys, None for a member with no Telegram chat).
-    Their links and email address go with the member row (ON DELETE CASCADE)."""
+    Their links and email address go with the member row (ON DELETE CASCADE); replies still owed
+    to their chat go too, as a recap may repeat their words."""
     statements = [
         delete(VoiceNote).where(VoiceNote.member_id == member_id),
         delete(Prompt).where(Prompt.member_id == member_id),
         delete(Consent).where(Consent.member_id == member_id),
         delete(Member).where(Member.id == member_id),
     ]
+    if chat_id is not None:
+        statements.append(delete(OwedReply).where(OwedReply.chat_id == chat_id))
     if handled_keys is not None:
         statements.append(delete(HandledUpdate).where(HandledUpdate.key.like(handled_keys)))
     return statements
