@@ -1078,6 +1078,8 @@ WORDING = {
                     "when you're ready."),
         "STOPPED": N_("Thank you. What you shared is saved; you can see it under Your data."),
         "MYDATA_ERASE": N_("To erase all of this, press Leave and erase."),
+        # Where they are asked, as their page's setting says it: it is not in Telegram.
+        "CHANNEL_TELEGRAM": N_("In Telegram"),
         # No voice notes on the page: its members agree to the one text, whatever the community
         # keeps of recordings made in Telegram.
         "PARTICIPANT_BODY": WEB_PARTICIPANT_BODY,

@@ -331,3 +331,46 @@ async def test_a_follow_up_on_the_page_asks_about_the_members_own_plan(db: Datab
     assert isinstance(asking, Asking)
     assert "Try a ten-minute huddle &lt;before&gt; handover" in asking.question
     assert "Winter Learning Session" in asking.question
+
+
+async def test_a_member_in_telegram_with_an_address_chooses_on_their_page_where_they_are_asked(
+    db: Database, browser: Browser, server: DashboardServer,
+) -> None:
+    import re
+
+    from sqlalchemy import select
+
+    from storage.models import Member, MemberEmail
+
+    community = await seed.community(db, "Perinatal Network")
+    await seed.member(db, community, 801)
+    [said] = await web_answers.for_telegram(db, 801, server.base)
+    link = re.search(r"http://\S+", said.text)
+    assert link is not None
+    browser.set_window_size(*PHONE)
+    t = web("en")
+
+    # Without an address they confirmed there is nothing to choose.
+    browser.get(link.group(0) + "/mydata")
+    assert texts.CHANNEL_CHOOSE not in main_text(browser)
+
+    async with db.session() as session:
+        member = (await session.scalars(select(Member).where(
+            Member.telegram_user_id == 801))).one()
+        session.add(MemberEmail(member_id=member.id, address="sam@example.net",
+                                confirmed_at=utcnow()))
+    browser.get(link.group(0) + "/mydata")
+    assert texts.CHANNEL_CHOOSE in main_text(browser)
+    assert "sam@example.net" not in browser.page_source
+    shoot(browser, "14-channel")
+    press(browser, texts.CHANNEL_EMAIL)
+    assert t["WEB_MYDATA"] in main_text(browser)
+    pressed = browser.find_element(By.CSS_SELECTOR, 'button[value="email"]')
+    assert pressed.get_attribute("aria-pressed") == "true"
+    async with db.session() as session:
+        assert (await session.scalars(select(Member.channel).where(
+            Member.telegram_user_id == 801))).one() == "email"
+    press(browser, "In Telegram")
+    async with db.session() as session:
+        assert (await session.scalars(select(Member.channel).where(
+            Member.telegram_user_id == 801))).one() == "telegram"

@@ -38,6 +38,7 @@ def routes(db: Database, base: str, letters: LetterSender | None = None) -> list
         (member, pages.StoryPage, answers),
         (member + "/agree", pages.Agree, answers),
         (member + "/mydata", pages.MyData, answers),
+        (member + "/channel", pages.ChannelSetting, answers),
         (member + "/withdraw", pages.Withdraw, answers),
         # The link in every email, and its List-Unsubscribe header: stops the emails.
         (unsubscribe.PATH + pages.TOKEN, unsubscribe.Unsubscribe, answers),

@@ -73,8 +73,19 @@ class MyData(MemberPage):
             self.refuse(found)
             return
         self.language, document = found
+        asked = await web_answers.channel_choice(self.answers.db, token)
+        channel = None if isinstance(asked, web_answers.Refused) else asked[1]
         self.render_page("mydata.html", document=document, back=story_path(token),
-                         title=self.t.WEB_MYDATA)
+                         title=self.t.WEB_MYDATA, channel=channel,
+                         action=f"{story_path(token)}/channel")
+
+
+class ChannelSetting(MemberPage):
+    """Where they are asked, set on their page (for a member in Telegram with an address)."""
+
+    async def post(self, token: str) -> None:
+        await web_answers.set_channel(self.answers.db, token, self.get_body_argument("channel", ""))
+        self.redirect(f"{story_path(token)}/mydata", status=303)
 
 
 class Withdraw(MemberPage):

@@ -25,6 +25,7 @@ from storage import repositories as repo
 from storage.db import Database, driver_time
 from storage.models import Channel, Member, MemberLink, PromptStatus, utcnow
 from valuestory.usecases import rights, speaking
+from valuestory.usecases.channels import queries as channel_queries
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.conversation import page as story
 from valuestory.usecases.errors import AdminError
@@ -166,6 +167,40 @@ async def my_data(db: Database, token: str, now: dt.datetime | None = None
         return who
     return who.language, await rights.my_data(db, None, now, language=who.language,
                                               member_id=who.member_id)
+
+
+async def channel_choice(db: Database, token: str, now: dt.datetime | None = None
+                         ) -> tuple[str, str | None] | Refused:
+    """Where the member is asked, for the setting on their page: (language, their channel), the
+    channel None unless they can choose (they are in Telegram and have an address confirmed)."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    async with db.session() as session:
+        member = await session.get(Member, who.member_id)
+        if member is None or member.telegram_user_id is None \
+                or not await channel_queries.email_confirmed(session, member.id):
+            return who.language, None
+        return who.language, member.channel
+
+
+async def set_channel(db: Database, token: str, channel: str, now: dt.datetime | None = None
+                      ) -> str | Refused:
+    """The setting on the member's page: asked in Telegram or by email, where they can choose.
+    The language to say so in."""
+    now = now or utcnow()
+    who = await _visitor(db, token, now)
+    if isinstance(who, Refused):
+        return who
+    if channel not in Channel.__members__.values():
+        return who.language
+    async with db.session() as session:
+        member = await session.get(Member, who.member_id, with_for_update=True)
+        if member is not None and member.telegram_user_id is not None \
+                and await channel_queries.email_confirmed(session, member.id):
+            member.channel = Channel(channel)
+    return who.language
 
 
 async def withdraw(db: Database, token: str, now: dt.datetime | None = None) -> str | Refused:
