@@ -314,6 +314,10 @@ DASHBOARD_EVENT_CREATED = N_("The event is planned. Members will be asked about 
 DASHBOARD_EVENT_MOVED = N_("The event has moved. Members will be asked after its new time.")
 DASHBOARD_EVENT_CANCELLED = N_("The event is cancelled. Nobody will be asked about it.")
 # TRANSLATORS: {invited} and {already} are bare numbers of email addresses.
+# TRANSLATORS: {pseudonym} reads like "P-7K2Q"; {link} is the member's page, shown this once.
+DASHBOARD_MEMBER_LINK = N_("{pseudonym}'s new link, shown only this once (their older links stop "
+                           "working): {link}")
+DASHBOARD_MEMBER_LINKS_REVOKED = N_("{pseudonym}'s links stopped working: {count}.")
 DASHBOARD_INVITED = N_(
     "Invited by email: {invited}. Already invited or in the community: {already}. Each gets their "
     "invitation within a minute.")

@@ -55,6 +55,7 @@ def routes(db: Database, settings: Settings, base: str) -> list[Any]:
         (c + "/export", pages.ExportPage, dash),
         (c + "/events", pages.EventsPage, dash),
         (c + "/invite", pages.InviteByEmail, dash),
+        (c + "/member-link", pages.MemberLink, dash),
         *coding.routes(c, dash),
         (c + r"/events/([0-9]{1,12})/(move|cancel)", pages.EventChange, dash),
         (PREFIX + r"/.*", pages.NotFound, dash),

@@ -28,6 +28,7 @@ from valuestory.usecases import (
     narratives,
     report,
     stories,
+    web_answers,
 )
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.events import listing as events_listing
@@ -480,6 +481,32 @@ class InviteByEmail(EventsPage):
             raise tornado.web.HTTPError(404)
         self.redirect(f"{PREFIX}/c/{community.id}/events?done=invited&invited={done.invited}"
                       f"&already={done.already}", status=303)
+
+
+class MemberLink(EventsPage):
+    """POST /dashboard/c/<id>/member-link: a member's personal link made (shown once, on the
+    page it answers with, never in an address) or revoked, by their pseudonym."""
+
+    async def post(self, community_id: str) -> None:
+        community = await self.open(community_id)
+        pseudonym = self.get_body_argument("pseudonym", "").strip().upper()[:32]
+        try:
+            if self.get_body_argument("action", "") == "revoke":
+                count = await web_answers.revoke_for(self.dash.db, self.user_id, self.dash.admins,
+                                                     community.id, pseudonym)
+                notice = None if count is None else texts.DASHBOARD_MEMBER_LINKS_REVOKED.format(
+                    pseudonym=pseudonym, count=count)
+            else:
+                made = await web_answers.make_for(self.dash.db, self.user_id, self.dash.admins,
+                                                  community.id, pseudonym, self.dash.base)
+                notice = None if made is None else texts.DASHBOARD_MEMBER_LINK.format(
+                    pseudonym=pseudonym, link=made.url)
+        except AdminError as exc:
+            await self.listing(community, 400, str(exc)[:1].upper() + str(exc)[1:] + ".")
+            return
+        if notice is None:
+            raise tornado.web.HTTPError(404)
+        await self.listing(community, notice=notice)
 
 
 class EventChange(EventsPage):

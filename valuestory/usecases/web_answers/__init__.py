@@ -25,6 +25,7 @@ from storage import repositories as repo
 from storage.db import Database, driver_time
 from storage.models import Channel, Member, MemberLink, PromptStatus, utcnow
 from valuestory.usecases import rights, speaking
+from valuestory.usecases.access.queries import convened_one
 from valuestory.usecases.channels import queries as channel_queries
 from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.conversation import page as story
@@ -293,3 +294,25 @@ async def revoke(db: Database, community: str, pseudonym: str | None = None, *,
             raise AdminError(speaking.say(None).WEB_NO_SUCH_MEMBER.format(
                 pseudonym=pseudonym, community=found.name))
         return await queries.revoke_all(session, member_id, now)
+
+
+async def make_for(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                   pseudonym: str, base: str, now: dt.datetime | None = None) -> Made | None:
+    """The dashboard's `make`: a new personal link for the member with `pseudonym` in the
+    community, for one of its conveners (None for anyone else); their older links stop."""
+    async with db.session() as session:
+        found = await convened_one(session, user_id, community_id, admins)
+    if found is None:
+        return None
+    return await make(db, str(community_id), pseudonym, base, now=now)
+
+
+async def revoke_for(db: Database, user_id: int, admins: frozenset[int], community_id: int,
+                     pseudonym: str, now: dt.datetime | None = None) -> int | None:
+    """The dashboard's `revoke`: the links of the member with `pseudonym` stop working; how
+    many did. None for anyone but a convener of the community."""
+    async with db.session() as session:
+        found = await convened_one(session, user_id, community_id, admins)
+    if found is None:
+        return None
+    return await revoke(db, str(community_id), pseudonym, now=now)
