@@ -11,22 +11,26 @@ from flows import texts
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Consent, Event, Member, Membership
+from tests import matrix_words
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from valuestory.cli import main
 from valuestory.usecases import communities, roles
 from valuestory.usecases.events import planning
+from valuestory.usecases.out import plain
 
 AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 
 
 async def _seed(url: str) -> None:
+    """A community with a member who answered, seeded by hand in one unit of work (through the
+    steps the doors run): a consent no participant information was shown for."""
     db = Database(url)
     async with db.session() as session:
-        c = await communities.create_community(session, "Frailty <Network>", "Europe/London")
+        c = await communities.queries.create_community(session, "Frailty <Network>", "Europe/London")
         e = await planning.create_event(session, c, "Autumn session", "2026-10-01 14:00",
                                        "2026-10-01 16:00")
-        await roles.grant_role(session, 4401, "convener", c)
-        grant = await roles.grant_role(session, 4402, "convener", c)
+        await roles.queries.grant_role(session, 4401, "convener", c)
+        grant = await roles.queries.grant_role(session, 4402, "convener", c)
         grant.digest_enabled = False
         member = Member(telegram_user_id=4501, chat_id=4501)
         session.add(member)
@@ -53,9 +57,10 @@ def test_matrix_prints_in_the_terminal_and_digest_sends_to_conveners(database_ur
 
     result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>"], env=variables)
     assert result.exit_code == 0, result.output
-    assert "Frailty <Network>: Value Creation Matrix" in result.output
+    assert plain(texts.MATRIX_TITLE.partition("\n")[0].format(
+        community="Frailty <Network>")) in result.output
     assert "“Hearing the <care home> team & the GP.” (P-CLI1)" in result.output
-    assert "Reframing value: nothing yet." in result.output
+    assert plain(matrix_words.gap("reframing")) in result.output
     assert "4501" not in result.output
 
     result = runner.invoke(main, ["matrix", "--community", "Frailty <Network>", "--since", "nope"],
@@ -102,9 +107,9 @@ def test_try_ends_with_the_conveners_matrix() -> None:
     result = runner.invoke(main, ["try"], input="1\n1\nMeeting the <b>dietitian</b> & team.\n/stop\n")
     assert result.exit_code == 0, result.output
     tail = result.output.split("=== The convener's Value Creation Matrix ===", 1)[1]
-    assert "Immediate value: 1 narrative in 1 story from 1 member, 1 new" in tail
+    assert plain(matrix_words.column("immediate", 1, 1, 1)) + ", 1 new" in tail
     assert "“Meeting the <b>dietitian</b> & team.”" in tail
-    assert "Reframing value: nothing yet." in tail
+    assert plain(matrix_words.gap("reframing")) in tail
 
 
 def test_try_reads_an_odd_digit_as_typed_text_not_a_button() -> None:

@@ -8,16 +8,16 @@ import json
 from click.testing import CliRunner
 
 from storage.db import Database
+from tests import seed
 from tests.botapi import TOKEN
 from valuestory.cli import main
-from valuestory.usecases import communities, roles, signin
+from valuestory.usecases import signin
 
 
 async def _seed(url: str) -> None:
     db = Database(url)
-    async with db.session() as session:
-        c = await communities.create_community(session, "Frailty Network", "Europe/London")
-        await roles.grant_role(session, 4401, "convener", c)
+    c = await seed.community(db, "Frailty Network", "Europe/London")
+    await seed.grant(db, 4401, "convener", c)
     await db.dispose()
 
 

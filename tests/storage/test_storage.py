@@ -41,7 +41,7 @@ async def test_migrations_create_exactly_the_schema_the_models_describe(db: Data
 
 async def _member_and_event(db: Database) -> tuple[int, int, int]:
     async with db.session() as s:
-        community = await communities.create_community(s, "C", "Europe/London")
+        community = await communities.queries.create_community(s, "C", "Europe/London")
         event = await planning.create_event(s, community, "E", "2026-12-03 14:00", "2026-12-03 16:00")
         member = Member(telegram_user_id=10_000_000_001, chat_id=10_000_000_001)
         s.add(member)
@@ -95,8 +95,7 @@ async def test_one_current_answer_per_question_per_prompt_is_enforced_by_the_sch
 
 
 async def test_invite_codes_are_unique_and_unguessable(db: Database) -> None:
-    async with db.session() as s:
-        codes = [(await communities.create_community(s, f"C{i}", "UTC")).invite_code for i in range(50)]
+    codes = [(await communities.create(db, f"C{i}", "UTC")).invite_code for i in range(50)]
     assert len(set(codes)) == 50 and all(len(c) >= 16 for c in codes)
     with pytest.raises(IntegrityError):
         async with db.session() as s:
@@ -144,8 +143,7 @@ async def test_a_time_written_in_any_zone_is_read_back_as_the_same_moment_in_utc
 
 
 async def test_an_event_must_end_after_it_starts(db: Database) -> None:
-    async with db.session() as s:
-        community = await communities.create_community(s, "C", "Europe/London")
+    community = await communities.create(db, "C", "Europe/London")
     with pytest.raises(errors.AdminError, match="end after"):
         async with db.session() as s:
             c = await s.get(Community, community.id)

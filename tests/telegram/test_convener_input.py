@@ -25,7 +25,7 @@ from storage.models import (
 from tests import seed
 from tests.fakes import FakeSender
 from tests.harness import Harness, Person
-from valuestory.usecases import retention, roles
+from valuestory.usecases import retention
 from valuestory.usecases.events import planning
 
 ADMIN = 9001
@@ -251,10 +251,10 @@ async def test_retention_notice_counts_one_month_and_one_answer(harness: Harness
     member = harness.person(811)
     await seed.join(member, c)
     told = utcnow()
+    await seed.grant(harness.db, 812, "convener", c)
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        await roles.grant_role(session, 812, "convener", community)
         m = await repo.member_by_telegram_id(session, member.user_id)
         event = await session.get(Event, e.id)
         assert m is not None and event is not None

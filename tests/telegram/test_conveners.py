@@ -26,7 +26,7 @@ from storage.models import (
     RoleGrant,
     utcnow,
 )
-from tests import seed
+from tests import matrix_words, seed
 from tests.clock import tick
 from tests.harness import Harness, Person
 from valuestory.usecases import digest, matrix
@@ -124,7 +124,8 @@ async def test_matrix_counts_contributors_new_excerpts_stories_and_gaps(harness:
     assert (m.participation.sent, m.participation.answered, m.participation.attended) == (3, 3, 3)
 
     text = matrix.render_text(m)
-    assert "Reframing value</b>: nothing yet. Ask whether it changed" in text
+    assert texts.MATRIX_GAP.format(cycle=texts.CYCLE_NAMES["reframing"],
+                                   ask=texts.MATRIX_GAP_ASK["reframing"]) in text
     assert f"({cat_p})" in text and "Ann" not in text and "601" not in text
     assert "immediate → potential → applied → realised" in text
 
@@ -159,7 +160,7 @@ async def test_convener_sees_matrix_as_text_and_picture_with_narratives_shown_as
     replies = await convener.say("/matrix")
     sent = harness.double.chat(convener.user_id)
     assert "The &lt;b&gt;bold&lt;/b&gt; idea &amp; the Q&amp;A &lt;script&gt;" in replies[0]
-    assert "<b>Immediate value</b>: 1 narrative in 1 story from 1 member, 1 new" in replies[0]
+    assert matrix_words.column("immediate", 1, 1, 1) + ", 1 new" in replies[0]
     assert sent[-1].photo is not None and sent[-1].photo.startswith(b"\x89PNG")
     assert sent[-1].caption == texts.MATRIX_CAPTION.format(community="Diabetes in Pregnancy",
                                                            period=texts.PERIOD_ALL_TIME)
@@ -355,11 +356,8 @@ async def test_events_lists_response_rates_and_cancelevent_cancels(harness: Harn
     conv = harness.person(681)
     await seed.grant(harness.db, conv.user_id, "convener", c)
     soon = utcnow() + 5 * DAY
-    async with harness.db.session() as session:
-        community = await session.get(Community, c.id)
-        assert community is not None
-        upcoming = await planning.create_event(session, community, "Winter <Meetup>", soon,
-                                              soon + dt.timedelta(hours=1))
+    upcoming = await seed.event(harness.db, c, "Winter <Meetup>", soon.isoformat(),
+                                (soon + dt.timedelta(hours=1)).isoformat())
     replies = await conv.say("/events")
     assert "Winter &lt;Meetup&gt;" in replies[0]
     assert "Winter Learning Session, 3 of 3 answered (100%)" in replies[0]
@@ -411,7 +409,7 @@ async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness
     await seed.join(ann, c)
 
     replies = await conv.say("/checkin")
-    assert "Check-in for <b>Live session</b>" in replies[0]
+    assert replies[0].startswith(texts.CHECKIN.partition("\n")[0].format(title="Live session"))
     assert conv.last.photo is not None
     async with harness.db.session() as session:
         code = (await session.get(Event, event.id)).checkin_code  # type: ignore[union-attr]
@@ -446,8 +444,8 @@ async def test_members_counts_and_settings_in_telegram(harness: Harness) -> None
         m[0].unreachable_at = utcnow()
         m[1].paused = True
     replies = await conv.say("/members")
-    assert "Joined: 3" in replies[0] and "current information: 3" in replies[0]
-    assert "Paused: 1" in replies[0] and "Unreachable (blocked the bot): 1" in replies[0]
+    assert texts.MEMBERS_COUNTS.partition("\n")[2].format(
+        joined=3, consented=3, paused=1, unreachable=1) in replies[0]
 
     assert texts.SETTINGS_SAVED in (await conv.say("/settings delay 30"))[0]
     assert texts.SETTINGS_SAVED in (await conv.say("/settings quiet 21:00-07:30"))[0]
@@ -586,11 +584,14 @@ async def test_matrix_picture_counts_one_event_in_the_singular_and_names_gaps(
         m = await matrix.build_matrix(harness.db, community, now=T0 + DAY)
     words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
     assert "1 event · 1 asked · 1 attended · 1 answered (100%) · 1 completed" in words
-    assert "Value Creation Matrix, all time: 1 narrative in 1 story, from 1 member" in words
+    assert matrix_words.subtitle(texts.PERIOD_ALL_TIME, 1, 1, 1) in words
     # Four empty cycles, and the plans' own column, empty too.
     assert words.count("1 member") == 1 and words.count("0 members") == 5
-    assert sum(w.startswith("Nothing yet. Ask") for w in words) == 5
-    assert any(w.startswith("Nothing yet. Ask whether it changed") for w in words)
+    assert sum(w.startswith(texts.MATRIX_PNG_GAP.partition("{ask}")[0]) for w in words) == 5
+    # Its first words: the picture wraps the rest.
+    reframing = " ".join(texts.MATRIX_PNG_GAP.format(
+        ask=texts.MATRIX_GAP_ASK["reframing"]).split()[:6])
+    assert any(w.startswith(reframing) for w in words)
 
 
 async def test_excerpts_come_from_different_members_even_when_one_told_all_the_newest(

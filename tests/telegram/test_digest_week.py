@@ -11,10 +11,10 @@ import datetime as dt
 from bot.scheduling import TelegramSender
 from flows import texts
 from storage.models import Community, Indicator
+from tests import seed
 from tests.harness import Harness
 from tests.telegram.test_matrix_plans import CONVENER, DONE, scenario
 from valuestory.usecases import community_settings, digest, indicators, matrix
-from valuestory.usecases.events import planning
 from valuestory.usecases.times import utcnow
 
 ES = texts.In("es")
@@ -75,12 +75,9 @@ async def test_the_digest_says_what_changed_this_week_in_the_conveners_language(
     assert harness.double.chat(CONVENER)[-1].photo  # the matrix picture follows
 
     # With an event planned, the next step is to check the matrix with members.
-    async with harness.db.session() as session:
-        found = await session.get(Community, c.id)
-        assert found is not None
-        await planning.create_event(session, found, "Spring session",
-                                    utcnow() + dt.timedelta(days=20),
-                                    utcnow() + dt.timedelta(days=20, hours=2))
+    await seed.event(harness.db, c, "Spring session",
+                     (utcnow() + dt.timedelta(days=20)).isoformat(),
+                     (utcnow() + dt.timedelta(days=20, hours=2)).isoformat())
     text = (await convener.say("/digest preview"))[0]
     assert ES.DIGEST_NEXT.format(step=ES.DIGEST_STEP_CHECK) in text
 
@@ -97,12 +94,9 @@ async def test_the_digest_says_what_changed_this_week_in_the_conveners_language(
 async def test_a_quiet_week_says_so_and_suggests_the_first_indicators(harness: Harness) -> None:
     c, _, _ = await scenario(harness)
     convener = harness.person(CONVENER)
-    async with harness.db.session() as session:
-        found = await session.get(Community, c.id)
-        assert found is not None
-        await planning.create_event(session, found, "Spring session",
-                                    utcnow() + dt.timedelta(days=20),
-                                    utcnow() + dt.timedelta(days=20, hours=2))
+    await seed.event(harness.db, c, "Spring session",
+                     (utcnow() + dt.timedelta(days=20)).isoformat(),
+                     (utcnow() + dt.timedelta(days=20, hours=2)).isoformat())
     # A week after everything was told: nothing new, nothing due.
     later = utcnow() + dt.timedelta(days=8)
     said = await digest.content(harness.db, c.id, later, {"en"})

@@ -21,7 +21,6 @@ from storage.models import Community, Member, Membership, utcnow
 from tests import seed
 from tests.clock import tick
 from tests.harness import Harness
-from valuestory.usecases import roles
 from valuestory.usecases.times import local_time
 
 DAY = dt.timedelta(days=1)
@@ -124,9 +123,7 @@ async def test_a_date_without_a_time_asks_for_the_time(harness: Harness, tmp_pat
                    "2026-12-03 14:00\n")
 
     convener = harness.person(821)
-    async with harness.db.session() as session:
-        community = await session.get(Community, c.id)
-        await roles.grant_role(session, convener.user_id, "convener", community)
+    await seed.grant(harness.db, convener.user_id, "convener", c)
     await convener.say("/newevent")
     await convener.say("Winter session")
     day = (utcnow() + 10 * DAY).strftime("%Y-%m-%d")
@@ -138,9 +135,7 @@ async def test_newevent_says_when_members_will_be_asked_and_how_many(harness: Ha
     for user_id in (831, 832):
         await seed.join(harness.person(user_id), c)
     convener = harness.person(830)
-    async with harness.db.session() as session:
-        community = await session.get(Community, c.id)
-        await roles.grant_role(session, convener.user_id, "convener", community)
+    await seed.grant(harness.db, convener.user_id, "convener", c)
     start = (utcnow() + 10 * DAY).replace(hour=14, minute=0, second=0, microsecond=0)
     await convener.say("/newevent")
     await convener.say("Spring session")

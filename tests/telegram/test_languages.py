@@ -21,7 +21,7 @@ from storage.models import Community, Consent, Member, Narrative, Prompt
 from tests import seed
 from tests.clock import at, day, text, tick
 from tests.harness import Harness, Person
-from valuestory.usecases import communities, conversation, exports
+from valuestory.usecases import conversation, exports
 from valuestory.usecases.exports import ExportFilter, ExportFormat
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "Project-mrt2019.xsd"
@@ -31,9 +31,7 @@ TITLE = "Winter Learning Session"
 
 async def _community(h: Harness, name: str = "Diabetes in Pregnancy", *, language: str = "en",
                      question_set: str = "default") -> Community:
-    async with h.db.session() as s:
-        c = await communities.create_community(s, name, "Europe/London", question_set, language)
-    return c
+    return await seed.community(h.db, name, "Europe/London", question_set, language)
 
 
 async def _narratives(h: Harness) -> list[Narrative]:
@@ -369,16 +367,13 @@ async def test_the_command_menu_is_set_in_every_language(harness: Harness) -> No
 async def test_conveners_get_the_digest_in_their_own_language_or_the_communitys(
     harness: Harness,
 ) -> None:
-    from valuestory.usecases import digest, roles
+    from valuestory.usecases import digest
 
     community = await _community(harness, language="pl")
     rosa = harness.person(770, "Rosa", language_code="es")  # a convener who is also a member
     await seed.join(rosa, community, agree=ES.BTN_AGREE)
-    async with harness.db.session() as s:
-        c = await s.get(Community, community.id)
-        assert c is not None
-        await roles.grant_role(s, 770, "convener", c)
-        await roles.grant_role(s, 771, "convener", c)  # a convener who never joined
+    await seed.grant(harness.db, 770, "convener", community)
+    await seed.grant(harness.db, 771, "convener", community)  # a convener who never joined
 
     sent = await digest.send_weekly(harness.db, TelegramSender(harness.app.bot, rate=0, backoff=0),
                                     community.id, dt.datetime.now(dt.UTC))
@@ -439,13 +434,9 @@ async def test_something_went_wrong_is_said_in_the_members_language(harness: Har
 
 
 async def test_settings_show_the_communitys_language(harness: Harness) -> None:
-    from valuestory.usecases import roles
 
     community = await _community(harness, language="es")
-    async with harness.db.session() as s:
-        c = await s.get(Community, community.id)
-        assert c is not None
-        await roles.grant_role(s, 790, "convener", c)
+    await seed.grant(harness.db, 790, "convener", community)
     cora = harness.person(790, "Cora")
     (shown,) = await cora.say("/settings")  # not a member: in the community's language
     assert shown.endswith("\n" + ES.SETTINGS_LANGUAGE.format(language="Español"))

@@ -16,12 +16,12 @@ from flows import texts
 from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.models import Community, Event, Member, Membership, Narrative, utcnow
-from tests import seed
+from tests import matrix_words, seed
 from tests.botapi import TOKEN
 from tests.clock import tick
 from tests.harness import Harness, Person
 from valuestory.cli import main
-from valuestory.usecases import digest, matrix, roles
+from valuestory.usecases import digest, matrix
 from valuestory.usecases.events import checkin, planning
 
 CONVENER = 990
@@ -60,7 +60,7 @@ async def scenario(h: Harness) -> dict[str, object]:
                                         now - dt.timedelta(hours=2), now - dt.timedelta(minutes=50))
         f = await planning.create_event(session, cb, "Frailty huddle",
                                         now - dt.timedelta(hours=5), now - dt.timedelta(hours=4))
-        await roles.grant_role(session, CONVENER, "convener", ca)
+    await seed.grant(h.db, CONVENER, "convener", ca)
     names = ("stu", "sam", "lou", "rev", "nia", "cid", "wes", "tam")
     people = {n: h.person(1000 + i, n.capitalize()) for i, n in enumerate(names)}
     for n, p in people.items():
@@ -225,16 +225,15 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     convener = harness.person(CONVENER)
     replies = await convener.say("/matrix")
     text = replies[0]
-    assert "8 narratives in 3 stories so far, from 3 members." in text
-    assert "<b>Immediate value</b>: 4 narratives in 3 stories from 3 members" in text
-    assert "<b>Potential value</b>: 1 narrative in 1 story from 1 member" in text
-    assert "<b>Applied value</b>: 1 narrative in 1 story from 1 member" in text
-    assert "<b>Plans (not yet done)</b>: 1 narrative in 1 story from 1 member" in text
-    assert "<b>Realised value</b>: 1 narrative in 1 story from 1 member" in text
-    assert "<b>Reframing value</b>: nothing yet." in text
-    assert "1 story reached realised or reframing value" in text
-    assert ("<b>Participation</b>: 1 event, 7 asked, 5 attended, 3 answered (43%), "
-            "2 completed. Unreachable: 0.") in text
+    assert matrix_words.summary(8, 3, 3) in text
+    assert matrix_words.column("immediate", 4, 3, 3) in text
+    assert matrix_words.column("potential", 1, 1, 1) in text
+    assert matrix_words.column("applied", 1, 1, 1) in text
+    assert matrix_words.column("intended", 1, 1, 1) in text
+    assert matrix_words.column("realised", 1, 1, 1) in text
+    assert matrix_words.gap("reframing") in text
+    assert matrix_words.stories(1) in text
+    assert matrix_words.participation(1, 7, 5, 3, "43%", 2, 0) in text
     assert "Wes" not in text and "frailty" not in text
 
     # /events: the same response rate for the event.
@@ -260,7 +259,7 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
     result = await asyncio.to_thread(
         runner.invoke, main, ["matrix", "--community", "Diabetes in Pregnancy"],
         env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": TOKEN})
-    assert "8 narratives in 3 stories so far, from 3 members." in result.output
+    assert matrix_words.summary(8, 3, 3) in result.output
     assert "7 asked, 5 attended, 3 answered (43%), 2 completed" in result.output
 
     # The weekly digest says what was new this week, counted as the matrix counts, and carries
@@ -275,7 +274,7 @@ async def test_every_count_is_the_hand_count_in_text_json_digest_and_picture(
 
     # The words on the picture.
     words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
-    assert "Value Creation Matrix, all time: 8 narratives in 3 stories, from 3 members" in words
+    assert matrix_words.subtitle(texts.PERIOD_ALL_TIME, 8, 3, 3) in words
     assert "1 event · 7 asked · 5 attended · 3 answered (43%) · 2 completed" in words
     assert "Case review" in words
     grid = words[words.index("Case review") + 2:][:6]  # after the title and its date

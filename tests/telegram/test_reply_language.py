@@ -28,7 +28,7 @@ from storage.models import Community, Event, utcnow
 from tests import seed
 from tests.harness import Harness, Person
 from valuestory.process.settings import Settings
-from valuestory.usecases import callbacks, communities, digest, retention
+from valuestory.usecases import callbacks, digest, retention
 from valuestory.usecases.events import planning
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,8 +206,7 @@ def test_the_check_finds_english_where_there_is_some() -> None:
 
 
 async def _community(db: Database, language: str = "es") -> Community:
-    async with db.session() as s:
-        return await communities.create_community(s, COMMUNITY, "Europe/Madrid", "default", language)
+    return await seed.community(db, COMMUNITY, "Europe/Madrid", "default", language)
 
 
 async def _join(person: Person, community: Community) -> None:
@@ -318,8 +317,7 @@ async def test_a_researcher_is_answered_in_the_communitys_language_or_their_own(
 
 
 async def _community_named(db: Database, name: str, language: str) -> Community:
-    async with db.session() as s:
-        return await communities.create_community(s, name, "Europe/London", "default", language)
+    return await seed.community(db, name, "Europe/London", "default", language)
 
 
 @pytest.fixture(autouse=True)

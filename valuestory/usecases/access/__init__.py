@@ -14,26 +14,12 @@ from typing import Generic, TypeVar
 
 from storage.db import Database
 from valuestory.usecases import sessions
-from valuestory.usecases.access.queries import (
-    Named,
-    Scope,
-    View,
-    convened,
-    convened_one,
-    export_scope,
-    has_a_role,
-    is_admin,
-    seen,
-    view,
-    visiting,
-)
+from valuestory.usecases.access import queries
+from valuestory.usecases.access.queries import Named, Scope, View, is_admin
 
-# The rules live in `queries`, as steps inside a door's unit of work; `view` and `export_scope`
-# (and the other rules) are named here too for exports, indicators, coding, checking and the
-# matrix, until they read them there.
-__all__ = ["Named", "Scope", "View", "Visit", "communities_seen", "convened", "convened_one",
-           "export_scope", "has_a_role", "is_admin", "may_code", "seen", "view", "visit",
-           "visiting"]
+# The rules that read the grants live in `queries`, as steps inside a door's unit of work
+# (`view`, `visiting`, `convened_one`, `export_scope`, ...): other doors run them from there.
+__all__ = ["Named", "Scope", "View", "Visit", "communities_seen", "is_admin", "may_code", "visit"]
 
 
 def may_code(view: View, conveners_code: bool) -> bool:
@@ -60,7 +46,7 @@ async def visit(db: Database, token: str | None, community_id: int, admins: froz
                 now: dt.datetime) -> Visit[None]:
     """Who a page's cookie signs in and what they may do with the community, in one read."""
     async with db.connection() as conn:
-        signed, found = await visiting(conn, token, community_id, admins, now)
+        signed, found = await queries.visiting(conn, token, community_id, admins, now)
     return Visit(signed, found)
 
 
@@ -70,8 +56,8 @@ async def communities_seen(db: Database, user_id: int, admins: frozenset[int]
     whether they may export it."""
     rows = []
     async with db.session() as session:
-        for c in await seen(session, user_id, admins):
-            found = await view(session, user_id, c.id, admins)
+        for c in await queries.seen(session, user_id, admins):
+            found = await queries.view(session, user_id, c.id, admins)
             if found is not None:
                 rows.append((found.community, found.convenes, found.exports is not None))
     return rows

@@ -136,7 +136,7 @@ async def share_in_chat(db: Database, user_id: int, admins: frozenset[int], comm
     """/matrix share: for a convener of `community` (or an admin), plan its members' check."""
     try:
         async with db.session() as session:
-            c = await access.convened_one(session, user_id, community.id, admins)
+            c = await access.queries.convened_one(session, user_id, community.id, admins)
             if c is None:
                 return [Out(say(language).NOT_ALLOWED)]
             await session.refresh(c, with_for_update=True)
@@ -150,7 +150,7 @@ async def share_from_command_line(db: Database, community_ref: str, actor: str,
                                   now: dt.datetime | None = None) -> Shared:
     """`valuestory matrix share --community NAME`: raises AdminError (no such community) or
     ShareRefused, each saying what to do."""
-    from valuestory.usecases.communities import find_community  # reads the conversation's consent
+    from valuestory.usecases.communities.queries import find_community  # reads the conversation's consent
 
     async with db.session() as session:
         community = await find_community(session, community_ref)
@@ -164,7 +164,7 @@ async def share_for_page(db: Database, token_: str | None, community_id: int,
     """The dashboard's Share button: who asks; for a convener, the share or why there is none
     (None for someone who may see the community but not convene it)."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token_, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token_, community_id, admins, now)
         if view is None:
             return access.Visit(signed, None)
         if not view.convenes:

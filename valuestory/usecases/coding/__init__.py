@@ -210,7 +210,7 @@ async def _allowed(session: AsyncSession, caller: Caller, community: int | str) 
             raise Unknown(f"no community called {ref!r}")
         return _Allowed(found, indicators.COMMAND_LINE_ACTOR, None)
     cid = community if isinstance(community, int) else parse_id(str(community))
-    view = await access.view(session, caller.user_id, cid, caller.admins) if cid else None
+    view = await access.queries.view(session, caller.user_id, cid, caller.admins) if cid else None
     found = await session.get(Community, cid) if view is not None else None
     if view is None or found is None:
         raise Unknown("no such community")

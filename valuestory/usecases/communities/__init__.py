@@ -11,23 +11,17 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, SchedulerState
 from valuestory.usecases.communities import queries
-from valuestory.usecases.communities.queries import (
-    create_community,
-    find_community,
-    lookup_community,
-)
+from valuestory.usecases.communities.queries import create_community, find_community
 from valuestory.usecases.conversation import consent_version
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.speaking import say, staff_language_for
 from valuestory.usecases.speaking.queries import staff_language
 
-# `find_community` and `lookup_community` are steps inside another door's unit of work, kept in
-# `queries`; named here too for the digest, retention, exports and the matrix, until they read them
-# there.
-__all__ = ["create", "create_for_admin", "deep_link", "every", "find", "find_community",
-           "invite", "known_bot_username", "lookup_community", "member_counts", "qr_png",
-           "remember_bot_username"]
+# `create_community`, `find_community` and `lookup_community` are steps inside another door's
+# unit of work: other doors run them from `queries`.
+__all__ = ["create", "create_for_admin", "deep_link", "every", "find", "invite",
+           "known_bot_username", "member_counts", "qr_png", "remember_bot_username"]
 
 BOT_USERNAME = "bot_username"  # the scheduler_state key under which the bot's @username is kept
 

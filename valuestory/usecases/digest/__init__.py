@@ -23,7 +23,7 @@ from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import community_settings, matrix, speaking
-from valuestory.usecases.communities import find_community
+from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.digest import queries, week
 from valuestory.usecases.digest.queries import last_digest_at, record_digest
 from valuestory.usecases.out import Out
@@ -65,7 +65,7 @@ async def compose(db: Database, notices: list[Notice], now: dt.datetime) -> dict
             community = await queries.community(session, community_id)
             if community is None:
                 continue
-            language_of = await speaking.staff_languages(
+            language_of = await speaking.queries.staff_languages(
                 session, community, [n.telegram_user_id for n in mine])
         by_language = await content(db, community_id, now, set(language_of.values()))
         for notice in mine:

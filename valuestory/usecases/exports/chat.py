@@ -1,7 +1,7 @@
 """/export in a chat: who may export what, the filters as typed, and the file to send.
 
 Every reply is in the researcher's (or admin's) language: their own as a member, else that of the
-communities they may export, when those share one (`speaking.staff_language`).
+communities they may export, when those share one (`speaking.queries.staff_language`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from storage.models import (
     Community,
 )
 from valuestory.usecases import callbacks, speaking
-from valuestory.usecases.access import Scope, export_scope
+from valuestory.usecases.access import Scope
+from valuestory.usecases.access.queries import export_scope
 from valuestory.usecases.exports.run import export
 from valuestory.usecases.exports.shape import (
     SUFFIX,
@@ -90,7 +91,7 @@ async def _scope(db: Database, user_id: int,
     async with db.session() as session:
         scope = await export_scope(session, user_id, admins)
         ids = scope.community_ids if scope is not None else frozenset[int]()
-        return scope, speaking.say(await speaking.staff_language(session, user_id, ids))
+        return scope, speaking.say(await speaking.queries.staff_language(session, user_id, ids))
 
 
 async def for_chat(db: Database, user_id: int, admins: frozenset[int], text: str, folder: Path,
@@ -131,7 +132,7 @@ async def format_pressed(db: Database, user_id: int, admins: frozenset[int], dat
 
 async def _deliver(db: Database, scope: Scope, request: ExportRequest, folder: Path,
                    say: Say, t: i18n.Texts) -> list[Out]:
-    from valuestory.usecases.communities import lookup_community
+    from valuestory.usecases.communities.queries import lookup_community
 
     assert request.format is not None
     wanted = None

@@ -194,7 +194,7 @@ async def choose(db: Database, community: str | None = None, since: str | None =
                  names: dict[str, str] | None = None) -> ExportFilter:
     """An export's filter as typed on the command line: a community by name or id (None: every
     one), dates and a cycle (`make_filter`)."""
-    from valuestory.usecases.communities import find_community
+    from valuestory.usecases.communities.queries import find_community
 
     ids = None
     if community:
@@ -211,7 +211,7 @@ async def for_dashboard(db: Database, user_id: int, admins: frozenset[int], comm
     chosen = parse_format(fmt)
     filt = make_filter(since, until, cycle, frozenset({community_id}))
     async with db.session() as session:
-        found = await access.view(session, user_id, community_id, admins)
+        found = await access.queries.view(session, user_id, community_id, admins)
     if found is None or found.exports is None:
         return None
     path = folder / f"narratives{SUFFIX[chosen]}"

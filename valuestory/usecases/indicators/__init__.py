@@ -201,7 +201,7 @@ async def _allowed(session: AsyncSession, caller: Caller, community: int | str |
             raise Unknown(f"no community called {ref!r}")
         return _Allowed(found, COMMAND_LINE_ACTOR, None)
     cid = community if isinstance(community, int) else parse_id(community or "")
-    view = await access.view(session, caller.user_id, cid, caller.admins) if cid else None
+    view = await access.queries.view(session, caller.user_id, cid, caller.admins) if cid else None
     found = await session.get(Community, cid) if view is not None else None
     if view is None or found is None:
         raise Unknown("no such community")
@@ -607,7 +607,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     """The dashboard's indicator editor: who asks, and, if they may see the community and the
     indicator is its own, the indicator with its evidence, log, and the others to merge with."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None:
             return access.Visit(signed, None)
         found = await session.scalar(queries.one(community_id, indicator_id, lock=False))
@@ -634,7 +634,7 @@ async def for_narrative(db: Database, token: str | None, community_id: int,
                         ) -> access.Visit[ForNarrative]:
     """The dashboard's "evidence of" page for one of the community's narratives."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None:
             return access.Visit(signed, None)
         row = (await session.execute(queries.narrative(community_id, narrative_id))).first()
@@ -664,7 +664,7 @@ async def quotes_csv(db: Database, token: str | None, community_id: int, admins:
     """The narratives behind one indicator as a CSV file's text (pseudonyms only, no Telegram id
     or name), for a convener or researcher of the community."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None:
             return access.Visit(signed, None)
         found = await session.scalar(queries.one(community_id, indicator_id, lock=False))

@@ -47,7 +47,7 @@ async def for_community(db: Database, community_ref: str, period: str,
     can't be read)."""
     # Here, not above: the conversation reads the matrix's glossary, and communities read the
     # conversation's consent versions.
-    from valuestory.usecases.communities import find_community
+    from valuestory.usecases.communities.queries import find_community
 
     async with db.session() as session:
         community = await find_community(session, community_ref)
@@ -90,7 +90,7 @@ async def for_command_line(db: Database, community_ref: str, period: str, now: d
     (PeriodError if it can't be read), and its picture for a phone, in the community's language,
     when asked for (the slide is the report's: `report.slide_for_command_line`)."""
     # Here, not above: see `for_community`.
-    from valuestory.usecases.communities import find_community
+    from valuestory.usecases.communities.queries import find_community
 
     async with db.session() as session:
         community = await find_community(session, community_ref)
@@ -106,7 +106,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     """The dashboard's matrix page: who asks, and, if they may see the community, its
     indicators and its matrix for the period typed in the filter."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None or signed is None:
             return access.Visit(signed, None)
         community = await session.get(Community, view.community.id)

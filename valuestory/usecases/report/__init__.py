@@ -70,7 +70,7 @@ async def make(db: Database, community_ref: str, since: str, fmt: str,
     """`valuestory report`: a community given by name or id, a period as typed (PeriodError if
     it can't be read), pdf or docx."""
     # Here, not above: communities read the conversation, which reads the matrix.
-    from valuestory.usecases.communities import find_community
+    from valuestory.usecases.communities.queries import find_community
 
     async with db.session() as session:
         community = await find_community(session, community_ref)
@@ -82,7 +82,7 @@ async def slide_for_command_line(db: Database, community_ref: str, since: str,
     """`valuestory matrix --png FILE --slide`: the matrix of a community given by name or id for
     a period as typed (PeriodError if it can't be read), and its 16:9 slide with the
     community's indicators, in the community's language."""
-    from valuestory.usecases.communities import find_community
+    from valuestory.usecases.communities.queries import find_community
 
     async with db.session() as session:
         community = await find_community(session, community_ref)
@@ -108,7 +108,7 @@ async def for_page(db: Database, token: str | None, community_id: int, admins: f
     for the period typed when a format was chosen, else (or when the period can't be read) the
     page's form with the stories it would trace."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None or signed is None:
             return access.Visit(signed, None)
         community = await session.get(Community, view.community.id)

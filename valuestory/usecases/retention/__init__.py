@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import speaking
-from valuestory.usecases.communities import find_community
+from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.errors import AdminError
 from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_count
@@ -148,7 +148,7 @@ async def compose(db: Database, notices: list[Notice], now: dt.datetime) -> dict
             community = await queries.community(session, community_id)
             if community is None:
                 continue
-            languages = await speaking.staff_languages(
+            languages = await speaking.queries.staff_languages(
                 session, community, [n.telegram_user_id for n in mine])
         zone = community.timezone
         for notice in mine:

@@ -127,6 +127,4 @@ async def revoke(db: Database, telegram_user_id: int, role: str,
         return await _revoke_role(session, telegram_user_id, role, c), c.name if c else None
 
 
-# `grant_role` is a step inside another door's unit of work, kept in `queries`; named here too for
-# the tests that seed a role inside their own unit of work.
-__all__ = ["grant", "grant_for_admin", "grant_role", "listing", "revoke", "revoke_for_admin"]
+__all__ = ["grant", "grant_for_admin", "listing", "revoke", "revoke_for_admin"]

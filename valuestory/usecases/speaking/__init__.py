@@ -24,7 +24,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Member
 from valuestory.usecases.out import Out
-from valuestory.usecases.speaking.queries import staff_language, staff_languages
+from valuestory.usecases.speaking import queries
 
 
 def say(language: str | None) -> i18n.Texts:
@@ -61,7 +61,7 @@ async def staff_language_for(db: Database, user_id: int,
                              community_ids: Iterable[int] | None = None) -> str:
     """`queries.staff_language` in a unit of work of its own."""
     async with db.session() as session:
-        return await staff_language(session, user_id, community_ids)
+        return await queries.staff_language(session, user_id, community_ids)
 
 
 async def reply(db: Database, user_id: int, name: str,
@@ -70,7 +70,7 @@ async def reply(db: Database, user_id: int, name: str,
     return [Out(getattr(say(await language_for(db, user_id, telegram_language)), name))]
 
 
-# `staff_language` and `staff_languages` are steps inside another door's unit of work, kept in
-# `queries`; named here too for the digest, retention and exports, until they read them there.
-__all__ = ["joining_language", "language_for", "reply", "say", "staff_language",
-           "staff_language_for", "staff_languages", "value"]
+# `staff_language` and `staff_languages` are steps inside another door's unit of work: other
+# doors run them from `queries`.
+__all__ = ["joining_language", "language_for", "reply", "say",
+           "staff_language_for", "value"]

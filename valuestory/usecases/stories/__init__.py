@@ -133,7 +133,7 @@ async def feature(db: Database, token: str | None, community_id: int, admins: fr
     """Feature a story in the community's report, or stop featuring it: anyone who may see the
     community may choose (`found` None when the community has no such story)."""
     async with db.session() as session:
-        signed, view = await access.visiting(session, token, community_id, admins, now)
+        signed, view = await access.queries.visiting(session, token, community_id, admins, now)
         if view is None or signed is None:
             return access.Visit(signed, view)
         cid = view.community.id
