@@ -213,10 +213,10 @@ def test_try_walks_through_the_member_conversation_and_shows_what_was_stored(
     assert "Question 1" in out and "Did you take part" in out
     assert "What was stored, by value cycle" in out
     stored = out.split("What was stored, by value cycle")[1]
-    assert "[Immediate value]" in stored
+    assert f"[{texts.CYCLE_NAMES['immediate']}]" in stored
     assert "  Meeting the community midwives\n  \n  and the Q&A" in stored
-    assert "[Potential value]" in stored and "dietitian" in stored
+    assert f"[{texts.CYCLE_NAMES['potential']}]" in stored and "dietitian" in stored
     # What the member might do is a plan, shown apart from applied value.
-    assert "[Plans (not yet done)]" in stored and "Share the template" in stored
-    assert "[Applied value]" not in stored
+    assert f"[{texts.MATRIX_PLANS}]" in stored and "Share the template" in stored
+    assert f"[{texts.CYCLE_NAMES['applied']}]" not in stored
     assert not list(tmp_path.glob("*.db")), "try leaves no database behind by default"

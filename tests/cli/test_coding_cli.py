@@ -8,6 +8,7 @@ from pathlib import Path
 
 import xmlschema
 
+from flows import texts
 from tests.cli.running import json_of, run, seeded
 from tests.storage.test_coding import _community
 
@@ -87,7 +88,8 @@ def test_bad_input_is_one_line_and_exit_status_2(database_url: str, tmp_path: Pa
     not_qdc = tmp_path / "notes.qdc"
     not_qdc.write_text("just some notes", "utf-8")
     for args, said in [
-        (("coding", "codes", "--community", "Nowhere"), "no community called 'Nowhere'"),
+        (("coding", "codes", "--community", "Nowhere"),
+         texts.NO_SUCH_COMMUNITY.format(community="'Nowhere'")),
         (("coding", "add-code", "--community", "Coding", "--colour", "red", "X"), "#RRGGBB"),
         (("coding", "apply", "--community", "Coding", "--coder", "AK", "--start", "3",
           str(ids[0]), "A safe space"), "give both --start and --end"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import texts
 from storage.db import Database
 from tests.cli.running import json_of, run, seeded
 from tests.storage.test_indicators import _community
@@ -108,7 +109,8 @@ def test_edit_merge_retire_and_restore_from_the_command_line(database_url: str) 
 
 
 @pytest.mark.parametrize(("args", "problem"), [
-    (["add", "--community", "Nowhere", "--cycle", "immediate", "Safe"], "no community called"),
+    (["add", "--community", "Nowhere", "--cycle", "immediate", "Safe"],
+     texts.NO_SUCH_COMMUNITY.format(community="'Nowhere'")),
     (["add", "--community", "Indicators", "--cycle", "someday", "Safe"], "someday"),
     (["add", "--community", "Indicators", "--cycle", "immediate", "--capital", "human", "Safe"],
      "under potential value only"),

@@ -8,6 +8,7 @@ import json
 
 from click.testing import CliRunner
 
+from flows import texts
 from storage.db import Database
 from tests import seed
 from tests.botapi import TOKEN
@@ -71,7 +72,8 @@ def test_bad_input_is_one_line_and_exit_2(database_url: str) -> None:
     for args, said in (
         ((), "give --member PSEUDONYM, or --new"),
         (("--member", "P-2222", "--new"), "give --member PSEUDONYM, or --new"),
-        (("--member", "P-ZZZZ"), "there is no member P-ZZZZ in Frailty Network"),
+        (("--member", "P-ZZZZ"),
+         texts.WEB_NO_SUCH_MEMBER.format(pseudonym="P-ZZZZ", community="Frailty Network")),
         (("--revoke",), "with --revoke give --member PSEUDONYM or --link LINK"),
     ):
         result = _run(database_url, "--community", "Frailty Network", *args)

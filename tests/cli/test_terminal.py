@@ -28,6 +28,7 @@ from storage.models import Choice, Narrative
 from tests.cli.test_cli import clean_env
 from valuestory.cli import main
 from valuestory.terminal.tryout import Terminal, line_reader
+from valuestory.usecases.out import plain
 
 AGREE, ATTENDED = "1", "1"
 # The question the participant information ends with, before a member agrees.
@@ -129,9 +130,10 @@ async def test_member_commands_work_in_the_terminal(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "/privacy", "/pause",
                       "/resume", "/mydata", "/help")
     assert texts.UNKNOWN_COMMAND not in out
-    assert "Your privacy" in after(out, "> /privacy")
-    assert "Paused." in after(out, "> /pause")
-    assert "Welcome back! I'll message you" in after(out, "> /resume")
+    assert plain(str(texts.PRIVACY).partition("\n")[0]) in after(out, "> /privacy")
+    assert texts.PAUSED_ONE.partition(" ")[0] in after(out, "> /pause")
+    assert texts.RESUMED_ONE.partition(" {community}")[0].rpartition(" after")[0] in after(
+        out, "> /resume")
     mydata = after(out, "> /mydata")
     assert texts.MYDATA_TITLE in mydata and "Meeting the midwives" in mydata
     assert "[n] Next" in after(out, "> /help")
@@ -140,8 +142,8 @@ async def test_member_commands_work_in_the_terminal(db: Database) -> None:
 async def test_withdraw_in_the_terminal_erases_after_confirming(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "/withdraw", "1")
     assert "Leave Try-out community?" in after(out, "> /withdraw")
-    assert "[1] Yes, erase it" in out
-    assert "Everything you shared has been erased" in after(out, "> 1")
+    assert f"[1] {texts.BTN_WITHDRAW_YES}" in out
+    assert texts.WITHDRAWN_ALL.partition(" and ")[0].partition(". ")[2] in after(out, "> 1")
     assert await narratives(db) == []
 
 
@@ -422,7 +424,8 @@ async def test_mydata_reads_in_plain_words_and_asides_show_the_question_again(
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n", "Heard", "n", "1", "d",
                       "/mydata", "/withdraw", "2", "/pause", "An aside", "/quit")
     mydata = after(out, "> /mydata").split("> /withdraw")[0]
-    assert "Your choice for What you gained: A new insight or skill" in mydata
+    assert texts.MYDATA_CHOICE.format(question="What you gained",
+                                      values="A new insight or skill") in mydata
     assert not re.search(r"potential\.|post event|status open", mydata)
     assert "Tell me about the insight or skill you gained." in mydata.split("To erase all")[1]
     declined = after(out, "> 2").split("> /pause")[0]

@@ -29,7 +29,8 @@ WAIT = 180.0  # a guard against a hang, not a speed goal: the dead process's lea
 # What each kind says first, and the line its "in case" version starts with.
 KINDS = {
     "digest": (texts.DIGEST_INTRO, texts.DIGEST_IN_CASE),
-    "retention": ("Heads-up about Frailty Network", texts.RETENTION_IN_CASE),
+    "retention": (texts.RETENTION_NOTICE.partition("\n")[0].format(community="Frailty Network"),
+                  texts.RETENTION_IN_CASE),
 }
 
 

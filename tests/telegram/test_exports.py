@@ -381,7 +381,8 @@ async def test_cli_export_writes_the_file_and_the_audit_log_lists_it(
 
     code, _, err = await _cli(url, tmp_path, "export", "--format", "csv", "--output",
                               str(output), "--cycle", "joy")
-    assert code == 2 and err.startswith("valuestory: the cycle must be one of")
+    assert code == 2 and err.startswith(
+        "valuestory: " + texts.EXPORT_BAD_CYCLE.partition("{cycles}")[0])
 
 
 # --- /export in Telegram ----------------------------------------------------------------------

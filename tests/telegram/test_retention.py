@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.scheduling import TelegramSender
+from flows import texts
 from storage.db import Database
 from storage.models import AuditEntry, Choice, Community, Narrative, Prompt, utcnow
 from tests import seed
@@ -85,7 +86,8 @@ async def test_conveners_are_told_a_week_ahead_then_old_answers_are_erased_and_a
     [outcome] = await retention.run(db, day, sender)
     assert (outcome.noticed, outcome.conveners_told, outcome.erased) == (4, 1, 0)
     [notice] = convener.texts(CONVENER)
-    assert "Heads-up about Diabetes in Pregnancy" in notice
+    assert texts.RETENTION_NOTICE.partition("\n")[0].format(
+        community="Diabetes in Pregnancy") in notice
     assert "keeps stories for 12 months" in notice and "erase 4 answers" in notice
     erase_day = (day + dt.timedelta(days=7)).astimezone(LONDON)
     assert erase_day.strftime("%-d %B %Y") in notice

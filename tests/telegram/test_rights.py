@@ -41,17 +41,20 @@ async def test_mydata_sends_everything_held_about_the_member_as_a_file(harness: 
     assert doc is not None and doc[0] == "my-valuestory-data.txt"
     assert dee.last.caption is not None and "/withdraw" in dee.last.caption
     text = doc[1].decode("utf-8")
-    assert "Telegram user id: 801" in text
+    assert texts.MYDATA_TELEGRAM_ID.format(id=801) in text
     assert texts.MYDATA_PSEUDONYM.format(pseudonym=pseudonym) in text
-    assert "COMMUNITY: Diabetes in Pregnancy" in text
+    assert texts.MYDATA_COMMUNITY.format(community="Diabetes in Pregnancy") in text
     assert texts.MYDATA_AGREED.partition(" ({language})")[0].format(version=consent) in text
     assert "Winter Learning Session (2026-12-03 14:00 GMT)" in text
     # In plain words: the questions' labels and the buttons' words, never our internal names.
-    assert "Attended: yes" in text and "Your choice for Attended: Yes, I was there" in text
+    assert texts.MYDATA_ATTENDED.format(answer=texts.MYDATA_YES) in text
+    assert texts.MYDATA_CHOICE.format(question="Attended", values=seed.THERE) in text
     assert "Question (immediate): What happened at Winter Learning Session" in text
     assert "      First thought" in text
     assert "Question (potential, human)" in text and "Reading CGM traces." in text
-    assert "Asked right after the event, " in text and "Now: still open" not in text
+    asked, _, now = texts.MYDATA_ASKED.partition("{due}. ")
+    assert asked.format(kind=texts.MYDATA_PROMPT_KINDS["post_event"]) in text
+    assert now.partition("{status}")[0] + texts.MYDATA_PROMPT_STATUS["open"] not in text
     assert not re.search(r"potential\.|post event|Your choice for attended", text)
     assert "dee_dietitian" not in text  # we never stored it, so it can't be in there
 
@@ -72,8 +75,10 @@ async def test_mydata_shows_earlier_versions_of_a_revised_answer(harness: Harnes
     doc = lee.last.document
     assert doc is not None
     text = doc[1].decode("utf-8")
-    assert "Your answer, version 2" in text and "      A better thought" in text
-    assert "Earlier version 1" in text and "      First thought" in text
+    assert texts.MYDATA_ANSWER.partition(",")[0].format(version=2) in text
+    assert "      A better thought" in text
+    assert texts.MYDATA_EARLIER.partition(",")[0].format(version=1) in text
+    assert "      First thought" in text
 
 
 async def test_mydata_for_a_stranger_says_nothing_is_held(harness: Harness) -> None:

@@ -472,7 +472,7 @@ async def test_server_errors_and_safe_timeouts_are_retried_and_arrive_once(
     assert sue.texts_since(marks[sue.user_id]) == []
     await tick(harness, at(event_day, "19:00"))
     (again,) = sue.texts_since(marks[sue.user_id])
-    assert again.startswith("In case my message about <b>Winter Learning Session</b>")
+    assert again.startswith(texts.IN_CASE.partition(":")[0].format(event="Winter Learning Session"))
     await tick(harness, at(event_day + dt.timedelta(days=2), "19:00"))  # no reminder after it
     assert sue.texts_since(marks[sue.user_id]) == [again]
     async with harness.db.session() as s:

@@ -242,8 +242,7 @@ async def test_retention_erases_recordings_with_the_answers_they_became(harness:
 async def test_a_note_longer_than_five_minutes_is_refused_before_it_is_fetched(harness: Harness) -> None:
     pat, _ = await seed.member_with_open_prompt(harness, 811)
     replies = await say_by_voice(pat, speak(SENTENCE), 301)
-    assert replies == ["That voice note is longer than 5 minutes, which is more than I can listen to. "
-                       "Could you send a shorter one, or type your answer?"]
+    assert replies == [texts.VOICE_TOO_LONG.format(minutes=texts.In("en").plural(5, "minute"))]
     assert harness.double.count("getFile") == 0
     assert await notes(harness.db) == [] and await narratives(harness.db) == []
 
