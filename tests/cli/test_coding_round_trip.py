@@ -19,7 +19,8 @@ import xmlschema
 from click.testing import Result
 
 from storage.db import Database
-from tests.cli.test_coding_cli import SCHEMA, _json, _run
+from tests.cli.running import json_of, run
+from tests.cli.test_coding_cli import SCHEMA
 from tests.storage.test_coding import _community
 from valuestory.usecases import coding
 from valuestory.usecases.coding import COMMAND_LINE
@@ -80,7 +81,7 @@ def test_a_project_coded_elsewhere_comes_back_at_the_same_passage(database_url: 
                                                                   tmp_path: Path) -> None:
     ids = _seed_with_codings(database_url)
     first = tmp_path / "first.qdpx"
-    assert _run(database_url, "export", "--community", "Coding", "--format", "qdpx",
+    assert run(database_url, "export", "--community", "Coding", "--format", "qdpx",
                 "--output", str(first)).exit_code == 0
     with zipfile.ZipFile(first) as z:
         qde = z.read("project.qde").decode("utf-8")
@@ -97,35 +98,35 @@ def test_a_project_coded_elsewhere_comes_back_at_the_same_passage(database_url: 
     changed = tmp_path / "from-another-tool.qdpx"
     _as_another_tool(first, changed, text, source.group(1))
 
-    done = _json(_run(database_url, "coding", "import", "--community", "Coding",
+    done = json_of(run(database_url, "coding", "import", "--community", "Coding",
                       str(changed), "--json"))
     assert done["codes"]["added"] == ["Energy"]
     assert (done["codings_added"], done["codings_unchanged"]) == (1, 1)
     assert done["coders"] == ["AK", "MQ"] and done["unmatched"] == []
     assert done["seen"] >= 10  # MQ saw every narrative the project holds
 
-    codes = {c["name"]: c for c in _json(_run(database_url, "coding", "codes", "--community",
+    codes = {c["name"]: c for c in json_of(run(database_url, "coding", "codes", "--community",
                                               "Coding", "--json"))["codes"]}
     assert codes["Energy"]["narratives"] == 1
     csv_path = tmp_path / "after.csv"
-    by_narrative = _csv_codes(_run(database_url, "export", "--community", "Coding", "--format",
+    by_narrative = _csv_codes(run(database_url, "export", "--community", "Coding", "--format",
                                    "csv", "--output", str(csv_path)), csv_path)
     assert by_narrative[ids[0]] == "A safe space; Energy"
     jsonl = tmp_path / "after.jsonl"
-    assert _run(database_url, "export", "--community", "Coding", "--format", "jsonl",
+    assert run(database_url, "export", "--community", "Coding", "--format", "jsonl",
                 "--output", str(jsonl)).exit_code == 0
     records = {r["narrative_id"]: r for r in map(json.loads, jsonl.read_text("utf-8").splitlines())}
     assert records[ids[0]]["codes"] == ["A safe space", "Energy"]
     assert records[ids[1]]["codes"] == []
     xlsx = tmp_path / "after.xlsx"
-    assert _run(database_url, "export", "--community", "Coding", "--format", "xlsx",
+    assert run(database_url, "export", "--community", "Coding", "--format", "xlsx",
                 "--output", str(xlsx)).exit_code == 0
     sheet = openpyxl.load_workbook(xlsx, read_only=True).active
     table = list(sheet.iter_rows(values_only=True))
     codes_at = table[0].index("codes")
     assert {row[0]: row[codes_at] for row in table[1:]}[ids[0]] == "A safe space; Energy"
     again = tmp_path / "again.qdpx"
-    assert _run(database_url, "export", "--community", "Coding", "--format", "qdpx",
+    assert run(database_url, "export", "--community", "Coding", "--format", "qdpx",
                 "--output", str(again)).exit_code == 0
     with zipfile.ZipFile(again) as z:
         fresh = z.read("project.qde").decode("utf-8")
@@ -154,7 +155,7 @@ async def _set_text(url: str, narrative_id: int, text: str) -> None:
 def test_a_file_that_is_not_a_project_is_refused_and_changes_nothing(database_url: str,
                                                                      tmp_path: Path) -> None:
     _seed_with_codings(database_url)
-    before = _json(_run(database_url, "coding", "codes", "--community", "Coding", "--json"))
+    before = json_of(run(database_url, "coding", "codes", "--community", "Coding", "--json"))
     plain = tmp_path / "notes.qdpx"
     plain.write_text("not a zip", "utf-8")
     empty_zip = tmp_path / "empty.qdpx"
@@ -167,7 +168,7 @@ def test_a_file_that_is_not_a_project_is_refused_and_changes_nothing(database_ur
                        (empty_zip, "holds no .qde project file"),
                        (not_project, "holds a CodeBook, not a Project"),
                        (tmp_path / "missing.qdpx", "no such file")):
-        result = _run(database_url, "coding", "import", "--community", "Coding", str(path))
+        result = run(database_url, "coding", "import", "--community", "Coding", str(path))
         assert result.exit_code == 2, result.output
         assert said in result.output and len(result.output.strip().splitlines()) == 1
-    assert _json(_run(database_url, "coding", "codes", "--community", "Coding", "--json")) == before
+    assert json_of(run(database_url, "coding", "codes", "--community", "Coding", "--json")) == before
