@@ -640,6 +640,11 @@ MYDATA_PREPARED = N_("Prepared {when}")
 MYDATA_ABOUT_YOU = N_("ABOUT YOU")
 MYDATA_TELEGRAM_ID = N_("Telegram user id: {id}")
 MYDATA_CHAT_ID = N_("Chat id: {id}")
+MYDATA_EMAIL = N_("Email address: {address}")
+# On the member's own page, which shows no ids or addresses: what is kept, and why.
+MYDATA_TELEGRAM_KEPT = N_("Your Telegram account, to reach you there (/mydata in Telegram shows "
+                          "its ids)")
+MYDATA_EMAIL_KEPT = N_("Your email address, to write to you (shown to nobody, here neither)")
 MYDATA_FIRST_JOINED = N_("First joined: {when}")
 # TRANSLATORS: {answer} is "yes" or "no" (MYDATA_YES, MYDATA_NO).
 MYDATA_PAUSED_EVERYWHERE = N_("Paused everywhere: {answer}")

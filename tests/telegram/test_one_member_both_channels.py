@@ -104,3 +104,38 @@ async def test_a_member_chooses_where_they_are_asked_email_only_with_a_confirmed
     async with db.session() as session:
         assert (await session.scalars(select(Member.channel).where(
             Member.telegram_user_id == 703))).one() == "telegram"
+
+
+async def test_their_data_in_the_chat_shows_their_ids_and_address_and_on_the_page_neither(
+        harness: Harness) -> None:
+    """The owner sees their Telegram ids and address in the chat; their page, reached by a
+    link, says only that each is kept, in their language."""
+    from sqlalchemy import select
+
+    from storage.models import Member, MemberEmail
+
+    db = harness.db
+    c = await seed.community(db)
+    es = texts.In("es")
+    ana = await seed.join(harness.person(704, language_code="es"), c, agree=es.BTN_AGREE)
+    async with db.session() as session:
+        member = (await session.scalars(select(Member).where(
+            Member.telegram_user_id == 704))).one()
+        session.add(MemberEmail(member_id=member.id, address="ana.r@example.net",
+                                confirmed_at=utcnow()))
+
+    await ana.say("/mydata")
+    doc = ana.last.document
+    assert doc is not None
+    in_chat = doc[1].decode("utf-8")
+    assert es.MYDATA_EMAIL.format(address="ana.r@example.net") in in_chat
+    assert es.MYDATA_TELEGRAM_ID.format(id=704) in in_chat
+
+    link = LINK.search((await ana.say("/link"))[0])
+    assert link is not None
+    found = await web_answers.my_data(db, link.group(1))
+    assert not isinstance(found, web_answers.Refused)
+    language, document = found
+    assert language == "es" and document is not None
+    assert es.MYDATA_TELEGRAM_KEPT in document and es.MYDATA_EMAIL_KEPT in document
+    assert "ana.r@example.net" not in document and "704" not in document

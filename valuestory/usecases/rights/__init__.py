@@ -112,12 +112,27 @@ async def _member(session: AsyncSession, user_id: int | None, member_id: int | N
     return await repo.member_by_telegram_id(session, user_id, lock=lock)
 
 
+def _contact(t: i18n.Texts, member: Member, address: str | None, on_page: bool) -> list[str]:
+    """How /mydata shows what reaches the member: their Telegram ids and email address to them in
+    the chat; on a page, only that each is kept (a member without Telegram has no ids)."""
+    if on_page:
+        return [*(["  " + t.MYDATA_TELEGRAM_KEPT] if member.telegram_user_id is not None else []),
+                *(["  " + t.MYDATA_EMAIL_KEPT] if address is not None else [])]
+    return [*(["  " + t.MYDATA_TELEGRAM_ID.format(id=member.telegram_user_id)]
+              if member.telegram_user_id is not None else []),
+            *(["  " + t.MYDATA_CHAT_ID.format(id=member.chat_id)]
+              if member.chat_id is not None else []),
+            *(["  " + t.MYDATA_EMAIL.format(address=address)] if address is not None else [])]
+
+
 async def my_data(db: Database, user_id: int | None, now: dt.datetime | None = None, *,
-                  language: str = i18n.BASE_LANGUAGE, member_id: int | None = None) -> str | None:
+                  language: str = i18n.BASE_LANGUAGE, member_id: int | None = None,
+                  on_page: bool = False) -> str | None:
     """Everything stored about a member as a readable text document in `language`, or None if nothing is.
 
     The member's own words, titles and names are as they were written; the labels around them
-    are in `language`. `member_id` finds them by id instead (their page).
+    are in `language`. `member_id` finds them by id instead (their page). `on_page`: for a page
+    reached by a link, which says what contact data is kept but shows no id and no address.
     """
     now = now or utcnow()
     t = speaking.say(language)
@@ -139,11 +154,7 @@ async def my_data(db: Database, user_id: int | None, now: dt.datetime | None = N
             t.MYDATA_PREPARED.format(when=_when(now, first_zone)),
             "",
             t.MYDATA_ABOUT_YOU,
-            # A member without Telegram has no ids there to show.
-            *(["  " + t.MYDATA_TELEGRAM_ID.format(id=member.telegram_user_id)]
-              if member.telegram_user_id is not None else []),
-            *(["  " + t.MYDATA_CHAT_ID.format(id=member.chat_id)]
-              if member.chat_id is not None else []),
+            *_contact(t, member, await session.scalar(queries.email_of(member.id)), on_page),
             "  " + t.MYDATA_FIRST_JOINED.format(when=_when(member.created_at, first_zone)),
             "  " + t.MYDATA_PAUSED_EVERYWHERE.format(answer=yes_no(member.paused)),
             "  " + t.MYDATA_LANGUAGE.format(language=member.language),

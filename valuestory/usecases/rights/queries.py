@@ -12,6 +12,7 @@ from storage.models import (
     Delivery,
     HandledUpdate,
     Member,
+    MemberEmail,
     Membership,
     Narrative,
     NarrativeRevision,
@@ -19,6 +20,11 @@ from storage.models import (
     Prompt,
     VoiceNote,
 )
+
+
+def email_of(member_id: int) -> Any:
+    """The member's email address, if they have one."""
+    return select(MemberEmail.address).where(MemberEmail.member_id == member_id)
 
 
 def recordings_of(member_id: int) -> Any:

@@ -167,7 +167,7 @@ async def my_data(db: Database, token: str, now: dt.datetime | None = None
     if isinstance(who, Refused):
         return who
     return who.language, await rights.my_data(db, None, now, language=who.language,
-                                              member_id=who.member_id)
+                                              member_id=who.member_id, on_page=True)
 
 
 async def channel_choice(db: Database, token: str, now: dt.datetime | None = None
