@@ -255,7 +255,9 @@ HELP = N_(
     "/privacy what's kept and who sees it\n"
     "/mydata everything I hold about you\n"
     "/withdraw leave and erase what you shared\n"
-    "/language the language I write in"
+    "/language the language I write in\n"
+    "/link your own page, to answer in a browser too\n"
+    "/channel where I ask you: here or by email"
 )
 HELP_WHERE = N_("\n\nRight now we're on question {index} of {total}.")
 HELP_WHERE_SO_FAR = N_("\n\nRight now we're on question {index}.")
@@ -273,6 +275,8 @@ COMMAND_MENU = {
     "mydata": N_("Everything held about me"),
     "withdraw": N_("Leave and erase what I shared"),
     "language": N_("Choose the language I write in"),
+    "link": N_("My own page, to answer in a browser"),
+    "channel": N_("Where I'm asked after events"),
 }
 
 # /language: each button names a language in itself, so these two are the only texts.
