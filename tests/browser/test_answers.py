@@ -10,8 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as gone
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from flows import texts
@@ -77,7 +78,21 @@ def press(browser: Browser, label: str) -> None:
                if b.text.strip() == label]
     assert buttons, f"no button {label!r} on the page: {main_text(browser)!r}"
     buttons[0].click()
-    WebDriverWait(browser, 10).until(gone.staleness_of(before))
+    WebDriverWait(browser, 30).until(lambda _: _left(before))
+
+
+def _left(element: WebElement) -> bool:
+    """Whether the page `element` was on has gone. Chromium may say so, mid-navigation, as "node
+    does not belong to the document" rather than as a stale element: the same news."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e.msg):
+            return True
+        raise
+    return False
 
 
 def write(browser: Browser, words: str) -> None:
