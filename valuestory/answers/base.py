@@ -91,11 +91,14 @@ class MemberPage(tornado.web.RequestHandler):
         if self.request.method == "POST":
             self.check_xsrf_cookie()
 
+    def browser_languages(self) -> list[str]:
+        """The browser's languages (Accept-Language), most wanted first (eight at most)."""
+        return [part.split(";")[0].strip()
+                for part in self.request.headers.get("Accept-Language", "").split(",")[:8]]
+
     def browser_language(self) -> str:
-        """The first of the browser's languages (Accept-Language) we speak; else English."""
-        wanted = [part.split(";")[0].strip()
-                  for part in self.request.headers.get("Accept-Language", "").split(",")[:8]]
-        return web_answers.language_or_base(*wanted)
+        """The first of the browser's languages we speak; else English."""
+        return web_answers.language_or_base(*self.browser_languages())
 
     def refuse(self, refused: web_answers.Refused) -> None:
         """A link that opens nothing, said kindly in its member's language (else the browser's)."""

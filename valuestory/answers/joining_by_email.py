@@ -23,18 +23,22 @@ GONE_OUT = (Outcome.SENT, Outcome.UNREACHABLE, Outcome.UNCERTAIN)
 class Join(MemberPage):
     """GET: the community and the address field; POST: the confirmation email, sent now."""
 
-    def wanted(self) -> list[str | None]:
-        accepted = self.request.headers.get("Accept-Language", "")
-        return [self.get_argument("lang", None),
-                *(part.split(";")[0].strip() for part in accepted.split(",")[:8])]
-
-    async def get(self, code: str) -> None:
-        found = await email_joins.invite(self.answers.db, code, *self.wanted())
+    async def invite(self, code: str) -> email_joins.Invite | None:
+        """The invite the code opens, its page in the language asked for (`lang`, else the
+        browser's); or None, once the page has said the link opens nothing."""
+        found = await email_joins.invite(self.answers.db, code, self.get_argument("lang", None),
+                                         *self.browser_languages())
         if found is None:
             self.language = self.browser_language()
             self.render_page("gone.html", status=404, said=self.t.WEB_LINK_GONE)
-            return
+            return None
         self.language = found.language
+        return found
+
+    async def get(self, code: str) -> None:
+        found = await self.invite(code)
+        if found is None:
+            return
         if self.get_argument("sent", None):
             self.render_page("unsubscribed.html", said=self.t.JOIN_SENT,
                              title=self.t.JOIN_TITLE.format(community=found.community))
@@ -50,12 +54,9 @@ class Join(MemberPage):
                          title=self.t.JOIN_TITLE.format(community=community))
 
     async def post(self, code: str) -> None:
-        found = await email_joins.invite(self.answers.db, code, *self.wanted())
+        found = await self.invite(code)
         if found is None:
-            self.language = self.browser_language()
-            self.render_page("gone.html", status=404, said=self.t.WEB_LINK_GONE)
             return
-        self.language = found.language
         address = self.get_body_argument("address", "")[:320]
         asked = await email_joins.ask(self.answers.db, code, address, found.language)
         if not isinstance(asked, Letter):  # not an address (or the invite went meanwhile)
