@@ -979,6 +979,14 @@ MAIL_FOLLOWUP_BODY = N_(
     "I'd love to hear what came of it, whether you did it or not. A couple of short questions "
     "are waiting for you.")
 MAIL_FOLLOWUP_BUTTON = N_("Tell me how it went")
+# The members' check by email: the conveners' statements are never in the email, only on the
+# member's page. TRANSLATORS: an email's subject; {community} is the community's name.
+MAIL_CHECK_SUBJECT = N_("Does this ring true for you? A question from {community}")
+MAIL_CHECK_BODY = N_(
+    "The conveners of {community} have written down what members' stories show about the value "
+    "of the community. Would you tell them whether each statement rings true for you? It takes "
+    "a few minutes, and you can skip any of them.")
+MAIL_CHECK_BUTTON = N_("Check the statements")
 MAIL_PERSONAL = N_("This link is yours alone, so please don't forward this email.")
 # TRANSLATORS: the end of an email, before the community's name.
 MAIL_THANKS = N_("With thanks,")
@@ -1062,6 +1070,12 @@ WEB_YOUR_LINK = N_(
     "It is yours alone, so please don't share it. It is shown only this once: any link I gave "
     "you before stops working now."
 )
+# The members' check on a member's page (`/answer/<their link>/check`), one statement at a time.
+WEB_CHECK_TITLE = N_("Does this ring true for you?")
+WEB_CHECK_SENTENCE = N_("A sentence about it, if you like")
+WEB_CHECK_SENTENCE_HINT = N_(
+    "Kept with your answer when you press Rings true or Not for me; not with Skip.")
+WEB_CHECK_NONE = N_("There are no statements waiting for you to check. Thank you!")
 WEB_NOT_SENT = N_(
     "Not sent: the connection was lost. Your words are kept here; press the button again "
     "when you're back online."
@@ -1091,6 +1105,15 @@ WORDING = {
                     "when you're ready."),
         "STOPPED": N_("Thank you. What you shared is saved; you can see it under Your data."),
         "MYDATA_ERASE": N_("To erase all of this, press Leave and erase."),
+        # The members' check on the page: buttons to press, a box for the sentence.
+        "CHECK_INTRO": N_(
+            "The conveners of {community} have written down what members' stories show about "
+            "the value of the community. Here are {statements}, one at a time: press Rings true, "
+            "Not for me, or Skip. You can add a sentence about any of them in the box."),
+        "CHECK_THANKS": N_(
+            "Thank you, that's all of them. Your conveners see how many members each statement "
+            "rings true for, not who said what. Any sentence you added is kept with your answer, "
+            "and Your data shows it."),
         # Where they are asked, as their page's setting says it: it is not in Telegram.
         "CHANNEL_TELEGRAM": N_("In Telegram"),
         # No voice notes on the page: its members agree to the one text, whatever the community

@@ -15,7 +15,7 @@ from typing import Any
 import tornado.web
 
 from storage.db import Database
-from valuestory.answers import joining_by_email, pages, unsubscribe
+from valuestory.answers import checking, joining_by_email, pages, unsubscribe
 from valuestory.answers.base import PREFIX, STATIC, Answers
 from valuestory.usecases.scheduler import LetterSender
 
@@ -40,6 +40,8 @@ def routes(db: Database, base: str, letters: LetterSender | None = None) -> list
         (member + "/mydata", pages.MyData, answers),
         (member + "/channel", pages.ChannelSetting, answers),
         (member + "/withdraw", pages.Withdraw, answers),
+        # The members' check, which the email asking for it links to.
+        (member + checking.PATH, checking.CheckPage, answers),
         # The link in every email, and its List-Unsubscribe header: stops the emails.
         (unsubscribe.PATH + pages.TOKEN, unsubscribe.Unsubscribe, answers),
         # Joining by email from a community's invite.

@@ -20,6 +20,8 @@ from valuestory.usecases.emails import Kind, Letter
 ANSWER_PATH = "/answer/"
 UNSUBSCRIBE_PATH = "/unsubscribe/"
 CONFIRM_PATH = "/join/confirm/"
+# After the personal link: the members' check on the member's page.
+CHECK_PATH = "/check"
 
 
 def answer_link(base: str, token: str) -> str:
@@ -43,6 +45,10 @@ def _words(letter: Letter) -> tuple[str, list[str], str, list[str]]:
         return (t.MAIL_INVITE_SUBJECT.format(community=community),
                 [t.MAIL_HELLO, t.MAIL_INVITE_BODY.format(community=community),
                  t.MAIL_INVITE_NEXT], t.MAIL_INVITE_BUTTON, [])
+    if letter.kind is Kind.CHECK:
+        return (t.MAIL_CHECK_SUBJECT.format(community=community),
+                [t.MAIL_HELLO, t.MAIL_CHECK_BODY.format(community=community)],
+                t.MAIL_CHECK_BUTTON, [])
     if letter.kind is Kind.PROMPT:
         return (t.MAIL_PROMPT_SUBJECT.format(event=event),
                 [t.MAIL_HELLO, t.MAIL_PROMPT_BODY.format(event=event)], t.MAIL_PROMPT_BUTTON, [])
@@ -63,7 +69,8 @@ def compose(letter: Letter, *, base: str, sender: str, now: dt.datetime) -> Emai
     subject, before, button, after = _words(letter)
     confirming = letter.kind is Kind.CONFIRM
     link = (base.rstrip("/") + CONFIRM_PATH + letter.token if confirming
-            else answer_link(base, letter.token))
+            else answer_link(base, letter.token)
+            + (CHECK_PATH if letter.kind is Kind.CHECK else ""))
     stop = None if confirming else unsubscribe_link(base, letter.token)
     quote = letter.plan if letter.kind is Kind.FOLLOWUP and letter.plan else None
     ending = [t.MAIL_PERSONAL, f"{t.MAIL_THANKS}\n{letter.community}"]

@@ -1,7 +1,8 @@
 """The members' check's SQL: what is shared, who is asked, where each member is, and the counts.
 
 `counts` and `erase` share a unit of work with other features (the indicators' listing, a
-withdrawal); `statements` and `community_of` with the scheduler, which sends the checks.
+withdrawal); `statements`, `community_of` and `letter_about` with the scheduler, which sends the
+checks (`letter_about`: to a member asked by email, whose page then shows them).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from storage.models import (
     Indicator,
     IndicatorStatus,
     Member,
+    MemberEmail,
     Membership,
     Prompt,
     PromptStatus,
@@ -214,3 +216,32 @@ async def erase(session: AsyncSession, member_id: int, community_id: int) -> int
     await session.execute(delete(Check).where(and_(Check.member_id == member_id,
                                                    Check.community_id == community_id)))
     return count
+
+
+# --- The check on a member's page, and the email that asks for it ---------------------------
+
+
+async def open_of_member(session: AsyncSession, member_id: int) -> Any:
+    """(check, community name) of the member's open check sent first, if any."""
+    return (await session.execute(
+        select(Check, Community.name).join(Community, Community.id == Check.community_id)
+        .where(Check.member_id == member_id, Check.status == CheckStatus.OPEN)
+        .order_by(Check.opened_at, Check.id).limit(1))).first()
+
+
+async def latest_status(session: AsyncSession, member_id: int) -> str | None:
+    """The status of the member's check opened last (None: none was ever sent them)."""
+    return await session.scalar(
+        select(Check.status).where(Check.member_id == member_id, Check.opened_at.is_not(None))
+        .order_by(Check.opened_at.desc(), Check.id.desc()).limit(1))
+
+
+async def letter_about(session: AsyncSession, check_id: int) -> Any:
+    """(address, community name, member id) for the email asking a member to check, if their
+    address may still be written to; else None."""
+    return (await session.execute(
+        select(MemberEmail.address, Community.name, Check.member_id)
+        .join(Check, Check.member_id == MemberEmail.member_id)
+        .join(Community, Community.id == Check.community_id)
+        .where(Check.id == check_id, MemberEmail.unsubscribed_at.is_(None),
+               MemberEmail.unreachable_at.is_(None)))).first()

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     REMINDER = "reminder"  # the one nudge before the questions close
     AGAIN = "again"  # the prompt's email may not have gone: said once more, reading well either way
     FOLLOWUP = "followup"  # weeks later: what came of the plan they made
+    CHECK = "check"  # the members' check: their page asks whether the statements ring true
     CONFIRM = "confirm"  # someone joining from an invite: their address, to confirm (`token`
     # is then the confirmation code, and there is nothing to stop: it is sent once, when asked)
 

@@ -1,6 +1,7 @@
-"""The email fan-out: members whose channel is email get their prompts, reminders and "in case"
-messages as emails, claimed, put on the wire and recorded exactly as Telegram's (`fanout`), and
-convener's invitations the same way (`invitations`).
+"""The email fan-out: members whose channel is email get their prompts, reminders, "in case"
+messages and members' checks as emails, claimed, put on the wire and recorded exactly as
+Telegram's (`fanout`), and convener's invitations the same way (`invitations`). A check's email
+holds none of its statements: its link opens them on the member's page.
 
 It runs beside the Telegram tick under a worker name of its own, so each process's claims are
 told apart and `claims.recover` never takes the other's for a stopped process's. The rules are
@@ -23,6 +24,7 @@ from prometheus_client import Counter
 
 from storage.db import Database
 from storage.models import Channel
+from valuestory.usecases.checking import queries as check_queries
 from valuestory.usecases.emails import Kind, Letter
 from valuestory.usecases.invitations import queries as invitation_queries
 from valuestory.usecases.scheduler import queries
@@ -33,6 +35,7 @@ from valuestory.usecases.scheduler.fanout import (
     busy_members,
     communities_by_id,
     due_again,
+    due_checks,
     due_openings,
     due_reminders,
 )
@@ -86,6 +89,14 @@ class EmailFanOut(FanOut):
             return
         async with self._turn("other"), self.db.session() as session:
             for c in claimed:
+                if c.due.check_id is not None:
+                    about = await check_queries.letter_about(session, c.due.check_id)
+                    if about is not None:
+                        address, community, member_id = about
+                        token = await invitation_queries.new_link(session, member_id, self.now)
+                        self.mail[c.delivery_id] = Letter(Kind.CHECK, address, c.due.language,
+                                                          token, community)
+                    continue
                 found = await queries.letter_about(session, c.due.prompt_id)
                 if found is None:
                     continue  # stopped or refused since it was planned: delivered as nothing
@@ -111,6 +122,11 @@ class EmailFanOut(FanOut):
 
     async def claim_again(self, due):  # type: ignore[no-untyped-def]
         claimed = await super().claim_again(due)
+        await self._write([claimed] if claimed else [])
+        return claimed
+
+    async def claim_check(self, due):  # type: ignore[no-untyped-def]
+        claimed = await super().claim_check(due)
         await self._write([claimed] if claimed else [])
         return claimed
 
@@ -210,7 +226,8 @@ async def _invitations(db: Database, letters: LetterSender, now: dt.datetime, wo
 async def send_emails(db: Database, letters: LetterSender, now: dt.datetime, *, worker: str,
                       lease: dt.timedelta = LEASE, stop: asyncio.Event | None = None,
                       heartbeat: Callable[[], object] | None = None) -> TickReport:
-    """Send what is due by email at `now`: invitations, then prompts, reminders, "in case".
+    """Send what is due by email at `now`: invitations, then prompts, reminders, "in case",
+    members' checks.
 
     Planning, closing and the digest stay with the Telegram tick; this run only sends, under
     `worker`'s own name, and first gives back or marks in doubt what a stopped process left.
@@ -233,5 +250,6 @@ async def send_emails(db: Database, letters: LetterSender, now: dt.datetime, *, 
     skip = {d.member_id for d in openings}
     again = await due_again(db, now, skip, channel=Channel.EMAIL)
     reminders = await due_reminders(db, now, skip, channel=Channel.EMAIL)
-    await run.fan_out(openings + again + reminders, max(1, round(getattr(letters, "rate", 5.0))))
+    checks = await due_checks(db, now, report, skip, channel=Channel.EMAIL)
+    await run.fan_out(openings + again + reminders + checks, max(1, round(getattr(letters, "rate", 5.0))))
     return report

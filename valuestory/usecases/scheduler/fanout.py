@@ -474,14 +474,15 @@ async def due_again(db: Database, now: dt.datetime, skip: set[int],
 
 
 async def due_checks(db: Database, now: dt.datetime, report: TickReport,
-                     skip: set[int]) -> list[Due]:
-    """Members' checks that are due, one per member; those of members paused or gone since the
-    share are cancelled, as their prompts are."""
+                     skip: set[int], channel: str = Channel.TELEGRAM) -> list[Due]:
+    """Members' checks that are due, one per member asked through `channel`; those of members
+    paused or gone since the share are cancelled, as their prompts are."""
     async with db.session() as session:
         report.cancelled += await queries.cancel_stopped_checks(session, now)
-        rows = await queries.due_checks(session, now)
-    # A member with no Telegram is not asked here.
-    return _due("check", [row for row in rows if row[2] is not None], skip)
+        rows = await queries.due_checks(session, now, channel)
+    # In Telegram, a member with no chat is not asked.
+    return _due("check", [row for row in rows
+                          if channel != Channel.TELEGRAM or row[2] is not None], skip)
 
 
 async def busy_members(db: Database) -> set[int]:

@@ -299,13 +299,15 @@ async def cancel_stopped_checks(session: AsyncSession, now: dt.datetime) -> int:
     return len(stopped)
 
 
-async def due_checks(session: AsyncSession, now: dt.datetime) -> list[Row]:
+async def due_checks(session: AsyncSession, now: dt.datetime, channel: str) -> list[Row]:
+    """Members' checks due now, of eligible members asked through `channel`."""
     return _rows((await session.execute(
         select(Check.id, Check.member_id, Member.chat_id, Check.community_id, Member.language)
         .join(Member, Member.id == Check.member_id)
         .join(Membership, and_(Membership.member_id == Check.member_id,
                                Membership.community_id == Check.community_id))
-        .where(eligible(), Check.status == CheckStatus.SCHEDULED, Check.due_at <= now)
+        .where(eligible(), Member.channel == channel, Check.status == CheckStatus.SCHEDULED,
+               Check.due_at <= now)
         .order_by(Check.due_at, Check.id))).all())
 
 

@@ -95,6 +95,11 @@ async def _visitor(db: Database, token: str, now: dt.datetime) -> Visitor | Refu
     return who
 
 
+async def visitor(db: Database, token: str, now: dt.datetime | None = None) -> Visitor | Refused:
+    """Whose page a link opens, for the doors of the member's other pages (the check's)."""
+    return await _visitor(db, token, now or utcnow())
+
+
 async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page | Refused:
     """/answer/<token>: the participant information to agree to first, or the member's story:
     the question they are on, one just finished, or nothing to answer.
