@@ -1023,8 +1023,16 @@ UNSUBSCRIBE_ASK = N_(
     "Stop the emails? I won't email you about any community until you ask me to start again. "
     "What you've shared is kept.")
 UNSUBSCRIBED = N_(
-    "Done: I won't email you any more. What you've shared is kept. If you'd like to hear from me "
-    "again, let your community's convener know.")
+    "Done: I won't email you any more. What you've shared is kept. To hear from me again, open "
+    "Your data on your page and press Email me again.")
+# The emails' setting on a member's page, under Your data: stopped, and started again there.
+WEB_EMAILS = N_("Emails after events")
+WEB_EMAILS_ON = N_(
+    "I email you after your community's events, with a link to this page.")
+WEB_EMAILS_STOPPED = N_(
+    "You stopped the emails: I send you nothing, about any community. What you've shared is "
+    "kept.")
+WEB_EMAILS_RESUME = N_("Email me again")
 
 
 # The terminal (`valuestory try`): a question's options are numbered, controls keep one letter.

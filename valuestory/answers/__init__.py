@@ -39,6 +39,7 @@ def routes(db: Database, base: str, letters: LetterSender | None = None) -> list
         (member + "/agree", pages.Agree, answers),
         (member + "/mydata", pages.MyData, answers),
         (member + "/channel", pages.ChannelSetting, answers),
+        (member + "/emails", pages.EmailsSetting, answers),
         (member + "/withdraw", pages.Withdraw, answers),
         # The members' check, which the email asking for it links to.
         (member + checking.PATH, checking.CheckPage, answers),

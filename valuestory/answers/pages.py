@@ -5,9 +5,11 @@ to first, their data, and leaving. Each handler reads its form, calls one door o
 
 from __future__ import annotations
 
+from valuestory.answers import unsubscribe
 from valuestory.answers.base import PREFIX, MemberPage
 from valuestory.usecases import web_answers
 from valuestory.usecases.conversation.page import Asking, Told
+from valuestory.usecases.emails import on_page as emails
 
 # The one place a page's address is made from a link's token.
 TOKEN = r"([A-Za-z0-9_-]{20,100})"
@@ -77,7 +79,10 @@ class MyData(MemberPage):
         channel = None if isinstance(asked, web_answers.Refused) else asked[1]
         self.render_page("mydata.html", document=document, back=story_path(token),
                          title=self.t.WEB_MYDATA, channel=channel,
-                         action=f"{story_path(token)}/channel")
+                         action=f"{story_path(token)}/channel",
+                         emails=await emails.setting(self.answers.db, token),
+                         emails_action=f"{story_path(token)}/emails",
+                         stop=unsubscribe.PATH + token)
 
 
 class ChannelSetting(MemberPage):
@@ -85,6 +90,14 @@ class ChannelSetting(MemberPage):
 
     async def post(self, token: str) -> None:
         await web_answers.set_channel(self.answers.db, token, self.get_body_argument("channel", ""))
+        self.redirect(f"{story_path(token)}/mydata", status=303)
+
+
+class EmailsSetting(MemberPage):
+    """Email me again, under Your data, after the member stopped the emails."""
+
+    async def post(self, token: str) -> None:
+        await emails.start_again(self.answers.db, token)
         self.redirect(f"{story_path(token)}/mydata", status=303)
 
 

@@ -1,8 +1,11 @@
 """Members reached by email: what each email says (`Letter`), for the mail front end to send,
-and stopping the emails from the link in each of them (`stopping`, `unsubscribe`).
+stopping the emails from the link in each of them (`stopping`, `unsubscribe`), and starting
+them again from the member's own page (`on_page`).
 
 Stopping pauses the member, as /pause does in Telegram: nothing more is sent to them about any
-community, by email or otherwise, and what they shared is kept.
+community, by email or otherwise, and what they shared is kept. Starting again undoes exactly
+that, and only from a link that still opens the member's page: an unsubscribe address keeps
+stopping the emails after its link is revoked, but never starts them.
 """
 
 from __future__ import annotations
@@ -56,3 +59,4 @@ async def unsubscribe(db: Database, token: str, now: dt.datetime | None = None) 
         await queries.stop(session, member_id, now)
     log.info("a member stopped their emails")
     return Stopping(language, True)
+

@@ -30,3 +30,27 @@ async def stop(session: AsyncSession, member_id: int, now: dt.datetime) -> None:
         update(MemberEmail).where(MemberEmail.member_id == member_id,
                                   MemberEmail.unsubscribed_at.is_(None))
         .values(unsubscribed_at=now).execution_options(synchronize_session=False))
+
+
+async def address_of(session: AsyncSession, member_id: int) -> Any:
+    """(emails stopped at, address refused at, the member's channel) of the member's address,
+    or None if they have none."""
+    return (await session.execute(
+        select(MemberEmail.unsubscribed_at, MemberEmail.unreachable_at, Member.channel)
+        .join(Member, Member.id == MemberEmail.member_id)
+        .where(MemberEmail.member_id == member_id))).first()
+
+
+async def start_again(session: AsyncSession, member_id: int) -> bool:
+    """Emails again after they were stopped: the member no longer paused, the address no longer
+    stopped. False if no stopped address of theirs may be written to (nothing is changed)."""
+    started = await session.execute(
+        update(MemberEmail).where(MemberEmail.member_id == member_id,
+                                  MemberEmail.unsubscribed_at.is_not(None),
+                                  MemberEmail.unreachable_at.is_(None))
+        .values(unsubscribed_at=None).execution_options(synchronize_session=False))
+    if not started.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.execute(update(Member).where(Member.id == member_id).values(paused=False)
+                          .execution_options(synchronize_session=False))
+    return True
