@@ -9,10 +9,13 @@ page (390 and 1280 px) and of the email as a mail client shows it are kept for a
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from selenium.webdriver.common.by import By
@@ -167,3 +170,49 @@ async def test_members_asked_by_email_check_on_their_page_and_are_counted_as_in_
     assert (len(mail_server.to(ANA)), len(mail_server.to(BEN))) == (2, 2)
     journey.open(link + "/check")
     assert page_es["CHECK_THANKS"] in main_text(browser)
+
+
+def _form_value(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+async def test_the_check_page_works_without_javascript_and_takes_only_its_members_forms(
+        db: Database, server: DashboardServer, mail_server: MailServer) -> None:
+    c = await seed.community(db, "Red de Cuidados")
+    await community_settings.change(db, str(c.id), community_settings.Change(quiet="off"), {},
+                                    actor="test")
+    await indicators.add(db, indicators.COMMAND_LINE, c.name, "immediate", SAFE)
+    await seed.email_member(db, c, ANA, "en")
+    await seed.email_member(db, c, BEN, "en")
+    await checking.share_from_command_line(db, c.name, "test")
+    journey = Journey(db, mail_server, None, server.base)
+    await scheduler.send_emails(db, journey.sender, utcnow(), worker=WORKER)
+    ana, ben = (journey.link(mail_server.to(a)[-1], "answer") + "/check" for a in (ANA, BEN))
+    en = texts.In("en")
+
+    async with httpx.AsyncClient() as browser, httpx.AsyncClient() as other:
+        shown = await browser.get(ana)
+        assert shown.status_code == 200 and html.escape(SAFE) in shown.text
+        answer, xsrf = _form_value(shown.text, "answer"), _form_value(shown.text, "_xsrf")
+        # A form with no token from the page is refused, and changes nothing.
+        forged = await other.post(ana, data={"answer": answer, "do": "t"})
+        assert forged.status_code == 403
+        # Ben's link cannot answer Ana's statement.
+        ben_page = await other.get(ben)
+        await other.post(ben, data={"answer": answer, "do": "t",
+                                    "_xsrf": _form_value(ben_page.text, "_xsrf")})
+        # Ana's form, as a browser without JavaScript sends it: then the page again.
+        sent = await browser.post(ana, data={"answer": answer, "do": "n", "_xsrf": xsrf,
+                                             "sentence": "Not in my shift."})
+        assert sent.status_code == 303 and sent.headers["Location"].endswith("/check")
+        # Sent twice (the back button): the first answer stands.
+        await browser.post(ana, data={"answer": answer, "do": "t", "_xsrf": xsrf})
+        done = await browser.get(ana)
+    assert web_words("en")["CHECK_THANKS"] in done.text
+    assert en.BTN_RINGS_TRUE not in done.text
+    (listed,) = await indicators.listing(db, c.name)
+    assert listed.to_dict()["check"] == {"asked": 2, "agreed": 0, "disagreed": 1}
+    assert [(x["said"], x["text"]) for x in listed.to_dict()["comments"]] == [
+        ("disagreed", "Not in my shift.")]
