@@ -1084,6 +1084,9 @@ WEB_CHECK_SENTENCE = N_("A sentence about it, if you like")
 WEB_CHECK_SENTENCE_HINT = N_(
     "Kept with your answer when you press Rings true or Not for me; not with Skip.")
 WEB_CHECK_NONE = N_("There are no statements waiting for you to check. Thank you!")
+# On the story's page, when a members' check waits for them.
+WEB_CHECK_OPEN = N_("Your conveners would like to know whether some statements ring true for you.")
+WEB_CHECK_GO = N_("Check the statements")
 WEB_NOT_SENT = N_(
     "Not sent: the connection was lost. Your words are kept here; press the button again "
     "when you're back online."

@@ -120,8 +120,14 @@ async def test_members_asked_by_email_check_on_their_page_and_are_counted_as_in_
     html = look_at_email(browser, to_ana, "check-email-es")
     assert es.MAIL_CHECK_BUTTON in html and link + "/check" in html
 
-    # 2. Ana opens her link: the check in Spanish, one statement at a time.
-    journey.open(link + "/check")
+    # 2. Ana opens her page (as from any email of hers): it points her to the check, which is
+    #    in Spanish, one statement at a time.
+    journey.open(link)
+    assert es.WEB_CHECK_OPEN in main_text(browser)
+    shoot(browser, "check-00-pointed-to-es")
+    browser.find_element(By.LINK_TEXT, es.WEB_CHECK_GO).click()
+    journey.seen()
+    assert browser.current_url == link + "/check"
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
     page_es = web_words("es")
     assert browser.find_element(By.TAG_NAME, "h1").text == es.WEB_CHECK_TITLE
@@ -170,6 +176,8 @@ async def test_members_asked_by_email_check_on_their_page_and_are_counted_as_in_
     assert (len(mail_server.to(ANA)), len(mail_server.to(BEN))) == (2, 2)
     journey.open(link + "/check")
     assert page_es["CHECK_THANKS"] in main_text(browser)
+    journey.open(link)
+    assert es.WEB_CHECK_OPEN not in main_text(browser)
 
 
 def _form_value(page: str, name: str) -> str:

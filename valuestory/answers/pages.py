@@ -8,6 +8,7 @@ from __future__ import annotations
 from valuestory.answers import unsubscribe
 from valuestory.answers.base import PREFIX, MemberPage
 from valuestory.usecases import web_answers
+from valuestory.usecases.checking import on_page as checking
 from valuestory.usecases.conversation.page import Asking, Told
 from valuestory.usecases.emails import on_page as emails
 
@@ -40,10 +41,14 @@ class StoryPage(MemberPage):
             self.render_page("question.html", status=status, q=found.screen, problem=problem,
                              answer=found.screen.answer if kept is None else kept,
                              action=story_path(token), links=links)
-        elif isinstance(found.screen, Told):
-            self.render_page("told.html", told=found.screen, links=links)
         else:
-            self.render_page("nothing.html", links=links)
+            # With no question to answer here, a members' check waiting for them is pointed to.
+            check = (f"{story_path(token)}/check"
+                     if await checking.waiting(self.answers.db, token) else None)
+            if isinstance(found.screen, Told):
+                self.render_page("told.html", told=found.screen, links=links, check=check)
+            else:
+                self.render_page("nothing.html", links=links, check=check)
 
     async def post(self, token: str) -> None:
         text = self.get_body_argument("text", None)
