@@ -980,7 +980,8 @@ MAIL_FOLLOWUP_BODY = N_(
     "are waiting for you.")
 MAIL_FOLLOWUP_BUTTON = N_("Tell me how it went")
 # The members' check by email: the conveners' statements are never in the email, only on the
-# member's page. TRANSLATORS: an email's subject; {community} is the community's name.
+# member's page.
+# TRANSLATORS: an email's subject; {community} is the community's name.
 MAIL_CHECK_SUBJECT = N_("Does this ring true for you? A question from {community}")
 MAIL_CHECK_BODY = N_(
     "The conveners of {community} have written down what members' stories show about the value "
