@@ -385,7 +385,7 @@ async def test_a_member_in_telegram_with_an_address_chooses_on_their_page_where_
     async with db.session() as session:
         assert (await session.scalars(select(Member.channel).where(
             Member.telegram_user_id == 801))).one() == "email"
-    press(browser, "In Telegram")
+    press(browser, texts.WORDING["web"]["CHANNEL_TELEGRAM"])
     async with db.session() as session:
         assert (await session.scalars(select(Member.channel).where(
             Member.telegram_user_id == 801))).one() == "telegram"

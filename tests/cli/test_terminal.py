@@ -33,6 +33,23 @@ from valuestory.usecases.out import plain
 AGREE, ATTENDED = "1", "1"
 # The question the participant information ends with, before a member agrees.
 ASKED_TO_AGREE = texts.PARTICIPANT_INFO.parts[-1]
+# What a stranger is told, never someone who typed something else at consent.
+NOT_MET = texts.UNKNOWN_USER.split(". ")[0]
+# The terminal's own words: it has no buttons to tap.
+TERMINAL = texts.WORDING["terminal"]
+GOT_IT, ADDED = TERMINAL["ACK_FIRST"].split(".")[0], TERMINAL["ACK_MORE"].split(".")[0]
+
+
+def question(index: int) -> str:
+    """"Question 3", as a question is numbered before the member's choices settle the total."""
+    return plain(texts.PROGRESS_SO_FAR.format(index=index))
+
+
+def keys(*controls: str) -> str:
+    """The controls' line, "[s] Skip   [b] Back", for the controls named by their letters."""
+    names = {"n": texts.BTN_NEXT, "s": texts.BTN_SKIP, "b": texts.BTN_BACK, "l": texts.BTN_LATER,
+             "x": texts.BTN_STOP}
+    return "   ".join(f"[{key}] {names[key]}" for key in controls)
 
 
 class Script:
@@ -75,23 +92,25 @@ async def test_controls_keep_their_letter_on_every_screen_and_numbers_are_only_o
     db: Database,
 ) -> None:
     out = await drive(db, AGREE, ATTENDED, "1", "n")
-    assert "[s] Skip   [b] Back   [l] Later   [x] Stop" in out
-    assert "[n] Next   [b] Back   [l] Later   [x] Stop" in out
-    assert "[1] Yes, I was there" in out and "[1] Skip" not in out and "[1] Next" not in out
+    assert keys("s", "b", "l", "x") in out
+    assert keys("n", "b", "l", "x") in out
+    assert "[1] Yes, I was there" in out
+    assert f"[1] {texts.BTN_SKIP}" not in out and f"[1] {texts.BTN_NEXT}" not in out
     # "1" on a text question is an answer, not a button; "n" is always Next.
     assert await narratives(db) == [("immediate.moment", "1")]
-    assert "Question 3" in after(out, "> n")
+    assert question(3) in after(out, "> n")
 
 
 async def test_controls_are_pressed_by_their_words_too(db: Database) -> None:
-    out = await drive(db, AGREE, "yes, i was there", "skip", "An answer", "Next")
-    assert "Question 4" in after(out, "> Next")
+    out = await drive(db, AGREE, "yes, i was there", texts.BTN_SKIP.lower(), "An answer",
+                      texts.BTN_NEXT)
+    assert question(4) in after(out, f"> {texts.BTN_NEXT}")
     assert await narratives(db) == [("immediate.experience", "An answer")]
 
 
 async def test_several_picks_at_once_on_a_multi_choice_screen(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "s", "s", "1,3", "d")
-    assert "tap one of the buttons" not in out
+    assert texts.PLEASE_TAP not in out
     picked = after(out, "> 1,3").split("> d")[0]
     assert picked.count("[1] ✓ A new insight or skill") == 1
     assert "[3] ✓ A document, tool or resource" in picked
@@ -121,7 +140,7 @@ async def test_several_picks_on_a_one_answer_screen_or_a_key_not_shown_are_refus
 
 async def test_an_empty_line_at_consent_asks_the_consent_question_again(db: Database) -> None:
     out = await drive(db, "", "  ", "hello", AGREE)
-    assert "don't think we've met" not in out
+    assert NOT_MET not in out
     assert out.count(ASKED_TO_AGREE) == 4
     assert "Welcome to Try-out community" in out
 
@@ -136,7 +155,7 @@ async def test_member_commands_work_in_the_terminal(db: Database) -> None:
         out, "> /resume")
     mydata = after(out, "> /mydata")
     assert texts.MYDATA_TITLE in mydata and "Meeting the midwives" in mydata
-    assert "[n] Next" in after(out, "> /help")
+    assert keys("n") in after(out, "> /help")
 
 
 async def test_withdraw_in_the_terminal_erases_after_confirming(db: Database) -> None:
@@ -149,15 +168,15 @@ async def test_withdraw_in_the_terminal_erases_after_confirming(db: Database) ->
 
 async def test_after_later_a_typed_message_waits_for_keep(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "l", "hello?", "/mydata", "1")
-    assert "[1] Keep" in after(out, "> hello?") and "[2] No" in out
+    assert f"[1] {texts.BTN_KEEP}" in after(out, "> hello?") and f"[2] {texts.BTN_DISCARD}" in out
     assert "Your answer" not in after(out, "> /mydata").split("> 1")[0]  # not stored yet
-    assert "Got it" in after(out, "> 1")
+    assert GOT_IT in after(out, "> 1")
     assert await narratives(db) == [("immediate.moment", "hello?")]
 
 
 async def test_stop_before_answering_says_nothing_was_saved(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "x")
-    assert "nothing was saved" in after(out, "> x")
+    assert texts.STOPPED_NOTHING in " ".join(after(out, "> x").split())
 
 
 async def test_ctrl_c_at_the_prompt_ends_with_what_was_kept(db: Database) -> None:
@@ -201,7 +220,7 @@ async def test_a_long_pasted_line_reaches_the_conversation_whole() -> None:
 def test_try_with_piped_input_reads_lines_and_shows_what_was_stored() -> None:
     result = CliRunner().invoke(main, ["try"], input="\n1\n1\nThe case review\nn\n")
     assert result.exit_code == 0, result.output
-    assert "don't think we've met" not in result.output
+    assert NOT_MET not in result.output
     stored = after(result.output, "What was stored, by value cycle")
     assert "The case review" in stored
 
@@ -283,7 +302,7 @@ def test_ctrl_c_under_a_terminal_ends_at_once_with_what_was_kept_and_loses_nothi
         keyboard.expect("What happened at")
         # Line editing: the left arrow moves back, so the missing letter goes in its place.
         keyboard.type("Meeting the midwies\x1b[D\x1b[Dv\r")
-        keyboard.expect("Got it")
+        keyboard.expect(GOT_IT)
         keyboard.type("\x03")
         started = time.monotonic()
         code = keyboard.wait(timeout=15)
@@ -311,9 +330,9 @@ def test_the_up_arrow_brings_back_an_earlier_line(tmp_path: Path) -> None:
         keyboard.type("1\r")
         keyboard.expect("What happened at")
         keyboard.type("The case review\r")
-        keyboard.expect("Got it")
+        keyboard.expect(GOT_IT)
         keyboard.type("\x1b[A\r")  # the same line again, from history
-        keyboard.expect("Added to your answer")
+        keyboard.expect(ADDED)
         keyboard.type("/quit\r")
         assert keyboard.wait(timeout=15) == 0
     finally:
@@ -334,7 +353,7 @@ def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> 
         keyboard.type("1\r")
         keyboard.expect("What happened at")
         keyboard.type(answer + "\r")  # past the 4095 characters a terminal's own line takes
-        keyboard.expect("Got it")
+        keyboard.expect(GOT_IT)
         keyboard.type("/quit\r")
         assert keyboard.wait(timeout=15) == 0
     finally:
@@ -364,9 +383,9 @@ async def test_a_story_paused_with_later_is_resumed_next_time_and_another_member
 ) -> None:
     await drive(db, AGREE, ATTENDED, "Meeting the midwives", "l")
     again = await drive(db, "c")  # the same database, as `try --database URL` opens it again
-    assert "there is already a community" not in again
+    assert texts.COMMUNITY_EXISTS.partition(" {")[0] not in again
     assert ASKED_TO_AGREE not in again  # a member already: no consent again
-    assert "Welcome back" in again and "What happened at" in again
+    assert texts.WELCOME_BACK in again and "What happened at" in again
     script = Script([AGREE, ATTENDED, "The parents' panel"])
     await Terminal(db, script.read, script.out.append, user_id=2, kept=True).run()
     assert ASKED_TO_AGREE in script.text  # a new member, in the same community
@@ -380,7 +399,7 @@ async def test_the_try_out_goes_on_after_the_story_ends_until_quit(db: Database)
     assert texts.TRY_STORY_OVER in " ".join(after(out, "> x").split())  # as one line, unwrapped
     assert texts.MYDATA_TITLE in after(out, "> /mydata")
     withdrawn = await drive(db, "/withdraw", "1", "/mydata", "/quit")
-    assert "Everything you shared has been erased" in withdrawn
+    assert texts.WITHDRAWN_ALL in " ".join(withdrawn.split())
     assert texts.MYDATA_NONE in after(withdrawn, "> /mydata")
 
 
@@ -427,13 +446,14 @@ async def test_mydata_reads_in_plain_words_and_asides_show_the_question_again(
     assert texts.MYDATA_CHOICE.format(question="What you gained",
                                       values="A new insight or skill") in mydata
     assert not re.search(r"potential\.|post event|status open", mydata)
-    assert "Tell me about the insight or skill you gained." in mydata.split("To erase all")[1]
+    erase = texts.MYDATA_ERASE.partition(",")[0]
+    assert "Tell me about the insight or skill you gained." in mydata.split(erase)[1]
     declined = after(out, "> 2").split("> /pause")[0]
-    assert "Nothing has changed" in declined and "Tell me about the insight" in declined
+    assert texts.WITHDRAW_KEPT in declined and "Tell me about the insight" in declined
     paused = after(out, "> /pause").split("> An aside")[0]
-    assert "Paused." in paused and "Tell me about the insight" in paused
+    assert texts.PAUSED_ONE.partition(" ")[0] in paused and "Tell me about the insight" in paused
     # After /pause the story waits, as after Later: a message is not an answer unless kept.
-    assert "keep that as your answer" in after(out, "> An aside")
+    assert texts.KEEP_HELD.rpartition("\n\n")[2] in after(out, "> An aside")
     assert ("potential.human", "An aside") not in await narratives(db)
 
 
@@ -458,4 +478,4 @@ def test_ctrl_c_on_a_throwaway_database_does_not_claim_nothing_is_lost(tmp_path:
     finally:
         keyboard.close()
     seen = " ".join(keyboard.seen.split())
-    assert texts.TRY_INTERRUPTED_THROWAWAY in seen and "nothing is lost" not in seen
+    assert texts.TRY_INTERRUPTED_THROWAWAY in seen and texts.TRY_INTERRUPTED not in seen

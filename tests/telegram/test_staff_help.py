@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows import texts
 from tests import seed
 from tests.harness import Harness
 
@@ -15,7 +16,7 @@ async def test_a_convener_who_is_not_a_member_is_greeted_and_helped_as_a_convene
     await seed.grant(harness.db, 8801, "convener", c)
     convener = harness.person(8801)
     started = " ".join(await convener.say("/start"))
-    assert "invite link your convener shared" not in started
+    assert texts.START_STRANGER not in started
     assert "/matrix" in started and "/newevent" in started and "/export" not in started
     helped = " ".join(await convener.say("/help"))
     assert "/matrix" in helped and "/dashboard" in helped
@@ -42,6 +43,6 @@ async def test_a_convener_who_is_also_a_member_gets_both_helps(harness: Harness)
 
 async def test_a_stranger_and_a_member_read_as_before(harness: Harness) -> None:
     stranger = " ".join(await harness.person(8804).say("/start"))
-    assert "invite link your convener shared" in stranger
+    assert texts.START_STRANGER in stranger
     helped = " ".join(await harness.person(8804).say("/help"))
     assert "/matrix" not in helped

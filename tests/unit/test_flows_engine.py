@@ -143,7 +143,7 @@ def test_a_message_after_later_is_held_not_stored_and_the_member_is_asked_whethe
     text = r.replies[0].text
     assert texts.WELCOME_BACK in text and "Question 2" in text
     assert texts.KEEP_HELD.format(message="hello?") in text
-    assert buttons(r) == ["Keep", "No"]
+    assert buttons(r) == [texts.BTN_KEEP, texts.BTN_DISCARD]
 
 
 def test_keep_stores_the_held_message_as_the_answer_and_carries_on() -> None:
@@ -152,7 +152,7 @@ def test_keep_stores_the_held_message_as_the_answer_and_carries_on() -> None:
     assert r.store_text is not None and r.store_text.text == "the case <review>"
     assert r.store_text.question.id == "immediate.moment" and not r.store_text.append
     assert p.held_message is None and p.answers["immediate.moment"] == "the case <review>"
-    assert "Next" in buttons(r)
+    assert texts.BTN_NEXT in buttons(r)
     p, r = run(Next(), progress=p)
     assert "Question 3" in r.replies[0].text
 
@@ -162,7 +162,7 @@ def test_no_discards_the_held_message_and_asks_the_question_again() -> None:
     p, r = run(Discard("immediate.moment"), progress=p)
     assert r.store_text is None and p.held_message is None and not p.answers
     assert texts.HELD_DISCARDED in r.replies[0].text and "Question 2" in r.replies[0].text
-    assert "hello?" not in r.replies[0].text and "Skip" in buttons(r)
+    assert "hello?" not in r.replies[0].text and texts.BTN_SKIP in buttons(r)
     p, r = run(Text("my real answer"), progress=p)
     assert r.store_text is not None and r.store_text.text == "my real answer"
 
@@ -179,7 +179,7 @@ def test_asking_again_while_a_message_is_held_still_offers_keep_or_no() -> None:
     p, _ = run(Choose("attended", "yes"), Later(), Text("hello?"))
     for action in (Begin(), engine.Where(), Continue()):
         p2, r = run(action, progress=p)
-        assert p2.held_message == "hello?" and buttons(r) == ["Keep", "No"], action
+        assert p2.held_message == "hello?" and buttons(r) == [texts.BTN_KEEP, texts.BTN_DISCARD], action
 
 
 def test_moving_on_without_keep_leaves_the_held_message_out() -> None:
