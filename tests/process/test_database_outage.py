@@ -32,6 +32,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from flows import texts
 from storage.db import Database
 from storage.models import Narrative
 from tests import seed
@@ -244,7 +245,7 @@ async def _story(harness: Harness, tmp_path: Path, bot_url: str, db: Database, c
                 for i, chat in enumerate(chats):
                     chat.push_text(f"after the cut {i}")
                 for chat in chats:
-                    await chat.expect("Added to your answer", within=WAIT)
+                    await chat.expect(texts.ACK_MORE, within=WAIT)
 
                 async def healthy() -> bool:
                     return (await client.get(bot.url + "/healthz")).status_code == 200

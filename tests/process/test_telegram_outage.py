@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import Delivery, Narrative, Prompt
 from tests import seed
 from tests.botapi import BotApiServer
@@ -193,7 +194,7 @@ async def test_members_who_wrote_as_telegram_went_away_get_their_replies_after_i
             harness.double.down = None
 
             for chat in chats:
-                await chat.expect("Added to your answer", within=WAIT)
+                await chat.expect(texts.ACK_MORE, within=WAIT)
             assert await bot.terminate() == 0
         finally:
             bot.kill()
