@@ -42,10 +42,13 @@ async def community(db: Database, name: str = "Diabetes in Pregnancy",
 
 
 async def event(db: Database, community: Community, title: str = "Winter Learning Session",
-                starts: str = "2026-12-03 14:00", ends: str = "2026-12-03 16:00") -> Event:
-    """An event, created through the door `event create` calls (times in its zone, or ISO 8601);
-    another with the same title and start is another event, as with `--again`."""
-    made, _ = await planning.schedule(db, str(community.id), title, starts, ends, again=True)
+                starts: str | dt.datetime = "2026-12-03 14:00",
+                ends: str | dt.datetime = "2026-12-03 16:00") -> Event:
+    """An event, created through the door `event create` calls (times in its zone as typed, or
+    ISO 8601, as a datetime gives them); another with the same title and start is another event,
+    as with `--again`."""
+    made, _ = await planning.schedule(db, str(community.id), title, _typed(starts), _typed(ends),
+                                      again=True)
     return await _read(db, Event, int(str(made["id"])))
 
 
@@ -55,6 +58,10 @@ async def grant(db: Database, user_id: int, role: str, community: Community | No
     await roles.grant(db, user_id, role, str(community.id) if community is not None else None)
 
 
+
+
+def _typed(when: str | dt.datetime) -> str:
+    return when.isoformat() if isinstance(when, dt.datetime) else when
 
 
 def _button(question: str, option: str) -> str:
@@ -137,12 +144,13 @@ async def join(person: Person, *communities: Community, agree: str = texts.BTN_A
     return person
 
 
-async def open_prompt(db: Database, person: Person, event: Event,
+async def open_prompt(db: Database, person: Person | int, event: Event,
                       kind: PromptKind = PromptKind.POST_EVENT,
                       now: dt.datetime | None = None) -> Prompt:
-    """Open a prompt for a member, through the door `prompt open` calls, but quietly: the member
-    starts it with /continue (`tell` does)."""
-    opened = await planning.open_by_hand(db, event.id, person.user_id, kind, quietly=True, now=now)
+    """Open a prompt for a member (a person in the chat, or a Telegram user id), through the door
+    `prompt open` calls, but quietly: the member starts it with /continue (`tell` does)."""
+    user_id = person if isinstance(person, int) else person.user_id
+    opened = await planning.open_by_hand(db, event.id, user_id, kind, quietly=True, now=now)
     [prompt_id] = opened.created or opened.already_open
     return await _read(db, Prompt, prompt_id)
 

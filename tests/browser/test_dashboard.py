@@ -28,7 +28,6 @@ from tests.harness import Harness, Person
 from tests.telegram.test_dashboard_signin import init_data
 from tests.waiting import until
 from valuestory.cli import main
-from valuestory.usecases.events import planning
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/dashboard/signin/[A-Za-z0-9_-]+)")
 Browser = Any
@@ -36,19 +35,13 @@ Browser = Any
 
 async def past_event(db: Database, community: Community, title: str, days_ago: int) -> Event:
     starts = utcnow() - dt.timedelta(days=days_ago)
-    async with db.session() as session:
-        c = await session.get(Community, community.id)
-        assert c is not None
-        return await planning.create_event(session, c, title, starts, starts + dt.timedelta(hours=2))
+    return await seed.event(db, community, title, starts, starts + dt.timedelta(hours=2))
 
 
 async def applied_later(db: Database, person: Person, event: Event, text: str) -> None:
     """The applied follow-up, answered: the story reaches applied value."""
+    prompt = await seed.open_prompt(db, person, event, PromptKind.FOLLOWUP_APPLIED)
     async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, person.user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        prompt = (await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)).prompt
         await repo.save_answer(session, prompt, question_id="applied.action",
                                question_text="What did you actually do with it?", cycle="applied",
                                capital=None, intended=False, text=text, append=False, now=utcnow())

@@ -8,12 +8,12 @@ from typing import Any
 
 from selenium.webdriver.common.by import By
 
-from storage.models import Community, utcnow
+from flows import texts
+from storage.models import utcnow
 from tests import seed
 from tests.browser.conftest import DashboardServer
 from tests.browser.test_dashboard import click, link_for, past_event, sign_in
 from tests.harness import Harness
-from valuestory.usecases.events import planning
 
 
 async def test_counts_of_one_are_singular_forms_speak_as_forms_and_past_events_say_what_comes(
@@ -36,20 +36,17 @@ async def test_counts_of_one_are_singular_forms_speak_as_forms_and_past_events_s
     # One past event whose questions went out with nobody to ask, one whose questions are due.
     now = utcnow()
     await past_event(bot.db, c, "Old huddle", 2)
-    async with bot.db.session() as session:
-        community = await session.get(Community, c.id)
-        assert community is not None
-        await planning.create_event(session, community, "Just ended", now - dt.timedelta(hours=2),
-                                  now - dt.timedelta(minutes=5))
+    await seed.event(bot.db, c, "Just ended", now - dt.timedelta(hours=2),
+                     now - dt.timedelta(minutes=5))
     browser.get(f"{server.base}/dashboard/c/{c.id}/events")
     past = {li.find_element(By.TAG_NAME, "b").text: li.text
             for li in browser.find_elements(By.CSS_SELECTOR, "#past ~ ul li.event")}
-    assert past["Old huddle"].endswith("nobody will be asked"), past
-    assert "nobody asked yet: members are asked on" in past["Just ended"], past
+    assert past["Old huddle"].endswith(texts.DASHBOARD_NOBODY_WILL_BE_ASKED), past
+    assert texts.DASHBOARD_ASKED_LATER.partition("{when}")[0] in past["Just ended"], past
 
     form = browser.find_element(By.CSS_SELECTOR, "form.stack")
     form.find_element(By.ID, "title").send_keys("Spring session")
     form.find_element(By.ID, "starts").send_keys("next tuesday")
     click(browser, form.find_element(By.CSS_SELECTOR, "button.primary"))
     problem = browser.find_element(By.CSS_SELECTOR, "p.problem").text
-    assert "couldn't read that" in problem and "send" not in problem.lower(), problem
+    assert texts.EVENT_BAD_START.partition(".")[0] in problem and "send" not in problem.lower(), problem

@@ -8,14 +8,12 @@ import datetime as dt
 
 import pytest
 
-from flows.questions import PromptKind
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Community, Event, utcnow
 from tests import seed
 from valuestory.usecases import coding, indicators, rights
 from valuestory.usecases.coding import COMMAND_LINE, Caller
-from valuestory.usecases.events import planning
 
 ANN = 901  # researcher
 BEN = 902  # researcher
@@ -26,11 +24,8 @@ STRANGER = 904
 async def _say(db: Database, user_id: int, event: Event, texts: list[str]) -> list[int]:
     """A member's answers to one prompt, each an immediate-value narrative; their ids."""
     ids = []
+    prompt = await seed.open_prompt(db, user_id, event)
     async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        prompt = (await planning.open_prompt(session, member, e, PromptKind.POST_EVENT)).prompt
         for i, text in enumerate(texts):
             n = await repo.save_answer(session, prompt, question_id=f"q{i}",
                                        question_text="What happened?", cycle="immediate",

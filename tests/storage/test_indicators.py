@@ -22,7 +22,6 @@ from storage.models import (
 )
 from tests import seed
 from valuestory.usecases import indicators, rights
-from valuestory.usecases.events import planning
 from valuestory.usecases.indicators import COMMAND_LINE, Caller
 
 CONVENER = 880
@@ -35,11 +34,8 @@ async def _say(db: Database, user_id: int, event: Event, answers: list[tuple[str
     """A member's answers to one prompt, saved as the conversation saves them: (question id,
     cycle, capital, intended, text). The narratives' ids."""
     ids = []
+    prompt = await seed.open_prompt(db, user_id, event, kind)
     async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        prompt = (await planning.open_prompt(session, member, e, kind)).prompt
         for question, cycle, capital, intended, text in answers:
             n = await repo.save_answer(session, prompt, question_id=question,
                                        question_text=f"About {question}?", cycle=cycle,

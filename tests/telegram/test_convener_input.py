@@ -236,11 +236,7 @@ async def test_a_single_question_follow_up_says_one_question(harness: Harness) -
     e = await seed.event(harness.db, c)
     member = harness.person(801)
     await seed.join(member, c)
-    async with harness.db.session() as session:
-        m = await repo.member_by_telegram_id(session, member.user_id)
-        event = await session.get(Event, e.id)
-        assert m is not None and event is not None
-        await planning.open_prompt(session, m, event, PromptKind.FOLLOWUP_REFRAMING)
+    await seed.open_prompt(harness.db, member, e, PromptKind.FOLLOWUP_REFRAMING)
     replies = await member.say("/continue")
     assert "1 question, about 2 minutes" in replies[0]
 
@@ -252,13 +248,10 @@ async def test_retention_notice_counts_one_month_and_one_answer(harness: Harness
     await seed.join(member, c)
     told = utcnow()
     await seed.grant(harness.db, 812, "convener", c)
+    prompt = await seed.open_prompt(harness.db, member, e, now=told)
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        m = await repo.member_by_telegram_id(session, member.user_id)
-        event = await session.get(Event, e.id)
-        assert m is not None and event is not None
-        prompt = (await planning.open_prompt(session, m, event, now=told)).prompt
         await repo.save_answer(session, prompt, question_id="immediate.moment", question_text="?",
                                cycle="immediate", capital=None, intended=False, text="One.",
                                append=False, now=told)

@@ -30,7 +30,6 @@ from tests import matrix_words, seed
 from tests.clock import tick
 from tests.harness import Harness, Person
 from valuestory.usecases import digest, matrix
-from valuestory.usecases.events import planning
 
 ADMIN = 9001
 DAY = dt.timedelta(days=1)
@@ -41,11 +40,10 @@ async def answer(db: Database, person: Person, event: Event, at: dt.datetime,
                  answers: list[tuple[str, str, str]],
                  kind: PromptKind = PromptKind.POST_EVENT) -> str:
     """Store a member's answers (question id, cycle, text) as the conversation does; the story id."""
+    opened = await seed.open_prompt(db, person, event, kind, now=at)
     async with db.session() as session:
-        member = await repo.member_by_telegram_id(session, person.user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        prompt = (await planning.open_prompt(session, member, e, kind, now=at)).prompt
+        prompt = await session.get(Prompt, opened.id)
+        assert prompt is not None
         prompt.attended = True
         prompt.status = "completed"
         for question_id, cycle, text in answers:
@@ -285,7 +283,8 @@ async def test_digest_goes_privately_to_conveners_who_have_it_on(harness: Harnes
         assert not any(texts.DIGEST_INTRO in t for t in harness.double.texts(member))
     got = harness.double.chat(on.user_id)
     assert texts.DIGEST_INTRO in got[-2].text and texts.DIGEST_NEW_NONE in got[-2].text
-    assert got[-1].photo is not None and "Value Creation Matrix" in (got[-1].caption or "")
+    caption = texts.MATRIX_CAPTION.partition(", ")[0].format(community=c.name)
+    assert got[-1].photo is not None and caption in (got[-1].caption or "")
     async with harness.db.session() as session:
         assert await digest.last_digest_at(session, c.id) == T0 + 50 * DAY
 
@@ -392,11 +391,11 @@ async def test_invite_sends_link_and_qr_code(harness: Harness) -> None:
 async def test_checkin_marks_members_attended_and_schedules_their_prompt(harness: Harness) -> None:
     c = await seed.community(harness.db)
     now = utcnow()
+    event = await seed.event(harness.db, c, "Live session", now - dt.timedelta(minutes=10),
+                             now + dt.timedelta(hours=1))
     async with harness.db.session() as session:
         community = await session.get(Community, c.id)
         assert community is not None
-        event = await planning.create_event(session, community, "Live session",
-                                           now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
         # Quiet hours around the moment the prompt would fall due, whatever the time of day the
         # test runs: the check-in prompt must wait for them to end, as the scheduler's do.
         asked = (event.ends_at + dt.timedelta(minutes=community.prompt_delay_minutes)).astimezone(

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flows.questions import PromptKind
 from storage import repositories as repo
-from storage.models import Event
 from tests import seed
 from tests.harness import Harness
 from valuestory.usecases import narratives
-from valuestory.usecases.events import planning
 
 AT = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -22,13 +19,9 @@ async def test_pages_of_fifty_show_every_narrative_once_newest_first_and_say_wha
     people = [harness.person(9300 + i) for i in range(3)]
     for person in people:
         await seed.join(person, c)
+    prompts = [await seed.open_prompt(harness.db, person, e) for person in people]
     async with harness.db.session() as session:
-        event = await session.get(Event, e.id)
-        assert event is not None
-        for i, person in enumerate(people):
-            member = await repo.member_by_telegram_id(session, person.user_id)
-            assert member is not None
-            prompt = (await planning.open_prompt(session, member, event, PromptKind.POST_EVENT)).prompt
+        for i, prompt in enumerate(prompts):
             for q in range(40):
                 # Ten answers share each moment, so a page can end inside a tie.
                 await repo.save_answer(

@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from bot.scheduling import TelegramSender
 from flows import texts
 from flows.questions import PromptKind
-from storage import repositories as repo
 from storage.models import Community, Event, utcnow
 from tests import matrix_words, seed
 from tests.botapi import TOKEN
@@ -34,7 +33,6 @@ from tests.harness import Harness, Person
 from tests.telegram.test_exports import QDA, read_csv, read_jsonl, read_qdpx, read_xlsx
 from valuestory.cli import main
 from valuestory.usecases import digest, exports, indicators, matrix
-from valuestory.usecases.events import planning
 
 CONVENER = 880
 INSIGHT = "A new insight or skill"
@@ -52,11 +50,7 @@ DIFFERENCE = {"ana": "Ana: fewer missed appointments.", "wes": "Wes: the team ch
 
 async def follow_up(h: Harness, person: Person, event: Event) -> None:
     """Open the applied follow-up for a member, as the scheduler would weeks later."""
-    async with h.db.session() as session:
-        member = await repo.member_by_telegram_id(session, person.user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
+    await seed.open_prompt(h.db, person, event, PromptKind.FOLLOWUP_APPLIED)
 
 
 async def scenario(h: Harness, *, withdraw: bool = True
@@ -69,8 +63,8 @@ async def scenario(h: Harness, *, withdraw: bool = True
         found = await session.get(Community, c.id)
         assert found is not None
         found.prompt_delay_minutes, found.quiet_start, found.quiet_end = 0, "00:00", "00:00"
-        e = await planning.create_event(session, found, "Clinic huddle",
-                                        now - dt.timedelta(hours=3), now - dt.timedelta(hours=2))
+    e = await seed.event(h.db, found, "Clinic huddle", now - dt.timedelta(hours=3),
+                         now - dt.timedelta(hours=2))
     await seed.grant(h.db, CONVENER, "convener", found)
     names = ("ana", "ben", "cal", "dee", "eve", "wes")
     people = {n: h.person(2000 + i, n.capitalize()) for i, n in enumerate(names)}
@@ -185,8 +179,11 @@ async def test_plans_are_counted_apart_from_actions_and_followed_to_what_was_don
 
     # The words on the picture: plans have their own column, between potential and applied.
     words = [t.get_text() for ax in matrix.picture(m).axes for t in ax.texts]
-    headings = words[words.index("Event") + 1:][:6]
-    assert headings == ["Immediate", "Potential", "Plans", "Applied", "Realised", "Reframing"]
+    headings = words[words.index(texts.MATRIX_PNG_EVENTS_HEADING) + 1:][:6]
+    assert headings == [texts.MATRIX_PNG_PLANS if stage == "intended"
+                        else texts.CYCLE_SHORT[stage].capitalize()
+                        for stage in ("immediate", "potential", "intended", "applied", "realised",
+                                      "reframing")]
     grid = words[words.index("Clinic huddle") + 2:][:6]  # after the title and its date
     assert grid == ["5", "5", "4", "2", "1", "0"]
     totals = words[words.index(texts.MATRIX_PNG_TOTAL) + 1:][:12]

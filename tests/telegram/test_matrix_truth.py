@@ -14,7 +14,6 @@ from sqlalchemy import select
 from bot.scheduling import TelegramSender
 from flows import texts
 from flows.questions import PromptKind
-from storage import repositories as repo
 from storage.models import Community, Event, Member, Membership, Narrative, utcnow
 from tests import matrix_words, seed
 from tests.botapi import TOKEN
@@ -22,7 +21,7 @@ from tests.clock import tick
 from tests.harness import Harness, Person
 from valuestory.cli import main
 from valuestory.usecases import digest, matrix
-from valuestory.usecases.events import checkin, planning
+from valuestory.usecases.events import checkin
 
 CONVENER = 990
 
@@ -37,11 +36,7 @@ async def pseudonym(h: Harness, person: Person, community: Community) -> str:
 
 async def follow_up(h: Harness, person: Person, event: Event) -> None:
     """Open the applied follow-up for a member, as the scheduler would weeks later."""
-    async with h.db.session() as session:
-        member = await repo.member_by_telegram_id(session, person.user_id)
-        e = await session.get(Event, event.id)
-        assert member is not None and e is not None
-        await planning.open_prompt(session, member, e, PromptKind.FOLLOWUP_APPLIED)
+    await seed.open_prompt(h.db, person, event, PromptKind.FOLLOWUP_APPLIED)
 
 
 async def scenario(h: Harness) -> dict[str, object]:
@@ -56,10 +51,10 @@ async def scenario(h: Harness) -> dict[str, object]:
         # No quiet hours in either: what the scheduler does must not depend on the time of day.
         for c in (ca, cb):
             c.prompt_delay_minutes, c.quiet_start, c.quiet_end = 0, "00:00", "00:00"
-        e = await planning.create_event(session, ca, "Case review",
-                                        now - dt.timedelta(hours=2), now - dt.timedelta(minutes=50))
-        f = await planning.create_event(session, cb, "Frailty huddle",
-                                        now - dt.timedelta(hours=5), now - dt.timedelta(hours=4))
+    e = await seed.event(h.db, ca, "Case review", now - dt.timedelta(hours=2),
+                         now - dt.timedelta(minutes=50))
+    f = await seed.event(h.db, cb, "Frailty huddle", now - dt.timedelta(hours=5),
+                         now - dt.timedelta(hours=4))
     await seed.grant(h.db, CONVENER, "convener", ca)
     names = ("stu", "sam", "lou", "rev", "nia", "cid", "wes", "tam")
     people = {n: h.person(1000 + i, n.capitalize()) for i, n in enumerate(names)}
@@ -77,7 +72,8 @@ async def scenario(h: Harness) -> dict[str, object]:
     await seed.open_prompt(h.db, sam, e)
     await sam.say("/continue")
     await sam.tap(seed.THERE)
-    for button in ("Skip", "Skip", "Done", "Skip"):  # Done with nothing chosen skips the choice
+    # Done with nothing chosen skips the choice.
+    for button in (texts.BTN_SKIP, texts.BTN_SKIP, texts.BTN_DONE, texts.BTN_SKIP):
         await sam.tap(button)
 
     # Lou gives one answer, says Later, and never comes back.

@@ -29,7 +29,6 @@ from tests import seed
 from tests.harness import Harness, Person
 from valuestory.process.settings import Settings
 from valuestory.usecases import callbacks, digest, retention
-from valuestory.usecases.events import planning
 
 ROOT = Path(__file__).resolve().parents[2]
 ES = texts.In("es")
@@ -333,13 +332,10 @@ async def test_a_spanish_convener_hears_no_english_on_any_path(harness: Harness)
     rosa = harness.person(3111, "Rosa", language_code="es")
     await _join(rosa, community)
     now = utcnow()
-    async with harness.db.session() as s:
-        c = await s.get(Community, community.id)
-        assert c is not None
-        past = await planning.create_event(s, c, TITLE, now - dt.timedelta(days=3),
-                                           now - dt.timedelta(days=3, hours=-2))
-        live = await planning.create_event(s, c, "Taller en directo", now - dt.timedelta(minutes=10),
-                                           now + dt.timedelta(hours=1))
+    past = await seed.event(harness.db, community, TITLE, now - dt.timedelta(days=3),
+                            now - dt.timedelta(days=3, hours=-2))
+    live = await seed.event(harness.db, community, "Taller en directo",
+                            now - dt.timedelta(minutes=10), now + dt.timedelta(hours=1))
     await seed.open_prompt(harness.db, rosa, past)
     await rosa.say("/continue")
     await rosa.tap(rosa.last.buttons()[0])
