@@ -350,6 +350,9 @@ ROLE_REVOKE_USAGE = N_(
 )
 # TRANSLATORS: fills {community} in "... is no longer a researcher of any community".
 ROLE_EVERYWHERE = N_("any community")
+# The command line grants a researcher every community, and lists such a grant so.
+ROLE_GRANTED_EVERYWHERE = N_("Done: {user} is now a {role} of every community.")
+ROLE_EVERY_COMMUNITY = N_("every community")
 # What an admin asked for that can't be done: the reply capitalises it and ends it with a full
 # stop; the command line shows it as it stands. {community} is a name as typed, in quotes.
 NO_SUCH_COMMUNITY = N_("no community called {community}")
@@ -1061,6 +1064,10 @@ TRY_TOLD_BEFORE = N_(
 TRY_INTERRUPTED_THROWAWAY = N_(
     "Stopped. Here is what was saved; this try-out's database is deleted as it ends."
 )
+# The headings a try-out ends with: the member's story as stored, then the matrix it filled.
+TRY_STORED = N_("What was stored, by value cycle")
+TRY_STORED_NOTHING = N_("Nothing: no answer was given.")
+TRY_MATRIX = N_("The convener's Value Creation Matrix")
 
 # --- A member's own page, in the browser (`/answer/<their link>`) ---------------------------
 WEB_TITLE = N_("Your story")

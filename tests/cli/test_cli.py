@@ -211,8 +211,8 @@ def test_try_walks_through_the_member_conversation_and_shows_what_was_stored(
     out = result.stdout
     assert "Joining Try-out community" in out
     assert "Question 1" in out and "Did you take part" in out
-    assert "What was stored, by value cycle" in out
-    stored = out.split("What was stored, by value cycle")[1]
+    assert texts.TRY_STORED in out
+    stored = out.split(texts.TRY_STORED)[1]
     assert f"[{texts.CYCLE_NAMES['immediate']}]" in stored
     assert "  Meeting the community midwives\n  \n  and the Q&A" in stored
     assert f"[{texts.CYCLE_NAMES['potential']}]" in stored and "dietitian" in stored

@@ -106,7 +106,7 @@ def test_try_ends_with_the_conveners_matrix() -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["try"], input="1\n1\nMeeting the <b>dietitian</b> & team.\n/stop\n")
     assert result.exit_code == 0, result.output
-    tail = result.output.split("=== The convener's Value Creation Matrix ===", 1)[1]
+    tail = result.output.split(f"=== {texts.TRY_MATRIX} ===", 1)[1]
     assert plain(matrix_words.column("immediate", 1, 1, 1)) + ", 1 new" in tail
     assert "“Meeting the <b>dietitian</b> & team.”" in tail
     assert plain(matrix_words.gap("reframing")) in tail

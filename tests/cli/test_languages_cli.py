@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import texts
 from flows.questions import QUESTIONSETS_DIR
 from tests.cli.test_cli import vs
 
@@ -111,7 +112,7 @@ def test_try_previews_a_question_set_in_a_language(tmp_path: Path) -> None:
     out = result.stdout
     assert "Dołączanie do" in out and "[1] Zgadzam się" in out
     assert "Pytanie 1" in out and "Czy udało Ci się wziąć udział w" in out
-    assert "Rozmowa o przypadku" in out.split("What was stored, by value cycle")[1]
+    assert "Rozmowa o przypadku" in out.split(texts.In("pl").TRY_STORED)[1]
 
     unknown = vs("try", "--language", "xx", cwd=tmp_path, stdin="")
     assert unknown.returncode == 2 and "--language takes one of" in one_line(unknown.stderr)

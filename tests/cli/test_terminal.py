@@ -25,6 +25,7 @@ from sqlalchemy import select as sql_select
 from flows import texts
 from storage.db import Database
 from storage.models import Choice, Narrative
+from tests import matrix_words
 from tests.cli.test_cli import clean_env
 from valuestory.cli import main
 from valuestory.terminal.tryout import Terminal, line_reader
@@ -182,7 +183,7 @@ async def test_stop_before_answering_says_nothing_was_saved(db: Database) -> Non
 async def test_ctrl_c_at_the_prompt_ends_with_what_was_kept(db: Database) -> None:
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", interrupt=True)
     assert texts.TRY_INTERRUPTED in out
-    assert "Meeting the midwives" in after(out, "What was stored, by value cycle")
+    assert "Meeting the midwives" in after(out, texts.TRY_STORED)
     assert await narratives(db) == [("immediate.moment", "Meeting the midwives")]
 
 
@@ -207,7 +208,7 @@ async def test_ctrl_c_while_the_database_is_busy_also_ends_with_what_was_kept(
     task = asyncio.current_task()
     assert task is not None and task.cancelling() == 0, "the try-out finished, not cancelled"
     assert texts.TRY_INTERRUPTED in script.text
-    assert "Meeting the midwives" in after(script.text, "What was stored, by value cycle")
+    assert "Meeting the midwives" in after(script.text, texts.TRY_STORED)
 
 
 async def test_a_long_pasted_line_reaches_the_conversation_whole() -> None:
@@ -221,7 +222,7 @@ def test_try_with_piped_input_reads_lines_and_shows_what_was_stored() -> None:
     result = CliRunner().invoke(main, ["try"], input="\n1\n1\nThe case review\nn\n")
     assert result.exit_code == 0, result.output
     assert NOT_MET not in result.output
-    stored = after(result.output, "What was stored, by value cycle")
+    stored = after(result.output, texts.TRY_STORED)
     assert "The case review" in stored
 
 
@@ -313,7 +314,7 @@ def test_ctrl_c_under_a_terminal_ends_at_once_with_what_was_kept_and_loses_nothi
     assert took < 10, f"Ctrl+C took {took:.1f}s"
     assert "Aborted!" not in keyboard.seen and "^[[" not in keyboard.seen
     assert texts.TRY_INTERRUPTED in keyboard.seen
-    stored = after(keyboard.seen, "What was stored, by value cycle")
+    stored = after(keyboard.seen, texts.TRY_STORED)
     assert "Meeting the midwives" in stored
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT question_id, text FROM narratives").fetchall()
@@ -373,7 +374,7 @@ async def test_try_on_a_database_with_other_communities_ends_with_the_matrix_it_
 
     await seed.community(db, "Aardvark Network")  # first by name, and with nothing in it
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n")
-    shown = after(out, "The convener's Value Creation Matrix")
+    shown = after(out, texts.TRY_MATRIX)
     assert "Try-out community" in shown and "Aardvark" not in shown
     assert "1 narrative in 1 story" in shown
 
@@ -391,7 +392,7 @@ async def test_a_story_paused_with_later_is_resumed_next_time_and_another_member
     assert ASKED_TO_AGREE in script.text  # a new member, in the same community
     assert sorted(await narratives(db)) == [("immediate.moment", "Meeting the midwives"),
                                             ("immediate.moment", "The parents' panel")]
-    assert "2 narratives in 2 stories" in after(script.text, "Value Creation Matrix")
+    assert matrix_words.summary(2, 2, 2) in after(script.text, texts.TRY_MATRIX)
 
 
 async def test_the_try_out_goes_on_after_the_story_ends_until_quit(db: Database) -> None:

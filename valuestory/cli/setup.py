@@ -160,11 +160,9 @@ def role() -> None:
 async def role_grant(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
                      community_ref: str | None, as_json: bool) -> None:
     """Give a Telegram user a role in a community."""
-    grant_id, name = await roles.grant(db, telegram_user_id, role_name, community_ref)
-    where = name or "every community"
-    emit(as_json, {"id": grant_id, "telegram_user_id": telegram_user_id, "role": role_name,
-                   "community": name},
-         [f"{telegram_user_id} is now a {role_name} of {where}."])
+    granted = await roles.grant(db, telegram_user_id, role_name, community_ref)
+    emit(as_json, {"id": granted.count, "telegram_user_id": telegram_user_id, "role": role_name,
+                   "community": granted.community}, [granted.said])
 
 
 @role.command("list")
@@ -177,7 +175,7 @@ async def role_list(db: Database, settings: Settings, community_ref: str | None,
     """List who holds which role, oldest grant first."""
     found = await roles.listing(db, community_ref)
     emit(as_json, {"roles": found},
-         [f"{r['telegram_user_id']}  {r['role']}  {r['community'] or 'every community'}"
+         [f"{r['telegram_user_id']}  {r['role']}  {r['where']}"
           for r in found] or ["No roles granted yet."])
 
 
@@ -192,11 +190,9 @@ async def role_list(db: Database, settings: Settings, community_ref: str | None,
 async def role_revoke(db: Database, settings: Settings, telegram_user_id: int, role_name: str,
                       community_ref: str | None, as_json: bool) -> None:
     """Take a role away; it takes effect at the person's next message."""
-    revoked, name = await roles.revoke(db, telegram_user_id, role_name, community_ref)
-    where = name or "any community"
+    revoked = await roles.revoke(db, telegram_user_id, role_name, community_ref)
     emit(as_json, {"telegram_user_id": telegram_user_id, "role": role_name,
-                   "community": name, "revoked": revoked},
-         [f"{telegram_user_id} is no longer a {role_name} of {where}."])
+                   "community": revoked.community, "revoked": revoked.count}, [revoked.said])
 
 
 # --- events and prompts ---------------------------------------------------------------------

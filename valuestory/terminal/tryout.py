@@ -293,9 +293,9 @@ class Terminal:
 
     async def show_stored(self) -> None:
         stored = await conversation.stored_story(self.db, self.user_id)
-        self.write("\n=== What was stored, by value cycle ===")
+        self.write(f"\n=== {self.say.TRY_STORED} ===")
         if not stored:
-            self.write("Nothing: no answer was given.")
+            self.write(self.say.TRY_STORED_NOTHING)
         # Plans (what the member might do) stand apart from applied value, as in the matrix.
         for cycle in ("immediate", "potential", "intended", "applied", "realised", "reframing"):
             name = self.say.MATRIX_PLANS if cycle == "intended" else self.say.CYCLE_NAMES[cycle]
@@ -310,7 +310,7 @@ class Terminal:
             return
         shown = await tryout.matrix_text(self.db, self.place.community_id)
         if shown is not None:
-            self.write("\n=== The convener's Value Creation Matrix ===")
+            self.write(f"\n=== {self.say.TRY_MATRIX} ===")
             self.write(shown)
 
 

@@ -5,11 +5,12 @@ Who may do what is read from the grants at every message, so a revoked role ends
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases.access import is_admin
@@ -101,30 +102,58 @@ async def revoke_for_admin(db: Database, user_id: int, admins: frozenset[int],
     return [Out(t.ROLE_REVOKED.format(user=whom, role=role, community=place))]
 
 
+@dataclass(frozen=True)
+class Changed:
+    """A role granted or revoked on the command line: the grant's id (or how many grants went),
+    the community's name (None: every community), and the reply as plain text.
+
+    Whoever runs the command line is known to the bot by no Telegram id, so the reply is in the
+    language of the community it is about (English when it is about none), as a convener who is
+    not a member is answered."""
+
+    count: int
+    community: str | None
+    said: str
+
+
+def _plain(language: str, name: str) -> str:
+    """A community's name in a plain-text sentence: isolated, as in Telegram's, but not escaped."""
+    return name if language == i18n.BASE_LANGUAGE else i18n.isolate(name)
+
+
 async def grant(db: Database, telegram_user_id: int, role: str,
-                community: str | None) -> tuple[int, str | None]:
-    """Give a role in a community given by name or id (None: every community, for researchers):
-    the grant's id and the community's name."""
+                community: str | None) -> Changed:
+    """Give a role in a community given by name or id (None: every community, for researchers)."""
     async with db.session() as session:
         c = await find_community(session, community) if community else None
         granted = await grant_role(session, telegram_user_id, role, c)
-        return granted.id, c.name if c else None
+    t = say(c.language if c else None)
+    said = (t.ROLE_GRANTED.format(user=telegram_user_id, role=role,
+                                  community=_plain(t.language, c.name)) if c
+            else t.ROLE_GRANTED_EVERYWHERE.format(user=telegram_user_id, role=role))
+    return Changed(granted.id, c.name if c else None, said)
 
 
 async def listing(db: Database, community: str | None = None) -> list[dict[str, object]]:
-    """`_list_roles` of a community given by name or id (None: every grant)."""
+    """`_list_roles` of a community given by name or id (None: every grant); `where` names the
+    community, or says every community (in English: the list is about several)."""
     async with db.session() as session:
         c = await find_community(session, community) if community else None
-        return await _list_roles(session, c)
+        found = await _list_roles(session, c)
+    everywhere = say(None).ROLE_EVERY_COMMUNITY
+    return [{**row, "where": row["community"] or everywhere} for row in found]
 
 
 async def revoke(db: Database, telegram_user_id: int, role: str,
-                 community: str | None) -> tuple[int, str | None]:
-    """`_revoke_role` in a community given by name or id (None: wherever it is held): how many
-    grants went, and the community's name."""
+                 community: str | None) -> Changed:
+    """`_revoke_role` in a community given by name or id (None: wherever it is held)."""
     async with db.session() as session:
         c = await find_community(session, community) if community else None
-        return await _revoke_role(session, telegram_user_id, role, c), c.name if c else None
+        revoked = await _revoke_role(session, telegram_user_id, role, c)
+    t = say(c.language if c else None)
+    where = _plain(t.language, c.name) if c else t.ROLE_EVERYWHERE
+    return Changed(revoked, c.name if c else None,
+                   t.ROLE_REVOKED.format(user=telegram_user_id, role=role, community=where))
 
 
-__all__ = ["grant", "grant_for_admin", "listing", "revoke", "revoke_for_admin"]
+__all__ = ["Changed", "grant", "grant_for_admin", "listing", "revoke", "revoke_for_admin"]
