@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -13,9 +14,11 @@ from sqlalchemy import select
 
 from flows import texts
 from storage.db import Database
-from storage.models import Check, CheckStatus, Delivery, utcnow
+from storage.models import Check, CheckStatus, Delivery, Member, MemberEmail, utcnow
 from tests import seed
+from tests.clock import tick
 from tests.fakes import FakeSender
+from tests.harness import Harness
 from tests.mailserver import MailServer
 from valuestory.mail import Mailer
 from valuestory.mail import MailServer as Server
@@ -127,3 +130,32 @@ async def test_a_member_who_stops_the_emails_before_the_check_goes_is_not_sent_i
     async with db.session() as session:
         statuses = sorted((await session.scalars(select(Check.status))).all())
     assert statuses == [CheckStatus.CANCELLED, CheckStatus.OPEN]
+
+
+async def test_a_telegram_member_who_chose_email_is_asked_the_check_by_email_alone(
+        harness: Harness, mail_server: MailServer) -> None:
+    db = harness.db
+    c = await seed.community(db, "Red de Cuidados")
+    await community_settings.change(db, str(c.id), community_settings.Change(quiet="off"), {},
+                                    actor="test")
+    await indicators.add(db, indicators.COMMAND_LINE, c.name, "immediate", STATEMENT)
+    sam = await seed.join(harness.person(7701), c)
+    alex = await seed.join(harness.person(7702), c)
+    async with db.session() as session:
+        member = (await session.scalars(select(Member).where(
+            Member.telegram_user_id == sam.user_id))).one()
+        session.add(MemberEmail(member_id=member.id, address=MEMBERS[0], confirmed_at=utcnow()))
+    await sam.say("/channel")
+    assert await sam.tap(texts.CHANNEL_EMAIL) == [texts.CHANNEL_SET_EMAIL]
+    await checking.share_from_command_line(db, c.name, "test")
+    marks = {p.user_id: len(p.inbox) for p in (sam, alex)}
+
+    now = utcnow()
+    in_telegram = await tick(harness, now)
+    by_email = await scheduler.send_emails(db, _sender(mail_server), now, worker="host:1:mail")
+
+    assert in_telegram.checks_sent == 1 and by_email.checks_sent == 1
+    assert sam.texts_since(marks[sam.user_id]) == []
+    assert alex.texts_since(marks[alex.user_id])[-1] == texts.CHECK_STATEMENT.format(
+        cycle=texts.CYCLE_NAMES["immediate"], index=1, total=1, statement=html.escape(STATEMENT))
+    assert _checks_to(mail_server, MEMBERS[0]) == 1
