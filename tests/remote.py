@@ -15,10 +15,10 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import select
@@ -26,8 +26,9 @@ from sqlalchemy import select
 from flows import texts
 from storage.db import Database
 from storage.models import Delivery, Prompt
+from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
-from tests.harness import Person
+from tests.harness import Harness, Person
 from tests.waiting import PATIENCE, until
 from valuestory.process.settings import Settings
 
@@ -233,6 +234,35 @@ def bot_process(server: BotApiServer, database_url: str, log: Path,
         process.wait(30)
 
 
+class Hold(Protocol):
+    """A hold at the double or the mail server: `reached` once the send to kill at waits."""
+
+    reached: threading.Event
+
+
+async def killed_when_held(server: BotApiServer, database_url: str, log: Path, hold: Hold,
+                           what: str, within: float, more: dict[str, str] | None = None) -> None:
+    """Run a `bot_process` until `hold` is reached, then kill it (SIGKILL) as a crash would:
+    what the hold keeps waiting stays unanswered until the test releases it."""
+    with bot_process(server, database_url, log, more) as first:
+        async def reached() -> bool:
+            assert first.poll() is None, log.read_text(errors="replace")
+            return hold.reached.is_set()
+
+        await until(reached, what, within)
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+
+
+async def restarted_until_finished(server: BotApiServer, database_url: str, log: Path,
+                                   db: Database, count: int, what: str, within: float,
+                                   more: dict[str, str] | None = None) -> None:
+    """Run a `bot_process` again until the fan-out to `count` members is over
+    (`fan_out_finished`)."""
+    with bot_process(server, database_url, log, more):
+        await until(lambda: fan_out_finished(db, count), what, within)
+
+
 class HeldAt:
     """A hold for the double: the `at`-th send saying `marker`, and every send after it, wait
     (written by the bot, not yet answered by Telegram) until released."""
@@ -288,6 +318,12 @@ async def fan_out_finished(db: Database, count: int = FAN_OUT) -> bool:
         1 for p, _ in rows if p == "prompt") == count
 
 
+async def count_deliveries(db: Database, status: str) -> int:
+    """How many sends are `status` ("sending": marked on the wire, with no outcome recorded)."""
+    async with db.session() as s:
+        return len((await s.scalars(select(Delivery.id).where(Delivery.status == status))).all())
+
+
 def asked_once(double: BotApiDouble, people: list[Person]) -> None:
     """Every member of the fan-out was reached, none asked twice (a prompt in doubt followed by
     its "in case" counts as reached once)."""
@@ -295,6 +331,38 @@ def asked_once(double: BotApiDouble, people: list[Person]) -> None:
     again = [sum(IN_CASE in t for t in double.texts(p.user_id)) for p in people]
     assert max(asked) == 1 and max(again) <= 1, f"someone was asked twice: {asked}, {again}"
     assert all(a + b >= 1 for a, b in zip(asked, again, strict=True)), "someone was never asked"
+
+
+async def chats_with_a_prompt_open(harness: Harness, first_user_id: int,
+                                   count: int) -> list[Chat]:
+    """`count` members of one community, each with a prompt about its event open and not yet
+    started, as chats with a polling bot."""
+    frailty = await seed.community(harness.db, "Frailty Network")
+    winter = await seed.event(harness.db, frailty)
+    people = [harness.person(first_user_id + i) for i in range(count)]
+    for person in people:
+        await seed.join(person, frailty)
+        await seed.open_prompt(harness.db, person, winter)
+    return [Chat(harness.double, p.user_id) for p in people]
+
+
+async def at_question_2(chats: list[Chat]) -> None:
+    """Each member starts their story and says they were there: the bot has asked Question 2."""
+    for chat in chats:
+        chat.push_text("/continue")
+        await chat.expect("Question 1")
+        chat.push_tap(seed.THERE)
+        await chat.expect("Question 2")
+
+
+@asynccontextmanager
+async def running(bot: BotProcess) -> AsyncIterator[BotProcess]:
+    """The bot started, and killed at the end if it still runs."""
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        bot.kill()
 
 
 def read_log(bot: BotProcess, about: str, seconds: float, words: list[str]) -> list[str]:

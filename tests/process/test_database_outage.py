@@ -47,6 +47,8 @@ from tests.remote import (
     Chat,
     Remote,
     asked_once,
+    at_question_2,
+    chats_with_a_prompt_open,
     fan_out_finished,
     polling_bot,
     read_log,
@@ -194,14 +196,8 @@ async def test_sqlite_file_read_only_for_a_minute_loses_nothing_says_it_briefly_
 async def _talking_and_due(harness: Harness) -> tuple[list[Chat], list[Any], HoldFanOut]:
     """Ten members in the middle of a story, and thirty due a prompt as the bot starts, whose
     fan-out is held a third of the way."""
-    frailty = await seed.community(harness.db, "Frailty Network")
-    winter = await seed.event(harness.db, frailty)
-    talking = [harness.person(701 + i) for i in range(TALKING)]
-    for person in talking:
-        await seed.join(person, frailty)
-        await seed.open_prompt(harness.db, person, winter)
+    chats = await chats_with_a_prompt_open(harness, 701, TALKING)
     asked_people = await seed.members_due_a_prompt_now(harness, 900, FAN_OUT)
-    chats = [Chat(harness.double, p.user_id) for p in talking]
     hold = HoldFanOut(after=FAN_OUT // 3)
     harness.double.holds.append(hold)
     return chats, asked_people, hold
@@ -214,11 +210,7 @@ async def _story(harness: Harness, tmp_path: Path, bot_url: str, db: Database, c
         bot = polling_bot(tmp_path, bot_url, server)
         await bot.start()
         try:
-            for chat in chats:
-                chat.push_text("/continue")
-                await chat.expect("Question 1")
-                chat.push_tap("Yes, I was there")
-                await chat.expect("Question 2")
+            await at_question_2(chats)
             await until(lambda: hold.seen > hold.after, "the fan-out to be under way", WAIT)
 
             await cut()

@@ -10,20 +10,18 @@ the restart. Everything else is sent by the restarted process, once.
 from __future__ import annotations
 
 import datetime as dt
-import signal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from flows import texts
-from storage.models import Delivery, Invitation, Prompt, utcnow
+from storage.models import Delivery, Invitation, utcnow
 from tests import seed
 from tests.botapi import BotApiServer
 from tests.harness import Harness
 from tests.mailserver import HeldAt, running
-from tests.remote import bot_process
-from tests.waiting import until
+from tests.remote import count_deliveries, killed_when_held, restarted_until_finished
 from valuestory.usecases import community_settings, scheduler
 
 MEMBERS = 30
@@ -58,37 +56,18 @@ async def test_killed_in_an_email_fan_out_and_restarted_every_member_is_emailed_
         def subjects(subject: str) -> list[int]:
             return [sum(m["Subject"] == subject for m in mail.to(a)) for a in addresses]
 
-        with bot_process(server, database_url, log, settings) as first:
-            async def reached() -> bool:
-                assert first.poll() is None, log.read_text(errors="replace")
-                return held.reached.is_set()
-
-            await until(reached, "the email fan-out to reach the email to kill at", WAIT)
-            first.send_signal(signal.SIGKILL)
-            first.wait(30)
+        await killed_when_held(server, database_url, log, held,
+                               "the email fan-out to reach the email to kill at", WAIT, settings)
         at_kill = sum(subjects(PROMPT))
         written = held.held
-        async with db.session() as s:
-            marked = len((await s.scalars(select(Delivery.id).where(
-                Delivery.status == "sending"))).all())
+        marked = await count_deliveries(db, "sending")
         # The server lets what was held arrive, though the killed bot never heard so.
         held.released.set()
         mail.hold(None)
 
-        with bot_process(server, database_url, log, settings):
-            async def settled() -> bool:
-                async with db.session() as s:
-                    rows = (await s.execute(select(Delivery.purpose, Delivery.status))).all()
-                    waiting = (await s.scalars(select(Prompt.id).where(
-                        Prompt.status == "scheduled"))).all()
-                doubts = sum(1 for purpose, status in rows
-                             if purpose == "prompt" and status == "uncertain")
-                again = sum(1 for purpose, status in rows if purpose == "again" and status == "sent")
-                busy = any(status in ("claimed", "sending") for _, status in rows)
-                return not waiting and not busy and again == doubts and sum(
-                    1 for purpose, _ in rows if purpose == "prompt") == MEMBERS
-
-            await until(settled, "the restarted bot to finish the email fan-out", WAIT)
+        await restarted_until_finished(server, database_url, log, db, MEMBERS,
+                                       "the restarted bot to finish the email fan-out", WAIT,
+                                       settings)
 
         prompts, again = subjects(PROMPT), subjects(IN_CASE)
         invited = subjects(texts.MAIL_INVITE_SUBJECT.format(community=texts.isolate("Frailty")))

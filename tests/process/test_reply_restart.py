@@ -16,10 +16,16 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import Narrative
-from tests import seed
 from tests.botapi import BotApiServer
 from tests.harness import Harness
-from tests.remote import Chat, polling_bot, read_log
+from tests.remote import (
+    at_question_2,
+    chats_with_a_prompt_open,
+    polling_bot,
+    read_log,
+    replied_once_in_order,
+    running,
+)
 from tests.waiting import until
 
 MEMBERS = 10
@@ -58,22 +64,10 @@ async def _stored(harness: Harness, count: int) -> bool:
 async def test_replies_waiting_for_telegram_when_the_bot_is_killed_arrive_once_in_order_after(
     harness: Harness, database_url: str, tmp_path: Path,
 ) -> None:
-    frailty = await seed.community(harness.db, "Frailty Network")
-    winter = await seed.event(harness.db, frailty)
-    talking = [harness.person(801 + i) for i in range(MEMBERS)]
-    for person in talking:
-        await seed.join(person, frailty)
-        await seed.open_prompt(harness.db, person, winter)
-    chats = [Chat(harness.double, p.user_id) for p in talking]
+    chats = await chats_with_a_prompt_open(harness, 801, MEMBERS)
     with BotApiServer(harness.double) as server:
-        bot = polling_bot(tmp_path, database_url, server)
-        await bot.start()
-        try:
-            for chat in chats:
-                chat.push_text("/continue")
-                await chat.expect("Question 1")
-                chat.push_tap(seed.THERE)
-                await chat.expect("Question 2")
+        async with running(polling_bot(tmp_path, database_url, server)) as bot:
+            await at_question_2(chats)
             refusing = RefusesReplies({c.user_id for c in chats})
             harness.double.rules.append(refusing)
             for i, chat in enumerate(chats):
@@ -97,15 +91,8 @@ async def test_replies_waiting_for_telegram_when_the_bot_is_killed_arrive_once_i
             for chat in chats:
                 await chat.expect("Added to your answer", within=WAIT)
             assert await bot.terminate() == 0
-        finally:
-            bot.kill()
 
-    wrong = []
-    for chat in chats:
-        said = [t for t in chat.seen() if "Got it" in t or "Added to" in t]
-        if not (len(said) == 2 and "Got it" in said[0] and "Added to" in said[1]):
-            wrong.append((chat.user_id, said))
-    assert wrong == [], f"replies missing, twice or out of order: {wrong}"
+    replied_once_in_order(chats, "Got it", "Added to")
     async with harness.db.session() as s:
         told = sorted((await s.scalars(select(Narrative.text))).all())
     assert told == sorted(f"before the kill {i}\n\nafter the restart {i}" for i in range(MEMBERS))

@@ -30,10 +30,12 @@ from tests.remote import (
     IN_CASE,
     OUTAGE,
     STORY,
-    Chat,
+    at_question_2,
+    chats_with_a_prompt_open,
     polling_bot,
     read_log,
     replied_once_in_order,
+    running,
     until,
 )
 
@@ -164,22 +166,10 @@ class GoesAwayAtFirstReply:
 async def test_members_who_wrote_as_telegram_went_away_get_their_replies_after_in_order_once(
     harness: Harness, database_url: str, tmp_path: Path,
 ) -> None:
-    frailty = await seed.community(harness.db, "Frailty Network")
-    winter = await seed.event(harness.db, frailty)
-    talking = [harness.person(701 + i) for i in range(10)]
-    for person in talking:
-        await seed.join(person, frailty)
-        await seed.open_prompt(harness.db, person, winter)
-    chats = [Chat(harness.double, p.user_id) for p in talking]
+    chats = await chats_with_a_prompt_open(harness, 701, 10)
     with BotApiServer(harness.double) as server:
-        bot = polling_bot(tmp_path, database_url, server)
-        await bot.start()
-        try:
-            for chat in chats:
-                chat.push_text("/continue")
-                await chat.expect("Question 1")
-                chat.push_tap("Yes, I was there")
-                await chat.expect("Question 2")
+        async with running(polling_bot(tmp_path, database_url, server)) as bot:
+            await at_question_2(chats)
             away = GoesAwayAtFirstReply(harness.double, {c.user_id for c in chats})
             harness.double.rules.append(away)
             for i, chat in enumerate(chats):
@@ -196,8 +186,6 @@ async def test_members_who_wrote_as_telegram_went_away_get_their_replies_after_i
             for chat in chats:
                 await chat.expect(texts.ACK_MORE, within=WAIT)
             assert await bot.terminate() == 0
-        finally:
-            bot.kill()
 
     assert away.refused, "no reply met Telegram away"
     replied_once_in_order(chats, "Got it", "Added to")
