@@ -110,6 +110,21 @@ async def invited(db: Database, community: Any, server: DashboardServer,
     return (await web_answers.make(db, community.name, None, server.base, language=language)).url
 
 
+async def at_question_2(db: Database, browser: Browser, server: DashboardServer) -> Any:
+    """A member who agreed on their page, was asked about an event and said they took part:
+    the page, on a phone, asks Question 2. Returns their community."""
+    community = await seed.community(db, "Perinatal Network")
+    event = await seed.event(db, community, "Winter Learning Session")
+    link = await invited(db, community, server)
+    browser.set_window_size(*PHONE)
+    browser.get(link)
+    press(browser, web("en")["BTN_AGREE"])
+    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
+    browser.get(link)
+    press(browser, option("en", "attended", "yes"))
+    return community
+
+
 async def test_a_member_without_telegram_tells_a_whole_story_on_a_phone_in_english_and_spanish(
     db: Database, browser: Browser, server: DashboardServer,
 ) -> None:
@@ -239,16 +254,8 @@ async def test_a_member_without_telegram_tells_a_whole_story_on_a_phone_in_engli
 async def test_stop_keeps_what_was_said_and_the_page_says_so(
     db: Database, browser: Browser, server: DashboardServer,
 ) -> None:
-    community = await seed.community(db, "Perinatal Network")
-    event = await seed.event(db, community, "Winter Learning Session")
-    link = await invited(db, community, server)
+    community = await at_question_2(db, browser, server)
     en = web("en")
-    browser.set_window_size(*PHONE)
-    browser.get(link)
-    press(browser, en["BTN_AGREE"])
-    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
-    browser.get(link)
-    press(browser, option("en", "attended", "yes"))
     write(browser, "The night-shift story.")
     press(browser, en["BTN_NEXT"])
     press(browser, en["BTN_STOP"])
@@ -262,16 +269,8 @@ async def test_stop_keeps_what_was_said_and_the_page_says_so(
 async def test_an_answer_sent_while_the_server_is_stopped_is_kept_on_the_page(
     db: Database, browser: Browser, server: DashboardServer,
 ) -> None:
-    community = await seed.community(db, "Perinatal Network")
-    event = await seed.event(db, community, "Winter Learning Session")
-    link = await invited(db, community, server)
+    await at_question_2(db, browser, server)
     en = web("en")
-    browser.set_window_size(*PHONE)
-    browser.get(link)
-    press(browser, en["BTN_AGREE"])
-    await planning.open_by_hand(db, event.id, None, PromptKind.POST_EVENT, quietly=True)
-    browser.get(link)
-    press(browser, option("en", "attended", "yes"))
     write(browser, "What the night team showed us.")
     server.stop()
     [send] = [b for b in browser.find_elements(By.CSS_SELECTOR, "button")
