@@ -22,7 +22,7 @@ from storage.models import (
     Membership,
     SchedulerState,
 )
-from valuestory.usecases.scheduler.queries import LEASE_PREFIX
+from valuestory.usecases.scheduler.queries import LEASE_PREFIX, put_on_wire, record_outcome
 
 DUE, CLAIMED, SENDING, UNCERTAIN = "due", "claimed", "sending", "uncertain"
 
@@ -104,17 +104,11 @@ async def claim_due(session: AsyncSession, worker: str, now: dt.datetime, limit:
 
 
 async def on_wire(session: AsyncSession, invitation_id: int, worker: str, now: dt.datetime) -> bool:
-    marked = await session.execute(
-        update(Invitation).where(Invitation.id == invitation_id, Invitation.status == CLAIMED,
-                                 Invitation.claimed_by == worker)
-        .values(status=SENDING, wire_at=now).execution_options(synchronize_session=False))
-    return bool(marked.rowcount)  # type: ignore[attr-defined]
+    return await put_on_wire(session, Invitation, invitation_id, worker, now)
 
 
 async def record(session: AsyncSession, invitation_id: int, values: dict[str, Any]) -> None:
-    await session.execute(
-        update(Invitation).where(Invitation.id == invitation_id, Invitation.status == SENDING)
-        .values(**values).execution_options(synchronize_session=False))
+    await record_outcome(session, Invitation, invitation_id, values)
 
 
 async def give_back(session: AsyncSession, invitation_id: int, worker: str) -> None:

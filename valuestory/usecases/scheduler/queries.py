@@ -23,6 +23,7 @@ from storage.models import (
     Community,
     Delivery,
     Event,
+    Invitation,
     Member,
     MemberEmail,
     Membership,
@@ -353,22 +354,38 @@ async def claim_check(session: AsyncSession, check_id: int | None) -> Check | No
         .with_for_update(skip_locked=True))
 
 
+# What is sent after a claim: a prompt's delivery, a notice, an invitation's email.
+Sends = type[Delivery] | type[Notice] | type[Invitation]
+
+
+async def put_on_wire(session: AsyncSession, sends: Sends, send_id: int, worker: str,
+                      now: dt.datetime) -> bool:
+    """Mark a claimed send on the wire, from when it may have arrived; False if our claim was
+    taken from us."""
+    marked = await session.execute(
+        update(sends).where(sends.id == send_id, sends.status == CLAIMED, sends.claimed_by == worker)
+        .values(status=SENDING, wire_at=now).execution_options(synchronize_session=False))
+    return bool(marked.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_outcome(session: AsyncSession, sends: Sends, send_id: int,
+                         values: dict[str, Any]) -> None:
+    """Write how a send on the wire went; one no longer on the wire is left as it is."""
+    await session.execute(
+        update(sends).where(sends.id == send_id, sends.status == SENDING)
+        .values(**values).execution_options(synchronize_session=False))
+
+
 async def delivery_on_wire(session: AsyncSession, delivery_id: int, worker: str,
                            now: dt.datetime) -> bool:
     """Mark a delivery on the wire; False if our claim was taken from us."""
-    marked = await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == CLAIMED,
-                               Delivery.claimed_by == worker)
-        .values(status=SENDING, wire_at=now).execution_options(synchronize_session=False))
-    return bool(marked.rowcount)  # type: ignore[attr-defined]
+    return await put_on_wire(session, Delivery, delivery_id, worker, now)
 
 
 async def record_delivery(session: AsyncSession, delivery_id: int, values: dict[str, Any],
                           unreachable: int | None, now: dt.datetime) -> None:
     """Write how a send went; `unreachable`: the member who blocked the bot, marked so."""
-    await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status == SENDING)
-        .values(**values).execution_options(synchronize_session=False))
+    await record_outcome(session, Delivery, delivery_id, values)
     if unreachable is not None:
         await session.execute(
             update(Member).where(Member.id == unreachable).values(unreachable_at=now)
@@ -481,16 +498,11 @@ async def claim_due(session: AsyncSession, worker: str, now: dt.datetime, kinds:
 
 
 async def on_wire(session: AsyncSession, notice_id: int, worker: str, now: dt.datetime) -> bool:
-    marked = await session.execute(
-        update(Notice).where(Notice.id == notice_id, Notice.status == CLAIMED,
-                             Notice.claimed_by == worker)
-        .values(status=SENDING, wire_at=now).execution_options(synchronize_session=False))
-    return bool(marked.rowcount)  # type: ignore[attr-defined]
+    return await put_on_wire(session, Notice, notice_id, worker, now)
 
 
 async def record(session: AsyncSession, notice_id: int, values: dict[str, Any]) -> None:
-    await session.execute(update(Notice).where(Notice.id == notice_id, Notice.status == SENDING)
-                          .values(**values).execution_options(synchronize_session=False))
+    await record_outcome(session, Notice, notice_id, values)
 
 
 async def give_back(session: AsyncSession, ids: Sequence[int], worker: str) -> None:
