@@ -27,7 +27,7 @@ from valuestory.usecases.communities.queries import find_community
 from valuestory.usecases.digest import queries, week
 from valuestory.usecases.digest.queries import last_digest_at, record_digest
 from valuestory.usecases.out import Out
-from valuestory.usecases.scheduler import Notice, Sender, deliver, plan_notices
+from valuestory.usecases.scheduler import Notice, Sender, by_community, deliver, plan_notices
 from valuestory.usecases.times import utcnow
 
 log = logging.getLogger(__name__)
@@ -59,15 +59,8 @@ async def compose(db: Database, notices: list[Notice], now: dt.datetime) -> dict
     """What each digest notice says: the digest in its convener's language, and, for one that
     may not have arrived, a first line saying it comes again in case."""
     said: dict[int, list[Out]] = {}
-    for community_id in sorted({n.community_id for n in notices}):
-        mine = [n for n in notices if n.community_id == community_id]
-        async with db.session() as session:
-            community = await queries.community(session, community_id)
-            if community is None:
-                continue
-            language_of = await speaking.queries.staff_languages(
-                session, community, [n.telegram_user_id for n in mine])
-        by_language = await content(db, community_id, now, set(language_of.values()))
+    for community, mine, language_of in await by_community(db, notices):
+        by_language = await content(db, community.id, now, set(language_of.values()))
         for notice in mine:
             language = language_of[notice.telegram_user_id]
             outs = by_language.get(language)

@@ -26,7 +26,7 @@ from valuestory.usecases.out import Out
 from valuestory.usecases.parsing import parse_count
 from valuestory.usecases.retention import queries
 from valuestory.usecases.retention.queries import set_months
-from valuestory.usecases.scheduler import Notice, Sender, deliver
+from valuestory.usecases.scheduler import Notice, Sender, by_community, deliver
 from valuestory.usecases.times import local_date
 
 log = logging.getLogger(__name__)
@@ -142,14 +142,7 @@ async def compose(db: Database, notices: list[Notice], now: dt.datetime) -> dict
     """What each retention notice says, in its convener's language; for one that may not have
     arrived, under a first line saying it comes again in case."""
     said: dict[int, list[Out]] = {}
-    for community_id in sorted({n.community_id for n in notices}):
-        mine = [n for n in notices if n.community_id == community_id]
-        async with db.session() as session:
-            community = await queries.community(session, community_id)
-            if community is None:
-                continue
-            languages = await speaking.queries.staff_languages(
-                session, community, [n.telegram_user_id for n in mine])
+    for community, mine, languages in await by_community(db, notices):
         zone = community.timezone
         for notice in mine:
             language = languages[notice.telegram_user_id]

@@ -24,7 +24,7 @@ from valuestory.usecases.scheduler.model import (
     TickReport,
     worker_name,
 )
-from valuestory.usecases.scheduler.notices import Compose, Notice, deliver, plan_notices
+from valuestory.usecases.scheduler.notices import Compose, Notice, by_community, deliver, plan_notices
 from valuestory.usecases.scheduler.plan import plan, sweep
 from valuestory.usecases.scheduler.rules import (
     allowed_time,
@@ -48,6 +48,7 @@ __all__ = [
     "Sender",
     "TickReport",
     "allowed_time",
+    "by_community",
     "closes_for",
     "deliver",
     "due_for",

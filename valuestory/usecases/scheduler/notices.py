@@ -22,6 +22,8 @@ from typing import Any
 
 from storage.availability import unavailable, wait_out
 from storage.db import Database
+from storage.models import Community
+from valuestory.usecases import speaking
 from valuestory.usecases.out import Out
 from valuestory.usecases.scheduler import queries
 from valuestory.usecases.scheduler.claims import IN_DOUBT, RESOLVED, renew
@@ -45,6 +47,23 @@ class Notice:
 
 # What each notice says, by its id (a notice left out is given back, for a later tick).
 Compose = Callable[[Database, list[Notice], dt.datetime], Awaitable[dict[int, list[Out]]]]
+
+
+async def by_community(db: Database, notices: list[Notice]
+                       ) -> list[tuple[Community, list[Notice], dict[int, str]]]:
+    """For a `Compose`: the notices of each community still there, with each convener's language
+    (`speaking`'s for staff)."""
+    grouped = []
+    for community_id in sorted({n.community_id for n in notices}):
+        mine = [n for n in notices if n.community_id == community_id]
+        async with db.session() as session:
+            community = await queries.community(session, community_id)
+            if community is None:
+                continue
+            languages = await speaking.queries.staff_languages(
+                session, community, [n.telegram_user_id for n in mine])
+        grouped.append((community, mine, languages))
+    return grouped
 
 
 async def plan_notices(db: Database, kind: str, community_id: int, round: str, people: list[int],

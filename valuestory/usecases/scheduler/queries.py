@@ -472,6 +472,10 @@ async def _due_again_as_before(
 # Notices.
 
 
+async def community(session: AsyncSession, community_id: int) -> Community | None:
+    return await session.get(Community, community_id)
+
+
 async def add_due(db: Database, session: AsyncSession, kind: str, community_id: int, round: str,
                   people: Iterable[int], details: dict[str, Any]) -> None:
     """A due notice for each person, unless this round already has theirs."""
