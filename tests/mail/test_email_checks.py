@@ -159,3 +159,26 @@ async def test_a_telegram_member_who_chose_email_is_asked_the_check_by_email_alo
     assert alex.texts_since(marks[alex.user_id])[-1] == texts.CHECK_STATEMENT.format(
         cycle=texts.CYCLE_NAMES["immediate"], index=1, total=1, statement=html.escape(STATEMENT))
     assert _checks_to(mail_server, MEMBERS[0]) == 1
+
+
+async def test_once_the_check_closes_its_page_says_so_and_takes_no_answer(
+        db: Database, mail_server: MailServer) -> None:
+    await _shared(db, MEMBERS[:1], "pl")
+    now = utcnow()
+    await scheduler.send_emails(db, _sender(mail_server), now, worker="host:1:mail")
+    message = mail_server.to(MEMBERS[0])[-1]
+    found = re.search(r"/answer/([A-Za-z0-9_-]+)/check", message.get_body(("plain",)).get_content())
+    assert found
+    token = found.group(1)
+    shown = await on_page.page(db, token)
+    assert isinstance(shown, on_page.CheckPage) and shown.statement is not None
+
+    # The community's window (7 days) passes: the scheduler closes the check.
+    report = await scheduler.tick(db, FakeSender(), now + dt.timedelta(days=8))
+    assert report.checks_closed == 1
+    closed = await on_page.page(db, token)
+    assert closed == on_page.CheckPage("pl", said=texts.In("pl").CHECK_CLOSED)
+    await on_page.answer(db, token, str(shown.statement.answer_id), "t", "Za późno.")
+    (listed,) = await indicators.listing(db, "Red de Cuidados")
+    assert listed.to_dict()["check"] == {"asked": 1, "agreed": 0, "disagreed": 0}
+    assert listed.to_dict()["comments"] == []
