@@ -11,17 +11,19 @@ Everything else is sent by the restarted process, once.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from flows import texts
-from storage.models import Delivery
+from storage.models import Delivery, Prompt
 from tests import seed
 from tests.botapi import BotApiServer
 from tests.harness import Harness
-from tests.remote import HeldAt, count_deliveries, killed_when_held, restarted_until_finished
+from tests.remote import HeldAt, bot_process
+from tests.waiting import until
 from valuestory.usecases import scheduler
 
 ATTENDANCE = "Did you take part in Evening Session?"
@@ -46,19 +48,40 @@ async def test_killed_at_a_send_of_a_fan_out_and_restarted_every_member_is_reach
 
     log = tmp_path / "bot.log"
     with BotApiServer(harness.double) as server:
-        await killed_when_held(server, database_url, log, held,
-                               "the fan-out to reach the send to kill at", WAIT)
+        with bot_process(server, database_url, log) as first:
+            async def reached() -> bool:
+                assert first.poll() is None, log.read_text(errors="replace")
+                return held.reached.is_set()
+
+            await until(reached, "the fan-out to reach the send to kill at", WAIT)
+            first.send_signal(signal.SIGKILL)
+            first.wait(30)
         # Counted before Telegram takes in what was held, so these are what arrived before.
         at_kill = sum(asked())
         written = held.held  # requests the bot wrote that Telegram had not answered
-        marked = await count_deliveries(harness.db, "sending")
-        recorded = await count_deliveries(harness.db, "sent")
+        async with harness.db.session() as s:
+            marked = len((await s.scalars(select(Delivery.id).where(
+                Delivery.status == "sending"))).all())
+            recorded = len((await s.scalars(select(Delivery.id).where(
+                Delivery.status == "sent"))).all())
         # Telegram takes in what was on the wire: it arrives, though the bot never heard so.
         held.released.set()
         harness.double.holds.remove(held)
 
-        await restarted_until_finished(server, database_url, log, harness.db, MEMBERS,
-                                       "the restarted bot to finish the fan-out", WAIT)
+        with bot_process(server, database_url, log):
+            async def settled() -> bool:
+                async with harness.db.session() as s:
+                    rows = (await s.execute(select(Delivery.purpose, Delivery.status))).all()
+                    waiting = (await s.scalars(select(Prompt.id).where(
+                        Prompt.status == "scheduled"))).all()
+                doubts = sum(1 for purpose, status in rows
+                             if purpose == "prompt" and status == "uncertain")
+                again = sum(1 for purpose, status in rows if purpose == "again" and status == "sent")
+                busy = any(status in ("claimed", "sending") for _, status in rows)
+                return not waiting and not busy and again == doubts and sum(
+                    1 for purpose, _ in rows if purpose == "prompt") == MEMBERS
+
+            await until(settled, "the restarted bot to finish the fan-out", WAIT)
 
     counts, again = asked(), asked_again()
     async with harness.db.session() as s:
