@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -254,13 +254,12 @@ async def killed_when_held(server: BotApiServer, database_url: str, log: Path, h
         first.wait(30)
 
 
-async def restarted_until_finished(server: BotApiServer, database_url: str, log: Path,
-                                   db: Database, count: int, what: str, within: float,
-                                   more: dict[str, str] | None = None) -> None:
-    """Run a `bot_process` again until the fan-out to `count` members is over
-    (`fan_out_finished`)."""
+async def restarted_until(server: BotApiServer, database_url: str, log: Path,
+                          done: Callable[[], Awaitable[bool]], what: str, within: float,
+                          more: dict[str, str] | None = None) -> None:
+    """Run a `bot_process` again until `done` (the work the killed one left is over)."""
     with bot_process(server, database_url, log, more):
-        await until(lambda: fan_out_finished(db, count), what, within)
+        await until(done, what, within)
 
 
 class HeldAt:

@@ -11,7 +11,6 @@ restarted process, once.
 from __future__ import annotations
 
 import datetime as dt
-import signal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,8 +21,7 @@ from tests import seed
 from tests.botapi import BotApiServer
 from tests.harness import Harness
 from tests.mailserver import HeldAt, running
-from tests.remote import bot_process
-from tests.waiting import until
+from tests.remote import count_deliveries, killed_when_held, restarted_until
 from valuestory.usecases import checking, community_settings, indicators
 
 MEMBERS = 12
@@ -56,32 +54,24 @@ async def test_killed_while_emailing_the_check_and_restarted_no_member_is_asked_
         def checks_to() -> list[int]:
             return [sum(m["Subject"] == CHECK for m in mail.to(a)) for a in addresses]
 
-        with bot_process(server, database_url, log, settings) as first:
-            async def reached() -> bool:
-                assert first.poll() is None, log.read_text(errors="replace")
-                return held.reached.is_set()
-
-            await until(reached, "the email run to reach the check's email to kill at", WAIT)
-            first.send_signal(signal.SIGKILL)
-            first.wait(30)
-        async with db.session() as s:
-            marked = len((await s.scalars(select(Delivery.id).where(
-                Delivery.status == "sending"))).all())
+        await killed_when_held(server, database_url, log, held,
+                               "the email run to reach the check's email to kill at", WAIT, settings)
+        marked = await count_deliveries(db, "sending")
         # The server lets what was held arrive, though the killed bot never heard so.
         held.released.set()
         mail.hold(None)
 
-        with bot_process(server, database_url, log, settings):
-            async def settled() -> bool:
-                async with db.session() as s:
-                    rows = (await s.execute(select(Delivery.status).where(
-                        Delivery.check_id.is_not(None)))).scalars().all()
-                    waiting = (await s.scalars(select(Check.id).where(
-                        Check.status == CheckStatus.SCHEDULED))).all()
-                return (not waiting and len(rows) == MEMBERS
-                        and not any(r in ("claimed", "sending") for r in rows))
+        async def settled() -> bool:
+            async with db.session() as s:
+                rows = (await s.execute(select(Delivery.status).where(
+                    Delivery.check_id.is_not(None)))).scalars().all()
+                waiting = (await s.scalars(select(Check.id).where(
+                    Check.status == CheckStatus.SCHEDULED))).all()
+            return (not waiting and len(rows) == MEMBERS
+                    and not any(r in ("claimed", "sending") for r in rows))
 
-            await until(settled, "the restarted bot to finish emailing the check", WAIT)
+        await restarted_until(server, database_url, log, settled,
+                              "the restarted bot to finish emailing the check", WAIT, settings)
         asked = checks_to()
 
     async with db.session() as s:

@@ -21,7 +21,7 @@ from tests import seed
 from tests.botapi import BotApiServer
 from tests.harness import Harness
 from tests.mailserver import HeldAt, running
-from tests.remote import count_deliveries, killed_when_held, restarted_until_finished
+from tests.remote import count_deliveries, fan_out_finished, killed_when_held, restarted_until
 from valuestory.usecases import community_settings, scheduler
 
 MEMBERS = 30
@@ -65,9 +65,8 @@ async def test_killed_in_an_email_fan_out_and_restarted_every_member_is_emailed_
         held.released.set()
         mail.hold(None)
 
-        await restarted_until_finished(server, database_url, log, db, MEMBERS,
-                                       "the restarted bot to finish the email fan-out", WAIT,
-                                       settings)
+        await restarted_until(server, database_url, log, lambda: fan_out_finished(db, MEMBERS),
+                              "the restarted bot to finish the email fan-out", WAIT, settings)
 
         prompts, again = subjects(PROMPT), subjects(IN_CASE)
         invited = subjects(texts.MAIL_INVITE_SUBJECT.format(community=texts.isolate("Frailty")))
