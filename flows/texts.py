@@ -439,9 +439,9 @@ MATRIX_INDICATOR_CYCLE = N_("<i>{cycle}</i>")
 # {stories} like "4 stories": those whose stories back the statement.
 MATRIX_INDICATOR = N_("• {statement}: {members} · {stories}")
 # TRANSLATORS: bare numbers: members asked whether the statement rings true for them, and what
-# they said.
-MATRIX_INDICATOR_CHECK = N_("   Members' check: {asked} asked · {agreed} ring true · "
-                            "{disagreed} not for them")
+# they said. Worded so that no verb agrees with a count ("1 ring true" read wrong).
+MATRIX_INDICATOR_CHECK = N_("   Members' check: {asked} asked · rings true for {agreed} · "
+                            "not for {disagreed}")
 # TRANSLATORS: {count} is a bare number of statements not listed here for want of room.
 MATRIX_INDICATORS_MORE = N_("   …and {count} more on the dashboard's matrix page")
 MATRIX_INDICATORS_NONE = N_(
@@ -882,7 +882,7 @@ REPORT_CYCLE_EVIDENCE = N_("{narratives} from {members}")
 # TRANSLATORS: {narratives}, {stories}, {members} read like "3 narratives", "2 stories", "2 members".
 REPORT_INDICATOR_EVIDENCE = N_("{narratives} · {stories} · {members}")
 # TRANSLATORS: the members' check of an indicator; bare numbers.
-REPORT_INDICATOR_CHECK = N_("Members' check: {asked} asked, {agreed} rings true, {disagreed} not for them")
+REPORT_INDICATOR_CHECK = N_("Members' check: {asked} asked, rings true for {agreed}, not for {disagreed}")
 REPORT_INDICATOR_UNCHECKED = N_("Not yet checked with members")
 REPORT_NO_INDICATORS = N_("No indicators yet")
 REPORT_NO_INDICATORS_AT_ALL = N_(

@@ -72,9 +72,9 @@ async def test_a_convener_shares_from_the_dashboard_and_the_cards_count_the_answ
     browser.refresh()
     assert checks(browser) == {
         "It's a safe space to ask questions":
-            "Members' check: 2 asked · 1 ring true · 1 not for them",
+            "Members' check: 2 asked · rings true for 1 · not for 1",
         "Members changed how they plan a shift":
-            "Members' check: 2 asked · 0 ring true · 1 not for them",
+            "Members' check: 2 asked · rings true for 0 · not for 1",
     }
     shoot(browser, tmp_path, "matrix-checked")
 

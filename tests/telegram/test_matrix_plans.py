@@ -461,7 +461,7 @@ async def test_one_hand_count_of_indicators_and_their_check_reads_the_same_every
     assert cards == {
         statement: (f"cycle-{cycle}", f"{n} narratives · {st} {'story' if st == 1 else 'stories'}"
                     f" · {mb} members",
-                    f"Members' check: {asked} asked · {agreed} ring true · {disagreed} not for them")
+                    f"Members' check: {asked} asked · rings true for {agreed} · not for {disagreed}")
         for statement, (cycle, (n, st, mb), (asked, agreed, disagreed)) in HAND_COUNT.items()}
 
     # The report: the PDF's text, and the DOCX's table, each statement under its cycle with its
