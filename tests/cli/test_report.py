@@ -24,6 +24,7 @@ from tests.harness import Harness
 from tests.telegram.test_matrix_plans import DIFFERENCE, DONE, PLANS, scenario
 from valuestory.cli import main
 from valuestory.usecases import indicators, matrix, report
+from valuestory.usecases.report.compose import NON_BREAKING_HYPHEN
 
 # Where screenshots of the pages are kept for a person to look at (unset: not kept).
 SHOTS = os.environ.get("VALUESTORY_SHOTS")
@@ -160,7 +161,8 @@ async def test_the_report_holds_the_hand_counted_figures_in_pdf_and_docx(
             narratives=texts.plural(n, "narrative"), stories=texts.plural(st, "story"),
             members=texts.plural(mb, "member")) in in_order
     assert texts.REPORT_INDICATOR_UNCHECKED in in_order
-    assert f"“{DONE['ana']}” (P-" in in_order  # the applied indicator's quote, under a pseudonym
+    # The applied indicator's quote, under a pseudonym whose hyphen never breaks the line.
+    assert f"“{DONE['ana']}” (P{NON_BREAKING_HYPHEN}" in in_order
     assert column_of(page, at(page, texts.REPORT_NO_INDICATORS)[0],
                      texts.CYCLE_NAMES) == "reframing"
     # The stories traced across cycles: Ana's (realised value) first, then Ben's (applied); no
@@ -190,6 +192,24 @@ async def test_the_report_holds_the_hand_counted_figures_in_pdf_and_docx(
     for cycle, _, statement, _, _ in INDICATORS:
         assert [c for c, cell in columns.items() if statement in cell.text] == [cycle]
     assert columns["reframing"].text == texts.REPORT_NO_INDICATORS
+
+
+async def test_a_pseudonym_in_the_docx_is_never_split_at_its_hyphen(
+        harness: Harness, database_url: str, tmp_path: Path) -> None:
+    """A quote's pseudonym in the matrix's narrow columns stays on one line: the report sets its
+    hyphen as a non-breaking one, which Word and LibreOffice never break at."""
+    await with_indicators(harness)
+    out = tmp_path / "report.docx"
+    result = await run(database_url, "report", "--community", "Plans Apart", "--format", "docx",
+                       "--output", str(out))
+    assert result.exit_code == 0, result.output
+    from docx import Document
+
+    cells = dict(zip(texts.CYCLE_NAMES, Document(str(out)).tables[2].rows[2].cells, strict=True))
+    quoted = re.sub("[\u2066-\u2069]", "", cells["applied"].text)
+    assert re.search(f"“{re.escape(DONE['ana'])}” \\(P{NON_BREAKING_HYPHEN}[0-9A-Z]{{4}}\\)",
+                     quoted), quoted
+    assert "P-" not in quoted
 
 
 async def test_a_community_in_arabic_gets_its_report_in_arabic_set_right_to_left(

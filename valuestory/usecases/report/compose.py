@@ -20,6 +20,7 @@ from valuestory.usecases.report.gather import Report
 from valuestory.usecases.times import local_date, short_date
 
 QUOTE_CHARS = 240
+NON_BREAKING_HYPHEN = "\u2011"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,13 @@ def _kept(count: str) -> str:
     return count.replace(" ", "\u00a0")
 
 
+def _unbroken(pseudonym: str) -> str:
+    """A pseudonym kept on one line: its hyphen a non-breaking one (seen in the DOCX's narrow
+    columns: "(P-" at the end of one line, "7K2Q)" on the next). Only the report sets it so;
+    the pseudonym itself, in exports and on the dashboard, keeps its plain hyphen."""
+    return pseudonym.replace("-", NON_BREAKING_HYPHEN)
+
+
 def compose(report: Report) -> Composed:
     """The report's sections in its community's language."""
     language = i18n.pick(report.language)
@@ -120,7 +128,7 @@ def compose(report: Report) -> Composed:
             check=(t.REPORT_INDICATOR_CHECK.format(asked=i.asked, agreed=i.agreed,
                                                    disagreed=i.disagreed)
                    if i.asked else t.REPORT_INDICATOR_UNCHECKED),
-            quotes=tuple(f"“{isolate(_quote(q.text))}” ({isolate(q.pseudonym)})"
+            quotes=tuple(f"“{isolate(_quote(q.text))}” ({isolate(_unbroken(q.pseudonym))})"
                          for q in i.quotes))
             for i in report.indicators if i.cycle == cycle)
         cycles.append(Cycle(
@@ -133,7 +141,7 @@ def compose(report: Report) -> Composed:
     told = []
     for thread in report.stories:
         told.append(Story(
-            heading=t.REPORT_STORY.format(pseudonym=isolate(thread.pseudonym),
+            heading=t.REPORT_STORY.format(pseudonym=isolate(_unbroken(thread.pseudonym)),
                                           event=isolate(thread.event)),
             when=local_date(thread.event_starts_at, zone, language),
             # The arrow points the way the line reads (seen in Arabic: "→" ran against it).
