@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from flows import texts
 from storage.models import Narrative
 from tests.botapi import BotApiServer
 from tests.harness import Harness
@@ -84,15 +85,15 @@ async def test_replies_waiting_for_telegram_when_the_bot_is_killed_arrive_once_i
             for i, chat in enumerate(chats):
                 chat.push_text(f"after the restart {i}")
             await until(lambda: _stored(harness, 2), "the newer answers to be stored", WAIT)
-            assert all(not any("Got it" in t or "Added to" in t for t in chat.seen())
+            assert all(not any(texts.ACK_FIRST in t or texts.ACK_MORE in t for t in chat.seen())
                        for chat in chats)
             harness.double.rules.remove(refusing)
 
             for chat in chats:
-                await chat.expect("Added to your answer", within=WAIT)
+                await chat.expect(texts.ACK_MORE, within=WAIT)
             assert await bot.terminate() == 0
 
-    replied_once_in_order(chats, "Got it", "Added to")
+    replied_once_in_order(chats, texts.ACK_FIRST, texts.ACK_MORE)
     async with harness.db.session() as s:
         told = sorted((await s.scalars(select(Narrative.text))).all())
     assert told == sorted(f"before the kill {i}\n\nafter the restart {i}" for i in range(MEMBERS))
