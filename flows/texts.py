@@ -769,6 +769,10 @@ RETENTION_NOTICE = N_(
 )
 # Put before a retention notice sent again because the first may not have arrived (the bot
 # stopped while sending it): it must read well whether or not the convener got the first.
+# The command line's `community retention`, said in the community's language.
+# TRANSLATORS: {months} reads like "6 months".
+RETENTION_SET = N_("{community} keeps answers for {months}, then erases them.")
+RETENTION_UNLIMITED = N_("{community} keeps answers until members withdraw them.")
 RETENTION_IN_CASE = N_("In case my last message didn't reach you, here it is again:")
 
 # Scheduling: reminders, pausing and resuming

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from flows import texts
 from storage.db import Database
 from storage.models import AuditEntry, Community
 from valuestory.cli import main
@@ -82,9 +83,13 @@ def test_retention_is_set_per_community_and_audited(database_url: str) -> None:
     assert code == 0, output
     assert json.loads(output) == {"community": "Frailty Network", "retention_months": 18}
     assert community_rows(database_url) == [("Frailty Network", 18)]
+    code, output = invoke(database_url, "community", "retention", "Frailty Network", "1")
+    assert (code, output) == (0, texts.RETENTION_SET.format(
+        community="Frailty Network", months=texts.plural(1, "month")) + "\n")
 
     code, output = invoke(database_url, "community", "retention", "Frailty Network", "keep")
-    assert (code, output) == (0, "Frailty Network keeps answers until members withdraw them.\n")
+    assert (code, output) == (0, texts.RETENTION_UNLIMITED.format(community="Frailty Network")
+                              + "\n")
     assert community_rows(database_url) == [("Frailty Network", None)]
 
     code, output = invoke(database_url, "community", "retention", "Frailty Network", "0")
@@ -102,7 +107,8 @@ def test_retention_is_set_per_community_and_audited(database_url: str) -> None:
 
     # Named as an export taken on the command line is: one name for one place.
     assert asyncio.run(entries()) == [("command line", {"months": 18, "was": None}),
-                                      ("command line", {"months": None, "was": 18})]
+                                      ("command line", {"months": 1, "was": 18}),
+                                      ("command line", {"months": None, "was": 1})]
 
 
 @pytest.mark.parametrize("missing", ["WEBHOOK_URL"])

@@ -77,10 +77,8 @@ async def community_retention(db: Database, settings: Settings, community_ref: s
 
     value = retention.parse_months(months, "MONTHS must be a whole number of months (1 or more) "
                                            "or keep")
-    name = await retention.set_for(db, community_ref, value, actor=ACTOR)
-    emit(as_json, {"community": name, "retention_months": value},
-         [f"{name} keeps answers for {value} months, then erases them." if value
-          else f"{name} keeps answers until members withdraw them."])
+    kept = await retention.set_for(db, community_ref, value, actor=ACTOR)
+    emit(as_json, {"community": kept.community, "retention_months": value}, [kept.said])
 
 
 def _minutes(value: int) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import i18n
 from storage.db import Database
 from storage.models import Community
 from valuestory.usecases import speaking
@@ -70,12 +71,25 @@ def parse_months(text: str, problem: str) -> int | None:
     return months
 
 
-async def set_for(db: Database, community: str, months: int | None, actor: str) -> str:
-    """`set_months` for a community given by name or id; its name."""
+@dataclass(frozen=True)
+class Kept:
+    """A community's retention as the command line set it: its name, and the reply as plain
+    text in its language (whoever runs the command line has none of their own here)."""
+
+    community: str
+    said: str
+
+
+async def set_for(db: Database, community: str, months: int | None, actor: str) -> Kept:
+    """`set_months` for a community given by name or id."""
     async with db.session() as session:
         c = await find_community(session, community)
         await set_months(session, c, months, actor=actor)
-        return c.name
+    t = speaking.say(c.language)
+    name = c.name if t.language == i18n.BASE_LANGUAGE else i18n.isolate(c.name)
+    said = (t.RETENTION_SET.format(community=name, months=t.plural(months, "month")) if months
+            else t.RETENTION_UNLIMITED.format(community=name))
+    return Kept(c.name, said)
 
 
 async def run(db: Database, now: dt.datetime, sender: Sender | None = None) -> list[Outcome]:
