@@ -116,3 +116,30 @@ def test_try_previews_a_question_set_in_a_language(tmp_path: Path) -> None:
 
     unknown = vs("try", "--language", "xx", cwd=tmp_path, stdin="")
     assert unknown.returncode == 2 and "--language takes one of" in one_line(unknown.stderr)
+
+
+def test_the_command_line_tells_of_a_community_in_its_language(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever runs the command line has no language of their own here: what it says about a
+    community (who will be asked about a new event, how long answers are kept) is in the
+    community's, as a convener who is not a member is answered."""
+    from click.testing import CliRunner
+
+    from valuestory.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    env = {"DATABASE_URL": database_url}
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    es = texts.In("es")
+    run("community", "create", "Red Perinatal", "--language", "es")
+    planned = run("event", "create", "--community", "Red Perinatal", "--title", "Taller",
+                  "--starts", "2027-03-04 10:00", "--ends", "2027-03-04 12:00")
+    assert es.ASKING_LATER_NOBODY_YET.partition("{when}")[0] in planned
+    assert texts.ASKING_LATER_NOBODY_YET.partition("{when}")[0] not in planned
+    assert run("community", "retention", "Red Perinatal", "6") == es.RETENTION_SET.format(
+        community=texts.isolate("Red Perinatal"), months=es.plural(6, "month")) + "\n"

@@ -254,11 +254,11 @@ async def schedule(db: Database, community: str, title: str, starts: str, ends: 
                    again: bool = False) -> tuple[dict[str, object], Asking]:
     """The command line's new event, in a community given by name or id, with its times as typed
     (once, unless `again`: see `_create_once`): the event (`describe`) and who will be asked
-    about it."""
+    about it, said in the community's language (whoever runs the command line has none here)."""
     async with db.session() as session:
         c = await find_community(session, community)
         e = await _create_once(session, c, title, starts, ends, again=again)
-        return describe(e, c), await who_will_be_asked(session, c, e)
+        return describe(e, c), await who_will_be_asked(session, c, e, language=c.language)
 
 
 # --- asking members about an event now ------------------------------------------------------
