@@ -71,6 +71,15 @@ def _button(question: str, option: str) -> str:
     return next(o.label for o in found.options if o.id == option)
 
 
+def asked(question: str, event: str = "Winter Learning Session",
+          kind: PromptKind = PromptKind.POST_EVENT, language: str = "en") -> str:
+    """A question of the default question set as a member reads it about `event` (a title with
+    nothing to escape), so a test finds it however the question set words it."""
+    found = load_question_set().script(kind, language=language).question(question)
+    assert found is not None
+    return found.text.format(event=event)
+
+
 # Whether a member took part, and two of the kinds of value, as their buttons read.
 THERE = _button("attended", "yes")
 MISSED = _button("attended", "no")

@@ -127,7 +127,7 @@ async def scenario(h: Harness) -> dict[str, object]:
     await checkin.check_in(h.db, cid.user_id, cid.user_id, "ci_matrixtruth1",
                            now=e.starts_at + dt.timedelta(minutes=5))
     await tick(h, utcnow())
-    assert "Did you take part in Case review?" in " ".join(cid.texts_since(0))
+    assert seed.asked("attended", "Case review") in " ".join(cid.texts_since(0))
 
     # Wes tells a story and then withdraws: in no count.
     wes = people["wes"]

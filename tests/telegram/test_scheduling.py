@@ -26,7 +26,7 @@ from valuestory.process.metrics import METRICS
 from valuestory.usecases import scheduler
 from valuestory.usecases.scheduler import allowed_time, in_quiet_hours
 
-ATTENDANCE = "Did you take part in Winter Learning Session?"
+ATTENDANCE = seed.asked("attended")
 
 
 async def members(h: Harness, community: Community, *ids: int) -> list[Person]:
@@ -137,7 +137,7 @@ async def test_prompts_falling_in_quiet_hours_wait_for_the_morning(harness: Harn
         await tick(harness, moment)
         assert dee.texts_since(mark) == []
     await tick(harness, at(event_day + dt.timedelta(days=1), "08:00"))
-    assert received(dee, mark, "Did you take part")
+    assert received(dee, mark, ATTENDANCE)
     (p,) = await prompts(harness.db)
     assert p.due_at == at(event_day + dt.timedelta(days=1), "08:00")
 
@@ -210,7 +210,7 @@ async def test_a_member_who_starts_gets_the_nudge_with_a_way_back_in(harness: Ha
     await gus.tap(texts.BTN_LATER)
     await tick(harness, due + dt.timedelta(hours=48))
     replies = await gus.tap(texts.BTN_CONTINUE)
-    assert texts.WELCOME_BACK in replies[-1] and "What happened at" in replies[-1]
+    assert texts.WELCOME_BACK in replies[-1] and seed.asked("immediate.moment") in replies[-1]
 
 
 # --- 3. Follow-ups that link the story --------------------------------------------------------
@@ -330,7 +330,7 @@ async def test_a_second_event_waits_until_the_first_conversation_is_finished(
     # Still due, not opened unseen: the next run sends it, with its own reminder and window.
     report = await tick(harness, at(event_day, "18:01"))
     assert report.sent == 1
-    assert "Did you take part in Afternoon Session?" in ned.last.text
+    assert seed.asked("attended", "Afternoon Session") in ned.last.text
     assert len(received(ned, mark, "Afternoon Session")) == 1
 
 
