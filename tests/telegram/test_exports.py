@@ -103,7 +103,7 @@ async def test_csv_opens_in_excel_neutralises_formulas_and_keeps_every_character
     assert awkward["cycle"] == "immediate" and awkward["event"] == "Winter Learning Session"
     assert awkward["event_date"] == "2026-12-03" and awkward["attended"] == "yes"
     assert awkward["prompt_kind"] == "post_event"
-    assert awkward["question"].startswith("What happened at Winter Learning Session")
+    assert awkward["question"] == seed.asked("immediate.moment")
     assert awkward["pseudonym"].startswith("P-")
     potential = next(r for r in rows if r["cycle"] == "potential")
     assert potential["capital"] == "human" and potential["answer"] == "How to read a CGM trace."
@@ -241,7 +241,7 @@ async def test_qdpx_validates_against_refi_qda_schema_with_codes_cases_and_varia
     codes, values = by_text[AWKWARD]
     assert codes == ["immediate value"]
     assert values["event"] == "Winter Learning Session" and values["event_date"] == "2026-12-03"
-    assert values["question"].startswith("What happened at Winter Learning Session")
+    assert values["question"] == seed.asked("immediate.moment")
     assert by_text["How to read a CGM trace."][0] == ["potential value", "human capital"]
     # A plan is coded as a plan, never as applied value.
     assert by_text["Use the shared template."][0] == ["plans (intended, not yet done)"]
