@@ -39,6 +39,7 @@ from bot.inbox import (
 )
 from bot.ordering import PerSenderProcessor
 from bot.send import start_sending_owed
+from bot.wire import MarkingRequest
 from flows import i18n, texts
 from storage.db import Database
 from valuestory.process.settings import Settings
@@ -75,9 +76,10 @@ def build_application(
         # Telegram's overall limit, and 429s waited out and retried, for every message we send.
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
     )
-    # Every request goes through TrackedRequest so /healthz knows when Telegram last answered.
-    builder = builder.request(ops.TrackedRequest(
-        request or HTTPXRequest(connection_pool_size=256)))
+    # Every request goes through TrackedRequest so /healthz knows when Telegram last answered,
+    # and a scheduled send is marked on the wire only as its request is handed to HTTP.
+    builder = builder.request(ops.TrackedRequest(MarkingRequest(
+        request or HTTPXRequest(connection_pool_size=256))))
     queue = DurableUpdateQueue(db)
     if webhook:
         builder = builder.updater(None)

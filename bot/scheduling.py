@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from bot.context import BotData, Context, database, settings
 from bot.send import keyboard, not_delivered, send_file, split_message
+from bot.wire import Mark, OnWire, Withheld, marking, marks
 from storage.availability import outage, unavailable
 from valuestory.process.metrics import JOB_LAG, METRICS
 from valuestory.usecases import digest, retention, scheduler
@@ -40,6 +41,7 @@ class TelegramSender:
 
     Retries only what provably did not arrive (5xx answers, failed connections, 429s);
     a timeout after the request went out may have been delivered, so it is never repeated.
+    A send's `on_wire` is awaited just before its first request is handed to HTTP (`bot.wire`).
     """
 
     def __init__(self, bot: Bot, rate: float = 30.0, retries: int = 3, backoff: float = 1.0) -> None:
@@ -79,6 +81,8 @@ class TelegramSender:
             except BadRequest as exc:
                 return SendResult(Outcome.FAILED, error=f"BadRequest: {str(exc)[:150]}")
             except NetworkError as exc:
+                if isinstance(exc.__cause__, Withheld):  # not marked on the wire: not written
+                    return SendResult(Outcome.NOT_SENT, error="not marked on the wire")
                 if not not_delivered(exc):
                     cause = type(exc.__cause__).__name__ if exc.__cause__ else "answer"
                     return SendResult(Outcome.UNCERTAIN, error=f"{type(exc).__name__} ({cause})")
@@ -92,7 +96,25 @@ class TelegramSender:
                 return SendResult(Outcome.UNCERTAIN, error=type(exc).__name__)
         return SendResult(Outcome.FAILED, error="retries exhausted")  # pragma: no cover
 
-    async def send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
+    async def send(self, chat_id: int, outs: Sequence[Out],
+                   on_wire: OnWire | None = None) -> SendResult:
+        if on_wire is None:
+            return await self._send(chat_id, outs)
+        mark = Mark(on_wire)
+        if not marks(self.bot):  # a bot of our own making marks as it writes; a plain one cannot
+            try:
+                await mark.before_writing()
+            except Withheld:
+                if mark.error is not None:
+                    raise mark.error from None
+                return SendResult(Outcome.NOT_SENT, error="not marked on the wire")
+        with marking(mark):
+            result = await self._send(chat_id, outs)
+        if mark.error is not None:  # the mark itself failed (the database is away): say so
+            raise mark.error
+        return result
+
+    async def _send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
         result = SendResult(Outcome.SENT)
         parts = 0
         for out in outs:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from valuestory.usecases.out import Out
@@ -20,7 +20,10 @@ class FakeSender:
     async def pace(self) -> None:
         return None
 
-    async def send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
+    async def send(self, chat_id: int, outs: Sequence[Out],
+                   on_wire: Callable[[], Awaitable[bool]] | None = None) -> SendResult:
+        if on_wire is not None and not await on_wire():
+            return SendResult(Outcome.NOT_SENT, error="not marked on the wire")
         for out in outs:
             self.sent.append((chat_id, out.text))
         return SendResult(self.outcome, message_id=len(self.sent) if self.outcome is Outcome.SENT

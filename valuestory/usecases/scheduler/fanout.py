@@ -1,8 +1,9 @@
 """The fan-out: claim due prompts and reminders a few at a time, send them, record the outcome.
 
 A `Delivery` row is claimed and committed first, so a second process never sends the same
-message; it is marked on the wire (`sending`) in its own commit just before its request is
-written, and its outcome recorded as soon as Telegram answers. So when a process dies, only the
+message; it is marked on the wire (`sending`) in its own commit, which the sender makes just
+before its request is written, after every wait of pacing and rate limits; and its outcome is
+recorded as soon as Telegram answers. So when a process dies, only the
 requests it had written and not yet heard back about can be in doubt; `claims` sends the others
 again and asks the members in doubt once more, in case. Each message is built in the member's
 language, read with the row that says it is due.
@@ -14,7 +15,7 @@ import asyncio
 import datetime as dt
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -292,11 +293,23 @@ class FanOut:
             setattr(self.report, name, getattr(self.report, name) + 1)
 
     async def send(self, claimed: Claimed) -> None:
-        """Put one claimed message on the wire, send it, and record at once how it went."""
-        if not await self.on_wire(claimed):
+        """Send one claimed message, marked on the wire by the sender just before its request is
+        written (after every wait of pacing and rate limits: a crash before that leaves a claim
+        that never left, sent again, not one in doubt), and record at once how it went."""
+        marked: bool | None = None
+
+        async def on_wire() -> bool:
+            nonlocal marked
+            marked = await self.on_wire(claimed)
+            return marked
+
+        result = await self.deliver(claimed, on_wire)
+        if marked is None:  # refused, or failed, before any request went: recorded as such
+            marked = await self.on_wire(claimed)
+        if not marked:
             log.info("a claim was released while it waited; whoever holds it now sends it")
             return
-        await self.settle(claimed, await self.deliver(claimed))
+        await self.settle(claimed, result)
 
     async def settle(self, claimed: Claimed, result: SendResult) -> None:
         """Write down how a send on the wire went (given back if surely not there)."""
@@ -316,9 +329,9 @@ class FanOut:
                     return
                 await self.wait_out(exc)  # we know how it went: write it once we can
 
-    async def deliver(self, claimed: Claimed) -> SendResult:
+    async def deliver(self, claimed: Claimed, on_wire: Callable[[], Awaitable[bool]]) -> SendResult:
         """Hand one claimed message to its channel (here Telegram, through the sender)."""
-        return await self.sender.send(claimed.due.chat_id, claimed.outs)
+        return await self.sender.send(claimed.due.chat_id, claimed.outs, on_wire)
 
     async def give_back(self, claimed: Claimed) -> None:
         """Telegram is away and surely has not got it: due again, for a later tick to send."""

@@ -42,8 +42,11 @@ class Sender(Protocol):
     async def pace(self) -> None:
         """Wait until one more message may be sent without breaking the platform's limits."""
 
-    async def send(self, chat_id: int, outs: Sequence[Out]) -> SendResult:
-        """Send the messages to one chat; never raises."""
+    async def send(self, chat_id: int, outs: Sequence[Out],
+                   on_wire: Callable[[], Awaitable[bool]] | None = None) -> SendResult:
+        """Send the messages to one chat, awaiting `on_wire` once, as late as it can, just before
+        the first request is written (False: nothing is sent); never raises but what `on_wire`
+        raises."""
 
 
 DigestHook = Callable[[int, dt.datetime], Awaitable[object]]

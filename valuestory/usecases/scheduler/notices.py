@@ -124,11 +124,21 @@ async def _give_back(db: Database, ids: list[int], worker: str) -> None:
 
 async def _send(db: Database, sender: Sender, now: dt.datetime, worker: str, notice: Notice,
                 outs: list[Out], report: TickReport) -> Outcome | None:
-    """Put one notice on the wire, send it and record how it went; None if it was not ours."""
-    async with db.session() as session:
-        if not await queries.on_wire(session, notice.id, worker, now):
-            return None
-    result = await sender.send(notice.telegram_user_id, outs)
+    """Send one notice, marked on the wire by the sender just before its request is written,
+    and record how it went; None if it was not ours."""
+    marked: bool | None = None
+
+    async def on_wire() -> bool:
+        nonlocal marked
+        async with db.session() as session:
+            marked = await queries.on_wire(session, notice.id, worker, now)
+        return marked
+
+    result = await sender.send(notice.telegram_user_id, outs, on_wire)
+    if marked is None:  # refused, or failed, before any request went: recorded as such
+        await on_wire()
+    if not marked:
+        return None
     values: dict[str, Any] = {"status": result.outcome.value, "error": result.error}
     if result.outcome is Outcome.SENT:
         values["sent_at"] = now
