@@ -270,6 +270,7 @@ class HeldAt:
         self.at, self.marker, self.wait = at, marker, wait
         self.seen = 0
         self.held = 0  # requests written by the bot and held here, unanswered
+        self.chats: list[int] = []  # the chats they were sent to
         self.lock = threading.Lock()
         self.reached = threading.Event()
         self.released = threading.Event()
@@ -284,6 +285,8 @@ class HeldAt:
                 self.reached.set()
             held = self.reached.is_set()
             self.held += held
+            if held and "chat_id" in params:
+                self.chats.append(int(params["chat_id"]))
         if held:
             self.released.wait(self.wait)
 
