@@ -139,6 +139,42 @@ async def test_metrics_count_updates_answers_and_errors_in_prometheus_text(
     assert "triages" not in response.text
 
 
+async def test_metrics_show_the_replies_the_bot_still_owes_while_telegram_does_not_take_them(
+    webhook: Webhook, db: Database,
+) -> None:
+    community = await seed.community(db)
+    event = await seed.event(db, community)
+    robin = webhook.person(604)
+    await seed.join(robin, community)
+    await seed.open_prompt(db, robin, event)
+    seen = len(webhook.double.texts(robin.user_id))
+
+    async def owed() -> float:
+        response = await webhook.client.get("/metrics")
+        assert response.status_code == 200
+        assert "# TYPE valuestory_replies_owed gauge" in response.text
+        return next(float(line.split()[1]) for line in response.text.splitlines()
+                    if line.startswith("valuestory_replies_owed "))
+
+    assert await owed() == 0
+    webhook.double.down = (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+    # The webhook is answered once the update is handled, and its reply waits for Telegram.
+    saying = asyncio.create_task(robin.say("/continue"))
+
+    async def owing() -> bool:
+        return await owed() == 1
+
+    await until(owing, "/metrics to count the reply Telegram has not taken")
+    webhook.double.down = None
+
+    async def paid() -> bool:
+        return await owed() == 0
+
+    await until(paid, "/metrics to count no reply owed once Telegram took it")
+    await saying
+    assert len(webhook.double.texts(robin.user_id)) == seen + 1
+
+
 async def test_healthz_in_polling_mode_too(settings: Settings, db: Database) -> None:
     double = BotApiDouble()
     service = Service(settings, db, webhook=False, request=DoubleRequest(double),

@@ -6,15 +6,24 @@ knows none of them, so the server is composed where the process is started.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import tornado.web
 
+from storage.availability import outage
 from storage.db import Database
 from storage.models import utcnow
 from valuestory.process import health
 from valuestory.process.metrics import CONTENT_TYPE, METRICS
+from valuestory.usecases import inbox
+
+log = logging.getLogger(__name__)
+
+# A scrape waits this long at most for the count of replies owed.
+COUNT_WITHIN = 2.0
 
 Probe = Callable[[], Awaitable[None]]
 
@@ -40,8 +49,17 @@ class HealthHandler(PlainHandler):
 
 
 class MetricsHandler(tornado.web.RequestHandler):
+    def initialize(self, db: Database) -> None:
+        self.db = db
+
     async def get(self) -> None:
-        """The process's counters in Prometheus text format."""
+        """The process's counters in Prometheus text format, with the replies still owed as the
+        database says now (or as it last said, while it does not answer)."""
+        if not outage(self.db).away:
+            try:
+                await asyncio.wait_for(inbox.count_owed(self.db), COUNT_WITHIN)
+            except Exception as exc:  # the counters are still worth showing
+                log.info("could not count the replies owed for /metrics (%s)", type(exc).__name__)
         self.set_header("Content-Type", CONTENT_TYPE)
         self.finish(METRICS.render())
 
@@ -50,7 +68,7 @@ def make_app(db: Database, probe: Probe, routes: Sequence[Any] = ()) -> tornado.
     """/healthz and /metrics, then whatever routes the front ends bring."""
     rules: list[Any] = [
         (r"/healthz", HealthHandler, {"db": db, "probe": probe}),
-        (r"/metrics", MetricsHandler),
+        (r"/metrics", MetricsHandler, {"db": db}),
         *routes,
     ]
     # Tornado's access log would add a line per health check and show callers' addresses; the

@@ -29,12 +29,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from prometheus_client import Gauge
+
 from storage.db import Database
 from storage.models import HandledUpdate
 from valuestory.usecases.inbox import queries
 from valuestory.usecases.inbox.queries import HANDLING, Handling
 from valuestory.usecases.inbox.queries import handled_key as handled_key
 from valuestory.usecases.out import Out
+
+OWED = Gauge("valuestory_replies_owed",
+             "Replies the bot owes members and has not yet handed to Telegram, as the database "
+             "said when /metrics was last read.")
 
 
 def message_key(chat_id: int, message_id: int) -> str:
@@ -119,6 +125,15 @@ async def paid(db: Database, update_id: int, seq: int) -> None:
     """A reply owed was sent (or given up for good): it is owed no more."""
     async with db.one_statement() as conn:
         await queries.pay_reply(conn, update_id, seq)
+
+
+async def count_owed(db: Database) -> int:
+    """How many replies the bot still owes, shown as a gauge at /metrics: more than a few for
+    long means Telegram is not taking them."""
+    async with db.session() as session:
+        owed = await queries.count_owed(session)
+    OWED.set(owed)
+    return owed
 
 
 async def owed(db: Database) -> list[Owed]:

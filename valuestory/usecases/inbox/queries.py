@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Executable, bindparam, delete, event, select, text
+from sqlalchemy import BigInteger, Executable, bindparam, delete, event, func, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -137,6 +137,11 @@ async def pay_reply(conn: AsyncConnection, update_id: int, seq: int) -> None:
                                                    OwedReply.seq == seq))
         return
     await sqlite_driver_execute(conn, _PAID_SQLITE, (update_id, seq))
+
+
+async def count_owed(session: AsyncSession) -> int:
+    """How many messages are still owed."""
+    return int(await session.scalar(select(func.count()).select_from(OwedReply)) or 0)
 
 
 async def owed_replies(session: AsyncSession) -> Sequence[OwedReply]:
