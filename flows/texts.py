@@ -953,6 +953,182 @@ DASHBOARD_FEATURE_FULL = N_(
     "Three stories are featured already. Stop featuring one of them first.")
 
 
+# --- The dashboard's pages, in the convener's or researcher's language -----------------------
+# Their own language as a member, else the community's (`access.View.language`). Texts with
+# tags are HTML: keep the tags, and any href="{...}" as it is.
+DASHBOARD_TITLE = N_("Dashboard")
+DASHBOARD_SKIP = N_("Skip to the content")
+DASHBOARD_SIGN_OUT = N_("Sign out")
+# TRANSLATORS: the dashboard's tabs, one or two words each.
+DASHBOARD_TABS = {
+    "matrix": N_("Matrix"),
+    "narratives": N_("Narratives"),
+    "stories": N_("Stories"),
+    "events": N_("Events"),
+    "coding": N_("Coding"),
+    "export": N_("Export"),
+}
+# What each cycle holds, under its name on the matrix page.
+DASHBOARD_CYCLE_HINTS = {
+    "immediate": N_("How the sessions went: what members enjoyed, felt and noticed."),
+    "potential": N_("What members took away: skills, contacts, tools, standing, ways of learning."),
+    "applied": N_("What members did differently because of it: done, not planned."),
+    "realised": N_("The difference it made: results for members, their teams, the people they "
+                   "serve."),
+    "reframing": N_("New ways of seeing: changed rules, strategies, or what success means."),
+}
+# The matrix page: first steps, while it is empty.
+DASHBOARD_START_HEADING = N_("Getting started")
+DASHBOARD_START_INTRO = N_(
+    "Nothing here yet: the matrix fills as members tell their stories. Three steps:")
+DASHBOARD_START_INVITE = N_(
+    "<strong>Invite members.</strong> Send /invite to the bot in Telegram for the link and a QR "
+    "code to share.")
+# TRANSLATORS: keep <a href="{events}">...</a> around the Events page's name.
+DASHBOARD_START_PLAN = N_(
+    "<strong>Plan an event.</strong> On the <a href=\"{events}\">Events</a> page, or /newevent in "
+    "Telegram. Members are asked about it afterwards.")
+DASHBOARD_START_PLAN_ASK = N_(
+    "<strong>Plan an event.</strong> A convener plans it (/newevent). Members are asked about it "
+    "afterwards.")
+DASHBOARD_START_CHOOSE = N_(
+    "<strong>Choose what value to look for.</strong> Adopt a few of the example indicators "
+    "below, or write your own.")
+# The matrix page's value indicators, cycle by cycle.
+DASHBOARD_INDICATORS_NOTE = N_(
+    "What value members' stories show, cycle by cycle. Each indicator counts the narratives, "
+    "stories and members behind it (all time); open one to link evidence, pick quotes or see its "
+    "history.")
+DASHBOARD_SHARE = N_("Ask members to check these")
+DASHBOARD_SHARE_NOTE = N_(
+    "Each member who agreed to take part gets the indicators in Telegram, in their own language, "
+    "and says whether each rings true for them.")
+DASHBOARD_NO_INDICATORS = N_("No indicators yet.")
+# TRANSLATORS: {count} is a bare number of example indicators.
+DASHBOARD_EXAMPLES = N_("Examples to adopt ({count})")
+DASHBOARD_ADOPT = N_("Adopt")
+DASHBOARD_LEAVE = N_("Leave")
+# TRANSLATORS: read out by screen readers on a button; {statement} is an indicator.
+DASHBOARD_ADOPT_LABEL = N_("Adopt: {statement}")
+DASHBOARD_LEAVE_LABEL = N_("Leave: {statement}")
+DASHBOARD_EXAMPLES_NOTE = N_("Adopt the ones that fit; leave the rest and they are not offered again.")
+DASHBOARD_WRITE_INDICATOR = N_("Write an indicator")
+DASHBOARD_STATEMENT = N_("Statement")
+# TRANSLATORS: an example in an empty field; {statement} is an example indicator.
+DASHBOARD_FOR_EXAMPLE = N_("e.g. {statement}")
+DASHBOARD_SAMPLE_STATEMENT = N_("Members have more confidence")
+DASHBOARD_CAPITAL_OPTIONAL = N_("Capital (optional)")
+# TRANSLATORS: the first choice of a list: no kind of capital.
+DASHBOARD_NO_CAPITAL = N_("None")
+# TRANSLATORS: {cycle} is a cycle's name in lower case, like "immediate value".
+DASHBOARD_ADD_TO = N_("Add to {cycle}")
+# TRANSLATORS: {count} is a bare number of example indicators.
+DASHBOARD_EXAMPLES_LEFT = N_("Examples you left ({count})")
+# TRANSLATORS: {count} is a bare number of indicators.
+DASHBOARD_RETIRED_AND_MERGED = N_("Retired and merged ({count})")
+# TRANSLATORS: what became of an indicator that is off the matrix.
+DASHBOARD_MERGED = N_("merged")
+DASHBOARD_RETIRED = N_("retired")
+# TRANSLATORS: {capital} is a kind of capital, like "social".
+DASHBOARD_CAPITAL = N_("{capital} capital")
+DASHBOARD_MOVE_UP = N_("Move up")
+DASHBOARD_MOVE_DOWN = N_("Move down")
+DASHBOARD_MOVE_UP_LABEL = N_("Move up: {statement}")
+DASHBOARD_MOVE_DOWN_LABEL = N_("Move down: {statement}")
+# TRANSLATORS: bare numbers: members asked whether the statement rings true for them, and what
+# they said. Worded so that no verb agrees with a count.
+DASHBOARD_CHECK = N_("Members' check: {asked} asked · rings true for {agreed} · not for {disagreed}")
+DASHBOARD_CHECK_NONE = N_("Members' check: not asked yet")
+# The matrix page's counts: narratives per event and cycle.
+DASHBOARD_COUNTS_HEADING = N_("Narratives per event and cycle")
+# TRANSLATORS: {narratives} reads like "12 narratives", {members} like "3 members", {stories}
+# like "2 stories"; {period} like "the last 30 days" or "all time".
+DASHBOARD_MATRIX_SUMMARY = N_(
+    "{narratives} from {members}, {period}. {stories} reached realised or reframing value.")
+DASHBOARD_MATRIX_CAPTION = N_("Value Creation Matrix, {period}: narratives per event and cycle")
+# TRANSLATORS: read out by screen readers on a count: {narratives} reads like "3 narratives",
+# {cycle} is a cycle's name in lower case, {event} an event's title.
+DASHBOARD_CELL_LABEL = N_("{narratives}, {cycle}, about {event}")
+DASHBOARD_TOTAL_LABEL = N_("{narratives}, {cycle}, in all")
+DASHBOARD_NO_EVENTS_YET = N_("No events yet.")
+DASHBOARD_NO_EVENTS_IN_PERIOD = N_("No events in this period.")
+DASHBOARD_PLAN_ONE = N_("<a href=\"{events}\">Plan one</a>: members are asked about it afterwards.")
+DASHBOARD_TOTAL = N_("Total")
+DASHBOARD_SHADING_LABEL = N_("How the counts are shaded")
+DASHBOARD_SHADING = N_("Shading:")
+# TRANSLATORS: the two ends of the shading's scale.
+DASHBOARD_FEWEST = N_("fewest")
+DASHBOARD_MOST = N_("most")
+DASHBOARD_SHADING_MEANS = N_("narratives about one event in one cycle; plans in orange.")
+# TRANSLATORS: {period} reads like "the last 30 days" or "all time".
+DASHBOARD_TOTAL_WHY = N_(
+    "* Why the Total is higher than its event rows: the Total counts every narrative answered "
+    "{period}, whatever event it is about; the rows show only the events that started in the "
+    "period.")
+# TRANSLATORS: {cycle} is a cycle's name; {narratives} reads like "3 narratives".
+DASHBOARD_TOTAL_EARLIER = N_("{cycle}: {narratives} about earlier events")
+# TRANSLATORS: {events} reads like "4 events", {members} like "2 members".
+DASHBOARD_PARTICIPATION = N_(
+    "{events}; {members} the bot can't reach. Each count opens its narratives.")
+# What the matrix page says after a change made from it.
+DASHBOARD_MATRIX_DONE = {
+    "added": N_("The indicator is on the matrix."),
+    "adopted": N_("The example is on the matrix."),
+    "left": N_("That example won't be offered again. It is listed under the examples you left."),
+    "retired": N_("The indicator is off the matrix. You can restore it below."),
+    "merged": N_("Merged: its evidence now backs the indicator it joined."),
+    "shared": N_("Shared: members who can be asked get the indicators to check from the "
+                 "scheduler, outside quiet hours. Each indicator's members' check fills in as "
+                 "they answer."),
+}
+# The period form on the matrix and narratives pages.
+DASHBOARD_PERIOD_HINT = N_("30d, 8w or a date like 2026-09-01; empty for all time")
+DASHBOARD_SHOW = N_("Show")
+# The events page (conveners): planning, moving and cancelling events, inviting by email, and a
+# member's own link.
+DASHBOARD_PLAN_EVENT = N_("Plan an event")
+DASHBOARD_EVENT_TITLE = N_("Title")
+DASHBOARD_EVENT_STARTS = N_("Starts")
+# TRANSLATORS: {zone} is a time zone's name, like Europe/Madrid; keep the date's form.
+DASHBOARD_EVENT_STARTS_HINT = N_("Date and time in {zone}, like 2026-12-03 14:00")
+DASHBOARD_EVENT_LENGTH = N_("Length")
+# TRANSLATORS: keep 90 and 1h30 as they are: the form reads them.
+DASHBOARD_EVENT_LENGTH_HINT = N_("Minutes, like 90, or 1h30")
+DASHBOARD_PLAN_THE_EVENT = N_("Plan the event")
+DASHBOARD_UPCOMING = N_("Upcoming")
+DASHBOARD_NO_UPCOMING = N_("No upcoming events.")
+# TRANSLATORS: what became of an event.
+DASHBOARD_CANCELLED = N_("cancelled")
+DASHBOARD_NEW_START = N_("New start")
+DASHBOARD_MOVE = N_("Move")
+DASHBOARD_CANCEL_EVENT = N_("Cancel this event")
+DASHBOARD_CANCEL_MEANS = N_("Nobody will be asked about it.")
+# TRANSLATORS: {title} is the event's title.
+DASHBOARD_CANCEL_YES = N_("Yes, cancel {title}")
+DASHBOARD_PAST = N_("Past")
+DASHBOARD_NO_PAST = N_("No past events yet.")
+# TRANSLATORS: bare numbers of members; {rate} is a percentage.
+DASHBOARD_EVENT_RATE = N_("asked {sent}, answered {answered}, response rate {rate}")
+DASHBOARD_INVITE_HEADING = N_("Invite members by email")
+DASHBOARD_INVITE_INTRO = N_(
+    "For members without Telegram: each gets an email with their own link, where they read the "
+    "participant information and say whether they'd like to take part, and after each event they "
+    "are asked by email. Their addresses are shown to no one.")
+DASHBOARD_ADDRESSES = N_("Email addresses")
+# TRANSLATORS: keep the language codes es, pl, ar as they are: the form reads them.
+DASHBOARD_ADDRESSES_HINT = N_(
+    "One on each line; after one, a comma and a language (es, pl, ar) if it isn't the community's")
+DASHBOARD_INVITE = N_("Invite")
+DASHBOARD_MEMBER_LINK_HEADING = N_("A member's own link")
+DASHBOARD_MEMBER_LINK_INTRO = N_(
+    "A member can answer in a browser through a link of their own. Make a new one for them (it is "
+    "shown here once, and their older links stop working), or stop their links if one was shared.")
+DASHBOARD_PSEUDONYM = N_("Pseudonym")
+DASHBOARD_PSEUDONYM_HINT = N_("Like P-7K2Q, as the exports show it")
+DASHBOARD_MAKE_LINK = N_("Make a new link")
+DASHBOARD_STOP_LINKS = N_("Stop their links")
+
+
 # Emails to members without Telegram: plain text (the HTML part escapes them), each with the
 # member's personal link and a way to stop them. Nothing a member wrote, except their own plan in
 # the follow-up sent to them.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
-from flows import texts
+from flows import i18n, texts
 from storage.db import Database
 from valuestory.dashboard import fragments
 from valuestory.process.settings import Settings
@@ -46,28 +46,30 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("valuestory.dashboard", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         auto_reload=False)  # the templates are part of the release: no looking at their files
-    env.filters["when"] = local_time
+    # Filters that say something read the page's language (`lang`) and texts (`t`) from it.
+    day = functools.lru_cache(maxsize=4096)(local_date)
+    env.filters["when"] = jinja2.pass_context(
+        lambda page, at, zone: local_time(at, zone, page["lang"]))
     # Every page of narratives lists the community's events by date: the same dates each time.
-    env.filters["day"] = functools.lru_cache(maxsize=4096)(local_date)
+    env.filters["day"] = jinja2.pass_context(lambda page, at, zone: day(at, zone, page["lang"]))
     env.filters["plain"] = plain
     env.filters["iso"] = dt.datetime.isoformat
-    env.filters["rate"] = lambda r: texts.RATE_NONE if r is None else f"{r:.0%}"
-    env.filters["count"] = texts.plural  # 1 member, 2 members: a count with its noun
-    env.globals.update(cycle_names=texts.CYCLE_NAMES, stage_names=texts.STORY_STAGES, prefix=PREFIX,
-                       texts=texts, narrative_list=fragments.narrative_list,
-                       narrative_label=fragments.label, cycle_hints=CYCLE_HINTS,
-                       change_words=change_words)
+    env.filters["rate"] = jinja2.pass_context(
+        lambda page, r: page["t"].RATE_NONE if r is None else f"{r:.0%}")
+    # 1 member, 2 members: a count with its noun, in the language's forms.
+    env.filters["count"] = jinja2.pass_context(lambda page, n, word: page["t"].plural(n, word))
+    env.globals.update(prefix=PREFIX, narrative_list=fragments.narrative_list,
+                       narrative_label=fragments.label, change_words=change_words)
     return env
 
 
-# What each cycle holds, under its name on the matrix page (the dashboard speaks English).
-CYCLE_HINTS = {
-    "immediate": "How the sessions went: what members enjoyed, felt and noticed.",
-    "potential": "What members took away: skills, contacts, tools, standing, ways of learning.",
-    "applied": "What members did differently because of it: done, not planned.",
-    "realised": "The difference it made: results for members, their teams, the people they serve.",
-    "reframing": "New ways of seeing: changed rules, strategies, or what success means.",
-}
+def words(language: str) -> dict[str, Any]:
+    """What a page's template reads its words from, in `language`: `t` (and `texts`, the same)
+    for the catalog's texts, the cycles' and stages' names, and the page's `lang` and `dir`."""
+    t = texts.In(language)
+    return {"t": t, "texts": t, "lang": language, "dir": i18n.direction(language),
+            "cycle_names": t.CYCLE_NAMES, "stage_names": t.STORY_STAGES,
+            "cycle_hints": t.DASHBOARD_CYCLE_HINTS}
 
 
 def change_words(change: Any) -> str:
@@ -130,9 +132,12 @@ class Dashboard:
 
 
 class Page(tornado.web.RequestHandler):
-    """A dashboard page. `signed` is who is asking (None: not signed in)."""
+    """A dashboard page. `signed` is who is asking (None: not signed in); `language` what it
+    speaks: about a community, the visitor's own language as a member, else the community's
+    (`access.View.language`); elsewhere their own, else the browser's, else English."""
 
     signed: sessions.Signed | None = None
+    language: str | None = None
     needs_session = True
     # Pages that read the session in their own unit of work, with everything else they read
     # (see `admit`), rather than in one of its own first.
@@ -183,23 +188,41 @@ class Page(tornado.web.RequestHandler):
         self.set_cookie(COOKIE, token, path=PREFIX + "/", httponly=True, samesite="Lax",
                         secure=self.dash.secure, expires_days=None)
 
+    def browser_language(self) -> str:
+        """The first of the browser's languages (Accept-Language) the dashboard speaks; else English."""
+        wanted = [part.split(";")[0].strip()
+                  for part in self.request.headers.get("Accept-Language", "").split(",")[:8]]
+        return i18n.pick(*wanted)
+
+    def speaks(self) -> str:
+        """The page's language; else the visitor's own, if known; else the browser's."""
+        own = self.signed.language if self.signed is not None else None
+        return self.language or own or self.browser_language()
+
+    @property
+    def t(self) -> i18n.Texts:
+        """The texts in the page's language."""
+        return texts.In(self.speaks())
+
     def render_page(self, template: str, **values: Any) -> None:
         values.setdefault("csrf", self.signed.csrf if self.signed else "")
         values.setdefault("signed_in", self.signed is not None)
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(self.dash.templates.get_template(template).render(**values))
+        page = words(self.speaks())
+        self.finish(self.dash.templates.get_template(template).render(**page, **values))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if status_code == 401:
             self.signed = None
             self.render_page("signed_out.html")
             return
-        messages = {403: texts.DASHBOARD_FORM_EXPIRED, 404: texts.DASHBOARD_NOT_FOUND,
-                    429: texts.DASHBOARD_SLOW_DOWN}
+        t = self.t
+        messages = {403: t.DASHBOARD_FORM_EXPIRED, 404: t.DASHBOARD_NOT_FOUND,
+                    429: t.DASHBOARD_SLOW_DOWN}
         self.clear_header("Content-Disposition")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.render_page("error.html", status=status_code,
-                         message=messages.get(status_code, texts.DASHBOARD_TROUBLE))
+                         message=messages.get(status_code, t.DASHBOARD_TROUBLE))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, tornado.web.HTTPError):

@@ -60,6 +60,7 @@ class CodingPage(Page):
         return f"{PREFIX}/c/{int(community_id)}"
 
     def screen(self, template: str, view: access.View, **values: Any) -> None:
+        self.language = view.language
         self.render_page(template, community=view.community, convenes=view.convenes,
                          exports=view.exports is not None, coding=True, **values)
 

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 import tornado.web
 
-from flows import texts
 from flows.questions import Capital
 from valuestory.dashboard.base import COOKIE, PREFIX, Page
 from valuestory.usecases import (
@@ -27,6 +26,7 @@ from valuestory.usecases import (
     matrix,
     narratives,
     report,
+    speaking,
     stories,
     web_answers,
 )
@@ -46,6 +46,8 @@ class Home(Page):
 
     async def get(self) -> None:
         rows = await access.communities_seen(self.dash.db, self.user_id, self.dash.admins)
+        self.language = await speaking.language_for(self.dash.db, self.user_id,
+                                                    self.browser_language())
         self.render_page("home.html", communities=rows)
 
 
@@ -62,6 +64,7 @@ class CommunityPage(Page):
         if visit.view is None:
             raise tornado.web.HTTPError(404)
         self.view = visit.view
+        self.language = visit.view.language
         return visit.found  # type: ignore[return-value]
 
     async def open(self, community_id: str) -> access.Named:
@@ -84,23 +87,13 @@ class MatrixPage(CommunityPage):
         found = self.admit_to(await matrix.for_page(
             self.dash.db, self.get_cookie(COOKIE), int(community_id), self.dash.admins, since,
             utcnow()))
-        problem = None if found.readable else texts.DASHBOARD_BAD_PERIOD
+        problem = None if found.readable else self.t.DASHBOARD_BAD_PERIOD
         if problem:
             self.set_status(400)
         self.show("matrix.html", self.view.community, shown=found, matrix=found.matrix,
                   board=found.indicators, since=since if not problem else "", typed=since,
                   problem=problem, cycles=matrix.CYCLES, capitals=tuple(Capital),
-                  done=DONE.get(self.get_query_argument("done", "")))
-
-
-# What the matrix page says after a change made from it.
-DONE = {"added": "The indicator is on the matrix.", "adopted": "The example is on the matrix.",
-        "left": "That example won't be offered again. It is listed under the examples you left.",
-        "retired": "The indicator is off the matrix. You can restore it below.",
-        "merged": "Merged: its evidence now backs the indicator it joined.",
-        "shared": "Shared: members who can be asked get the indicators to check from the "
-                  "scheduler, outside quiet hours. Each indicator's members' check fills in as "
-                  "they answer."}
+                  done=self.t.DASHBOARD_MATRIX_DONE.get(self.get_query_argument("done", "")))
 
 
 class MatrixShare(CommunityPage):
@@ -284,7 +277,7 @@ class NarrativesPage(CommunityPage):
             since=since, pseudonym=arg("pseudonym", ""), words=arg("q", ""),
             after=arg("after", ""), code=arg("code", "")))
         filt = found.filt
-        problem = None if found.since_readable else texts.DASHBOARD_BAD_PERIOD
+        problem = None if found.since_readable else self.t.DASHBOARD_BAD_PERIOD
         kept = {k: v for k, v in (
             ("cycle", filt.cycle), ("capital", filt.capital),
             ("event", str(filt.event_id) if filt.event_id is not None else None),
@@ -320,7 +313,7 @@ class StoryPage(CommunityPage):
             story_id))
         if found is None:
             raise tornado.web.HTTPError(404)
-        notice = {"full": texts.DASHBOARD_FEATURE_FULL}.get(self.get_query_argument("done", ""))
+        notice = {"full": self.t.DASHBOARD_FEATURE_FULL}.get(self.get_query_argument("done", ""))
         self.show("story.html", self.view.community, story=found, notice=notice)
 
 
@@ -358,7 +351,7 @@ class ReportPage(CommunityPage):
         if found.unreadable:
             self.set_status(400)
         self.show("report.html", self.view.community, choice=found, typed=since, chosen=fmt,
-                  problem=texts.DASHBOARD_REPORT_BAD_PERIOD if found.unreadable else None)
+                  problem=self.t.DASHBOARD_REPORT_BAD_PERIOD if found.unreadable else None)
 
 
 def _choice(value: str, allowed: tuple[str, ...]) -> str | None:
@@ -392,7 +385,7 @@ class ExportPage(CommunityPage):
                     values["since"], values["until"], values["cycle"], Path(folder))
             except exports.ExportError as exc:
                 self.set_status(400)
-                problem = (texts.DASHBOARD_UNTIL_BEFORE_SINCE
+                problem = (self.t.DASHBOARD_UNTIL_BEFORE_SINCE
                            if isinstance(exc, exports.UntilBeforeSince) else str(exc))
                 self.show("export.html", community, values=values, problem=problem,
                           formats=tuple(exports.ExportFormat), cycles=matrix.CYCLES)
@@ -430,7 +423,7 @@ class EventsPage(CommunityPage):
                       problem: str | None = None, values: dict[str, str] | None = None,
                       notice: str | None = None) -> None:
         found = await events_listing.for_convener(self.dash.db, self.user_id, self.dash.admins,
-                                                  community.id, utcnow())
+                                                  community.id, utcnow(), self.view.language)
         if found is None:
             raise tornado.web.HTTPError(404)
         self.set_status(status)
@@ -447,9 +440,9 @@ class EventsPage(CommunityPage):
         if done == "invited":
             counts = [self.get_query_argument(k, "0") for k in ("invited", "already")]
             if all(c.isdigit() and len(c) < 7 for c in counts):
-                return texts.DASHBOARD_INVITED.format(invited=counts[0], already=counts[1])
-        return {"created": texts.DASHBOARD_EVENT_CREATED, "moved": texts.DASHBOARD_EVENT_MOVED,
-                "cancelled": texts.DASHBOARD_EVENT_CANCELLED}.get(done)
+                return self.t.DASHBOARD_INVITED.format(invited=counts[0], already=counts[1])
+        return {"created": self.t.DASHBOARD_EVENT_CREATED, "moved": self.t.DASHBOARD_EVENT_MOVED,
+                "cancelled": self.t.DASHBOARD_EVENT_CANCELLED}.get(done)
 
     async def post(self, community_id: str) -> None:
         community = await self.open(community_id)
@@ -494,12 +487,12 @@ class MemberLink(EventsPage):
             if self.get_body_argument("action", "") == "revoke":
                 count = await web_answers.revoke_for(self.dash.db, self.user_id, self.dash.admins,
                                                      community.id, pseudonym)
-                notice = None if count is None else texts.DASHBOARD_MEMBER_LINKS_REVOKED.format(
+                notice = None if count is None else self.t.DASHBOARD_MEMBER_LINKS_REVOKED.format(
                     pseudonym=pseudonym, count=count)
             else:
                 made = await web_answers.make_for(self.dash.db, self.user_id, self.dash.admins,
                                                   community.id, pseudonym, self.dash.base)
-                notice = None if made is None else texts.DASHBOARD_MEMBER_LINK.format(
+                notice = None if made is None else self.t.DASHBOARD_MEMBER_LINK.format(
                     pseudonym=pseudonym, link=made.url)
         except AdminError as exc:
             await self.listing(community, 400, str(exc)[:1].upper() + str(exc)[1:] + ".")

@@ -20,7 +20,7 @@ from valuestory.usecases.times import local_time
 async def unasked(db: Database, community_id: int, past: Sequence[Event],
                   now: dt.datetime, language: str = i18n.BASE_LANGUAGE) -> dict[int, str]:
     """For each of these events (nobody asked about them so far): what is still to come, in
-    `language` (the dashboard's pages are English)."""
+    `language` (the page's)."""
     t = texts.In(language)
     said: dict[int, str] = {}
     async with db.session() as session:

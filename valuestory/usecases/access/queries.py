@@ -5,14 +5,15 @@ one place those rules live."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import i18n
 from storage.db import Work, connection_of
-from storage.models import Community, DashboardSession, Role, RoleGrant
+from storage.models import Community, DashboardSession, Member, Role, RoleGrant
 from valuestory.usecases import sessions
 
 
@@ -65,12 +66,20 @@ def grants_of(user_id: int) -> Any:
             .where(RoleGrant.telegram_user_id == user_id).order_by(RoleGrant.id))
 
 
+def own_language(user_id: int) -> Any:
+    """A person's own language as a member (no row if they are none)."""
+    return select(Member.language).where(Member.telegram_user_id == user_id)
+
+
 # A page's first read, in one statement: the session its cookie names, the community it asks
-# for and every grant of the person signed in (one row each, or one row of nothing).
+# for (with its language), the language of the person signed in as a member, if they are one,
+# and every grant of theirs (one row each, or one row of nothing).
 VISIT = (select(*sessions.COLUMNS, Community.id, Community.name, Community.timezone,
+                Community.language, Member.language,
                 RoleGrant.id, RoleGrant.role, RoleGrant.community_id)
          .select_from(DashboardSession)
          .outerjoin(Community, Community.id == bindparam("community_id"))
+         .outerjoin(Member, Member.telegram_user_id == DashboardSession.telegram_user_id)
          .outerjoin(RoleGrant, RoleGrant.telegram_user_id == DashboardSession.telegram_user_id)
          .where(DashboardSession.token_hash == bindparam("token_hash"))
          .order_by(RoleGrant.id))
@@ -160,6 +169,8 @@ class View:
     community: Named
     convenes: bool
     exports: Scope | None  # their export scope, if it covers this community
+    # What their pages speak: their own language as a member, else the community's.
+    language: str = i18n.BASE_LANGUAGE
 
 
 async def view(session: AsyncSession, user_id: int, community_id: int,
@@ -174,13 +185,16 @@ async def view(session: AsyncSession, user_id: int, community_id: int,
         return None
     grants = [] if is_admin(user_id, admins) else (await session.execute(
         grants_of(user_id))).all()
-    return _view(Named(community.id, community.name, community.timezone), user_id, admins, grants)
+    language = i18n.pick(await session.scalar(own_language(user_id)), community.language)
+    return _view(Named(community.id, community.name, community.timezone), user_id, admins, grants,
+                 language)
 
 
-def _view(community: Named, user_id: int, admins: frozenset[int], grants: Any) -> View | None:
+def _view(community: Named, user_id: int, admins: frozenset[int], grants: Any,
+          language: str = i18n.BASE_LANGUAGE) -> View | None:
     """`view`'s rules, given the community and all of this person's grants (id, role, community)."""
     if is_admin(user_id, admins):
-        return View(community, True, Scope("admin", None))
+        return View(community, True, Scope("admin", None), language)
     convenes = any(r == Role.CONVENER and c == community.id for _, r, c in grants)
     research = [(i, c) for i, r, c in grants if r == Role.RESEARCHER]
     scope: Scope | None = None
@@ -191,7 +205,7 @@ def _view(community: Named, user_id: int, admins: frozenset[int], grants: Any) -
     covered = scope is not None and (scope.community_ids is None or community.id in scope.community_ids)
     if not convenes and not covered:
         return None
-    return View(community, convenes, scope if covered else None)
+    return View(community, convenes, scope if covered else None, language)
 
 
 async def visiting(work: Work, token: str | None, community_id: int, admins: frozenset[int],
@@ -207,9 +221,11 @@ async def visiting(work: Work, token: str | None, community_id: int, admins: fro
         VISIT, {"token_hash": token_hash, "community_id": community_id})).all()
     if not rows:
         return None, None
-    user_id, csrf, last_seen, cid, name, zone = rows[0][:6]
+    user_id, csrf, last_seen, cid, name, zone, spoken, own = rows[0][:8]
     signed = await sessions.queries.judge(conn, token_hash, user_id, csrf, last_seen, now)
+    if signed is not None and own is not None:
+        signed = replace(signed, language=i18n.pick(own))
     if signed is None or cid is None:
         return signed, None
-    grants = [row[6:] for row in rows if row[6] is not None]
-    return signed, _view(Named(cid, name, zone), user_id, admins, grants)
+    grants = [row[8:] for row in rows if row[8] is not None]
+    return signed, _view(Named(cid, name, zone), user_id, admins, grants, i18n.pick(own, spoken))

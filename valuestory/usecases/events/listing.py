@@ -66,15 +66,16 @@ class Listed:
 
 
 async def for_convener(db: Database, user_id: int, admins: frozenset[int], community_id: int,
-                       now: dt.datetime) -> Listed | None:
-    """`_for_dashboard`, for a convener of the community; None for anyone else."""
+                       now: dt.datetime, language: str = i18n.BASE_LANGUAGE) -> Listed | None:
+    """`_for_dashboard`, for a convener of the community, said in `language`; None for anyone
+    else."""
     async with db.session() as session:
         community = await access.queries.convened_one(session, user_id, community_id, admins)
         if community is None:
             return None
         upcoming, past, rates = await _for_dashboard(session, community, now)
     unasked = await event_outlook.unasked(db, community_id, [e for e in past if e.id not in rates],
-                                          now)
+                                          now, language)
     return Listed(upcoming, past, rates, unasked)
 
 

@@ -54,6 +54,9 @@ class Signed:
 
     user_id: int
     csrf: str
+    # Their own language as a member, where the read that found the session also asked (None:
+    # not asked, or not a member); a page about no community they may see speaks it.
+    language: str | None = None
 
 
 async def open_session(session: AsyncSession, user_id: int, now: dt.datetime) -> str:
