@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from flows import texts
+from tests import seed
 from tests.botapi import TOKEN, BotApiDouble, BotApiServer
 from tests.harness import Harness
 from tests.remote import free_port
 from tests.waiting import until
+from valuestory.usecases.out import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,8 +211,9 @@ def test_try_walks_through_the_member_conversation_and_shows_what_was_stored(
     result = vs("try", cwd=tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Joining Try-out community" in out
-    assert "Question 1" in out and "Did you take part" in out
+    assert plain(texts.PARTICIPANT_INFO.parts[0].format(community="Try-out community")) in out
+    assert plain(texts.PROGRESS_SO_FAR.format(index=1)) in out
+    assert seed.asked("attended", texts.TRY_EVENT_TITLE) in out
     assert texts.TRY_STORED in out
     stored = out.split(texts.TRY_STORED)[1]
     assert f"[{texts.CYCLE_NAMES['immediate']}]" in stored

@@ -25,7 +25,7 @@ from sqlalchemy import select as sql_select
 from flows import texts
 from storage.db import Database
 from storage.models import Choice, Narrative
-from tests import matrix_words
+from tests import matrix_words, seed
 from tests.cli.test_cli import clean_env
 from valuestory.cli import main
 from valuestory.terminal.tryout import Terminal, line_reader
@@ -39,6 +39,11 @@ NOT_MET = texts.UNKNOWN_USER.split(". ")[0]
 # The terminal's own words: it has no buttons to tap.
 TERMINAL = texts.WORDING["terminal"]
 GOT_IT, ADDED = TERMINAL["ACK_FIRST"].split(".")[0], TERMINAL["ACK_MORE"].split(".")[0]
+# The questions a try-out asks, about the event it makes up; the second up to its question mark,
+# as it may wrap after it.
+ATTENDANCE = seed.asked("attended", texts.TRY_EVENT_TITLE)
+MOMENT = seed.asked("immediate.moment", texts.TRY_EVENT_TITLE).partition("?")[0]
+INSIGHT = seed.asked("potential.human")
 
 
 def question(index: int) -> str:
@@ -95,7 +100,7 @@ async def test_controls_keep_their_letter_on_every_screen_and_numbers_are_only_o
     out = await drive(db, AGREE, ATTENDED, "1", "n")
     assert keys("s", "b", "l", "x") in out
     assert keys("n", "b", "l", "x") in out
-    assert "[1] Yes, I was there" in out
+    assert f"[1] {seed.THERE}" in out
     assert f"[1] {texts.BTN_SKIP}" not in out and f"[1] {texts.BTN_NEXT}" not in out
     # "1" on a text question is an answer, not a button; "n" is always Next.
     assert await narratives(db) == [("immediate.moment", "1")]
@@ -113,9 +118,9 @@ async def test_several_picks_at_once_on_a_multi_choice_screen(db: Database) -> N
     out = await drive(db, AGREE, ATTENDED, "s", "s", "1,3", "d")
     assert texts.PLEASE_TAP not in out
     picked = after(out, "> 1,3").split("> d")[0]
-    assert picked.count("[1] ✓ A new insight or skill") == 1
+    assert picked.count(f"[1] ✓ {seed.INSIGHT}") == 1
     assert "[3] ✓ A document, tool or resource" in picked
-    assert "Tell me about the insight or skill" in after(out, "> d") and "5 of 7" in out
+    assert INSIGHT in after(out, "> d") and "5 of 7" in out
     async with db.session() as s:
         chosen = {c.question_id: c.values for c in (await s.scalars(sql_select(Choice))).all()}
     assert chosen["potential.capitals"] == ["human", "tangible"]
@@ -298,9 +303,9 @@ def test_ctrl_c_under_a_terminal_ends_at_once_with_what_was_kept_and_loses_nothi
     try:
         keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
-        keyboard.expect("Did you take part")
+        keyboard.expect(ATTENDANCE)
         keyboard.type("1\r")
-        keyboard.expect("What happened at")
+        keyboard.expect(MOMENT)
         # Line editing: the left arrow moves back, so the missing letter goes in its place.
         keyboard.type("Meeting the midwies\x1b[D\x1b[Dv\r")
         keyboard.expect(GOT_IT)
@@ -327,9 +332,9 @@ def test_the_up_arrow_brings_back_an_earlier_line(tmp_path: Path) -> None:
     try:
         keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
-        keyboard.expect("Did you take part")
+        keyboard.expect(ATTENDANCE)
         keyboard.type("1\r")
-        keyboard.expect("What happened at")
+        keyboard.expect(MOMENT)
         keyboard.type("The case review\r")
         keyboard.expect(GOT_IT)
         keyboard.type("\x1b[A\r")  # the same line again, from history
@@ -350,9 +355,9 @@ def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> 
     try:
         keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
-        keyboard.expect("Did you take part")
+        keyboard.expect(ATTENDANCE)
         keyboard.type("1\r")
-        keyboard.expect("What happened at")
+        keyboard.expect(MOMENT)
         keyboard.type(answer + "\r")  # past the 4095 characters a terminal's own line takes
         keyboard.expect(GOT_IT)
         keyboard.type("/quit\r")
@@ -370,7 +375,6 @@ def test_a_long_pasted_answer_under_a_terminal_is_kept_whole(tmp_path: Path) -> 
 async def test_try_on_a_database_with_other_communities_ends_with_the_matrix_it_filled(
     db: Database,
 ) -> None:
-    from tests import seed
 
     await seed.community(db, "Aardvark Network")  # first by name, and with nothing in it
     out = await drive(db, AGREE, ATTENDED, "Meeting the midwives", "n")
@@ -386,7 +390,7 @@ async def test_a_story_paused_with_later_is_resumed_next_time_and_another_member
     again = await drive(db, "c")  # the same database, as `try --database URL` opens it again
     assert texts.COMMUNITY_EXISTS.partition(" {")[0] not in again
     assert ASKED_TO_AGREE not in again  # a member already: no consent again
-    assert texts.WELCOME_BACK in again and "What happened at" in again
+    assert texts.WELCOME_BACK in again and MOMENT in again
     script = Script([AGREE, ATTENDED, "The parents' panel"])
     await Terminal(db, script.read, script.out.append, user_id=2, kept=True).run()
     assert ASKED_TO_AGREE in script.text  # a new member, in the same community
@@ -445,14 +449,14 @@ async def test_mydata_reads_in_plain_words_and_asides_show_the_question_again(
                       "/mydata", "/withdraw", "2", "/pause", "An aside", "/quit")
     mydata = after(out, "> /mydata").split("> /withdraw")[0]
     assert texts.MYDATA_CHOICE.format(question="What you gained",
-                                      values="A new insight or skill") in mydata
+                                      values=seed.INSIGHT) in mydata
     assert not re.search(r"potential\.|post event|status open", mydata)
     erase = texts.MYDATA_ERASE.partition(",")[0]
-    assert "Tell me about the insight or skill you gained." in mydata.split(erase)[1]
+    assert INSIGHT in mydata.split(erase)[1]
     declined = after(out, "> 2").split("> /pause")[0]
-    assert texts.WITHDRAW_KEPT in declined and "Tell me about the insight" in declined
+    assert texts.WITHDRAW_KEPT in declined and INSIGHT in declined
     paused = after(out, "> /pause").split("> An aside")[0]
-    assert texts.PAUSED_ONE.partition(" ")[0] in paused and "Tell me about the insight" in paused
+    assert texts.PAUSED_ONE.partition(" ")[0] in paused and INSIGHT in paused
     # After /pause the story waits, as after Later: a message is not an answer unless kept.
     assert texts.KEEP_HELD.rpartition("\n\n")[2] in after(out, "> An aside")
     assert ("potential.human", "An aside") not in await narratives(db)
@@ -473,7 +477,7 @@ def test_ctrl_c_on_a_throwaway_database_does_not_claim_nothing_is_lost(tmp_path:
     try:
         keyboard.expect(ASKED_TO_AGREE)
         keyboard.type("1\r")
-        keyboard.expect("Did you take part")
+        keyboard.expect(ATTENDANCE)
         keyboard.type("\x03")
         assert keyboard.wait(timeout=15) == 0
     finally:
