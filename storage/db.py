@@ -375,6 +375,22 @@ def _text(sql: str) -> TextClause:
     return text(sql)
 
 
+async def driver_execute(conn: AsyncConnection, sql: str, parameters: dict[str, Any]) -> int:
+    """Run one statement that returns no rows, as `driver_rows` runs a read: `sql` names its
+    parameters `:name`, given as the driver takes them (on SQLite a time as `driver_stored`
+    writes it). On SQLite one trip to aiosqlite's thread; on PostgreSQL one round trip, as any
+    statement. The number of rows it changed."""
+    if conn.dialect.name != "sqlite":
+        return int((await conn.execute(_text(sql), parameters)).rowcount)  # type: ignore[attr-defined]
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        cursor = await driver.execute(sql, parameters)
+    except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
+        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
+    return int(cursor.rowcount)
+
+
 async def driver_rows(conn: AsyncConnection, sql: str, parameters: dict[str, Any]
                       ) -> Sequence[Sequence[Any]]:
     """Every row of one read, as the driver gives its values (no ORM objects, no type
@@ -398,6 +414,14 @@ def driver_time(value: Any) -> Any:
     if isinstance(value, str):
         return dt.datetime.fromisoformat(value + "+00:00")
     return value
+
+
+def driver_stored(moment: dt.datetime, dialect: str) -> Any:
+    """An aware time as `driver_execute` takes it: on SQLite the text SQLAlchemy writes (UTC,
+    without a zone), on PostgreSQL the time itself."""
+    if dialect != "sqlite":
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 # Either kind of unit of work: use cases that need only statements accept both.

@@ -12,13 +12,17 @@ would begin it, and begun for real by the first thing the member sends.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import engine
 from flows.engine import Begin, Choose, Context, Continue, Next, Progress, Skip, Text
-from flows.questions import QuestionKind
+from flows.i18n import Texts
+from flows.questions import Question, QuestionKind, Script, load_question_set
 from storage.db import Database
 from storage.models import AnsweredIn, Consent, Prompt, PromptStatus, utcnow
 from valuestory.usecases.conversation import _join, consent_version, participant_body, queries
@@ -192,55 +196,169 @@ class Sent:
     problem: str = ""
 
 
+# The prompt's place after an action: what `_decide` runs each action through.
+Run = Callable[[engine.Action, Progress], Awaitable[Progress]]
+
+
+async def _decide(script: Script, progress: Progress, action: engine.Action, text: str | None,
+                  t: Texts, run: Run) -> Sent:
+    """What a form sent means, as actions run in turn through `run`: the one place its rules
+    live, whether the actions are then stored as plain statements or through `queries.apply`."""
+    current = script.question(progress.question_id or "")
+    if current is None or current not in engine.sequence(script, progress.choices):
+        progress = await run(Begin(), progress)  # the page showed it begun: begin it
+    elif progress.held and not isinstance(action, Continue | engine.Stop):
+        progress = await run(Continue(), progress)  # back from Later, on another button
+    current = script.question(progress.question_id or "")
+    wrote = (text or "").strip()
+    if (current is not None and current.kind is QuestionKind.TEXT and isinstance(action, Next)
+            and progress.held_message is None and action.question_id == current.id):
+        if wrote and wrote != progress.answers.get(current.id, ""):
+            # The box holds the whole answer: a new version of it, never more of it.
+            if (await run(Text(wrote), replace(progress, fresh=True))).fresh:
+                return Sent(t.TOO_LONG)  # not taken (too long): say why, move nowhere
+            progress = replace(progress, fresh=False,
+                               answers={**progress.answers, current.id: wrote})
+        elif not wrote and current.id not in progress.answers:
+            action = Skip(current.id) if current.skippable else action
+    await run(action, progress)
+    return Sent()
+
+
+def _read(rows: Sequence[Sequence[Any]]) -> tuple[OpenPrompt, str, Answers]:
+    """The prompt, its status and what was answered so far, from `queries.prompt_on_page`."""
+    first = rows[0]
+    said: dict[str, str] = {}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        kind, question_id, value = row[15:18]
+        if kind == "n":
+            said[question_id] = value
+        elif kind == "c":
+            chosen[question_id] = tuple(json.loads(value))
+    prompt = OpenPrompt(first[1], first[2], first[3], first[4], bool(first[5]), bool(first[6]),
+                        first[7], None if first[8] is None else bool(first[8]), first[9],
+                        first[10] or "")
+    return prompt, first[11], (said, chosen)
+
+
 async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
                        text: str | None = None, now: dt.datetime | None = None) -> Sent:
     """A form sent from the member's page: the button pressed (an engine action token) and,
-    for a text question, what the box held. Committed before it returns."""
+    for a text question, what the box held. Committed before it returns.
+
+    The member and the prompt are read in one statement, the engine decides, and what it
+    decided is written as plain statements (`queries.write_on_page`); a new version of an
+    answer, or a story finished (which begins the next), go through `queries.apply` instead, in
+    the same unit of work."""
     now = now or utcnow()
     action = engine.decode_action(token)
-    async with db.session() as session:
-        member, found = await queries.member_by_id_with_prompt(session, member_id, prompt_id)
-        if member is None:
+    async with db.connection() as conn:
+        rows = await queries.prompt_on_page(conn, member_id, prompt_id)
+        if not rows:
             return Sent("gone")
-        t = say(member.language)
-        if found is None:
+        language = rows[0][0]
+        t = say(language)
+        if rows[0][1] is None:
             return Sent(t.NOT_FOR_YOU)
-        prompt, answered = found
-        if prompt.status != PromptStatus.OPEN:
-            return Sent(t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
-                        else t.PROMPT_FINISHED)
+        shown, status, answered = _read(rows)
+        if status != PromptStatus.OPEN:
+            return Sent(t.PROMPT_CLOSED if status == PromptStatus.CLOSED else t.PROMPT_FINISHED)
         if action is None:
             return Sent(t.STALE_BUTTON)
-        language = member.language
-        script = queries.script_of(prompt.question_set, prompt.kind, language)
-        progress = queries.progress_of(prompt, answered)
+        script = queries.script_of(shown.question_set, shown.kind, language)
+        ctx = Context(event=shown.event_title, aspiration=shown.aspiration)
+        steps: list[tuple[Progress, engine.Step]] = []
 
-        async def run(act: engine.Action, progress: Progress) -> Progress:
-            await queries.apply(session, prompt, act, now, language, progress, channel=AnsweredIn.WEB)
-            return replace(progress, question_id=prompt.question_id, fresh=prompt.fresh,
-                           held=prompt.held, held_message=prompt.held_message)
+        async def decided(act: engine.Action, progress: Progress) -> Progress:
+            step = engine.step(script, progress, act, ctx)
+            steps.append((progress, step))
+            return replace(progress, question_id=step.progress.question_id,
+                           fresh=step.progress.fresh, held=step.progress.held,
+                           held_message=step.progress.held_message)
 
-        current = script.question(progress.question_id or "")
-        if current is None or current not in engine.sequence(script, progress.choices):
-            progress = await run(Begin(), progress)  # the page showed it begun: begin it
-        elif progress.held and not isinstance(action, Continue | engine.Stop):
-            progress = await run(Continue(), progress)  # back from Later, on another button
-        current = script.question(progress.question_id or "")
-        wrote = (text or "").strip()
-        if (current is not None and current.kind is QuestionKind.TEXT and isinstance(action, Next)
-                and progress.held_message is None and action.question_id == current.id):
-            if wrote and wrote != progress.answers.get(current.id, ""):
-                # The box holds the whole answer: a new version of it, never more of it.
-                await queries.apply(session, prompt, Text(wrote), now, language,
-                             replace(progress, fresh=True), channel=AnsweredIn.WEB)
-                if prompt.fresh:  # not taken (too long): say why, move nowhere
-                    return Sent(t.TOO_LONG)
-                progress = replace(progress, fresh=False,
-                                   answers={**progress.answers, current.id: wrote})
-            elif not wrote and current.id not in progress.answers:
-                action = Skip(current.id) if current.skippable else action
-        await queries.apply(session, prompt, action, now, language, progress, channel=AnsweredIn.WEB)
-        return Sent()
+        sent = await _decide(script, queries.progress_of(shown, answered),  # type: ignore[arg-type]
+                             action, text, t, decided)
+        plain = _plainly(shown, steps)
+        if plain is None:
+            async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                sent = await _send_in(session, member_id, prompt_id, action, text, now)
+                await session.flush()
+            return sent
+        told, chosen, step = plain
+        if told is not None:
+            q, said = told
+            told_fields = {**queries.answer_fields(load_question_set(shown.question_set), script,
+                                                   q, ctx),
+                           "text": said, "channel": AnsweredIn.WEB, "member_id": member_id,
+                           "community_id": rows[0][12], "event_id": rows[0][13],
+                           "story_id": rows[0][14]}
+        await queries.write_on_page(conn, prompt_id, now,
+                                    told=told_fields if told is not None else None,
+                                    chosen=chosen, step=step)
+        if told is not None:
+            queries.ANSWERS_STORED.inc()
+        return sent
+
+
+def _plainly(shown: OpenPrompt, steps: list[tuple[Progress, engine.Step]]
+             ) -> tuple[tuple[Question, str] | None, tuple[str, tuple[str, ...]] | None,
+                        dict[str, Any] | None] | None:
+    """What the steps decided, as `queries.write_on_page` writes it: the first answer to a
+    question, a choice, and where the prompt is now (None where it did not move). None where
+    they decided more than that (a new version of an answer, more of one, two of either, or a
+    story finished): those go through `queries.apply`."""
+    told: tuple[Question, str] | None = None
+    chosen: tuple[str, tuple[str, ...]] | None = None
+    attended = shown.attended
+    for given, step in steps:
+        if step.finished:
+            return None
+        if step.store_text is not None:
+            q = step.store_text.question
+            if told is not None or step.store_text.append or q.id in given.answers:
+                return None
+            told = (q, step.store_text.text)
+        if step.store_choice is not None:
+            if chosen is not None:
+                return None
+            chosen = (step.store_choice.question.id, step.store_choice.values)
+            if chosen[0] == "attended":
+                attended = "yes" in chosen[1]
+    place = {"question_id": shown.question_id, "fresh": shown.fresh, "held": shown.held,
+             "held_message": shown.held_message, "attended": shown.attended}
+    if steps:
+        last = steps[-1][1].progress
+        place = {"question_id": last.question_id, "fresh": last.fresh, "held": last.held,
+                 "held_message": last.held_message, "attended": attended}
+    moved = place != {"question_id": shown.question_id, "fresh": shown.fresh,
+                      "held": shown.held, "held_message": shown.held_message,
+                      "attended": shown.attended}
+    return told, chosen, place if moved else None
+
+
+async def _send_in(session: AsyncSession, member_id: int, prompt_id: int,
+                   action: engine.Action, text: str | None, now: dt.datetime) -> Sent:
+    """`send_on_page` through the ORM and `queries.apply`, in the caller's unit of work."""
+    member, found = await queries.member_by_id_with_prompt(session, member_id, prompt_id)
+    if member is None:
+        return Sent("gone")
+    t = say(member.language)
+    if found is None:
+        return Sent(t.NOT_FOR_YOU)
+    prompt, answered = found
+    if prompt.status != PromptStatus.OPEN:
+        return Sent(t.PROMPT_CLOSED if prompt.status == PromptStatus.CLOSED
+                    else t.PROMPT_FINISHED)
+    language = member.language
+    script = queries.script_of(prompt.question_set, prompt.kind, language)
+
+    async def run(act: engine.Action, progress: Progress) -> Progress:
+        await queries.apply(session, prompt, act, now, language, progress, channel=AnsweredIn.WEB)
+        return replace(progress, question_id=prompt.question_id, fresh=prompt.fresh,
+                       held=prompt.held, held_message=prompt.held_message)
+
+    return await _decide(script, queries.progress_of(prompt, answered), action, text, t, run)
 
 
 async def joining(db: Database, member_id: int, community_id: int) -> Joining | None:

@@ -20,13 +20,14 @@ from typing import Any, Literal
 from prometheus_client import Counter
 from sqlalchemy import BigInteger, Integer, Select, Text, bindparam, cast, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from flows import engine, i18n
 from flows.engine import Action, Begin, Context, Continue, Progress, Reply, Step
 from flows.questions import PromptKind, Question, QuestionSet, Script, load_question_set
 from storage import repositories as repo
+from storage.db import driver_execute, driver_rows, driver_stored
 from storage.models import (
     AnsweredIn,
     Choice,
@@ -283,6 +284,16 @@ def _asked_in(qs: QuestionSet, script: Script, q: Question) -> str:
     return script.language
 
 
+def answer_fields(qs: QuestionSet, script: Script, q: Question, ctx: Context) -> dict[str, Any]:
+    """What a narrative keeps of the question it answers: its id, its text as asked and the
+    language it was asked in, its cycle and capital, and whether it is a plan."""
+    assert q.cycle is not None
+    return {"question_id": q.id,
+            "question_text": q.text.format(event=ctx.event, aspiration=ctx.aspiration),
+            "cycle": q.cycle.value, "capital": q.capital.value if q.capital else None,
+            "intended": q.intended, "language": _asked_in(qs, script, q)}
+
+
 async def read_progress(session: AsyncSession, prompt: Prompt) -> Progress:
     return progress_of(prompt, await answers_of_prompt(session, prompt.id))
 
@@ -329,13 +340,9 @@ async def apply(session: AsyncSession, prompt: Prompt, action: Action, now: dt.d
     result: Step = engine.step(script, progress, action, ctx)
     if result.store_text is not None:
         q = result.store_text.question
-        assert q.cycle is not None
         await repo.save_answer(
-            session, prompt, question_id=q.id,
-            question_text=q.text.format(event=ctx.event, aspiration=ctx.aspiration),
-            cycle=q.cycle.value, capital=q.capital.value if q.capital else None,
-            intended=q.intended, text=result.store_text.text, append=result.store_text.append,
-            now=now, language=_asked_in(qs, script, q), spoken=spoken,
+            session, prompt, **answer_fields(qs, script, q, ctx), text=result.store_text.text,
+            append=result.store_text.append, now=now, spoken=spoken,
             first=q.id not in progress.answers, channel=channel,
         )
         ANSWERS_STORED.inc()
@@ -441,3 +448,98 @@ async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime)
     return (latest is not None and latest.status == PromptStatus.CLOSED
             and latest.finished_at is not None
             and latest.finished_at >= now - dt.timedelta(days=CLOSED_NOTICE_DAYS))
+
+
+# --- An answer sent from a member's page, as plain statements ------------------------------------
+# Every answer sent on a page runs these: one read, and for the usual step (a first answer to a
+# question, a choice, moving on) one write, said to the driver (`driver_rows`, `driver_execute`),
+# no ORM objects. On PostgreSQL the write is one statement (a WITH of its parts): one round trip;
+# on SQLite a statement for each part, one trip each to aiosqlite's thread. Anything else (a new
+# version of an answer, a story finished) goes through `apply`, in the same unit of work.
+
+def _on_page(lock: str) -> str:
+    return f"""WITH m AS (SELECT id, language FROM members WHERE id = :member_id{lock}),
+p AS (SELECT id, kind, question_set, question_id, fresh, held, held_message, attended, event_id,
+  story_id, status, community_id FROM prompts
+  WHERE id = :prompt_id AND member_id = :member_id{lock})
+SELECT m.language, p.id, p.kind, p.question_set, p.question_id, p.fresh, p.held,
+  p.held_message, p.attended, e.title,
+  CASE WHEN p.kind = '{PromptKind.POST_EVENT.value}' THEN '' ELSE
+    (SELECT n.text FROM narratives n WHERE n.story_id = p.story_id AND n.intended
+     ORDER BY n.id DESC LIMIT 1) END,
+  p.status, p.community_id, p.event_id, p.story_id, a.kind, a.question_id, a.value
+FROM m LEFT JOIN p ON 1 = 1 LEFT JOIN events e ON e.id = p.event_id
+LEFT JOIN (SELECT 'n' AS kind, question_id, text AS value FROM narratives
+  WHERE prompt_id = :prompt_id
+  UNION ALL
+  SELECT 'c', question_id, CAST("values" AS TEXT) FROM choices WHERE prompt_id = :prompt_id
+) AS a ON p.id IS NOT NULL"""
+
+
+# The member's and the prompt's rows locked on PostgreSQL, as `member_by_id_with_prompt` locks
+# them (one person's answers one at a time); SQLite's writers take turns already (BEGIN IMMEDIATE).
+_ON_PAGE = {"postgresql": _on_page(" FOR UPDATE"), "sqlite": _on_page("")}
+
+_TELL = (
+    "INSERT INTO narratives (prompt_id, member_id, community_id, event_id, story_id, "
+    "question_id, question_text, language, cycle, capital, intended, text, spoken, channel, "
+    "version, answered_at, updated_at) VALUES (:prompt_id, :member_id, :community_id, "
+    ":event_id, :story_id, :told_question, :question_text, :language, :cycle, :capital, "
+    ":intended, :text, :spoken, :channel, 1, :now, :now)")
+_CHOOSE_PLAIN = (
+    'INSERT INTO choices (prompt_id, question_id, "values", updated_at) '
+    "VALUES (:prompt_id, :chosen_question, {values}, :now) "
+    'ON CONFLICT (prompt_id, question_id) DO UPDATE SET "values" = excluded."values", '
+    "updated_at = excluded.updated_at")
+_CHOSEN = {"postgresql": _CHOOSE_PLAIN.format(values="CAST(:chosen AS JSON)"),
+           "sqlite": _CHOOSE_PLAIN.format(values=":chosen")}
+_STEP_ON = ("UPDATE prompts SET question_id = :at_question, fresh = :fresh, held = :held, "
+            "held_message = :held_message, attended = :attended, updated_at = :now "
+            "WHERE id = :prompt_id")
+
+
+async def prompt_on_page(conn: AsyncConnection, member_id: int, prompt_id: int
+                         ) -> Sequence[Sequence[Any]]:
+    """The member and that prompt of theirs, locked, with what was answered so far, in one
+    statement: no rows if there is no such member; else a row for each answer (at least one),
+    each with the member's language, then the prompt's id (None if it is not theirs), kind,
+    question set, question id, fresh, held, held message, attended, event title, aspiration
+    (a follow-up's plan, else ""), status, community, event and story; then the answer's kind
+    ("n" or "c"), question id and value (a choice's as JSON). Values as the driver gives them."""
+    return await driver_rows(conn, _ON_PAGE[conn.dialect.name],
+                             {"member_id": member_id, "prompt_id": prompt_id})
+
+
+async def write_on_page(conn: AsyncConnection, prompt_id: int, now: dt.datetime, *,
+                        told: dict[str, Any] | None = None,
+                        chosen: tuple[str, Sequence[str]] | None = None,
+                        step: dict[str, Any] | None = None) -> None:
+    """What an answer on the page decided, in the caller's unit of work: a first answer to a
+    question (`told`: the narrative's fields, as `answer_fields` and the prompt give them),
+    a choice replacing the one before (`chosen`: question id, values), and where the prompt is
+    now (`step`: question id, fresh, held, held message, attended). The prompt's id is theirs."""
+    dialect = conn.dialect.name
+    parts: list[str] = []
+    values: dict[str, Any] = {"prompt_id": prompt_id, "now": driver_stored(now, dialect)}
+    if told is not None:
+        parts.append(_TELL)
+        values |= {**told, "told_question": told["question_id"], "spoken": False}
+    if chosen is not None:
+        parts.append(_CHOSEN[dialect])
+        values |= {"chosen_question": chosen[0], "chosen": json.dumps(list(chosen[1]))}
+    if step is not None:
+        parts.append(_STEP_ON)
+        values |= {"at_question": step["question_id"], "fresh": step["fresh"],
+                   "held": step["held"], "held_message": step["held_message"],
+                   "attended": step["attended"]}
+    if not parts:
+        return
+    if dialect == "postgresql":
+        # One statement, one round trip: each part but the last a WITH of the one after.
+        *before, last = parts
+        await driver_execute(conn, "".join(
+            f"{'WITH' if i == 0 else ','} w{i} AS ({sql}) " for i, sql in enumerate(before))
+            + last, values)
+        return
+    for sql in parts:
+        await driver_execute(conn, sql, values)
