@@ -156,7 +156,7 @@ async def serve(settings: Settings, webhook: bool, routes: Sequence[Any] = (),
 
     `db` is the database the routes were made with, so the process shares one pool.
     """
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, stock_io=settings.valuestory_stock_io)
     service = Service(settings, db, webhook=webhook, routes=routes)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

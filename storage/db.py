@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -36,6 +37,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # the event loop goes on meanwhile).
 BUSY_TIMEOUT_MS = 10_000
 AUTOCOMMIT_POOL_SIZE = 4
+# Where our own way to the driver is faster than SQLAlchemy's (`driver_rows`, `driver_execute`,
+# `sqlite_driver_execute`), VALUESTORY_STOCK_IO=1 sends the same statements through SQLAlchemy's
+# stock `execute` instead: the library's path, one setting away. Carried to every connection of
+# a `Database` as this execution option.
+STOCK_IO = "valuestory_stock_io"
+STOCK_IO_VARIABLE = "VALUESTORY_STOCK_IO"
+
+
+def stock_io_from_environment() -> bool:
+    """Whether VALUESTORY_STOCK_IO asks for SQLAlchemy's stock path (1, true, yes or on)."""
+    return os.environ.get(STOCK_IO_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def describe_url(url: str) -> str:
@@ -194,9 +206,13 @@ class Database:
     and sleeping in busy_timeout's back-off; other processes still queue on busy_timeout.
     """
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, stock_io: bool | None = None, **engine_kwargs: Any) -> None:
+        """`stock_io`: SQLAlchemy's stock path for the statements we say to the driver ourselves
+        (None: as VALUESTORY_STOCK_IO says)."""
         self.url = url
-        self.engine = create_engine(url, **engine_kwargs)
+        self.stock_io = stock_io_from_environment() if stock_io is None else stock_io
+        self._options = {"execution_options": {STOCK_IO: True}} if self.stock_io else {}
+        self.engine = create_engine(url, **engine_kwargs, **self._options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reader: AsyncEngine | None = None
         self._autocommit: AsyncEngine | None = None
@@ -250,7 +266,8 @@ class Database:
             # for one of these, whose statements take a millisecond.
             self._autocommit = create_engine(self.url, isolation_level="AUTOCOMMIT",
                                              skip_autocommit_rollback=True,
-                                             pool_size=AUTOCOMMIT_POOL_SIZE, max_overflow=0)
+                                             pool_size=AUTOCOMMIT_POOL_SIZE, max_overflow=0,
+                                             **self._options)
         return self._autocommit
 
     @asynccontextmanager
@@ -303,7 +320,7 @@ class Database:
         engine = self.engine
         if self.dialect == "sqlite":
             if self._reader is None:
-                self._reader = create_engine(self.url)
+                self._reader = create_engine(self.url, **self._options)
                 event.listen(self._reader.sync_engine, "connect", _sqlite_read_only)
                 # It begins a read, not a write: the writers' listener would take the write lock.
                 event.remove(self._reader.sync_engine, "begin", _sqlite_begin)
@@ -356,11 +373,18 @@ class Database:
             self._autocommit = None
 
 
+def _stock(conn: AsyncConnection) -> bool:
+    """Whether this connection's statements take SQLAlchemy's stock path (`STOCK_IO`)."""
+    return bool(conn.engine.get_execution_options().get(STOCK_IO))
+
+
 async def sqlite_driver_execute(conn: AsyncConnection, sql: str, parameters: Sequence[Any]) -> int:
     """Run one statement that returns no rows on a SQLite unit of work's connection, through
     the driver's own `execute`: one trip to aiosqlite's thread where SQLAlchemy's cursor takes
     three. For the few statements every update runs; `sql` in the driver's `?` style, the
     parameters as the driver takes them. The number of rows it changed."""
+    if _stock(conn):
+        return int((await conn.exec_driver_sql(sql, tuple(parameters))).rowcount)
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     try:
@@ -380,7 +404,7 @@ async def driver_execute(conn: AsyncConnection, sql: str, parameters: dict[str, 
     parameters `:name`, given as the driver takes them (on SQLite a time as `driver_stored`
     writes it). On SQLite one trip to aiosqlite's thread; on PostgreSQL one round trip, as any
     statement. The number of rows it changed."""
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or _stock(conn):
         return int((await conn.execute(_text(sql), parameters)).rowcount)  # type: ignore[attr-defined]
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
@@ -398,7 +422,7 @@ async def driver_rows(conn: AsyncConnection, sql: str, parameters: dict[str, Any
     `sql` names its parameters `:name`, which both databases take. On SQLite through the
     driver's own `execute_fetchall`: one trip to aiosqlite's thread where SQLAlchemy's cursor
     takes four (open, run, fetch, close); on PostgreSQL one round trip, as any statement."""
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or _stock(conn):
         return (await conn.execute(_text(sql), parameters)).all()
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None

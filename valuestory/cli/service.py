@@ -60,7 +60,7 @@ def run(webhook: bool) -> None:
 
     async def serve_all() -> None:
         # The bot and the dashboard meet only here, on one web server and one database pool.
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, stock_io=settings.valuestory_stock_io)
         base = settings.public_base(webhook)
         routes = [*dashboard.routes(db, settings, base), *answers.routes(db, base, mail_sender)]
         # Emails go from the same process, beside Telegram's scheduler, on the same pool.

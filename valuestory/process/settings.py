@@ -100,6 +100,17 @@ def _voice_engine(value: Any) -> str:
     return value
 
 
+def _switch(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1 (on) or 0 (off)")
+
+
 def _log_level(value: Any) -> str:
     if str(value).upper() not in LOG_LEVELS:
         raise ValueError(f"must be {', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}")
@@ -222,6 +233,9 @@ class Settings(BaseSettings):
     # emails come from.
     smtp_url: Annotated[SecretStr | None, _checked(_smtp_url)] = None
     mail_from: Annotated[str | None, _checked(_mail_from)] = None
+    # SQLAlchemy's stock path for the statements our own code says to the database driver
+    # itself (where it is faster): the library's way, one setting away.
+    valuestory_stock_io: Annotated[bool, _checked(_switch)] = False
 
     def __init__(self, _env_file: str | Path | None = ".env", **given: Any) -> None:
         unknown = set(given) - set(type(self).model_fields)
