@@ -286,17 +286,15 @@ async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
                 await session.flush()
             return sent
         told, chosen, step = plain
+        fields = None
         if told is not None:
-            q, said = told
-            told_fields = {**queries.answer_fields(load_question_set(shown.question_set), script,
-                                                   q, ctx),
-                           "text": said, "channel": AnsweredIn.WEB, "member_id": member_id,
-                           "community_id": rows[0][12], "event_id": rows[0][13],
-                           "story_id": rows[0][14]}
-        await queries.write_on_page(conn, prompt_id, now,
-                                    told=told_fields if told is not None else None,
-                                    chosen=chosen, step=step)
-        if told is not None:
+            fields = {**queries.answer_fields(load_question_set(shown.question_set), script,
+                                              told[0], ctx),
+                      "text": told[1], "channel": AnsweredIn.WEB, "member_id": member_id,
+                      "community_id": rows[0][12], "event_id": rows[0][13],
+                      "story_id": rows[0][14]}
+        await queries.write_on_page(conn, prompt_id, now, told=fields, chosen=chosen, step=step)
+        if fields is not None:
             queries.ANSWERS_STORED.inc()
         return sent
 
@@ -325,16 +323,14 @@ def _plainly(shown: OpenPrompt, steps: list[tuple[Progress, engine.Step]]
             chosen = (step.store_choice.question.id, step.store_choice.values)
             if chosen[0] == "attended":
                 attended = "yes" in chosen[1]
-    place = {"question_id": shown.question_id, "fresh": shown.fresh, "held": shown.held,
-             "held_message": shown.held_message, "attended": shown.attended}
-    if steps:
-        last = steps[-1][1].progress
-        place = {"question_id": last.question_id, "fresh": last.fresh, "held": last.held,
-                 "held_message": last.held_message, "attended": attended}
-    moved = place != {"question_id": shown.question_id, "fresh": shown.fresh,
-                      "held": shown.held, "held_message": shown.held_message,
-                      "attended": shown.attended}
-    return told, chosen, place if moved else None
+    if not steps:
+        return told, chosen, None
+    last = steps[-1][1].progress
+    place = {"question_id": last.question_id, "fresh": last.fresh, "held": last.held,
+             "held_message": last.held_message, "attended": attended}
+    before = {"question_id": shown.question_id, "fresh": shown.fresh, "held": shown.held,
+              "held_message": shown.held_message, "attended": shown.attended}
+    return told, chosen, place if place != before else None
 
 
 async def _send_in(session: AsyncSession, member_id: int, prompt_id: int,
