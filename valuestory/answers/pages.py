@@ -8,7 +8,6 @@ from __future__ import annotations
 from valuestory.answers import unsubscribe
 from valuestory.answers.base import PREFIX, MemberPage
 from valuestory.usecases import web_answers
-from valuestory.usecases.checking import on_page as checking
 from valuestory.usecases.conversation.page import Asking, Told
 from valuestory.usecases.emails import on_page as emails
 
@@ -43,8 +42,7 @@ class StoryPage(MemberPage):
                              action=story_path(token), links=links)
         else:
             # With no question to answer here, a members' check waiting for them is pointed to.
-            check = (f"{story_path(token)}/check"
-                     if await checking.waiting(self.answers.db, token) else None)
+            check = f"{story_path(token)}/check" if found.check_waiting else None
             if isinstance(found.screen, Told):
                 self.render_page("told.html", told=found.screen, links=links, check=check)
             else:

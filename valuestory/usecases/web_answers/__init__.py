@@ -71,6 +71,7 @@ class Page:
     language: str
     screen: story.Screen = None
     joining: story.Joining | None = None
+    check_waiting: bool = False  # a members' check waits for them: the page points to it
 
 
 def _refused_or_visitor(row: Sequence[Any] | None) -> Visitor | Refused:
@@ -104,9 +105,10 @@ async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page
     """/answer/<token>: the participant information to agree to first, or the member's story:
     the question they are on, one just finished, or nothing to answer.
 
-    The question they are on is read with the link in one statement, outside the writers' turn
-    (every answer sent is followed by this page); a story just finished, or the participant
-    information, are read apart, as they are shown once."""
+    The question they are on, or the story just finished, and whether a members' check waits
+    for them, are read with the link in one statement, outside the writers' turn (every answer
+    sent is followed by this page); the participant information is read apart, as it is shown
+    once."""
     now = now or utcnow()
     async with db.reading() as conn:
         rows = await queries.page(conn, hashed(token))
@@ -119,8 +121,9 @@ async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page
         if joining is not None:
             return Page(who.language, joining=joining)
     first = rows[0]
+    check_waiting = bool(first[22])
     if first[7] is None:  # no story open, nor any told
-        return Page(who.language)
+        return Page(who.language, check_waiting=check_waiting)
     said: dict[str, str] = {}
     chosen: dict[str, tuple[str, ...]] = {}
     for row in rows:
@@ -135,8 +138,10 @@ async def page(db: Database, token: str, now: dt.datetime | None = None) -> Page
                              first[16] or "")
     if first[20] != PromptStatus.OPEN:  # the story told last: its recap, for a day
         return Page(who.language, story.told(who.language, shown, first[20],
-                                             driver_time(first[21]), (said, chosen), now))
-    return Page(who.language, story.showing(who.language, shown, (said, chosen)))
+                                             driver_time(first[21]), (said, chosen), now),
+                    check_waiting=check_waiting)
+    return Page(who.language, story.showing(who.language, shown, (said, chosen)),
+                check_waiting=check_waiting)
 
 
 async def send(db: Database, token: str, prompt_id: str, action: str, text: str | None,

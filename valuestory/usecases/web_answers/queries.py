@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flows.questions import PromptKind
 from storage.db import driver_rows
-from storage.models import MemberLink, Membership, PromptStatus, UTCDateTime
+from storage.models import CheckStatus, MemberLink, Membership, PromptStatus, UTCDateTime
 
 _NOW = bindparam("now", type_=UTCDateTime())
 _LINK_ID = bindparam("link_id", type_=Integer())
@@ -28,8 +28,9 @@ _LINK_COLUMNS = (
 # What the page of a member's story shows, in one statement: the link (as `_LINK_COLUMNS`),
 # the open prompt they answer first (as `conversation.queries` orders them), else the one that
 # finished last (its recap), with its event's title and, for a follow-up, the plan it asks about
-# (the story's last intended answer), and a row for each answer so far. With neither, one row
-# whose prompt columns are null.
+# (the story's last intended answer), and a row for each answer so far, each saying whether a
+# members' check waits for them (the page points to it). With neither, one row whose prompt
+# columns are null.
 _PROMPT_COLUMNS = ("p.id, p.kind, p.story_id, p.question_set, p.question_id, p.fresh, p.held, "
                    "p.held_message, p.attended, p.event_id, p.status, p.finished_at")
 _PAGE = f"""WITH link AS ({_LINK_COLUMNS}),
@@ -57,7 +58,9 @@ SELECT link.id, link.member_id, link.community_id, link.revoked_at, link.last_us
   CASE WHEN shown.kind = '{PromptKind.POST_EVENT.value}' THEN '' ELSE
     (SELECT n.text FROM narratives n WHERE n.story_id = shown.story_id AND n.intended
      ORDER BY n.id DESC LIMIT 1) END,
-  said.kind, said.question_id, said.value, shown.status, shown.finished_at
+  said.kind, said.question_id, said.value, shown.status, shown.finished_at,
+  EXISTS (SELECT 1 FROM checks k WHERE k.member_id = link.member_id
+    AND k.status = '{CheckStatus.OPEN.value}')
 FROM link LEFT JOIN shown ON 1 = 1 LEFT JOIN events e ON e.id = shown.event_id
 LEFT JOIN said ON 1 = 1"""
 _USED = update(MemberLink).where(MemberLink.id == _LINK_ID).values(last_used_at=_NOW)
@@ -74,7 +77,8 @@ async def page(conn: AsyncConnection, token_hash: str) -> Sequence[Sequence[Any]
     """The link's 7 columns (as `link`), then the prompt shown's (the first open one, else the
     latest finished): id, kind, question set, question id, fresh, held, held message, attended,
     event title, aspiration; an answer's kind ("n" or "c"), question id and value (a choice's as
-    JSON); the prompt's status and when it finished. No rows: no such link."""
+    JSON); the prompt's status and when it finished; whether a members' check waits for the
+    member. No rows: no such link."""
     return await driver_rows(conn, _PAGE, {"token_hash": token_hash})
 
 
