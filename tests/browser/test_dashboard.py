@@ -122,7 +122,8 @@ def matrix_table(browser: Browser) -> tuple[list[list[str]], list[str]]:
     """The counts of the matrix page's table: its event rows and its totals (without the mark
     that sends a reader to why a total is more than its rows)."""
     table = browser.find_element(By.CSS_SELECTOR, "table.matrix")
-    assert table.find_element(By.TAG_NAME, "caption").text.startswith("Value Creation Matrix")
+    assert table.find_element(By.TAG_NAME, "caption").text.startswith(
+        texts.DASHBOARD_MATRIX_CAPTION.partition(",")[0])
     rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
             for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
     totals = [td.text.removesuffix("*") for td in table.find_elements(By.CSS_SELECTOR, "tfoot td")]
@@ -168,8 +169,10 @@ async def test_convener_signs_in_with_the_bots_link_and_reads_the_matrix_narrati
         # about the winter session count in the Total but have no row of their own.
         why = browser.find_elements(By.CSS_SELECTOR, "p.totals-why")
         if period:
-            assert "about earlier events" in why[0].text
-            assert "Immediate value: 2 narratives about earlier events" in why[0].text
+            assert texts.DASHBOARD_TOTAL_EARLIER.partition("{narratives} ")[2] in why[0].text
+            assert texts.DASHBOARD_TOTAL_EARLIER.format(
+                cycle=texts.CYCLE_NAMES["immediate"], narratives=texts.plural(2, "narrative"),
+            ) in why[0].text
         else:
             assert why == []
             assert totals[:6] == [str(sum(int(r[i]) for r in rows)) for i in range(6)]
@@ -206,12 +209,12 @@ async def test_convener_signs_in_with_the_bots_link_and_reads_the_matrix_narrati
     assert "We ran three debriefs on the ward" in browser.page_source
 
     # And from the list of stories that reached applied value.
-    click(browser, browser.find_element(By.LINK_TEXT, "Stories"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["stories"]))
     listed = browser.find_elements(By.CSS_SELECTOR, ".stories li")
     assert len(listed) == 1 and "Winter session" in listed[0].text
 
     # Plan an event; the scheduler plans its prompts.
-    click(browser, browser.find_element(By.LINK_TEXT, "Events"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["events"]))
     starts = (utcnow() + dt.timedelta(hours=1)).astimezone(dt.UTC)
     local = starts.astimezone(ZoneInfo(c.timezone)).strftime("%Y-%m-%d %H:%M")
     browser.find_element(By.ID, "title").send_keys("Evening huddle")
@@ -240,7 +243,7 @@ async def test_researcher_downloads_the_same_csv_as_the_command_line_and_it_is_a
     await seed.grant(bot.db, 7002, "researcher", None)
     sign_in(browser, await link_for(bot.person(7002)))
     click(browser, browser.find_element(By.LINK_TEXT, "Maternity Network"))
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     Select(browser.find_element(By.ID, "cycle")).select_by_value("potential")
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     click(browser, browser.find_element(By.LINK_TEXT, "Export narratives like these"))
@@ -316,7 +319,7 @@ async def test_members_strangers_spent_expired_and_forged_sign_ins_are_all_refus
     assert heading(browser) == "Your communities"
 
     # A form without its CSRF token changes nothing.
-    click(browser, browser.find_element(By.LINK_TEXT, "Events"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["events"]))
     browser.execute_script("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove());")
     browser.find_element(By.ID, "title").send_keys("Sneaky event")
     browser.find_element(By.ID, "starts").send_keys("2027-01-05 14:00")

@@ -83,7 +83,7 @@ async def community(bot: Harness) -> tuple[Community, Event, dict[str, Person]]:
 
 
 def open_matrix(browser: Browser, c: Community) -> None:
-    click(browser, browser.find_element(By.LINK_TEXT, "Matrix"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["matrix"]))
     assert heading(browser) == c.name
 
 
@@ -101,16 +101,18 @@ async def test_a_blank_community_is_told_what_to_do_and_adopts_an_example(
     click(browser, browser.find_element(By.LINK_TEXT, "Brand New"))
 
     start = browser.find_element(By.CSS_SELECTOR, "section.start").text
-    assert "Invite members" in start and "Plan an event" in start and "example" in start
+    invite = texts.DASHBOARD_START_INVITE.partition("<strong>")[2].partition(".</strong>")[0]
+    assert invite in start
+    assert texts.DASHBOARD_PLAN_EVENT in start and "example" in start
     assert all(cards(browser, cycle) == [] for cycle in ("immediate", "potential", "applied"))
     examples = browser.find_elements(By.CSS_SELECTOR, "details.examples[open] li")
     assert len(examples) == len(suggestions.SUGGESTIONS)  # every cycle offers its examples
-    assert "No events yet." in browser.find_element(By.CSS_SELECTOR, "table.matrix").text
+    assert texts.DASHBOARD_NO_EVENTS_YET in browser.find_element(By.CSS_SELECTOR, "table.matrix").text
     shoot(browser, tmp_path, "matrix-empty")
 
     safe = suggestions.BY_KEY["safe_space"].statement
     click(browser, browser.find_element(By.XPATH, f'//button[@aria-label="Adopt: {safe}"]'))
-    assert browser.find_element(By.CSS_SELECTOR, ".notice").text == "The example is on the matrix."
+    assert browser.find_element(By.CSS_SELECTOR, ".notice").text == texts.DASHBOARD_MATRIX_DONE["adopted"]
     assert cards(browser, "immediate") == [(safe, "0 narratives · 0 stories · 0 members")]
     assert safe not in [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".examples li")]
 
@@ -133,7 +135,7 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
     click(browser, browser.find_element(By.LINK_TEXT, c.name))
 
     # From the narratives list: Ana's moment is evidence of a new indicator.
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     assert "A plan: what they might do, not done yet" in browser.find_element(
         By.XPATH, "//li[.//blockquote[text()='Ana plans to share the chart']]").text
     assert "(intended)" not in browser.page_source
@@ -150,8 +152,8 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
         "1 narrative · 1 story · 1 member"
 
     # From Ben's story: his moment backs the same indicator.
-    click(browser, browser.find_element(By.LINK_TEXT, "Stories"))
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["stories"]))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     ben = browser.find_element(
         By.XPATH, "//li[.//blockquote[text()='Ben: I felt safe asking a silly question']]")
     click(browser, ben.find_element(By.LINK_TEXT, "Whole story"))
@@ -174,7 +176,7 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
     post(browser, "button[aria-label='Move up: Safe to ask']")
     assert [s for s, _ in cards(browser, "immediate")] == [
         "Safe to ask", "It's a safe space to ask questions"]
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     cal = browser.find_element(
         By.XPATH, "//li[.//blockquote[text()='Cal: I felt safe asking a silly question']]")
     cal_id = cal.get_attribute("id").removeprefix("n")
@@ -217,14 +219,14 @@ async def test_indicators_are_made_linked_merged_quoted_and_retired_and_follow_a
     safe = browser.find_element(By.CSS_SELECTOR, f"{column} li.indicator")
     quotes = [q.text for q in safe.find_elements(By.CSS_SELECTOR, ".quote")]
     assert len(quotes) == 2 and quotes[0].startswith("“Ana: I felt safe")
-    assert "Members' check: not asked yet" in safe.text
+    assert texts.DASHBOARD_CHECK_NONE in safe.text
     # An indicator under potential value with a capital, backed by Ana's plan and Ben's insight.
     browser.find_element(By.CSS_SELECTOR,
                          "section[aria-labelledby='cycle-potential'] details.add summary").click()
     browser.find_element(By.ID, "statement-potential").send_keys("Members have more confidence")
     Select(browser.find_element(By.ID, "capital-potential")).select_by_value("human")
     post(browser, "section[aria-labelledby='cycle-potential'] details.add button.primary")
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     evidence_from_list(browser, "Ana plans to share the chart")
     assert "This is a plan" in browser.page_source
     browser.find_element(By.XPATH, "//label[contains(., 'Members have more confidence')]"

@@ -53,9 +53,9 @@ async def test_a_convener_shares_from_the_dashboard_and_the_cards_count_the_answ
     sign_in(browser, await link_for(bot.person(CONVENER)))
     click(browser, browser.find_element(By.LINK_TEXT, c.name))
     assert heading(browser) == c.name
-    assert set(checks(browser).values()) == {"Members' check: not asked yet"}
+    assert set(checks(browser).values()) == {texts.DASHBOARD_CHECK_NONE}
     click(browser, browser.find_element(By.XPATH,
-                                        "//button[text()='Ask members to check these']"))
+                                        f"//button[text()='{texts.DASHBOARD_SHARE}']"))
     assert browser.find_element(By.CSS_SELECTOR, ".notice").text.startswith("Shared:")
 
     # When the scheduler may send it: now, or the end of London's quiet hours.
@@ -72,9 +72,9 @@ async def test_a_convener_shares_from_the_dashboard_and_the_cards_count_the_answ
     browser.refresh()
     assert checks(browser) == {
         "It's a safe space to ask questions":
-            "Members' check: 2 asked · rings true for 1 · not for 1",
+            texts.DASHBOARD_CHECK.format(asked=2, agreed=1, disagreed=1),
         "Members changed how they plan a shift":
-            "Members' check: 2 asked · rings true for 0 · not for 1",
+            texts.DASHBOARD_CHECK.format(asked=2, agreed=0, disagreed=1),
     }
     shoot(browser, tmp_path, "matrix-checked")
 
