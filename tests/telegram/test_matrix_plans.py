@@ -459,9 +459,10 @@ async def test_one_hand_count_of_indicators_and_their_check_reads_the_same_every
     # The dashboard's matrix page, from the real server: each card under its cycle.
     cards = await _dashboard_cards(harness, c)
     assert cards == {
-        statement: (f"cycle-{cycle}", f"{n} narratives · {st} {'story' if st == 1 else 'stories'}"
-                    f" · {mb} members",
-                    f"Members' check: {asked} asked · rings true for {agreed} · not for {disagreed}")
+        statement: (f"cycle-{cycle}", " · ".join((texts.plural(n, "narrative"),
+                                                   texts.plural(st, "story"),
+                                                   texts.plural(mb, "member"))),
+                    texts.DASHBOARD_CHECK.format(asked=asked, agreed=agreed, disagreed=disagreed))
         for statement, (cycle, (n, st, mb), (asked, agreed, disagreed)) in HAND_COUNT.items()}
 
     # The report: the PDF's text, and the DOCX's table, each statement under its cycle with its
