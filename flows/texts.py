@@ -400,6 +400,8 @@ COUNTS = {
     "question": N_P("{count} question", "{count} questions"),
     "statement": N_P("{count} statement", "{count} statements"),
     "day": N_P("{count} day", "{count} days"),
+    # A code applied to a passage, as the codebook's Remove button counts them.
+    "coding": N_P("{count} coding", "{count} codings"),
 }
 MATRIX_STORY = N_("• {pseudonym}, from {event}: {chain}")
 # TRANSLATORS: {events} reads like "4 events"; the others are bare numbers, {rate} a percentage.
