@@ -10,6 +10,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from flows import texts
 from tests import seed
 from tests.browser.conftest import DashboardServer, chromium
 from tests.browser.test_dashboard import Browser, click, heading, link_for, sign_in
@@ -97,7 +98,7 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     assert "A safe space" in names and len(names) == len(coding.FRAMEWORK_THEMES)
 
     # From a narrative's card in the list to its coding view; the first visit asks for a label.
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     click(browser, browser.find_element(By.CSS_SELECTOR, f"#n{ids[0]} a[href$='/coding']"))
     choose_label(browser, "AK")
     assert browser.find_element(By.CSS_SELECTOR, "p.note strong").text == "AK"
@@ -130,7 +131,7 @@ async def test_a_researcher_codes_a_passage_by_selecting_it_and_finds_it_by_its_
     shoot(browser, "coding-view", tmp_path)
 
     # The narratives filtered by the code: that one narrative, and only it.
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     Select(browser.find_element(By.ID, "code")).select_by_visible_text("A safe space")
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     shown = [li.get_attribute("id") for li in browser.find_elements(By.CSS_SELECTOR, "li.narrative")]
@@ -272,7 +273,7 @@ async def test_conveners_see_no_coding_tools_until_a_convener_lets_them_code(
     go(browser, server, f"/c/{c.id}/narratives")
     click(browser, browser.find_element(By.XPATH, "//button[text()='Let conveners code']"))
     assert heading(browser).startswith("Codebook")
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     click(browser, browser.find_element(By.CSS_SELECTOR, f"#n{ids[0]} a[href$='/coding']"))
     assert browser.find_element(By.ID, "label").get_attribute("required")
 
@@ -311,7 +312,7 @@ async def test_a_passage_coded_in_another_tool_shows_on_its_narrative_after_the_
     assert [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#narrative-text mark")] == [
         "energy"]
     # And the narratives filtered by the new code find it.
-    click(browser, browser.find_element(By.LINK_TEXT, "Narratives"))
+    click(browser, browser.find_element(By.LINK_TEXT, texts.DASHBOARD_TABS["narratives"]))
     Select(browser.find_element(By.ID, "code")).select_by_visible_text("Energy")
     click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert [li.get_attribute("id") for li in browser.find_elements(
