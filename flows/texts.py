@@ -1129,6 +1129,136 @@ DASHBOARD_PSEUDONYM = N_("Pseudonym")
 DASHBOARD_PSEUDONYM_HINT = N_("Like P-7K2Q, as the exports show it")
 DASHBOARD_MAKE_LINK = N_("Make a new link")
 DASHBOARD_STOP_LINKS = N_("Stop their links")
+# The home page, narratives and stories.
+DASHBOARD_HOME = N_("Your communities")
+DASHBOARD_HOME_NONE = N_("You have no community to look at yet.")
+DASHBOARD_STORIES_INTRO = N_("The newest stories that reached applied value or beyond.")
+DASHBOARD_STORIES_NONE = N_("No story has reached applied value yet.")
+# TRANSLATORS: a story's name: {pseudonym} reads like "P-7K2Q", {event} is an event's title.
+DASHBOARD_STORY_ABOUT = N_("{pseudonym} about {event}")
+# TRANSLATORS: {when} is a date and time.
+DASHBOARD_EVENT_WAS = N_("The event was on {when}.")
+# TRANSLATORS: said of an answer the member changed after giving it.
+DASHBOARD_REVISED = N_("revised")
+DASHBOARD_EVIDENCE_OF = N_("Evidence of…")
+DASHBOARD_WHOLE_STORY = N_("Whole story")
+DASHBOARD_CODE = N_("Code")
+DASHBOARD_THEIR_NARRATIVES = N_("This member's narratives about this event")
+# A plan is not applied value: its card says so in plain words, not by the cycle's name.
+DASHBOARD_A_PLAN = N_("A plan: what they might do, not done yet")
+# TRANSLATORS: a narrative's kind: {cycle} is a cycle's name, {capital} a kind of capital.
+DASHBOARD_CYCLE_CAPITAL = N_("{cycle}, {capital} capital")
+DASHBOARD_CYCLE = N_("Cycle")
+DASHBOARD_CAPITAL_FIELD = N_("Capital")
+# TRANSLATORS: the first choice of a filter: no filter.
+DASHBOARD_ANY = N_("Any")
+DASHBOARD_PERIOD_SHORT_HINT = N_("30d, 8w or 2026-09-01")
+DASHBOARD_WORDS = N_("Words")
+DASHBOARD_FILTER = N_("Filter")
+DASHBOARD_EXPORT_LIKE_THESE = N_("Export narratives like these")
+DASHBOARD_NO_NARRATIVES = N_("No narratives match.")
+DASHBOARD_NO_NARRATIVES_HERE = N_("No narratives match on this page.")
+DASHBOARD_NEWEST_FIRST = N_("Narratives, newest first")
+DASHBOARD_PAGES = N_("Pages")
+DASHBOARD_NEWEST = N_("Newest")
+DASHBOARD_OLDER = N_("Older")
+# An indicator's own page: its evidence, members' comments, editing and history.
+DASHBOARD_INDICATOR = N_("Indicator")
+DASHBOARD_BACK_TO_MATRIX = N_("← Matrix")
+# What the indicator's page says after a change made on it.
+DASHBOARD_INDICATOR_DONE = {
+    "added": N_("The indicator is on the matrix."),
+    "adopted": N_("The example is on the matrix."),
+    "merged": N_("Merged: the evidence of both now backs this one."),
+    "edit": N_("Saved."),
+    "link": N_("Linked."),
+    "unlink": N_("Taken out of its evidence."),
+    "quotes": N_("Quotes chosen."),
+    "restore": N_("It is back on the matrix."),
+}
+DASHBOARD_SAVED = N_("Saved.")
+# TRANSLATORS: keep <a href="{link}">...</a> around "another indicator".
+DASHBOARD_MERGED_INTO = N_(
+    "Merged into <a href=\"{link}\">another indicator</a>. Restore it to put it back on the matrix.")
+DASHBOARD_EVIDENCE = N_("Evidence")
+# TRANSLATORS: {count} is a bare number.
+DASHBOARD_QUOTES_NOTE = N_("Tick one or two to show as quotes with the indicator (at most {count}).")
+DASHBOARD_SHOW_AS_QUOTE = N_("Show as a quote")
+DASHBOARD_TAKE_OUT = N_("Take out")
+# TRANSLATORS: read out by screen readers; {id} is a narrative's number.
+DASHBOARD_TAKE_OUT_LABEL = N_("Take narrative {id} out of the evidence")
+DASHBOARD_SAVE_QUOTES = N_("Save quotes")
+DASHBOARD_DOWNLOAD_QUOTES = N_("Download these narratives (CSV, pseudonyms only)")
+# TRANSLATORS: keep <a href="{link}">...</a> around "the narratives"; “Evidence of…” is the
+# narratives' link of that name.
+DASHBOARD_NO_EVIDENCE = N_(
+    "No evidence yet. Open <a href=\"{link}\">the narratives</a> and choose “Evidence of…” on one, "
+    "or add narrative ids below.")
+DASHBOARD_ADD_BY_ID = N_("Add narratives by id")
+DASHBOARD_IDS_EXAMPLE = N_("e.g. 12, 15")
+DASHBOARD_IDS_HINT = N_("The # number under each narrative, as the exports give it.")
+DASHBOARD_LINK_BUTTON = N_("Link")
+DASHBOARD_COMMENTS_HEADING = N_("What members wrote when they checked it")
+DASHBOARD_COMMENTS_NOTE = N_(
+    "Their words about this statement, from the members' check: kept with it, not counted as its "
+    "evidence or anywhere in the matrix.")
+DASHBOARD_DOWNLOAD_COMMENTS = N_("Download the evidence and these comments (CSV, pseudonyms only)")
+DASHBOARD_EDIT = N_("Edit")
+DASHBOARD_CAPITAL_POTENTIAL_ONLY = N_("Capital (potential value only)")
+DASHBOARD_SAVE = N_("Save")
+DASHBOARD_MERGE_INTO = N_("Merge into another indicator")
+DASHBOARD_MERGE_MEANS = N_("Its evidence joins the other's; this one leaves the matrix.")
+DASHBOARD_MERGE = N_("Merge")
+DASHBOARD_RETIRE = N_("Retire from the matrix")
+DASHBOARD_RESTORE = N_("Restore to the matrix")
+DASHBOARD_HISTORY = N_("History")
+# Coding, where the narratives page offers it.
+DASHBOARD_CONVENERS_CODE = N_("Conveners of this community may code its narratives.")
+DASHBOARD_RESEARCHERS_CODE = N_("Coding narratives is for researchers here.")
+DASHBOARD_STOP_CONVENERS_CODING = N_("Stop conveners coding")
+DASHBOARD_LET_CONVENERS_CODE = N_("Let conveners code")
+DASHBOARD_MAKE_SET_HEADING = N_("Make a coding set of the narratives on this page")
+DASHBOARD_SET_NAME = N_("Name of the set")
+DASHBOARD_SET_BLIND = N_("Blind: coders see only their own codings until they mark the set done")
+# TRANSLATORS: {count} is a bare number of narratives.
+DASHBOARD_MAKE_SET = N_("Make a set of {count}")
+# "This is evidence of…": a narrative linked to an indicator, or starting a new one.
+DASHBOARD_THIS_IS_EVIDENCE_OF = N_("This is evidence of…")
+# TRANSLATORS: followed by the indicators the narrative backs, separated by semicolons.
+DASHBOARD_IT_BACKS = N_("It backs:")
+DASHBOARD_PLAN_BACKS = N_(
+    "This is a plan, not something the member did yet: it can back immediate or potential value only.")
+DASHBOARD_AN_INDICATOR = N_("An indicator on the matrix")
+DASHBOARD_CHOOSE_ONE = N_("Choose one")
+DASHBOARD_ADD_AS_EVIDENCE = N_("Add as evidence")
+DASHBOARD_NOTHING_TO_BACK = N_("No indicator that this could back yet: start one below.")
+DASHBOARD_NOTHING_LEFT_TO_BACK = N_("No indicator left that this could back yet: start one below.")
+DASHBOARD_A_NEW_INDICATOR = N_("A new indicator")
+DASHBOARD_START_WITH_IT = N_("Start it with this narrative")
+# The export page (researchers).
+DASHBOARD_EXPORT_INTRO = N_(
+    "Pseudonymised narratives, one record each. Every export is recorded in the audit log.")
+DASHBOARD_EVENTS_FROM = N_("Events from")
+DASHBOARD_EVENTS_UNTIL = N_("Events until")
+DASHBOARD_DOWNLOAD = N_("Download")
+# Signing in, signing out, and what a page says when something can't be done.
+DASHBOARD_SIGN_IN = N_("Sign in")
+DASHBOARD_SIGN_IN_HEADING = N_("Sign in to the dashboard")
+DASHBOARD_SIGN_IN_ONCE = N_("This link works once. Sign in now on this device?")
+DASHBOARD_SIGNED_OUT_HEADING = N_("Signed out")
+DASHBOARD_LINK_REFUSED_HEADING = N_("That link can't be used")
+DASHBOARD_SIGNING_IN = N_("Signing you in…")
+DASHBOARD_SIGNING_IN_WAIT = N_(
+    "One moment. If nothing happens, send <code>/dashboard</code> to the bot for a link.")
+DASHBOARD_NOT_FOUND_HEADING = N_("Not found")
+DASHBOARD_SORRY = N_("Sorry")
+DASHBOARD_BACK_HOME = N_("Back to your communities")
+DASHBOARD_NOT_SAVED = N_("Not saved")
+DASHBOARD_NOT_SAVED_HEADING = N_("That wasn't saved")
+DASHBOARD_TRY_AGAIN = N_("Go back and try again")
+DASHBOARD_CANT = N_("Can't do that")
+DASHBOARD_CANT_HEADING = N_("That can't be done")
+DASHBOARD_GO_BACK = N_("Go back")
 
 
 # Emails to members without Telegram: plain text (the HTML part escapes them), each with the

@@ -56,8 +56,11 @@ def _environment() -> jinja2.Environment:
     env.filters["iso"] = dt.datetime.isoformat
     env.filters["rate"] = jinja2.pass_context(
         lambda page, r: page["t"].RATE_NONE if r is None else f"{r:.0%}")
-    # 1 member, 2 members: a count with its noun, in the language's forms.
-    env.filters["count"] = jinja2.pass_context(lambda page, n, word: page["t"].plural(n, word))
+    # 1 member, 2 members: a count with its noun, in the language's forms (a noun the catalog
+    # does not count yet, as English does).
+    env.filters["count"] = jinja2.pass_context(
+        lambda page, n, word: page["t"].plural(n, word) if word in texts.COUNTS
+        else texts.plural(n, word))
     env.globals.update(prefix=PREFIX, narrative_list=fragments.narrative_list,
                        narrative_label=fragments.label, change_words=change_words)
     return env

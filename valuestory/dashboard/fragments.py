@@ -16,14 +16,13 @@ from collections.abc import Iterable
 from html import escape
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from markupsafe import Markup
 
-from flows import texts
+from flows import i18n, texts
 from valuestory.usecases.narratives import Item
 from valuestory.usecases.out import plain
 from valuestory.usecases.times import LOCAL_DAY
-
-REVISED = '· <span class="revised">revised</span> '
 
 
 @functools.lru_cache(maxsize=1024)
@@ -32,33 +31,50 @@ def _question(text: str) -> str:
     return escape(plain(text))
 
 
-# A plan is not applied value: its card says so in plain words, not by the cycle's name.
-PLAN = "A plan: what they might do, not done yet"
-
-
-@functools.lru_cache(maxsize=64)
-def label(cycle: str, intended: bool, capital: str | None) -> str:
-    """What kind of narrative it is, as its card says: the cycle (and capital), or a plan."""
+@functools.lru_cache(maxsize=256)
+def label(cycle: str, intended: bool, capital: str | None,
+          language: str = i18n.BASE_LANGUAGE) -> str:
+    """What kind of narrative it is, as its card says in `language`: the cycle (and capital),
+    or a plan (not applied value: its card says so in plain words, not by the cycle's name)."""
+    t = texts.In(language)
     if intended:
-        return PLAN
-    return texts.CYCLE_NAMES[cycle] + (f", {capital} capital" if capital else "")
+        return str(t.DASHBOARD_A_PLAN)
+    if capital:
+        return str(t.DASHBOARD_CYCLE_CAPITAL.format(cycle=t.CYCLE_NAMES[cycle],
+                                                    capital=t.CAPITALS.get(capital, capital)))
+    return str(t.CYCLE_NAMES[cycle])
 
 
-@functools.lru_cache(maxsize=64)
-def _cycle(cycle: str, intended: bool, capital: str | None) -> str:
-    return escape(label(cycle, intended, capital))
+@functools.lru_cache(maxsize=256)
+def _cycle(cycle: str, intended: bool, capital: str | None, language: str) -> str:
+    return escape(label(cycle, intended, capital, language))
 
 
 @functools.lru_cache(maxsize=4096)
-def _day(day: dt.date) -> str:
-    return day.strftime(LOCAL_DAY)
+def _day(day: dt.date, language: str) -> str:
+    # As `times.local_time` writes a day: 'Thu 3 Dec 2026'; 'jue, 3 dic 2026' in Spanish.
+    if language == i18n.BASE_LANGUAGE:
+        return day.strftime(LOCAL_DAY)
+    return format_skeleton("yMMMEd", day, locale=language)
 
 
-def narrative_list(items: Iterable[Item], zone: str, here: str, coding: bool = False) -> Markup:
+@functools.lru_cache(maxsize=16)
+def _words(language: str) -> tuple[str, str, str, str]:
+    """A card's fixed words in `language`, escaped: revised, whole story, code, evidence of."""
+    t = texts.In(language)
+    return (f'· <span class="revised">{escape(t.DASHBOARD_REVISED)}</span> ',
+            escape(t.DASHBOARD_WHOLE_STORY), escape(t.DASHBOARD_CODE),
+            escape(t.DASHBOARD_EVIDENCE_OF))
+
+
+def narrative_list(items: Iterable[Item], zone: str, here: str, coding: bool = False,
+                   language: str = i18n.BASE_LANGUAGE) -> Markup:
     """The page's narratives as list items, newest first as given; `here` is the community's
-    address in the dashboard; `coding`: the visitor may code them (each gets a link to)."""
+    address in the dashboard; `coding`: the visitor may code them (each gets a link to); their
+    words in `language`."""
     local = ZoneInfo(zone)
     here = escape(here)
+    revised, whole, code, evidence = _words(language)
     seen: dict[str, str] = {}  # pseudonyms and event titles recur down a page: escape each once
 
     def once(text: str) -> str:
@@ -70,6 +86,7 @@ def narrative_list(items: Iterable[Item], zone: str, here: str, coding: bool = F
     shown = []
     for n in items:
         at = n.answered_at.astimezone(local)
+        day = _day(at.date(), language)
         # An f-string, not a template string's format(): compiled once, not parsed per item.
         # The time reads as times.local_time writes it (its hour and minute put together here:
         # strftime's "%H:%M" took as long as the rest of the item).
@@ -79,12 +96,12 @@ def narrative_list(items: Iterable[Item], zone: str, here: str, coding: bool = F
     <blockquote class="answer">{escape(n.answer)}</blockquote>
     <p class="meta">
       <span class="pseudonym">{once(n.pseudonym)}</span> ·
-      <span class="cycle">{_cycle(n.cycle, n.intended, n.capital)}</span> ·
+      <span class="cycle">{_cycle(n.cycle, n.intended, n.capital, language)}</span> ·
       <span class="event-title">{once(n.event)}</span> ·
-      <time datetime="{n.answered_at.isoformat()}">{_day(at.date())}, {at.hour:02}:{at.minute:02}</time>
-      {REVISED if n.revised else ""}· <a href="{here}/stories/{escape(n.story_id)}">Whole story</a>
-      {f'· <a href="{here}/narratives/{n.id}/coding">Code</a>' if coding else ""}
-      · <a href="{here}/narratives/{n.id}/evidence">Evidence of…</a> · #{n.id}
+      <time datetime="{n.answered_at.isoformat()}">{day}, {at.hour:02}:{at.minute:02}</time>
+      {revised if n.revised else ""}· <a href="{here}/stories/{escape(n.story_id)}">{whole}</a>
+      {f'· <a href="{here}/narratives/{n.id}/coding">{code}</a>' if coding else ""}
+      · <a href="{here}/narratives/{n.id}/evidence">{evidence}</a> · #{n.id}
     </p>
   </li>
 """)
