@@ -1259,6 +1259,62 @@ DASHBOARD_TRY_AGAIN = N_("Go back and try again")
 DASHBOARD_CANT = N_("Can't do that")
 DASHBOARD_CANT_HEADING = N_("That can't be done")
 DASHBOARD_GO_BACK = N_("Go back")
+# The codebook (researchers, and conveners where they may code).
+DASHBOARD_CODEBOOK = N_("Codebook")
+DASHBOARD_CYCLE_IT_EVIDENCES = N_("Cycle it evidences")
+DASHBOARD_CODEBOOK_DONE = {
+    "added": N_("The code is in the codebook."),
+    "edited": N_("The code is changed."),
+    "removed": N_("The code and its codings are gone."),
+    "start": N_("The framework's themes are in the codebook."),
+    "set": N_("The coding set is made."),
+}
+DASHBOARD_DONE = N_("Done.")
+DASHBOARD_NARRATIVES_TO_CODE = N_("Narratives to code")
+DASHBOARD_AGREEMENT_LINK = N_("Agreement between coders")
+DASHBOARD_CODES = N_("Codes")
+DASHBOARD_CODEBOOK_EMPTY = N_(
+    "The codebook is empty. Start from the framework's themes, or add your own codes below.")
+DASHBOARD_START_FROM_THEMES = N_("Start from the framework's themes")
+DASHBOARD_THEMES_ADDED = N_("Adds those of its thirteen themes the codebook does not have yet.")
+DASHBOARD_NO_CYCLE = N_("No cycle")
+# TRANSLATORS: {code} is the name of the code another is under.
+DASHBOARD_UNDER = N_("under {code}")
+# TRANSLATORS: {narratives} reads like "3 narratives".
+DASHBOARD_CODED = N_("{narratives} coded")
+DASHBOARD_BY_ANY_CODER = N_("by any coder")
+DASHBOARD_CHANGE_CODE = N_("Change, remove or make an indicator")
+DASHBOARD_NAME = N_("Name")
+DASHBOARD_DESCRIPTION = N_("Description")
+DASHBOARD_COLOUR = N_("Colour")
+DASHBOARD_SAVE_CODE = N_("Save the code")
+DASHBOARD_MAKE_INDICATOR = N_("Make an indicator of this code")
+DASHBOARD_CYCLE_FIRST = N_("Say which cycle it evidences first.")
+DASHBOARD_REMOVE_CODE = N_("Remove the code and its codings")
+DASHBOARD_ADD_CODE = N_("Add a code")
+DASHBOARD_UNDER_ANOTHER = N_("Under another code")
+DASHBOARD_ADD_THE_CODE = N_("Add the code")
+DASHBOARD_CODING_SETS = N_("Coding sets")
+DASHBOARD_CODING_SETS_NOTE = N_(
+    "Narratives coded as one batch. In a blind set each coder sees only their own codings on its "
+    "narratives until they mark the set done.")
+# TRANSLATORS: what kind of coding set it is.
+DASHBOARD_BLIND = N_("blind")
+DASHBOARD_OPEN = N_("open")
+# TRANSLATORS: {coders} is a list of coders' labels.
+DASHBOARD_SET_DONE_BY = N_("done: {coders}")
+DASHBOARD_NOBODY_DONE = N_("nobody done yet")
+DASHBOARD_MAKE_A_SET = N_("Make a coding set")
+DASHBOARD_SET_HINT = N_(
+    "Their numbers, e.g. 12, 15, 20. Or filter the narratives list and make a set of the page.")
+DASHBOARD_MAKE_THE_SET = N_("Make the set")
+# TRANSLATORS: {label} is the coder's own label, like their initials.
+DASHBOARD_YOU_CODE_AS = N_("You code as <strong>{label}</strong>.")
+DASHBOARD_CHOOSE_LABEL = N_("Choose the label other coders see you by")
+DASHBOARD_LABEL_HINT = N_(
+    "Your initials or a nickname. It is shown beside your codings and in agreement; your Telegram "
+    "name never is.")
+DASHBOARD_START_CODING = N_("Start coding")
 
 
 # Emails to members without Telegram: plain text (the HTML part escapes them), each with the

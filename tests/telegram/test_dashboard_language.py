@@ -136,7 +136,8 @@ async def test_a_spanish_convener_reads_the_matrix_and_every_page_in_spanish(
              f"/dashboard/c/{c.id}/?done=shared", f"/dashboard/c/{c.id}/indicators/{card.id}",
              f"/dashboard/c/{c.id}/narratives", f"/dashboard/c/{c.id}/stories",
              f"/dashboard/c/{c.id}/events", f"/dashboard/c/{c.id}/report",
-             f"/dashboard/c/{c.id}/export", "/dashboard/c/999999/"]
+             f"/dashboard/c/{c.id}/export", f"/dashboard/c/{c.id}/codebook",
+             "/dashboard/c/999999/"]
     listed = (await client.get(f"/dashboard/c/{c.id}/narratives")).text
     story = re.search(r'/stories/([0-9a-f-]{36})"', listed)
     evidence = re.search(r'/narratives/([0-9]+)/evidence"', listed)
