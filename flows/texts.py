@@ -1315,6 +1315,44 @@ DASHBOARD_LABEL_HINT = N_(
     "Your initials or a nickname. It is shown beside your codings and in agreement; your Telegram "
     "name never is.")
 DASHBOARD_START_CODING = N_("Start coding")
+# Coding one narrative.
+# TRANSLATORS: {id} is a narrative's number.
+DASHBOARD_NARRATIVE_N = N_("Narrative {id}")
+DASHBOARD_CODING_N = N_("Coding narrative {id}")
+DASHBOARD_CODING_DONE = {
+    "coded": N_("Coded."),
+    "removed": N_("The coding is gone."),
+}
+# TRANSLATORS: {count} is a bare number of characters.
+DASHBOARD_CHARACTERS = N_("{count} characters")
+# TRANSLATORS: {sets} is a list of coding sets' names.
+DASHBOARD_IN_SETS = N_("in {sets}")
+# TRANSLATORS: {sets} is a list of coding sets' names.
+DASHBOARD_BLIND_ONE = N_(
+    "Blind coding: {sets}. You see only your own codings here until you mark that set done.")
+DASHBOARD_BLIND_MANY = N_(
+    "Blind coding: {sets}. You see only your own codings here until you mark those sets done.")
+DASHBOARD_CODINGS = N_("Codings")
+DASHBOARD_WHOLE_NARRATIVE = N_("whole narrative")
+# TRANSLATORS: bare numbers: where a passage starts and ends in the narrative.
+DASHBOARD_CHARACTERS_FROM_TO = N_("(characters {start}–{end})")
+DASHBOARD_REMOVE = N_("Remove")
+# TRANSLATORS: read out by screen readers after "Remove"; {code} is a code's name.
+DASHBOARD_REMOVE_CODING = N_("{code} coding")
+DASHBOARD_NO_CODINGS = N_("No codings you can see yet.")
+DASHBOARD_APPLY_CODE = N_("Apply a code")
+# TRANSLATORS: keep <a href="{link}">...</a>.
+DASHBOARD_ADD_CODES_FIRST = N_(
+    "The codebook is empty. <a href=\"{link}\">Add codes to the codebook</a> first.")
+DASHBOARD_PASSAGE = N_("Passage")
+DASHBOARD_PASSAGE_HINT = N_(
+    "Select words in the narrative above to fill these, or type where the passage starts and "
+    "ends: character 0 is the first, the end is not included.")
+DASHBOARD_START = N_("Start")
+DASHBOARD_END = N_("End")
+DASHBOARD_CODE_PASSAGE = N_("Code the passage")
+DASHBOARD_CODE_WHOLE = N_("Code the whole narrative")
+DASHBOARD_BACK_TO_NARRATIVES = N_("Back to the narratives")
 
 
 # Emails to members without Telegram: plain text (the HTML part escapes them), each with the

@@ -143,7 +143,8 @@ async def test_a_spanish_convener_reads_the_matrix_and_every_page_in_spanish(
     evidence = re.search(r'/narratives/([0-9]+)/evidence"', listed)
     assert story is not None and evidence is not None
     pages += [f"/dashboard/c/{c.id}/stories/{story.group(1)}",
-              f"/dashboard/c/{c.id}/narratives/{evidence.group(1)}/evidence"]
+              f"/dashboard/c/{c.id}/narratives/{evidence.group(1)}/evidence",
+              f"/dashboard/c/{c.id}/narratives/{evidence.group(1)}/coding"]
     found = {}
     for page in pages:
         answer = await client.get(page)
