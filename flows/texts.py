@@ -1353,6 +1353,45 @@ DASHBOARD_END = N_("End")
 DASHBOARD_CODE_PASSAGE = N_("Code the passage")
 DASHBOARD_CODE_WHOLE = N_("Code the whole narrative")
 DASHBOARD_BACK_TO_NARRATIVES = N_("Back to the narratives")
+# A coding set, and agreement between coders.
+DASHBOARD_CODING_SET = N_("Coding set")
+DASHBOARD_SET_MADE = N_("The set is made. Open each narrative to code it, then mark the set done.")
+DASHBOARD_SET_MARKED = N_("Marked done. You now see the other coders' codings on these narratives.")
+# TRANSLATORS: bare numbers of narratives.
+DASHBOARD_SET_PROGRESS = N_("You have opened {opened} of {total} and coded {coded}.")
+DASHBOARD_OPENED_OF = N_("Opened {opened} of {total}")
+# TRANSLATORS: {coders} is a list of coders' labels.
+DASHBOARD_SET_DONE = N_("Done: {coders}.")
+DASHBOARD_SET_NOBODY_DONE = N_("Nobody has marked this set done yet.")
+DASHBOARD_SET_BLIND_UNTIL = N_("Until you mark it done you see only your own codings on these narratives.")
+# TRANSLATORS: {count} is a bare number of codings.
+DASHBOARD_YOURS = N_("codings of yours: {count}")
+DASHBOARD_OPENED_NOT_CODED = N_("opened, not coded")
+DASHBOARD_NOT_OPENED = N_("not opened yet")
+DASHBOARD_CODE_NARRATIVE = N_("Code narrative {id}")
+DASHBOARD_YOU_MARKED = N_("You marked this set done.")
+DASHBOARD_MARK_DONE = N_("Mark this set done")
+DASHBOARD_MARK_DONE_MEANS = N_(
+    "Every narrative in it then counts as seen by you: one you left uncoded counts as \"not this "
+    "code\" in agreement.")
+DASHBOARD_AGREEMENT_IN_SET = N_("Agreement in this set")
+DASHBOARD_AGREEMENT = N_("Agreement")
+DASHBOARD_NOT_DEFINED = N_("not defined here")
+DASHBOARD_UNITS_NOTE = N_(
+    "Units are the narratives every compared coder has seen: one a coder opened and left uncoded "
+    "counts as \"not this code\", one they never opened does not count.")
+DASHBOARD_ALL_NARRATIVES = N_("All narratives")
+DASHBOARD_CODEBOOK_IS_EMPTY = N_("The codebook is empty.")
+DASHBOARD_AGREEMENT_CAPTION = N_(
+    "Per code: percent agreement, Cohen's kappa (two coders), Krippendorff's alpha")
+DASHBOARD_CODERS = N_("Coders")
+DASHBOARD_UNITS = N_("Units")
+DASHBOARD_PERCENT = N_("Percent")
+DASHBOARD_KAPPA = N_("Kappa")
+DASHBOARD_ALPHA = N_("Alpha")
+DASHBOARD_DASH_MEANS = N_(
+    "— : not defined here (fewer than two coders, no shared units, or everyone gave every unit "
+    "the same value).")
 
 
 # Emails to members without Telegram: plain text (the HTML part escapes them), each with the

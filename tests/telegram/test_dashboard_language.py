@@ -137,6 +137,7 @@ async def test_a_spanish_convener_reads_the_matrix_and_every_page_in_spanish(
              f"/dashboard/c/{c.id}/narratives", f"/dashboard/c/{c.id}/stories",
              f"/dashboard/c/{c.id}/events", f"/dashboard/c/{c.id}/report",
              f"/dashboard/c/{c.id}/export", f"/dashboard/c/{c.id}/codebook",
+             f"/dashboard/c/{c.id}/agreement",
              "/dashboard/c/999999/"]
     listed = (await client.get(f"/dashboard/c/{c.id}/narratives")).text
     story = re.search(r'/stories/([0-9a-f-]{36})"', listed)

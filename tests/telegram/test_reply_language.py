@@ -35,7 +35,7 @@ ES = texts.In("es")
 TAG = re.compile(r"<[^>]+>")
 PLACEHOLDER = re.compile(r"\{\w*\}")
 # Words that are the same in Spanish and English, and names that are the same in every language.
-SAME_IN_SPANISH = {"No", "no", "Total", "Capital", "social", "tangible", "CSV (Excel)", "JSON Lines",
+SAME_IN_SPANISH = {"No", "no", "Total", "Capital", "Kappa", "social", "tangible", "CSV (Excel)", "JSON Lines",
                    "REFI-QDA (.qdpx)"}
 COMMUNITY = "Diabetes en el embarazo"
 TITLE = "Sesión de invierno"
