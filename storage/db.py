@@ -305,6 +305,25 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def driver_work(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work for statements said to the driver (`driver_rows`, `driver_execute`),
+        committed if the block succeeds, rolled back if it raises. On PostgreSQL it is asyncpg's
+        own transaction on a connection that otherwise commits each statement, so that
+        `driver_rows` reads through asyncpg's fetch in it too (in `connection`'s, SQLAlchemy's
+        cursor says its BEGIN before the first statement, and every read goes through it);
+        what SQLAlchemy runs on the connection meanwhile (an ORM session bound to it) runs in
+        the same transaction. On SQLite, and with the stock path, `connection`."""
+        if self.dialect != "postgresql" or self.stock_io:
+            async with self.connection() as conn:
+                yield conn
+            return
+        async with self._statements(writes=True) as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            async with driver.transaction():
+                yield conn
+
+    @asynccontextmanager
     async def long_read(self) -> AsyncIterator[AsyncSession]:
         """A unit of work for reads that may take more than a few milliseconds (an export's
         rows, a year's matrix, a page filtered over a million narratives): its statements never

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flows import engine
 from flows.engine import Begin, Choose, Context, Continue, Next, Progress, Skip, Text
@@ -252,51 +252,76 @@ async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
     answer, or a story finished (which begins the next), go through `queries.apply` instead, in
     the same unit of work."""
     now = now or utcnow()
-    action = engine.decode_action(token)
     async with db.connection() as conn:
         rows = await queries.prompt_on_page(conn, member_id, prompt_id)
-        if not rows:
-            return Sent("gone")
-        language = rows[0][0]
-        t = say(language)
-        if rows[0][1] is None:
-            return Sent(t.NOT_FOR_YOU)
-        shown, status, answered = _read(rows)
-        if status != PromptStatus.OPEN:
-            return Sent(t.PROMPT_CLOSED if status == PromptStatus.CLOSED else t.PROMPT_FINISHED)
-        if action is None:
-            return Sent(t.STALE_BUTTON)
-        script = queries.script_of(shown.question_set, shown.kind, language)
-        ctx = Context(event=shown.event_title, aspiration=shown.aspiration)
-        steps: list[tuple[Progress, engine.Step]] = []
+        return await _sent_on_page(conn, member_id, prompt_id, rows, token, text, now)
 
-        async def decided(act: engine.Action, progress: Progress) -> Progress:
-            step = engine.step(script, progress, act, ctx)
-            steps.append((progress, step))
-            return replace(progress, question_id=step.progress.question_id,
-                           fresh=step.progress.fresh, held=step.progress.held,
-                           held_message=step.progress.held_message)
 
-        sent = await _decide(script, queries.progress_of(shown, answered),  # type: ignore[arg-type]
-                             action, text, t, decided)
-        plain = _plainly(shown, steps)
-        if plain is None:
-            async with AsyncSession(bind=conn, expire_on_commit=False) as session:
-                sent = await _send_in(session, member_id, prompt_id, action, text, now)
-                await session.flush()
-            return sent
-        told, chosen, step = plain
-        fields = None
-        if told is not None:
-            fields = {**queries.answer_fields(load_question_set(shown.question_set), script,
-                                              told[0], ctx),
-                      "text": told[1], "channel": AnsweredIn.WEB, "member_id": member_id,
-                      "community_id": rows[0][12], "event_id": rows[0][13],
-                      "story_id": rows[0][14]}
-        await queries.write_on_page(conn, prompt_id, now, told=fields, chosen=chosen, step=step)
-        if fields is not None:
-            queries.ANSWERS_STORED.inc()
+async def send_by_link(db: Database, link: str, token_hash: str, prompt_id: int, token: str,
+                       text: str | None = None, now: dt.datetime | None = None
+                       ) -> tuple[Sequence[Any] | None, Sent]:
+    """`send_on_page` for the member whose personal link `link` (a statement) finds by its
+    token's hash, the link read with the member and the prompt, locked, in the one statement
+    that begins the unit of work (`queries.prompt_by_link`): no read of the link before it.
+    The link's row (its 7 columns; None: no such link) and what came of the form; nothing is
+    done for a revoked link."""
+    now = now or utcnow()
+    async with db.driver_work() as conn:
+        rows = await queries.prompt_by_link(conn, link, token_hash, prompt_id)
+        if not rows or rows[0][3] is not None:
+            return (rows[0][:7] if rows else None), Sent()
+        return rows[0][:7], await _sent_on_page(conn, rows[0][1], prompt_id,
+                                                [row[7:] for row in rows], token, text, now)
+
+
+async def _sent_on_page(conn: AsyncConnection, member_id: int, prompt_id: int,
+                        rows: Sequence[Sequence[Any]], token: str, text: str | None,
+                        now: dt.datetime) -> Sent:
+    """`send_on_page` in the caller's unit of work, from the rows of its read as
+    `queries.prompt_on_page` gives them."""
+    if not rows or rows[0][0] is None:
+        return Sent("gone")
+    action = engine.decode_action(token)
+    language = rows[0][0]
+    t = say(language)
+    if rows[0][1] is None:
+        return Sent(t.NOT_FOR_YOU)
+    shown, status, answered = _read(rows)
+    if status != PromptStatus.OPEN:
+        return Sent(t.PROMPT_CLOSED if status == PromptStatus.CLOSED else t.PROMPT_FINISHED)
+    if action is None:
+        return Sent(t.STALE_BUTTON)
+    script = queries.script_of(shown.question_set, shown.kind, language)
+    ctx = Context(event=shown.event_title, aspiration=shown.aspiration)
+    steps: list[tuple[Progress, engine.Step]] = []
+
+    async def decided(act: engine.Action, progress: Progress) -> Progress:
+        step = engine.step(script, progress, act, ctx)
+        steps.append((progress, step))
+        return replace(progress, question_id=step.progress.question_id,
+                       fresh=step.progress.fresh, held=step.progress.held,
+                       held_message=step.progress.held_message)
+
+    sent = await _decide(script, queries.progress_of(shown, answered),  # type: ignore[arg-type]
+                         action, text, t, decided)
+    plain = _plainly(shown, steps)
+    if plain is None:
+        async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+            sent = await _send_in(session, member_id, prompt_id, action, text, now)
+            await session.flush()
         return sent
+    told, chosen, step = plain
+    fields = None
+    if told is not None:
+        fields = {**queries.answer_fields(load_question_set(shown.question_set), script,
+                                          told[0], ctx),
+                  "text": told[1], "channel": AnsweredIn.WEB, "member_id": member_id,
+                  "community_id": rows[0][12], "event_id": rows[0][13],
+                  "story_id": rows[0][14]}
+    await queries.write_on_page(conn, prompt_id, now, told=fields, chosen=chosen, step=step)
+    if fields is not None:
+        queries.ANSWERS_STORED.inc()
+    return sent
 
 
 def _plainly(shown: OpenPrompt, steps: list[tuple[Progress, engine.Step]]
@@ -400,4 +425,5 @@ async def agree_on_page(db: Database, member_id: int, community_id: int, version
 
 
 __all__ = ("Asking", "Button", "Joining", "OpenPrompt", "Screen", "Sent", "Told", "agree_on_page",
-           "joining", "on_page", "participant_body", "send_on_page", "showing", "told")
+           "joining", "on_page", "participant_body", "send_by_link", "send_on_page", "showing",
+           "told")

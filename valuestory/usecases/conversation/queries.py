@@ -12,6 +12,7 @@ SQLite every statement is three or four trips to aiosqlite's thread, on PostgreS
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -457,18 +458,26 @@ async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime)
 # on SQLite a statement for each part, one trip each to aiosqlite's thread. Anything else (a new
 # version of an answer, a story finished) goes through `apply`, in the same unit of work.
 
-def _on_page(lock: str) -> str:
-    return f"""WITH m AS (SELECT id, language FROM members WHERE id = :member_id{lock}),
+def _on_page(lock: str, link: str = "") -> str:
+    """The read of `prompt_on_page`; with `link` (a statement finding one link, whose first
+    columns are its id, member, community, revoked at, last used at, language and joined), the
+    member is the link's, unless it is revoked, and every row begins with those 7 columns."""
+    member = "(SELECT member_id FROM link WHERE revoked_at IS NULL)" if link else ":member_id"
+    first = ("link.id, link.member_id, link.community_id, link.revoked_at, link.last_used_at, "
+             "link.language, link.joined, ") if link else ""
+    return f"""WITH {f"link AS ({link}),{chr(10)}" if link else ""}m AS (
+  SELECT id, language FROM members WHERE id = {member}{lock}),
 p AS (SELECT id, kind, question_set, question_id, fresh, held, held_message, attended, event_id,
   story_id, status, community_id FROM prompts
-  WHERE id = :prompt_id AND member_id = :member_id{lock})
-SELECT m.language, p.id, p.kind, p.question_set, p.question_id, p.fresh, p.held,
+  WHERE id = :prompt_id AND member_id = {member}{lock})
+SELECT {first}m.language, p.id, p.kind, p.question_set, p.question_id, p.fresh, p.held,
   p.held_message, p.attended, e.title,
   CASE WHEN p.kind = '{PromptKind.POST_EVENT.value}' THEN '' ELSE
     (SELECT n.text FROM narratives n WHERE n.story_id = p.story_id AND n.intended
      ORDER BY n.id DESC LIMIT 1) END,
   p.status, p.community_id, p.event_id, p.story_id, a.kind, a.question_id, a.value
-FROM m LEFT JOIN p ON 1 = 1 LEFT JOIN events e ON e.id = p.event_id
+FROM {"link LEFT JOIN m ON 1 = 1" if link else "m"} LEFT JOIN p ON 1 = 1
+LEFT JOIN events e ON e.id = p.event_id
 LEFT JOIN (SELECT 'n' AS kind, question_id, text AS value FROM narratives
   WHERE prompt_id = :prompt_id
   UNION ALL
@@ -479,6 +488,21 @@ LEFT JOIN (SELECT 'n' AS kind, question_id, text AS value FROM narratives
 # The member's and the prompt's rows locked on PostgreSQL, as `member_by_id_with_prompt` locks
 # them (one person's answers one at a time); SQLite's writers take turns already (BEGIN IMMEDIATE).
 _ON_PAGE = {"postgresql": _on_page(" FOR UPDATE"), "sqlite": _on_page("")}
+
+
+@functools.lru_cache(maxsize=8)
+def _on_page_by_link(dialect: str, link: str) -> str:
+    return _on_page(" FOR UPDATE" if dialect == "postgresql" else "", link)
+
+
+async def prompt_by_link(conn: AsyncConnection, link: str, token_hash: str, prompt_id: int
+                         ) -> Sequence[Sequence[Any]]:
+    """`prompt_on_page` for the member whose link `link` finds by `:token_hash` (its first 7
+    columns: id, member, community, revoked at, last used at, language, joined), in the same one
+    statement: no rows if there is no such link; else each row the link's 7 columns, then
+    `prompt_on_page`'s (the member's language None, and nothing locked, if it is revoked)."""
+    return await driver_rows(conn, _on_page_by_link(conn.dialect.name, link),
+                             {"token_hash": token_hash, "prompt_id": prompt_id})
 
 _TELL = (
     "INSERT INTO narratives (prompt_id, member_id, community_id, event_id, story_id, "

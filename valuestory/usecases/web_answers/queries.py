@@ -66,6 +66,12 @@ LEFT JOIN said ON 1 = 1"""
 _USED = update(MemberLink).where(MemberLink.id == _LINK_ID).values(last_used_at=_NOW)
 
 
+def link_statement() -> str:
+    """The statement that finds a link by `:token_hash`, its 7 columns as `link` gives them: for
+    a read that takes the link with what it reads (`conversation.page.send_by_link`)."""
+    return _LINK_COLUMNS
+
+
 async def link(conn: AsyncConnection, token_hash: str) -> Sequence[Any] | None:
     """(id, member id, community id, revoked at, last used at, language, joined), or None;
     times as `driver_rows` reads them (`driver_time`)."""
