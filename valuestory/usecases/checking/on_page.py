@@ -78,15 +78,6 @@ async def page(db: Database, token: str, now: dt.datetime | None = None
     return CheckPage(who.language, said=t.CHECK_THANKS)  # pragma: no cover (done as answered)
 
 
-async def waiting(db: Database, token: str, now: dt.datetime | None = None) -> bool:
-    """Whether a check waits for the link's member: their story's page then points to it."""
-    who = await web_answers.visitor(db, token, now)
-    if isinstance(who, web_answers.Refused):
-        return False
-    async with db.session() as session:
-        return await queries.open_of_member(session, who.member_id) is not None
-
-
 async def answer(db: Database, token: str, answer_id: str, choice: str, sentence: str | None,
                  now: dt.datetime | None = None) -> web_answers.Refused | None:
     """A statement answered on the page: Rings true, Not for me (each with the sentence the box

@@ -226,7 +226,7 @@ async def _decide(script: Script, progress: Progress, action: engine.Action, tex
 
 
 def _read(rows: Sequence[Sequence[Any]]) -> tuple[OpenPrompt, str, Answers]:
-    """The prompt, its status and what was answered so far, from `queries.prompt_on_page`."""
+    """The prompt, its status and what was answered so far, from `queries.prompt_by_link`."""
     first = rows[0]
     said: dict[str, str] = {}
     chosen: dict[str, tuple[str, ...]] = {}
@@ -242,27 +242,18 @@ def _read(rows: Sequence[Sequence[Any]]) -> tuple[OpenPrompt, str, Answers]:
     return prompt, first[11], (said, chosen)
 
 
-async def send_on_page(db: Database, member_id: int, prompt_id: int, token: str,
-                       text: str | None = None, now: dt.datetime | None = None) -> Sent:
-    """A form sent from the member's page: the button pressed (an engine action token) and,
-    for a text question, what the box held. Committed before it returns.
-
-    The member and the prompt are read in one statement, the engine decides, and what it
-    decided is written as plain statements (`queries.write_on_page`); a new version of an
-    answer, or a story finished (which begins the next), go through `queries.apply` instead, in
-    the same unit of work."""
-    now = now or utcnow()
-    async with db.connection() as conn:
-        rows = await queries.prompt_on_page(conn, member_id, prompt_id)
-        return await _sent_on_page(conn, member_id, prompt_id, rows, token, text, now)
-
-
 async def send_by_link(db: Database, link: str, token_hash: str, prompt_id: int, token: str,
                        text: str | None = None, now: dt.datetime | None = None
                        ) -> tuple[Sequence[Any] | None, Sent]:
-    """`send_on_page` for the member whose personal link `link` (a statement) finds by its
-    token's hash, the link read with the member and the prompt, locked, in the one statement
-    that begins the unit of work (`queries.prompt_by_link`): no read of the link before it.
+    """A form sent from the page of the member whose personal link `link` (a statement) finds
+    by its token's hash: the button pressed (an engine action token) and, for a text question,
+    what the box held. Committed before it returns.
+
+    The link is read with the member and the prompt, locked, in the one statement that begins
+    the unit of work (`queries.prompt_by_link`): no read of the link before it. The engine
+    decides, and what it decided is written as plain statements (`queries.write_on_page`); a
+    new version of an answer, or a story finished (which begins the next), go through
+    `queries.apply` instead, in the same unit of work.
     The link's row (its 7 columns; None: no such link) and what came of the form; nothing is
     done for a revoked link."""
     now = now or utcnow()
@@ -277,8 +268,8 @@ async def send_by_link(db: Database, link: str, token_hash: str, prompt_id: int,
 async def _sent_on_page(conn: AsyncConnection, member_id: int, prompt_id: int,
                         rows: Sequence[Sequence[Any]], token: str, text: str | None,
                         now: dt.datetime) -> Sent:
-    """`send_on_page` in the caller's unit of work, from the rows of its read as
-    `queries.prompt_on_page` gives them."""
+    """A form sent from the page, in the caller's unit of work, from the rows of its read as
+    `queries.prompt_by_link` gives them after the link's columns."""
     if not rows or rows[0][0] is None:
         return Sent("gone")
     action = engine.decode_action(token)
@@ -360,7 +351,7 @@ def _plainly(shown: OpenPrompt, steps: list[tuple[Progress, engine.Step]]
 
 async def _send_in(session: AsyncSession, member_id: int, prompt_id: int,
                    action: engine.Action, text: str | None, now: dt.datetime) -> Sent:
-    """`send_on_page` through the ORM and `queries.apply`, in the caller's unit of work."""
+    """A form sent from the page, through the ORM and `queries.apply`, in the caller's unit of work."""
     member, found = await queries.member_by_id_with_prompt(session, member_id, prompt_id)
     if member is None:
         return Sent("gone")
@@ -425,5 +416,5 @@ async def agree_on_page(db: Database, member_id: int, community_id: int, version
 
 
 __all__ = ("Asking", "Button", "Joining", "OpenPrompt", "Screen", "Sent", "Told", "agree_on_page",
-           "joining", "on_page", "participant_body", "send_by_link", "send_on_page", "showing",
+           "joining", "on_page", "participant_body", "send_by_link", "showing",
            "told")

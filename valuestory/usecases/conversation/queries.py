@@ -459,7 +459,7 @@ async def closed_lately(session: AsyncSession, member: Member, now: dt.datetime)
 # version of an answer, a story finished) goes through `apply`, in the same unit of work.
 
 def _on_page(lock: str, link: str = "") -> str:
-    """The read of `prompt_on_page`; with `link` (a statement finding one link, whose first
+    """The read of `prompt_by_link`; with `link` (a statement finding one link, whose first
     columns are its id, member, community, revoked at, last used at, language and joined), the
     member is the link's, unless it is revoked, and every row begins with those 7 columns."""
     member = "(SELECT member_id FROM link WHERE revoked_at IS NULL)" if link else ":member_id"
@@ -487,9 +487,6 @@ LEFT JOIN (SELECT 'n' AS kind, question_id, text AS value FROM narratives
 
 # The member's and the prompt's rows locked on PostgreSQL, as `member_by_id_with_prompt` locks
 # them (one person's answers one at a time); SQLite's writers take turns already (BEGIN IMMEDIATE).
-_ON_PAGE = {"postgresql": _on_page(" FOR UPDATE"), "sqlite": _on_page("")}
-
-
 @functools.lru_cache(maxsize=8)
 def _on_page_by_link(dialect: str, link: str) -> str:
     return _on_page(" FOR UPDATE" if dialect == "postgresql" else "", link)
@@ -497,10 +494,15 @@ def _on_page_by_link(dialect: str, link: str) -> str:
 
 async def prompt_by_link(conn: AsyncConnection, link: str, token_hash: str, prompt_id: int
                          ) -> Sequence[Sequence[Any]]:
-    """`prompt_on_page` for the member whose link `link` finds by `:token_hash` (its first 7
-    columns: id, member, community, revoked at, last used at, language, joined), in the same one
-    statement: no rows if there is no such link; else each row the link's 7 columns, then
-    `prompt_on_page`'s (the member's language None, and nothing locked, if it is revoked)."""
+    """The member whose link `link` finds by `:token_hash` (its first 7 columns: id, member,
+    community, revoked at, last used at, language, joined) and that prompt of theirs, locked,
+    with what was answered so far, in one statement: no rows if there is no such link; else a
+    row for each answer (at least one), each with the link's 7 columns, then the member's
+    language (None, and nothing locked, if the link is revoked), the prompt's id (None if it is
+    not theirs), kind, question set, question id, fresh, held, held message, attended, event
+    title, aspiration (a follow-up's plan, else ""), status, community, event and story; then
+    the answer's kind ("n" or "c"), question id and value (a choice's as JSON). Values as the
+    driver gives them."""
     return await driver_rows(conn, _on_page_by_link(conn.dialect.name, link),
                              {"token_hash": token_hash, "prompt_id": prompt_id})
 
@@ -520,18 +522,6 @@ _CHOSEN = {"postgresql": _CHOOSE_PLAIN.format(values="CAST(:chosen AS JSON)"),
 _STEP_ON = ("UPDATE prompts SET question_id = :at_question, fresh = :fresh, held = :held, "
             "held_message = :held_message, attended = :attended, updated_at = :now "
             "WHERE id = :prompt_id")
-
-
-async def prompt_on_page(conn: AsyncConnection, member_id: int, prompt_id: int
-                         ) -> Sequence[Sequence[Any]]:
-    """The member and that prompt of theirs, locked, with what was answered so far, in one
-    statement: no rows if there is no such member; else a row for each answer (at least one),
-    each with the member's language, then the prompt's id (None if it is not theirs), kind,
-    question set, question id, fresh, held, held message, attended, event title, aspiration
-    (a follow-up's plan, else ""), status, community, event and story; then the answer's kind
-    ("n" or "c"), question id and value (a choice's as JSON). Values as the driver gives them."""
-    return await driver_rows(conn, _ON_PAGE[conn.dialect.name],
-                             {"member_id": member_id, "prompt_id": prompt_id})
 
 
 async def write_on_page(conn: AsyncConnection, prompt_id: int, now: dt.datetime, *,
