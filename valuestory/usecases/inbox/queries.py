@@ -7,19 +7,16 @@ four trips to the driver's thread, and these run for every update.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import BigInteger, Executable, bindparam, delete, event, func, select, text
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import repositories as repo
-from storage.db import sqlite_driver_execute
+from storage.db import driver_stored, sqlite_driver_execute
 from storage.models import InboxUpdate, OwedReply, UTCDateTime, utcnow
 from valuestory.usecases.out import Out
 
@@ -87,15 +84,9 @@ async def settle_update(session: AsyncSession, update_id: int, *keys: str) -> bo
         return len(inserted.all()) == len(keys)
     conn = await session.connection()
     marked = await sqlite_driver_execute(conn, _MARK_SQLITE,
-                                         (_stored(utcnow(), conn.dialect), json.dumps(keys)))
+                                         (driver_stored(utcnow(), "sqlite"), json.dumps(keys)))
     await sqlite_driver_execute(conn, _CLEAR_SQLITE, (update_id,))
     return marked == len(keys)
-
-
-def _stored(moment: dt.datetime, dialect: Dialect) -> Any:
-    """A timestamp as SQLAlchemy stores it on this database (for a statement said to the driver)."""
-    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-    return process(moment) if process is not None else moment
 
 
 def once_committed(session: AsyncSession, then: Callable[[object], None]) -> None:
@@ -126,7 +117,7 @@ async def owe_replies(session: AsyncSession, update_id: int, chat_id: int,
         return
     conn = await session.connection()
     await sqlite_driver_execute(conn, _OWE_SQLITE, (update_id, chat_id,
-                                                    _stored(utcnow(), conn.dialect),
+                                                    driver_stored(utcnow(), "sqlite"),
                                                     json.dumps(list(payloads))))
 
 
