@@ -407,11 +407,18 @@ async def sqlite_driver_execute(conn: AsyncConnection, sql: str, parameters: Seq
     parameters as the driver takes them. The number of rows it changed."""
     if _stock(conn):
         return int((await conn.exec_driver_sql(sql, tuple(parameters))).rowcount)
+    return await _sqlite_execute(conn, sql, parameters)
+
+
+async def _sqlite_execute(conn: AsyncConnection, sql: str,
+                          parameters: Sequence[Any] | dict[str, Any]) -> int:
+    """One statement said to aiosqlite's own `execute`, its error as SQLAlchemy would have
+    said it (storage.availability); the number of rows it changed."""
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     try:
         cursor = await driver.execute(sql, parameters)
-    except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
+    except sqlite3.Error as error:
         raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
     return int(cursor.rowcount)
 
@@ -428,13 +435,7 @@ async def driver_execute(conn: AsyncConnection, sql: str, parameters: dict[str, 
     statement. The number of rows it changed."""
     if conn.dialect.name != "sqlite" or _stock(conn):
         return int((await conn.execute(_text(sql), parameters)).rowcount)  # type: ignore[attr-defined]
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None
-    try:
-        cursor = await driver.execute(sql, parameters)
-    except sqlite3.Error as error:  # as SQLAlchemy would have said it (storage.availability)
-        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
-    return int(cursor.rowcount)
+    return await _sqlite_execute(conn, sql, parameters)
 
 
 async def driver_rows(conn: AsyncConnection, sql: str, parameters: dict[str, Any]
