@@ -28,6 +28,17 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/answer"
 STATIC = PREFIX + "/static"
+
+
+def story_path(token: str) -> str:
+    """The one place a member's page's address is made from their link's token."""
+    return f"{PREFIX}/{token}"
+
+
+def page_links(token: str) -> dict[str, str]:
+    """The links at the foot of every page of a member's: their data, and leaving."""
+    return {"mydata": f"{story_path(token)}/mydata", "withdraw": f"{story_path(token)}/withdraw"}
+
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 # The pages' own wording where Telegram's would be wrong (flows/texts.py WORDING["web"]).

@@ -9,7 +9,7 @@ typed and says so when a form could not be sent, as on the story's page.
 
 from __future__ import annotations
 
-from valuestory.answers.base import PREFIX, MemberPage
+from valuestory.answers.base import MemberPage, page_links, story_path
 from valuestory.usecases import web_answers
 from valuestory.usecases.checking import on_page
 
@@ -17,7 +17,7 @@ PATH = "/check"
 
 
 def check_path(token: str) -> str:
-    return f"{PREFIX}/{token}{PATH}"
+    return story_path(token) + PATH
 
 
 class CheckPage(MemberPage):
@@ -29,10 +29,9 @@ class CheckPage(MemberPage):
             self.refuse(found)
             return
         self.language = found.language
-        story = f"{PREFIX}/{token}"
         self.render_page("check.html", title=self.t.WEB_CHECK_TITLE, found=found,
-                         action=check_path(token), back=story,
-                         links={"mydata": f"{story}/mydata", "withdraw": f"{story}/withdraw"})
+                         action=check_path(token), back=story_path(token),
+                         links=page_links(token))
 
     async def post(self, token: str) -> None:
         await on_page.answer(self.answers.db, token, self.get_body_argument("answer", ""),

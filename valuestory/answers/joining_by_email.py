@@ -7,7 +7,7 @@ Confirming is a button (POST), not the link's GET: mail scanners open links befo
 
 from __future__ import annotations
 
-from valuestory.answers.base import PREFIX, MemberPage
+from valuestory.answers.base import MemberPage, story_path
 from valuestory.usecases import email_joins
 from valuestory.usecases.emails import Letter
 from valuestory.usecases.scheduler import Outcome
@@ -89,4 +89,4 @@ class Confirm(MemberPage):
             self.language = self.browser_language()
             self.render_page("gone.html", status=404, said=self.t.JOIN_EXPIRED)
             return
-        self.redirect(f"{PREFIX}/{token}", status=303)
+        self.redirect(story_path(token), status=303)

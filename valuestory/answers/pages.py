@@ -6,17 +6,14 @@ to first, their data, and leaving. Each handler reads its form, calls one door o
 from __future__ import annotations
 
 from valuestory.answers import unsubscribe
-from valuestory.answers.base import PREFIX, MemberPage
+from valuestory.answers.base import PREFIX, MemberPage, page_links, story_path
+from valuestory.answers.checking import check_path
 from valuestory.usecases import web_answers
 from valuestory.usecases.conversation.page import Asking, Told
 from valuestory.usecases.emails import on_page as emails
 
-# The one place a page's address is made from a link's token.
+# What a link's token looks like in a page's address.
 TOKEN = r"([A-Za-z0-9_-]{20,100})"
-
-
-def story_path(token: str) -> str:
-    return f"{PREFIX}/{token}"
 
 
 class StoryPage(MemberPage):
@@ -32,7 +29,7 @@ class StoryPage(MemberPage):
             self.refuse(found)
             return
         self.language = found.language
-        links = {"mydata": f"{story_path(token)}/mydata", "withdraw": f"{story_path(token)}/withdraw"}
+        links = page_links(token)
         if found.joining is not None:
             self.render_page("joining.html", joining=found.joining,
                              action=f"{story_path(token)}/agree", links=links)
@@ -42,7 +39,7 @@ class StoryPage(MemberPage):
                              action=story_path(token), links=links)
         else:
             # With no question to answer here, a members' check waiting for them is pointed to.
-            check = f"{story_path(token)}/check" if found.check_waiting else None
+            check = check_path(token) if found.check_waiting else None
             if isinstance(found.screen, Told):
                 self.render_page("told.html", told=found.screen, links=links, check=check)
             else:
